@@ -1,0 +1,242 @@
+//! Parsing `#[config(..)]` attributes and doc comments. Every mistake is
+//! collected, so one derive reports all of them.
+
+use proc_macro2::Span;
+use syn::meta::ParseNestedMeta;
+use syn::spanned::Spanned;
+use syn::{Attribute, Expr, ExprLit, Lit, LitChar, LitStr, Path, Token, UnOp};
+
+/// Errors collected while parsing, reported together.
+#[derive(Default)]
+pub struct Errors(Vec<syn::Error>);
+
+impl Errors {
+    pub fn push(&mut self, span: Span, message: impl std::fmt::Display) {
+        self.0.push(syn::Error::new(span, message));
+    }
+
+    pub fn add(&mut self, error: syn::Error) {
+        self.0.push(error);
+    }
+
+    pub fn into_result(self) -> Result<(), syn::Error> {
+        let mut iter = self.0.into_iter();
+        let Some(mut first) = iter.next() else {
+            return Ok(());
+        };
+        for e in iter {
+            first.combine(e);
+        }
+        Err(first)
+    }
+}
+
+/// A value with the span of the attribute that set it.
+pub struct Sp<T> {
+    pub value: T,
+    pub span: Span,
+}
+
+/// A literal from `default = ..`.
+#[derive(Clone)]
+pub enum DefaultLit {
+    Str(String),
+    Int(i128),
+    Float(f64),
+    Bool(bool),
+    Array(Vec<DefaultLit>),
+}
+
+impl DefaultLit {
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            DefaultLit::Str(_) => "a string",
+            DefaultLit::Int(_) => "an integer",
+            DefaultLit::Float(_) => "a float",
+            DefaultLit::Bool(_) => "a boolean",
+            DefaultLit::Array(_) => "an array",
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct ContainerAttrs {
+    pub name: Option<Sp<String>>,
+    pub validate: Option<Sp<Path>>,
+}
+
+#[derive(Default)]
+pub struct FieldAttrs {
+    pub default: Option<Sp<DefaultLit>>,
+    pub nested: Option<Span>,
+    pub secret: Option<Span>,
+    pub env: Option<Sp<String>>,
+    pub flag: Option<Sp<String>>,
+    pub short: Option<Sp<char>>,
+    pub rename: Option<Sp<String>>,
+    pub skip: Option<Span>,
+    pub validate: Option<Sp<Path>>,
+}
+
+/// The doc comment, lines trimmed of one leading space, joined by `\n`.
+pub fn doc(attrs: &[Attribute]) -> String {
+    let mut lines = Vec::new();
+    for attr in attrs {
+        if !attr.path().is_ident("doc") {
+            continue;
+        }
+        if let syn::Meta::NameValue(nv) = &attr.meta {
+            if let Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) = &nv.value {
+                let line = s.value();
+                lines.push(line.strip_prefix(' ').unwrap_or(&line).trim_end().to_owned());
+            }
+        }
+    }
+    lines.join("\n").trim().to_owned()
+}
+
+fn set<T>(slot: &mut Option<Sp<T>>, value: T, meta: &ParseNestedMeta<'_>, errors: &mut Errors) {
+    let span = meta.path.span();
+    if slot.is_some() {
+        errors.push(span, format!("duplicate attribute `{}`", path_name(&meta.path)));
+    } else {
+        *slot = Some(Sp { value, span });
+    }
+}
+
+fn flag(slot: &mut Option<Span>, meta: &ParseNestedMeta<'_>, errors: &mut Errors) {
+    let span = meta.path.span();
+    if slot.is_some() {
+        errors.push(span, format!("duplicate attribute `{}`", path_name(&meta.path)));
+    } else {
+        *slot = Some(span);
+    }
+}
+
+fn path_name(path: &Path) -> String {
+    path.segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect::<Vec<_>>()
+        .join("::")
+}
+
+/// Skips what follows an unknown attribute so parsing can go on.
+fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+    if meta.input.peek(Token![=]) {
+        meta.value()?.parse::<Expr>()?;
+    } else if meta.input.peek(syn::token::Paren) {
+        meta.parse_nested_meta(|inner| skip_value(&inner))?;
+    }
+    Ok(())
+}
+
+fn for_each_config_attr(
+    attrs: &[Attribute],
+    errors: &mut Errors,
+    mut each: impl FnMut(&ParseNestedMeta<'_>, &mut Errors) -> syn::Result<()>,
+) {
+    for attr in attrs {
+        if !attr.path().is_ident("config") {
+            continue;
+        }
+        let result = attr.parse_nested_meta(|meta| each(&meta, errors));
+        if let Err(e) = result {
+            errors.add(e);
+        }
+    }
+}
+
+pub fn container(attrs: &[Attribute], errors: &mut Errors) -> ContainerAttrs {
+    let mut out = ContainerAttrs::default();
+    for_each_config_attr(attrs, errors, |meta, errors| {
+        if meta.path.is_ident("name") {
+            let s: LitStr = meta.value()?.parse()?;
+            set(&mut out.name, s.value(), meta, errors);
+        } else if meta.path.is_ident("validate") {
+            let p: Path = meta.value()?.parse()?;
+            set(&mut out.validate, p, meta, errors);
+        } else {
+            errors.push(
+                meta.path.span(),
+                format!(
+                    "unknown attribute `{}` (expected `name` or `validate`)",
+                    path_name(&meta.path)
+                ),
+            );
+            skip_value(meta)?;
+        }
+        Ok(())
+    });
+    out
+}
+
+pub fn field(attrs: &[Attribute], errors: &mut Errors) -> FieldAttrs {
+    let mut out = FieldAttrs::default();
+    for_each_config_attr(attrs, errors, |meta, errors| {
+        let p = &meta.path;
+        if p.is_ident("default") {
+            let expr: Expr = meta.value()?.parse()?;
+            match literal(&expr) {
+                Ok(lit) => set(&mut out.default, lit, meta, errors),
+                Err(e) => errors.add(e),
+            }
+        } else if p.is_ident("nested") {
+            flag(&mut out.nested, meta, errors);
+        } else if p.is_ident("secret") {
+            flag(&mut out.secret, meta, errors);
+        } else if p.is_ident("skip") {
+            flag(&mut out.skip, meta, errors);
+        } else if p.is_ident("env") {
+            let s: LitStr = meta.value()?.parse()?;
+            set(&mut out.env, s.value(), meta, errors);
+        } else if p.is_ident("flag") {
+            let s: LitStr = meta.value()?.parse()?;
+            set(&mut out.flag, s.value(), meta, errors);
+        } else if p.is_ident("rename") {
+            let s: LitStr = meta.value()?.parse()?;
+            set(&mut out.rename, s.value(), meta, errors);
+        } else if p.is_ident("short") {
+            let c: LitChar = meta.value()?.parse()?;
+            set(&mut out.short, c.value(), meta, errors);
+        } else if p.is_ident("validate") {
+            let path: Path = meta.value()?.parse()?;
+            set(&mut out.validate, path, meta, errors);
+        } else {
+            errors.push(
+                p.span(),
+                format!(
+                    "unknown attribute `{}` (expected one of `default`, `nested`, `secret`, \
+                     `env`, `flag`, `short`, `rename`, `skip`, `validate`)",
+                    path_name(p)
+                ),
+            );
+            skip_value(meta)?;
+        }
+        Ok(())
+    });
+    out
+}
+
+fn literal(expr: &Expr) -> syn::Result<DefaultLit> {
+    match expr {
+        Expr::Lit(ExprLit { lit, .. }) => match lit {
+            Lit::Str(s) => Ok(DefaultLit::Str(s.value())),
+            Lit::Int(i) => Ok(DefaultLit::Int(i.base10_parse()?)),
+            Lit::Float(f) => Ok(DefaultLit::Float(f.base10_parse()?)),
+            Lit::Bool(b) => Ok(DefaultLit::Bool(b.value)),
+            other => Err(syn::Error::new(other.span(), NOT_LITERAL)),
+        },
+        Expr::Unary(u) if matches!(u.op, UnOp::Neg(_)) => match literal(&u.expr)? {
+            DefaultLit::Int(i) => Ok(DefaultLit::Int(-i)),
+            DefaultLit::Float(f) => Ok(DefaultLit::Float(-f)),
+            _ => Err(syn::Error::new(expr.span(), NOT_LITERAL)),
+        },
+        Expr::Array(a) => a.elems.iter().map(literal).collect::<syn::Result<_>>().map(DefaultLit::Array),
+        Expr::Group(g) => literal(&g.expr),
+        other => Err(syn::Error::new(other.span(), NOT_LITERAL)),
+    }
+}
+
+const NOT_LITERAL: &str =
+    "`default` takes a literal: a string, integer, float, boolean, or an array of those";

@@ -1,0 +1,144 @@
+//! Rules across attributes, and `default` literals against field types
+//! where the type is one staid can recognise by name.
+
+use crate::ast::{generic_inner, last_ident, Container};
+use crate::attr::{DefaultLit, Errors};
+
+pub fn check(c: &Container<'_>, errors: &mut Errors) {
+    if let Some(name) = &c.attrs.name {
+        if name.value.is_empty() {
+            errors.push(name.span, "`name` cannot be empty");
+        }
+    }
+    let mut keys = std::collections::HashMap::new();
+    for f in &c.fields {
+        let a = &f.attrs;
+        if a.nested.is_some() {
+            let conflicts = [
+                ("default", a.default.as_ref().map(|d| d.span)),
+                ("env", a.env.as_ref().map(|d| d.span)),
+                ("flag", a.flag.as_ref().map(|d| d.span)),
+                ("short", a.short.as_ref().map(|d| d.span)),
+                ("secret", a.secret),
+                ("skip", a.skip),
+            ];
+            for (name, span) in conflicts {
+                if let Some(span) = span {
+                    errors.push(span, format!("`nested` cannot be used with `{name}`"));
+                }
+            }
+        }
+        if a.skip.is_some() {
+            let conflicts = [
+                ("default", a.default.as_ref().map(|d| d.span)),
+                ("env", a.env.as_ref().map(|d| d.span)),
+                ("flag", a.flag.as_ref().map(|d| d.span)),
+                ("short", a.short.as_ref().map(|d| d.span)),
+                ("validate", a.validate.as_ref().map(|d| d.span)),
+            ];
+            for (name, span) in conflicts {
+                if let Some(span) = span {
+                    errors.push(
+                        span,
+                        format!("`skip` cannot be used with `{name}` (a skipped field is set from `Default`)"),
+                    );
+                }
+            }
+        }
+        if let Some(env) = &a.env {
+            if env.value.is_empty() || env.value.contains(['=', '\0']) {
+                errors.push(env.span, "`env` must be a variable name without `=`");
+            }
+        }
+        if let Some(short) = &a.short {
+            if !short.value.is_ascii_alphanumeric() {
+                errors.push(short.span, "`short` must be an ASCII letter or digit");
+            }
+        }
+        if let Some(d) = &a.default {
+            let ty = f.option_inner.unwrap_or(f.ty);
+            if let Some(expected) = expected_kind(ty) {
+                if !fits(&d.value, expected) {
+                    errors.push(
+                        d.span,
+                        format!(
+                            "`default` is {} but the field's type needs {}",
+                            d.value.kind_name(),
+                            expected.describe()
+                        ),
+                    );
+                }
+            }
+        }
+        if let Some(previous) = keys.insert(f.key.clone(), f.ident) {
+            let span = f.attrs.rename.as_ref().map_or(f.ident.span(), |r| r.span);
+            errors.push(
+                span,
+                format!("key `{}` is already used by field `{previous}`", f.key),
+            );
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Expected {
+    Str,
+    Int,
+    Float,
+    Bool,
+    Array(&'static Expected),
+    ArrayOfUnknown,
+}
+
+impl Expected {
+    fn describe(self) -> String {
+        match self {
+            Expected::Str => "a string".to_owned(),
+            Expected::Int => "an integer".to_owned(),
+            Expected::Float => "a number".to_owned(),
+            Expected::Bool => "a boolean".to_owned(),
+            Expected::Array(inner) => format!("an array of {}", strip_article(&inner.describe())),
+            Expected::ArrayOfUnknown => "an array".to_owned(),
+        }
+    }
+}
+
+fn strip_article(s: &str) -> String {
+    let s = s.strip_prefix("an ").or_else(|| s.strip_prefix("a ")).unwrap_or(s);
+    format!("{s}s")
+}
+
+const INTS: &[&str] = &[
+    "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize",
+];
+
+fn expected_kind(ty: &syn::Type) -> Option<Expected> {
+    let ident = last_ident(ty)?.to_string();
+    Some(match ident.as_str() {
+        "String" | "PathBuf" | "str" | "char" | "Duration" | "SocketAddr" | "IpAddr" | "Ipv4Addr"
+        | "Ipv6Addr" => Expected::Str,
+        i if INTS.contains(&i) => Expected::Int,
+        "f32" | "f64" => Expected::Float,
+        "bool" => Expected::Bool,
+        "Vec" => match generic_inner(ty, "Vec").and_then(expected_kind) {
+            Some(Expected::Str) => Expected::Array(&Expected::Str),
+            Some(Expected::Int) => Expected::Array(&Expected::Int),
+            Some(Expected::Float) => Expected::Array(&Expected::Float),
+            Some(Expected::Bool) => Expected::Array(&Expected::Bool),
+            _ => Expected::ArrayOfUnknown,
+        },
+        _ => return None,
+    })
+}
+
+fn fits(lit: &DefaultLit, expected: Expected) -> bool {
+    match (lit, expected) {
+        (DefaultLit::Str(_), Expected::Str) => true,
+        (DefaultLit::Int(_), Expected::Int | Expected::Float) => true,
+        (DefaultLit::Float(_), Expected::Float) => true,
+        (DefaultLit::Bool(_), Expected::Bool) => true,
+        (DefaultLit::Array(_), Expected::ArrayOfUnknown) => true,
+        (DefaultLit::Array(items), Expected::Array(inner)) => items.iter().all(|i| fits(i, *inner)),
+        _ => false,
+    }
+}

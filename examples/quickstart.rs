@@ -1,0 +1,71 @@
+//! The README's quick start: a service configuration from defaults, a TOML
+//! file, an optional JSON file and the environment, with every value's origin.
+//!
+//! Run it with `cargo run --example quickstart`.
+
+use std::time::Duration;
+
+use staid::Config;
+
+/// A small web service.
+#[derive(Config, Debug)]
+#[config(name = "myapp")]
+struct App {
+    /// Address to listen on.
+    #[config(default = "127.0.0.1")]
+    host: String,
+    /// Port to listen on.
+    #[config(default = 8080, short = 'p')]
+    port: u16,
+    /// Networks allowed to connect.
+    #[config(default = [])]
+    allowed: Vec<String>,
+    #[config(nested)]
+    db: Db,
+    /// API token for the upstream service.
+    #[config(secret)]
+    token: Option<String>,
+}
+
+/// The database connection.
+#[derive(Config, Debug)]
+struct Db {
+    /// Database host.
+    #[config(default = "localhost")]
+    host: String,
+    /// Connections in the pool.
+    #[config(default = 8, validate = positive)]
+    pool: u32,
+    /// How long to wait for a connection.
+    #[config(default = "5s")]
+    timeout: Duration,
+}
+
+fn positive(n: &u32) -> Result<(), String> {
+    if *n == 0 {
+        return Err("must be at least 1".into());
+    }
+    Ok(())
+}
+
+fn main() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures");
+    let loaded = App::builder()
+        .file(format!("{dir}/app.toml"))
+        .optional_file(format!("{dir}/local.json"))
+        .env_from([("MYAPP_PORT", "9443"), ("MYAPP_TOKEN", "s3cret")])
+        .load_full();
+    let loaded = match loaded {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(2);
+        }
+    };
+    let app = loaded.config();
+    println!("listening on {}:{} (allowed: {:?})", app.host, app.port, app.allowed);
+    println!("token set: {}", app.token.is_some());
+    println!("database {} (pool {}, timeout {:?})", app.db.host, app.db.pool, app.db.timeout);
+    println!("db.pool comes from {}", loaded.origin("db.pool").unwrap());
+    println!("\neffective configuration:\n{}", loaded.explain());
+}

@@ -1,0 +1,201 @@
+//! The typed build: generated `Config::__build` code calls into `Ctx` for each
+//! field, and `Ctx` collects every problem instead of stopping at the first.
+
+use std::fmt::Display;
+
+use serde::de::DeserializeOwned;
+
+use crate::de::{self, DeError};
+use crate::error::{snippet_at, Problem, ProblemKind};
+use crate::naming::Naming;
+use crate::origin::Origin;
+use crate::schema::{Field, Schema};
+use crate::source::Texts;
+use crate::value::{Table, Value};
+use crate::Config;
+
+/// What to do with keys the configuration does not have.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Unknown {
+    /// Fail the load (the default): a typo should not be silently ignored.
+    #[default]
+    Error,
+    /// Load, and report each unknown key as a warning.
+    Warn,
+    /// Load and say nothing.
+    Ignore,
+}
+
+static EMPTY: Table = Table::new();
+
+/// The state of one build. Used by code that `#[derive(Config)]` generates;
+/// not part of the stable API.
+pub struct Ctx<'a> {
+    pub(crate) problems: Vec<Problem>,
+    pub(crate) warnings: Vec<Problem>,
+    path: String,
+    unknown: Unknown,
+    texts: &'a Texts,
+    naming: &'a Naming,
+}
+
+impl<'a> Ctx<'a> {
+    pub(crate) fn new(unknown: Unknown, texts: &'a Texts, naming: &'a Naming) -> Self {
+        Ctx {
+            problems: Vec::new(),
+            warnings: Vec::new(),
+            path: String::new(),
+            unknown,
+            texts,
+            naming,
+        }
+    }
+
+    fn push(&mut self, key: &str) -> usize {
+        let len = self.path.len();
+        if !self.path.is_empty() {
+            self.path.push('.');
+        }
+        self.path.push_str(key);
+        len
+    }
+
+    fn snippet(&self, origin: &Origin, secret: bool) -> Option<crate::error::Snippet> {
+        if secret {
+            return None;
+        }
+        let (path, line, column) = origin.file_position()?;
+        snippet_at(self.texts.get(path)?, line, column)
+    }
+
+    /// The table a struct is built from: empty when nothing set it, `None`
+    /// (with a problem) when something that is not a table did.
+    pub fn table<'v>(&mut self, node: Option<&'v Value>) -> Option<&'v Table> {
+        match node {
+            None => Some(&EMPTY),
+            Some(v) => match v.as_table() {
+                Some(t) => Some(t),
+                None => {
+                    let problem = Problem::new(
+                        ProblemKind::Type,
+                        format!("expected a table, found {}", v.type_name()),
+                    )
+                    .key(self.path.clone())
+                    .snippet(self.snippet(&v.origin, false))
+                    .origin(v.origin.clone());
+                    self.problems.push(problem);
+                    None
+                }
+            },
+        }
+    }
+
+    /// Builds a leaf field from its key in `table`.
+    pub fn leaf<T: DeserializeOwned>(&mut self, table: &Table, field: &'static Field) -> Option<T> {
+        let len = self.push(field.key);
+        let result = match table.get(field.key) {
+            Some(value) => de::from_value::<T>(value).map_err(|e| (e, Some(value))),
+            None if field.required => {
+                self.missing(field);
+                self.path.truncate(len);
+                return None;
+            }
+            None => de::from_nothing::<T>().map_err(|e| (e, None)),
+        };
+        let out = match result {
+            Ok(v) => Some(v),
+            Err((e, value)) => {
+                self.type_problem(e, value, field);
+                None
+            }
+        };
+        self.path.truncate(len);
+        out
+    }
+
+    /// Builds a `#[config(nested)]` field.
+    pub fn nested<T: Config>(&mut self, table: &Table, field: &'static Field) -> Option<T> {
+        let len = self.push(field.key);
+        let out = T::__build(table.get(field.key), self);
+        self.path.truncate(len);
+        out
+    }
+
+    /// Records a field validator's verdict.
+    pub fn validated<E: Display>(&mut self, table: &Table, field: &'static Field, verdict: Result<(), E>) {
+        if let Err(e) = verdict {
+            let len = self.push(field.key);
+            let origin = table.get(field.key).map(|v| v.origin.clone());
+            let snippet = origin.as_ref().and_then(|o| self.snippet(o, field.secret));
+            let mut problem = Problem::new(ProblemKind::Validation, e.to_string())
+                .key(self.path.clone())
+                .snippet(snippet);
+            problem.origin = origin;
+            self.problems.push(problem);
+            self.path.truncate(len);
+        }
+    }
+
+    /// Records a struct validator's verdict (`#[config(validate = ..)]` on the
+    /// struct).
+    pub fn validated_struct<E: Display>(&mut self, verdict: Result<(), E>) {
+        if let Err(e) = verdict {
+            let problem = Problem::new(ProblemKind::Validation, e.to_string()).key(self.path.clone());
+            self.problems.push(problem);
+        }
+    }
+
+    /// Reports keys of `table` that `schema` does not have.
+    pub fn unknown_keys(&mut self, table: &Table, schema: &'static Schema) {
+        if self.unknown == Unknown::Ignore {
+            return;
+        }
+        for (key, value) in table {
+            if schema.fields.iter().any(|f| f.key == key && !f.skip) {
+                continue;
+            }
+            let len = self.push(key);
+            let mut problem = Problem::new(ProblemKind::Unknown, "unknown key")
+                .key(self.path.clone())
+                .snippet(self.snippet(&value.origin, false))
+                .origin(value.origin.clone());
+            let known = schema.fields.iter().filter(|f| !f.skip).map(|f| f.key);
+            if let Some(best) = crate::naming::suggest(key, known) {
+                problem = problem.help(format!("did you mean `{best}`?"));
+            }
+            match self.unknown {
+                Unknown::Error => self.problems.push(problem),
+                _ => self.warnings.push(problem),
+            }
+            self.path.truncate(len);
+        }
+    }
+
+    fn missing(&mut self, field: &'static Field) {
+        let ways = self.naming.ways_to_set(&self.path, field);
+        let problem = Problem::new(ProblemKind::Missing, "missing required value")
+            .key(self.path.clone())
+            .help(format!("set it with {ways}"));
+        self.problems.push(problem);
+    }
+
+    fn type_problem(&mut self, e: DeError, value: Option<&Value>, field: &'static Field) {
+        let sub = e.sub_path();
+        let mut key = self.path.clone();
+        if !sub.is_empty() {
+            key.push('.');
+            key.push_str(&sub);
+        }
+        let origin = e.origin.clone().or_else(|| value.map(|v| v.origin.clone()));
+        let message = if field.secret {
+            // serde's messages quote the value; a secret's must not be shown.
+            format!("invalid value for `{}` (value hidden: the field is secret)", field.ty)
+        } else {
+            e.message
+        };
+        let snippet = origin.as_ref().and_then(|o| self.snippet(o, field.secret));
+        let mut problem = Problem::new(ProblemKind::Type, message).key(key).snippet(snippet);
+        problem.origin = origin;
+        self.problems.push(problem);
+    }
+}

@@ -1,0 +1,279 @@
+//! `Builder`: the ordered list of sources, and the load that merges them and
+//! builds the typed configuration.
+
+use std::ffi::OsString;
+use std::marker::PhantomData;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::build::{Ctx, Unknown};
+use crate::error::{Error, Problem};
+use crate::explain::Loaded;
+use crate::naming::{EnvNaming, Naming};
+use crate::source::{Discover, Env, EnvLayer, File, Format, LoadCtx, Source, Text, Texts};
+use crate::value::Value;
+use crate::Config;
+
+/// Builds a configuration of type `T` from layers, lowest first.
+///
+/// Start from [`Config::builder`] (defaults only) or use [`Config::load`] for
+/// the conventional stack. Every method adds a layer on top of the ones
+/// before it, or sets an option; [`load`](Builder::load) reads them all.
+///
+/// ```
+/// use staid::Config;
+///
+/// #[derive(Config, Debug)]
+/// #[config(name = "demo")]
+/// struct Demo {
+///     #[config(default = 8080)]
+///     port: u16,
+///     #[config(default = "localhost")]
+///     host: String,
+/// }
+///
+/// let demo = Demo::builder()
+///     .toml_str("port = 9000")
+///     .env_from([("DEMO_HOST", "example.org")])
+///     .load()
+///     .unwrap();
+/// assert_eq!(demo.port, 9000);
+/// assert_eq!(demo.host, "example.org");
+/// ```
+pub struct Builder<T> {
+    sources: Vec<Box<dyn Source>>,
+    unknown: Unknown,
+    env: Option<Arc<Env>>,
+    env_prefix: Option<String>,
+    env_sep: &'static str,
+    env_empty_is_unset: bool,
+    unknown_env: Unknown,
+    reads_env: bool,
+    pub(crate) args: Option<Arc<Vec<OsString>>>,
+    pub(crate) reads_flags: bool,
+    _config: PhantomData<fn() -> T>,
+}
+
+impl<T> std::fmt::Debug for Builder<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let sources: Vec<String> = self.sources.iter().map(|s| s.describe()).collect();
+        f.debug_struct("Builder").field("sources", &sources).finish_non_exhaustive()
+    }
+}
+
+impl<T: Config> Default for Builder<T> {
+    fn default() -> Self {
+        Builder::new()
+    }
+}
+
+impl<T: Config> Builder<T> {
+    /// A builder with the struct's defaults as its only layer.
+    pub fn new() -> Self {
+        Builder {
+            sources: Vec::new(),
+            unknown: Unknown::Error,
+            env: None,
+            env_prefix: None,
+            env_sep: "_",
+            env_empty_is_unset: true,
+            unknown_env: Unknown::Error,
+            reads_env: false,
+            args: None,
+            reads_flags: false,
+            _config: PhantomData,
+        }
+    }
+
+    /// Adds a layer from any [`Source`].
+    pub fn source(mut self, source: impl Source + 'static) -> Self {
+        self.sources.push(Box::new(source));
+        self
+    }
+
+    /// Adds a file that must exist. The format comes from the extension:
+    /// `.toml` or `.json`.
+    pub fn file(self, path: impl Into<PathBuf>) -> Self {
+        self.source(File::required(path))
+    }
+
+    /// Adds a file that may be missing. If it exists, it must be readable and
+    /// valid like any other.
+    pub fn optional_file(self, path: impl Into<PathBuf>) -> Self {
+        self.source(File::optional(path))
+    }
+
+    /// Adds TOML text, for instance defaults compiled in with `include_str!`.
+    /// Origins name it `<toml>`.
+    pub fn toml_str(self, text: impl Into<Arc<str>>) -> Self {
+        self.source(Text::new(Format::Toml, "<toml>", text))
+    }
+
+    /// Adds JSON text. Origins name it `<json>`.
+    pub fn json_str(self, text: impl Into<Arc<str>>) -> Self {
+        self.source(Text::new(Format::Json, "<json>", text))
+    }
+
+    /// Adds the files discovered for `#[config(name = "..")]`, as described
+    /// in [`Discover`]: system, user, working directory, then `--config` or
+    /// `<PREFIX>CONFIG`.
+    pub fn discover(self) -> Self {
+        self.source(Discover::new())
+    }
+
+    /// Adds the process environment as a layer (see the env section of the
+    /// crate docs for names and conversions).
+    pub fn env(mut self) -> Self {
+        self.reads_env = true;
+        self.source(EnvLayer)
+    }
+
+    /// Adds these variables as the environment layer, instead of the process
+    /// environment. They are also what discovery (`XDG_CONFIG_HOME`,
+    /// `<PREFIX>CONFIG`) sees. For tests and embedding.
+    pub fn env_from<K: Into<String>, V: Into<String>>(
+        mut self,
+        vars: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        self.env = Some(Arc::new(Env::from_pairs(vars)));
+        self.env()
+    }
+
+    /// The env prefix, instead of the upper-cased `name` (`"APP"` gives
+    /// `APP_PORT`). An empty prefix reads bare names (`PORT`).
+    pub fn env_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.env_prefix = Some(prefix.into());
+        self
+    }
+
+    /// Joins the prefix and nested keys with `__` instead of `_`
+    /// (`MYAPP__DB__HOST`), for key names that themselves contain `_`.
+    pub fn env_double_underscore(mut self) -> Self {
+        self.env_sep = "__";
+        self
+    }
+
+    /// Whether a variable set to the empty string counts as unset (the
+    /// default, `true`) or as an empty value.
+    pub fn env_empty_is_unset(mut self, yes: bool) -> Self {
+        self.env_empty_is_unset = yes;
+        self
+    }
+
+    /// What to do with keys in files (and other sources) that the struct does
+    /// not have. Default: [`Unknown::Error`].
+    pub fn unknown_keys(mut self, unknown: Unknown) -> Self {
+        self.unknown = unknown;
+        self
+    }
+
+    /// What to do with `<PREFIX>*` variables that name no field. Default:
+    /// [`Unknown::Error`].
+    pub fn unknown_env(mut self, unknown: Unknown) -> Self {
+        self.unknown_env = unknown;
+        self
+    }
+
+    /// Loads: merges every layer and builds `T`, reporting every problem of
+    /// every layer at once. Warnings (see [`Unknown::Warn`]) go to stderr; use
+    /// [`load_full`](Builder::load_full) to handle them yourself.
+    pub fn load(self) -> Result<T, Error> {
+        let loaded = self.load_full()?;
+        for warning in loaded.warnings() {
+            eprintln!("warning: {warning}");
+        }
+        Ok(loaded.into_config())
+    }
+
+    /// Loads, and keeps the merged tree with every value's origin, for
+    /// [`Loaded::explain`] and [`Loaded::origin`], and the warnings.
+    pub fn load_full(&self) -> Result<Loaded<T>, Error> {
+        let env = match &self.env {
+            Some(env) => env.clone(),
+            None => Arc::new(Env::from_process()),
+        };
+        let naming = self.naming();
+        let mut texts = Texts::new();
+        let schema = T::SCHEMA;
+        let mut merged = schema.defaults();
+        let mut problems: Vec<Problem> = Vec::new();
+        let mut warnings: Vec<Problem> = Vec::new();
+        for source in &self.sources {
+            let mut ctx = LoadCtx {
+                schema,
+                env: &env,
+                args: self.args.as_deref().map(Vec::as_slice),
+                below: &merged,
+                texts: &mut texts,
+                problems: Vec::new(),
+                warnings: Vec::new(),
+                naming: &naming,
+            };
+            let result = source.load(&mut ctx);
+            let (found, warned) = (ctx.problems, ctx.warnings);
+            problems.extend(found);
+            warnings.extend(warned);
+            match result {
+                Ok(Some(layer)) => merged.merge(layer),
+                Ok(None) => {}
+                Err(found) => problems.extend(found),
+            }
+        }
+        let mut ctx = Ctx::new(self.unknown, &texts, &naming);
+        let config = T::__build(Some(&merged), &mut ctx);
+        problems.extend(ctx.problems);
+        warnings.extend(ctx.warnings);
+        match config {
+            Some(config) if problems.is_empty() => Ok(Loaded::new(config, merged, warnings)),
+            _ => {
+                if problems.is_empty() {
+                    // A build that produced nothing has always said why; this
+                    // guards the invariant rather than panicking.
+                    problems.push(Problem::new(
+                        crate::ProblemKind::Source,
+                        "the configuration could not be built",
+                    ));
+                }
+                Err(Error::from_problems(problems))
+            }
+        }
+    }
+
+    /// How keys are spelled as variables and flags for this builder.
+    pub(crate) fn naming(&self) -> Naming {
+        let env = self.reads_env.then(|| {
+            let prefix = self.env_prefix.as_deref().or(T::SCHEMA.name);
+            let mut naming = EnvNaming::new(prefix, self.env_sep);
+            naming.empty_is_unset = self.env_empty_is_unset;
+            naming.unknown = self.unknown_env;
+            naming
+        });
+        Naming {
+            env,
+            flags: self.reads_flags,
+        }
+    }
+
+    /// Files every source would read, for watching.
+    #[allow(dead_code)]
+    pub(crate) fn files(&self) -> Vec<PathBuf> {
+        let env = match &self.env {
+            Some(env) => env.clone(),
+            None => Arc::new(Env::from_process()),
+        };
+        let naming = self.naming();
+        let mut texts = Texts::new();
+        let below = Value::table(crate::Origin::Default);
+        let ctx = LoadCtx {
+            schema: T::SCHEMA,
+            env: &env,
+            args: self.args.as_deref().map(Vec::as_slice),
+            below: &below,
+            texts: &mut texts,
+            problems: Vec::new(),
+            warnings: Vec::new(),
+            naming: &naming,
+        };
+        self.sources.iter().flat_map(|s| s.watch_paths(&ctx)).collect()
+    }
+}

@@ -1,0 +1,405 @@
+//! `Error`: every problem a load found, each with the place to fix it.
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::origin::Origin;
+
+/// What went wrong in one [`Problem`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProblemKind {
+    /// A file could not be read: missing, a directory, no permission, not UTF-8.
+    #[error("cannot read")]
+    Io,
+    /// A file's name has no known format.
+    #[error("unknown format")]
+    Format,
+    /// A file, env value or flag is not valid syntax for its format.
+    #[error("syntax error")]
+    Syntax,
+    /// Nesting deeper than the limit.
+    #[error("nesting too deep")]
+    TooDeep,
+    /// A value does not fit the field's type.
+    #[error("invalid value")]
+    Type,
+    /// A required value was set nowhere.
+    #[error("missing value")]
+    Missing,
+    /// A key, variable or flag that the configuration does not have.
+    #[error("unknown key")]
+    Unknown,
+    /// A validator rejected the value.
+    #[error("validation failed")]
+    Validation,
+    /// A source other than a file failed (its message says how).
+    #[error("source failed")]
+    Source,
+}
+
+/// One problem found by a load: what, at which key, set where.
+#[derive(Clone, Debug)]
+pub struct Problem {
+    pub(crate) kind: ProblemKind,
+    pub(crate) key: Option<String>,
+    pub(crate) origin: Option<Origin>,
+    pub(crate) message: String,
+    pub(crate) snippet: Option<Snippet>,
+    pub(crate) help: Option<String>,
+}
+
+/// A warning is a problem that the builder was told not to fail on (for
+/// instance unknown keys with [`Unknown::Warn`](crate::Unknown::Warn)).
+pub type Warning = Problem;
+
+/// One line of a source file with a caret under the offending text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Snippet {
+    pub(crate) line: usize,
+    pub(crate) column: usize,
+    pub(crate) text: String,
+    pub(crate) width: usize,
+}
+
+impl Problem {
+    pub(crate) fn new(kind: ProblemKind, message: impl Into<String>) -> Problem {
+        Problem {
+            kind,
+            key: None,
+            origin: None,
+            message: message.into(),
+            snippet: None,
+            help: None,
+        }
+    }
+
+    pub(crate) fn key(mut self, key: impl Into<String>) -> Problem {
+        let key = key.into();
+        self.key = (!key.is_empty()).then_some(key);
+        self
+    }
+
+    pub(crate) fn origin(mut self, origin: Origin) -> Problem {
+        self.origin = Some(origin);
+        self
+    }
+
+    pub(crate) fn help(mut self, help: impl Into<String>) -> Problem {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub(crate) fn snippet(mut self, snippet: Option<Snippet>) -> Problem {
+        self.snippet = snippet;
+        self
+    }
+
+    /// What kind of problem this is.
+    pub fn kind(&self) -> ProblemKind {
+        self.kind
+    }
+
+    /// The dotted key path the problem is about, if it is about one.
+    pub fn key_path(&self) -> Option<&str> {
+        self.key.as_deref()
+    }
+
+    /// Where the offending value was set (or the file that failed).
+    pub fn origin_ref(&self) -> Option<&Origin> {
+        self.origin.as_ref()
+    }
+
+    /// The message, without key, origin or snippet.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// A hint on how to fix it, such as every way to set a missing value or a
+    /// "did you mean" suggestion.
+    pub fn hint(&self) -> Option<&str> {
+        self.help.as_deref()
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.key {
+            Some(key) => write!(f, "`{key}`: {}", self.message)?,
+            None => f.write_str(&self.message)?,
+        }
+        if let Some(origin) = &self.origin {
+            write!(f, "\n  --> {origin}")?;
+        }
+        if let Some(s) = &self.snippet {
+            let gutter = s.line.to_string().len();
+            let pad = " ".repeat(gutter);
+            let indent: String = s
+                .text
+                .chars()
+                .take(s.column.saturating_sub(1))
+                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .collect();
+            write!(
+                f,
+                "\n {pad} |\n {} | {}\n {pad} | {indent}{}",
+                s.line,
+                s.text,
+                "^".repeat(s.width.max(1))
+            )?;
+        }
+        if let Some(help) = &self.help {
+            write!(f, "\n  = help: {help}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The error of a failed load: every problem found, not just the first.
+///
+/// `Display` lists them all, each with key path, origin and, for file values,
+/// the line with a caret. Values of `secret` fields never appear in it.
+pub struct Error {
+    inner: Box<Inner>,
+}
+
+struct Inner {
+    problems: Vec<Problem>,
+    exit: Option<Exit>,
+}
+
+/// A load that ended without a configuration but not because of a problem:
+/// the command line asked for help, the version or the effective
+/// configuration. The text is what a program prints before exiting with 0.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Exit {
+    /// `--help`: the help text.
+    Help(String),
+    /// `--version`: the version line.
+    Version(String),
+    /// `--print-config`: the effective configuration with origins.
+    PrintConfig(String),
+}
+
+impl Error {
+    pub(crate) fn from_problems(problems: Vec<Problem>) -> Error {
+        debug_assert!(!problems.is_empty());
+        Error {
+            inner: Box::new(Inner {
+                problems,
+                exit: None,
+            }),
+        }
+    }
+
+    #[allow(dead_code)]
+    pub(crate) fn exit(exit: Exit) -> Error {
+        Error {
+            inner: Box::new(Inner {
+                problems: Vec::new(),
+                exit: Some(exit),
+            }),
+        }
+    }
+
+    /// Every problem, in the order found (sources bottom to top, then build).
+    pub fn problems(&self) -> &[Problem] {
+        &self.inner.problems
+    }
+
+    /// How many problems there are.
+    pub fn len(&self) -> usize {
+        self.inner.problems.len()
+    }
+
+    /// Whether this carries no problem (then it is an [`Exit`]).
+    pub fn is_empty(&self) -> bool {
+        self.inner.problems.is_empty()
+    }
+
+    /// `Some` when the load stopped for `--help`, `--version` or
+    /// `--print-config` rather than for a problem.
+    pub fn as_exit(&self) -> Option<&Exit> {
+        self.inner.exit.as_ref()
+    }
+
+    /// For a binary's `main`: prints help, version or the configuration and
+    /// exits 0, or prints the problems to stderr and exits 2.
+    pub fn exit_process(&self) -> ! {
+        match self.as_exit() {
+            Some(Exit::Help(text) | Exit::Version(text) | Exit::PrintConfig(text)) => {
+                print!("{text}");
+                std::process::exit(0)
+            }
+            None => {
+                eprintln!("{self}");
+                std::process::exit(2)
+            }
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(exit) = &self.inner.exit {
+            return match exit {
+                Exit::Help(t) | Exit::Version(t) | Exit::PrintConfig(t) => f.write_str(t),
+            };
+        }
+        let problems = &self.inner.problems;
+        if problems.len() == 1 {
+            return write!(f, "error: {}", problems[0]);
+        }
+        write!(f, "{} problems in the configuration:", problems.len())?;
+        for p in problems {
+            write!(f, "\n\nerror: {p}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The Display form is what a person needs from `main() -> Result`.
+        write!(f, "{self}")
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Byte offsets of line starts, for turning spans into line and column.
+pub(crate) struct Lines<'a> {
+    text: &'a str,
+    starts: Vec<usize>,
+}
+
+impl<'a> Lines<'a> {
+    pub(crate) fn new(text: &'a str) -> Lines<'a> {
+        let mut starts = vec![0];
+        starts.extend(memchr_newlines(text));
+        Lines { text, starts }
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    pub(crate) fn position(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let line = self.starts.partition_point(|&s| s <= offset) - 1;
+        let start = self.starts[line];
+        let column = self
+            .text
+            .get(start..offset)
+            .map_or(offset - start, |s| s.chars().count());
+        (line + 1, column + 1)
+    }
+
+    /// A snippet for a byte span.
+    pub(crate) fn snippet(&self, span: std::ops::Range<usize>) -> Snippet {
+        let (line, column) = self.position(span.start);
+        let text = line_text(self.text, line);
+        let rest: usize = text.chars().count().saturating_sub(column - 1);
+        let width = self
+            .text
+            .get(span.start..span.end.min(self.text.len()))
+            .map_or(1, |s| s.chars().take_while(|&c| c != '\n').count())
+            .clamp(1, rest.max(1));
+        Snippet {
+            line,
+            column,
+            text,
+            width,
+        }
+    }
+}
+
+fn memchr_newlines(text: &str) -> impl Iterator<Item = usize> + '_ {
+    text.bytes()
+        .enumerate()
+        .filter(|&(_, b)| b == b'\n')
+        .map(|(i, _)| i + 1)
+}
+
+fn line_text(text: &str, line: usize) -> String {
+    text.split('\n')
+        .nth(line - 1)
+        .unwrap_or("")
+        .trim_end_matches('\r')
+        .to_owned()
+}
+
+/// A snippet for a value at a known line and column, when only the text is at
+/// hand: the caret covers the token that starts there.
+pub(crate) fn snippet_at(text: &Arc<str>, line: usize, column: usize) -> Option<Snippet> {
+    let line_str = text.split('\n').nth(line.checked_sub(1)?)?;
+    let line_str = line_str.trim_end_matches('\r');
+    let rest: String = line_str.chars().skip(column - 1).collect();
+    let width = token_width(&rest);
+    Some(Snippet {
+        line,
+        column,
+        text: line_str.to_owned(),
+        width,
+    })
+}
+
+fn token_width(rest: &str) -> usize {
+    let mut chars = rest.chars();
+    match chars.next() {
+        None => 1,
+        Some(q @ ('"' | '\'')) => {
+            let mut n = 1;
+            let mut escaped = false;
+            for c in chars {
+                n += 1;
+                if c == q && !escaped {
+                    return n;
+                }
+                escaped = q == '"' && c == '\\' && !escaped;
+            }
+            n
+        }
+        Some(open @ ('[' | '{')) => {
+            let close = if open == '[' { ']' } else { '}' };
+            let mut depth = 1;
+            let mut n = 1;
+            for c in chars {
+                n += 1;
+                if c == open {
+                    depth += 1;
+                } else if c == close {
+                    depth -= 1;
+                    if depth == 0 {
+                        return n;
+                    }
+                }
+            }
+            n
+        }
+        Some(_) => rest
+            .chars()
+            .take_while(|c| !c.is_whitespace() && !matches!(c, ',' | ']' | '}' | '#'))
+            .count()
+            .max(1),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_count_lines_and_characters() {
+        let lines = Lines::new("a = 1\nnamé = \"x\"\n");
+        assert_eq!(lines.position(0), (1, 1));
+        assert_eq!(lines.position(6), (2, 1));
+        // 'é' is two bytes but one column.
+        assert_eq!(lines.position(14), (2, 8));
+    }
+
+    #[test]
+    fn token_width_covers_strings_and_words() {
+        assert_eq!(token_width("\"a\\\"b\" # x"), 6);
+        assert_eq!(token_width("70000\n"), 5);
+        assert_eq!(token_width("[1, [2]], x"), 8);
+    }
+}

@@ -1,0 +1,155 @@
+//! The effective configuration with every value's origin: what
+//! `--print-config` shows, and the answer to "where does this value come
+//! from?".
+
+use std::fmt;
+
+use crate::error::Warning;
+use crate::origin::Origin;
+use crate::schema::Schema;
+use crate::value::{Inline, Key, Kind, Value};
+use crate::Config;
+
+/// A loaded configuration together with the merged tree it was built from.
+///
+/// ```
+/// use staid::{Config, Origin};
+///
+/// #[derive(Config)]
+/// struct App {
+///     #[config(default = 8080)]
+///     port: u16,
+///     #[config(secret)]
+///     token: Option<String>,
+/// }
+///
+/// let loaded = App::builder()
+///     .toml_str("token = \"hunter2\"")
+///     .load_full()
+///     .unwrap();
+/// assert_eq!(loaded.origin("port"), Some(&Origin::Default));
+/// let text = loaded.explain().to_string();
+/// assert_eq!(
+///     text,
+///     "port = 8080          # default\n\
+///      token = \"<secret>\"  # <toml>:1:9\n"
+/// );
+/// ```
+pub struct Loaded<T> {
+    config: T,
+    tree: Value,
+    warnings: Vec<Warning>,
+}
+
+impl<T: Config> Loaded<T> {
+    pub(crate) fn new(config: T, tree: Value, warnings: Vec<Warning>) -> Self {
+        Loaded {
+            config,
+            tree,
+            warnings,
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &T {
+        &self.config
+    }
+
+    /// The configuration, dropping the tree.
+    pub fn into_config(self) -> T {
+        self.config
+    }
+
+    /// The merged tree of values with their origins (secrets included: do
+    /// not print it; use [`explain`](Loaded::explain)).
+    pub fn tree(&self) -> &Value {
+        &self.tree
+    }
+
+    /// Where the value at a dotted key path (`"db.port"`) came from. `None`
+    /// when no layer set it.
+    pub fn origin(&self, path: &str) -> Option<&Origin> {
+        self.tree.get(path).map(|v| &v.origin)
+    }
+
+    /// Problems that did not fail the load, such as unknown keys under
+    /// [`Unknown::Warn`](crate::Unknown::Warn).
+    pub fn warnings(&self) -> &[Warning] {
+        &self.warnings
+    }
+
+    /// The effective configuration, one `key = value  # origin` line per
+    /// value, in declaration order, secrets masked.
+    pub fn explain(&self) -> Explain<'_> {
+        Explain {
+            schema: T::SCHEMA,
+            tree: &self.tree,
+        }
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for Loaded<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Loaded")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The effective configuration as text; see [`Loaded::explain`].
+///
+/// Each line is `key = value  # origin`; a value that no layer set appears
+/// as `# key is not set`; a secret shows as `"<secret>"`.
+pub struct Explain<'a> {
+    schema: &'static Schema,
+    tree: &'a Value,
+}
+
+/// What a secret value is shown as.
+pub const MASK: &str = "\"<secret>\"";
+
+impl fmt::Display for Explain<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut lines: Vec<(String, Option<String>)> = Vec::new();
+        self.schema.walk(&mut |path, field| match self.tree.get(path) {
+            None => lines.push((format!("# {path} is not set"), None)),
+            Some(value) if field.secret => {
+                lines.push((format!("{path} = {MASK}"), Some(value.origin.to_string())))
+            }
+            Some(value) => flatten(path, value, &mut lines),
+        });
+        let width = lines
+            .iter()
+            .filter(|(_, o)| o.is_some())
+            .map(|(l, _)| l.chars().count())
+            .max()
+            .unwrap_or(0)
+            .min(48);
+        for (line, origin) in lines {
+            match origin {
+                Some(origin) => {
+                    let pad = width.saturating_sub(line.chars().count());
+                    writeln!(f, "{line}{:pad$}  # {origin}", "")?
+                }
+                None => writeln!(f, "{line}")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Tables under a leaf (maps, structs that are plain serde types) become one
+/// line per value, so each keeps its own origin.
+fn flatten(path: &str, value: &Value, lines: &mut Vec<(String, Option<String>)>) {
+    match &value.kind {
+        Kind::Table(t) if !t.is_empty() => {
+            for (k, v) in t {
+                flatten(&format!("{path}.{}", Key(k)), v, lines);
+            }
+        }
+        _ => lines.push((
+            format!("{path} = {}", Inline(value)),
+            Some(value.origin.to_string()),
+        )),
+    }
+}

@@ -1,0 +1,139 @@
+//! How a key path is spelled as an environment variable and as a flag, and
+//! "did you mean" suggestions. One place, so errors, usage tables, the env
+//! layer and the flag layer always agree.
+
+use crate::schema::Field;
+
+/// The spelling rules of one builder.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Naming {
+    /// `Some` when the builder reads the environment.
+    pub(crate) env: Option<EnvNaming>,
+    /// Whether the builder reads flags.
+    pub(crate) flags: bool,
+}
+
+/// Env variable names: `<prefix><sep><PATH joined by sep>`.
+#[derive(Clone, Debug)]
+pub(crate) struct EnvNaming {
+    /// The prefix with its separator (`MYAPP_`), or empty.
+    pub(crate) prefix: String,
+    /// The separator between path segments: `_` or `__`.
+    pub(crate) sep: &'static str,
+    /// Whether a variable set to the empty string counts as unset.
+    pub(crate) empty_is_unset: bool,
+    /// What to do with `<PREFIX>*` variables the schema does not name.
+    pub(crate) unknown: crate::Unknown,
+}
+
+impl EnvNaming {
+    pub(crate) fn new(prefix: Option<&str>, sep: &'static str) -> EnvNaming {
+        let prefix = match prefix {
+            Some(p) if !p.is_empty() => {
+                let p = p.to_ascii_uppercase().replace('-', "_");
+                let p = p.trim_end_matches('_');
+                format!("{p}{sep}")
+            }
+            _ => String::new(),
+        };
+        EnvNaming {
+            prefix,
+            sep,
+            empty_is_unset: true,
+            unknown: crate::Unknown::Error,
+        }
+    }
+
+    /// The variable for a dotted key path (`db.host` -> `MYAPP_DB_HOST`).
+    pub(crate) fn var(&self, path: &str, field: &Field) -> String {
+        if let Some(exact) = field.env {
+            return exact.to_owned();
+        }
+        let mut out = self.prefix.clone();
+        for (i, seg) in path.split('.').enumerate() {
+            if i > 0 {
+                out.push_str(self.sep);
+            }
+            out.extend(seg.chars().map(|c| match c {
+                '-' => '_',
+                c => c.to_ascii_uppercase(),
+            }));
+        }
+        out
+    }
+}
+
+/// The long flag for a dotted key path (`db.host` -> `db-host`).
+pub(crate) fn flag(path: &str, field: &Field) -> String {
+    if let Some(exact) = field.flag {
+        return exact.to_owned();
+    }
+    path.replace(['.', '_'], "-")
+}
+
+impl Naming {
+    /// Every way to set a key, for "missing value" help.
+    pub(crate) fn ways_to_set(&self, path: &str, field: &Field) -> String {
+        let mut ways = vec![format!("`{path}` in a configuration file")];
+        if let Some(env) = &self.env {
+            ways.push(format!("the environment variable {}", env.var(path, field)));
+        }
+        if self.flags {
+            ways.push(format!("the flag --{}", flag(path, field)));
+        }
+        match ways.len() {
+            1 => ways.remove(0),
+            _ => {
+                let last = ways.pop().unwrap_or_default();
+                format!("{}, or {last}", ways.join(", "))
+            }
+        }
+    }
+}
+
+/// The closest of `candidates` to `word`, if one is close enough to be a
+/// likely typo.
+pub(crate) fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let word = word.to_ascii_lowercase();
+    candidates
+        .into_iter()
+        .map(|c| (strsim::jaro_winkler(&word, &c.to_ascii_lowercase()), c))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_close_names_only() {
+        assert_eq!(suggest("prot", ["host", "port"]), Some("port"));
+        assert_eq!(suggest("database", ["host", "port"]), None);
+    }
+
+    #[test]
+    fn env_names_follow_the_path() {
+        let n = EnvNaming::new(Some("myapp"), "_");
+        let field = crate::schema::Field {
+            key: "node_identifier",
+            ty: "String",
+            doc: "",
+            default: None,
+            env: None,
+            flag: None,
+            short: None,
+            secret: false,
+            required: true,
+            optional: false,
+            boolean: false,
+            skip: false,
+            nested: None,
+        };
+        assert_eq!(n.var("db.node_identifier", &field), "MYAPP_DB_NODE_IDENTIFIER");
+        let n = EnvNaming::new(Some("MYAPP"), "__");
+        assert_eq!(n.var("db.node_identifier", &field), "MYAPP__DB__NODE_IDENTIFIER");
+        assert_eq!(flag("db.node_identifier", &field), "db-node-identifier");
+    }
+}

@@ -1,0 +1,149 @@
+//! The static description of a configuration struct that `#[derive(Config)]`
+//! emits. Every source that needs the shape (env names, flags, unknown-key
+//! checks, explain, usage) reads it from here.
+
+use crate::origin::Origin;
+use crate::value::{Kind, Table, Value};
+
+/// The shape of one `#[derive(Config)]` struct.
+#[derive(Debug)]
+pub struct Schema {
+    /// The Rust name of the struct.
+    pub type_name: &'static str,
+    /// `#[config(name = "..")]`: the application name, used for the env
+    /// prefix, discovered file names and the program name.
+    pub name: Option<&'static str>,
+    /// The struct's doc comment.
+    pub doc: &'static str,
+    /// The fields, in declaration order.
+    pub fields: &'static [Field],
+}
+
+/// One field of a [`Schema`].
+#[derive(Debug)]
+pub struct Field {
+    /// The key in files and the last segment of key paths.
+    pub key: &'static str,
+    /// The Rust type as written, for usage tables and messages.
+    pub ty: &'static str,
+    /// The doc comment.
+    pub doc: &'static str,
+    /// `#[config(default = ..)]`.
+    pub default: Option<Literal>,
+    /// `#[config(env = "NAME")]`: an exact variable name, with no prefix.
+    pub env: Option<&'static str>,
+    /// `#[config(flag = "name")]`: the long flag, replacing the derived one.
+    pub flag: Option<&'static str>,
+    /// `#[config(short = 'p')]`.
+    pub short: Option<char>,
+    /// `#[config(secret)]` (or a `staid::Secret<T>` type): never printed.
+    pub secret: bool,
+    /// Not `Option`, no default, not nested: the load fails without it.
+    pub required: bool,
+    /// The field's type is `Option<..>`.
+    pub optional: bool,
+    /// The field's type is `bool` (a flag without a value sets it to true).
+    pub boolean: bool,
+    /// `#[config(skip)]`: never read from any source; set from `Default`.
+    pub skip: bool,
+    /// `#[config(nested)]`: the schema of the nested struct.
+    pub nested: Option<&'static Schema>,
+}
+
+/// A literal written in `#[config(default = ..)]`.
+#[derive(Debug, Clone, Copy)]
+pub enum Literal {
+    /// A string literal.
+    Str(&'static str),
+    /// An integer literal.
+    Int(i128),
+    /// A float literal.
+    Float(f64),
+    /// A boolean literal.
+    Bool(bool),
+    /// An array of literals.
+    Array(&'static [Literal]),
+}
+
+impl Literal {
+    /// The literal as a value with the `Default` origin.
+    pub fn to_value(&self) -> Value {
+        let kind = match *self {
+            Literal::Str(s) => Kind::String(s.to_owned()),
+            Literal::Int(i) => Kind::Integer(i),
+            Literal::Float(x) => Kind::Float(x),
+            Literal::Bool(b) => Kind::Bool(b),
+            Literal::Array(items) => Kind::Array(items.iter().map(Literal::to_value).collect()),
+        };
+        Value::new(kind, Origin::Default)
+    }
+}
+
+impl Schema {
+    /// The layer of defaults: every `default` in this schema and the nested
+    /// ones, as a table with `Origin::Default`.
+    pub fn defaults(&self) -> Value {
+        let mut table = Table::new();
+        for field in self.fields {
+            if field.skip {
+                continue;
+            }
+            if let Some(nested) = field.nested {
+                let sub = nested.defaults();
+                if sub.as_table().is_some_and(|t| !t.is_empty()) {
+                    table.insert(field.key.to_owned(), sub);
+                }
+            } else if let Some(default) = &field.default {
+                table.insert(field.key.to_owned(), default.to_value());
+            }
+        }
+        Value::new(Kind::Table(table), Origin::Default)
+    }
+
+    /// The field with this key.
+    pub fn field(&self, key: &str) -> Option<&'static Field> {
+        self.fields.iter().find(|f| f.key == key)
+    }
+
+    /// Visits every leaf field (not nested, not skipped) with its dotted key
+    /// path, depth first in declaration order.
+    pub fn walk(&self, visit: &mut dyn FnMut(&str, &'static Field)) {
+        fn go(schema: &Schema, prefix: &mut String, visit: &mut dyn FnMut(&str, &'static Field)) {
+            for field in schema.fields {
+                if field.skip {
+                    continue;
+                }
+                let len = prefix.len();
+                if !prefix.is_empty() {
+                    prefix.push('.');
+                }
+                prefix.push_str(field.key);
+                match field.nested {
+                    Some(nested) => go(nested, prefix, visit),
+                    None => visit(prefix, field),
+                }
+                prefix.truncate(len);
+            }
+        }
+        go(self, &mut String::new(), visit)
+    }
+
+    /// Whether the value at this dotted key path belongs to a secret field
+    /// (the field itself or anything inside it).
+    pub fn is_secret(&self, path: &str) -> bool {
+        let mut schema = self;
+        for part in path.split('.') {
+            let Some(field) = schema.field(part) else {
+                return false;
+            };
+            if field.secret {
+                return true;
+            }
+            match field.nested {
+                Some(nested) => schema = nested,
+                None => return false,
+            }
+        }
+        false
+    }
+}

@@ -1,0 +1,125 @@
+//! The files `App::load()` finds by itself: system, user and working
+//! directory, then the one named by `--config` or `MYAPP_CONFIG`.
+
+use std::path::PathBuf;
+use super::file::Format;
+use super::{LoadCtx, Source};
+use crate::error::Problem;
+use crate::value::Value;
+
+/// Discovered configuration files for an application name.
+///
+/// In order, lowest first, each file that exists is a layer:
+///
+/// 1. `/etc/<name>/<name>.{toml,json}`
+/// 2. `$XDG_CONFIG_HOME/<name>/<name>.{toml,json}` (`$HOME/.config` when
+///    `XDG_CONFIG_HOME` is unset)
+/// 3. `./<name>.{toml,json}` in the working directory
+/// 4. the file named by `--config <FILE>` on the command line, or else by the
+///    variable `<PREFIX>CONFIG` (`MYAPP_CONFIG`); this one must exist.
+///
+/// The environment is the builder's, so `env_from` in tests applies here too.
+#[derive(Clone, Debug, Default)]
+pub struct Discover {
+    dirs: Option<Vec<PathBuf>>,
+}
+
+impl Discover {
+    /// The standard places, resolved at load time.
+    pub fn new() -> Discover {
+        Discover::default()
+    }
+
+    /// Looks only in these directories, lowest first (for tests and for
+    /// applications with their own layout). `--config` still applies.
+    pub fn in_dirs(dirs: impl IntoIterator<Item = impl Into<PathBuf>>) -> Discover {
+        Discover {
+            dirs: Some(dirs.into_iter().map(Into::into).collect()),
+        }
+    }
+
+    fn candidates(&self, ctx: &LoadCtx<'_>) -> Vec<PathBuf> {
+        let Some(name) = ctx.app_name() else {
+            return Vec::new();
+        };
+        let dirs = match &self.dirs {
+            Some(dirs) => dirs.clone(),
+            None => {
+                let env = ctx.env();
+                let user = env
+                    .get("XDG_CONFIG_HOME")
+                    .filter(|s| !s.is_empty())
+                    .map(PathBuf::from)
+                    .or_else(|| env.get("HOME").map(|h| PathBuf::from(h).join(".config")));
+                let mut dirs = vec![PathBuf::from("/etc").join(name)];
+                dirs.extend(user.map(|u| u.join(name)));
+                dirs.push(PathBuf::from("."));
+                dirs
+            }
+        };
+        let mut out = Vec::new();
+        for dir in dirs {
+            for ext in Format::EXTENSIONS {
+                out.push(dir.join(format!("{name}.{ext}")));
+            }
+        }
+        out
+    }
+
+    /// The file named by `--config` or `<PREFIX>CONFIG`.
+    fn named(&self, ctx: &LoadCtx<'_>) -> Option<PathBuf> {
+        if let Some(args) = ctx.args {
+            let mut iter = args.iter().skip(1);
+            while let Some(arg) = iter.next() {
+                let Some(arg) = arg.to_str() else { continue };
+                if arg == "--" {
+                    break;
+                }
+                if arg == "--config" {
+                    return iter.next().map(PathBuf::from);
+                }
+                if let Some(path) = arg.strip_prefix("--config=") {
+                    return Some(PathBuf::from(path));
+                }
+            }
+        }
+        let var = format!("{}CONFIG", ctx.env_prefix());
+        ctx.env().get(&var).filter(|s| !s.is_empty()).map(PathBuf::from)
+    }
+}
+
+impl Source for Discover {
+    fn describe(&self) -> String {
+        "discovered files".to_owned()
+    }
+
+    fn load(&self, ctx: &mut LoadCtx<'_>) -> Result<Option<Value>, Vec<Problem>> {
+        let mut files: Vec<(PathBuf, bool)> =
+            self.candidates(ctx).into_iter().map(|p| (p, true)).collect();
+        files.extend(self.named(ctx).map(|p| (p, false)));
+        let mut merged: Option<Value> = None;
+        for (path, optional) in files {
+            let file = if optional {
+                super::File::optional(path)
+            } else {
+                super::File::required(path)
+            };
+            match file.load(ctx) {
+                Ok(Some(layer)) => match &mut merged {
+                    Some(m) => m.merge(layer),
+                    None => merged = Some(layer),
+                },
+                Ok(None) => {}
+                Err(problems) => ctx.problems.extend(problems),
+            }
+        }
+        Ok(merged)
+    }
+
+    fn watch_paths(&self, ctx: &LoadCtx<'_>) -> Vec<PathBuf> {
+        let mut paths = self.candidates(ctx);
+        paths.extend(self.named(ctx));
+        paths
+    }
+}
+

@@ -1,0 +1,141 @@
+//! Sources: each produces one layer of the configuration. One module each.
+
+mod discover;
+mod env;
+mod file;
+mod json;
+mod toml;
+
+pub use discover::Discover;
+pub use env::EnvLayer;
+pub use file::{File, Format, Text};
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::error::Problem;
+use crate::naming::Naming;
+use crate::schema::Schema;
+use crate::value::Value;
+
+/// A provider of one layer. Files, the environment and flags implement it;
+/// so can an application's own source, added with
+/// [`Builder::source`](crate::Builder::source).
+pub trait Source: Send + Sync {
+    /// A short description for messages: `file app.toml`, `environment`.
+    fn describe(&self) -> String;
+
+    /// Produces the layer: `Ok(None)` adds nothing. Problems are reported all
+    /// together with those of other layers; a source that finds some may still
+    /// return what it could read in `ctx.problem(..)` and `Ok(Some(..))`.
+    fn load(&self, ctx: &mut LoadCtx<'_>) -> Result<Option<Value>, Vec<Problem>>;
+
+    /// Files whose change should trigger a reload under watch.
+    fn watch_paths(&self, _ctx: &LoadCtx<'_>) -> Vec<PathBuf> {
+        Vec::new()
+    }
+}
+
+/// The environment a load sees: the process environment, or the pairs given
+/// to [`Builder::env_from`](crate::Builder::env_from).
+#[derive(Clone, Debug, Default)]
+pub struct Env {
+    vars: HashMap<String, String>,
+    /// Variables whose value is not UTF-8, by name.
+    pub(crate) invalid: Vec<String>,
+}
+
+impl Env {
+    /// The process environment. Variables that are not UTF-8 are kept aside
+    /// so the env layer can report them by name.
+    pub fn from_process() -> Env {
+        let mut env = Env::default();
+        for (k, v) in std::env::vars_os() {
+            match (k.into_string(), v.into_string()) {
+                (Ok(k), Ok(v)) => {
+                    env.vars.insert(k, v);
+                }
+                (Ok(k), Err(_)) => env.invalid.push(k),
+                (Err(_), _) => {}
+            }
+        }
+        env
+    }
+
+    /// An environment made of these pairs only.
+    pub fn from_pairs<K: Into<String>, V: Into<String>>(
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Env {
+        Env {
+            vars: pairs
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+            invalid: Vec::new(),
+        }
+    }
+
+    /// One variable.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.vars.get(name).map(String::as_str)
+    }
+
+    /// Every variable.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.vars.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+}
+
+/// What a source sees while it loads.
+pub struct LoadCtx<'a> {
+    pub(crate) schema: &'static Schema,
+    pub(crate) env: &'a Env,
+    pub(crate) args: Option<&'a [std::ffi::OsString]>,
+    pub(crate) below: &'a Value,
+    pub(crate) texts: &'a mut Texts,
+    pub(crate) problems: Vec<Problem>,
+    pub(crate) warnings: Vec<Problem>,
+    pub(crate) naming: &'a Naming,
+}
+
+impl LoadCtx<'_> {
+    /// The schema of the configuration being loaded.
+    pub fn schema(&self) -> &'static Schema {
+        self.schema
+    }
+
+    /// The environment of this load.
+    pub fn env(&self) -> &Env {
+        self.env
+    }
+
+    /// The configuration merged from the layers below this one.
+    pub fn below(&self) -> &Value {
+        self.below
+    }
+
+    /// The application name from `#[config(name = "..")]`.
+    pub fn app_name(&self) -> Option<&'static str> {
+        self.schema.name
+    }
+
+    /// The prefix of environment variables, with its trailing separator
+    /// (`MYAPP_`), or empty.
+    pub fn env_prefix(&self) -> &str {
+        self.naming.env.as_ref().map_or("", |e| e.prefix.as_str())
+    }
+
+    /// Reports a problem and goes on loading.
+    pub fn problem(&mut self, problem: Problem) {
+        self.problems.push(problem);
+    }
+
+    /// Keeps a file's text so errors about its values can show the line.
+    pub fn add_text(&mut self, path: Arc<Path>, text: Arc<str>) {
+        self.texts.insert(path, text);
+    }
+}
+
+/// The text of every file read by a load, for error snippets.
+pub(crate) type Texts = HashMap<Arc<Path>, Arc<str>>;

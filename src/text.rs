@@ -1,0 +1,108 @@
+//! Reading typed values out of text, for env variables and flags: the rules
+//! of Go's envconfig (base-prefixed integers, `strconv.ParseBool` booleans,
+//! comma lists, `key:value` maps).
+
+/// Go's `strconv.ParseBool` forms.
+pub(crate) fn parse_bool(s: &str) -> Option<bool> {
+    match s.trim() {
+        "1" | "t" | "T" | "true" | "TRUE" | "True" => Some(true),
+        "0" | "f" | "F" | "false" | "FALSE" | "False" => Some(false),
+        _ => None,
+    }
+}
+
+/// An integer in decimal or with a `0x`, `0o` or `0b` prefix, with an
+/// optional sign and `_` separators (Go's `strconv.ParseInt(s, 0, ..)`).
+pub(crate) fn parse_int(s: &str) -> Option<i128> {
+    let s = s.trim();
+    let (negative, digits) = match s.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, s.strip_prefix('+').unwrap_or(s)),
+    };
+    let (radix, digits) = match digits.get(..2) {
+        Some("0x" | "0X") => (16, &digits[2..]),
+        Some("0o" | "0O") => (8, &digits[2..]),
+        Some("0b" | "0B") => (2, &digits[2..]),
+        _ => (10, digits),
+    };
+    if digits.is_empty() || digits.starts_with('_') || digits.ends_with('_') {
+        return None;
+    }
+    let cleaned: String = digits.chars().filter(|&c| c != '_').collect();
+    if cleaned.starts_with(['+', '-']) {
+        return None;
+    }
+    let magnitude = i128::from_str_radix(&cleaned, radix).ok()?;
+    Some(if negative { -magnitude } else { magnitude })
+}
+
+/// A float, as Rust's `f64::from_str` reads it (also `inf`, `NaN`).
+pub(crate) fn parse_float(s: &str) -> Option<f64> {
+    s.trim().parse().ok()
+}
+
+/// Splits on `sep`, where a backslash escapes the separator (`a\,b` is one
+/// item `a,b`) and itself (`\\`). Items are trimmed; an empty text is an empty
+/// list.
+pub(crate) fn split_escaped(s: &str, sep: char) -> Vec<String> {
+    if s.trim().is_empty() {
+        return Vec::new();
+    }
+    let mut items = Vec::new();
+    let mut current = String::new();
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            match chars.next() {
+                Some(next) if next == sep || next == '\\' => current.push(next),
+                Some(next) => {
+                    current.push('\\');
+                    current.push(next);
+                }
+                None => current.push('\\'),
+            }
+        } else if c == sep {
+            items.push(current.trim().to_owned());
+            current.clear();
+        } else {
+            current.push(c);
+        }
+    }
+    items.push(current.trim().to_owned());
+    items
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integers_in_every_base() {
+        assert_eq!(parse_int("42"), Some(42));
+        assert_eq!(parse_int("-0x1F"), Some(-31));
+        assert_eq!(parse_int("0o17"), Some(15));
+        assert_eq!(parse_int("0b101"), Some(5));
+        assert_eq!(parse_int("1_000"), Some(1000));
+        assert_eq!(parse_int("0x"), None);
+        assert_eq!(parse_int("--1"), None);
+        assert_eq!(parse_int("12a"), None);
+    }
+
+    #[test]
+    fn booleans_as_go_reads_them() {
+        for t in ["1", "t", "T", "true", "TRUE", "True"] {
+            assert_eq!(parse_bool(t), Some(true), "{t}");
+        }
+        for f in ["0", "f", "F", "false", "FALSE", "False"] {
+            assert_eq!(parse_bool(f), Some(false), "{f}");
+        }
+        assert_eq!(parse_bool("yes"), None);
+    }
+
+    #[test]
+    fn lists_split_on_unescaped_commas() {
+        assert_eq!(split_escaped("a, b,c", ','), ["a", "b", "c"]);
+        assert_eq!(split_escaped(r"a\,b,c", ','), ["a,b", "c"]);
+        assert_eq!(split_escaped("", ','), Vec::<String>::new());
+    }
+}

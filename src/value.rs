@@ -1,0 +1,244 @@
+//! The value tree every source produces, and the merge of layers.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use crate::origin::Origin;
+
+/// A table of keys to values, sorted by key.
+pub type Table = BTreeMap<String, Value>;
+
+/// One node of a configuration tree, tagged with where it came from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Value {
+    /// What the node holds.
+    pub kind: Kind,
+    /// Where it was set.
+    pub origin: Origin,
+}
+
+/// The data of a [`Value`].
+///
+/// Integers are kept as `i128` so that every `i64` and `u64` a file can hold
+/// fits; the target field's type checks the range.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Kind {
+    /// `true` or `false`.
+    Bool(bool),
+    /// A whole number.
+    Integer(i128),
+    /// A floating point number.
+    Float(f64),
+    /// Text. Text from the environment or flags is converted by the target
+    /// type (see [`Origin::is_text`]).
+    String(String),
+    /// A TOML date, time or datetime, kept in its RFC 3339 text form.
+    Datetime(String),
+    /// A list.
+    Array(Vec<Value>),
+    /// A table of keys.
+    Table(Table),
+}
+
+impl Value {
+    /// A value with its origin.
+    pub fn new(kind: Kind, origin: Origin) -> Value {
+        Value { kind, origin }
+    }
+
+    /// An empty table.
+    pub fn table(origin: Origin) -> Value {
+        Value::new(Kind::Table(Table::new()), origin)
+    }
+
+    /// The table, if this is one.
+    pub fn as_table(&self) -> Option<&Table> {
+        match &self.kind {
+            Kind::Table(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// The text, if this is a string.
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.kind {
+            Kind::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The node at a dotted key path (`"db.host"`), if there is one.
+    pub fn get(&self, path: &str) -> Option<&Value> {
+        if path.is_empty() {
+            return Some(self);
+        }
+        let mut node = self;
+        for part in path.split('.') {
+            node = match &node.kind {
+                Kind::Table(t) => t.get(part)?,
+                Kind::Array(items) => items.get(part.parse::<usize>().ok()?)?,
+                _ => return None,
+            };
+        }
+        Some(node)
+    }
+
+    /// Sets the value at a dotted key path, creating tables on the way with
+    /// the value's origin. A non-table in the way is replaced.
+    pub fn insert_at(&mut self, path: &str, value: Value) {
+        let mut node = self;
+        let mut parts = path.split('.').peekable();
+        while let Some(part) = parts.next() {
+            if !matches!(node.kind, Kind::Table(_)) {
+                *node = Value::table(value.origin.clone());
+            }
+            let Kind::Table(table) = &mut node.kind else {
+                unreachable!("made a table above")
+            };
+            if parts.peek().is_none() {
+                table.insert(part.to_owned(), value);
+                return;
+            }
+            node = table
+                .entry(part.to_owned())
+                .or_insert_with(|| Value::table(value.origin.clone()));
+        }
+    }
+
+    /// Merges `other` on top of `self`: tables merge key by key, recursively;
+    /// anything else in `other` replaces what was there.
+    pub fn merge(&mut self, other: Value) {
+        match (&mut self.kind, other.kind) {
+            (Kind::Table(mine), Kind::Table(theirs)) => merge_tables(mine, theirs),
+            (_, kind) => {
+                self.kind = kind;
+                self.origin = other.origin;
+            }
+        }
+    }
+
+    /// A short name of the kind, for error messages: `string`, `integer`, ...
+    pub fn type_name(&self) -> &'static str {
+        self.kind.type_name()
+    }
+}
+
+impl Kind {
+    /// A short name of the kind, for error messages.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Kind::Bool(_) => "boolean",
+            Kind::Integer(_) => "integer",
+            Kind::Float(_) => "float",
+            Kind::String(_) => "string",
+            Kind::Datetime(_) => "datetime",
+            Kind::Array(_) => "array",
+            Kind::Table(_) => "table",
+        }
+    }
+}
+
+/// Merges `theirs` into `mine`, later (theirs) winning.
+pub(crate) fn merge_tables(mine: &mut Table, theirs: Table) {
+    for (key, value) in theirs {
+        match mine.get_mut(&key) {
+            Some(existing) => existing.merge(value),
+            None => {
+                mine.insert(key, value);
+            }
+        }
+    }
+}
+
+/// Writes a value in TOML's inline form, for explain output and templates.
+pub(crate) struct Inline<'a>(pub &'a Value);
+
+impl fmt::Display for Inline<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0.kind {
+            Kind::Bool(b) => write!(f, "{b}"),
+            Kind::Integer(i) => write!(f, "{i}"),
+            Kind::Float(x) => {
+                if x.is_finite() && x.fract() == 0.0 && x.abs() < 1e16 {
+                    write!(f, "{x:.1}")
+                } else {
+                    write!(f, "{x}")
+                }
+            }
+            Kind::String(s) => write!(f, "{s:?}"),
+            Kind::Datetime(d) => f.write_str(d),
+            Kind::Array(items) => {
+                f.write_str("[")?;
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{}", Inline(item))?;
+                }
+                f.write_str("]")
+            }
+            Kind::Table(t) => {
+                f.write_str("{")?;
+                for (i, (k, v)) in t.iter().enumerate() {
+                    f.write_str(if i > 0 { ", " } else { " " })?;
+                    write!(f, "{} = {}", Key(k), Inline(v))?;
+                }
+                f.write_str(if t.is_empty() { "}" } else { " }" })
+            }
+        }
+    }
+}
+
+/// A key, quoted when it is not a bare TOML key.
+pub(crate) struct Key<'a>(pub &'a str);
+
+impl fmt::Display for Key<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let bare = !self.0.is_empty()
+            && self
+                .0
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        if bare {
+            f.write_str(self.0)
+        } else {
+            write!(f, "{:?}", self.0)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn int(i: i128, o: Origin) -> Value {
+        Value::new(Kind::Integer(i), o)
+    }
+
+    #[test]
+    fn merge_is_deep_for_tables_and_replaces_arrays() {
+        let mut low = Value::table(Origin::Default);
+        let mut high = Value::table(Origin::Code);
+        if let Kind::Table(t) = &mut low.kind {
+            let mut db = Table::new();
+            db.insert("host".into(), int(1, Origin::Default));
+            db.insert("port".into(), int(2, Origin::Default));
+            t.insert("db".into(), Value::new(Kind::Table(db), Origin::Default));
+            let list = vec![int(1, Origin::Default), int(2, Origin::Default)];
+            t.insert("list".into(), Value::new(Kind::Array(list), Origin::Default));
+        }
+        if let Kind::Table(t) = &mut high.kind {
+            let mut db = Table::new();
+            db.insert("port".into(), int(3, Origin::Code));
+            t.insert("db".into(), Value::new(Kind::Table(db), Origin::Code));
+            let list = vec![int(9, Origin::Code)];
+            t.insert("list".into(), Value::new(Kind::Array(list), Origin::Code));
+        }
+        low.merge(high);
+        assert_eq!(low.get("db.host").unwrap().kind, Kind::Integer(1));
+        assert_eq!(low.get("db.port").unwrap().kind, Kind::Integer(3));
+        assert_eq!(low.get("db.port").unwrap().origin, Origin::Code);
+        assert_eq!(low.get("list.0").unwrap().kind, Kind::Integer(9));
+        assert!(low.get("list.1").is_none());
+    }
+}
