@@ -31,7 +31,7 @@ use crate::Config;
 /// let text = loaded.explain().to_string();
 /// assert_eq!(
 ///     text,
-///     "port = 8080          # default\n\
+///     "port = 8080         # default\n\
 ///      token = \"<secret>\"  # <toml>:1:9\n"
 /// );
 /// ```
