@@ -63,9 +63,15 @@ fn main() {
         }
     };
     let app = loaded.config();
-    println!("listening on {}:{} (allowed: {:?})", app.host, app.port, app.allowed);
+    println!(
+        "listening on {}:{} (allowed: {:?})",
+        app.host, app.port, app.allowed
+    );
     println!("token set: {}", app.token.is_some());
-    println!("database {} (pool {}, timeout {:?})", app.db.host, app.db.pool, app.db.timeout);
+    println!(
+        "database {} (pool {}, timeout {:?})",
+        app.db.host, app.db.pool, app.db.timeout
+    );
     println!("db.pool comes from {}", loaded.origin("db.pool").unwrap());
     println!("\neffective configuration:\n{}", loaded.explain());
 }

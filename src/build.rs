@@ -80,9 +80,9 @@ impl<'a> Ctx<'a> {
                         ProblemKind::Type,
                         format!("expected a table, found {}", v.type_name()),
                     )
-                    .key(self.path.clone())
-                    .snippet(self.snippet(&v.origin, false))
-                    .origin(v.origin.clone());
+                    .with_key(self.path.clone())
+                    .with_snippet(self.snippet(&v.origin, false))
+                    .with_origin(v.origin.clone());
                     self.problems.push(problem);
                     None
                 }
@@ -122,14 +122,19 @@ impl<'a> Ctx<'a> {
     }
 
     /// Records a field validator's verdict.
-    pub fn validated<E: Display>(&mut self, table: &Table, field: &'static Field, verdict: Result<(), E>) {
+    pub fn validated<E: Display>(
+        &mut self,
+        table: &Table,
+        field: &'static Field,
+        verdict: Result<(), E>,
+    ) {
         if let Err(e) = verdict {
             let len = self.push(field.key);
             let origin = table.get(field.key).map(|v| v.origin.clone());
             let snippet = origin.as_ref().and_then(|o| self.snippet(o, field.secret));
             let mut problem = Problem::new(ProblemKind::Validation, e.to_string())
-                .key(self.path.clone())
-                .snippet(snippet);
+                .with_key(self.path.clone())
+                .with_snippet(snippet);
             problem.origin = origin;
             self.problems.push(problem);
             self.path.truncate(len);
@@ -140,7 +145,8 @@ impl<'a> Ctx<'a> {
     /// struct).
     pub fn validated_struct<E: Display>(&mut self, verdict: Result<(), E>) {
         if let Err(e) = verdict {
-            let problem = Problem::new(ProblemKind::Validation, e.to_string()).key(self.path.clone());
+            let problem =
+                Problem::new(ProblemKind::Validation, e.to_string()).with_key(self.path.clone());
             self.problems.push(problem);
         }
     }
@@ -156,12 +162,12 @@ impl<'a> Ctx<'a> {
             }
             let len = self.push(key);
             let mut problem = Problem::new(ProblemKind::Unknown, "unknown key")
-                .key(self.path.clone())
-                .snippet(self.snippet(&value.origin, false))
-                .origin(value.origin.clone());
+                .with_key(self.path.clone())
+                .with_snippet(self.snippet(&value.origin, false))
+                .with_origin(value.origin.clone());
             let known = schema.fields.iter().filter(|f| !f.skip).map(|f| f.key);
             if let Some(best) = crate::naming::suggest(key, known) {
-                problem = problem.help(format!("did you mean `{best}`?"));
+                problem = problem.with_help(format!("did you mean `{best}`?"));
             }
             match self.unknown {
                 Unknown::Error => self.problems.push(problem),
@@ -174,8 +180,8 @@ impl<'a> Ctx<'a> {
     fn missing(&mut self, field: &'static Field) {
         let ways = self.naming.ways_to_set(&self.path, field);
         let problem = Problem::new(ProblemKind::Missing, "missing required value")
-            .key(self.path.clone())
-            .help(format!("set it with {ways}"));
+            .with_key(self.path.clone())
+            .with_help(format!("set it with {ways}"));
         self.problems.push(problem);
     }
 
@@ -189,12 +195,17 @@ impl<'a> Ctx<'a> {
         let origin = e.origin.clone().or_else(|| value.map(|v| v.origin.clone()));
         let message = if field.secret {
             // serde's messages quote the value; a secret's must not be shown.
-            format!("invalid value for `{}` (value hidden: the field is secret)", field.ty)
+            format!(
+                "invalid value for `{}` (value hidden: the field is secret)",
+                field.ty
+            )
         } else {
             e.message
         };
         let snippet = origin.as_ref().and_then(|o| self.snippet(o, field.secret));
-        let mut problem = Problem::new(ProblemKind::Type, message).key(key).snippet(snippet);
+        let mut problem = Problem::new(ProblemKind::Type, message)
+            .with_key(key)
+            .with_snippet(snippet);
         problem.origin = origin;
         self.problems.push(problem);
     }

@@ -57,7 +57,9 @@ pub struct Builder<T> {
 impl<T> std::fmt::Debug for Builder<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let sources: Vec<String> = self.sources.iter().map(|s| s.describe()).collect();
-        f.debug_struct("Builder").field("sources", &sources).finish_non_exhaustive()
+        f.debug_struct("Builder")
+            .field("sources", &sources)
+            .finish_non_exhaustive()
     }
 }
 
@@ -198,6 +200,7 @@ impl<T: Config> Builder<T> {
         let mut merged = schema.defaults();
         let mut problems: Vec<Problem> = Vec::new();
         let mut warnings: Vec<Problem> = Vec::new();
+        let mut checks = Vec::new();
         for source in &self.sources {
             let mut ctx = LoadCtx {
                 schema,
@@ -208,9 +211,11 @@ impl<T: Config> Builder<T> {
                 problems: Vec::new(),
                 warnings: Vec::new(),
                 naming: &naming,
+                checks: Vec::new(),
             };
             let result = source.load(&mut ctx);
             let (found, warned) = (ctx.problems, ctx.warnings);
+            checks.extend(ctx.checks);
             problems.extend(found);
             warnings.extend(warned);
             match result {
@@ -223,6 +228,9 @@ impl<T: Config> Builder<T> {
         let config = T::__build(Some(&merged), &mut ctx);
         problems.extend(ctx.problems);
         warnings.extend(ctx.warnings);
+        for check in &checks {
+            problems.extend(check(&merged));
+        }
         match config {
             Some(config) if problems.is_empty() => Ok(Loaded::new(config, merged, warnings)),
             _ => {
@@ -273,7 +281,11 @@ impl<T: Config> Builder<T> {
             problems: Vec::new(),
             warnings: Vec::new(),
             naming: &naming,
+            checks: Vec::new(),
         };
-        self.sources.iter().flat_map(|s| s.watch_paths(&ctx)).collect()
+        self.sources
+            .iter()
+            .flat_map(|s| s.watch_paths(&ctx))
+            .collect()
     }
 }

@@ -213,12 +213,7 @@ impl<'de> de::Deserializer<'de> for ValueDe<'_> {
             (Kind::Bool(b), _) => *b,
             (_, Some(s)) => match text::parse_bool(s) {
                 Some(b) => b,
-                None => {
-                    return self.fail(mismatch(
-                        self.value,
-                        "a boolean (true/false, 1/0, t/f)",
-                    ))
-                }
+                None => return self.fail(mismatch(self.value, "a boolean (true/false, 1/0, t/f)")),
             },
             _ => return self.fail(mismatch(self.value, "a boolean")),
         };
@@ -254,7 +249,9 @@ impl<'de> de::Deserializer<'de> for ValueDe<'_> {
             },
             _ => return self.fail(mismatch(self.value, "a number")),
         };
-        visitor.visit_f64(x).map_err(|e: DeError| e.at(&self.value.origin))
+        visitor
+            .visit_f64(x)
+            .map_err(|e: DeError| e.at(&self.value.origin))
     }
 
     fn deserialize_char<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
@@ -338,7 +335,11 @@ impl<'de> de::Deserializer<'de> for ValueDe<'_> {
         .map_err(|e: DeError| e.at(origin))
     }
 
-    fn deserialize_tuple<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value, DeError> {
+    fn deserialize_tuple<V: Visitor<'de>>(
+        self,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
         self.deserialize_seq(visitor)
     }
 
@@ -497,7 +498,10 @@ impl<'a> Map<'a> {
 impl<'de> MapAccess<'de> for Map<'_> {
     type Error = DeError;
 
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, DeError> {
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, DeError> {
         let Some((key, value)) = self.entries.next() else {
             return Ok(None);
         };
@@ -593,7 +597,10 @@ impl<'de, 'a> EnumAccess<'de> for Enum<'a> {
     type Error = DeError;
     type Variant = ValueDe<'a>;
 
-    fn variant_seed<S: DeserializeSeed<'de>>(self, seed: S) -> Result<(S::Value, ValueDe<'a>), DeError> {
+    fn variant_seed<S: DeserializeSeed<'de>>(
+        self,
+        seed: S,
+    ) -> Result<(S::Value, ValueDe<'a>), DeError> {
         let v = seed.deserialize(KeyDe(self.variant))?;
         Ok((v, ValueDe::new(self.value)))
     }
@@ -644,7 +651,10 @@ impl DurationMap {
 impl<'de> MapAccess<'de> for DurationMap {
     type Error = DeError;
 
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, DeError> {
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, DeError> {
         let key = match self.step {
             0 => "secs",
             1 => "nanos",
@@ -716,7 +726,10 @@ mod tests {
     #[test]
     fn typed_values_are_not_guessed_into_other_types() {
         let err = from_value::<u16>(&file(Kind::String("8080".into()))).unwrap_err();
-        assert_eq!(err.message, "expected an integer (u16), found string \"8080\"");
+        assert_eq!(
+            err.message,
+            "expected an integer (u16), found string \"8080\""
+        );
         let err = from_value::<String>(&file(Kind::Integer(3))).unwrap_err();
         assert_eq!(err.message, "expected a string, found integer 3");
     }

@@ -63,7 +63,9 @@ pub(crate) struct Snippet {
 }
 
 impl Problem {
-    pub(crate) fn new(kind: ProblemKind, message: impl Into<String>) -> Problem {
+    /// A problem with a message; add key, origin and hint with the
+    /// builder-style methods. For custom sources and checks.
+    pub fn new(kind: ProblemKind, message: impl Into<String>) -> Problem {
         Problem {
             kind,
             key: None,
@@ -74,23 +76,26 @@ impl Problem {
         }
     }
 
-    pub(crate) fn key(mut self, key: impl Into<String>) -> Problem {
+    /// Sets the dotted key path the problem is about.
+    pub fn with_key(mut self, key: impl Into<String>) -> Problem {
         let key = key.into();
         self.key = (!key.is_empty()).then_some(key);
         self
     }
 
-    pub(crate) fn origin(mut self, origin: Origin) -> Problem {
+    /// Sets where the offending value was set.
+    pub fn with_origin(mut self, origin: Origin) -> Problem {
         self.origin = Some(origin);
         self
     }
 
-    pub(crate) fn help(mut self, help: impl Into<String>) -> Problem {
+    /// Sets a hint on how to fix it.
+    pub fn with_help(mut self, help: impl Into<String>) -> Problem {
         self.help = Some(help.into());
         self
     }
 
-    pub(crate) fn snippet(mut self, snippet: Option<Snippet>) -> Problem {
+    pub(crate) fn with_snippet(mut self, snippet: Option<Snippet>) -> Problem {
         self.snippet = snippet;
         self
     }
@@ -101,12 +106,12 @@ impl Problem {
     }
 
     /// The dotted key path the problem is about, if it is about one.
-    pub fn key_path(&self) -> Option<&str> {
+    pub fn key(&self) -> Option<&str> {
         self.key.as_deref()
     }
 
     /// Where the offending value was set (or the file that failed).
-    pub fn origin_ref(&self) -> Option<&Origin> {
+    pub fn origin(&self) -> Option<&Origin> {
         self.origin.as_ref()
     }
 

@@ -111,13 +111,14 @@ pub const MASK: &str = "\"<secret>\"";
 impl fmt::Display for Explain<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut lines: Vec<(String, Option<String>)> = Vec::new();
-        self.schema.walk(&mut |path, field| match self.tree.get(path) {
-            None => lines.push((format!("# {path} is not set"), None)),
-            Some(value) if field.secret => {
-                lines.push((format!("{path} = {MASK}"), Some(value.origin.to_string())))
-            }
-            Some(value) => flatten(path, value, &mut lines),
-        });
+        self.schema
+            .walk(&mut |path, field| match self.tree.get(path) {
+                None => lines.push((format!("# {path} is not set"), None)),
+                Some(value) if field.secret => {
+                    lines.push((format!("{path} = {MASK}"), Some(value.origin.to_string())))
+                }
+                Some(value) => flatten(path, value, &mut lines),
+            });
         let width = lines
             .iter()
             .filter(|(_, o)| o.is_some())

@@ -93,7 +93,10 @@ impl Naming {
 
 /// The closest of `candidates` to `word`, if one is close enough to be a
 /// likely typo.
-pub(crate) fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn suggest<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let word = word.to_ascii_lowercase();
     candidates
         .into_iter()
@@ -131,9 +134,15 @@ mod tests {
             skip: false,
             nested: None,
         };
-        assert_eq!(n.var("db.node_identifier", &field), "MYAPP_DB_NODE_IDENTIFIER");
+        assert_eq!(
+            n.var("db.node_identifier", &field),
+            "MYAPP_DB_NODE_IDENTIFIER"
+        );
         let n = EnvNaming::new(Some("MYAPP"), "__");
-        assert_eq!(n.var("db.node_identifier", &field), "MYAPP__DB__NODE_IDENTIFIER");
+        assert_eq!(
+            n.var("db.node_identifier", &field),
+            "MYAPP__DB__NODE_IDENTIFIER"
+        );
         assert_eq!(flag("db.node_identifier", &field), "db-node-identifier");
     }
 }

@@ -225,7 +225,10 @@ mod tests {
             db.insert("port".into(), int(2, Origin::Default));
             t.insert("db".into(), Value::new(Kind::Table(db), Origin::Default));
             let list = vec![int(1, Origin::Default), int(2, Origin::Default)];
-            t.insert("list".into(), Value::new(Kind::Array(list), Origin::Default));
+            t.insert(
+                "list".into(),
+                Value::new(Kind::Array(list), Origin::Default),
+            );
         }
         if let Kind::Table(t) = &mut high.kind {
             let mut db = Table::new();

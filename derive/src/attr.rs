@@ -86,9 +86,17 @@ pub fn doc(attrs: &[Attribute]) -> String {
             continue;
         }
         if let syn::Meta::NameValue(nv) = &attr.meta {
-            if let Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) = &nv.value {
+            if let Expr::Lit(ExprLit {
+                lit: Lit::Str(s), ..
+            }) = &nv.value
+            {
                 let line = s.value();
-                lines.push(line.strip_prefix(' ').unwrap_or(&line).trim_end().to_owned());
+                lines.push(
+                    line.strip_prefix(' ')
+                        .unwrap_or(&line)
+                        .trim_end()
+                        .to_owned(),
+                );
             }
         }
     }
@@ -98,7 +106,10 @@ pub fn doc(attrs: &[Attribute]) -> String {
 fn set<T>(slot: &mut Option<Sp<T>>, value: T, meta: &ParseNestedMeta<'_>, errors: &mut Errors) {
     let span = meta.path.span();
     if slot.is_some() {
-        errors.push(span, format!("duplicate attribute `{}`", path_name(&meta.path)));
+        errors.push(
+            span,
+            format!("duplicate attribute `{}`", path_name(&meta.path)),
+        );
     } else {
         *slot = Some(Sp { value, span });
     }
@@ -107,7 +118,10 @@ fn set<T>(slot: &mut Option<Sp<T>>, value: T, meta: &ParseNestedMeta<'_>, errors
 fn flag(slot: &mut Option<Span>, meta: &ParseNestedMeta<'_>, errors: &mut Errors) {
     let span = meta.path.span();
     if slot.is_some() {
-        errors.push(span, format!("duplicate attribute `{}`", path_name(&meta.path)));
+        errors.push(
+            span,
+            format!("duplicate attribute `{}`", path_name(&meta.path)),
+        );
     } else {
         *slot = Some(span);
     }
@@ -232,7 +246,12 @@ fn literal(expr: &Expr) -> syn::Result<DefaultLit> {
             DefaultLit::Float(f) => Ok(DefaultLit::Float(-f)),
             _ => Err(syn::Error::new(expr.span(), NOT_LITERAL)),
         },
-        Expr::Array(a) => a.elems.iter().map(literal).collect::<syn::Result<_>>().map(DefaultLit::Array),
+        Expr::Array(a) => a
+            .elems
+            .iter()
+            .map(literal)
+            .collect::<syn::Result<_>>()
+            .map(DefaultLit::Array),
         Expr::Group(g) => literal(&g.expr),
         other => Err(syn::Error::new(other.span(), NOT_LITERAL)),
     }

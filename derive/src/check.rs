@@ -104,7 +104,10 @@ impl Expected {
 }
 
 fn strip_article(s: &str) -> String {
-    let s = s.strip_prefix("an ").or_else(|| s.strip_prefix("a ")).unwrap_or(s);
+    let s = s
+        .strip_prefix("an ")
+        .or_else(|| s.strip_prefix("a "))
+        .unwrap_or(s);
     format!("{s}s")
 }
 
@@ -115,8 +118,8 @@ const INTS: &[&str] = &[
 fn expected_kind(ty: &syn::Type) -> Option<Expected> {
     let ident = last_ident(ty)?.to_string();
     Some(match ident.as_str() {
-        "String" | "PathBuf" | "str" | "char" | "Duration" | "SocketAddr" | "IpAddr" | "Ipv4Addr"
-        | "Ipv6Addr" => Expected::Str,
+        "String" | "PathBuf" | "str" | "char" | "Duration" | "SocketAddr" | "IpAddr"
+        | "Ipv4Addr" | "Ipv6Addr" => Expected::Str,
         i if INTS.contains(&i) => Expected::Int,
         "f32" | "f64" => Expected::Float,
         "bool" => Expected::Bool,

@@ -1,11 +1,11 @@
 //! The files `App::load()` finds by itself: system, user and working
 //! directory, then the one named by `--config` or `MYAPP_CONFIG`.
 
-use std::path::PathBuf;
 use super::file::Format;
 use super::{LoadCtx, Source};
 use crate::error::Problem;
 use crate::value::Value;
+use std::path::PathBuf;
 
 /// Discovered configuration files for an application name.
 ///
@@ -84,7 +84,10 @@ impl Discover {
             }
         }
         let var = format!("{}CONFIG", ctx.env_prefix());
-        ctx.env().get(&var).filter(|s| !s.is_empty()).map(PathBuf::from)
+        ctx.env()
+            .get(&var)
+            .filter(|s| !s.is_empty())
+            .map(PathBuf::from)
     }
 }
 
@@ -94,8 +97,11 @@ impl Source for Discover {
     }
 
     fn load(&self, ctx: &mut LoadCtx<'_>) -> Result<Option<Value>, Vec<Problem>> {
-        let mut files: Vec<(PathBuf, bool)> =
-            self.candidates(ctx).into_iter().map(|p| (p, true)).collect();
+        let mut files: Vec<(PathBuf, bool)> = self
+            .candidates(ctx)
+            .into_iter()
+            .map(|p| (p, true))
+            .collect();
         files.extend(self.named(ctx).map(|p| (p, false)));
         let mut merged: Option<Value> = None;
         for (path, optional) in files {
@@ -122,4 +128,3 @@ impl Source for Discover {
         paths
     }
 }
-

@@ -35,8 +35,8 @@ impl Source for EnvLayer {
             if env.invalid.iter().any(|v| *v == var) {
                 problems.push(
                     Problem::new(ProblemKind::Syntax, "the value is not valid UTF-8")
-                        .key(path)
-                        .origin(Origin::Env { var: var.clone() }),
+                        .with_key(path)
+                        .with_origin(Origin::Env { var: var.clone() }),
                 );
             }
             let file_var = format!("{var}_FILE");
@@ -49,10 +49,13 @@ impl Source for EnvLayer {
                     Some(file) => match read_secret_file(Path::new(file), &file_var) {
                         Ok(text) => Some(Value::new(
                             Kind::String(text),
-                            Origin::EnvFile { var: file_var.clone(), path: PathBuf::from(file) },
+                            Origin::EnvFile {
+                                var: file_var.clone(),
+                                path: PathBuf::from(file),
+                            },
                         )),
                         Err(problem) => {
-                            problems.push(problem.key(path));
+                            problems.push(problem.with_key(path));
                             None
                         }
                     },
@@ -78,9 +81,11 @@ impl Source for EnvLayer {
                     ProblemKind::Unknown,
                     format!("unknown environment variable {name}"),
                 )
-                .origin(Origin::Env { var: name.to_owned() });
+                .with_origin(Origin::Env {
+                    var: name.to_owned(),
+                });
                 if let Some(best) = crate::naming::suggest(name, known.iter().map(String::as_str)) {
-                    problem = problem.help(format!("did you mean {best}?"));
+                    problem = problem.with_help(format!("did you mean {best}?"));
                 }
                 match naming.unknown {
                     Unknown::Error => problems.push(problem),
@@ -102,10 +107,16 @@ fn read_secret_file(path: &Path, var: &str) -> Result<String, Problem> {
             let text = text.strip_suffix('\n').unwrap_or(&text);
             Ok(text.strip_suffix('\r').unwrap_or(text).to_owned())
         }
-        Ok(None) => Err(Problem::new(ProblemKind::Io, format!("cannot read {}", path.display()))),
+        Ok(None) => Err(Problem::new(
+            ProblemKind::Io,
+            format!("cannot read {}", path.display()),
+        )),
         Err(mut problems) => {
             let mut problem = problems.remove(0);
-            problem.origin = Some(Origin::EnvFile { var: var.to_owned(), path: path.to_owned() });
+            problem.origin = Some(Origin::EnvFile {
+                var: var.to_owned(),
+                path: path.to_owned(),
+            });
             // The file's content may be a secret: never quote a position in it.
             problem.snippet = None;
             Err(problem)

@@ -45,12 +45,12 @@ impl Format {
                 ProblemKind::TooDeep,
                 format!("nesting is deeper than the limit of {MAX_DEPTH} levels"),
             )
-            .origin(Origin::File {
+            .with_origin(Origin::File {
                 path: path.clone(),
                 line,
                 column,
             })
-            .snippet(Some(lines.snippet(offset..offset + 1)));
+            .with_snippet(Some(lines.snippet(offset..offset + 1)));
             return (None, vec![problem]);
         }
         match self {
@@ -201,7 +201,7 @@ pub(crate) fn read(path: &Arc<Path>, optional: bool) -> Result<Option<Arc<str>>,
                 ProblemKind::Syntax,
                 format!("{} is not UTF-8 text", path.display()),
             )
-            .origin(Origin::File {
+            .with_origin(Origin::File {
                 path: path.clone(),
                 line,
                 column,
@@ -278,7 +278,10 @@ mod tests {
         assert_eq!(too_deep("a = [[[1]]]", true), None);
         assert!(too_deep(&"[".repeat(200), false).is_some());
         assert!(too_deep(&format!("{} = 1", vec!["a"; 200].join(".")), true).is_some());
-        assert_eq!(too_deep(&format!("a = \"{}\"", "[".repeat(200)), true), None);
+        assert_eq!(
+            too_deep(&format!("a = \"{}\"", "[".repeat(200)), true),
+            None
+        );
         assert_eq!(too_deep(&format!("# {}\n", "[".repeat(200)), true), None);
     }
 }

@@ -25,14 +25,25 @@ const STRICT: ParseOptions = ParseOptions {
     allow_extended_string_escapes: false,
 };
 
-pub(crate) fn parse(text: &str, path: &Arc<Path>, lines: &Lines<'_>) -> (Option<Value>, Vec<Problem>) {
-    let conv = Convert { path, lines, problems: Vec::new() };
+pub(crate) fn parse(
+    text: &str,
+    path: &Arc<Path>,
+    lines: &Lines<'_>,
+) -> (Option<Value>, Vec<Problem>) {
+    let conv = Convert {
+        path,
+        lines,
+        problems: Vec::new(),
+    };
     let parsed = match jsonc_parser::parse_to_ast(text, &CollectOptions::default(), &STRICT) {
         Ok(parsed) => parsed,
         Err(e) => {
             let range = e.range();
             let message = format!("invalid JSON: {}", e.kind());
-            return (None, vec![conv.problem(ProblemKind::Syntax, message, range.start..range.end)]);
+            return (
+                None,
+                vec![conv.problem(ProblemKind::Syntax, message, range.start..range.end)],
+            );
         }
     };
     let Some(root) = parsed.value else {
@@ -45,7 +56,14 @@ pub(crate) fn parse(text: &str, path: &Arc<Path>, lines: &Lines<'_>) -> (Option<
         other => {
             let range = other.range();
             let message = "a JSON configuration file must hold an object at the top";
-            return (None, vec![conv.problem(ProblemKind::Type, message.to_owned(), range.start..range.end)]);
+            return (
+                None,
+                vec![conv.problem(
+                    ProblemKind::Type,
+                    message.to_owned(),
+                    range.start..range.end,
+                )],
+            );
         }
     };
     let problems = conv.problems;
@@ -65,13 +83,17 @@ struct Convert<'a, 'l> {
 impl Convert<'_, '_> {
     fn origin(&self, offset: usize) -> Origin {
         let (line, column) = self.lines.position(offset);
-        Origin::File { path: self.path.clone(), line, column }
+        Origin::File {
+            path: self.path.clone(),
+            line,
+            column,
+        }
     }
 
     fn problem(&self, kind: ProblemKind, message: String, span: std::ops::Range<usize>) -> Problem {
         Problem::new(kind, message)
-            .origin(self.origin(span.start))
-            .snippet(Some(self.lines.snippet(span)))
+            .with_origin(self.origin(span.start))
+            .with_snippet(Some(self.lines.snippet(span)))
     }
 
     /// `None` for `null`, which sets nothing.
@@ -82,7 +104,9 @@ impl Convert<'_, '_> {
             ast::Value::BooleanLit(b) => Kind::Bool(b.value),
             ast::Value::StringLit(s) => Kind::String(s.value.to_string()),
             ast::Value::NumberLit(n) => number(n.value),
-            ast::Value::Array(a) => Kind::Array(a.elements.iter().filter_map(|e| self.value(e)).collect()),
+            ast::Value::Array(a) => {
+                Kind::Array(a.elements.iter().filter_map(|e| self.value(e)).collect())
+            }
             ast::Value::Object(o) => {
                 let mut table = Table::new();
                 let mut first: std::collections::HashMap<String, usize> = Default::default();
@@ -91,8 +115,14 @@ impl Convert<'_, '_> {
                     let at = prop.range.start;
                     if let Some(&earlier) = first.get(&name) {
                         let (line, column) = self.lines.position(earlier);
-                        let message = format!("duplicate key `{name}` (first set at line {line}, column {column})");
-                        self.problems.push(self.problem(ProblemKind::Syntax, message, at..prop.name.range().end));
+                        let message = format!(
+                            "duplicate key `{name}` (first set at line {line}, column {column})"
+                        );
+                        self.problems.push(self.problem(
+                            ProblemKind::Syntax,
+                            message,
+                            at..prop.name.range().end,
+                        ));
                         continue;
                     }
                     first.insert(name.clone(), at);

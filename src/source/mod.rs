@@ -97,7 +97,13 @@ pub struct LoadCtx<'a> {
     pub(crate) problems: Vec<Problem>,
     pub(crate) warnings: Vec<Problem>,
     pub(crate) naming: &'a Naming,
+    pub(crate) checks: Vec<Check>,
 }
+
+/// A check of the final merged configuration, registered by a source (Lua
+/// `validate` hooks): it runs after every layer is merged and the struct is
+/// built, and its problems join the others.
+pub type Check = Box<dyn Fn(&Value) -> Vec<Problem> + Send + Sync>;
 
 impl LoadCtx<'_> {
     /// The schema of the configuration being loaded.
@@ -129,6 +135,11 @@ impl LoadCtx<'_> {
     /// Reports a problem and goes on loading.
     pub fn problem(&mut self, problem: Problem) {
         self.problems.push(problem);
+    }
+
+    /// Registers a check of the final merged configuration.
+    pub fn add_check(&mut self, check: Check) {
+        self.checks.push(check);
     }
 
     /// Keeps a file's text so errors about its values can show the line.

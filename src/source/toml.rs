@@ -11,7 +11,11 @@ use crate::error::{Lines, Problem, ProblemKind};
 use crate::origin::Origin;
 use crate::value::{Kind, Table, Value};
 
-pub(crate) fn parse(text: &str, path: &Arc<Path>, lines: &Lines<'_>) -> (Option<Value>, Vec<Problem>) {
+pub(crate) fn parse(
+    text: &str,
+    path: &Arc<Path>,
+    lines: &Lines<'_>,
+) -> (Option<Value>, Vec<Problem>) {
     let (doc, errors) = DeTable::parse_recoverable(text);
     if !errors.is_empty() {
         let problems = errors
@@ -19,16 +23,26 @@ pub(crate) fn parse(text: &str, path: &Arc<Path>, lines: &Lines<'_>) -> (Option<
             .map(|e| {
                 let span = e.span().unwrap_or(0..0);
                 let (line, column) = lines.position(span.start);
-                Problem::new(ProblemKind::Syntax, format!("invalid TOML: {}", e.message().trim_end()))
-                    .origin(Origin::File { path: path.clone(), line, column })
-                    .snippet(Some(lines.snippet(span)))
+                Problem::new(
+                    ProblemKind::Syntax,
+                    format!("invalid TOML: {}", e.message().trim_end()),
+                )
+                .with_origin(Origin::File {
+                    path: path.clone(),
+                    line,
+                    column,
+                })
+                .with_snippet(Some(lines.snippet(span)))
             })
             .collect();
         return (None, problems);
     }
     let conv = Convert { path, lines };
     let origin = conv.origin(0);
-    (Some(Value::new(Kind::Table(conv.table(doc.get_ref())), origin)), Vec::new())
+    (
+        Some(Value::new(Kind::Table(conv.table(doc.get_ref())), origin)),
+        Vec::new(),
+    )
 }
 
 struct Convert<'a, 'l> {
@@ -39,7 +53,11 @@ struct Convert<'a, 'l> {
 impl Convert<'_, '_> {
     fn origin(&self, offset: usize) -> Origin {
         let (line, column) = self.lines.position(offset);
-        Origin::File { path: self.path.clone(), line, column }
+        Origin::File {
+            path: self.path.clone(),
+            line,
+            column,
+        }
     }
 
     fn table(&self, table: &DeTable<'_>) -> Table {
