@@ -131,6 +131,7 @@ mod tests {
             required: true,
             optional: false,
             boolean: false,
+            list: false,
             skip: false,
             nested: None,
         };

@@ -15,6 +15,9 @@ pub struct Schema {
     pub name: Option<&'static str>,
     /// The struct's doc comment.
     pub doc: &'static str,
+    /// The version of the crate that derived it (`CARGO_PKG_VERSION`), shown
+    /// by `--version`.
+    pub version: Option<&'static str>,
     /// The fields, in declaration order.
     pub fields: &'static [Field],
 }
@@ -44,6 +47,9 @@ pub struct Field {
     pub optional: bool,
     /// The field's type is `bool` (a flag without a value sets it to true).
     pub boolean: bool,
+    /// The field's type is a list (`Vec`, `HashSet`, `BTreeSet`, `VecDeque`,
+    /// or an `Option` of one): its flag may be repeated.
+    pub list: bool,
     /// `#[config(skip)]`: never read from any source; set from `Default`.
     pub skip: bool,
     /// `#[config(nested)]`: the schema of the nested struct.

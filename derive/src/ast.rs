@@ -34,6 +34,11 @@ impl Field<'_> {
         last_ident(self.ty).is_some_and(|i| i == "bool")
     }
 
+    pub fn is_list(&self) -> bool {
+        let ty = self.option_inner.unwrap_or(self.ty);
+        last_ident(ty).is_some_and(|i| i == "Vec" || i == "HashSet" || i == "BTreeSet" || i == "VecDeque")
+    }
+
     pub fn required(&self) -> bool {
         self.option_inner.is_none()
             && self.attrs.default.is_none()

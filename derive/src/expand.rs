@@ -40,6 +40,7 @@ fn fallback(input: &DeriveInput) -> TokenStream {
                 type_name: #name,
                 name: ::staid::__private::None,
                 doc: "",
+                version: ::staid::__private::None,
                 fields: &[],
             };
             fn __build(
@@ -114,6 +115,7 @@ fn schema_field(f: &Field<'_>) -> TokenStream {
     let required = f.required();
     let optional = f.option_inner.is_some();
     let boolean = f.is_bool();
+    let list = f.is_list();
     let skip = f.attrs.skip.is_some();
     let nested = if f.attrs.nested.is_some() {
         let t = f.ty;
@@ -134,6 +136,7 @@ fn schema_field(f: &Field<'_>) -> TokenStream {
             required: #required,
             optional: #optional,
             boolean: #boolean,
+            list: #list,
             skip: #skip,
             nested: #nested,
         }
@@ -185,6 +188,7 @@ fn expand(c: &Container<'_>) -> TokenStream {
                 type_name: #type_name,
                 name: #name,
                 doc: #doc,
+                version: ::core::option_env!("CARGO_PKG_VERSION"),
                 fields: &[#(#fields),*],
             };
 
