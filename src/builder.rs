@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::build::{Ctx, Unknown};
-use crate::error::{Error, Problem};
+use crate::error::{Error, Exit, Problem};
 use crate::explain::Loaded;
 use crate::naming::{EnvNaming, Naming};
 use crate::source::{Discover, Env, EnvLayer, File, Format, LoadCtx, Source, Text, Texts};
@@ -49,8 +49,10 @@ pub struct Builder<T> {
     env_empty_is_unset: bool,
     unknown_env: Unknown,
     reads_env: bool,
-    pub(crate) args: Option<Arc<Vec<OsString>>>,
-    pub(crate) reads_flags: bool,
+    args: Option<Arc<Vec<OsString>>>,
+    #[cfg(feature = "cli")]
+    matches: Option<Arc<clap::ArgMatches>>,
+    reads_flags: bool,
     _config: PhantomData<fn() -> T>,
 }
 
@@ -82,6 +84,8 @@ impl<T: Config> Builder<T> {
             unknown_env: Unknown::Error,
             reads_env: false,
             args: None,
+            #[cfg(feature = "cli")]
+            matches: None,
             reads_flags: false,
             _config: PhantomData,
         }
@@ -162,6 +166,63 @@ impl<T: Config> Builder<T> {
         self
     }
 
+    /// Adds the process's command line as a layer: a flag for every field
+    /// (see the crate docs), `--config <FILE>`, `--print-config`, `--help`
+    /// and `--version`.
+    #[cfg(feature = "cli")]
+    pub fn cli(mut self) -> Self {
+        self.reads_flags = true;
+        self.source(crate::source::CliLayer)
+    }
+
+    /// Adds these arguments as the command-line layer, instead of the
+    /// process's; the first is the program name, as in `std::env::args`.
+    /// `--help`, `--version` and `--print-config` then end the load with an
+    /// [`Error`] holding an [`Exit`] instead of exiting the process.
+    #[cfg(feature = "cli")]
+    pub fn args<I, S>(mut self, args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<OsString>,
+    {
+        self.args = Some(Arc::new(args.into_iter().map(Into::into).collect()));
+        self.cli()
+    }
+
+    /// Adds the command-line layer from matches of the application's own
+    /// parser, into which [`augment`](Builder::augment) mounted staid's
+    /// arguments.
+    #[cfg(feature = "cli")]
+    pub fn matches(mut self, matches: &clap::ArgMatches) -> Self {
+        self.matches = Some(Arc::new(matches.clone()));
+        self.reads_flags = true;
+        self.source(crate::source::CliLayer)
+    }
+
+    /// The clap command staid parses with [`cli`](Builder::cli): named after
+    /// `#[config(name)]`, the struct's doc comment as description.
+    ///
+    /// # Panics
+    ///
+    /// Never on its own account; names that would collide in clap are left
+    /// out (the load reports them).
+    #[cfg(feature = "cli")]
+    pub fn command(&self) -> clap::Command {
+        let mut naming = self.naming();
+        naming.flags = true;
+        crate::source::command(T::SCHEMA, &naming).0
+    }
+
+    /// Adds staid's arguments (one per field, `--config`, `--print-config`)
+    /// to an application's own clap command, for instance one with
+    /// subcommands. Hand the matches back with [`matches`](Builder::matches).
+    #[cfg(feature = "cli")]
+    pub fn augment(&self, cmd: clap::Command) -> clap::Command {
+        let mut naming = self.naming();
+        naming.flags = true;
+        crate::source::augment(T::SCHEMA, &naming, cmd).0
+    }
+
     /// What to do with keys in files (and other sources) that the struct does
     /// not have. Default: [`Unknown::Error`].
     pub fn unknown_keys(mut self, unknown: Unknown) -> Self {
@@ -189,42 +250,31 @@ impl<T: Config> Builder<T> {
 
     /// Loads, and keeps the merged tree with every value's origin, for
     /// [`Loaded::explain`] and [`Loaded::origin`], and the warnings.
+    ///
+    /// With the command line as a layer, `--help`, `--version` and
+    /// `--print-config` end the load with an [`Error`] whose
+    /// [`as_exit`](Error::as_exit) holds the text to print.
     pub fn load_full(&self) -> Result<Loaded<T>, Error> {
-        let env = match &self.env {
-            Some(env) => env.clone(),
-            None => Arc::new(Env::from_process()),
-        };
-        let naming = self.naming();
-        let mut texts = Texts::new();
+        let mut run = self.prepare()?;
         let schema = T::SCHEMA;
+        let mut texts = Texts::new();
         let mut merged = schema.defaults();
-        let mut problems: Vec<Problem> = Vec::new();
+        let mut problems = std::mem::take(&mut run.problems);
         let mut warnings: Vec<Problem> = Vec::new();
         let mut checks = Vec::new();
         for source in &self.sources {
-            let mut ctx = LoadCtx {
-                schema,
-                env: &env,
-                args: self.args.as_deref().map(Vec::as_slice),
-                below: &merged,
-                texts: &mut texts,
-                problems: Vec::new(),
-                warnings: Vec::new(),
-                naming: &naming,
-                checks: Vec::new(),
-            };
+            let mut ctx = run.ctx(schema, &merged, &mut texts);
             let result = source.load(&mut ctx);
-            let (found, warned) = (ctx.problems, ctx.warnings);
-            checks.extend(ctx.checks);
-            problems.extend(found);
-            warnings.extend(warned);
+            problems.append(&mut ctx.problems);
+            warnings.append(&mut ctx.warnings);
+            checks.append(&mut ctx.checks);
             match result {
                 Ok(Some(layer)) => merged.merge(layer),
                 Ok(None) => {}
                 Err(found) => problems.extend(found),
             }
         }
-        let mut ctx = Ctx::new(self.unknown, &texts, &naming);
+        let mut ctx = Ctx::new(self.unknown, &texts, &run.naming);
         let config = T::__build(Some(&merged), &mut ctx);
         problems.extend(ctx.problems);
         warnings.extend(ctx.warnings);
@@ -232,7 +282,13 @@ impl<T: Config> Builder<T> {
             problems.extend(check(&merged));
         }
         match config {
-            Some(config) if problems.is_empty() => Ok(Loaded::new(config, merged, warnings)),
+            Some(config) if problems.is_empty() => {
+                let loaded = Loaded::new(config, merged, warnings);
+                if run.print_config {
+                    return Err(Error::exit(Exit::PrintConfig(loaded.explain().to_string())));
+                }
+                Ok(loaded)
+            }
             _ => {
                 if problems.is_empty() {
                     // A build that produced nothing has always said why; this
@@ -245,6 +301,60 @@ impl<T: Config> Builder<T> {
                 Err(Error::from_problems(problems))
             }
         }
+    }
+
+    /// What every source of one load shares: the environment, the naming
+    /// rules and the parsed command line.
+    fn prepare(&self) -> Result<Run, Error> {
+        let env = match &self.env {
+            Some(env) => env.clone(),
+            None => Arc::new(Env::from_process()),
+        };
+        let naming = self.naming();
+        #[allow(unused_mut)]
+        let mut run = Run {
+            env,
+            naming,
+            problems: Vec::new(),
+            config_arg: None,
+            print_config: false,
+            #[cfg(feature = "cli")]
+            matches: self.matches.clone(),
+        };
+        #[cfg(feature = "cli")]
+        if self.reads_flags && run.matches.is_none() {
+            let args = match &self.args {
+                Some(args) => args.as_ref().clone(),
+                None => std::env::args_os().collect(),
+            };
+            match crate::source::parse(T::SCHEMA, &run.naming, args) {
+                crate::source::Parsed::Matches(m) => run.matches = Some(Arc::new(m)),
+                crate::source::Parsed::Exit(exit) => return Err(Error::exit(exit)),
+                crate::source::Parsed::Problems(p) => run.problems = p,
+            }
+        }
+        #[cfg(feature = "cli")]
+        if let Some(matches) = &run.matches {
+            let (config, print) = crate::source::special_flags(matches);
+            run.config_arg = config;
+            run.print_config = print;
+        }
+        Ok(run)
+    }
+
+    /// Files every source would read, for watching.
+    #[allow(dead_code)]
+    pub(crate) fn files(&self) -> Vec<PathBuf> {
+        let Ok(mut run) = self.prepare() else {
+            return Vec::new();
+        };
+        let below = Value::table(crate::Origin::Default);
+        let mut texts = Texts::new();
+        let ctx = run.ctx(T::SCHEMA, &below, &mut texts);
+        self.sources
+            .iter()
+            .flat_map(|s| s.watch_paths(&ctx))
+            .collect()
     }
 
     /// How keys are spelled as variables and flags for this builder.
@@ -261,31 +371,38 @@ impl<T: Config> Builder<T> {
             flags: self.reads_flags,
         }
     }
+}
 
-    /// Files every source would read, for watching.
-    #[allow(dead_code)]
-    pub(crate) fn files(&self) -> Vec<PathBuf> {
-        let env = match &self.env {
-            Some(env) => env.clone(),
-            None => Arc::new(Env::from_process()),
-        };
-        let naming = self.naming();
-        let mut texts = Texts::new();
-        let below = Value::table(crate::Origin::Default);
-        let ctx = LoadCtx {
-            schema: T::SCHEMA,
-            env: &env,
-            args: self.args.as_deref().map(Vec::as_slice),
-            below: &below,
-            texts: &mut texts,
+/// The shared state of one load.
+struct Run {
+    env: Arc<Env>,
+    naming: Naming,
+    problems: Vec<Problem>,
+    config_arg: Option<PathBuf>,
+    print_config: bool,
+    #[cfg(feature = "cli")]
+    matches: Option<Arc<clap::ArgMatches>>,
+}
+
+impl Run {
+    fn ctx<'a>(
+        &'a mut self,
+        schema: &'static crate::Schema,
+        below: &'a Value,
+        texts: &'a mut Texts,
+    ) -> LoadCtx<'a> {
+        LoadCtx {
+            schema,
+            env: &self.env,
+            config_arg: self.config_arg.clone(),
+            #[cfg(feature = "cli")]
+            matches: self.matches.as_deref(),
+            below,
+            texts,
             problems: Vec::new(),
             warnings: Vec::new(),
-            naming: &naming,
+            naming: &self.naming,
             checks: Vec::new(),
-        };
-        self.sources
-            .iter()
-            .flat_map(|s| s.watch_paths(&ctx))
-            .collect()
+        }
     }
 }

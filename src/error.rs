@@ -198,7 +198,6 @@ impl Error {
         }
     }
 
-    #[allow(dead_code)]
     pub(crate) fn exit(exit: Exit) -> Error {
         Error {
             inner: Box::new(Inner {

@@ -156,9 +156,19 @@ pub trait Config: Sized + 'static {
     /// discovered for the app name ([`source::Discover`]); the file named by
     /// `--config` or `<PREFIX>CONFIG`; the environment; the command line
     /// (with the `cli` feature).
+    ///
+    /// This is the call for a binary's `main`: when the command line asks for
+    /// `--help`, `--version` or `--print-config`, it prints the text and exits
+    /// the process with status 0. Builders return those as an [`Error`] with
+    /// an [`Exit`] instead, so tests can see them.
     fn load() -> Result<Self, Error> {
         let builder = Self::builder().discover().env();
-        builder.load()
+        #[cfg(feature = "cli")]
+        let builder = builder.cli();
+        match builder.load() {
+            Err(e) if e.as_exit().is_some() => e.exit_process(),
+            other => other,
+        }
     }
 }
 

@@ -68,20 +68,8 @@ impl Discover {
 
     /// The file named by `--config` or `<PREFIX>CONFIG`.
     fn named(&self, ctx: &LoadCtx<'_>) -> Option<PathBuf> {
-        if let Some(args) = ctx.args {
-            let mut iter = args.iter().skip(1);
-            while let Some(arg) = iter.next() {
-                let Some(arg) = arg.to_str() else { continue };
-                if arg == "--" {
-                    break;
-                }
-                if arg == "--config" {
-                    return iter.next().map(PathBuf::from);
-                }
-                if let Some(path) = arg.strip_prefix("--config=") {
-                    return Some(PathBuf::from(path));
-                }
-            }
+        if let Some(path) = &ctx.config_arg {
+            return Some(path.clone());
         }
         let var = format!("{}CONFIG", ctx.env_prefix());
         ctx.env()

@@ -1,11 +1,17 @@
 //! Sources: each produces one layer of the configuration. One module each.
 
+#[cfg(feature = "cli")]
+mod cli;
 mod discover;
 mod env;
 mod file;
 mod json;
 mod toml;
 
+#[cfg(feature = "cli")]
+pub(crate) use cli::{augment, command, parse, special_flags, Parsed};
+#[cfg(feature = "cli")]
+pub use cli::{CliLayer, CONFIG_FLAG, PRINT_CONFIG_FLAG};
 pub use discover::Discover;
 pub use env::EnvLayer;
 pub use file::{File, Format, Text};
@@ -91,7 +97,10 @@ impl Env {
 pub struct LoadCtx<'a> {
     pub(crate) schema: &'static Schema,
     pub(crate) env: &'a Env,
-    pub(crate) args: Option<&'a [std::ffi::OsString]>,
+    /// The file named by `--config`, if the command line gave one.
+    pub(crate) config_arg: Option<PathBuf>,
+    #[cfg(feature = "cli")]
+    pub(crate) matches: Option<&'a clap::ArgMatches>,
     pub(crate) below: &'a Value,
     pub(crate) texts: &'a mut Texts,
     pub(crate) problems: Vec<Problem>,

@@ -1,0 +1,279 @@
+//! The command-line layer: clap arguments generated from the schema.
+//!
+//! Every leaf field gets a long flag (nested keys joined with `-`), its doc
+//! comment as help, and the env variable and default in the help text. A flag
+//! that is not given sets nothing, so it never hides a value from a lower
+//! layer behind a default.
+
+use std::collections::HashMap;
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use clap::{Arg, ArgAction, ArgMatches, Command};
+
+use super::{LoadCtx, Source};
+use crate::error::{Exit, Problem, ProblemKind};
+use crate::naming::{self, Naming};
+use crate::origin::Origin;
+use crate::schema::{Literal, Schema};
+use crate::value::{Kind, Value};
+
+/// The id and long name of the flag that names a configuration file.
+pub const CONFIG_FLAG: &str = "config";
+/// The id and long name of the flag that prints the effective configuration.
+pub const PRINT_CONFIG_FLAG: &str = "print-config";
+
+const RESERVED: &[&str] = &[CONFIG_FLAG, PRINT_CONFIG_FLAG, "help", "version"];
+
+/// The command line as a layer ([`Builder::cli`](crate::Builder::cli),
+/// [`Builder::args`](crate::Builder::args),
+/// [`Builder::matches`](crate::Builder::matches)).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CliLayer;
+
+impl Source for CliLayer {
+    fn describe(&self) -> String {
+        "command line".to_owned()
+    }
+
+    fn load(&self, ctx: &mut LoadCtx<'_>) -> Result<Option<Value>, Vec<Problem>> {
+        let Some(matches) = ctx.matches else {
+            return Ok(None);
+        };
+        let mut layer = Value::table(Origin::Default);
+        let mut any = false;
+        ctx.schema.walk(&mut |path, field| {
+            let Ok(Some(values)) = matches.try_get_many::<String>(path) else {
+                return;
+            };
+            let name = naming::flag(path, field);
+            let origin = Origin::Flag { name };
+            let mut values: Vec<Value> = values
+                .map(|v| Value::new(Kind::String(v.clone()), origin.clone()))
+                .collect();
+            let value = if values.len() == 1 {
+                values.remove(0)
+            } else {
+                Value::new(Kind::Array(values), origin)
+            };
+            layer.insert_at(path, value);
+            any = true;
+        });
+        Ok(any.then_some(layer))
+    }
+}
+
+/// Adds staid's arguments for `schema` to `cmd`: one per field, plus
+/// `--config` and `--print-config`. Conflicting names are reported as
+/// problems and left out, never passed to clap (which would panic).
+pub(crate) fn augment(
+    schema: &'static Schema,
+    naming: &Naming,
+    mut cmd: Command,
+) -> (Command, Vec<Problem>) {
+    let mut problems = Vec::new();
+    let mut longs: HashMap<String, String> = RESERVED
+        .iter()
+        .map(|r| (r.to_string(), format!("--{r}")))
+        .collect();
+    let mut shorts: HashMap<char, String> = HashMap::new();
+    for taken in cmd.get_arguments() {
+        if let Some(l) = taken.get_long() {
+            longs.insert(l.to_owned(), format!("the application's --{l}"));
+        }
+        if let Some(s) = taken.get_short() {
+            shorts.insert(s, format!("the application's -{s}"));
+        }
+    }
+    let mut args = Vec::new();
+    schema.walk(&mut |path, field| {
+        let long = naming::flag(path, field);
+        if let Some(other) = longs.get(&long) {
+            problems.push(
+                Problem::new(
+                    ProblemKind::Source,
+                    format!(
+                        "flag --{long} is generated for `{path}` but is already used by {other}"
+                    ),
+                )
+                .with_key(path)
+                .with_help(
+                    "give the field another flag with #[config(flag = \"..\")] or rename it",
+                ),
+            );
+            return;
+        }
+        longs.insert(long.clone(), format!("`{path}`"));
+        let mut arg = Arg::new(path.to_owned())
+            .long(long.clone())
+            .value_name(field.key.to_ascii_uppercase());
+        if let Some(short) = field.short {
+            match shorts.get(&short) {
+                Some(other) => problems.push(
+                    Problem::new(
+                        ProblemKind::Source,
+                        format!("short flag -{short} of `{path}` is already used by {other}"),
+                    )
+                    .with_key(path),
+                ),
+                None => {
+                    shorts.insert(short, format!("`{path}`"));
+                    arg = arg.short(short);
+                }
+            }
+        }
+        arg = if field.boolean {
+            arg.num_args(0..=1)
+                .require_equals(true)
+                .default_missing_value("true")
+                .action(ArgAction::Set)
+                .value_name("BOOL")
+        } else if field.list {
+            arg.action(ArgAction::Append)
+        } else {
+            arg.action(ArgAction::Set)
+        };
+        let mut help = field
+            .doc
+            .lines()
+            .next()
+            .unwrap_or("")
+            .trim_end_matches('.')
+            .to_owned();
+        let mut notes = String::new();
+        if let Some(env) = &naming.env {
+            notes.push_str(&format!(" [env: {}]", env.var(path, field)));
+        }
+        if let (Some(default), false) = (&field.default, field.secret) {
+            let shown = show_default(default);
+            if !shown.is_empty() {
+                notes.push_str(&format!(" [default: {shown}]"));
+            }
+        }
+        if !help.is_empty() && !notes.is_empty() {
+            help.push(' ');
+        }
+        help.push_str(notes.trim_start());
+        if !help.is_empty() {
+            arg = arg.help(help);
+        }
+        args.push(arg);
+    });
+    let help_short = (!shorts.contains_key(&'h')).then_some('h');
+    let version_short = (!shorts.contains_key(&'V')).then_some('V');
+    cmd = cmd
+        .disable_help_flag(true)
+        .disable_version_flag(true)
+        .args(args)
+        .arg(
+            Arg::new(CONFIG_FLAG)
+                .long(CONFIG_FLAG)
+                .value_name("FILE")
+                .value_parser(clap::value_parser!(PathBuf))
+                .action(ArgAction::Set)
+                .help("Read this configuration file after the discovered ones"),
+        )
+        .arg(
+            Arg::new(PRINT_CONFIG_FLAG)
+                .long(PRINT_CONFIG_FLAG)
+                .action(ArgAction::SetTrue)
+                .help("Print the effective configuration with the origin of each value, and exit"),
+        )
+        .arg(
+            Arg::new("help")
+                .long("help")
+                .short(help_short)
+                .action(ArgAction::Help)
+                .help("Print help"),
+        );
+    if cmd.get_version().is_some() {
+        cmd = cmd.arg(
+            Arg::new("version")
+                .long("version")
+                .short(version_short)
+                .action(ArgAction::Version)
+                .help("Print version"),
+        );
+    }
+    (cmd, problems)
+}
+
+fn show_default(lit: &Literal) -> String {
+    match lit {
+        Literal::Str(s) => (*s).to_owned(),
+        Literal::Int(i) => i.to_string(),
+        Literal::Float(x) => x.to_string(),
+        Literal::Bool(b) => b.to_string(),
+        Literal::Array(items) => items.iter().map(show_default).collect::<Vec<_>>().join(","),
+    }
+}
+
+/// The standalone command for a configuration: named after the app, its doc
+/// comment as description, the crate version.
+pub(crate) fn command(schema: &'static Schema, naming: &Naming) -> (Command, Vec<Problem>) {
+    let name = schema.name.unwrap_or(schema.type_name);
+    let mut cmd = Command::new(name);
+    if !schema.doc.is_empty() {
+        let first = schema.doc.lines().next().unwrap_or("");
+        cmd = cmd.about(first.trim_end_matches('.').to_owned());
+        if schema.doc.contains('\n') {
+            cmd = cmd.long_about(schema.doc.to_owned());
+        }
+    }
+    if let Some(version) = schema.version {
+        cmd = cmd.version(version);
+    }
+    augment(schema, naming, cmd)
+}
+
+/// The outcome of parsing the command line.
+pub(crate) enum Parsed {
+    Matches(ArgMatches),
+    Exit(Exit),
+    Problems(Vec<Problem>),
+}
+
+/// Parses `args` (program name first) with the command for `schema`.
+pub(crate) fn parse(schema: &'static Schema, naming: &Naming, args: Vec<OsString>) -> Parsed {
+    let (cmd, problems) = command(schema, naming);
+    if !problems.is_empty() {
+        return Parsed::Problems(problems);
+    }
+    match cmd.try_get_matches_from(args) {
+        Ok(matches) => Parsed::Matches(matches),
+        Err(e) => {
+            use clap::error::ErrorKind as K;
+            let text = e.render().to_string();
+            match e.kind() {
+                K::DisplayHelp | K::DisplayHelpOnMissingArgumentOrSubcommand => {
+                    Parsed::Exit(Exit::Help(text))
+                }
+                K::DisplayVersion => Parsed::Exit(Exit::Version(text)),
+                kind => {
+                    let problem_kind = match kind {
+                        K::UnknownArgument => ProblemKind::Unknown,
+                        _ => ProblemKind::Syntax,
+                    };
+                    let message = text.trim_end().trim_start_matches("error: ").to_owned();
+                    Parsed::Problems(vec![Problem::new(problem_kind, message)])
+                }
+            }
+        }
+    }
+}
+
+/// The `--config` path and whether `--print-config` was given.
+pub(crate) fn special_flags(matches: &ArgMatches) -> (Option<PathBuf>, bool) {
+    let config = matches
+        .try_get_one::<PathBuf>(CONFIG_FLAG)
+        .ok()
+        .flatten()
+        .cloned();
+    let print = matches
+        .try_get_one::<bool>(PRINT_CONFIG_FLAG)
+        .ok()
+        .flatten()
+        .copied()
+        .unwrap_or(false);
+    (config, print)
+}
