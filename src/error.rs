@@ -62,6 +62,36 @@ pub(crate) struct Snippet {
     pub(crate) width: usize,
 }
 
+/// Lines longer than this many characters are shown cut around the caret.
+const MAX_SNIPPET: usize = 100;
+
+impl Snippet {
+    /// The text to show, the caret's 1-based column in it and the caret's
+    /// width: the whole line, or for a long line (minified JSON, a deep
+    /// nesting) a window around the caret with `...` where it was cut.
+    fn window(&self) -> (String, usize, usize) {
+        let len = self.text.chars().count();
+        if len <= MAX_SNIPPET {
+            return (self.text.clone(), self.column, self.width);
+        }
+        let start = self.column.saturating_sub(1 + MAX_SNIPPET / 2);
+        let end = (start + MAX_SNIPPET).min(len);
+        let start = end.saturating_sub(MAX_SNIPPET).min(start);
+        let mut text = String::new();
+        let mut column = self.column - start;
+        if start > 0 {
+            text.push_str("...");
+            column += 3;
+        }
+        text.extend(self.text.chars().skip(start).take(end - start));
+        if end < len {
+            text.push_str("...");
+        }
+        let width = self.width.min(end + 1 - self.column.min(end)).max(1);
+        (text, column, width)
+    }
+}
+
 impl Problem {
     /// A problem with a message; add key, origin and hint with the
     /// builder-style methods. For custom sources and checks.
@@ -139,18 +169,17 @@ impl fmt::Display for Problem {
         if let Some(s) = &self.snippet {
             let gutter = s.line.to_string().len();
             let pad = " ".repeat(gutter);
-            let indent: String = s
-                .text
+            let (text, column, width) = s.window();
+            let indent: String = text
                 .chars()
-                .take(s.column.saturating_sub(1))
+                .take(column.saturating_sub(1))
                 .map(|c| if c == '\t' { '\t' } else { ' ' })
                 .collect();
             write!(
                 f,
-                "\n {pad} |\n {} | {}\n {pad} | {indent}{}",
+                "\n {pad} |\n {} | {text}\n {pad} | {indent}{}",
                 s.line,
-                s.text,
-                "^".repeat(s.width.max(1))
+                "^".repeat(width.max(1))
             )?;
         }
         if let Some(help) = &self.help {
@@ -398,6 +427,31 @@ mod tests {
         assert_eq!(lines.position(6), (2, 1));
         // 'é' is two bytes but one column.
         assert_eq!(lines.position(14), (2, 8));
+    }
+
+    #[test]
+    fn long_lines_are_cut_around_the_caret() {
+        let text = format!("{}x{}", "a".repeat(300), "b".repeat(300));
+        let snippet = Snippet {
+            line: 1,
+            column: 301,
+            text,
+            width: 500,
+        };
+        let (shown, column, width) = snippet.window();
+        assert_eq!(
+            shown,
+            format!("...{}x{}...", "a".repeat(50), "b".repeat(49))
+        );
+        assert_eq!(shown.chars().nth(column - 1), Some('x'));
+        assert_eq!(width, 50);
+        let short = Snippet {
+            line: 1,
+            column: 3,
+            text: "a = 1".into(),
+            width: 1,
+        };
+        assert_eq!(short.window(), ("a = 1".to_owned(), 3, 1));
     }
 
     #[test]

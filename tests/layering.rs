@@ -60,7 +60,11 @@ fn defaults_alone_fill_every_field() {
 #[test]
 fn files_override_defaults_and_env_overrides_files() {
     let dir = tempfile::tempdir().unwrap();
-    let toml = write(dir.path(), "app.toml", "port = 9000\n[db]\nhost = \"db1\"\n");
+    let toml = write(
+        dir.path(),
+        "app.toml",
+        "port = 9000\n[db]\nhost = \"db1\"\n",
+    );
     let app = App::builder()
         .file(&toml)
         .env_from([("SVC_DB_HOST", "db2")])
@@ -69,7 +73,10 @@ fn files_override_defaults_and_env_overrides_files() {
     assert_eq!(app.host, "127.0.0.1", "default kept");
     assert_eq!(app.port, 9000, "file over default");
     assert_eq!(app.db.host, "db2", "env over file");
-    assert_eq!(app.db.port, 5432, "default kept inside a table the file set");
+    assert_eq!(
+        app.db.port, 5432,
+        "default kept inside a table the file set"
+    );
 }
 
 #[test]

@@ -11,8 +11,9 @@ use crate::origin::Origin;
 use crate::value::Value;
 
 /// Tables and arrays nested deeper than this are refused before parsing, so
-/// that no input can exhaust the stack.
-pub const MAX_DEPTH: usize = 128;
+/// that no input can exhaust the stack. It is below the `toml` parser's own
+/// limit of 80, so TOML and JSON files meet the same limit and the same error.
+pub const MAX_DEPTH: usize = 64;
 
 /// A file's format, chosen by its extension.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -198,7 +199,7 @@ pub(crate) fn read(path: &Arc<Path>, optional: bool) -> Result<Option<Arc<str>>,
             let good = std::str::from_utf8(&bytes[..valid]).unwrap_or_default();
             let (line, column) = Lines::new(good).position(valid);
             Err(vec![Problem::new(
-                ProblemKind::Syntax,
+                ProblemKind::Io,
                 format!("{} is not UTF-8 text", path.display()),
             )
             .with_origin(Origin::File {
@@ -221,17 +222,56 @@ fn os_reason(e: &io::Error) -> String {
 
 /// The byte offset where nesting first passes [`MAX_DEPTH`], counting
 /// brackets outside strings and, for TOML, dots in keys (each makes a table).
+///
+/// Only dots in key position count (table headers, keys before `=`, keys in
+/// inline tables), each key on its own: `x = [1.5, 2.5, ..]` and
+/// `{ a.b = 1, c.d = 2, .. }` are as shallow as they look.
 fn too_deep(text: &str, toml: bool) -> Option<usize> {
     let bytes = text.as_bytes();
-    let mut depth = 0usize;
+    // Open brackets, each with the key dots outside it.
+    let mut open: Vec<(u8, usize)> = Vec::new();
+    // Dots of the last `[table.header]`, which apply to the keys below it.
+    let mut table = 0usize;
+    // Dots on the path to the current position below `table`.
     let mut dots = 0usize;
+    let mut in_key = toml;
+    let mut in_header = false;
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
-            b'[' | b'{' => depth += 1,
-            b']' | b'}' => depth = depth.saturating_sub(1),
-            b'.' if toml => dots += 1,
-            b'\n' => dots = 0,
+            b @ (b'[' | b'{') => {
+                if toml && b == b'[' && open.is_empty() && in_key {
+                    in_header = true;
+                    dots = 0;
+                }
+                open.push((b, dots));
+                in_key = in_header || b == b'{';
+            }
+            b']' | b'}' => {
+                if let Some((_, outside)) = open.pop() {
+                    if !in_header {
+                        dots = outside;
+                    }
+                }
+                if in_header && open.is_empty() {
+                    in_header = false;
+                    table = dots;
+                    dots = 0;
+                }
+                in_key = false;
+            }
+            b'.' if in_key => dots += 1,
+            b'=' if toml => in_key = false,
+            b',' if toml => {
+                if let Some(&(b'{', outside)) = open.last() {
+                    in_key = true;
+                    dots = outside;
+                }
+            }
+            b'\n' if toml && open.is_empty() => {
+                in_key = true;
+                dots = 0;
+            }
             b'#' if toml => {
                 while i < bytes.len() && bytes[i] != b'\n' {
                     i += 1;
@@ -261,7 +301,7 @@ fn too_deep(text: &str, toml: bool) -> Option<usize> {
             }
             _ => {}
         }
-        if depth + dots > MAX_DEPTH {
+        if open.len() + dots + table > MAX_DEPTH {
             return Some(i);
         }
         i += 1;
@@ -283,5 +323,31 @@ mod tests {
             None
         );
         assert_eq!(too_deep(&format!("# {}\n", "[".repeat(200)), true), None);
+        let header = format!("[{}]\nx = 1\n", vec!["a"; 200].join("."));
+        assert!(too_deep(&header, true).is_some());
+        let under = format!(
+            "[{}]\n{} = 1\n",
+            vec!["a"; 40].join("."),
+            vec!["b"; 40].join(".")
+        );
+        assert!(too_deep(&under, true).is_some());
+    }
+
+    #[test]
+    fn dots_in_values_and_sibling_keys_do_not_count() {
+        let floats = vec!["1.5"; 300].join(", ");
+        assert_eq!(too_deep(&format!("x = [{floats}]"), true), None);
+        assert_eq!(
+            too_deep(&format!("x = [\n{floats}\n]\ny = 2.5"), true),
+            None
+        );
+        let keys: Vec<String> = (0..300).map(|i| format!("k{i}.v = 1.0")).collect();
+        assert_eq!(
+            too_deep(&format!("x = {{ {} }}", keys.join(", ")), true),
+            None
+        );
+        let lines: Vec<String> = (0..300).map(|i| format!("a.k{i} = 1.0")).collect();
+        assert_eq!(too_deep(&lines.join("\n"), true), None);
+        assert_eq!(too_deep("t = 1979-05-27T07:32:00.999Z", true), None);
     }
 }

@@ -23,16 +23,20 @@ pub(crate) fn parse(
             .map(|e| {
                 let span = e.span().unwrap_or(0..0);
                 let (line, column) = lines.position(span.start);
-                Problem::new(
-                    ProblemKind::Syntax,
-                    format!("invalid TOML: {}", e.message().trim_end()),
-                )
-                .with_origin(Origin::File {
-                    path: path.clone(),
-                    line,
-                    column,
-                })
-                .with_snippet(Some(lines.snippet(span)))
+                let mut message = e.message().trim_end().to_owned();
+                if message == "duplicate key" {
+                    // The parser's message does not say which key.
+                    if let Some(key) = text.get(span.clone()).filter(|k| !k.contains('\n')) {
+                        message = format!("duplicate key `{key}`");
+                    }
+                }
+                Problem::new(ProblemKind::Syntax, format!("invalid TOML: {message}"))
+                    .with_origin(Origin::File {
+                        path: path.clone(),
+                        line,
+                        column,
+                    })
+                    .with_snippet(Some(lines.snippet(span)))
             })
             .collect();
         return (None, problems);

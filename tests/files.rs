@@ -1,0 +1,470 @@
+//! Bad input in files: each case is a clear error naming where, never a
+//! panic. Paths of temporary files are shown as `$DIR` in the expected text.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use staid::{Config, Error, ProblemKind};
+
+#[derive(Config, Debug)]
+struct App {
+    #[config(default = 8080)]
+    port: u16,
+    #[config(default = "app")]
+    name: String,
+    #[config(default = [])]
+    list: Vec<i64>,
+    #[config(nested)]
+    db: Db,
+}
+
+#[derive(Config, Debug)]
+struct Db {
+    #[config(default = 4)]
+    pool: u32,
+}
+
+struct Dir(tempfile::TempDir);
+
+impl Dir {
+    fn new() -> Dir {
+        Dir(tempfile::tempdir().unwrap())
+    }
+
+    fn path(&self) -> &Path {
+        self.0.path()
+    }
+
+    fn write(&self, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.path().join(name);
+        fs::write(&path, bytes).unwrap();
+        path
+    }
+
+    /// The error's text with this directory written as `$DIR`.
+    fn text(&self, err: &Error) -> String {
+        err.to_string()
+            .replace(&self.path().display().to_string(), "$DIR")
+    }
+}
+
+fn kinds(err: &Error) -> Vec<ProblemKind> {
+    err.problems().iter().map(|p| p.kind()).collect()
+}
+
+#[test]
+fn an_empty_toml_file_is_valid_and_defaults_apply() {
+    let dir = Dir::new();
+    let path = dir.write("empty.toml", "");
+    let app = App::builder().file(&path).load().unwrap();
+    assert_eq!((app.port, app.name.as_str(), app.db.pool), (8080, "app", 4));
+}
+
+#[test]
+fn an_empty_json_file_is_valid_and_defaults_apply() {
+    let dir = Dir::new();
+    let path = dir.write("empty.json", " \n\t\n");
+    let app = App::builder().file(&path).load().unwrap();
+    assert_eq!(app.port, 8080);
+}
+
+#[test]
+fn a_file_that_is_not_utf8_names_the_place() {
+    let dir = Dir::new();
+    let path = dir.write("bad.toml", b"port = 1\nname = \"ab\xff\xfe\"\n");
+    let err = App::builder().file(&path).load().unwrap_err();
+    assert_eq!(kinds(&err), [ProblemKind::Io]);
+    assert_eq!(
+        dir.text(&err),
+        "error: $DIR/bad.toml is not UTF-8 text\n  --> $DIR/bad.toml:2:11"
+    );
+}
+
+#[test]
+fn a_directory_where_a_file_was_named() {
+    let dir = Dir::new();
+    fs::create_dir(dir.path().join("conf.toml")).unwrap();
+    let err = App::builder()
+        .file(dir.path().join("conf.toml"))
+        .load()
+        .unwrap_err();
+    assert_eq!(kinds(&err), [ProblemKind::Io]);
+    assert_eq!(
+        dir.text(&err),
+        "error: cannot read $DIR/conf.toml: it is a directory, not a file"
+    );
+}
+
+#[test]
+fn an_unknown_extension_says_which_formats_are_read() {
+    let dir = Dir::new();
+    let path = dir.write("app.yaml", "port: 1\n");
+    let err = App::builder().file(&path).load().unwrap_err();
+    assert_eq!(kinds(&err), [ProblemKind::Format]);
+    assert_eq!(
+        dir.text(&err),
+        "error: $DIR/app.yaml: unknown format (`.yaml`); staid reads .toml, .json"
+    );
+}
+
+#[test]
+fn a_file_without_extension_has_no_format() {
+    let dir = Dir::new();
+    let path = dir.write("appconfig", "port = 1\n");
+    let err = App::builder().file(&path).load().unwrap_err();
+    assert_eq!(
+        dir.text(&err),
+        "error: $DIR/appconfig: unknown format (no extension); staid reads .toml, .json"
+    );
+}
+
+#[test]
+fn out_of_range_integers_in_toml_say_the_range() {
+    let dir = Dir::new();
+    let path = dir.write("app.toml", "port = 70000\n[db]\npool = -1\n");
+    let err = App::builder().file(&path).load().unwrap_err();
+    assert_eq!(
+        dir.text(&err),
+        "2 problems in the configuration:
+
+error: `port`: 70000 is out of range for u16 (0 to 65535)
+  --> $DIR/app.toml:1:8
+   |
+ 1 | port = 70000
+   |        ^^^^^
+
+error: `db.pool`: -1 is out of range for u32 (0 to 4294967295)
+  --> $DIR/app.toml:3:8
+   |
+ 3 | pool = -1
+   |        ^^"
+    );
+}
+
+#[test]
+fn out_of_range_integers_in_json_say_the_range() {
+    let dir = Dir::new();
+    let path = dir.write(
+        "app.json",
+        "{\"port\": -3, \"db\": {\"pool\": 99999999999999999999999}}",
+    );
+    let err = App::builder().file(&path).load().unwrap_err();
+    assert_eq!(
+        dir.text(&err),
+        "2 problems in the configuration:
+
+error: `port`: -3 is out of range for u16 (0 to 65535)
+  --> $DIR/app.json:1:10
+   |
+ 1 | {\"port\": -3, \"db\": {\"pool\": 99999999999999999999999}}
+   |          ^^
+
+error: `db.pool`: 99999999999999999999999 is out of range for u32 (0 to 4294967295)
+  --> $DIR/app.json:1:29
+   |
+ 1 | {\"port\": -3, \"db\": {\"pool\": 99999999999999999999999}}
+   |                             ^^^^^^^^^^^^^^^^^^^^^^^"
+    );
+}
+
+#[test]
+fn out_of_range_inside_a_list_names_the_item() {
+    let err = App::builder()
+        .toml_str("list = [1, 9223372036854775808]")
+        .load()
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "error: `list.1`: 9223372036854775808 is out of range for i64 \
+         (-9223372036854775808 to 9223372036854775807)
+  --> <toml>:1:12
+   |
+ 1 | list = [1, 9223372036854775808]
+   |            ^^^^^^^^^^^^^^^^^^^"
+    );
+}
+
+#[test]
+fn duplicate_keys_in_toml() {
+    let dir = Dir::new();
+    let path = dir.write("app.toml", "port = 1\nname = \"a\"\nport = 2\n");
+    let err = App::builder().file(&path).load().unwrap_err();
+    assert_eq!(kinds(&err), [ProblemKind::Syntax]);
+    assert_eq!(
+        dir.text(&err),
+        "error: invalid TOML: duplicate key `port`
+  --> $DIR/app.toml:3:1
+   |
+ 3 | port = 2
+   | ^^^^"
+    );
+}
+
+#[test]
+fn duplicate_keys_in_json() {
+    let dir = Dir::new();
+    let path = dir.write("app.json", "{\n  \"port\": 1,\n  \"port\": 2\n}\n");
+    let err = App::builder().file(&path).load().unwrap_err();
+    assert_eq!(kinds(&err), [ProblemKind::Syntax]);
+    assert_eq!(
+        dir.text(&err),
+        "error: duplicate key `port` (first set at line 2, column 3)
+  --> $DIR/app.json:3:3
+   |
+ 3 |   \"port\": 2
+   |   ^^^^^^"
+    );
+}
+
+#[test]
+fn duplicate_keys_in_nested_json_objects() {
+    let err = App::builder()
+        .json_str(r#"{"db": {"pool": 1, "pool": 2}}"#)
+        .load()
+        .unwrap_err();
+    assert_eq!(kinds(&err), [ProblemKind::Syntax]);
+    assert!(err.to_string().starts_with(
+        "error: duplicate key `pool` (first set at line 1, column 9)\n  --> <json>:1:20"
+    ));
+}
+
+#[test]
+fn deep_json_nesting_is_refused_without_overflowing_the_stack() {
+    let dir = Dir::new();
+    let path = dir.write("deep.json", "[".repeat(100_000));
+    let err = App::builder().file(&path).load().unwrap_err();
+    assert_eq!(kinds(&err), [ProblemKind::TooDeep]);
+    // The line is cut to 100 characters around the caret, at the 65th `[`.
+    let shown = "[".repeat(100);
+    let indent = " ".repeat(3 + 50);
+    assert_eq!(
+        dir.text(&err),
+        format!(
+            "error: nesting is deeper than the limit of 64 levels
+  --> $DIR/deep.json:1:65
+   |
+ 1 | ...{shown}...
+   | {indent}^"
+        )
+    );
+}
+
+#[test]
+fn deep_toml_nesting_is_refused_for_arrays_tables_and_dotted_keys() {
+    let arrays = format!("x = {}", "[".repeat(100_000));
+    let tables = format!("x = {}1{}", "{a=".repeat(5_000), "}".repeat(5_000));
+    let dotted = format!("{} = 1", vec!["a"; 5_000].join("."));
+    let header = format!("[{}]\nx = 1", vec!["a"; 5_000].join("."));
+    for text in [arrays, tables, dotted, header] {
+        let err = App::builder().toml_str(text).load().unwrap_err();
+        assert_eq!(kinds(&err), [ProblemKind::TooDeep]);
+        assert!(err
+            .to_string()
+            .starts_with("error: nesting is deeper than the limit of 64 levels\n  --> <toml>:"));
+    }
+}
+
+#[test]
+fn nesting_within_the_limit_is_read() {
+    #[derive(Config, Debug)]
+    struct Deep {
+        x: serde_json_free::Nested,
+    }
+    mod serde_json_free {
+        /// Any depth of single-element lists around an integer.
+        #[derive(Debug, serde::Deserialize)]
+        #[serde(untagged)]
+        pub enum Nested {
+            Leaf(i64),
+            List(Vec<Nested>),
+        }
+    }
+    let text = format!("x = {}7{}", "[".repeat(60), "]".repeat(60));
+    let deep = Deep::builder().toml_str(text).load().unwrap();
+    let mut node = &deep.x;
+    let mut depth = 0;
+    while let serde_json_free::Nested::List(items) = node {
+        node = &items[0];
+        depth += 1;
+    }
+    assert_eq!(depth, 60);
+    assert!(matches!(node, serde_json_free::Nested::Leaf(7)));
+}
+
+#[test]
+fn long_float_lists_and_many_dotted_keys_are_not_too_deep() {
+    #[derive(Config, Debug)]
+    struct Weights {
+        w: Vec<f64>,
+        #[config(nested)]
+        t: Inner,
+    }
+    #[derive(Config, Debug)]
+    struct Inner {
+        m: std::collections::BTreeMap<String, std::collections::BTreeMap<String, f64>>,
+    }
+    let floats = vec!["0.5"; 500].join(", ");
+    let keys: Vec<String> = (0..200).map(|i| format!("k{i}.v = 1.5")).collect();
+    let text = format!("w = [{floats}]\n[t]\nm = {{ {} }}\n", keys.join(", "));
+    let weights = Weights::builder().toml_str(text).load().unwrap();
+    assert_eq!(weights.w.len(), 500);
+    assert_eq!(weights.t.m.len(), 200);
+    assert_eq!(weights.t.m["k7"]["v"], 1.5);
+}
+
+#[test]
+fn a_table_where_a_scalar_is_expected() {
+    let err = App::builder()
+        .toml_str("port = { a = 1 }\n")
+        .load()
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "error: `port`: expected an integer (u16), found a table
+  --> <toml>:1:8
+   |
+ 1 | port = { a = 1 }
+   |        ^^^^^^^^^"
+    );
+}
+
+#[test]
+fn a_scalar_where_a_table_is_expected() {
+    let err = App::builder().toml_str("db = 3\n").load().unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "error: `db`: expected a table, found integer
+  --> <toml>:1:6
+   |
+ 1 | db = 3
+   |      ^"
+    );
+}
+
+#[test]
+fn arrays_and_tables_swapped_in_json() {
+    let err = App::builder()
+        .json_str(r#"{"db": [1], "list": {"a": 1}}"#)
+        .load()
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        r#"2 problems in the configuration:
+
+error: `list`: expected a list, found a table
+  --> <json>:1:21
+   |
+ 1 | {"db": [1], "list": {"a": 1}}
+   |                     ^^^^^^^^
+
+error: `db`: expected a table, found array
+  --> <json>:1:8
+   |
+ 1 | {"db": [1], "list": {"a": 1}}
+   |        ^^^"#
+    );
+}
+
+#[test]
+fn a_json_file_must_hold_an_object() {
+    let err = App::builder().json_str("[1, 2]").load().unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "error: a JSON configuration file must hold an object at the top
+  --> <json>:1:1
+   |
+ 1 | [1, 2]
+   | ^^^^^^"
+    );
+}
+
+#[test]
+fn a_missing_file_gives_the_os_reason() {
+    let dir = Dir::new();
+    let err = App::builder()
+        .file(dir.path().join("absent.toml"))
+        .load()
+        .unwrap_err();
+    assert_eq!(kinds(&err), [ProblemKind::Io]);
+    assert_eq!(
+        dir.text(&err),
+        "error: cannot read $DIR/absent.toml: No such file or directory"
+    );
+}
+
+#[test]
+fn an_optional_file_that_is_missing_is_fine() {
+    let dir = Dir::new();
+    let app = App::builder()
+        .optional_file(dir.path().join("absent.toml"))
+        .optional_file(dir.path().join("absent.json"))
+        .load()
+        .unwrap();
+    assert_eq!(app.port, 8080);
+}
+
+#[test]
+fn an_optional_file_that_cannot_be_read_is_an_error() {
+    // A path through a regular file fails with "not a directory", not
+    // "not found": the file is there to be read and is not readable.
+    let dir = Dir::new();
+    dir.write("plain", "x");
+    let err = App::builder()
+        .optional_file(dir.path().join("plain/app.toml"))
+        .load()
+        .unwrap_err();
+    assert_eq!(kinds(&err), [ProblemKind::Io]);
+    assert_eq!(
+        dir.text(&err),
+        "error: cannot read $DIR/plain/app.toml: Not a directory"
+    );
+}
+
+#[test]
+fn an_optional_file_that_is_a_directory_is_an_error() {
+    let dir = Dir::new();
+    fs::create_dir(dir.path().join("local.toml")).unwrap();
+    let err = App::builder()
+        .optional_file(dir.path().join("local.toml"))
+        .load()
+        .unwrap_err();
+    assert_eq!(
+        dir.text(&err),
+        "error: cannot read $DIR/local.toml: it is a directory, not a file"
+    );
+}
+
+#[test]
+fn an_optional_file_that_is_invalid_is_an_error() {
+    let dir = Dir::new();
+    let path = dir.write("local.json", "{\"port\": }");
+    let err = App::builder().optional_file(&path).load().unwrap_err();
+    assert_eq!(kinds(&err), [ProblemKind::Syntax]);
+    assert!(dir.text(&err).starts_with("error: invalid JSON: "), "{err}");
+    assert!(dir.text(&err).contains("--> $DIR/local.json:1:"), "{err}");
+}
+
+#[test]
+fn a_toml_syntax_error_has_a_snippet_and_caret() {
+    let err = App::builder()
+        .toml_str("port = 1\nname = 'x\n")
+        .load()
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "error: invalid TOML: invalid literal string, expected `'`
+  --> <toml>:2:10
+   |
+ 2 | name = 'x
+   |          ^"
+    );
+}
+
+#[test]
+fn every_syntax_error_of_a_toml_file_is_reported() {
+    let err = App::builder()
+        .toml_str("port = \nname = 'x\n")
+        .load()
+        .unwrap_err();
+    assert_eq!(kinds(&err), [ProblemKind::Syntax, ProblemKind::Syntax]);
+}
