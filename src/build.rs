@@ -113,6 +113,45 @@ impl<'a> Ctx<'a> {
         out
     }
 
+    /// Builds a `#[config(from_str)]` field: the value is read as text and
+    /// parsed with `FromStr`.
+    pub fn leaf_parsed<T>(&mut self, table: &Table, field: &'static Field) -> Option<T>
+    where
+        T: std::str::FromStr,
+        T::Err: Display,
+    {
+        self.leaf_parsed_opt(table, field)?
+    }
+
+    /// Builds an `Option<T>` field marked `#[config(from_str)]`.
+    pub fn leaf_parsed_opt<T>(&mut self, table: &Table, field: &'static Field) -> Option<Option<T>>
+    where
+        T: std::str::FromStr,
+        T::Err: Display,
+    {
+        let text: Option<String> = self.leaf(table, field)?;
+        let Some(text) = text else {
+            return Some(None);
+        };
+        match text.parse::<T>() {
+            Ok(v) => Some(Some(v)),
+            Err(e) => {
+                let len = self.push(field.key);
+                let value = table.get(field.key);
+                // type_problem hides the message for secret fields.
+                let message = format!("invalid value {text:?}: {e}");
+                let e = DeError {
+                    message,
+                    origin: None,
+                    path: Vec::new(),
+                };
+                self.type_problem(e, value, field);
+                self.path.truncate(len);
+                None
+            }
+        }
+    }
+
     /// Builds a `#[config(nested)]` field.
     pub fn nested<T: Config>(&mut self, table: &Table, field: &'static Field) -> Option<T> {
         let len = self.push(field.key);

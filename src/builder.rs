@@ -145,6 +145,29 @@ impl<T: Config> Builder<T> {
         self.env()
     }
 
+    /// Like [`env_from`](Builder::env_from), with names and values as the OS
+    /// gives them; a value that is not UTF-8 is an error naming its variable
+    /// when a field reads it.
+    pub fn env_from_os<K: Into<OsString>, V: Into<OsString>>(
+        mut self,
+        vars: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        self.env = Some(Arc::new(Env::from_os_pairs(vars)));
+        self.env()
+    }
+
+    /// A table of every environment variable the configuration reads, with
+    /// type, default, whether it is required, and the doc comment, in the
+    /// manner of envconfig's `Usage`. Names follow this builder's prefix and
+    /// separator; secret defaults are not shown.
+    pub fn env_usage(&self) -> String {
+        let mut naming = self.naming();
+        let env = naming.env.get_or_insert_with(|| {
+            EnvNaming::new(self.env_prefix.as_deref().or(T::SCHEMA.name), self.env_sep)
+        });
+        crate::usage::env_table(T::SCHEMA, env)
+    }
+
     /// The env prefix, instead of the upper-cased `name` (`"APP"` gives
     /// `APP_PORT`). An empty prefix reads bare names (`PORT`).
     pub fn env_prefix(mut self, prefix: impl Into<String>) -> Self {

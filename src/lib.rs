@@ -112,6 +112,7 @@ mod schema;
 mod secret;
 pub mod source;
 mod text;
+mod usage;
 mod value;
 
 pub use build::Unknown;

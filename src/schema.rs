@@ -85,6 +85,28 @@ impl Literal {
     }
 }
 
+/// The text form used in help and usage tables: strings bare, arrays
+/// comma-separated, as they would be written in an env variable.
+impl std::fmt::Display for Literal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Literal::Str(s) => f.write_str(s),
+            Literal::Int(i) => write!(f, "{i}"),
+            Literal::Float(x) => write!(f, "{x}"),
+            Literal::Bool(b) => write!(f, "{b}"),
+            Literal::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(",")?;
+                    }
+                    write!(f, "{item}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
 impl Schema {
     /// The layer of defaults: every `default` in this schema and the nested
     /// ones, as a table with `Origin::Default`.

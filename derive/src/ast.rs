@@ -36,7 +36,8 @@ impl Field<'_> {
 
     pub fn is_list(&self) -> bool {
         let ty = self.option_inner.unwrap_or(self.ty);
-        last_ident(ty).is_some_and(|i| i == "Vec" || i == "HashSet" || i == "BTreeSet" || i == "VecDeque")
+        last_ident(ty)
+            .is_some_and(|i| i == "Vec" || i == "HashSet" || i == "BTreeSet" || i == "VecDeque")
     }
 
     pub fn required(&self) -> bool {

@@ -75,6 +75,7 @@ pub struct FieldAttrs {
     pub short: Option<Sp<char>>,
     pub rename: Option<Sp<String>>,
     pub skip: Option<Span>,
+    pub from_str: Option<Span>,
     pub validate: Option<Sp<Path>>,
 }
 
@@ -201,6 +202,8 @@ pub fn field(attrs: &[Attribute], errors: &mut Errors) -> FieldAttrs {
             flag(&mut out.secret, meta, errors);
         } else if p.is_ident("skip") {
             flag(&mut out.skip, meta, errors);
+        } else if p.is_ident("from_str") {
+            flag(&mut out.from_str, meta, errors);
         } else if p.is_ident("env") {
             let s: LitStr = meta.value()?.parse()?;
             set(&mut out.env, s.value(), meta, errors);
@@ -221,7 +224,7 @@ pub fn field(attrs: &[Attribute], errors: &mut Errors) -> FieldAttrs {
                 p.span(),
                 format!(
                     "unknown attribute `{}` (expected one of `default`, `nested`, `secret`, \
-                     `env`, `flag`, `short`, `rename`, `skip`, `validate`)",
+                     `env`, `flag`, `short`, `rename`, `skip`, `from_str`, `validate`)",
                     path_name(p)
                 ),
             );

@@ -21,6 +21,7 @@ pub fn check(c: &Container<'_>, errors: &mut Errors) {
                 ("short", a.short.as_ref().map(|d| d.span)),
                 ("secret", a.secret),
                 ("skip", a.skip),
+                ("from_str", a.from_str),
             ];
             for (name, span) in conflicts {
                 if let Some(span) = span {
@@ -35,6 +36,7 @@ pub fn check(c: &Container<'_>, errors: &mut Errors) {
                 ("flag", a.flag.as_ref().map(|d| d.span)),
                 ("short", a.short.as_ref().map(|d| d.span)),
                 ("validate", a.validate.as_ref().map(|d| d.span)),
+                ("from_str", a.from_str),
             ];
             for (name, span) in conflicts {
                 if let Some(span) = span {

@@ -161,6 +161,13 @@ fn expand(c: &Container<'_>) -> TokenStream {
                 ::staid::__private::Some(<#ty as ::staid::__private::Default>::default());)
         } else if f.attrs.nested.is_some() {
             quote!(let #var = __ctx.nested::<#ty>(__table, #field_ref);)
+        } else if f.attrs.from_str.is_some() {
+            match f.option_inner {
+                Some(inner) => {
+                    quote!(let #var = __ctx.leaf_parsed_opt::<#inner>(__table, #field_ref);)
+                }
+                None => quote!(let #var = __ctx.leaf_parsed::<#ty>(__table, #field_ref);),
+            }
         } else {
             quote!(let #var = __ctx.leaf::<#ty>(__table, #field_ref);)
         };

@@ -15,7 +15,7 @@ use super::{LoadCtx, Source};
 use crate::error::{Exit, Problem, ProblemKind};
 use crate::naming::{self, Naming};
 use crate::origin::Origin;
-use crate::schema::{Literal, Schema};
+use crate::schema::Schema;
 use crate::value::{Kind, Value};
 
 /// The id and long name of the flag that names a configuration file.
@@ -145,7 +145,7 @@ pub(crate) fn augment(
             notes.push_str(&format!(" [env: {}]", env.var(path, field)));
         }
         if let (Some(default), false) = (&field.default, field.secret) {
-            let shown = show_default(default);
+            let shown = default.to_string();
             if !shown.is_empty() {
                 notes.push_str(&format!(" [default: {shown}]"));
             }
@@ -196,16 +196,6 @@ pub(crate) fn augment(
         );
     }
     (cmd, problems)
-}
-
-fn show_default(lit: &Literal) -> String {
-    match lit {
-        Literal::Str(s) => (*s).to_owned(),
-        Literal::Int(i) => i.to_string(),
-        Literal::Float(x) => x.to_string(),
-        Literal::Bool(b) => b.to_string(),
-        Literal::Array(items) => items.iter().map(show_default).collect::<Vec<_>>().join(","),
-    }
 }
 
 /// The standalone command for a configuration: named after the app, its doc

@@ -2,7 +2,7 @@
 //! envconfig: every leaf field has one variable name, so names resolve
 //! exactly and unknown `<PREFIX>*` variables can be reported.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -29,10 +29,25 @@ impl Source for EnvLayer {
         let env = ctx.env;
         let mut layer = Value::table(Origin::Default);
         let mut known = HashSet::new();
+        let mut owners: HashMap<String, String> = HashMap::new();
         let mut problems = Vec::new();
         ctx.schema.walk(&mut |path, field| {
             let var = naming.var(path, field);
-            if env.invalid.iter().any(|v| *v == var) {
+            if let Some(other) = owners.insert(var.clone(), path.to_owned()) {
+                problems.push(
+                    Problem::new(
+                        ProblemKind::Source,
+                        format!("environment variable {var} would set both `{other}` and `{path}`"),
+                    )
+                    .with_key(path)
+                    .with_help(
+                        "separate nested keys with `__` (Builder::env_double_underscore) or give \
+                         one field its own name with #[config(env = \"..\")]",
+                    ),
+                );
+                return;
+            }
+            if env.invalid.contains(&var) {
                 problems.push(
                     Problem::new(ProblemKind::Syntax, "the value is not valid UTF-8")
                         .with_key(path)
@@ -55,7 +70,7 @@ impl Source for EnvLayer {
                             },
                         )),
                         Err(problem) => {
-                            problems.push(problem.with_key(path));
+                            problems.push((*problem).with_key(path));
                             None
                         }
                     },
@@ -100,17 +115,17 @@ impl Source for EnvLayer {
 }
 
 /// Reads a `_FILE` secret: the whole file, one trailing newline removed.
-fn read_secret_file(path: &Path, var: &str) -> Result<String, Problem> {
+fn read_secret_file(path: &Path, var: &str) -> Result<String, Box<Problem>> {
     let arc: Arc<Path> = Arc::from(path);
     match read(&arc, false) {
         Ok(Some(text)) => {
             let text = text.strip_suffix('\n').unwrap_or(&text);
             Ok(text.strip_suffix('\r').unwrap_or(text).to_owned())
         }
-        Ok(None) => Err(Problem::new(
+        Ok(None) => Err(Box::new(Problem::new(
             ProblemKind::Io,
             format!("cannot read {}", path.display()),
-        )),
+        ))),
         Err(mut problems) => {
             let mut problem = problems.remove(0);
             problem.origin = Some(Origin::EnvFile {
@@ -119,7 +134,7 @@ fn read_secret_file(path: &Path, var: &str) -> Result<String, Problem> {
             });
             // The file's content may be a secret: never quote a position in it.
             problem.snippet = None;
-            Err(problem)
+            Err(Box::new(problem))
         }
     }
 }

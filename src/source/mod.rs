@@ -56,17 +56,7 @@ impl Env {
     /// The process environment. Variables that are not UTF-8 are kept aside
     /// so the env layer can report them by name.
     pub fn from_process() -> Env {
-        let mut env = Env::default();
-        for (k, v) in std::env::vars_os() {
-            match (k.into_string(), v.into_string()) {
-                (Ok(k), Ok(v)) => {
-                    env.vars.insert(k, v);
-                }
-                (Ok(k), Err(_)) => env.invalid.push(k),
-                (Err(_), _) => {}
-            }
-        }
-        env
+        Env::from_os_pairs(std::env::vars_os())
     }
 
     /// An environment made of these pairs only.
@@ -80,6 +70,25 @@ impl Env {
                 .collect(),
             invalid: Vec::new(),
         }
+    }
+
+    /// An environment made of these pairs only, as the OS gives them: values
+    /// that are not UTF-8 are kept aside and reported by name if a field
+    /// reads them.
+    pub fn from_os_pairs<K: Into<std::ffi::OsString>, V: Into<std::ffi::OsString>>(
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Env {
+        let mut env = Env::default();
+        for (k, v) in pairs {
+            match (k.into().into_string(), v.into().into_string()) {
+                (Ok(k), Ok(v)) => {
+                    env.vars.insert(k, v);
+                }
+                (Ok(k), Err(_)) => env.invalid.push(k),
+                (Err(_), _) => {}
+            }
+        }
+        env
     }
 
     /// One variable.

@@ -1,0 +1,534 @@
+//! The environment layer, case by case after Go's envconfig test suite:
+//! names, prefixes, exact names, defaults, required values, parse errors,
+//! lists, maps, durations, nested structs, skipped fields, unknown variables,
+//! `_FILE` secrets, empty values and the usage table.
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use serde::Deserialize;
+use staid::{Config, Origin, ProblemKind, Unknown};
+
+/// The specification, after envconfig's.
+#[derive(Config, Debug)]
+#[config(name = "env_config")]
+struct Spec {
+    #[config(default = false)]
+    debug: bool,
+    #[config(default = 0)]
+    port: i32,
+    #[config(default = 0.0)]
+    rate: f32,
+    #[config(default = "")]
+    user: String,
+    #[config(default = 0)]
+    ttl: u32,
+    #[config(default = "0s")]
+    timeout: Duration,
+    #[config(default = [])]
+    admin_users: Vec<String>,
+    #[config(default = [])]
+    magic_numbers: Vec<i64>,
+    #[config(default = [])]
+    empty_numbers: Vec<i64>,
+    color_codes: Option<BTreeMap<String, i32>>,
+    /// A multi-word name: no ambiguity, the schema knows the words.
+    multi_word_var: Option<String>,
+    #[config(env = "SERVICE_HOST")]
+    no_prefix_with_alt: Option<String>,
+    #[config(default = "foobar")]
+    default_var: String,
+    required_var: String,
+    #[config(env = "BROKER", default = "127.0.0.1")]
+    no_prefix_default: String,
+    #[config(default = "foo2bar")]
+    required_default: String,
+    #[config(nested)]
+    nested_specification: Nested,
+    #[config(skip)]
+    ignored: String,
+    #[config(secret)]
+    password: Option<String>,
+}
+
+#[derive(Config, Debug)]
+struct Nested {
+    #[config(default = "")]
+    property: String,
+    #[config(default = "")]
+    property_with_default: String,
+}
+
+fn required() -> (&'static str, &'static str) {
+    ("ENV_CONFIG_REQUIRED_VAR", "foo")
+}
+
+fn load(vars: &[(&str, &str)]) -> Result<Spec, staid::Error> {
+    Spec::builder()
+        .env_from(vars.iter().copied().chain([required()]))
+        .load()
+}
+
+#[test]
+fn process_reads_every_kind_of_value() {
+    let s = load(&[
+        ("ENV_CONFIG_DEBUG", "true"),
+        ("ENV_CONFIG_PORT", "8080"),
+        ("ENV_CONFIG_RATE", "0.5"),
+        ("ENV_CONFIG_USER", "Kelsey"),
+        ("ENV_CONFIG_TTL", "30"),
+        ("ENV_CONFIG_TIMEOUT", "2m"),
+        ("ENV_CONFIG_ADMIN_USERS", "John,Adam,Will"),
+        ("ENV_CONFIG_MAGIC_NUMBERS", "5,10,20"),
+        ("ENV_CONFIG_COLOR_CODES", "red:1,green:2,blue:3"),
+        ("SERVICE_HOST", "127.0.0.1"),
+        ("ENV_CONFIG_MULTI_WORD_VAR", "foo"),
+        ("ENV_CONFIG_NESTED_SPECIFICATION_PROPERTY", "iamnested"),
+    ])
+    .unwrap();
+    assert!(s.debug);
+    assert_eq!(s.port, 8080);
+    assert_eq!(s.rate, 0.5);
+    assert_eq!(s.user, "Kelsey");
+    assert_eq!(s.ttl, 30);
+    assert_eq!(s.timeout, Duration::from_secs(120));
+    assert_eq!(s.admin_users, ["John", "Adam", "Will"]);
+    assert_eq!(s.magic_numbers, [5, 10, 20]);
+    assert!(s.empty_numbers.is_empty());
+    let codes = s.color_codes.unwrap();
+    assert_eq!((codes["red"], codes["green"], codes["blue"]), (1, 2, 3));
+    assert_eq!(s.no_prefix_with_alt.as_deref(), Some("127.0.0.1"));
+    assert_eq!(s.multi_word_var.as_deref(), Some("foo"));
+    assert_eq!(s.nested_specification.property, "iamnested");
+    assert_eq!(s.required_var, "foo");
+}
+
+#[test]
+fn parse_errors_name_the_variable_and_show_the_value() {
+    for (var, value, expected) in [
+        (
+            "ENV_CONFIG_DEBUG",
+            "string",
+            "a boolean (true/false, 1/0, t/f)",
+        ),
+        ("ENV_CONFIG_RATE", "string", "a number"),
+        ("ENV_CONFIG_PORT", "string", "an integer (i32)"),
+        ("ENV_CONFIG_TTL", "-30", "u32"),
+    ] {
+        let err = load(&[(var, value)]).unwrap_err();
+        assert_eq!(err.len(), 1, "{err}");
+        let p = &err.problems()[0];
+        assert_eq!(p.kind(), ProblemKind::Type);
+        assert_eq!(
+            p.origin(),
+            Some(&Origin::Env {
+                var: var.to_owned()
+            })
+        );
+        assert!(p.message().contains(expected), "{var}: {}", p.message());
+        if value != "-30" {
+            assert!(
+                p.message().contains(&format!("{value:?}")),
+                "{}",
+                p.message()
+            );
+        }
+    }
+}
+
+#[test]
+fn the_unprefixed_name_is_not_read() {
+    let s = load(&[("USER", "foo")]).unwrap();
+    assert_eq!(s.user, "");
+}
+
+#[test]
+fn an_exact_name_is_read_without_prefix_and_the_prefixed_one_is_not() {
+    let s = load(&[("ENV_CONFIG_NO_PREFIX_WITH_ALT", "x")]);
+    // The prefixed spelling is not the field's name: it is an unknown variable.
+    let err = s.unwrap_err();
+    assert_eq!(err.problems()[0].kind(), ProblemKind::Unknown);
+    let s = load(&[("SERVICE_HOST", "h")]).unwrap();
+    assert_eq!(s.no_prefix_with_alt.as_deref(), Some("h"));
+}
+
+#[test]
+fn required_values_and_defaults() {
+    let s = load(&[]).unwrap();
+    assert_eq!(s.required_var, "foo");
+    assert_eq!(s.default_var, "foobar");
+    assert_eq!(s.required_default, "foo2bar");
+    assert_eq!(s.no_prefix_default, "127.0.0.1");
+    let s = load(&[
+        ("ENV_CONFIG_DEFAULT_VAR", "nondefaultval"),
+        ("BROKER", "betterbroker"),
+    ])
+    .unwrap();
+    assert_eq!(s.default_var, "nondefaultval");
+    assert_eq!(s.no_prefix_default, "betterbroker");
+}
+
+#[test]
+fn a_missing_required_value_names_its_variable() {
+    let err = Spec::builder().env_from([("X", "1")]).load().unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "error: `required_var`: missing required value\n  = help: set it with \
+         `required_var` in a configuration file, or the environment variable \
+         ENV_CONFIG_REQUIRED_VAR"
+    );
+}
+
+#[test]
+fn skipped_fields_are_never_read() {
+    let s = load(&[]).unwrap();
+    assert_eq!(s.ignored, "");
+    let err = load(&[("ENV_CONFIG_IGNORED", "x")]).unwrap_err();
+    assert_eq!(err.problems()[0].kind(), ProblemKind::Unknown);
+}
+
+#[test]
+fn empty_values_count_as_unset_by_default_and_as_empty_when_asked() {
+    let s = load(&[("ENV_CONFIG_DEFAULT_VAR", "")]).unwrap();
+    assert_eq!(s.default_var, "foobar");
+    let s = Spec::builder()
+        .env_empty_is_unset(false)
+        .env_from([("ENV_CONFIG_DEFAULT_VAR", ""), required()])
+        .load()
+        .unwrap();
+    assert_eq!(s.default_var, "");
+    // Empty for a number is then a parse error, as in envconfig.
+    let err = Spec::builder()
+        .env_empty_is_unset(false)
+        .env_from([("ENV_CONFIG_PORT", ""), required()])
+        .load()
+        .unwrap_err();
+    assert_eq!(err.problems()[0].key(), Some("port"));
+}
+
+#[test]
+fn unknown_prefixed_variables_are_errors_with_a_suggestion() {
+    let err = load(&[("ENV_CONFIG_PROT", "1")]).unwrap_err();
+    assert_eq!(err.len(), 1);
+    let p = &err.problems()[0];
+    assert_eq!(p.kind(), ProblemKind::Unknown);
+    assert_eq!(p.message(), "unknown environment variable ENV_CONFIG_PROT");
+    assert_eq!(p.hint(), Some("did you mean ENV_CONFIG_PORT?"));
+}
+
+#[test]
+fn unknown_variables_can_be_warnings_or_ignored() {
+    let loaded = Spec::builder()
+        .unknown_env(Unknown::Warn)
+        .env_from([("ENV_CONFIG_PROT", "1"), required()])
+        .load_full()
+        .unwrap();
+    assert_eq!(loaded.warnings().len(), 1);
+    let loaded = Spec::builder()
+        .unknown_env(Unknown::Ignore)
+        .env_from([("ENV_CONFIG_PROT", "1"), required()])
+        .load_full()
+        .unwrap();
+    assert!(loaded.warnings().is_empty());
+}
+
+#[test]
+fn integers_take_base_prefixes() {
+    for (text, want) in [("0x1F", 31), ("0o17", 15), ("0b101", 5), ("-12", -12)] {
+        let s = load(&[("ENV_CONFIG_PORT", text)]).unwrap();
+        assert_eq!(s.port, want, "{text}");
+    }
+}
+
+#[test]
+fn booleans_take_go_forms() {
+    for (text, want) in [
+        ("1", true),
+        ("t", true),
+        ("TRUE", true),
+        ("0", false),
+        ("F", false),
+    ] {
+        let s = load(&[("ENV_CONFIG_DEBUG", text)]).unwrap();
+        assert_eq!(s.debug, want, "{text}");
+    }
+}
+
+#[test]
+fn a_list_with_a_bad_item_names_the_item() {
+    let err = load(&[("ENV_CONFIG_MAGIC_NUMBERS", "5,x,20")]).unwrap_err();
+    let p = &err.problems()[0];
+    assert_eq!(p.key(), Some("magic_numbers.1"));
+    assert_eq!(p.message(), "expected an integer (i64), found \"x\"");
+}
+
+#[test]
+fn commas_can_be_escaped_in_lists() {
+    let s = load(&[("ENV_CONFIG_ADMIN_USERS", r"Doe\, John,Adam")]).unwrap();
+    assert_eq!(s.admin_users, ["Doe, John", "Adam"]);
+}
+
+#[test]
+fn secrets_never_show_in_errors() {
+    #[derive(Config, Debug)]
+    #[config(name = "app")]
+    struct App {
+        #[config(secret)]
+        pin: u32,
+    }
+    let err = App::builder()
+        .env_from([("APP_PIN", "hunter2")])
+        .load()
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(!text.contains("hunter2"), "{text}");
+    assert!(text.contains("env APP_PIN"), "{text}");
+}
+
+#[test]
+fn file_indirection_reads_docker_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("password");
+    std::fs::write(&path, "s3cret\n").unwrap();
+    let loaded = Spec::builder()
+        .env_from([
+            ("ENV_CONFIG_PASSWORD_FILE", path.to_str().unwrap()),
+            required(),
+        ])
+        .load_full()
+        .unwrap();
+    assert_eq!(loaded.config().password.as_deref(), Some("s3cret"));
+    assert_eq!(
+        loaded.origin("password"),
+        Some(&Origin::EnvFile {
+            var: "ENV_CONFIG_PASSWORD_FILE".to_owned(),
+            path: path.clone()
+        })
+    );
+    // The variable itself wins over its _FILE.
+    let s = load(&[
+        ("ENV_CONFIG_PASSWORD", "direct"),
+        ("ENV_CONFIG_PASSWORD_FILE", path.to_str().unwrap()),
+    ])
+    .unwrap();
+    assert_eq!(s.password.as_deref(), Some("direct"));
+}
+
+#[test]
+fn a_missing_file_for_file_indirection_is_an_error_naming_both() {
+    let err = load(&[("ENV_CONFIG_PASSWORD_FILE", "/nonexistent/pw")]).unwrap_err();
+    let p = &err.problems()[0];
+    assert_eq!(p.kind(), ProblemKind::Io);
+    assert_eq!(p.key(), Some("password"));
+    assert_eq!(
+        p.message(),
+        "cannot read /nonexistent/pw: No such file or directory"
+    );
+    assert_eq!(
+        p.origin().unwrap().to_string(),
+        "env ENV_CONFIG_PASSWORD_FILE (file /nonexistent/pw)"
+    );
+}
+
+#[test]
+fn non_utf8_values_are_errors_naming_the_variable() {
+    use std::ffi::OsString;
+    use std::os::unix::ffi::OsStringExt;
+    let err = Spec::builder()
+        .env_from_os([
+            (
+                OsString::from("ENV_CONFIG_USER"),
+                OsString::from_vec(vec![0x66, 0xff]),
+            ),
+            (
+                OsString::from("ENV_CONFIG_REQUIRED_VAR"),
+                OsString::from("x"),
+            ),
+        ])
+        .load()
+        .unwrap_err();
+    let p = &err.problems()[0];
+    assert_eq!(p.message(), "the value is not valid UTF-8");
+    assert_eq!(
+        p.origin(),
+        Some(&Origin::Env {
+            var: "ENV_CONFIG_USER".into()
+        })
+    );
+}
+
+#[test]
+fn colliding_names_are_a_load_error_unless_separated() {
+    #[derive(Config, Debug)]
+    #[config(name = "app")]
+    struct App {
+        db_host: Option<String>,
+        #[config(nested)]
+        db: Db,
+    }
+    #[derive(Config, Debug)]
+    struct Db {
+        host: Option<String>,
+    }
+    let err = App::builder().env_from([("X", "1")]).load().unwrap_err();
+    assert_eq!(
+        err.problems()[0].message(),
+        "environment variable APP_DB_HOST would set both `db_host` and `db.host`"
+    );
+    let app = App::builder()
+        .env_double_underscore()
+        .env_from([("APP__DB_HOST", "a"), ("APP__DB__HOST", "b")])
+        .load()
+        .unwrap();
+    assert_eq!(app.db_host.as_deref(), Some("a"));
+    assert_eq!(app.db.host.as_deref(), Some("b"));
+}
+
+#[test]
+fn an_explicit_prefix_replaces_the_name() {
+    let s = Spec::builder()
+        .env_prefix("X")
+        .env_from([("X_PORT", "1"), ("X_REQUIRED_VAR", "r")])
+        .load()
+        .unwrap();
+    assert_eq!(s.port, 1);
+    let s = Spec::builder()
+        .env_prefix("")
+        .env_from([("PORT", "2"), ("REQUIRED_VAR", "r")])
+        .load()
+        .unwrap();
+    assert_eq!(s.port, 2);
+}
+
+#[test]
+fn inline_json_for_structured_values() {
+    #[derive(Deserialize, Debug, PartialEq)]
+    struct Route {
+        path: String,
+        port: u16,
+    }
+    #[derive(Config, Debug)]
+    #[config(name = "app")]
+    struct App {
+        #[config(default = [])]
+        routes: Vec<Route>,
+        limits: Option<HashMap<String, Vec<u32>>>,
+    }
+    let app = App::builder()
+        .env_from([
+            ("APP_ROUTES", r#"[{"path": "/a", "port": 80}]"#),
+            ("APP_LIMITS", r#"{"x": [1, 2]}"#),
+        ])
+        .load()
+        .unwrap();
+    assert_eq!(
+        app.routes,
+        [Route {
+            path: "/a".into(),
+            port: 80
+        }]
+    );
+    assert_eq!(app.limits.unwrap()["x"], [1, 2]);
+}
+
+#[test]
+fn custom_types_through_serde_and_from_str() {
+    #[derive(Debug, PartialEq)]
+    struct Celsius(f64);
+    impl std::str::FromStr for Celsius {
+        type Err = String;
+        fn from_str(s: &str) -> Result<Self, String> {
+            s.strip_suffix("C")
+                .and_then(|n| n.parse().ok())
+                .map(Celsius)
+                .ok_or_else(|| format!("expected degrees like 21.5C"))
+        }
+    }
+    #[derive(Deserialize, Debug, PartialEq)]
+    #[serde(rename_all = "lowercase")]
+    enum Level {
+        Info,
+        Debug,
+    }
+    #[derive(Config, Debug)]
+    #[config(name = "app")]
+    struct App {
+        #[config(from_str)]
+        target: Celsius,
+        #[config(from_str)]
+        limit: Option<Celsius>,
+        level: Level,
+        listen: SocketAddr,
+    }
+    let app = App::builder()
+        .env_from([
+            ("APP_TARGET", "21.5C"),
+            ("APP_LEVEL", "debug"),
+            ("APP_LISTEN", "127.0.0.1:80"),
+        ])
+        .load()
+        .unwrap();
+    assert_eq!(app.target, Celsius(21.5));
+    assert_eq!(app.limit, None);
+    assert_eq!(app.level, Level::Debug);
+    assert_eq!(app.listen.port(), 80);
+    let err = App::builder()
+        .env_from([
+            ("APP_TARGET", "hot"),
+            ("APP_LEVEL", "loud"),
+            ("APP_LISTEN", "x"),
+        ])
+        .load()
+        .unwrap_err();
+    let messages: Vec<_> = err
+        .problems()
+        .iter()
+        .map(|p| p.message().to_owned())
+        .collect();
+    assert_eq!(
+        messages[0],
+        "invalid value \"hot\": expected degrees like 21.5C"
+    );
+    assert!(
+        messages[1].contains("unknown variant `loud`"),
+        "{messages:?}"
+    );
+    assert!(
+        messages[2].contains("invalid socket address"),
+        "{messages:?}"
+    );
+}
+
+#[test]
+fn usage_lists_every_variable() {
+    #[derive(Config, Debug)]
+    #[config(name = "app")]
+    struct App {
+        /// Port to listen on.
+        #[config(default = 8080)]
+        port: u16,
+        /// Database URL.
+        #[config(env = "DATABASE_URL", secret)]
+        url: String,
+        #[config(nested)]
+        db: Db,
+    }
+    #[derive(Config, Debug)]
+    struct Db {
+        /// Connection pool size.
+        #[config(default = 4)]
+        pool_size: u32,
+    }
+    assert_eq!(
+        App::builder().env_usage(),
+        "\
+This application is configured with the following environment variables:
+
+VARIABLE            TYPE      DEFAULT    REQUIRED    DESCRIPTION
+APP_PORT            u16       8080                   Port to listen on.
+DATABASE_URL        String               yes         Database URL.
+APP_DB_POOL_SIZE    u32       4                      Connection pool size.
+"
+    );
+}
