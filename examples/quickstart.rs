@@ -49,29 +49,28 @@ fn positive(n: &u32) -> Result<(), String> {
 }
 
 fn main() {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures");
+    // Paths below are relative to the repository root.
+    std::env::set_current_dir(env!("CARGO_MANIFEST_DIR")).expect("the crate directory exists");
     let loaded = App::builder()
-        .file(format!("{dir}/app.toml"))
-        .optional_file(format!("{dir}/local.json"))
+        .file("fixtures/app.toml")
+        .optional_file("fixtures/local.json")
         .env_from([("MYAPP_PORT", "9443"), ("MYAPP_TOKEN", "s3cret")])
-        .load_full();
-    let loaded = match loaded {
-        Ok(loaded) => loaded,
-        Err(e) => {
-            eprintln!("{e}");
-            std::process::exit(2);
-        }
-    };
+        .load_full()
+        // A failed load prints every problem, each with the place to fix it.
+        .unwrap_or_else(|e| e.exit_process());
     let app = loaded.config();
     println!(
-        "listening on {}:{} (allowed: {:?})",
+        "listening on {}:{}, allowing {:?}",
         app.host, app.port, app.allowed
     );
-    println!("token set: {}", app.token.is_some());
     println!(
         "database {} (pool {}, timeout {:?})",
         app.db.host, app.db.pool, app.db.timeout
     );
-    println!("db.pool comes from {}", loaded.origin("db.pool").unwrap());
-    println!("\neffective configuration:\n{}", loaded.explain());
+    println!("token set: {}", app.token.is_some());
+    println!(
+        "db.pool comes from {}",
+        loaded.origin("db.pool").expect("db.pool is set")
+    );
+    println!("\n{}", loaded.explain());
 }
