@@ -63,29 +63,23 @@
 //! let err = App::builder().toml_str("port = 70000\nurl_ = \"x\"\n").load().unwrap_err();
 //! let kinds: Vec<_> = err.problems().iter().map(|p| p.kind()).collect();
 //! assert_eq!(kinds, [ProblemKind::Type, ProblemKind::Missing, ProblemKind::Unknown]);
-//! println!("{err}");
-//! ```
-//!
-//! prints
-//!
-//! ```text
-//! 3 problems in the configuration:
+//! assert_eq!(err.to_string(), r#"3 problems in the configuration:
 //!
 //! error: `port`: 70000 is out of range for u16 (0 to 65535)
 //!   --> <toml>:1:8
-//!   |
-//! 1 | port = 70000
-//!   |        ^^^^^
+//!    |
+//!  1 | port = 70000
+//!    |        ^^^^^
 //!
 //! error: `url`: missing required value
 //!   = help: set it with `url` in a configuration file
 //!
 //! error: `url_`: unknown key
 //!   --> <toml>:2:8
-//!   |
-//! 2 | url_ = "x"
-//!   |        ^^^
-//!   = help: did you mean `url`?
+//!    |
+//!  2 | url_ = "x"
+//!    |        ^^^
+//!   = help: did you mean `url`?"#);
 //! ```
 //!
 //! ## Field types
