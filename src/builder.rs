@@ -168,6 +168,22 @@ impl<T: Config> Builder<T> {
         crate::usage::env_table(T::SCHEMA, env)
     }
 
+    /// A commented TOML file listing every key with its doc comment and
+    /// default, for `myapp --print-template > myapp.toml` style commands.
+    /// Keys without a default (required ones, secrets) are commented out with
+    /// their type.
+    pub fn toml_template(&self) -> String {
+        crate::usage::toml_template(T::SCHEMA)
+    }
+
+    /// The separator between the prefix and nested keys in variable names:
+    /// `"_"` (the default) or `"__"` (see
+    /// [`env_double_underscore`](Builder::env_double_underscore)).
+    pub fn env_separator(mut self, sep: &'static str) -> Self {
+        self.env_sep = sep;
+        self
+    }
+
     /// The env prefix, instead of the upper-cased `name` (`"APP"` gives
     /// `APP_PORT`). An empty prefix reads bare names (`PORT`).
     pub fn env_prefix(mut self, prefix: impl Into<String>) -> Self {
@@ -177,9 +193,8 @@ impl<T: Config> Builder<T> {
 
     /// Joins the prefix and nested keys with `__` instead of `_`
     /// (`MYAPP__DB__HOST`), for key names that themselves contain `_`.
-    pub fn env_double_underscore(mut self) -> Self {
-        self.env_sep = "__";
-        self
+    pub fn env_double_underscore(self) -> Self {
+        self.env_separator("__")
     }
 
     /// Whether a variable set to the empty string counts as unset (the

@@ -1,7 +1,9 @@
-//! Usage tables: every environment variable a configuration reads.
+//! What a configuration accepts, for people: the table of environment
+//! variables and a commented TOML template.
 
 use crate::naming::EnvNaming;
 use crate::schema::Schema;
+use crate::value::{Inline, Key};
 
 /// The table behind [`Builder::env_usage`](crate::Builder::env_usage).
 pub(crate) fn env_table(schema: &'static Schema, naming: &EnvNaming) -> String {
@@ -48,4 +50,70 @@ pub(crate) fn env_table(schema: &'static Schema, naming: &EnvNaming) -> String {
         out.push('\n');
     }
     out
+}
+
+/// A commented TOML file with every key, its doc comment and its default;
+/// keys without a default are commented out with their type. Behind
+/// [`Builder::toml_template`](crate::Builder::toml_template).
+pub(crate) fn toml_template(schema: &'static Schema) -> String {
+    let mut out = String::new();
+    if !schema.doc.is_empty() {
+        comment(&mut out, schema.doc);
+        out.push('\n');
+    }
+    template_table(schema, "", &mut out);
+    while out.ends_with("\n\n") {
+        out.pop();
+    }
+    out
+}
+
+fn comment(out: &mut String, text: &str) {
+    for line in text.lines() {
+        if line.is_empty() {
+            out.push_str("#\n");
+        } else {
+            out.push_str("# ");
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+}
+
+fn template_table(schema: &'static Schema, prefix: &str, out: &mut String) {
+    for field in schema
+        .fields
+        .iter()
+        .filter(|f| !f.skip && f.nested.is_none())
+    {
+        comment(out, field.doc);
+        let key = Key(field.key);
+        match (&field.default, field.secret) {
+            (Some(default), false) => {
+                out.push_str(&format!("{key} = {}\n", Inline(&default.to_value())));
+            }
+            _ => {
+                let mut notes = vec![field.ty.to_owned()];
+                if field.required {
+                    notes.push("required".to_owned());
+                }
+                if field.secret {
+                    notes.push("secret".to_owned());
+                }
+                out.push_str(&format!("# {key} =   ({})\n", notes.join(", ")));
+            }
+        }
+        out.push('\n');
+    }
+    for field in schema.fields.iter().filter(|f| !f.skip) {
+        let Some(nested) = field.nested else { continue };
+        let path = if prefix.is_empty() {
+            Key(field.key).to_string()
+        } else {
+            format!("{prefix}.{}", Key(field.key))
+        };
+        comment(out, field.doc);
+        out.push_str(&format!("[{path}]\n"));
+        template_table(nested, &path, out);
+    }
 }
