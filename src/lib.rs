@@ -108,6 +108,8 @@ pub mod source;
 mod text;
 mod usage;
 mod value;
+#[cfg(feature = "watch")]
+mod watch;
 
 pub use build::Unknown;
 pub use builder::Builder;
@@ -117,6 +119,8 @@ pub use origin::Origin;
 pub use schema::{Field, Literal, Schema};
 pub use secret::Secret;
 pub use value::{Kind, Table, Value};
+#[cfg(feature = "watch")]
+pub use watch::{Events, Reload, Watch, WatchOptions};
 
 /// Derives [`Config`] for a struct with named fields.
 ///

@@ -1,0 +1,536 @@
+//! Hot reload with a real file system watcher: every way a file really
+//! changes is seen, a bad file never becomes current, a reload that changes
+//! nothing sends nothing, and dropping the `Watch` stops it.
+//!
+//! Waits are generous (seconds) because the machine may be loaded; nothing
+//! here asserts how fast a reload is (that is `benches/watch.rs`).
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Wake, Waker};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use staid::source::{LoadCtx, Source};
+use staid::{Config, Error, Kind, Origin, Problem, Reload, Table, Value, Watch};
+
+/// Long enough for a reload on a loaded machine; a test that passes waits
+/// far less.
+const WAIT: Duration = Duration::from_secs(30);
+
+/// `port` has no default, so an empty or half-written file is rejected:
+/// it can never pass for a valid configuration.
+#[derive(Config, Debug)]
+struct App {
+    port: u16,
+    #[config(default = "svc")]
+    name: String,
+    #[config(nested)]
+    db: Db,
+    #[config(secret)]
+    token: Option<String>,
+    labels: Option<BTreeMap<String, String>>,
+}
+
+#[derive(Config, Debug)]
+struct Db {
+    #[config(default = "localhost")]
+    host: String,
+}
+
+fn file(dir: &Path, text: &str) -> PathBuf {
+    let path = dir.join("app.toml");
+    fs::write(&path, text).unwrap();
+    path
+}
+
+/// Saves the way most editors do: a new file renamed over the old one.
+fn save_by_rename(path: &Path, text: &str) {
+    let tmp = path.with_extension("toml.tmp");
+    fs::write(&tmp, text).unwrap();
+    fs::rename(&tmp, path).unwrap();
+}
+
+fn next<T>(watch: &Watch<T>) -> Reload<T> {
+    watch
+        .events()
+        .recv_timeout(WAIT)
+        .expect("a reload within the wait")
+}
+
+/// The next reload, which must be an update.
+fn updated<T>(watch: &Watch<T>) -> (Arc<T>, Vec<String>) {
+    match next(watch) {
+        Reload::Updated { config, changed } => (config, changed),
+        Reload::Rejected { error } => panic!("rejected:\n{error}"),
+    }
+}
+
+/// The next reload, which must be a rejection.
+fn rejected<T: std::fmt::Debug>(watch: &Watch<T>) -> Error {
+    match next(watch) {
+        Reload::Rejected { error } => error,
+        Reload::Updated { config, .. } => panic!("updated to {config:?}"),
+    }
+}
+
+/// The first update after any rejections: an in-place write is seen
+/// half-done now and then, and that is rightly rejected on the way.
+fn settled<T>(watch: &Watch<T>) -> (Arc<T>, Vec<String>) {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match watch.events().recv_timeout(left).expect("an update") {
+            Reload::Updated { config, changed } => return (config, changed),
+            Reload::Rejected { .. } => continue,
+        }
+    }
+}
+
+/// A layer held in memory, changed by the test, that counts its loads and
+/// can be told to panic.
+#[derive(Clone, Default)]
+struct Memory(Arc<Mutex<MemoryState>>);
+
+#[derive(Default)]
+struct MemoryState {
+    port: Option<u16>,
+    loads: usize,
+    panic: bool,
+}
+
+impl Memory {
+    fn set_port(&self, port: u16) {
+        self.0.lock().unwrap().port = Some(port);
+    }
+
+    fn loads(&self) -> usize {
+        self.0.lock().unwrap().loads
+    }
+
+    /// Waits until the layer has been loaded more than `after` times.
+    fn wait_for_load(&self, after: usize) {
+        let deadline = Instant::now() + WAIT;
+        while self.loads() <= after {
+            assert!(Instant::now() < deadline, "no reload happened");
+            thread::sleep(Duration::from_millis(5));
+        }
+    }
+}
+
+impl Source for Memory {
+    fn describe(&self) -> String {
+        "memory".to_owned()
+    }
+
+    fn load(&self, _ctx: &mut LoadCtx<'_>) -> Result<Option<Value>, Vec<Problem>> {
+        let (port, panic) = {
+            let mut state = self.0.lock().unwrap();
+            state.loads += 1;
+            (state.port, state.panic)
+        };
+        if panic {
+            panic!("the memory layer broke");
+        }
+        let mut table = Table::new();
+        if let Some(port) = port {
+            table.insert(
+                "port".to_owned(),
+                Value::new(Kind::Integer(port.into()), Origin::Code),
+            );
+        }
+        Ok(Some(Value::new(Kind::Table(table), Origin::Code)))
+    }
+}
+
+#[test]
+fn an_edit_in_place_is_sent_with_the_changed_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = file(dir.path(), "port = 1\n");
+    let watch = App::builder().file(&path).watch().unwrap();
+    assert_eq!(watch.current().port, 1);
+
+    fs::write(&path, "port = 2\n[db]\nhost = \"db2\"\n").unwrap();
+    let (config, changed) = settled(&watch);
+    assert_eq!(changed, ["port", "db.host"]);
+    assert_eq!((config.port, config.db.host.as_str()), (2, "db2"));
+    assert!(Arc::ptr_eq(&config, &watch.current()));
+}
+
+#[test]
+fn saves_by_rename_are_seen_again_and_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = file(dir.path(), "port = 1\n");
+    let watch = App::builder().file(&path).watch().unwrap();
+    for port in 2..5 {
+        save_by_rename(&path, &format!("port = {port}\n"));
+        let (config, changed) = updated(&watch);
+        assert_eq!((config.port, changed), (port, vec!["port".to_owned()]));
+    }
+    // Vim without `backupcopy`: the old file is renamed away, a new one
+    // written under the name, the backup removed.
+    let backup = path.with_extension("toml~");
+    fs::rename(&path, &backup).unwrap();
+    fs::write(&path, "port = 9\n").unwrap();
+    fs::remove_file(&backup).unwrap();
+    assert_eq!(settled(&watch).0.port, 9);
+}
+
+#[test]
+fn a_deleted_file_is_rejected_until_it_is_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = file(dir.path(), "port = 1\n");
+    let watch = App::builder().file(&path).watch().unwrap();
+
+    fs::remove_file(&path).unwrap();
+    let error = rejected(&watch);
+    assert!(error.to_string().contains("app.toml"), "{error}");
+    assert_eq!(watch.current().port, 1);
+
+    save_by_rename(&path, "port = 5\n");
+    assert_eq!(updated(&watch).0.port, 5);
+}
+
+#[test]
+fn a_replaced_directory_is_watched_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("conf");
+    fs::create_dir(&conf).unwrap();
+    let path = file(&conf, "port = 1\n");
+    let watch = App::builder().optional_file(&path).watch().unwrap();
+
+    fs::remove_dir_all(&conf).unwrap();
+    // Without the file, `port` is missing.
+    rejected(&watch);
+    fs::create_dir(&conf).unwrap();
+    save_by_rename(&path, "port = 2\n");
+    assert_eq!(updated(&watch).0.port, 2);
+    save_by_rename(&path, "port = 3\n");
+    assert_eq!(updated(&watch).0.port, 3);
+}
+
+/// A ConfigMap volume: `app.toml -> ..data/app.toml`, `..data -> ..<stamp>`.
+/// An update writes a new stamped directory, points `..data_tmp` at it,
+/// renames that over `..data` and removes the old directory: the events
+/// name `..data` and the stamped directories, never `app.toml`.
+#[cfg(unix)]
+#[test]
+fn a_kubernetes_configmap_swap_is_seen() {
+    use std::os::unix::fs::symlink;
+
+    fn publish(vol: &Path, stamp: &str, text: &str) {
+        let data = vol.join(stamp);
+        fs::create_dir(&data).unwrap();
+        fs::write(data.join("app.toml"), text).unwrap();
+        symlink(stamp, vol.join("..data_tmp")).unwrap();
+        fs::rename(vol.join("..data_tmp"), vol.join("..data")).unwrap();
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    let vol = dir.path();
+    publish(vol, "..2024_01_01_00_00_00.1", "port = 1\n");
+    symlink("..data/app.toml", vol.join("app.toml")).unwrap();
+    let watch = App::builder().file(vol.join("app.toml")).watch().unwrap();
+    assert_eq!(watch.current().port, 1);
+
+    let mut old = "..2024_01_01_00_00_00.1".to_owned();
+    for port in 2..4 {
+        let stamp = format!("..2024_01_01_00_00_0{port}.1");
+        publish(vol, &stamp, &format!("port = {port}\n"));
+        fs::remove_dir_all(vol.join(&old)).unwrap();
+        let (config, changed) = updated(&watch);
+        assert_eq!((config.port, changed), (port, vec!["port".to_owned()]));
+        old = stamp;
+    }
+}
+
+#[test]
+fn an_optional_file_that_appears_later_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    // Its directory does not exist yet either.
+    let path = dir.path().join("conf.d/local/app.toml");
+    let watch = App::builder()
+        .toml_str("port = 1")
+        .optional_file(&path)
+        .watch()
+        .unwrap();
+
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(&path, "port = 7\n").unwrap();
+    let (config, changed) = settled(&watch);
+    assert_eq!((config.port, changed), (7, vec!["port".to_owned()]));
+}
+
+#[test]
+fn a_bad_file_is_rejected_once_and_never_becomes_current() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = file(dir.path(), "port = 1\n");
+    let memory = Memory::default();
+    let watch = App::builder()
+        .file(&path)
+        .source(memory.clone())
+        .watch()
+        .unwrap();
+
+    save_by_rename(&path, "port = \"x\"\nname = 5\n");
+    let error = rejected(&watch);
+    assert_eq!(error.problems().len(), 2, "every problem at once:\n{error}");
+    assert_eq!(watch.current().port, 1);
+
+    // The same error again is not news.
+    let loads = memory.loads();
+    watch.reload();
+    memory.wait_for_load(loads);
+
+    save_by_rename(&path, "port = 2\n");
+    let (config, changed) = updated(&watch);
+    assert_eq!((config.port, changed), (2, vec!["port".to_owned()]));
+}
+
+#[test]
+fn a_reload_that_changes_nothing_sends_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = file(dir.path(), "port = 1\n");
+    let memory = Memory::default();
+    let watch = App::builder()
+        .file(&path)
+        .source(memory.clone())
+        .watch()
+        .unwrap();
+
+    // The same content; then the same values on other lines; then by hand.
+    for text in ["port = 1\n", "# moved down\n\nport = 1\nname = \"svc\"\n"] {
+        let loads = memory.loads();
+        save_by_rename(&path, text);
+        memory.wait_for_load(loads);
+    }
+    let loads = memory.loads();
+    watch.reload();
+    memory.wait_for_load(loads);
+
+    // Had any of those sent something, it would come first.
+    save_by_rename(&path, "port = 2\n");
+    let (config, changed) = updated(&watch);
+    assert_eq!((config.port, changed), (2, vec!["port".to_owned()]));
+}
+
+#[test]
+fn reload_by_hand_reads_every_layer() {
+    let memory = Memory::default();
+    memory.set_port(1);
+    let watch = App::builder().source(memory.clone()).watch().unwrap();
+    assert_eq!(watch.current().port, 1);
+
+    memory.set_port(2);
+    watch.reload();
+    let (config, changed) = updated(&watch);
+    assert_eq!((config.port, changed), (2, vec!["port".to_owned()]));
+}
+
+#[test]
+fn a_panic_while_reloading_is_rejected_and_the_watch_lives_on() {
+    let memory = Memory::default();
+    memory.set_port(1);
+    let watch = App::builder().source(memory.clone()).watch().unwrap();
+
+    memory.0.lock().unwrap().panic = true;
+    watch.reload();
+    let error = rejected(&watch);
+    assert!(
+        error.to_string().contains("the memory layer broke"),
+        "{error}"
+    );
+    assert_eq!(watch.current().port, 1);
+
+    {
+        let mut state = memory.0.lock().unwrap();
+        state.panic = false;
+        state.port = Some(3);
+    }
+    watch.reload();
+    assert_eq!(updated(&watch).0.port, 3);
+}
+
+#[test]
+fn changes_are_named_by_key_and_secrets_never_by_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = file(
+        dir.path(),
+        "port = 1\ntoken = \"old-secret\"\n[labels]\nenv = \"dev\"\nteam = \"a\"\n",
+    );
+    let watch = App::builder().file(&path).watch().unwrap();
+
+    save_by_rename(
+        &path,
+        "port = 1\ntoken = \"new-secret\"\n[labels]\nenv = \"prod\"\nteam = \"a\"\n",
+    );
+    let (config, changed) = updated(&watch);
+    assert_eq!(changed, ["token", "labels.env"]);
+    assert_eq!(config.token.as_deref(), Some("new-secret"));
+    assert_eq!(config.labels.as_ref().unwrap()["env"], "prod");
+    assert_eq!(config.name, "svc");
+    assert!(!format!("{changed:?}").contains("secret"));
+}
+
+/// `Burst::stamp` must end with `!`: a reader that catches a write half
+/// done sees a string without it (or no string at all) and rejects it.
+#[derive(Config, Debug)]
+struct Burst {
+    #[config(validate = complete)]
+    stamp: String,
+}
+
+fn complete(stamp: &String) -> Result<(), String> {
+    match stamp.ends_with('!') {
+        true => Ok(()),
+        false => Err(format!("`{stamp}` is cut short")),
+    }
+}
+
+#[test]
+fn the_final_state_of_a_burst_of_writes_is_delivered_and_nothing_invalid_is_current() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("burst.toml");
+    fs::write(&path, "stamp = \"0!\"\n").unwrap();
+    let watch = Arc::new(Burst::builder().file(&path).watch().unwrap());
+
+    // A reader that checks every configuration it is given.
+    let done = Arc::new(AtomicBool::new(false));
+    let reader = {
+        let (watch, done) = (watch.clone(), done.clone());
+        thread::spawn(move || {
+            let mut seen = 0u64;
+            while !done.load(Ordering::Relaxed) {
+                let stamp = watch.current().stamp.clone();
+                assert!(stamp.ends_with('!'), "`{stamp}` became current");
+                seen += 1;
+            }
+            seen
+        })
+    };
+
+    let last = 1000;
+    for i in 1..=last {
+        // Two writes per save, so that half-written files are really there
+        // to be seen.
+        let mut f = fs::File::create(&path).unwrap();
+        f.write_all(format!("stamp = \"{i}-").as_bytes()).unwrap();
+        f.flush().unwrap();
+        f.write_all(b"done!\"\n").unwrap();
+    }
+
+    let want = format!("{last}-done!");
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match watch.events().recv_timeout(left) {
+            Ok(Reload::Updated { config, .. }) => {
+                assert!(config.stamp.ends_with('!'));
+                if config.stamp == want {
+                    break;
+                }
+            }
+            Ok(Reload::Rejected { .. }) => {}
+            Err(e) => panic!(
+                "the final state was not delivered ({e}); current: {}",
+                watch.current().stamp
+            ),
+        }
+    }
+    assert_eq!(watch.current().stamp, want);
+    done.store(true, Ordering::Relaxed);
+    assert!(reader.join().unwrap() > 0);
+}
+
+#[test]
+fn the_first_load_must_succeed() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = App::builder()
+        .file(dir.path().join("nope.toml"))
+        .watch()
+        .unwrap_err();
+    assert!(missing.to_string().contains("nope.toml"), "{missing}");
+
+    let path = file(dir.path(), "port = 70000\n");
+    let error = App::builder().file(&path).watch().unwrap_err();
+    assert!(error.to_string().contains("70000"), "{error}");
+}
+
+/// A source that reports, through its `Arc`, whether the builder holding it
+/// still exists: the reload thread owns the builder until it ends.
+struct Alive(#[allow(dead_code)] Arc<()>);
+
+impl Source for Alive {
+    fn describe(&self) -> String {
+        "alive".to_owned()
+    }
+
+    fn load(&self, _ctx: &mut LoadCtx<'_>) -> Result<Option<Value>, Vec<Problem>> {
+        Ok(None)
+    }
+}
+
+#[test]
+fn dropping_the_watch_ends_its_thread_and_disconnects_receivers() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = file(dir.path(), "port = 1\n");
+    let alive = Arc::new(());
+    let watch = App::builder()
+        .file(&path)
+        .source(Alive(alive.clone()))
+        .watch()
+        .unwrap();
+    let events = watch.events().clone();
+    let current = watch.current();
+    assert_eq!(Arc::strong_count(&alive), 2);
+
+    drop(watch);
+    // Drop waits for the reload thread, which owned the builder.
+    assert_eq!(Arc::strong_count(&alive), 1);
+    assert!(events.is_disconnected());
+    assert!(events.recv_timeout(WAIT).is_err());
+    // What the application still holds stays valid.
+    assert_eq!(current.port, 1);
+    // Changes after the drop go nowhere, and nothing panics.
+    fs::write(&path, "port = 2\n").unwrap();
+}
+
+/// Just enough executor to await a future on this thread.
+fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    struct Unpark(thread::Thread);
+    impl Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let waker = Waker::from(Arc::new(Unpark(thread::current())));
+    let mut cx = Context::from_waker(&waker);
+    let mut future = std::pin::pin!(future);
+    loop {
+        match future.as_mut().poll(&mut cx) {
+            Poll::Ready(out) => return out,
+            Poll::Pending => thread::park_timeout(WAIT),
+        }
+    }
+}
+
+#[test]
+fn reloads_can_be_awaited() {
+    let memory = Memory::default();
+    memory.set_port(1);
+    let watch = App::builder().source(memory.clone()).watch().unwrap();
+    let events = watch.events().clone();
+
+    memory.set_port(4);
+    watch.reload();
+    match block_on(events.recv_async()).unwrap() {
+        Reload::Updated { config, .. } => assert_eq!(config.port, 4),
+        Reload::Rejected { error } => panic!("{error}"),
+    }
+    drop(watch);
+    assert!(block_on(events.recv_async()).is_err());
+}
