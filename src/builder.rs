@@ -307,7 +307,7 @@ impl<T: Config> Builder<T> {
             warnings.append(&mut ctx.warnings);
             checks.append(&mut ctx.checks);
             match result {
-                Ok(Some(layer)) => merged.merge(layer),
+                Ok(Some(layer)) => schema.merge_layer(&mut merged, layer),
                 Ok(None) => {}
                 Err(found) => problems.extend(found),
             }

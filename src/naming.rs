@@ -132,6 +132,7 @@ mod tests {
             optional: false,
             boolean: false,
             list: false,
+            append: false,
             skip: false,
             nested: None,
         };

@@ -50,6 +50,9 @@ pub struct Field {
     /// The field's type is a list (`Vec`, `HashSet`, `BTreeSet`, `VecDeque`,
     /// or an `Option` of one): its flag may be repeated.
     pub list: bool,
+    /// `#[config(merge = "append")]`: a list in a higher layer is appended to
+    /// the list below instead of replacing it.
+    pub append: bool,
     /// `#[config(skip)]`: never read from any source; set from `Default`.
     pub skip: bool,
     /// `#[config(nested)]`: the schema of the nested struct.
@@ -154,6 +157,36 @@ impl Schema {
             }
         }
         go(self, &mut String::new(), visit)
+    }
+
+    /// Merges a layer on top of `merged`: later wins, tables merge deeply,
+    /// and lists of `merge = "append"` fields are appended to.
+    pub(crate) fn merge_layer(&self, merged: &mut Value, mut layer: Value) {
+        self.walk(&mut |path, field| {
+            if !field.append {
+                return;
+            }
+            let (Some(below), Some(above)) = (merged.get(path), layer.get_mut(path)) else {
+                return;
+            };
+            // Text from env or flags is a list once split, as the build
+            // would split it.
+            if let (Kind::String(text), true) = (&above.kind, above.origin.is_text()) {
+                if !text.trim_start().starts_with('[') {
+                    let items = crate::text::split_escaped(text, ',')
+                        .into_iter()
+                        .map(|item| Value::new(Kind::String(item), above.origin.clone()))
+                        .collect();
+                    above.kind = Kind::Array(items);
+                }
+            }
+            if let (Kind::Array(below), Kind::Array(items)) = (&below.kind, &mut above.kind) {
+                let mut all = below.clone();
+                all.append(items);
+                *items = all;
+            }
+        });
+        merged.merge(layer);
     }
 
     /// Whether the value at this dotted key path belongs to a secret field

@@ -83,6 +83,19 @@ impl Value {
         Some(node)
     }
 
+    /// The node at a dotted key path, mutably.
+    pub fn get_mut(&mut self, path: &str) -> Option<&mut Value> {
+        let mut node = self;
+        for part in path.split('.').filter(|p| !p.is_empty()) {
+            node = match &mut node.kind {
+                Kind::Table(t) => t.get_mut(part)?,
+                Kind::Array(items) => items.get_mut(part.parse::<usize>().ok()?)?,
+                _ => return None,
+            };
+        }
+        Some(node)
+    }
+
     /// Sets the value at a dotted key path, creating tables on the way with
     /// the value's origin. A non-table in the way is replaced.
     pub fn insert_at(&mut self, path: &str, value: Value) {

@@ -76,6 +76,7 @@ pub struct FieldAttrs {
     pub rename: Option<Sp<String>>,
     pub skip: Option<Span>,
     pub from_str: Option<Span>,
+    pub append: Option<Span>,
     pub validate: Option<Sp<Path>>,
 }
 
@@ -204,6 +205,13 @@ pub fn field(attrs: &[Attribute], errors: &mut Errors) -> FieldAttrs {
             flag(&mut out.skip, meta, errors);
         } else if p.is_ident("from_str") {
             flag(&mut out.from_str, meta, errors);
+        } else if p.is_ident("merge") {
+            let s: LitStr = meta.value()?.parse()?;
+            match s.value().as_str() {
+                "append" => flag(&mut out.append, meta, errors),
+                "replace" => {}
+                _ => errors.push(s.span(), "`merge` is \"append\" or \"replace\""),
+            }
         } else if p.is_ident("env") {
             let s: LitStr = meta.value()?.parse()?;
             set(&mut out.env, s.value(), meta, errors);
@@ -224,7 +232,7 @@ pub fn field(attrs: &[Attribute], errors: &mut Errors) -> FieldAttrs {
                 p.span(),
                 format!(
                     "unknown attribute `{}` (expected one of `default`, `nested`, `secret`, \
-                     `env`, `flag`, `short`, `rename`, `skip`, `from_str`, `validate`)",
+                     `env`, `flag`, `short`, `rename`, `skip`, `from_str`, `merge`, `validate`)",
                     path_name(p)
                 ),
             );

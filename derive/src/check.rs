@@ -22,6 +22,7 @@ pub fn check(c: &Container<'_>, errors: &mut Errors) {
                 ("secret", a.secret),
                 ("skip", a.skip),
                 ("from_str", a.from_str),
+                ("merge", a.append),
             ];
             for (name, span) in conflicts {
                 if let Some(span) = span {
@@ -45,6 +46,14 @@ pub fn check(c: &Container<'_>, errors: &mut Errors) {
                         format!("`skip` cannot be used with `{name}` (a skipped field is set from `Default`)"),
                     );
                 }
+            }
+        }
+        if let Some(span) = a.append {
+            if !f.is_list() {
+                errors.push(
+                    span,
+                    "`merge = \"append\"` needs a list type such as `Vec<T>`",
+                );
             }
         }
         if let Some(env) = &a.env {

@@ -116,6 +116,7 @@ fn schema_field(f: &Field<'_>) -> TokenStream {
     let optional = f.option_inner.is_some();
     let boolean = f.is_bool();
     let list = f.is_list();
+    let append = f.attrs.append.is_some();
     let skip = f.attrs.skip.is_some();
     let nested = if f.attrs.nested.is_some() {
         let t = f.ty;
@@ -137,6 +138,7 @@ fn schema_field(f: &Field<'_>) -> TokenStream {
             optional: #optional,
             boolean: #boolean,
             list: #list,
+            append: #append,
             skip: #skip,
             nested: #nested,
         }

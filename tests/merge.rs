@@ -1,0 +1,42 @@
+//! Per-field merge rules: `merge = "append"` adds to the list below instead
+//! of replacing it.
+
+use staid::{Config, Origin};
+
+#[derive(Config, Debug)]
+#[config(name = "app")]
+struct App {
+    #[config(default = ["a"], merge = "append")]
+    plugins: Vec<String>,
+    #[config(default = ["x"])]
+    hosts: Vec<String>,
+}
+
+#[test]
+fn append_fields_add_to_the_list_below_and_others_replace() {
+    let loaded = App::builder()
+        .toml_str("plugins = [\"b\"]\nhosts = [\"y\"]")
+        .env_from([("APP_PLUGINS", r"c,d\,e"), ("APP_HOSTS", "z")])
+        .load_full()
+        .unwrap();
+    let app = loaded.config();
+    assert_eq!(app.plugins, ["a", "b", "c", "d,e"]);
+    assert_eq!(app.hosts, ["z"]);
+    assert_eq!(loaded.origin("plugins.0"), Some(&Origin::Default));
+    assert_eq!(
+        loaded.origin("plugins.2"),
+        Some(&Origin::Env {
+            var: "APP_PLUGINS".to_owned()
+        })
+    );
+}
+
+#[test]
+fn append_accumulates_across_layers_even_through_an_empty_list() {
+    let app = App::builder()
+        .toml_str("plugins = []")
+        .toml_str("plugins = [\"q\"]")
+        .load()
+        .unwrap();
+    assert_eq!(app.plugins, ["a", "q"]);
+}
