@@ -8,6 +8,7 @@
 //! `cargo bench --features watch --bench watch`.
 
 use std::fs;
+use std::hint::black_box;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -69,7 +70,11 @@ fn latency(c: &mut Criterion) {
                     save(&path, port);
                     loop {
                         match watch.events().recv_timeout(Duration::from_secs(10)) {
-                            Ok(Reload::Updated { config, .. }) if config.port == port => break,
+                            Ok(Reload::Updated { config, .. }) if config.port == port => {
+                                black_box((&config.host, config.workers, &config.db.url));
+                                assert_eq!(config.db.timeout, Duration::from_secs(2));
+                                break;
+                            }
                             Ok(Reload::Updated { .. }) => continue,
                             Ok(Reload::Rejected { error }) => panic!("{error}"),
                             Err(e) => panic!("no update for port {port}: {e}"),

@@ -72,7 +72,15 @@ fn main() {
         match reload {
             Reload::Updated { config, changed } => {
                 println!("reloaded, changed: {}", changed.join(", "));
-                println!("now: {} every {:?}", config.greeting, config.every);
+                let token = if config.token.is_some() {
+                    "set"
+                } else {
+                    "not set"
+                };
+                println!(
+                    "now: {} every {:?}, token {token}",
+                    config.greeting, config.every
+                );
             }
             Reload::Rejected { error } => {
                 eprintln!("kept the previous configuration:\n{error}");

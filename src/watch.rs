@@ -3,8 +3,8 @@
 //!
 //! Three threads do the work: the file watcher's (notify and its debouncer),
 //! one waiting for SIGHUP, and one that owns the builder and reloads. The
-//! first two only send triggers to the third, so reloads never overlap and a
-//! burst of triggers becomes one reload.
+//! first two only send causes to the third, so reloads never overlap and a
+//! burst of causes becomes one reload.
 
 mod diff;
 mod dirs;
@@ -90,7 +90,7 @@ impl WatchOptions {
         Self::default()
     }
 
-    /// How long a file event waits before it triggers a reload, so that a
+    /// How long a file event waits before it causes a reload, so that a
     /// burst of writes (an editor saving, a deploy tool copying) becomes one
     /// reload of the final state. Default 50 ms; at least 1 ms.
     pub fn debounce(mut self, debounce: Duration) -> Self {
@@ -98,7 +98,7 @@ impl WatchOptions {
         self
     }
 
-    /// Whether SIGHUP triggers a reload (Unix; default `true`). Turn it off
+    /// Whether SIGHUP causes a reload (Unix; default `true`). Turn it off
     /// when the application handles SIGHUP itself; it can call
     /// [`Watch::reload`] from its own handler.
     pub fn sighup(mut self, yes: bool) -> Self {
@@ -181,7 +181,7 @@ impl WatchOptions {
 pub struct Watch<T> {
     current: Arc<ArcSwap<T>>,
     events: Events<T>,
-    triggers: flume::Sender<Trigger>,
+    causes: flume::Sender<Cause>,
     sighup: Option<Sighup>,
     worker: Option<JoinHandle<()>>,
 }
@@ -205,7 +205,7 @@ impl<T> Watch<T> {
     /// arrives on [`events`](Watch::events) like any other reload's: nothing
     /// if nothing changed.
     pub fn reload(&self) {
-        let _ = self.triggers.send(Trigger::Manual);
+        let _ = self.causes.send(Cause::Manual);
     }
 }
 
@@ -221,7 +221,7 @@ impl<T> fmt::Debug for Watch<T> {
 impl<T> Drop for Watch<T> {
     fn drop(&mut self) {
         self.sighup.take();
-        let _ = self.triggers.send(Trigger::Stop);
+        let _ = self.causes.send(Cause::Stop);
         if let Some(worker) = self.worker.take() {
             // The worker only ever ends by this message; joining waits for a
             // reload in progress at most.
@@ -243,16 +243,16 @@ impl<T: Config + Send + Sync> Builder<T> {
 
     /// [`watch`](Builder::watch) with these options.
     pub fn watch_with(self, options: WatchOptions) -> Result<Watch<T>, Error> {
-        let (triggers, triggers_rx) = flume::unbounded();
+        let (causes, causes_rx) = flume::unbounded();
         let mut debouncer = notify_debouncer_full::new_debouncer(
             options.debounce,
             None,
-            on_file_events(triggers.clone()),
+            on_file_events(causes.clone()),
         )
         .map_err(|e| watch_error(format!("cannot start the file watcher: {e}")))?;
 
         let mut dirs = Dirs::default();
-        let (sighup, loaded) = match self.start(&options, &triggers, &mut dirs, &mut debouncer) {
+        let (sighup, loaded) = match self.start(&options, &causes, &mut dirs, &mut debouncer) {
             Ok(started) => started,
             Err(error) => {
                 debouncer.stop();
@@ -269,7 +269,7 @@ impl<T: Config + Send + Sync> Builder<T> {
             tree,
             last_error: None,
             events,
-            triggers: triggers_rx,
+            causes: causes_rx,
             dirs,
             debouncer: Some(debouncer),
         };
@@ -280,7 +280,7 @@ impl<T: Config + Send + Sync> Builder<T> {
         Ok(Watch {
             current,
             events: events_rx,
-            triggers,
+            causes,
             sighup,
             worker: Some(worker),
         })
@@ -288,11 +288,11 @@ impl<T: Config + Send + Sync> Builder<T> {
 
     /// Watches the directories, listens for SIGHUP, then loads. Watching
     /// comes first so that a change made during the first load is not
-    /// missed: it triggers a reload that sees it.
+    /// missed: it causes a reload that sees it.
     fn start(
         &self,
         options: &WatchOptions,
-        triggers: &flume::Sender<Trigger>,
+        causes: &flume::Sender<Cause>,
         dirs: &mut Dirs,
         debouncer: &mut Debouncer<RecommendedWatcher, RecommendedCache>,
     ) -> Result<(Option<Sighup>, Loaded<T>), Error> {
@@ -311,7 +311,7 @@ impl<T: Config + Send + Sync> Builder<T> {
         }
         let sighup = match options.sighup {
             true => Some(
-                Sighup::start(triggers.clone())
+                Sighup::start(causes.clone())
                     .map_err(|e| watch_error(format!("cannot listen for SIGHUP: {e}")))?,
             ),
             false => None,
@@ -321,7 +321,7 @@ impl<T: Config + Send + Sync> Builder<T> {
 }
 
 /// Why the reload thread wakes up.
-pub(crate) enum Trigger {
+pub(crate) enum Cause {
     /// File events about these paths (not yet known to concern a layer).
     Paths(Vec<PathBuf>),
     /// The watcher lost events or failed: re-read, and watch afresh.
@@ -336,10 +336,10 @@ pub(crate) enum Trigger {
 
 /// The file watcher's callback: forwards every event that may be a change,
 /// and drops the rest. Reading a file is an event too (`Access(Open)`): left
-/// in, each reload would trigger the next.
-fn on_file_events(triggers: flume::Sender<Trigger>) -> impl FnMut(DebounceEventResult) + Send {
+/// in, each reload would cause the next.
+fn on_file_events(causes: flume::Sender<Cause>) -> impl FnMut(DebounceEventResult) + Send {
     move |result| {
-        let trigger = match result {
+        let cause = match result {
             Ok(events) => {
                 let mut paths = Vec::new();
                 let mut rescan = false;
@@ -352,16 +352,16 @@ fn on_file_events(triggers: flume::Sender<Trigger>) -> impl FnMut(DebounceEventR
                     paths.extend(event.event.paths);
                 }
                 if rescan {
-                    Trigger::Rescan
+                    Cause::Rescan
                 } else if paths.is_empty() {
                     return;
                 } else {
-                    Trigger::Paths(paths)
+                    Cause::Paths(paths)
                 }
             }
-            Err(_) => Trigger::Rescan,
+            Err(_) => Cause::Rescan,
         };
-        let _ = triggers.send(trigger);
+        let _ = causes.send(cause);
     }
 }
 
@@ -375,7 +375,7 @@ struct Worker<T> {
     /// so that the same error is not sent again and again.
     last_error: Option<String>,
     events: flume::Sender<Reload<T>>,
-    triggers: flume::Receiver<Trigger>,
+    causes: flume::Receiver<Cause>,
     dirs: Dirs,
     debouncer: Option<Debouncer<RecommendedWatcher, RecommendedCache>>,
 }
@@ -386,18 +386,18 @@ const MAX_RELOADS_PER_TRIGGER: usize = 4;
 
 impl<T: Config + Send + Sync> Worker<T> {
     fn run(mut self) {
-        while let Ok(first) = self.triggers.recv() {
+        while let Ok(first) = self.causes.recv() {
             let mut due = false;
             let mut stop = false;
-            for trigger in std::iter::once(first).chain(self.triggers.try_iter()) {
-                match trigger {
-                    Trigger::Paths(paths) => due |= self.dirs.concerns(&paths),
-                    Trigger::Rescan => {
+            for cause in std::iter::once(first).chain(self.causes.try_iter()) {
+                match cause {
+                    Cause::Paths(paths) => due |= self.dirs.concerns(&paths),
+                    Cause::Rescan => {
                         self.dirs.rewatch_all();
                         due = true;
                     }
-                    Trigger::Signal | Trigger::Manual => due = true,
-                    Trigger::Stop => stop = true,
+                    Cause::Signal | Cause::Manual => due = true,
+                    Cause::Stop => stop = true,
                 }
             }
             if stop {

@@ -319,6 +319,27 @@ fn a_reload_that_changes_nothing_sends_nothing() {
 }
 
 #[test]
+fn reading_the_files_does_not_trigger_another_reload() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = file(dir.path(), "port = 1\n");
+    let memory = Memory::default();
+    let watch = App::builder()
+        .file(&path)
+        .source(memory.clone())
+        .watch()
+        .unwrap();
+    save_by_rename(&path, "port = 2\n");
+    updated(&watch);
+
+    // A reload opens the file, which is an event in the watched directory;
+    // were it taken for a change, reloads would follow one another for as
+    // long as the watch lives, one per debounce period.
+    let loads = memory.loads();
+    thread::sleep(Duration::from_millis(600));
+    assert_eq!(memory.loads(), loads);
+}
+
+#[test]
 fn reload_by_hand_reads_every_layer() {
     let memory = Memory::default();
     memory.set_port(1);

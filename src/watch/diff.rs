@@ -67,7 +67,7 @@ fn leaf(path: String, a: Option<&Value>, b: Option<&Value>, out: &mut Vec<String
 }
 
 fn is_table_or_none(value: Option<&Value>) -> bool {
-    value.map_or(true, |v| matches!(v.kind, Kind::Table(_)))
+    !matches!(value, Some(v) if !matches!(v.kind, Kind::Table(_)))
 }
 
 fn join(prefix: &str, key: &str) -> String {

@@ -1,9 +1,9 @@
-//! SIGHUP as a reload trigger, so `systemctl reload` (`ExecReload=kill -HUP
+//! SIGHUP as a reload cause, so `systemctl reload` (`ExecReload=kill -HUP
 //! $MAINPID`) works. Unix only; elsewhere there is no SIGHUP to listen for.
 
 use std::io;
 
-use super::Trigger;
+use super::Cause;
 
 /// Listens for SIGHUP on a thread of its own until dropped.
 pub(super) struct Sighup {
@@ -16,9 +16,9 @@ pub(super) struct Sighup {
 impl Sighup {
     /// Registers the handler (before returning, so a SIGHUP sent as soon as
     /// `watch()` returns is not the default action, which ends the process)
-    /// and starts the thread that turns each signal into a trigger.
+    /// and starts the thread that turns each signal into a cause.
     #[cfg(unix)]
-    pub(super) fn start(triggers: flume::Sender<Trigger>) -> io::Result<Sighup> {
+    pub(super) fn start(causes: flume::Sender<Cause>) -> io::Result<Sighup> {
         use signal_hook::consts::SIGHUP;
         use signal_hook::iterator::Signals;
 
@@ -30,7 +30,7 @@ impl Sighup {
                 // Signals sent back to back may arrive as one; a reload reads
                 // everything afresh, so one is as good as several.
                 for _ in signals.forever() {
-                    if triggers.send(Trigger::Signal).is_err() {
+                    if causes.send(Cause::Signal).is_err() {
                         break;
                     }
                 }
@@ -48,7 +48,7 @@ impl Sighup {
     }
 
     #[cfg(not(unix))]
-    pub(super) fn start(_triggers: flume::Sender<Trigger>) -> io::Result<Sighup> {
+    pub(super) fn start(_causes: flume::Sender<Cause>) -> io::Result<Sighup> {
         Ok(Sighup {})
     }
 }
