@@ -200,12 +200,16 @@ impl<'a> Ctx<'a> {
                 continue;
             }
             let len = self.push(key);
+            let known = schema.fields.iter().filter(|f| !f.skip).map(|f| f.key);
+            let best = crate::naming::suggest(key, known);
+            // A misspelt secret (`passwrd = ..`) holds the secret: its line
+            // is not quoted.
+            let secret = best.and_then(|b| schema.field(b)).is_some_and(|f| f.secret);
             let mut problem = Problem::new(ProblemKind::Unknown, "unknown key")
                 .with_key(self.path.clone())
-                .with_snippet(self.snippet(&value.origin, false))
+                .with_snippet(self.snippet(&value.origin, secret))
                 .with_origin(value.origin.clone());
-            let known = schema.fields.iter().filter(|f| !f.skip).map(|f| f.key);
-            if let Some(best) = crate::naming::suggest(key, known) {
+            if let Some(best) = best {
                 problem = problem.with_help(format!("did you mean `{best}`?"));
             }
             match self.unknown {

@@ -305,13 +305,20 @@ impl std::error::Error for Error {}
 pub(crate) struct Lines<'a> {
     text: &'a str,
     starts: Vec<usize>,
+    /// All ASCII: a column is a byte count, no characters to count.
+    ascii: bool,
 }
 
 impl<'a> Lines<'a> {
     pub(crate) fn new(text: &'a str) -> Lines<'a> {
-        let mut starts = vec![0];
+        let mut starts = Vec::with_capacity(text.len() / 32 + 1);
+        starts.push(0);
         starts.extend(memchr_newlines(text));
-        Lines { text, starts }
+        Lines {
+            text,
+            starts,
+            ascii: text.is_ascii(),
+        }
     }
 
     /// 1-based line and column (in characters) of a byte offset.
@@ -319,10 +326,13 @@ impl<'a> Lines<'a> {
         let offset = offset.min(self.text.len());
         let line = self.starts.partition_point(|&s| s <= offset) - 1;
         let start = self.starts[line];
-        let column = self
-            .text
-            .get(start..offset)
-            .map_or(offset - start, |s| s.chars().count());
+        let column = if self.ascii {
+            offset - start
+        } else {
+            self.text
+                .get(start..offset)
+                .map_or(offset - start, |s| s.chars().count())
+        };
         (line + 1, column + 1)
     }
 
@@ -346,10 +356,8 @@ impl<'a> Lines<'a> {
 }
 
 fn memchr_newlines(text: &str) -> impl Iterator<Item = usize> + '_ {
-    text.bytes()
-        .enumerate()
-        .filter(|&(_, b)| b == b'\n')
-        .map(|(i, _)| i + 1)
+    // A `char` pattern searches with memchr, much faster than a byte loop.
+    text.match_indices('\n').map(|(i, _)| i + 1)
 }
 
 fn line_text(text: &str, line: usize) -> String {

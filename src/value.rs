@@ -153,6 +153,11 @@ impl Kind {
 
 /// Merges `theirs` into `mine`, later (theirs) winning.
 pub(crate) fn merge_tables(mine: &mut Table, theirs: Table) {
+    if mine.is_empty() {
+        // Nothing below to keep: take the whole table, not key by key.
+        *mine = theirs;
+        return;
+    }
     for (key, value) in theirs {
         match mine.get_mut(&key) {
             Some(existing) => existing.merge(value),

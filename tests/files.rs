@@ -234,14 +234,14 @@ fn deep_json_nesting_is_refused_without_overflowing_the_stack() {
     let path = dir.write("deep.json", "[".repeat(100_000));
     let err = App::builder().file(&path).load().unwrap_err();
     assert_eq!(kinds(&err), [ProblemKind::TooDeep]);
-    // The line is cut to 100 characters around the caret, at the 65th `[`.
+    // The line is cut to 100 characters around the caret, at the 81st `[`.
     let shown = "[".repeat(100);
     let indent = " ".repeat(3 + 50);
     assert_eq!(
         dir.text(&err),
         format!(
-            "error: nesting is deeper than the limit of 64 levels
-  --> $DIR/deep.json:1:65
+            "error: nesting is deeper than the limit of 80 levels
+  --> $DIR/deep.json:1:81
    |
  1 | ...{shown}...
    | {indent}^"
@@ -260,7 +260,7 @@ fn deep_toml_nesting_is_refused_for_arrays_tables_and_dotted_keys() {
         assert_eq!(kinds(&err), [ProblemKind::TooDeep]);
         assert!(err
             .to_string()
-            .starts_with("error: nesting is deeper than the limit of 64 levels\n  --> <toml>:"));
+            .starts_with("error: nesting is deeper than the limit of 80 levels\n  --> <toml>:"));
     }
 }
 

@@ -10,10 +10,11 @@ use crate::error::{Lines, Problem, ProblemKind};
 use crate::origin::Origin;
 use crate::value::Value;
 
-/// Tables and arrays nested deeper than this are refused before parsing, so
-/// that no input can exhaust the stack. It is below the `toml` parser's own
-/// limit of 80, so TOML and JSON files meet the same limit and the same error.
-pub const MAX_DEPTH: usize = 64;
+/// Tables and arrays nested deeper than this are refused, so that no input
+/// can exhaust the stack. It is the `toml` parser's own limit (brackets and
+/// dotted keys alike), which staid applies to JSON files as well, before
+/// parsing them.
+pub const MAX_DEPTH: usize = 80;
 
 /// A file's format, chosen by its extension.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,19 +41,11 @@ impl Format {
 
     pub(crate) fn parse(self, text: &str, path: &Arc<Path>) -> (Option<Value>, Vec<Problem>) {
         let lines = Lines::new(text);
-        if let Some(offset) = too_deep(text, self == Format::Toml) {
-            let (line, column) = lines.position(offset);
-            let problem = Problem::new(
-                ProblemKind::TooDeep,
-                format!("nesting is deeper than the limit of {MAX_DEPTH} levels"),
-            )
-            .with_origin(Origin::File {
-                path: path.clone(),
-                line,
-                column,
-            })
-            .with_snippet(Some(lines.snippet(offset..offset + 1)));
-            return (None, vec![problem]);
+        // The TOML parser has its own limit (see `toml::parse`).
+        if self == Format::Json {
+            if let Some(offset) = too_deep(text) {
+                return (None, vec![too_deep_problem(path, &lines, offset)]);
+            }
         }
         match self {
             Format::Toml => super::toml::parse(text, path, &lines),
@@ -220,89 +213,48 @@ fn os_reason(e: &io::Error) -> String {
     }
 }
 
-/// The byte offset where nesting first passes [`MAX_DEPTH`], counting
-/// brackets outside strings and, for TOML, dots in keys (each makes a table).
-///
-/// Only dots in key position count (table headers, keys before `=`, keys in
-/// inline tables), each key on its own: `x = [1.5, 2.5, ..]` and
-/// `{ a.b = 1, c.d = 2, .. }` are as shallow as they look.
-fn too_deep(text: &str, toml: bool) -> Option<usize> {
+/// The problem of nesting deeper than [`MAX_DEPTH`] at a byte offset.
+pub(crate) fn too_deep_problem(path: &Arc<Path>, lines: &Lines<'_>, offset: usize) -> Problem {
+    let (line, column) = lines.position(offset);
+    Problem::new(
+        ProblemKind::TooDeep,
+        format!("nesting is deeper than the limit of {MAX_DEPTH} levels"),
+    )
+    .with_origin(Origin::File {
+        path: path.clone(),
+        line,
+        column,
+    })
+    .with_snippet(Some(lines.snippet(offset..offset + 1)))
+}
+
+/// The byte offset in JSON text where brackets outside strings first nest
+/// deeper than [`MAX_DEPTH`].
+fn too_deep(text: &str) -> Option<usize> {
     let bytes = text.as_bytes();
-    // Open brackets, each with the key dots outside it.
-    let mut open: Vec<(u8, usize)> = Vec::new();
-    // Dots of the last `[table.header]`, which apply to the keys below it.
-    let mut table = 0usize;
-    // Dots on the path to the current position below `table`.
-    let mut dots = 0usize;
-    let mut in_key = toml;
-    let mut in_header = false;
+    let mut depth = 0usize;
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
-            b @ (b'[' | b'{') => {
-                if toml && b == b'[' && open.is_empty() && in_key {
-                    in_header = true;
-                    dots = 0;
-                }
-                open.push((b, dots));
-                in_key = in_header || b == b'{';
-            }
-            b']' | b'}' => {
-                if let Some((_, outside)) = open.pop() {
-                    if !in_header {
-                        dots = outside;
-                    }
-                }
-                if in_header && open.is_empty() {
-                    in_header = false;
-                    table = dots;
-                    dots = 0;
-                }
-                in_key = false;
-            }
-            b'.' if in_key => dots += 1,
-            b'=' if toml => in_key = false,
-            b',' if toml => {
-                if let Some(&(b'{', outside)) = open.last() {
-                    in_key = true;
-                    dots = outside;
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Some(i);
                 }
             }
-            b'\n' if toml && open.is_empty() => {
-                in_key = true;
-                dots = 0;
-            }
-            b'#' if toml => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-                continue;
-            }
-            q @ (b'"' | b'\'') if toml || q == b'"' => {
-                let triple = toml && bytes[i..].starts_with(&[q, q, q]);
-                i += if triple { 3 } else { 1 };
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            b'"' => {
+                // Skip the string: to its closing quote, past escapes.
+                i += 1;
                 while i < bytes.len() {
-                    if q == b'"' && bytes[i] == b'\\' {
-                        i += 2;
-                        continue;
+                    match bytes[i] {
+                        b'\\' => i += 2,
+                        b'"' => break,
+                        _ => i += 1,
                     }
-                    if triple {
-                        if bytes[i..].starts_with(&[q, q, q]) {
-                            i += 3;
-                            break;
-                        }
-                    } else if bytes[i] == q || bytes[i] == b'\n' {
-                        i += 1;
-                        break;
-                    }
-                    i += 1;
                 }
-                continue;
             }
             _ => {}
-        }
-        if open.len() + dots + table > MAX_DEPTH {
-            return Some(i);
         }
         i += 1;
     }
@@ -314,40 +266,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn depth_counts_brackets_and_dotted_keys_outside_strings() {
-        assert_eq!(too_deep("a = [[[1]]]", true), None);
-        assert!(too_deep(&"[".repeat(200), false).is_some());
-        assert!(too_deep(&format!("{} = 1", vec!["a"; 200].join(".")), true).is_some());
-        assert_eq!(
-            too_deep(&format!("a = \"{}\"", "[".repeat(200)), true),
-            None
-        );
-        assert_eq!(too_deep(&format!("# {}\n", "[".repeat(200)), true), None);
-        let header = format!("[{}]\nx = 1\n", vec!["a"; 200].join("."));
-        assert!(too_deep(&header, true).is_some());
-        let under = format!(
-            "[{}]\n{} = 1\n",
-            vec!["a"; 40].join("."),
-            vec!["b"; 40].join(".")
-        );
-        assert!(too_deep(&under, true).is_some());
-    }
-
-    #[test]
-    fn dots_in_values_and_sibling_keys_do_not_count() {
-        let floats = vec!["1.5"; 300].join(", ");
-        assert_eq!(too_deep(&format!("x = [{floats}]"), true), None);
-        assert_eq!(
-            too_deep(&format!("x = [\n{floats}\n]\ny = 2.5"), true),
-            None
-        );
-        let keys: Vec<String> = (0..300).map(|i| format!("k{i}.v = 1.0")).collect();
-        assert_eq!(
-            too_deep(&format!("x = {{ {} }}", keys.join(", ")), true),
-            None
-        );
-        let lines: Vec<String> = (0..300).map(|i| format!("a.k{i} = 1.0")).collect();
-        assert_eq!(too_deep(&lines.join("\n"), true), None);
-        assert_eq!(too_deep("t = 1979-05-27T07:32:00.999Z", true), None);
+    fn json_depth_counts_brackets_outside_strings() {
+        let at_limit = format!("{}{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
+        assert_eq!(too_deep(&at_limit), None);
+        assert_eq!(too_deep(&"[".repeat(MAX_DEPTH + 1)), Some(MAX_DEPTH));
+        assert_eq!(too_deep(&"[]".repeat(1000)), None);
+        let quoted = format!("{{\"a\": \"{}\\\"\", \"b\": 1}}", "[".repeat(200));
+        assert_eq!(too_deep(&quoted), None);
     }
 }

@@ -17,6 +17,16 @@ pub(crate) fn parse(
     lines: &Lines<'_>,
 ) -> (Option<Value>, Vec<Problem>) {
     let (doc, errors) = DeTable::parse_recoverable(text);
+    // The parser stops at its own depth limit, with messages that differ for
+    // brackets and dotted keys and errors that follow from it: one problem,
+    // the same as for JSON.
+    if let Some(e) = errors.iter().find(|e| e.message().contains("recursion")) {
+        let offset = e.span().map_or(0, |s| s.start);
+        return (
+            None,
+            vec![super::file::too_deep_problem(path, lines, offset)],
+        );
+    }
     if !errors.is_empty() {
         let problems = errors
             .iter()

@@ -1,0 +1,483 @@
+//! A failed load reports every problem of every layer at once, each with the
+//! place to fix it. The whole text of an error is compared, so a change of
+//! wording shows up in review. Secret values never appear in any of it.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use staid::{Config, Error, ProblemKind, Secret, Unknown};
+
+#[derive(Config, Debug)]
+#[config(name = "svc", validate = check_app)]
+struct App {
+    #[config(default = "127.0.0.1")]
+    host: String,
+    #[config(default = 8080, validate = not_privileged)]
+    port: u16,
+    /// Where the data lives.
+    url: String,
+    #[config(env = "SVC_DATABASE_URL")]
+    database: String,
+    #[config(nested)]
+    db: Db,
+    #[config(secret)]
+    token: Option<String>,
+}
+
+#[derive(Config, Debug)]
+struct Db {
+    #[config(default = "localhost")]
+    host: String,
+    #[config(default = 4)]
+    pool: u32,
+    #[config(secret, default = "changeme")]
+    password: String,
+}
+
+fn not_privileged(port: &u16) -> Result<(), String> {
+    if *port < 1024 {
+        return Err(format!("port {port} needs root; use 1024 or above"));
+    }
+    Ok(())
+}
+
+fn check_app(app: &App) -> Result<(), &'static str> {
+    if app.host == app.db.host {
+        return Err("`host` and `db.host` must differ");
+    }
+    Ok(())
+}
+
+const REQUIRED: &str = "url = \"u\"\ndatabase = \"d\"\n";
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    fs::write(&path, text).unwrap();
+    path
+}
+
+fn text(dir: &Path, err: &Error) -> String {
+    err.to_string().replace(&dir.display().to_string(), "$DIR")
+}
+
+#[test]
+fn every_problem_of_every_file_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = write(dir.path(), "a.toml", "port = \"80\"\n[db]\npool = 1.5\n");
+    let b = write(dir.path(), "b.json", "{\n  \"hots\": \"x\"\n}\n");
+    let c = write(dir.path(), "c.toml", "url = \n");
+    let err = App::builder()
+        .file(&a)
+        .file(&b)
+        .file(&c)
+        .file(dir.path().join("d.toml"))
+        .load()
+        .unwrap_err();
+    assert_eq!(
+        text(dir.path(), &err),
+        r#"7 problems in the configuration:
+
+error: invalid TOML: string values must be quoted, expected literal string
+  --> $DIR/c.toml:1:7
+   |
+ 1 | url = 
+   |       ^
+
+error: cannot read $DIR/d.toml: No such file or directory
+
+error: `port`: expected an integer (u16), found string "80"
+  --> $DIR/a.toml:1:8
+   |
+ 1 | port = "80"
+   |        ^^^^
+
+error: `url`: missing required value
+  = help: set it with `url` in a configuration file
+
+error: `database`: missing required value
+  = help: set it with `database` in a configuration file
+
+error: `db.pool`: expected an integer (u32), found float 1.5
+  --> $DIR/a.toml:3:8
+   |
+ 3 | pool = 1.5
+   |        ^^^
+
+error: `hots`: unknown key
+  --> $DIR/b.json:2:11
+   |
+ 2 |   "hots": "x"
+   |           ^^^
+  = help: did you mean `host`?"#
+    );
+    let kinds: Vec<ProblemKind> = err.problems().iter().map(|p| p.kind()).collect();
+    assert_eq!(
+        kinds,
+        [
+            ProblemKind::Syntax,
+            ProblemKind::Io,
+            ProblemKind::Type,
+            ProblemKind::Missing,
+            ProblemKind::Missing,
+            ProblemKind::Type,
+            ProblemKind::Unknown,
+        ]
+    );
+}
+
+#[test]
+fn problems_carry_key_origin_and_hint_as_data() {
+    let err = App::builder()
+        .toml_str("url = \"u\"\ndatabase = \"d\"\n[db]\nhots = 1\n")
+        .load()
+        .unwrap_err();
+    assert_eq!(err.len(), 1);
+    let p = &err.problems()[0];
+    assert_eq!(p.kind(), ProblemKind::Unknown);
+    assert_eq!(p.key(), Some("db.hots"));
+    assert_eq!(p.origin().unwrap().to_string(), "<toml>:4:8");
+    assert_eq!(p.message(), "unknown key");
+    assert_eq!(p.hint(), Some("did you mean `host`?"));
+}
+
+#[test]
+fn missing_values_name_every_way_to_set_them() {
+    let err = App::builder()
+        .env_from([("SVC_HOST", "h")])
+        .load()
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "2 problems in the configuration:
+
+error: `url`: missing required value
+  = help: set it with `url` in a configuration file, or the environment variable SVC_URL
+
+error: `database`: missing required value
+  = help: set it with `database` in a configuration file, or the environment variable SVC_DATABASE_URL"
+    );
+}
+
+#[test]
+fn missing_values_in_nested_structs_name_the_path() {
+    #[derive(Config, Debug)]
+    #[config(name = "svc")]
+    struct Outer {
+        #[config(nested)]
+        inner: Inner,
+    }
+    #[derive(Config, Debug)]
+    struct Inner {
+        node_identifier: String,
+    }
+    let err = Outer::builder().env_from([("X", "1")]).load().unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "error: `inner.node_identifier`: missing required value
+  = help: set it with `inner.node_identifier` in a configuration file, \
+or the environment variable SVC_INNER_NODE_IDENTIFIER"
+    );
+}
+
+#[test]
+fn an_empty_string_is_not_missing() {
+    let app = App::builder()
+        .toml_str("url = \"\"\ndatabase = \"\"\n")
+        .load()
+        .unwrap();
+    assert_eq!(app.url, "");
+}
+
+/// A struct's unknown keys are reported after its fields, nested ones first.
+#[test]
+fn unknown_keys_suggest_the_closest_key() {
+    let err = App::builder()
+        .toml_str(format!("{REQUIRED}prot = 1\n[db]\npol = 2\nzzz = 3\n"))
+        .load()
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "3 problems in the configuration:
+
+error: `db.pol`: unknown key
+  --> <toml>:5:7
+   |
+ 5 | pol = 2
+   |       ^
+  = help: did you mean `pool`?
+
+error: `db.zzz`: unknown key
+  --> <toml>:6:7
+   |
+ 6 | zzz = 3
+   |       ^
+
+error: `prot`: unknown key
+  --> <toml>:3:8
+   |
+ 3 | prot = 1
+   |        ^
+  = help: did you mean `port`?"
+    );
+}
+
+#[test]
+fn unknown_tables_are_one_problem() {
+    let err = App::builder()
+        .toml_str(format!("{REQUIRED}[dbb]\nhost = \"x\"\npool = 2\n"))
+        .load()
+        .unwrap_err();
+    assert_eq!(err.len(), 1);
+    assert_eq!(err.problems()[0].key(), Some("dbb"));
+    assert_eq!(err.problems()[0].hint(), Some("did you mean `db`?"));
+}
+
+#[test]
+fn unknown_keys_can_be_warnings() {
+    let loaded = App::builder()
+        .toml_str(format!("{REQUIRED}prot = 1\n"))
+        .unknown_keys(Unknown::Warn)
+        .load_full()
+        .unwrap();
+    assert_eq!(loaded.config().port, 8080);
+    let warnings: Vec<String> = loaded.warnings().iter().map(|w| w.to_string()).collect();
+    assert_eq!(
+        warnings,
+        ["`prot`: unknown key
+  --> <toml>:3:8
+   |
+ 3 | prot = 1
+   |        ^
+  = help: did you mean `port`?"]
+    );
+}
+
+#[test]
+fn warnings_do_not_hide_errors() {
+    let err = App::builder()
+        .toml_str(format!("{REQUIRED}prot = 1\nport = \"x\"\n"))
+        .unknown_keys(Unknown::Warn)
+        .load()
+        .unwrap_err();
+    assert_eq!(err.len(), 1);
+    assert_eq!(err.problems()[0].key(), Some("port"));
+}
+
+#[test]
+fn unknown_keys_can_be_ignored() {
+    let loaded = App::builder()
+        .toml_str(format!("{REQUIRED}prot = 1\n[db]\nextra = true\n"))
+        .unknown_keys(Unknown::Ignore)
+        .load_full()
+        .unwrap();
+    assert!(loaded.warnings().is_empty());
+    assert_eq!(loaded.config().db.pool, 4);
+}
+
+#[test]
+fn field_validators_point_at_the_value() {
+    let err = App::builder()
+        .toml_str(format!("{REQUIRED}port = 80\n"))
+        .load()
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "error: `port`: port 80 needs root; use 1024 or above
+  --> <toml>:3:8
+   |
+ 3 | port = 80
+   |        ^^"
+    );
+    assert_eq!(err.problems()[0].kind(), ProblemKind::Validation);
+}
+
+#[test]
+fn field_validators_see_values_from_the_environment() {
+    let err = App::builder()
+        .toml_str(REQUIRED)
+        .env_from([("SVC_PORT", "22")])
+        .load()
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "error: `port`: port 22 needs root; use 1024 or above\n  --> env SVC_PORT"
+    );
+}
+
+#[test]
+fn struct_validators_run_on_the_built_value() {
+    let err = App::builder()
+        .toml_str(format!("{REQUIRED}host = \"localhost\"\n"))
+        .load()
+        .unwrap_err();
+    assert_eq!(err.to_string(), "error: `host` and `db.host` must differ");
+    assert_eq!(err.problems()[0].kind(), ProblemKind::Validation);
+    assert_eq!(err.problems()[0].key(), None);
+}
+
+#[test]
+fn struct_validators_of_nested_structs_name_their_path() {
+    #[derive(Config, Debug)]
+    struct Outer {
+        #[config(nested)]
+        range: Range,
+    }
+    #[derive(Config, Debug)]
+    #[config(validate = Range::check)]
+    struct Range {
+        min: u32,
+        max: u32,
+    }
+    impl Range {
+        fn check(&self) -> Result<(), String> {
+            if self.min > self.max {
+                return Err(format!("min {} is above max {}", self.min, self.max));
+            }
+            Ok(())
+        }
+    }
+    let err = Outer::builder()
+        .toml_str("[range]\nmin = 5\nmax = 1\n")
+        .load()
+        .unwrap_err();
+    assert_eq!(err.to_string(), "error: `range`: min 5 is above max 1");
+}
+
+#[test]
+fn validators_do_not_run_on_values_that_failed_to_build() {
+    let err = App::builder()
+        .toml_str(format!("{REQUIRED}port = 70000\n"))
+        .load()
+        .unwrap_err();
+    assert_eq!(err.len(), 1);
+    assert_eq!(err.problems()[0].kind(), ProblemKind::Type);
+}
+
+const SECRET: &str = "hunter2-s3cr3t";
+
+fn assert_hidden(err: &Error) {
+    let shown = err.to_string();
+    assert!(!shown.contains(SECRET), "secret shown in:\n{shown}");
+    let debug = format!("{err:?}");
+    assert!(!debug.contains(SECRET), "secret shown in:\n{debug}");
+    for p in err.problems() {
+        let all = format!("{p} {:?} {p:?}", p.hint());
+        assert!(!all.contains(SECRET), "secret shown in:\n{all}");
+    }
+}
+
+#[test]
+fn a_secret_of_the_wrong_type_is_not_shown() {
+    #[derive(Config, Debug)]
+    struct Keys {
+        #[config(secret)]
+        pin: u32,
+        #[config(secret)]
+        ids: Vec<u16>,
+    }
+    let err = Keys::builder()
+        .toml_str(format!("pin = \"{SECRET}\"\nids = [1, \"{SECRET}\"]\n"))
+        .load()
+        .unwrap_err();
+    assert_hidden(&err);
+    assert_eq!(
+        err.to_string(),
+        "2 problems in the configuration:
+
+error: `pin`: invalid value for `u32` (value hidden: the field is secret)
+  --> <toml>:1:7
+
+error: `ids.1`: invalid value for `Vec<u16>` (value hidden: the field is secret)
+  --> <toml>:2:11"
+    );
+}
+
+#[test]
+fn a_secret_from_the_environment_is_not_shown() {
+    #[derive(Config, Debug)]
+    #[config(name = "svc")]
+    struct Keys {
+        #[config(secret)]
+        pin: Option<u32>,
+    }
+    let err = Keys::builder()
+        .env_from([("SVC_PIN", SECRET)])
+        .load()
+        .unwrap_err();
+    assert_hidden(&err);
+    assert_eq!(
+        err.to_string(),
+        "error: `pin`: invalid value for `Option<u32>` (value hidden: the field is secret)
+  --> env SVC_PIN"
+    );
+}
+
+#[test]
+fn a_secret_that_fails_validation_is_not_shown() {
+    #[derive(Config, Debug)]
+    struct Keys {
+        #[config(secret, validate = long_enough)]
+        key: Secret<String>,
+    }
+    fn long_enough(key: &Secret<String>) -> Result<(), &'static str> {
+        if key.expose().len() < 32 {
+            return Err("must be at least 32 characters");
+        }
+        Ok(())
+    }
+    let err = Keys::builder()
+        .toml_str(format!("key = \"{SECRET}\""))
+        .load()
+        .unwrap_err();
+    assert_hidden(&err);
+    assert_eq!(
+        err.to_string(),
+        "error: `key`: must be at least 32 characters\n  --> <toml>:1:7"
+    );
+}
+
+#[test]
+fn a_misspelt_secret_key_is_not_shown() {
+    // `passwrd` is not a secret field, but it is most likely a typo of one:
+    // its value must not be quoted.
+    let err = App::builder()
+        .toml_str(format!(
+            "{REQUIRED}tokn = \"{SECRET}\"\n[db]\npasswrd = \"{SECRET}\"\n"
+        ))
+        .load()
+        .unwrap_err();
+    assert_hidden(&err);
+    assert_eq!(
+        err.to_string(),
+        "2 problems in the configuration:
+
+error: `db.passwrd`: unknown key
+  --> <toml>:5:11
+  = help: did you mean `password`?
+
+error: `tokn`: unknown key
+  --> <toml>:3:8
+  = help: did you mean `token`?"
+    );
+}
+
+#[test]
+fn a_secret_is_not_in_the_debug_of_a_secret_type_or_of_loaded() {
+    #[derive(Config, Debug)]
+    struct Keys {
+        key: Secret<String>,
+    }
+    let loaded = Keys::builder()
+        .toml_str(format!("key = \"{SECRET}\""))
+        .load_full()
+        .unwrap();
+    assert_eq!(loaded.config().key.expose(), SECRET);
+    let debug = format!("{loaded:?}");
+    assert!(!debug.contains(SECRET), "{debug}");
+    assert_eq!(
+        format!("{:?}", loaded.config()),
+        "Keys { key: Secret(\"<secret>\") }"
+    );
+    let explain = loaded.explain().to_string();
+    assert!(!explain.contains(SECRET), "{explain}");
+}
