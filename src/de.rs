@@ -315,6 +315,8 @@ impl<'de> de::Deserializer<'de> for ValueDe<'_> {
         let origin = &self.value.origin;
         match (&self.value.kind, self.text()) {
             (Kind::Array(items), _) => visitor.visit_seq(Seq::new(items)),
+            // An empty Lua table cannot say whether it is a list or a map.
+            (Kind::Table(t), _) if t.is_empty() => visitor.visit_seq(Seq::new(&[])),
             (_, Some(s)) => {
                 let items = match self.inline_json(s) {
                     Err(e) => return self.fail(e),
@@ -738,6 +740,20 @@ mod tests {
     fn out_of_range_says_the_range() {
         let err = from_value::<u8>(&file(Kind::Integer(300))).unwrap_err();
         assert_eq!(err.message, "300 is out of range for u8 (0 to 255)");
+    }
+
+    #[test]
+    fn an_empty_table_is_an_empty_list_or_map() {
+        let empty = file(Kind::Table(Table::new()));
+        assert_eq!(from_value::<Vec<u8>>(&empty).unwrap(), Vec::<u8>::new());
+        assert!(from_value::<HashMap<String, u8>>(&empty)
+            .unwrap()
+            .is_empty());
+        let full = file(Kind::Table(Table::from([(
+            "a".to_owned(),
+            file(Kind::Integer(1)),
+        )])));
+        assert!(from_value::<Vec<u8>>(&full).is_err());
     }
 
     #[test]

@@ -8,7 +8,8 @@ use std::sync::Arc;
 ///
 /// Every node of a [`Value`](crate::Value) tree carries one. Its `Display` is
 /// the short form used in errors and in [`Explain`](crate::Explain):
-/// `default`, `app.toml:3:8`, `env MYAPP_PORT`, `flag --port`, `plugin.lua:12`.
+/// `default`, `app.toml:3:8`, `env MYAPP_PORT`, `flag --port`, `plugin.lua:12`,
+/// `/myapp/port at http://127.0.0.1:2379 (revision 7)`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Origin {
@@ -52,15 +53,35 @@ pub enum Origin {
     /// A value set by the application's own code (a custom
     /// [`Source`](crate::source::Source)).
     Code,
+    /// A key in a remote store such as etcd.
+    Remote {
+        /// The endpoint the value was read from, as given to the builder
+        /// (several, separated by commas, when the client balances between
+        /// them).
+        endpoint: String,
+        /// The key in the store: `/myapp/db/port`.
+        key: String,
+        /// The revision at which the key was last modified (etcd's
+        /// `mod_revision`): `etcdctl get --rev` shows the value as it was.
+        revision: i64,
+        /// Whether the value arrived as text, converted by the target
+        /// field's type like an environment variable (`true`), or as part of
+        /// a JSON document, typed as in a JSON file (`false`).
+        text: bool,
+    },
 }
 
 impl Origin {
-    /// Whether the value arrived as untyped text (environment, flags) and so is
-    /// converted by the target field's type.
+    /// Whether the value arrived as untyped text (environment, flags, text
+    /// values of a remote store) and so is converted by the target field's
+    /// type.
     pub fn is_text(&self) -> bool {
         matches!(
             self,
-            Origin::Env { .. } | Origin::EnvFile { .. } | Origin::Flag { .. }
+            Origin::Env { .. }
+                | Origin::EnvFile { .. }
+                | Origin::Flag { .. }
+                | Origin::Remote { text: true, .. }
         )
     }
 
@@ -88,6 +109,12 @@ impl fmt::Display for Origin {
                 None => write!(f, "{}", script.display()),
             },
             Origin::Code => f.write_str("set in code"),
+            Origin::Remote {
+                endpoint,
+                key,
+                revision,
+                ..
+            } => write!(f, "{key} at {endpoint} (revision {revision})"),
         }
     }
 }

@@ -98,7 +98,20 @@ impl Source for Discover {
             } else {
                 super::File::required(path)
             };
-            match file.load(ctx) {
+            #[cfg(feature = "lua")]
+            let result = match &merged {
+                // A script sees the files found before it, as if each file
+                // were a layer of its own.
+                Some(found) if Format::from_path(file.path()) == Some(Format::Lua) => {
+                    let mut below = ctx.below().clone();
+                    ctx.schema().merge_layer(&mut below, found.clone());
+                    ctx.with_below(&below, |ctx| file.load(ctx))
+                }
+                _ => file.load(ctx),
+            };
+            #[cfg(not(feature = "lua"))]
+            let result = file.load(ctx);
+            match result {
                 Ok(Some(layer)) => match &mut merged {
                     Some(m) => m.merge(layer),
                     None => merged = Some(layer),

@@ -24,6 +24,9 @@ pub enum Format {
     Toml,
     /// `.json`
     Json,
+    /// `.lua`: a script run in a sandbox (feature `lua`).
+    #[cfg(feature = "lua")]
+    Lua,
 }
 
 impl Format {
@@ -32,12 +35,18 @@ impl Format {
         match path.extension()?.to_str()? {
             "toml" => Some(Format::Toml),
             "json" => Some(Format::Json),
+            #[cfg(feature = "lua")]
+            "lua" => Some(Format::Lua),
             _ => None,
         }
     }
 
     /// Every extension staid reads, for discovery and messages.
+    #[cfg(not(feature = "lua"))]
     pub const EXTENSIONS: &'static [&'static str] = &["toml", "json"];
+    /// Every extension staid reads, for discovery and messages.
+    #[cfg(feature = "lua")]
+    pub const EXTENSIONS: &'static [&'static str] = &["toml", "json", "lua"];
 
     pub(crate) fn parse(self, text: &str, path: &Arc<Path>) -> (Option<Value>, Vec<Problem>) {
         let lines = Lines::new(text);
@@ -50,6 +59,10 @@ impl Format {
         match self {
             Format::Toml => super::toml::parse(text, path, &lines),
             Format::Json => super::json::parse(text, path, &lines),
+            // A script needs the load context: `File` and `Text` run it
+            // through `load` below, never through `parse`.
+            #[cfg(feature = "lua")]
+            Format::Lua => (None, Vec::new()),
         }
     }
 }
@@ -59,6 +72,8 @@ impl fmt::Display for Format {
         f.write_str(match self {
             Format::Toml => "TOML",
             Format::Json => "JSON",
+            #[cfg(feature = "lua")]
+            Format::Lua => "Lua",
         })
     }
 }
@@ -107,6 +122,10 @@ impl Source for File {
         let Some(format) = Format::from_path(&path) else {
             return Err(vec![unknown_format(&path)]);
         };
+        #[cfg(feature = "lua")]
+        if format == Format::Lua {
+            return super::lua::load_text(ctx, path, text);
+        }
         let (value, problems) = format.parse(&text, &path);
         ctx.add_text(path, text);
         ctx.problems.extend(problems);
@@ -145,6 +164,10 @@ impl Source for Text {
 
     fn load(&self, ctx: &mut LoadCtx<'_>) -> Result<Option<Value>, Vec<Problem>> {
         let path: Arc<Path> = Arc::from(self.name.as_path());
+        #[cfg(feature = "lua")]
+        if self.format == Format::Lua {
+            return super::lua::load_text(ctx, path, self.text.clone());
+        }
         let (value, problems) = self.format.parse(&self.text, &path);
         ctx.add_text(path, self.text.clone());
         ctx.problems.extend(problems);

@@ -6,6 +6,8 @@ mod discover;
 mod env;
 mod file;
 mod json;
+#[cfg(feature = "lua")]
+mod lua;
 mod toml;
 
 #[cfg(feature = "cli")]
@@ -15,6 +17,8 @@ pub use cli::{CliLayer, CONFIG_FLAG, PRINT_CONFIG_FLAG};
 pub use discover::Discover;
 pub use env::EnvLayer;
 pub use file::{File, Format, Text};
+#[cfg(feature = "lua")]
+pub use lua::{HostValue, Lua};
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -163,6 +167,41 @@ impl LoadCtx<'_> {
     /// Keeps a file's text so errors about its values can show the line.
     pub fn add_text(&mut self, path: Arc<Path>, text: Arc<str>) {
         self.texts.insert(path, text);
+    }
+
+    /// Runs `f` with `below` as the layers below, for a source made of
+    /// several files (discovery), so that a Lua script among them sees the
+    /// files found before it. Problems, warnings and checks carry over.
+    #[cfg(feature = "lua")]
+    pub(crate) fn with_below<R>(
+        &mut self,
+        below: &Value,
+        f: impl FnOnce(&mut LoadCtx<'_>) -> R,
+    ) -> R {
+        let mut sub = LoadCtx {
+            schema: self.schema,
+            env: self.env,
+            config_arg: self.config_arg.clone(),
+            #[cfg(feature = "cli")]
+            matches: self.matches,
+            below,
+            texts: &mut *self.texts,
+            problems: Vec::new(),
+            warnings: Vec::new(),
+            naming: self.naming,
+            checks: Vec::new(),
+        };
+        let out = f(&mut sub);
+        let LoadCtx {
+            problems,
+            warnings,
+            checks,
+            ..
+        } = sub;
+        self.problems.extend(problems);
+        self.warnings.extend(warnings);
+        self.checks.extend(checks);
+        out
     }
 }
 

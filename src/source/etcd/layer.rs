@@ -1,0 +1,255 @@
+//! The keys under a prefix as a layer: `/myapp/db/host` -> `db.host`, text
+//! values converted by the target type, `.json` keys as typed JSON.
+
+use crate::error::{Problem, ProblemKind};
+use crate::origin::Origin;
+use crate::value::{Kind, Value};
+
+/// The suffix of keys whose value is a JSON document.
+pub(super) const JSON_SUFFIX: &str = ".json";
+
+/// One key read from etcd.
+pub(super) struct Entry<'a> {
+    pub(super) key: &'a [u8],
+    pub(super) value: &'a [u8],
+    pub(super) mod_revision: i64,
+}
+
+/// Builds the layer from the keys under `prefix`, in etcd's order (sorted by
+/// bytes, so `db.json` comes before `db/host` and the single key wins).
+/// Keys that cannot be mapped are reported and left out; the rest is kept.
+pub(super) fn build<'a>(
+    prefix: &str,
+    endpoint: &str,
+    entries: impl IntoIterator<Item = Entry<'a>>,
+) -> (Option<Value>, Vec<Problem>) {
+    let mut layer = Value::table(Origin::Default);
+    let mut problems = Vec::new();
+    let mut any = false;
+    for entry in entries {
+        let key = String::from_utf8_lossy(entry.key);
+        let origin = |text| Origin::Remote {
+            endpoint: endpoint.to_owned(),
+            key: key.clone().into_owned(),
+            revision: entry.mod_revision,
+            text,
+        };
+        let problem =
+            |message: String| Problem::new(ProblemKind::Source, message).with_origin(origin(true));
+        let Some(rest) = key.strip_prefix(prefix) else {
+            continue;
+        };
+        let (path, json) = match key_path(rest) {
+            Ok(found) => found,
+            Err(why) => {
+                problems.push(
+                    problem(format!("cannot map the etcd key {key}: {why}")).with_help(
+                        "name keys `<prefix><key>/<nested key>`, each part a field name, \
+                     optionally ending in `.json` for a JSON value",
+                    ),
+                );
+                continue;
+            }
+        };
+        let Ok(text) = std::str::from_utf8(entry.value) else {
+            problems.push(
+                Problem::new(ProblemKind::Syntax, "the value is not valid UTF-8")
+                    .with_key(&path)
+                    .with_origin(origin(!json)),
+            );
+            continue;
+        };
+        let value = if json {
+            match serde_json::from_str::<serde_json::Value>(text) {
+                // `null` sets nothing, as in a JSON file.
+                Ok(serde_json::Value::Null) => continue,
+                Ok(doc) => from_json(doc, &origin(false)),
+                Err(e) => {
+                    problems.push(
+                        Problem::new(ProblemKind::Syntax, format!("invalid JSON: {e}"))
+                            .with_key(&path)
+                            .with_origin(origin(false)),
+                    );
+                    continue;
+                }
+            }
+        } else {
+            Value::new(Kind::String(text.to_owned()), origin(true))
+        };
+        let mut single = Value::table(Origin::Default);
+        single.insert_at(&path, value);
+        layer.merge(single);
+        any = true;
+    }
+    (any.then_some(layer), problems)
+}
+
+/// The dotted key path of a key below the prefix, and whether its value is
+/// JSON: `db/host` -> `db.host`, `db.json` -> `db` as JSON.
+fn key_path(rest: &str) -> Result<(String, bool), &'static str> {
+    let (rest, json) = match rest.strip_suffix(JSON_SUFFIX) {
+        Some(stem) => (stem, true),
+        None => (rest, false),
+    };
+    if rest.is_empty() {
+        return Err("it has no name below the prefix");
+    }
+    let mut path = String::with_capacity(rest.len());
+    for part in rest.split('/') {
+        if part.is_empty() {
+            return Err("it has an empty part (`//` or a trailing `/`)");
+        }
+        if part.contains('.') {
+            return Err("a part other than a final `.json` contains `.`");
+        }
+        if !path.is_empty() {
+            path.push('.');
+        }
+        path.push_str(part);
+    }
+    Ok((path, json))
+}
+
+/// A JSON document as values, each with the key's origin. `null` inside
+/// a table or list sets nothing and is left out.
+fn from_json(json: serde_json::Value, origin: &Origin) -> Value {
+    use serde_json::Value as J;
+    let kind = match json {
+        J::Null => Kind::Table(Default::default()),
+        J::Bool(b) => Kind::Bool(b),
+        J::Number(n) => match (n.as_i64(), n.as_u64()) {
+            (Some(i), _) => Kind::Integer(i.into()),
+            (None, Some(u)) => Kind::Integer(u.into()),
+            (None, None) => Kind::Float(n.as_f64().unwrap_or(f64::NAN)),
+        },
+        J::String(s) => Kind::String(s),
+        J::Array(items) => Kind::Array(
+            items
+                .into_iter()
+                .filter(|j| !j.is_null())
+                .map(|j| from_json(j, origin))
+                .collect(),
+        ),
+        J::Object(map) => Kind::Table(
+            map.into_iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k, from_json(v, origin)))
+                .collect(),
+        ),
+    };
+    Value::new(kind, origin.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry<'a>(key: &'a str, value: &'a str, rev: i64) -> Entry<'a> {
+        Entry {
+            key: key.as_bytes(),
+            value: value.as_bytes(),
+            mod_revision: rev,
+        }
+    }
+
+    const EP: &str = "http://127.0.0.1:2379";
+
+    #[test]
+    fn keys_become_paths_and_text_stays_text() {
+        let (layer, problems) = build(
+            "/app/",
+            EP,
+            [
+                entry("/app/db/host", "db1", 3),
+                entry("/app/port", "8080", 5),
+            ],
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        let layer = layer.unwrap();
+        let host = layer.get("db.host").unwrap();
+        assert_eq!(host.kind, Kind::String("db1".into()));
+        assert_eq!(
+            host.origin,
+            Origin::Remote {
+                endpoint: EP.into(),
+                key: "/app/db/host".into(),
+                revision: 3,
+                text: true
+            }
+        );
+        assert!(host.origin.is_text());
+        assert_eq!(layer.get("port").unwrap().kind, Kind::String("8080".into()));
+        assert_eq!(
+            host.origin.to_string(),
+            "/app/db/host at http://127.0.0.1:2379 (revision 3)"
+        );
+    }
+
+    #[test]
+    fn json_keys_are_typed_and_single_keys_win() {
+        let (layer, problems) = build(
+            "/app/",
+            EP,
+            [
+                entry(
+                    "/app/db.json",
+                    r#"{"host": "a", "port": 5432, "x": null}"#,
+                    2,
+                ),
+                entry("/app/db/host", "b", 4),
+                entry("/app/tags.json", r#"["x", null, "y"]"#, 6),
+            ],
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        let layer = layer.unwrap();
+        let port = layer.get("db.port").unwrap();
+        assert_eq!(port.kind, Kind::Integer(5432));
+        assert!(!port.origin.is_text());
+        assert!(layer.get("db.x").is_none());
+        let host = layer.get("db.host").unwrap();
+        assert_eq!(host.kind, Kind::String("b".into()));
+        assert!(host.origin.is_text());
+        let Kind::Array(tags) = &layer.get("tags").unwrap().kind else {
+            panic!("tags is not an array");
+        };
+        assert_eq!(tags.len(), 2);
+    }
+
+    #[test]
+    fn bad_keys_and_values_are_reported_and_the_rest_kept() {
+        let (layer, problems) = build(
+            "/app/",
+            EP,
+            [
+                entry("/app/", "x", 1),
+                entry("/app/a//b", "x", 1),
+                entry("/app/a/", "x", 1),
+                entry("/app/a.b/c", "x", 1),
+                entry("/app/bad.json", "{", 1),
+                entry("/app/null.json", "null", 1),
+                entry("/app/ok", "yes", 1),
+            ],
+        );
+        let messages: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        assert_eq!(messages.len(), 5, "{messages:#?}");
+        assert!(messages[0].starts_with("cannot map the etcd key /app/: it has no name"));
+        assert!(messages[1].contains("/app/a//b: it has an empty part"));
+        assert!(messages[2].contains("/app/a/: it has an empty part"));
+        assert!(messages[3].contains("/app/a.b/c: a part other than"));
+        assert!(
+            messages[4].starts_with("`bad`: invalid JSON: EOF"),
+            "{}",
+            messages[4]
+        );
+        let layer = layer.unwrap();
+        let table = layer.as_table().unwrap();
+        assert_eq!(table.keys().collect::<Vec<_>>(), ["ok"]);
+    }
+
+    #[test]
+    fn nothing_under_the_prefix_is_no_layer() {
+        let (layer, problems) = build("/app/", EP, []);
+        assert!(layer.is_none());
+        assert!(problems.is_empty());
+    }
+}

@@ -1,0 +1,384 @@
+//! Values across the boundary: the configuration as read-only Lua tables,
+//! and what a script returns as a [`Value`] tree with Lua origins.
+//!
+//! Nothing is lost silently: a table with both list items and named keys, a
+//! list with gaps, a function or a key that is not a string is an error that
+//! names the key.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use mlua::{Function, Lua as State, Table as LuaTable, Value as LuaValue};
+
+use super::lines::Assignments;
+use crate::error::{Problem, ProblemKind};
+use crate::origin::Origin;
+use crate::schema::{Field, Schema};
+use crate::text;
+use crate::value::{Kind, Table, Value};
+
+/// Tables nested deeper than this in a script's result are refused, so a
+/// table that contains itself ends with an error, not a stack overflow.
+const MAX_DEPTH: usize = 128;
+
+/// More values than this in a script's result are refused: the Lua memory
+/// limit does not cover the copy staid makes of them.
+pub(super) const MAX_VALUES: usize = 100_000;
+
+/// The Lua helpers shared by every read-only view of one state.
+pub(super) struct Views {
+    /// Each view's data table, by view.
+    pub(super) data_of: LuaTable,
+    pub(super) pairs: Function,
+    pub(super) len: Function,
+    pub(super) deny: Function,
+}
+
+/// A read-only Lua view of a value. Text from the environment and flags is
+/// shown converted by the field's type when it is a number or a boolean, so
+/// `config.port > 1024` works whichever layer set the port.
+pub(super) fn view(
+    state: &State,
+    views: &Views,
+    value: &Value,
+    schema: Option<&'static Schema>,
+    field: Option<&'static Field>,
+) -> mlua::Result<LuaValue> {
+    Ok(match &value.kind {
+        Kind::Bool(b) => LuaValue::Boolean(*b),
+        Kind::Integer(i) => match i64::try_from(*i) {
+            Ok(i) => LuaValue::Integer(i),
+            Err(_) => LuaValue::Number(*i as f64),
+        },
+        Kind::Float(x) => LuaValue::Number(*x),
+        Kind::String(s) => match field.filter(|_| value.origin.is_text()) {
+            Some(field) => typed_text(s, field.ty)
+                .map_or_else(|| state.create_string(s).map(LuaValue::String), Ok)?,
+            None => LuaValue::String(state.create_string(s)?),
+        },
+        Kind::Datetime(s) => LuaValue::String(state.create_string(s)?),
+        Kind::Array(items) => {
+            let data = state.create_table_with_capacity(items.len(), 0)?;
+            for item in items {
+                data.raw_push(view(state, views, item, None, field)?)?;
+            }
+            read_only(state, views, data)?
+        }
+        Kind::Table(entries) => {
+            let data = state.create_table_with_capacity(0, entries.len())?;
+            for (key, item) in entries {
+                let field = schema.and_then(|s| s.field(key));
+                let nested = field.and_then(|f| f.nested);
+                data.raw_set(key.as_str(), view(state, views, item, nested, field)?)?;
+            }
+            read_only(state, views, data)?
+        }
+    })
+}
+
+fn read_only(state: &State, views: &Views, data: LuaTable) -> mlua::Result<LuaValue> {
+    let meta = state.create_table_with_capacity(0, 5)?;
+    meta.raw_set("__index", &data)?;
+    meta.raw_set("__newindex", &views.deny)?;
+    meta.raw_set("__pairs", &views.pairs)?;
+    meta.raw_set("__len", &views.len)?;
+    meta.raw_set("__metatable", "read-only")?;
+    let proxy = state.create_table()?;
+    proxy.set_metatable(Some(meta))?;
+    views.data_of.raw_set(&proxy, data)?;
+    Ok(LuaValue::Table(proxy))
+}
+
+/// Text converted by a scalar field type, as the build will convert it.
+fn typed_text(s: &str, ty: &str) -> Option<LuaValue> {
+    let ty = ty.replace(' ', "");
+    let ty = ty
+        .strip_prefix("Option<")
+        .and_then(|t| t.strip_suffix('>'))
+        .unwrap_or(&ty);
+    match ty {
+        "u8" | "u16" | "u32" | "u64" | "u128" | "usize" | "i8" | "i16" | "i32" | "i64" | "i128"
+        | "isize" => text::parse_int(s)
+            .and_then(|i| i64::try_from(i).ok())
+            .map(LuaValue::Integer),
+        "f32" | "f64" => text::parse_float(s).map(LuaValue::Number),
+        "bool" => text::parse_bool(s).map(LuaValue::Boolean),
+        _ => None,
+    }
+}
+
+/// Converts a script's return value into a layer: a table, or nothing.
+pub(super) fn returned(
+    value: LuaValue,
+    script: &Arc<Path>,
+    lines: &Assignments,
+    data_of: &LuaTable,
+) -> (Option<Value>, Vec<Problem>) {
+    let mut cx = Returned {
+        script,
+        lines,
+        data_of,
+        count: 0,
+        problems: Vec::new(),
+    };
+    let layer = match value {
+        LuaValue::Nil => None,
+        LuaValue::Table(_) => cx.value(value, &mut Vec::new(), None),
+        other => {
+            cx.problems.push(
+                Problem::new(
+                    ProblemKind::Type,
+                    format!(
+                        "the script must return a table of values or nothing, not {}",
+                        describe(&other)
+                    ),
+                )
+                .with_origin(cx.origin(None)),
+            );
+            None
+        }
+    };
+    let problems = cx.problems;
+    (layer.filter(|_| problems.is_empty()), problems)
+}
+
+struct Returned<'a> {
+    script: &'a Arc<Path>,
+    lines: &'a Assignments,
+    data_of: &'a LuaTable,
+    count: usize,
+    problems: Vec<Problem>,
+}
+
+impl Returned<'_> {
+    fn origin(&self, line: Option<usize>) -> Origin {
+        Origin::Lua {
+            script: self.script.clone(),
+            line,
+        }
+    }
+
+    fn fail(&mut self, kind: ProblemKind, path: &[String], line: Option<usize>, msg: String) {
+        let problem = Problem::new(kind, msg)
+            .with_key(path.join("."))
+            .with_origin(self.origin(line));
+        self.problems.push(problem);
+    }
+
+    /// Converts one value at `path`; `None` for nil or on a problem.
+    fn value(
+        &mut self,
+        value: LuaValue,
+        path: &mut Vec<String>,
+        parent_line: Option<usize>,
+    ) -> Option<Value> {
+        let named: Vec<&str> = path
+            .iter()
+            .filter(|s| s.parse::<usize>().is_err())
+            .map(String::as_str)
+            .collect();
+        let is_item = path.last().is_some_and(|s| s.parse::<usize>().is_ok());
+        let line = if is_item || named.is_empty() {
+            parent_line
+        } else {
+            self.lines.line_of(&named).or(parent_line)
+        };
+        self.count += 1;
+        if self.count > MAX_VALUES {
+            if self.count == MAX_VALUES + 1 {
+                self.fail(
+                    ProblemKind::Type,
+                    &[],
+                    None,
+                    format!("the script returned more than {MAX_VALUES} values"),
+                );
+            }
+            return None;
+        }
+        let kind = match value {
+            LuaValue::Nil => return None,
+            LuaValue::Boolean(b) => Kind::Bool(b),
+            LuaValue::Integer(i) => Kind::Integer(i.into()),
+            LuaValue::Number(x) => Kind::Float(x),
+            LuaValue::String(s) => match s.to_str() {
+                Ok(s) => Kind::String(s.to_owned()),
+                Err(_) => {
+                    self.fail(
+                        ProblemKind::Type,
+                        path,
+                        line,
+                        "the string is not valid UTF-8".to_owned(),
+                    );
+                    return None;
+                }
+            },
+            LuaValue::Table(t) => {
+                if path.len() >= MAX_DEPTH {
+                    self.fail(
+                        ProblemKind::TooDeep,
+                        path,
+                        line,
+                        format!(
+                            "tables are nested deeper than {MAX_DEPTH} levels \
+                             (does a table contain itself?)"
+                        ),
+                    );
+                    return None;
+                }
+                // A read-only view of the configuration returned as is: its
+                // data, which the view itself does not hold.
+                let t = match self.data_of.raw_get::<Option<LuaTable>>(&t) {
+                    Ok(Some(data)) => data,
+                    _ => t,
+                };
+                self.table(t, path, line)?
+            }
+            other => {
+                self.fail(
+                    ProblemKind::Type,
+                    path,
+                    line,
+                    format!("{} cannot be a configuration value", describe(&other)),
+                );
+                return None;
+            }
+        };
+        Some(Value::new(kind, self.origin(line)))
+    }
+
+    fn table(&mut self, t: LuaTable, path: &mut Vec<String>, line: Option<usize>) -> Option<Kind> {
+        let mut items: BTreeMap<i64, LuaValue> = BTreeMap::new();
+        let mut named: Vec<(String, LuaValue)> = Vec::new();
+        let mut ok = true;
+        for pair in t.pairs::<LuaValue, LuaValue>() {
+            let Ok((key, value)) = pair else {
+                ok = false;
+                break;
+            };
+            match key {
+                LuaValue::Integer(i) => {
+                    items.insert(i, value);
+                }
+                LuaValue::String(s) => match s.to_str() {
+                    Ok(k) => named.push((k.to_owned(), value)),
+                    Err(_) => {
+                        self.fail(
+                            ProblemKind::Type,
+                            path,
+                            line,
+                            "a key is not valid UTF-8".to_owned(),
+                        );
+                        ok = false;
+                    }
+                },
+                other => {
+                    self.fail(
+                        ProblemKind::Type,
+                        path,
+                        line,
+                        format!(
+                            "keys must be strings (or 1, 2, 3... for a list), found {}",
+                            describe(&other)
+                        ),
+                    );
+                    ok = false;
+                }
+            }
+        }
+        if !ok {
+            return None;
+        }
+        // Lua's own order is a hash order: sort, so problems come out the
+        // same on every run.
+        named.sort_by(|a, b| a.0.cmp(&b.0));
+        if !items.is_empty() && !named.is_empty() {
+            self.fail(
+                ProblemKind::Type,
+                path,
+                line,
+                format!(
+                    "a table cannot have both list items and named keys (here {} item(s) and `{}`): \
+                     use a list or a table of keys",
+                    items.len(),
+                    named[0].0
+                ),
+            );
+            return None;
+        }
+        if let Some(&first) = items.keys().next().filter(|&&k| k < 1) {
+            self.fail(
+                ProblemKind::Type,
+                path,
+                line,
+                format!("list items are numbered from 1, found item {first}"),
+            );
+            return None;
+        }
+        if !items.is_empty() {
+            if let Some(gap) = (1..).zip(items.keys()).find(|(want, got)| want != *got) {
+                self.fail(
+                    ProblemKind::Type,
+                    path,
+                    line,
+                    format!(
+                        "a list must have items 1 to {} without gaps, but item {} is missing",
+                        items.keys().last().copied().unwrap_or(0),
+                        gap.0
+                    ),
+                );
+                return None;
+            }
+            let mut out = Vec::with_capacity(items.len());
+            for (i, item) in items.into_values().enumerate() {
+                path.push(i.to_string());
+                let v = self.value(item, path, line);
+                path.pop();
+                out.extend(v);
+            }
+            return Some(Kind::Array(out));
+        }
+        let mut out = Table::new();
+        for (key, item) in named {
+            path.push(key);
+            let v = self.value(item, path, line);
+            let key = path.pop().expect("pushed above");
+            if let Some(v) = v {
+                out.insert(key, v);
+            }
+        }
+        // An empty table is kept as a table: the build reads it as an empty
+        // list or an empty map, whichever the field is.
+        Some(Kind::Table(out))
+    }
+}
+
+fn describe(value: &LuaValue) -> String {
+    match value {
+        LuaValue::Function(_) => "a function".to_owned(),
+        LuaValue::Thread(_) => "a coroutine".to_owned(),
+        LuaValue::Boolean(b) => format!("the boolean {b}"),
+        LuaValue::Integer(i) => format!("the number {i}"),
+        LuaValue::Number(x) => format!("the number {x}"),
+        LuaValue::String(_) => "a string".to_owned(),
+        LuaValue::Table(_) => "a table".to_owned(),
+        other => format!("a {}", other.type_name()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_typed_only_for_scalar_fields() {
+        assert_eq!(typed_text("8080", "u16"), Some(LuaValue::Integer(8080)));
+        assert_eq!(
+            typed_text("8080", "Option < u16 >"),
+            Some(LuaValue::Integer(8080))
+        );
+        assert_eq!(typed_text("true", "bool"), Some(LuaValue::Boolean(true)));
+        assert_eq!(typed_text("x", "u16"), None);
+        assert_eq!(typed_text("8080", "String"), None);
+    }
+}

@@ -1,0 +1,313 @@
+//! The line where a script sets a key, read from its text.
+//!
+//! Lua keeps no position for a value in a table, so the origin's line comes
+//! from the assignments in the source: `port = 8080` in a table constructor,
+//! `out.db.port = 8080`, `t["port"] = 8080`, each with the keys of the
+//! enclosing constructors (`db = { port = 8080 }` sets `db.port`). A key is
+//! given a line only when exactly one assignment matches it; otherwise the
+//! line of the enclosing table is used, or none.
+
+/// Every assignment target in a script, with its line.
+#[derive(Debug, Default)]
+pub(super) struct Assignments {
+    /// The dotted target (`out.db.port` as `["out", "db", "port"]`) and the
+    /// line of its last segment.
+    targets: Vec<(Vec<String>, usize)>,
+}
+
+impl Assignments {
+    pub(super) fn scan(text: &str) -> Assignments {
+        let tokens = lex(text);
+        let mut targets = Vec::new();
+        // For each open `{`, the target it is assigned to, if any.
+        let mut braces: Vec<Option<Vec<String>>> = Vec::new();
+        for (i, token) in tokens.iter().enumerate() {
+            match token.tok {
+                Tok::Sym("{") => {
+                    let key = match i.checked_sub(1).map(|j| &tokens[j].tok) {
+                        Some(Tok::Sym("=")) => target(&tokens[..i - 1]).map(|(t, _)| t),
+                        _ => None,
+                    };
+                    braces.push(key);
+                }
+                Tok::Sym("}") => {
+                    braces.pop();
+                }
+                Tok::Sym("=") => {
+                    if let Some((chain, line)) = target(&tokens[..i]) {
+                        let mut full: Vec<String> = Vec::new();
+                        for key in braces.iter().rev() {
+                            match key {
+                                Some(k) => {
+                                    let mut k = k.clone();
+                                    k.append(&mut full);
+                                    full = k;
+                                }
+                                None => break,
+                            }
+                        }
+                        full.extend(chain);
+                        targets.push((full, line));
+                    }
+                }
+                _ => {}
+            }
+        }
+        Assignments { targets }
+    }
+
+    /// The line that sets the key path, when exactly one assignment ends
+    /// with all of its segments.
+    pub(super) fn line_of(&self, path: &[&str]) -> Option<usize> {
+        let mut found = self.targets.iter().filter(|(target, _)| {
+            target.len() >= path.len()
+                && target[target.len() - path.len()..]
+                    .iter()
+                    .zip(path)
+                    .all(|(a, b)| a == b)
+        });
+        let (_, line) = found.next()?;
+        found.next().is_none().then_some(*line)
+    }
+}
+
+/// The assignment target that ends the tokens: `a.b.c`, `a["b"]`, or `c`.
+/// `local x =` and `for i =` declare variables, not keys.
+fn target(tokens: &[Token]) -> Option<(Vec<String>, usize)> {
+    let line = tokens.last()?.line;
+    let mut chain = Vec::new();
+    let mut end = tokens.len();
+    loop {
+        let (segment, bracketed) = match &tokens[..end] {
+            [.., Token {
+                tok: Tok::Name(n), ..
+            }] => (n.to_string(), false),
+            [.., Token {
+                tok: Tok::Sym("["), ..
+            }, Token {
+                tok: Tok::Str(s), ..
+            }, Token {
+                tok: Tok::Sym("]"), ..
+            }] => (s.clone(), true),
+            _ if chain.is_empty() => return None,
+            // The indexed object is an expression such as a call: the keys
+            // read so far are the target.
+            _ => break,
+        };
+        end -= if bracketed { 3 } else { 1 };
+        chain.push(segment);
+        let before = end.checked_sub(1).map(|j| &tokens[j].tok);
+        match before {
+            Some(Tok::Sym(".")) if !bracketed => end -= 1,
+            Some(Tok::Name(_) | Tok::Sym("]")) if bracketed => {}
+            Some(Tok::Name("local" | "for")) => return None,
+            _ => break,
+        }
+    }
+    chain.reverse();
+    Some((chain, line))
+}
+
+#[derive(Debug)]
+struct Token<'a> {
+    tok: Tok<'a>,
+    line: usize,
+}
+
+#[derive(Debug, PartialEq)]
+enum Tok<'a> {
+    Name(&'a str),
+    Str(String),
+    Sym(&'a str),
+    Number,
+}
+
+/// Lua's tokens, without comments. Strings keep their raw text; numbers are
+/// not read.
+fn lex(text: &str) -> Vec<Token<'_>> {
+    let bytes = text.as_bytes();
+    let mut tokens = Vec::new();
+    let mut line = 1;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        match b {
+            b'\n' => {
+                line += 1;
+                i += 1;
+            }
+            b if b.is_ascii_whitespace() => i += 1,
+            b'-' if bytes.get(i + 1) == Some(&b'-') => {
+                i += 2;
+                if let Some(level) = long_bracket(&bytes[i..]) {
+                    let (end, lines) = long_end(bytes, i, level);
+                    line += lines;
+                    i = end;
+                } else {
+                    while i < bytes.len() && bytes[i] != b'\n' {
+                        i += 1;
+                    }
+                }
+            }
+            b'[' if long_bracket(&bytes[i..]).is_some() => {
+                let level = long_bracket(&bytes[i..]).unwrap_or(0);
+                let start_line = line;
+                let open = i + level + 2;
+                let (end, lines) = long_end(bytes, i, level);
+                line += lines;
+                let close = end.saturating_sub(level + 2).max(open);
+                let s = text.get(open..close).unwrap_or("").to_owned();
+                tokens.push(Token {
+                    tok: Tok::Str(s),
+                    line: start_line,
+                });
+                i = end;
+            }
+            b'"' | b'\'' => {
+                let start = i + 1;
+                let start_line = line;
+                i += 1;
+                while i < bytes.len() && bytes[i] != b {
+                    match bytes[i] {
+                        b'\\' => {
+                            if bytes.get(i + 1) == Some(&b'\n') {
+                                line += 1;
+                            }
+                            i += 2;
+                        }
+                        b'\n' => break,
+                        _ => i += 1,
+                    }
+                }
+                let s = text.get(start..i.min(bytes.len())).unwrap_or("").to_owned();
+                i += 1;
+                tokens.push(Token {
+                    tok: Tok::Str(s),
+                    line: start_line,
+                });
+            }
+            b if b.is_ascii_alphabetic() || b == b'_' => {
+                let start = i;
+                while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+                    i += 1;
+                }
+                tokens.push(Token {
+                    tok: Tok::Name(&text[start..i]),
+                    line,
+                });
+            }
+            b if b.is_ascii_digit()
+                || (b == b'.' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit)) =>
+            {
+                while i < bytes.len() {
+                    let c = bytes[i];
+                    let exponent = matches!(c, b'+' | b'-')
+                        && matches!(bytes[i - 1], b'e' | b'E' | b'p' | b'P');
+                    if c.is_ascii_alphanumeric() || c == b'.' || c == b'_' || exponent {
+                        i += 1;
+                    } else {
+                        break;
+                    }
+                }
+                tokens.push(Token {
+                    tok: Tok::Number,
+                    line,
+                });
+            }
+            _ => {
+                const LONG: &[&str] =
+                    &["...", "==", "~=", "<=", ">=", "..", "::", "<<", ">>", "//"];
+                let rest = &text[i..];
+                let sym = LONG
+                    .iter()
+                    .find(|s| rest.starts_with(**s))
+                    .copied()
+                    .unwrap_or_else(|| {
+                        let len = rest.chars().next().map_or(1, char::len_utf8);
+                        &rest[..len]
+                    });
+                tokens.push(Token {
+                    tok: Tok::Sym(sym),
+                    line,
+                });
+                i += sym.len();
+            }
+        }
+    }
+    tokens
+}
+
+/// The level of a long bracket `[[` or `[==[` at the start, if there is one.
+fn long_bracket(bytes: &[u8]) -> Option<usize> {
+    if bytes.first() != Some(&b'[') {
+        return None;
+    }
+    let level = bytes[1..].iter().take_while(|&&b| b == b'=').count();
+    (bytes.get(level + 1) == Some(&b'[')).then_some(level)
+}
+
+/// The end (past the closing bracket) of a long bracket opened at `start`,
+/// and the newlines inside it.
+fn long_end(bytes: &[u8], start: usize, level: usize) -> (usize, usize) {
+    let mut close = vec![b']'];
+    close.extend(std::iter::repeat_n(b'=', level));
+    close.push(b']');
+    let body = start + level + 2;
+    let mut i = body;
+    while i < bytes.len() {
+        if bytes[i..].starts_with(&close) {
+            let lines = bytes[start..i].iter().filter(|&&b| b == b'\n').count();
+            return (i + close.len(), lines);
+        }
+        i += 1;
+    }
+    let lines = bytes[start..].iter().filter(|&&b| b == b'\n').count();
+    (bytes.len(), lines)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SCRIPT: &str = r#"-- a comment: port = 1
+local port = 8080
+--[[ long
+comment = 2 ]]
+local out = {}
+out.workers = 4
+out["name"] = [[
+multi]]
+return {
+  port = port,
+  db = {
+    host = "db1", url = "x = 1",
+  },
+  servers = { { host = "a" } },
+  ok = port == 8080,
+}
+"#;
+
+    #[test]
+    fn assignments_give_lines_for_key_paths() {
+        let a = Assignments::scan(SCRIPT);
+        assert_eq!(a.line_of(&["port"]), Some(10));
+        assert_eq!(a.line_of(&["workers"]), Some(6));
+        assert_eq!(a.line_of(&["name"]), Some(7));
+        assert_eq!(a.line_of(&["db"]), Some(11));
+        assert_eq!(a.line_of(&["db", "host"]), Some(12));
+        assert_eq!(a.line_of(&["db", "url"]), Some(12));
+        assert_eq!(a.line_of(&["servers"]), Some(14));
+        assert_eq!(a.line_of(&["ok"]), Some(15));
+        // Inside a list item `host` has no table key, and `comment` is in
+        // a comment.
+        assert_eq!(a.line_of(&["servers", "host"]), None);
+        assert_eq!(a.line_of(&["comment"]), None);
+    }
+
+    #[test]
+    fn ambiguous_keys_get_no_line() {
+        let a = Assignments::scan("local t = {}\nif x then t.a = 1 else t.a = 2 end\nreturn t\n");
+        assert_eq!(a.line_of(&["a"]), None);
+        assert_eq!(a.line_of(&["b"]), None);
+    }
+}

@@ -1,0 +1,10 @@
+//! Lua scripts as layers, run in a sandbox (feature `lua`).
+
+mod convert;
+mod layer;
+mod lines;
+mod sandbox;
+mod worker;
+
+pub(crate) use layer::load_text;
+pub use layer::{HostValue, Lua};

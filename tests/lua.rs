@@ -1,0 +1,437 @@
+//! Lua layers: what a script sees, what it returns, its validate hooks, and
+//! the errors a user gets.
+#![cfg(feature = "lua")]
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::sync::Arc;
+
+use staid::source::{Discover, Format, Lua, Text};
+use staid::{Config, Origin, ProblemKind};
+
+/// The service of fixtures/lua/plugin.lua.
+#[derive(Config, Debug)]
+#[config(name = "svc")]
+struct Svc {
+    workers: u32,
+    region: String,
+    #[config(nested)]
+    db: Db,
+}
+
+#[derive(Config, Debug)]
+struct Db {
+    user: String,
+    host: String,
+    #[config(default = 5432)]
+    port: u16,
+    name: String,
+    url: Option<String>,
+    #[config(default = 4)]
+    pool: u32,
+}
+
+const PLUGIN: &str = "fixtures/lua/plugin.lua";
+
+fn lua_at(script: &str, line: usize) -> Origin {
+    Origin::Lua {
+        script: Arc::from(Path::new(script)),
+        line: Some(line),
+    }
+}
+
+#[test]
+fn a_script_computes_values_from_the_layers_below_and_the_host() {
+    let loaded = Svc::builder()
+        .file("fixtures/lua/svc.toml")
+        .source(Lua::file(PLUGIN).host("cpus", 3))
+        .env_from([("DEPLOY_REGION", "eu-west")])
+        .load_full()
+        .unwrap();
+    let svc = loaded.config();
+    assert_eq!(svc.workers, 6);
+    assert_eq!(svc.region, "eu-west");
+    assert_eq!(
+        svc.db.url.as_deref(),
+        Some("postgres://svc@db1.internal:5432/orders")
+    );
+    assert_eq!(svc.db.pool, 12);
+    assert_eq!(
+        (svc.db.user.as_str(), svc.db.port, svc.db.name.as_str()),
+        ("svc", 5432, "orders")
+    );
+    assert_eq!(loaded.origin("workers"), Some(&lua_at(PLUGIN, 27)));
+    assert_eq!(loaded.origin("db.url"), Some(&lua_at(PLUGIN, 29)));
+    assert_eq!(loaded.origin("db.pool"), Some(&lua_at(PLUGIN, 30)));
+    assert_eq!(loaded.origin("region"), Some(&lua_at(PLUGIN, 32)));
+    assert_eq!(loaded.origin("db.port"), Some(&Origin::Default));
+    assert_eq!(
+        loaded.explain().to_string(),
+        "\
+workers = 6                                       # fixtures/lua/plugin.lua:27
+region = \"eu-west\"                                # fixtures/lua/plugin.lua:32
+db.user = \"svc\"                                   # fixtures/lua/svc.toml:2:8
+db.host = \"db1.internal\"                          # fixtures/lua/svc.toml:3:8
+db.port = 5432                                    # default
+db.name = \"orders\"                                # fixtures/lua/svc.toml:4:8
+db.url = \"postgres://svc@db1.internal:5432/orders\"  # fixtures/lua/plugin.lua:29
+db.pool = 12                                      # fixtures/lua/plugin.lua:30
+"
+    );
+}
+
+#[test]
+fn validate_hooks_see_the_final_configuration_after_env() {
+    // The environment sets 100 workers after the script ran: the hook sees
+    // them as a number and rejects them, along with the other problems.
+    let err = Svc::builder()
+        .file("fixtures/lua/svc.toml")
+        .source(Lua::file(PLUGIN).host("cpus", 2))
+        .env_from([("SVC_WORKERS", "100"), ("SVC_DB_PORT", "x")])
+        .load()
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "2 problems in the configuration:\n\
+         \n\
+         error: `db.port`: expected an integer (u16), found \"x\"\n  --> env SVC_DB_PORT\n\
+         \n\
+         error: `workers`: 100 workers is more than 4 per CPU (2 CPUs)\n  --> fixtures/lua/plugin.lua:16"
+    );
+}
+
+#[test]
+fn a_hook_can_fail_by_returning_false_and_a_message() {
+    let err = Svc::builder()
+        .file("fixtures/lua/svc.toml")
+        .source(Lua::file(PLUGIN).host("cpus", 2))
+        .env_from([("SVC_DB_POOL", "50")])
+        .load()
+        .unwrap_err();
+    let problem = &err.problems()[0];
+    assert_eq!(err.len(), 1);
+    assert_eq!(problem.kind(), ProblemKind::Validation);
+    assert_eq!(
+        problem.message(),
+        "db.pool is larger than 4 connections per worker"
+    );
+    // The line where the hook was registered.
+    assert_eq!(problem.origin(), Some(&lua_at(PLUGIN, 20)));
+}
+
+#[derive(Config, Debug)]
+struct Mixed {
+    #[config(default = 1)]
+    count: i64,
+    #[config(default = 0.5)]
+    ratio: f64,
+    name: Option<String>,
+    #[config(default = ["x"])]
+    tags: Vec<String>,
+    labels: Option<HashMap<String, String>>,
+    limits: Option<BTreeMap<String, u32>>,
+    list: Option<Vec<u32>>,
+    on: Option<bool>,
+}
+
+fn mixed(script: &str) -> Result<Mixed, staid::Error> {
+    Mixed::builder().source(Lua::text("t.lua", script)).load()
+}
+
+#[test]
+fn integers_stay_integers_and_floats_stay_floats() {
+    let m = mixed("return { count = 7, ratio = 2 }").unwrap();
+    assert_eq!((m.count, m.ratio), (7, 2.0));
+    let err = mixed("return { count = 7.0 }").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "error: `count`: expected an integer (i64), found float 7\n  --> t.lua:1"
+    );
+    let loaded = Mixed::builder()
+        .source(Lua::text(
+            "t.lua",
+            "return { count = 1 << 40, ratio = 1 / 4 }",
+        ))
+        .load_full()
+        .unwrap();
+    assert_eq!(
+        loaded.tree().get("count").unwrap().kind,
+        staid::Kind::Integer(1 << 40)
+    );
+    assert_eq!(
+        loaded.tree().get("ratio").unwrap().kind,
+        staid::Kind::Float(0.25)
+    );
+}
+
+#[test]
+fn an_empty_table_is_an_empty_list_or_an_empty_map() {
+    let m = mixed("return { tags = {}, labels = {}, limits = {}, list = {} }").unwrap();
+    assert!(m.tags.is_empty());
+    assert_eq!(m.labels, Some(HashMap::new()));
+    assert_eq!(m.limits, Some(BTreeMap::new()));
+    assert_eq!(m.list, Some(Vec::new()));
+    let m = mixed("return { tags = {'a', 'b'}, labels = { a = 'x' } }").unwrap();
+    assert_eq!(m.tags, ["a", "b"]);
+    assert_eq!(m.labels.unwrap()["a"], "x");
+}
+
+#[test]
+fn a_mixed_table_is_an_error_naming_the_script_and_key() {
+    let err = Mixed::builder()
+        .file("fixtures/lua/mixed.lua")
+        .load()
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "error: `tags`: a table cannot have both list items and named keys (here 2 item(s) \
+         and `x`): use a list or a table of keys\n  --> fixtures/lua/mixed.lua:2"
+    );
+}
+
+#[test]
+fn values_that_are_not_configuration_are_errors_naming_the_key() {
+    let err = mixed(
+        "return {\n  name = print or function() end,\n  list = { [1] = 1, [3] = 3 },\n  \
+         labels = { [true] = 'x' },\n}",
+    )
+    .unwrap_err();
+    let text: Vec<String> = err.problems().iter().map(ToString::to_string).collect();
+    assert_eq!(
+        text,
+        [
+            "`labels`: keys must be strings (or 1, 2, 3... for a list), found the boolean true\n  --> t.lua:4",
+            "`list`: a list must have items 1 to 3 without gaps, but item 2 is missing\n  --> t.lua:3",
+            "`name`: a function cannot be a configuration value\n  --> t.lua:2",
+        ]
+    );
+    let err = mixed("return 42").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "error: the script must return a table of values or nothing, not the number 42\n  --> t.lua"
+    );
+}
+
+#[test]
+fn returning_nothing_adds_nothing() {
+    let m = mixed("local x = 1").unwrap();
+    assert_eq!((m.count, m.ratio, m.tags.len()), (1, 0.5, 1));
+    let m = mixed("return nil").unwrap();
+    assert_eq!(m.count, 1);
+}
+
+#[test]
+fn nil_is_absent_there_is_no_null() {
+    let m = Mixed::builder()
+        .toml_str("count = 5")
+        .source(Lua::text(
+            "t.lua",
+            "assert(config.name == nil)\n\
+             assert(config.missing == nil)\n\
+             assert(config.count == 5 and math.type(config.count) == 'integer')\n\
+             -- nil sets nothing: it cannot unset a lower layer's value.\n\
+             return { count = nil, name = 'set' }",
+        ))
+        .load()
+        .unwrap();
+    assert_eq!(m.count, 5);
+    assert_eq!(m.name.as_deref(), Some("set"));
+}
+
+#[test]
+fn the_configuration_seen_by_a_script_is_read_only() {
+    let err = Mixed::builder()
+        .source(Lua::text(
+            "t.lua",
+            "local n = #config.tags\nconfig.count = 2\n",
+        ))
+        .load()
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "error: the configuration is read-only: return a table with the values to set\n  --> t.lua:2"
+    );
+    // Reading it in every way works, and a view can be returned as a value.
+    let m = Mixed::builder()
+        .toml_str("tags = ['a', 'b']\nlabels = { k = 'v' }")
+        .source(Lua::text(
+            "t.lua",
+            "local seen = {}\n\
+             for i, t in ipairs(config.tags) do seen[#seen + 1] = i .. t end\n\
+             for k, v in pairs(config.labels) do seen[#seen + 1] = k .. v end\n\
+             assert(#config.tags == 2)\n\
+             return { name = table.concat(seen, ','), list = {}, limits = config.labels and {} }",
+        ))
+        .load()
+        .unwrap();
+    assert_eq!(m.name.as_deref(), Some("1a,2b,kv"));
+    let m = Mixed::builder()
+        .toml_str("tags = ['a', 'b']")
+        .source(Lua::text("t.lua", "return { tags = config.tags }"))
+        .load_full()
+        .unwrap();
+    assert_eq!(m.config().tags, ["a", "b"]);
+    assert_eq!(m.origin("tags.1"), Some(&lua_at("t.lua", 1)));
+}
+
+#[test]
+fn env_text_is_seen_typed_by_the_field() {
+    let m = Mixed::builder()
+        .env_from([("MIXED_COUNT", "41"), ("MIXED_ON", "true")])
+        .source(Lua::text(
+            "t.lua",
+            "return { count = config.count + 1, on = not config.on }",
+        ))
+        .env_prefix("MIXED")
+        .load()
+        .unwrap();
+    assert_eq!(m.count, 42);
+    assert_eq!(m.on, Some(false));
+}
+
+#[test]
+fn os_getenv_reads_the_builders_environment_only() {
+    std::env::set_var("STAID_LUA_TEST_PROCESS_ONLY", "leak");
+    let m = Mixed::builder()
+        .env_from([("GREETING", "hello")])
+        .unknown_env(staid::Unknown::Ignore)
+        .source(Lua::text(
+            "t.lua",
+            "return { name = os.getenv('GREETING') .. tostring(os.getenv('STAID_LUA_TEST_PROCESS_ONLY')) }",
+        ))
+        .load()
+        .unwrap();
+    assert_eq!(m.name.as_deref(), Some("hellonil"));
+}
+
+#[test]
+fn syntax_and_runtime_errors_name_the_script_and_line() {
+    let err = Mixed::builder()
+        .file("fixtures/lua/syntax.lua")
+        .file("fixtures/lua/runtime.lua")
+        .load()
+        .unwrap_err();
+    assert_eq!(err.problems()[0].kind(), ProblemKind::Syntax);
+    assert_eq!(err.problems()[1].kind(), ProblemKind::Source);
+    assert_eq!(
+        err.to_string(),
+        "2 problems in the configuration:\n\
+         \n\
+         error: Lua syntax error: unexpected symbol near ','\n  --> fixtures/lua/syntax.lua:4\n\
+         \n\
+         error: no database for 8080\n  --> fixtures/lua/runtime.lua:3"
+    );
+}
+
+#[test]
+fn a_missing_script_is_an_io_error_unless_optional() {
+    let err = Mixed::builder()
+        .file("fixtures/lua/nope.lua")
+        .load()
+        .unwrap_err();
+    assert_eq!(err.problems()[0].kind(), ProblemKind::Io);
+    assert!(Mixed::builder()
+        .source(Lua::optional_file("fixtures/lua/nope.lua"))
+        .load()
+        .is_ok());
+}
+
+#[test]
+fn discovery_finds_lua_files_and_text_layers_run_lua() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("svc.toml"),
+        "workers = 2\n[db]\nuser = \"u\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("svc.lua"),
+        "return { region = 'r' .. config.workers, db = { host = 'h', name = 'n' } }",
+    )
+    .unwrap();
+    let svc = Svc::builder()
+        .source(Discover::in_dirs([dir.path()]))
+        .source(Text::new(
+            Format::Lua,
+            "inline.lua",
+            "return { workers = config.workers + 1 }",
+        ))
+        .load()
+        .unwrap();
+    assert_eq!((svc.workers, svc.region.as_str()), (3, "r2"));
+    assert_eq!(svc.db.host, "h");
+    assert!(Format::EXTENSIONS.contains(&"lua"));
+    assert_eq!(Format::from_path(Path::new("a.lua")), Some(Format::Lua));
+}
+
+#[test]
+fn keyed_hooks_name_their_key_and_every_hook_runs() {
+    let err = mixed(
+        "validate('count', function(n) if n < 10 then error('count must be at least 10') end end)\n\
+         validate('ratio', function(r, cfg) return r < cfg.count end)\n\
+         validate(function(cfg) assert(#cfg.tags > 1, 'need two tags') end)\n\
+         return { ratio = 5.0 }",
+    )
+    .unwrap_err();
+    let text: Vec<String> = err.problems().iter().map(ToString::to_string).collect();
+    assert_eq!(
+        text,
+        [
+            "`count`: count must be at least 10\n  --> t.lua:1",
+            "`ratio`: validation failed\n  --> t.lua:2",
+            "need two tags\n  --> t.lua:3",
+        ]
+    );
+    let err = mixed("validate(42)").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "error: validate expects a function, or a key and a function\n  --> t.lua:1"
+    );
+}
+
+#[test]
+fn hooks_do_not_run_when_the_script_failed() {
+    let err = mixed("validate(function() error('hook ran') end)\nreturn { count = {1, x = 2} }")
+        .unwrap_err();
+    assert_eq!(err.len(), 1);
+    assert!(err.problems()[0].message().contains("both list items"));
+}
+
+#[test]
+fn limits_are_configurable() {
+    let err = Mixed::builder()
+        .source(
+            Lua::text("t.lua", "local s = string.rep('x', 4 * 1024 * 1024)").memory_limit(1 << 20),
+        )
+        .load()
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "error: the script exceeded its memory limit of 1 MiB\n  --> t.lua\n  \
+         = help: raise it with `staid::source::Lua::memory_limit`"
+    );
+    let err = Mixed::builder()
+        .source(Lua::text("t.lua", "for i = 1, 1e6 do end").instruction_limit(10_000))
+        .load()
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "error: the script exceeded its instruction limit of 10000\n  --> t.lua"
+    );
+    // The same script runs with the default limits.
+    assert!(Mixed::builder()
+        .source(Lua::text("t.lua", "for i = 1, 1e6 do end"))
+        .load()
+        .is_ok());
+}
+
+#[test]
+fn a_bad_script_does_not_hide_the_problems_of_other_layers() {
+    let err = Mixed::builder()
+        .toml_str("count = 'x'")
+        .source(Lua::text("t.lua", "return { ratio = 'y' }"))
+        .load()
+        .unwrap_err();
+    let keys: Vec<_> = err.problems().iter().map(|p| p.key()).collect();
+    assert_eq!(keys, [Some("count"), Some("ratio")]);
+}
