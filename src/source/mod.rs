@@ -4,11 +4,14 @@
 mod cli;
 mod discover;
 mod env;
+#[cfg(feature = "etcd")]
+mod etcd;
 mod file;
 mod json;
 #[cfg(feature = "lua")]
 mod lua;
 mod toml;
+mod trigger;
 
 #[cfg(feature = "cli")]
 pub(crate) use cli::{augment, command, parse, special_flags, Parsed};
@@ -16,7 +19,10 @@ pub(crate) use cli::{augment, command, parse, special_flags, Parsed};
 pub use cli::{CliLayer, CONFIG_FLAG, PRINT_CONFIG_FLAG};
 pub use discover::Discover;
 pub use env::EnvLayer;
+#[cfg(feature = "etcd")]
+pub use etcd::Etcd;
 pub use file::{File, Format, Text};
+pub use trigger::Trigger;
 #[cfg(feature = "lua")]
 pub use lua::{HostValue, Lua};
 
@@ -44,6 +50,17 @@ pub trait Source: Send + Sync {
     /// Files whose change should trigger a reload under watch.
     fn watch_paths(&self, _ctx: &LoadCtx<'_>) -> Vec<PathBuf> {
         Vec::new()
+    }
+
+    /// Under watch, starts following the source's own data (a remote store
+    /// such as etcd; files are followed through
+    /// [`watch_paths`](Source::watch_paths)) and calls `trigger` when it
+    /// changes or cannot be followed. Returns a guard that stops following
+    /// when dropped, or `None` (the default) when there is nothing to
+    /// follow. Called once, before the watch's first load; it must not
+    /// block.
+    fn subscribe(&self, _trigger: Trigger) -> Option<Box<dyn std::any::Any + Send>> {
+        None
     }
 }
 
