@@ -1,0 +1,232 @@
+//! Leaf field types: any `serde::de::DeserializeOwned` type, read from typed
+//! file values and from environment text alike.
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::Deserialize;
+use staid::Config;
+
+#[derive(Deserialize, Debug, PartialEq, Eq, Clone, Copy)]
+#[serde(rename_all = "lowercase")]
+enum Level {
+    Debug,
+    Info,
+    Warn,
+}
+
+#[derive(Config, Debug)]
+#[config(name = "t")]
+struct Types {
+    maybe: Option<u16>,
+    list: Option<Vec<String>>,
+    hash: Option<HashMap<String, u32>>,
+    tree: Option<BTreeMap<String, f64>>,
+    level: Option<Level>,
+    path: Option<PathBuf>,
+    socket: Option<SocketAddr>,
+    ip: Option<IpAddr>,
+    wait: Option<Duration>,
+    ratio: Option<f64>,
+    big: Option<u64>,
+    small: Option<i8>,
+    flag: Option<bool>,
+    name: Option<String>,
+}
+
+fn toml(text: &str) -> Types {
+    Types::builder().toml_str(text).load().unwrap()
+}
+
+fn env(var: &str, value: &str) -> Types {
+    Types::builder().env_from([(var, value)]).load().unwrap()
+}
+
+#[test]
+fn option_is_none_when_nothing_sets_it() {
+    let t = Types::builder().load().unwrap();
+    assert_eq!(t.maybe, None);
+    assert_eq!(t.list, None);
+    assert_eq!(t.wait, None);
+    assert_eq!(toml("maybe = 7").maybe, Some(7));
+}
+
+#[test]
+fn vec_from_a_toml_array_and_from_comma_separated_text() {
+    assert_eq!(toml("list = [\"a\", \"b\"]").list.unwrap(), ["a", "b"]);
+    assert_eq!(env("T_LIST", "a, b,c").list.unwrap(), ["a", "b", "c"]);
+    assert_eq!(env("T_LIST", r"a\,b,c").list.unwrap(), ["a,b", "c"]);
+    assert_eq!(env("T_LIST", r#"["x", "y"]"#).list.unwrap(), ["x", "y"]);
+}
+
+#[test]
+fn maps_with_string_keys() {
+    let t = toml("hash = { a = 1, b = 2 }\n[tree]\nx = 0.5\ny = 2\n");
+    let hash = t.hash.unwrap();
+    assert_eq!((hash["a"], hash["b"], hash.len()), (1, 2, 2));
+    let tree = t.tree.unwrap();
+    assert_eq!(
+        tree.into_iter().collect::<Vec<_>>(),
+        [("x".into(), 0.5), ("y".into(), 2.0)]
+    );
+    let hash = env("T_HASH", "a:1,b:2").hash.unwrap();
+    assert_eq!((hash["a"], hash["b"]), (1, 2));
+    let hash = env("T_HASH", r#"{"c": 3}"#).hash.unwrap();
+    assert_eq!(hash["c"], 3);
+}
+
+#[test]
+fn unit_enums_from_strings() {
+    assert_eq!(toml("level = \"warn\"").level, Some(Level::Warn));
+    assert_eq!(env("T_LEVEL", "debug").level, Some(Level::Debug));
+    let err = Types::builder()
+        .toml_str("level = \"loud\"")
+        .load()
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "error: `level`: unknown variant `loud`, expected one of `debug`, `info`, `warn`
+  --> <toml>:1:9
+   |
+ 1 | level = \"loud\"
+   |         ^^^^^^"
+    );
+}
+
+#[test]
+fn paths_and_addresses() {
+    let t = toml("path = \"/etc/app.toml\"\nsocket = \"127.0.0.1:8080\"\nip = \"::1\"\n");
+    assert_eq!(t.path, Some(PathBuf::from("/etc/app.toml")));
+    assert_eq!(
+        t.socket,
+        Some(SocketAddr::from((Ipv4Addr::LOCALHOST, 8080)))
+    );
+    assert_eq!(t.ip, Some(IpAddr::V6(Ipv6Addr::LOCALHOST)));
+    assert_eq!(
+        env("T_SOCKET", "[::1]:443").socket,
+        Some(SocketAddr::from((Ipv6Addr::LOCALHOST, 443)))
+    );
+    let err = Types::builder()
+        .toml_str("ip = \"10.0.0.300\"")
+        .load()
+        .unwrap_err();
+    assert_eq!(err.problems()[0].key(), Some("ip"));
+    assert_eq!(err.problems()[0].message(), "invalid IP address syntax");
+}
+
+#[test]
+fn durations_in_humantime_forms() {
+    assert_eq!(toml("wait = \"1m30s\"").wait, Some(Duration::from_secs(90)));
+    assert_eq!(
+        toml("wait = \"250ms\"").wait,
+        Some(Duration::from_millis(250))
+    );
+    assert_eq!(
+        toml("wait = \"2h 5m\"").wait,
+        Some(Duration::from_secs(7500))
+    );
+    assert_eq!(env("T_WAIT", "1day").wait, Some(Duration::from_secs(86400)));
+    let err = Types::builder()
+        .toml_str("wait = \"soon\"")
+        .load()
+        .unwrap_err();
+    assert_eq!(
+        err.problems()[0].message(),
+        "expected a duration such as \"1m30s\" or \"250ms\", found \"soon\" (expected number at 0)"
+    );
+}
+
+#[test]
+fn floats_from_integers() {
+    assert_eq!(toml("ratio = 2").ratio, Some(2.0));
+    assert_eq!(toml("ratio = 0.25").ratio, Some(0.25));
+    assert_eq!(env("T_RATIO", "1e3").ratio, Some(1000.0));
+    let json = Types::builder().json_str(r#"{"ratio": 3}"#).load().unwrap();
+    assert_eq!(json.ratio, Some(3.0));
+}
+
+#[test]
+fn integers_are_not_floats() {
+    let err = Types::builder().toml_str("maybe = 1.0").load().unwrap_err();
+    assert_eq!(
+        err.problems()[0].message(),
+        "expected an integer (u16), found float 1"
+    );
+}
+
+#[test]
+fn u64_above_i64_max_from_json_and_env() {
+    let t = Types::builder()
+        .json_str(r#"{"big": 18446744073709551615}"#)
+        .load()
+        .unwrap();
+    assert_eq!(t.big, Some(u64::MAX));
+    assert_eq!(env("T_BIG", "18446744073709551615").big, Some(u64::MAX));
+    let err = Types::builder()
+        .json_str(r#"{"big": 18446744073709551616}"#)
+        .load()
+        .unwrap_err();
+    assert_eq!(
+        err.problems()[0].message(),
+        "18446744073709551616 is out of range for u64 (0 to 18446744073709551615)"
+    );
+}
+
+#[test]
+fn env_integers_in_every_base_and_range_checked() {
+    assert_eq!(env("T_SMALL", "-0x10").small, Some(-16));
+    let err = Types::builder()
+        .env_from([("T_SMALL", "200")])
+        .load()
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "error: `small`: 200 is out of range for i8 (-128 to 127)\n  --> env T_SMALL"
+    );
+}
+
+#[test]
+fn text_stays_text_for_strings_and_becomes_bool_for_bools() {
+    assert_eq!(env("T_NAME", "123").name.as_deref(), Some("123"));
+    assert_eq!(env("T_FLAG", "T").flag, Some(true));
+    assert_eq!(env("T_FLAG", "0").flag, Some(false));
+    let err = Types::builder()
+        .env_from([("T_FLAG", "yes")])
+        .load()
+        .unwrap_err();
+    assert_eq!(
+        err.problems()[0].message(),
+        "expected a boolean (true/false, 1/0, t/f), found \"yes\""
+    );
+}
+
+#[test]
+fn file_strings_are_not_guessed_into_numbers() {
+    let err = Types::builder()
+        .toml_str("maybe = \"8080\"\nname = 5\n")
+        .load()
+        .unwrap_err();
+    let messages: Vec<&str> = err.problems().iter().map(|p| p.message()).collect();
+    assert_eq!(
+        messages,
+        [
+            "expected an integer (u16), found string \"8080\"",
+            "expected a string, found integer 5"
+        ]
+    );
+}
+
+#[test]
+fn toml_datetimes_read_as_strings() {
+    #[derive(Config)]
+    struct When {
+        at: String,
+    }
+    let when = When::builder()
+        .toml_str("at = 1979-05-27T07:32:00Z")
+        .load()
+        .unwrap();
+    assert_eq!(when.at, "1979-05-27T07:32:00Z");
+}
