@@ -120,6 +120,7 @@ pub(super) fn returned(
         lines,
         data_of,
         count: 0,
+        overflowed: false,
         problems: Vec::new(),
     };
     let layer = match value {
@@ -148,6 +149,7 @@ struct Returned<'a> {
     lines: &'a Assignments,
     data_of: &'a LuaTable,
     count: usize,
+    overflowed: bool,
     problems: Vec<Problem>,
 }
 
@@ -164,6 +166,18 @@ impl Returned<'_> {
             .with_key(path.join("."))
             .with_origin(self.origin(line));
         self.problems.push(problem);
+    }
+
+    fn too_many(&mut self) {
+        if !self.overflowed {
+            self.overflowed = true;
+            self.fail(
+                ProblemKind::Type,
+                &[],
+                None,
+                format!("the script returned more than {MAX_VALUES} values"),
+            );
+        }
     }
 
     /// Converts one value at `path`; `None` for nil or on a problem.
@@ -186,14 +200,7 @@ impl Returned<'_> {
         };
         self.count += 1;
         if self.count > MAX_VALUES {
-            if self.count == MAX_VALUES + 1 {
-                self.fail(
-                    ProblemKind::Type,
-                    &[],
-                    None,
-                    format!("the script returned more than {MAX_VALUES} values"),
-                );
-            }
+            self.too_many();
             return None;
         }
         let kind = match value {
@@ -256,6 +263,10 @@ impl Returned<'_> {
                 ok = false;
                 break;
             };
+            if self.count + items.len() + named.len() >= MAX_VALUES {
+                self.too_many();
+                return None;
+            }
             match key {
                 LuaValue::Integer(i) => {
                     items.insert(i, value);

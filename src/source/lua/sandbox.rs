@@ -113,7 +113,7 @@ impl Meter {
 }
 
 /// Replaces the parts of the base library that reach outside the sandbox or
-/// escape its limits. `pcall`, `xpcall`, `coroutine.resume` and
+/// escape its limits. `pcall`, `xpcall`, `load`, `coroutine.resume` and
 /// `coroutine.close` re-raise once a limit is broken; `load` takes text only;
 /// `setmetatable` refuses `__gc`, whose finalizers would run when the state
 /// is closed, outside the script's run. The chunk returns the helpers of the
@@ -126,14 +126,25 @@ local function pass(...)
   return ...
 end
 _G.pcall = function(...) return pass(pcall(...)) end
-_G.xpcall = function(...) return pass(xpcall(...)) end
+-- Once a hook has raised, Lua runs message handlers with hooks off: the
+-- wrapper keeps a handler from running at all after a breach.
+_G.xpcall = function(f, handler, ...)
+  if type(handler) ~= "function" then
+    return pass(xpcall(f, handler, ...))
+  end
+  return pass(xpcall(f, function(...)
+    check()
+    return handler(...)
+  end, ...))
+end
 coroutine.resume = function(...) return pass(resume(...)) end
 coroutine.close = function(...) return pass(close(...)) end
 _G.load = function(chunk, name, mode, ...)
+  -- `load` catches errors of a reader function, limits included.
   if select("#", ...) > 0 then
-    return load(chunk, name, "t", (...))
+    return pass(load(chunk, name, "t", (...)))
   end
-  return load(chunk, name, "t")
+  return pass(load(chunk, name, "t"))
 end
 _G.setmetatable = function(t, mt)
   if type(mt) == "table" and rawget(mt, "__gc") ~= nil then
@@ -324,7 +335,9 @@ impl Sandbox {
             .load(text)
             .set_name(format!("={}", self.chunk_name))
             .set_mode(ChunkMode::Text)
-            .eval()?;
+            // Not `eval`: it would try the text as `return <text>` first,
+            // which turns a last call into a tail call without a line.
+            .call(())?;
         let lines = Assignments::scan(text);
         let (layer, problems) =
             convert::returned(returned, &self.script, &lines, &self.views.data_of);

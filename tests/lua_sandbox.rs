@@ -1,0 +1,484 @@
+//! The Lua sandbox against hostile scripts: each one must end in a staid
+//! error naming the script, promptly, with the host able to load again.
+#![cfg(feature = "lua")]
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use staid::source::Lua;
+use staid::{Config, Error, ProblemKind};
+
+#[derive(Config, Debug)]
+struct App {
+    #[config(default = 1)]
+    port: u16,
+    name: Option<String>,
+    labels: Option<BTreeMap<String, String>>,
+    list: Option<Vec<i64>>,
+}
+
+/// Short enough to keep the suite fast, long enough for a busy machine.
+const TIME: Duration = Duration::from_millis(300);
+/// What a load may take past the time limit: the grace the loader gives a
+/// script thread, and scheduling on a busy machine.
+const SLACK: Duration = Duration::from_millis(1500);
+
+/// For the memory tests: room enough in time that only memory can run out.
+const ROOMY: Duration = Duration::from_secs(20);
+
+fn load(lua: Lua) -> (Result<App, Error>, Duration) {
+    let start = Instant::now();
+    let result = App::builder().source(lua).load();
+    (result, start.elapsed())
+}
+
+/// Runs a script that must fail, and returns the whole error text. A script
+/// under [`timed`] must end within its time limit and some slack.
+fn hostile(lua: Lua) -> String {
+    let (result, took) = load(lua);
+    let err = result.expect_err("a hostile script must fail the load");
+    assert!(took < ROOMY + SLACK, "took {took:?}");
+    assert!(
+        err.problems().iter().any(|p| p
+            .origin()
+            .is_some_and(|o| o.to_string().starts_with("evil.lua"))),
+        "no problem names the script: {err}"
+    );
+    still_works();
+    err.to_string()
+}
+
+/// A script with only the time limit in reach.
+fn timed(script: &str) -> Lua {
+    Lua::text("evil.lua", script)
+        .time_limit(TIME)
+        .instruction_limit(u64::MAX)
+}
+
+/// Runs a script that must fail within [`TIME`].
+fn hostile_timed(text: &str) -> String {
+    let start = Instant::now();
+    let err = hostile(timed(text));
+    assert!(
+        start.elapsed() < TIME + SLACK + SLACK,
+        "took {:?}",
+        start.elapsed()
+    );
+    err
+}
+
+/// A script with the default memory and instruction limits.
+fn script(script: &str) -> Lua {
+    Lua::text("evil.lua", script).time_limit(ROOMY)
+}
+
+/// The host still loads a good script right after a hostile one.
+fn still_works() {
+    let (result, took) = load(Lua::text("good.lua", "return { port = 8080 }"));
+    assert_eq!(result.unwrap().port, 8080);
+    assert!(took < SLACK, "took {took:?}");
+}
+
+const TIME_OUT: &str = "error: the script exceeded its time limit of 300ms\n  --> evil.lua";
+
+fn missing_global(name: &str, line: usize) -> String {
+    format!("error: attempt to index a nil value (global '{name}')\n  --> evil.lua:{line}")
+}
+
+// Only the safe parts of the standard library.
+
+#[test]
+fn io_is_absent() {
+    assert_eq!(
+        hostile(script("local f = io.open('/etc/passwd')")),
+        missing_global("io", 1)
+    );
+}
+
+#[test]
+fn os_execute_exit_and_remove_are_absent() {
+    for (call, line) in [
+        ("os.execute('touch /tmp/staid-pwned')", 2),
+        ("os.exit(1)", 2),
+        ("os.remove('/tmp/x')", 2),
+        ("os.rename('/tmp/x', '/tmp/y')", 2),
+        ("os.tmpname()", 2),
+    ] {
+        let name = call.split('(').next().unwrap().trim_start_matches("os.");
+        assert_eq!(
+            hostile(script(&format!("local x = 1\n{call}"))),
+            format!("error: attempt to call a nil value (field '{name}')\n  --> evil.lua:{line}")
+        );
+    }
+    assert!(!std::path::Path::new("/tmp/staid-pwned").exists());
+}
+
+#[test]
+fn os_getenv_sees_only_the_builders_environment() {
+    let app = App::builder()
+        .env_from([("APP_NAME", "from-builder")])
+        .source(Lua::text(
+            "evil.lua",
+            "return { name = tostring(os.getenv('PATH')) .. tostring(os.getenv('HOME')) }",
+        ))
+        .load()
+        .unwrap();
+    assert_eq!(app.name.as_deref(), Some("nilnil"));
+}
+
+#[test]
+fn require_and_package_are_absent() {
+    assert_eq!(
+        hostile(script("local x = 1\nrequire('os')")),
+        "error: attempt to call a nil value (global 'require')\n  --> evil.lua:2"
+    );
+    assert_eq!(
+        hostile(script("package.loadlib('libc.so.6', 'system')")),
+        missing_global("package", 1)
+    );
+}
+
+#[test]
+fn dofile_and_loadfile_are_absent() {
+    assert_eq!(
+        hostile(script("dofile('/etc/passwd')")),
+        "error: attempt to call a nil value (global 'dofile')\n  --> evil.lua:1"
+    );
+    assert_eq!(
+        hostile(script("loadfile('/etc/passwd')")),
+        "error: attempt to call a nil value (global 'loadfile')\n  --> evil.lua:1"
+    );
+}
+
+#[test]
+fn debug_is_absent() {
+    assert_eq!(
+        hostile(script("debug.sethook()\nwhile true do end")),
+        missing_global("debug", 1)
+    );
+}
+
+#[test]
+fn collectgarbage_and_print_are_absent() {
+    assert_eq!(
+        hostile(script("collectgarbage('stop')")),
+        "error: attempt to call a nil value (global 'collectgarbage')\n  --> evil.lua:1"
+    );
+    assert_eq!(
+        hostile(script("print('to the app output')")),
+        "error: attempt to call a nil value (global 'print')\n  --> evil.lua:1"
+    );
+}
+
+#[test]
+fn string_dump_is_absent() {
+    assert_eq!(
+        hostile(script("local f = function() end\nstring.dump(f)")),
+        "error: attempt to call a nil value (field 'dump')\n  --> evil.lua:2"
+    );
+    assert_eq!(
+        hostile(script("local f = function() end\nlocal s = ('').dump(f)")),
+        "error: attempt to call a nil value (field 'dump')\n  --> evil.lua:2"
+    );
+}
+
+#[test]
+fn load_takes_text_chunks_only() {
+    // A binary chunk is refused even when the script asks for mode "b".
+    let err = hostile(script(
+        "local f, e = load('\\27Lua\\84\\0', 'x', 'b')\nassert(f, e)",
+    ));
+    assert!(
+        err.contains("attempt to load a binary chunk (mode is 't')"),
+        "{err}"
+    );
+    assert!(err.ends_with("--> evil.lua:2"), "{err}");
+    // Text chunks work, and see the same sandbox.
+    let app = App::builder()
+        .source(Lua::text(
+            "ok.lua",
+            "return { port = load('return 7')(), name = tostring(load('return io')()) }",
+        ))
+        .load()
+        .unwrap();
+    assert_eq!((app.port, app.name.as_deref()), (7, Some("nil")));
+}
+
+#[test]
+fn a_binary_script_file_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("evil.lua");
+    // The signature of a Lua 5.4 chunk, as UTF-8 text could hold it.
+    std::fs::write(&path, b"\x1bLua\x54\x00").unwrap();
+    let err = App::builder().file(&path).load().unwrap_err();
+    assert_eq!(err.problems()[0].kind(), ProblemKind::Syntax);
+    assert!(
+        err.to_string()
+            .contains("attempt to load a binary chunk (mode is 't')"),
+        "{err}"
+    );
+}
+
+// The limits hold against every way around them.
+
+#[test]
+fn an_endless_loop_hits_the_time_limit() {
+    assert_eq!(hostile_timed("while true do end"), TIME_OUT);
+}
+
+#[test]
+fn an_endless_loop_hits_the_instruction_limit() {
+    let lua = Lua::text("evil.lua", "local i = 0\nwhile true do i = i + 1 end")
+        .instruction_limit(1_000_000)
+        .time_limit(Duration::from_secs(30));
+    assert_eq!(
+        hostile(lua),
+        "error: the script exceeded its instruction limit of 1000000\n  --> evil.lua"
+    );
+}
+
+#[test]
+fn a_loop_in_pcall_cannot_catch_the_limit() {
+    assert_eq!(
+        hostile_timed("while true do\n  pcall(function() while true do end end)\nend"),
+        TIME_OUT
+    );
+    assert_eq!(
+        hostile_timed(
+            "for i = 1, 3 do pcall(pcall, pcall, function() while true do end end) end\n\
+             return { port = 1 }"
+        ),
+        TIME_OUT
+    );
+}
+
+#[test]
+fn xpcall_and_its_handler_cannot_catch_the_limit() {
+    assert_eq!(
+        hostile_timed(
+            "while true do xpcall(function() while true do end end, function(e) return e end) end"
+        ),
+        TIME_OUT
+    );
+    assert_eq!(
+        hostile_timed("while true do xpcall(error, function() while true do end end) end"),
+        TIME_OUT
+    );
+}
+
+#[test]
+fn coroutines_are_metered_too() {
+    assert_eq!(
+        hostile_timed("coroutine.wrap(function() while true do end end)()"),
+        TIME_OUT
+    );
+    // `coroutine.resume` returns errors like pcall: it must re-raise a limit.
+    assert_eq!(
+        hostile_timed(
+            "while true do\n  coroutine.resume(coroutine.create(function() while true do end end))\nend"
+        ),
+        TIME_OUT
+    );
+    // Nested, and yielding between slices of work.
+    assert_eq!(
+        hostile_timed(
+            "local co = coroutine.wrap(function()\n\
+               while true do coroutine.wrap(function() for i = 1, 1e5 do end end)() coroutine.yield() end\n\
+             end)\n\
+             while true do co() end"
+        ),
+        TIME_OUT
+    );
+}
+
+#[test]
+fn deep_recursion_ends_in_an_error() {
+    let err = hostile(script("local function f(n) return 1 + f(n + 1) end\nf(1)"));
+    assert!(
+        err.contains("stack overflow") || err.contains("memory limit"),
+        "{err}"
+    );
+    // Endless tail calls take no stack: the time limit ends them.
+    assert_eq!(
+        hostile_timed("local function f() return f() end\nf()"),
+        TIME_OUT
+    );
+    // Recursion through a metamethod goes through C, which Lua bounds.
+    let err = hostile(script(
+        "local t = setmetatable({}, { __index = function(t, k) return t[k] end })\nreturn t.x",
+    ));
+    assert!(err.contains("stack overflow"), "{err}");
+}
+
+#[test]
+fn string_rep_bombs_hit_the_memory_limit() {
+    let memory = "error: the script exceeded its memory limit of 32 MiB\n  --> evil.lua\n  \
+                  = help: raise it with `staid::source::Lua::memory_limit`";
+    assert_eq!(
+        hostile(script("local s = string.rep('x', 1 << 30)")),
+        memory
+    );
+    assert_eq!(hostile(script("local s = ('x'):rep(1e8, ',')")), memory);
+    assert_eq!(
+        hostile(script("local s = 'x'\nwhile true do s = s .. s end")),
+        memory
+    );
+    let err = hostile(script("local s = string.rep('x', 1 << 62)"));
+    assert!(err.contains("resulting string too large"), "{err}");
+}
+
+#[test]
+fn table_growth_hits_the_memory_limit() {
+    let err = hostile(script("local t = {}\nfor i = 1, 1e9 do t[i] = { i } end"));
+    assert!(
+        err.starts_with("error: the script exceeded its memory limit"),
+        "{err}"
+    );
+    // A memory error caught by pcall is still within the limit: the script
+    // goes on, and the state is usable.
+    let app = App::builder()
+        .source(Lua::text(
+            "ok.lua",
+            "local ok = pcall(string.rep, 'x', 1 << 30)\nreturn { port = ok and 1 or 2 }",
+        ))
+        .load()
+        .unwrap();
+    assert_eq!(app.port, 2);
+}
+
+#[test]
+fn an_error_object_whose_tostring_loops_is_stopped() {
+    assert_eq!(
+        hostile_timed("error(setmetatable({}, { __tostring = function() while true do end end }))"),
+        TIME_OUT
+    );
+    assert_eq!(
+        hostile_timed(
+            "validate(function() error(setmetatable({}, { __tostring = function() while true do end end })) end)"
+        ),
+        TIME_OUT
+    );
+}
+
+#[test]
+fn the_string_metatable_is_out_of_reach() {
+    assert_eq!(
+        hostile(script("getmetatable('').__index = function() return 1 end")),
+        "error: attempt to index a boolean value\n  --> evil.lua:1"
+    );
+    // Replacing a library function only changes the script's own state: the
+    // loop in it is metered like any other.
+    assert_eq!(
+        hostile_timed(
+            "string.len = function() while true do end end\nreturn { name = ('x'):len() }"
+        ),
+        TIME_OUT
+    );
+}
+
+#[test]
+fn finalizers_are_refused_and_close_handlers_are_metered() {
+    assert_eq!(
+        hostile(script(
+            "setmetatable({}, { __gc = function() while true do end end })"
+        )),
+        "error: __gc metamethods are not allowed in a configuration script\n  --> evil.lua:1"
+    );
+    assert_eq!(
+        hostile_timed(
+            "do\n  local x <close> = setmetatable({}, { __close = function() while true do end end })\nend"
+        ),
+        TIME_OUT
+    );
+}
+
+#[test]
+fn callbacks_from_library_functions_are_metered() {
+    assert_eq!(
+        hostile_timed("string.gsub('abc', '%w', function() while true do end end)"),
+        TIME_OUT
+    );
+    assert_eq!(
+        hostile_timed("table.sort({3, 2, 1}, function() while true do end end)"),
+        TIME_OUT
+    );
+    assert_eq!(
+        hostile_timed("load(function() while true do end end)"),
+        TIME_OUT
+    );
+}
+
+#[test]
+fn a_pathological_pattern_returns_within_the_time_limit() {
+    // The matcher is C and cannot be interrupted: the load abandons the
+    // script's thread at the deadline and stays responsive.
+    let err = hostile_timed(
+        "return { name = tostring(string.find(('a'):rep(30), ('a?'):rep(30) .. ('a'):rep(30))) }",
+    );
+    assert_eq!(
+        err,
+        "error: the script exceeded its time limit of 300ms inside a library call that cannot \
+         be interrupted (such as string.find with a pathological pattern)\n  --> evil.lua"
+    );
+}
+
+#[test]
+fn a_validate_hook_is_limited_like_the_script() {
+    assert_eq!(
+        hostile_timed("validate(function(cfg) while true do end end)"),
+        TIME_OUT
+    );
+    let err = hostile(script(
+        "validate(function(cfg) local t = {} for i = 1, 1e9 do t[i] = i end end)",
+    ));
+    assert!(
+        err.starts_with("error: the script exceeded its memory limit"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_configuration_cannot_be_changed_behind_the_loaders_back() {
+    let app = App::builder()
+        .toml_str("port = 5")
+        .source(Lua::text(
+            "evil.lua",
+            "rawset(config, 'port', 6)\n\
+             assert(getmetatable(config) == 'read-only')\n\
+             assert(not pcall(setmetatable, config, nil))\n\
+             validate(function(cfg) assert(cfg.port == 5, 'hook saw ' .. tostring(cfg.port)) end)",
+        ))
+        .load()
+        .unwrap();
+    assert_eq!(app.port, 5);
+}
+
+#[test]
+fn huge_and_self_referencing_results_are_refused() {
+    assert_eq!(
+        hostile(script(
+            "local t = {}\nfor i = 1, 200000 do t[i] = i end\nreturn { list = t }"
+        )),
+        "error: the script returned more than 100000 values\n  --> evil.lua"
+    );
+    let err = hostile(script("local t = {}\nt.t = t\nreturn { labels = t }"));
+    assert!(
+        err.contains("tables are nested deeper than 128 levels (does a table contain itself?)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_format_bomb_is_an_error() {
+    let err = hostile(script("return { name = string.format('%099999d', 1) }"));
+    assert!(err.contains("invalid conversion"), "{err}");
+}
+
+#[test]
+fn the_host_keeps_working_after_many_hostile_scripts() {
+    for _ in 0..3 {
+        assert_eq!(hostile_timed("while true do end"), TIME_OUT);
+        let err = hostile(script("local s = string.rep('x', 1 << 30)"));
+        assert!(err.contains("memory limit"), "{err}");
+    }
+}
