@@ -48,13 +48,23 @@ pub enum DefaultLit {
 }
 
 impl DefaultLit {
-    pub fn kind_name(&self) -> &'static str {
+    pub fn kind_name(&self) -> String {
         match self {
-            DefaultLit::Str(_) => "a string",
-            DefaultLit::Int(_) => "an integer",
-            DefaultLit::Float(_) => "a float",
-            DefaultLit::Bool(_) => "a boolean",
-            DefaultLit::Array(_) => "an array",
+            DefaultLit::Str(_) => "a string".to_owned(),
+            DefaultLit::Int(_) => "an integer".to_owned(),
+            DefaultLit::Float(_) => "a float".to_owned(),
+            DefaultLit::Bool(_) => "a boolean".to_owned(),
+            DefaultLit::Array(items) => match items.first().map(DefaultLit::kind_name) {
+                None => "an empty array".to_owned(),
+                Some(first) if items.iter().all(|i| i.kind_name() == first) => {
+                    let item = first
+                        .strip_prefix("an ")
+                        .or_else(|| first.strip_prefix("a "))
+                        .unwrap_or(&first);
+                    format!("an array of {item}s")
+                }
+                Some(_) => "an array of mixed kinds".to_owned(),
+            },
         }
     }
 }
@@ -68,6 +78,8 @@ pub struct ContainerAttrs {
 #[derive(Default)]
 pub struct FieldAttrs {
     pub default: Option<Sp<DefaultLit>>,
+    /// The expression of `default = ..`, for errors about the value itself.
+    pub default_expr: Option<Expr>,
     pub nested: Option<Span>,
     pub secret: Option<Span>,
     pub env: Option<Sp<String>>,
@@ -194,7 +206,12 @@ pub fn field(attrs: &[Attribute], errors: &mut Errors) -> FieldAttrs {
         if p.is_ident("default") {
             let expr: Expr = meta.value()?.parse()?;
             match literal(&expr) {
-                Ok(lit) => set(&mut out.default, lit, meta, errors),
+                Ok(lit) => {
+                    if out.default.is_none() {
+                        out.default_expr = Some(expr);
+                    }
+                    set(&mut out.default, lit, meta, errors);
+                }
                 Err(e) => errors.add(e),
             }
         } else if p.is_ident("nested") {
@@ -250,12 +267,12 @@ fn literal(expr: &Expr) -> syn::Result<DefaultLit> {
             Lit::Int(i) => Ok(DefaultLit::Int(i.base10_parse()?)),
             Lit::Float(f) => Ok(DefaultLit::Float(f.base10_parse()?)),
             Lit::Bool(b) => Ok(DefaultLit::Bool(b.value)),
-            other => Err(syn::Error::new(other.span(), NOT_LITERAL)),
+            other => Err(syn::Error::new_spanned(other, NOT_LITERAL)),
         },
         Expr::Unary(u) if matches!(u.op, UnOp::Neg(_)) => match literal(&u.expr)? {
             DefaultLit::Int(i) => Ok(DefaultLit::Int(-i)),
             DefaultLit::Float(f) => Ok(DefaultLit::Float(-f)),
-            _ => Err(syn::Error::new(expr.span(), NOT_LITERAL)),
+            _ => Err(syn::Error::new_spanned(expr, NOT_LITERAL)),
         },
         Expr::Array(a) => a
             .elems
@@ -264,7 +281,7 @@ fn literal(expr: &Expr) -> syn::Result<DefaultLit> {
             .collect::<syn::Result<_>>()
             .map(DefaultLit::Array),
         Expr::Group(g) => literal(&g.expr),
-        other => Err(syn::Error::new(other.span(), NOT_LITERAL)),
+        other => Err(syn::Error::new_spanned(other, NOT_LITERAL)),
     }
 }
 

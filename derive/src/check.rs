@@ -70,14 +70,16 @@ pub fn check(c: &Container<'_>, errors: &mut Errors) {
             let ty = f.option_inner.unwrap_or(f.ty);
             if let Some(expected) = expected_kind(ty) {
                 if !fits(&d.value, expected) {
-                    errors.push(
-                        d.span,
-                        format!(
-                            "`default` is {} but the field's type needs {}",
-                            d.value.kind_name(),
-                            expected.describe()
-                        ),
+                    let message = format!(
+                        "`default` is {} but the field's type needs {}",
+                        d.value.kind_name(),
+                        expected.describe()
                     );
+                    match &a.default_expr {
+                        // Point at the value, which is what is wrong.
+                        Some(expr) => errors.add(syn::Error::new_spanned(expr, message)),
+                        None => errors.push(d.span, message),
+                    }
                 }
             }
         }
