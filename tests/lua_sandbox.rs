@@ -446,11 +446,14 @@ fn the_configuration_cannot_be_changed_behind_the_loaders_back() {
             "rawset(config, 'port', 6)\n\
              assert(getmetatable(config) == 'read-only')\n\
              assert(not pcall(setmetatable, config, nil))\n\
-             validate(function(cfg) assert(cfg.port == 5, 'hook saw ' .. tostring(cfg.port)) end)",
+             validate(function(cfg) assert(cfg.port == 5, 'hook saw ' .. tostring(cfg.port)) end)\n\
+             return { labels = { a = 'b' }, list = { 1, 2 } }",
         ))
         .load()
         .unwrap();
     assert_eq!(app.port, 5);
+    assert_eq!(app.labels.unwrap()["a"], "b");
+    assert_eq!(app.list, Some(vec![1, 2]));
 }
 
 #[test]

@@ -267,3 +267,62 @@ fn stopped(script: &Arc<Path>) -> Problem {
     )
     .with_origin(origin(script))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    static SCHEMA: Schema = Schema {
+        type_name: "T",
+        name: None,
+        doc: "",
+        version: None,
+        fields: &[],
+    };
+
+    fn job(text: &str) -> Job {
+        Job {
+            script: Arc::from(Path::new("t.lua")),
+            text: Arc::from(text),
+            below: Value::table(Origin::Default),
+            host: Value::table(Origin::Code),
+            schema: &SCHEMA,
+            env: Env::default(),
+            limits: Limits {
+                memory: 1 << 20,
+                instructions: 1_000_000,
+                time: Duration::from_secs(5),
+            },
+        }
+    }
+
+    #[test]
+    fn scripts_are_refused_while_too_many_abandoned_threads_run() {
+        // Stand-ins for threads stuck in library calls.
+        ABANDONED.fetch_add(MAX_ABANDONED, Ordering::SeqCst);
+        let refused = run(job("return { a = 1 }"));
+        ABANDONED.fetch_sub(MAX_ABANDONED, Ordering::SeqCst);
+        assert!(refused.layer.is_none());
+        assert_eq!(
+            refused.problems[0].to_string(),
+            "not started: 4 earlier Lua scripts are still running past their time limit, \
+             stuck in a library call\n  --> t.lua\n  = help: they end when the library call \
+             returns; fix the scripts that timed out"
+        );
+        let ran = run(job("return { a = 1 }"));
+        assert!(ran.problems.is_empty());
+        assert!(ran.layer.is_some_and(|v| v.get("a").is_some()));
+    }
+
+    #[test]
+    fn an_abandoned_thread_gives_back_its_place_when_it_ends() {
+        let status = Arc::new(AtomicU8::new(RUNNING));
+        let finish = Finish(status.clone());
+        assert!(Status(status.clone()).abandon());
+        assert_eq!(status.load(Ordering::SeqCst), GIVEN_UP);
+        drop(finish);
+        assert_eq!(status.load(Ordering::SeqCst), FINISHED);
+        // A thread that finished first is not given up.
+        assert!(!Status(status).abandon());
+    }
+}

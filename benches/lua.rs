@@ -1,0 +1,107 @@
+//! What a Lua layer costs: a load with a small script layer (ten assignments
+//! and one validate hook) against the same load without it, a script that
+//! does nothing (the fixed cost of a sandboxed state on its own thread), and
+//! a bare thread spawn for reference.
+//!
+//! Run with `cargo bench --features lua --bench lua`.
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use staid::source::Lua;
+use staid::Config;
+
+/// A service with ten keys for the script to set.
+#[derive(Config, Debug)]
+#[allow(dead_code)] // built to be measured; only `workers` is read, as a check
+#[config(name = "svc")]
+struct Svc {
+    #[config(default = "orders")]
+    name: String,
+    #[config(default = "eu-west")]
+    region: String,
+    workers: u32,
+    threads: u32,
+    queue: u32,
+    url: String,
+    cache_url: String,
+    timeout_ms: u64,
+    ratio: f64,
+    debug: bool,
+    tags: Vec<String>,
+    label: String,
+}
+
+const TOML: &str = r#"
+workers = 4
+threads = 8
+queue = 64
+url = "postgres://db1/orders"
+cache_url = "redis://cache1"
+timeout_ms = 2500
+ratio = 0.5
+debug = false
+tags = ["a", "b"]
+label = "orders@eu-west"
+"#;
+
+const SCRIPT: &str = r#"
+local cpus = host.cpus
+validate(function(cfg)
+  if cfg.workers > 64 then error("at most 64 workers") end
+end)
+return {
+  workers = cpus * 2,
+  threads = cpus * 4,
+  queue = cpus * 32,
+  url = "postgres://db1:5432/" .. config.name,
+  cache_url = "redis://cache1/" .. config.region,
+  timeout_ms = 2500,
+  ratio = 0.75,
+  debug = false,
+  tags = { config.name, config.region },
+  label = config.name .. "@" .. config.region,
+}
+"#;
+
+fn bench(c: &mut Criterion) {
+    let svc = Svc::builder()
+        .toml_str(TOML)
+        .source(Lua::text("plugin.lua", SCRIPT).host("cpus", 4))
+        .load()
+        .unwrap();
+    assert_eq!(svc.workers, 8, "the script layer must have run");
+    let mut group = c.benchmark_group("lua");
+    group.measurement_time(Duration::from_secs(5));
+    group.bench_function("toml only", |b| {
+        b.iter(|| black_box(Svc::builder().toml_str(TOML).load().unwrap()))
+    });
+    group.bench_function("toml + script layer (10 assignments, 1 hook)", |b| {
+        b.iter(|| {
+            let svc = Svc::builder()
+                .toml_str(TOML)
+                .source(Lua::text("plugin.lua", SCRIPT).host("cpus", 4))
+                .load()
+                .unwrap();
+            black_box(svc)
+        })
+    });
+    group.bench_function("toml + empty script (sandbox on its thread)", |b| {
+        b.iter(|| {
+            let svc = Svc::builder()
+                .toml_str(TOML)
+                .source(Lua::text("empty.lua", ""))
+                .load()
+                .unwrap();
+            black_box(svc)
+        })
+    });
+    group.bench_function("thread spawn and join (reference)", |b| {
+        b.iter(|| std::thread::spawn(|| black_box(1)).join().unwrap())
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
