@@ -395,6 +395,19 @@ impl<T: Config> Builder<T> {
             .collect()
     }
 
+    /// Starts every source's subscription (see
+    /// [`Source::subscribe`]), for watching; dropping the guards stops them.
+    #[cfg(feature = "watch")]
+    pub(crate) fn subscribe(
+        &self,
+        trigger: &crate::source::Trigger,
+    ) -> Vec<Box<dyn std::any::Any + Send>> {
+        self.sources
+            .iter()
+            .filter_map(|s| s.subscribe(trigger.clone()))
+            .collect()
+    }
+
     /// How keys are spelled as variables and flags for this builder.
     pub(crate) fn naming(&self) -> Naming {
         let env = self.reads_env.then(|| {

@@ -24,6 +24,7 @@ use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache};
 
 use crate::error::{Error, Problem, ProblemKind};
 use crate::explain::Loaded;
+use crate::source::Trigger;
 use crate::value::Value;
 use crate::{Builder, Config};
 
@@ -118,6 +119,10 @@ impl WatchOptions {
 ///   update (a `..data` symlink switched to a new directory), and an optional
 ///   or discovered file that appears after the start;
 /// - SIGHUP, on Unix (see [`WatchOptions::sighup`]);
+/// - a change in a source that follows data of its own, such as keys under
+///   an etcd prefix (see [`Source::subscribe`](crate::source::Source::subscribe));
+///   such a source also reports on [`events`](Watch::events), as a
+///   `Rejected` reload, when it cannot follow its data (a lost connection);
 /// - a call to [`reload`](Watch::reload).
 ///
 /// Each reload reads every layer again. The environment and the command line
@@ -251,6 +256,9 @@ impl<T: Config + Send + Sync> Builder<T> {
         )
         .map_err(|e| watch_error(format!("cannot start the file watcher: {e}")))?;
 
+        // Sources that follow data of their own (etcd) start before the
+        // first load too; dropping the guards stops them.
+        let subscriptions = self.subscribe(&source_trigger(&causes));
         let mut dirs = Dirs::default();
         let (sighup, loaded) = match self.start(&options, &causes, &mut dirs, &mut debouncer) {
             Ok(started) => started,
@@ -272,6 +280,7 @@ impl<T: Config + Send + Sync> Builder<T> {
             causes: causes_rx,
             dirs,
             debouncer: Some(debouncer),
+            _subscriptions: subscriptions,
         };
         let worker = std::thread::Builder::new()
             .name("staid-watch".to_owned())
@@ -330,8 +339,26 @@ pub(crate) enum Cause {
     Signal,
     /// [`Watch::reload`].
     Manual,
+    /// A source's own data changed ([`Trigger::reload`]).
+    Source,
+    /// A source cannot follow its data ([`Trigger::problem`]).
+    Problem(Problem),
     /// The `Watch` was dropped.
     Stop,
+}
+
+/// The [`Trigger`] given to every source's
+/// [`subscribe`](crate::source::Source::subscribe).
+fn source_trigger(causes: &flume::Sender<Cause>) -> Trigger {
+    let (reloads, problems) = (causes.clone(), causes.clone());
+    Trigger::new(
+        move || {
+            let _ = reloads.send(Cause::Source);
+        },
+        move |problem| {
+            let _ = problems.send(Cause::Problem(problem));
+        },
+    )
 }
 
 /// The file watcher's callback: forwards every event that may be a change,
@@ -378,6 +405,8 @@ struct Worker<T> {
     causes: flume::Receiver<Cause>,
     dirs: Dirs,
     debouncer: Option<Debouncer<RecommendedWatcher, RecommendedCache>>,
+    /// The sources' subscriptions, stopped when the worker ends.
+    _subscriptions: Vec<Box<dyn std::any::Any + Send>>,
 }
 
 /// How many times in a row a reload is repeated because it revealed new
@@ -389,6 +418,7 @@ impl<T: Config + Send + Sync> Worker<T> {
         while let Ok(first) = self.causes.recv() {
             let mut due = false;
             let mut stop = false;
+            let mut problems = Vec::new();
             for cause in std::iter::once(first).chain(self.causes.try_iter()) {
                 match cause {
                     Cause::Paths(paths) => due |= self.dirs.concerns(&paths),
@@ -396,12 +426,16 @@ impl<T: Config + Send + Sync> Worker<T> {
                         self.dirs.rewatch_all();
                         due = true;
                     }
-                    Cause::Signal | Cause::Manual => due = true,
+                    Cause::Signal | Cause::Manual | Cause::Source => due = true,
+                    Cause::Problem(problem) => problems.push(problem),
                     Cause::Stop => stop = true,
                 }
             }
             if stop {
                 break;
+            }
+            if !problems.is_empty() {
+                self.settle(Err(Error::from_problems(problems)));
             }
             if due {
                 self.reload();
