@@ -401,6 +401,41 @@ fn loading_from_async_code_neither_panics_nor_needs_a_runtime() {
     assert_eq!(app.port, 9000);
 }
 
+#[test]
+fn user_and_password_are_passed_and_the_password_never_shown() {
+    let Some(etcd) = Server::start() else {
+        return;
+    };
+    etcd.put("/myapp/port", "9000");
+    let mut client = etcd.client().unwrap();
+    etcd.runtime.block_on(async {
+        // The root role exists from the start on some versions.
+        let _ = client.role_add("root").await;
+        client.user_add("root", "r00t-pw", None).await.unwrap();
+        client.user_grant_role("root", "root").await.unwrap();
+        client.auth_enable().await.unwrap();
+    });
+
+    let app = App::builder()
+        .source(Etcd::new([etcd.endpoint()], "/myapp/").user("root", "r00t-pw"))
+        .load()
+        .unwrap();
+    assert_eq!(app.port, 9000);
+
+    let err = App::builder()
+        .source(Etcd::new([etcd.endpoint()], "/myapp/").user("root", "wrong-pw-42"))
+        .load()
+        .unwrap_err();
+    let text = err.to_string();
+    let expected = format!(
+        "error: cannot read /myapp/ from etcd at {}: ",
+        etcd.endpoint()
+    );
+    assert!(text.starts_with(&expected), "{text}");
+    assert!(text.contains("authentication failed"), "{text}");
+    assert!(!text.contains("wrong-pw-42"), "{text}");
+}
+
 #[cfg(feature = "watch")]
 mod watch {
     use super::*;

@@ -48,7 +48,7 @@ const KEEP_ALIVE: Duration = Duration::from_secs(10);
 /// `db.port`. Where both set a value, the plain key (`/myapp/db/host`) wins.
 /// Origins name the key, the endpoint and the key's revision.
 ///
-/// Under [`watch`](Builder::watch), a change below the prefix triggers a
+/// Under `Builder::watch`, a change below the prefix triggers a
 /// reload. A lost connection is reported on the watch's channel as a
 /// rejected reload (the configuration stays); staid then reconnects,
 /// waiting longer each time up to [`retry`](Etcd::retry), and resumes from
@@ -227,7 +227,7 @@ impl Etcd {
     }
 
     /// The runtime, started on first use.
-    fn runtime(&self) -> Result<&Runtime, Problem> {
+    fn runtime(&self) -> Result<&Runtime, Box<Problem>> {
         let runtime = self.shared.runtime.get_or_init(|| {
             tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(1)
@@ -237,16 +237,16 @@ impl Etcd {
                 .map_err(|e| e.to_string())
         });
         runtime.as_ref().map_err(|e| {
-            Problem::new(
+            Box::new(Problem::new(
                 ProblemKind::Source,
                 format!("cannot start the etcd client's runtime: {e}"),
-            )
+            ))
         })
     }
 
     /// Reads the keys under the prefix, reusing the connection of the last
     /// load when there was one.
-    fn fetch(&self) -> Result<GetResponse, Problem> {
+    fn fetch(&self) -> Result<GetResponse, Box<Problem>> {
         let runtime = self.runtime()?;
         let settings = self.settings.clone();
         let cached = lock(&self.shared.client).take();
@@ -262,8 +262,8 @@ impl Etcd {
                 *lock(&self.shared.client) = Some(client);
                 Ok(response)
             }
-            Ok(Err(problem)) => Err(problem),
-            Err(_) => Err(self.settings.no_answer(limit)),
+            Ok(Err(problem)) => Err(Box::new(problem)),
+            Err(_) => Err(Box::new(self.settings.no_answer(limit))),
         }
     }
 }
@@ -300,7 +300,7 @@ impl Source for Etcd {
     }
 
     fn load(&self, _ctx: &mut LoadCtx<'_>) -> Result<Option<Value>, Vec<Problem>> {
-        let mut response = self.fetch().map_err(|p| vec![p])?;
+        let mut response = self.fetch().map_err(|p| vec![*p])?;
         if let Some(header) = response.take_header() {
             self.shared
                 .loaded
@@ -322,7 +322,7 @@ impl Source for Etcd {
         let runtime = match self.runtime() {
             Ok(runtime) => runtime,
             Err(problem) => {
-                trigger.problem(problem);
+                trigger.problem(*problem);
                 return None;
             }
         };

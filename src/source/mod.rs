@@ -22,9 +22,9 @@ pub use env::EnvLayer;
 #[cfg(feature = "etcd")]
 pub use etcd::Etcd;
 pub use file::{File, Format, Text};
-pub use trigger::Trigger;
 #[cfg(feature = "lua")]
 pub use lua::{HostValue, Lua};
+pub use trigger::Trigger;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
