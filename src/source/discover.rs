@@ -18,6 +18,9 @@ use std::path::PathBuf;
 /// 4. the file named by `--config <FILE>` on the command line, or else by the
 ///    variable `<PREFIX>CONFIG` (`MYAPP_CONFIG`); this one must exist.
 ///
+/// With the `lua` feature, `<name>.lua` is looked for too, after `.toml` and
+/// `.json` in each place; a script sees every file found before it.
+///
 /// The environment is the builder's, so `env_from` in tests applies here too.
 #[derive(Clone, Debug, Default)]
 pub struct Discover {
