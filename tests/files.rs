@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use staid::{Config, Error, ProblemKind};
 
 #[derive(Config, Debug)]
+#[allow(dead_code)] // some fields are only there to be checked
 struct App {
     #[config(default = 8080)]
     port: u16,

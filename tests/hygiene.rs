@@ -50,6 +50,7 @@ struct Inner {
     on: bool,
 }
 
+#[allow(clippy::ptr_arg)] // a field validator takes `&T` of the field's type
 fn not_empty(s: &::std::string::String) -> ::std::result::Result<(), &'static str> {
     if s.is_empty() {
         return ::std::result::Result::Err("empty");
