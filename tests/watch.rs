@@ -50,7 +50,7 @@ fn file(dir: &Path, text: &str) -> PathBuf {
 
 /// Saves the way most editors do: a new file renamed over the old one.
 fn save_by_rename(path: &Path, text: &str) {
-    let tmp = path.with_extension("toml.tmp");
+    let tmp = path.with_extension("tmp");
     fs::write(&tmp, text).unwrap();
     fs::rename(&tmp, path).unwrap();
 }
@@ -246,6 +246,43 @@ fn a_kubernetes_configmap_swap_is_seen() {
         assert_eq!((config.port, changed), (port, vec!["port".to_owned()]));
         old = stamp;
     }
+}
+
+#[test]
+fn json_files_are_watched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.json");
+    fs::write(&path, r#"{"port": 1}"#).unwrap();
+    let watch = App::builder().file(&path).watch().unwrap();
+    save_by_rename(&path, r#"{"port": 2, "db": {"host": "db2"}}"#);
+    let (config, changed) = updated(&watch);
+    assert_eq!(changed, ["port", "db.host"]);
+    assert_eq!(config.db.host, "db2");
+}
+
+/// A Lua layer is a file like the others; what it computes from the layers
+/// below changes with them, and its `validate` hooks reject like any check.
+#[cfg(feature = "lua")]
+#[test]
+fn lua_files_are_watched_and_their_hooks_can_reject() {
+    let dir = tempfile::tempdir().unwrap();
+    let toml = file(dir.path(), "port = 1\n");
+    let lua = dir.path().join("plugin.lua");
+    let hook = "validate('port', function(p)\n  \
+                if p > 1000 then error('port ' .. p .. ' is too high') end\nend)\n";
+    fs::write(&lua, format!("{hook}return {{ name = 'svc-' .. config.port }}\n")).unwrap();
+    let watch = App::builder().file(&toml).file(&lua).watch().unwrap();
+    assert_eq!(watch.current().name, "svc-1");
+
+    save_by_rename(&toml, "port = 2\n");
+    let (config, changed) = updated(&watch);
+    assert_eq!(changed, ["port", "name"]);
+    assert_eq!(config.name, "svc-2");
+
+    save_by_rename(&lua, &format!("{hook}return {{ port = 5000 }}\n"));
+    let error = rejected(&watch);
+    assert!(error.to_string().contains("port 5000 is too high"), "{error}");
+    assert_eq!(watch.current().port, 2);
 }
 
 #[test]
