@@ -270,7 +270,11 @@ fn lua_files_are_watched_and_their_hooks_can_reject() {
     let lua = dir.path().join("plugin.lua");
     let hook = "validate('port', function(p)\n  \
                 if p > 1000 then error('port ' .. p .. ' is too high') end\nend)\n";
-    fs::write(&lua, format!("{hook}return {{ name = 'svc-' .. config.port }}\n")).unwrap();
+    fs::write(
+        &lua,
+        format!("{hook}return {{ name = 'svc-' .. config.port }}\n"),
+    )
+    .unwrap();
     let watch = App::builder().file(&toml).file(&lua).watch().unwrap();
     assert_eq!(watch.current().name, "svc-1");
 
@@ -281,7 +285,10 @@ fn lua_files_are_watched_and_their_hooks_can_reject() {
 
     save_by_rename(&lua, &format!("{hook}return {{ port = 5000 }}\n"));
     let error = rejected(&watch);
-    assert!(error.to_string().contains("port 5000 is too high"), "{error}");
+    assert!(
+        error.to_string().contains("port 5000 is too high"),
+        "{error}"
+    );
     assert_eq!(watch.current().port, 2);
 }
 
