@@ -119,24 +119,29 @@ fn dropping_the_watch_ends_every_thread_it_started() {
     // Ours are `staid-*`; notify's are `notify-rs ...` (the kernel keeps the
     // first 15 bytes of a name).
     let ours = |name: &String| name.starts_with("staid-") || name.starts_with("notify-rs");
-    let before: Vec<String> = threads().into_iter().filter(ours).collect();
-    assert!(before.is_empty(), "left by an earlier test: {before:?}");
+    let ours_left = || threads().into_iter().filter(ours).collect::<Vec<String>>();
+    let wait_until_gone = |what: &str| {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let left = ours_left();
+            if left.is_empty() {
+                break;
+            }
+            assert!(Instant::now() < deadline, "{what}: {left:?}");
+            thread::sleep(Duration::from_millis(10));
+        }
+    };
+    // An earlier test's watch may still be winding down notify's thread,
+    // which notify does not wait for.
+    wait_until_gone("left by an earlier test");
 
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("app.toml");
     std::fs::write(&path, "port = 1\n").unwrap();
     let watch = App::builder().file(&path).watch().unwrap();
-    let during: Vec<String> = threads().into_iter().filter(ours).collect();
+    let during = ours_left();
     assert!(during.len() >= 3, "watcher, debouncer, reload: {during:?}");
 
     drop(watch);
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let left: Vec<String> = threads().into_iter().filter(ours).collect();
-        if left.is_empty() {
-            break;
-        }
-        assert!(Instant::now() < deadline, "still running: {left:?}");
-        thread::sleep(Duration::from_millis(10));
-    }
+    wait_until_gone("still running after the drop");
 }
