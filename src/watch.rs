@@ -155,7 +155,11 @@ impl WatchOptions {
 /// let watch = App::builder().file(&path).watch().unwrap();
 /// assert_eq!(watch.current().port, 9000);
 ///
-/// std::fs::write(&path, "port = 9001\n").unwrap();
+/// // Saved as editors do, a new file renamed over the old one, so that no
+/// // reload can catch it half written.
+/// let new = dir.path().join("app.toml.new");
+/// std::fs::write(&new, "port = 9001\n").unwrap();
+/// std::fs::rename(&new, &path).unwrap();
 /// match watch.events().recv_timeout(Duration::from_secs(30)).unwrap() {
 ///     Reload::Updated { config, changed } => {
 ///         assert_eq!(config.port, 9001);
