@@ -1,7 +1,9 @@
 //! Hot reload tests that look at the whole process: SIGHUP, which every
 //! `Watch` in the process receives, and the threads left after a drop. They
 //! have a test binary of their own so that no other test's watcher shares
-//! their signals or threads, and they take turns through `ALONE`.
+//! their signals or threads, and they take turns through `ALONE`. SIGHUP is
+//! Unix's, and the thread names are read from Linux's `/proc`.
+#![cfg(unix)]
 
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread;
@@ -64,7 +66,6 @@ fn updated(watch: &Watch<App>) -> (Arc<App>, Vec<String>) {
     }
 }
 
-#[cfg(unix)]
 #[test]
 fn sighup_reloads_and_merged_signals_do_no_harm() {
     use signal_hook::consts::SIGHUP;
