@@ -98,7 +98,7 @@ impl<T: Config> Builder<T> {
     }
 
     /// Adds a file that must exist. The format comes from the extension:
-    /// `.toml` or `.json`.
+    /// `.toml`, `.json`, or `.lua` with the `lua` feature.
     pub fn file(self, path: impl Into<PathBuf>) -> Self {
         self.source(File::required(path))
     }
