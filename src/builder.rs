@@ -344,10 +344,10 @@ impl<T: Config> Builder<T> {
     /// What every source of one load shares: the environment, the naming
     /// rules and the parsed command line.
     fn prepare(&self) -> Result<Run, Error> {
-        let env = match &self.env {
-            Some(env) => env.clone(),
-            None => Arc::new(Env::from_process()),
-        };
+        let env = std::sync::OnceLock::new();
+        if let Some(given) = &self.env {
+            let _ = env.set(given.clone());
+        }
         let naming = self.naming();
         #[allow(unused_mut)]
         let mut run = Run {
@@ -426,7 +426,7 @@ impl<T: Config> Builder<T> {
 
 /// The shared state of one load.
 struct Run {
-    env: Arc<Env>,
+    env: std::sync::OnceLock<Arc<Env>>,
     naming: Naming,
     problems: Vec<Problem>,
     config_arg: Option<PathBuf>,

@@ -26,7 +26,8 @@ impl Source for EnvLayer {
         let Some(naming) = ctx.naming.env.clone() else {
             return Ok(None);
         };
-        let env = ctx.env;
+        let env = ctx.env().clone();
+        let env = &env;
         let mut layer = Value::table(Origin::Default);
         let mut known = HashSet::new();
         let mut owners: HashMap<String, String> = HashMap::new();

@@ -126,7 +126,9 @@ impl Env {
 /// What a source sees while it loads.
 pub struct LoadCtx<'a> {
     pub(crate) schema: &'static Schema,
-    pub(crate) env: &'a Env,
+    /// Read from the process on first use: most loads of a file alone never
+    /// need it, and reading it is a measurable share of a small load.
+    pub(crate) env: &'a std::sync::OnceLock<Arc<Env>>,
     /// The file named by `--config`, if the command line gave one.
     pub(crate) config_arg: Option<PathBuf>,
     #[cfg(feature = "cli")]
@@ -152,7 +154,7 @@ impl LoadCtx<'_> {
 
     /// The environment of this load.
     pub fn env(&self) -> &Env {
-        self.env
+        self.env.get_or_init(|| Arc::new(Env::from_process()))
     }
 
     /// The configuration merged from the layers below this one.
