@@ -34,7 +34,8 @@ use sighup::Sighup;
 /// The receiver of a [`Watch`]'s reloads: a [`flume::Receiver`], so it is
 /// `Clone` and `Sync`, offers `recv`, `recv_timeout`, `try_recv` and `iter`
 /// like `std::sync::mpsc`, and `recv_async` for async code on any runtime.
-/// Once the `Watch` is dropped, receiving fails with `Disconnected`.
+/// Once the `Watch` is dropped and the reloads it sent are taken, receiving
+/// fails with `Disconnected`.
 pub type Events<T> = flume::Receiver<Reload<T>>;
 
 /// One reload that changed something, sent on [`Watch::events`].
