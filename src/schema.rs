@@ -162,6 +162,10 @@ impl Schema {
     /// Merges a layer on top of `merged`: later wins, tables merge deeply,
     /// and lists of `merge = "append"` fields are appended to.
     pub(crate) fn merge_layer(&self, merged: &mut Value, mut layer: Value) {
+        if !self.has_append() {
+            merged.merge(layer);
+            return;
+        }
         self.walk(&mut |path, field| {
             if !field.append {
                 return;
@@ -187,6 +191,13 @@ impl Schema {
             }
         });
         merged.merge(layer);
+    }
+
+    /// Whether any field, here or nested, is `merge = "append"`.
+    fn has_append(&self) -> bool {
+        self.fields
+            .iter()
+            .any(|f| f.append || f.nested.is_some_and(Schema::has_append))
     }
 
     /// Whether the value at this dotted key path belongs to a secret field
