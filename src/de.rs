@@ -135,34 +135,10 @@ impl<'a> ValueDe<'a> {
         if !(t.starts_with('[') || t.starts_with('{')) {
             return Ok(None);
         }
-        match serde_json::from_str::<serde_json::Value>(t) {
-            Ok(json) => Ok(Some(from_json(json, &self.value.origin))),
-            Err(e) => Err(de::Error::custom(format_args!("invalid inline JSON: {e}"))),
-        }
+        crate::source::inline_json(t, &self.value.origin)
+            .map(Some)
+            .map_err(de::Error::custom)
     }
-}
-
-fn from_json(json: serde_json::Value, origin: &Origin) -> Value {
-    use serde_json::Value as J;
-    let kind = match json {
-        J::Null => Kind::String(String::new()),
-        J::Bool(b) => Kind::Bool(b),
-        J::Number(n) => match n.as_i64() {
-            Some(i) => Kind::Integer(i.into()),
-            None => match n.as_u64() {
-                Some(u) => Kind::Integer(u.into()),
-                None => Kind::Float(n.as_f64().unwrap_or(f64::NAN)),
-            },
-        },
-        J::String(s) => Kind::String(s),
-        J::Array(items) => Kind::Array(items.into_iter().map(|j| from_json(j, origin)).collect()),
-        J::Object(map) => Kind::Table(
-            map.into_iter()
-                .map(|(k, v)| (k, from_json(v, origin)))
-                .collect(),
-        ),
-    };
-    Value::new(kind, origin.clone())
 }
 
 macro_rules! deserialize_int {

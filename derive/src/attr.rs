@@ -4,7 +4,7 @@
 use proc_macro2::Span;
 use syn::meta::ParseNestedMeta;
 use syn::spanned::Spanned;
-use syn::{Attribute, Expr, ExprLit, Lit, LitChar, LitStr, Path, Token, UnOp};
+use syn::{Attribute, Expr, ExprLit, Lit, LitChar, LitStr, Path, Token};
 
 /// Errors collected while parsing, reported together.
 #[derive(Default)]
@@ -79,7 +79,8 @@ pub struct ContainerAttrs {
 pub struct FieldAttrs {
     pub default: Option<Sp<DefaultLit>>,
     /// The expression of `default = ..`, for errors about the value itself.
-    pub default_expr: Option<Expr>,
+    /// The tokens of the default's value, to point errors at it.
+    pub default_tokens: Option<proc_macro2::TokenStream>,
     pub nested: Option<Span>,
     pub secret: Option<Span>,
     pub env: Option<Sp<String>>,
@@ -152,7 +153,7 @@ fn path_name(path: &Path) -> String {
 /// Skips what follows an unknown attribute so parsing can go on.
 fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
     if meta.input.peek(Token![=]) {
-        meta.value()?.parse::<Expr>()?;
+        value_tokens(meta.value()?)?;
     } else if meta.input.peek(syn::token::Paren) {
         meta.parse_nested_meta(|inner| skip_value(&inner))?;
     }
@@ -204,15 +205,15 @@ pub fn field(attrs: &[Attribute], errors: &mut Errors) -> FieldAttrs {
     for_each_config_attr(attrs, errors, |meta, errors| {
         let p = &meta.path;
         if p.is_ident("default") {
-            let expr: Expr = meta.value()?.parse()?;
-            match literal(&expr) {
+            let tokens = value_tokens(meta.value()?)?;
+            match syn::parse::Parser::parse2(default_literal, tokens.clone()) {
                 Ok(lit) => {
                     if out.default.is_none() {
-                        out.default_expr = Some(expr);
+                        out.default_tokens = Some(tokens);
                     }
                     set(&mut out.default, lit, meta, errors);
                 }
-                Err(e) => errors.add(e),
+                Err(_) => errors.add(syn::Error::new_spanned(&tokens, NOT_LITERAL)),
             }
         } else if p.is_ident("nested") {
             flag(&mut out.nested, meta, errors);
@@ -260,29 +261,46 @@ pub fn field(attrs: &[Attribute], errors: &mut Errors) -> FieldAttrs {
     out
 }
 
-fn literal(expr: &Expr) -> syn::Result<DefaultLit> {
-    match expr {
-        Expr::Lit(ExprLit { lit, .. }) => match lit {
-            Lit::Str(s) => Ok(DefaultLit::Str(s.value())),
-            Lit::Int(i) => Ok(DefaultLit::Int(i.base10_parse()?)),
-            Lit::Float(f) => Ok(DefaultLit::Float(f.base10_parse()?)),
-            Lit::Bool(b) => Ok(DefaultLit::Bool(b.value)),
-            other => Err(syn::Error::new_spanned(other, NOT_LITERAL)),
-        },
-        Expr::Unary(u) if matches!(u.op, UnOp::Neg(_)) => match literal(&u.expr)? {
-            DefaultLit::Int(i) => Ok(DefaultLit::Int(-i)),
-            DefaultLit::Float(f) => Ok(DefaultLit::Float(-f)),
-            _ => Err(syn::Error::new_spanned(expr, NOT_LITERAL)),
-        },
-        Expr::Array(a) => a
-            .elems
-            .iter()
-            .map(literal)
-            .collect::<syn::Result<_>>()
-            .map(DefaultLit::Array),
-        Expr::Group(g) => literal(&g.expr),
-        other => Err(syn::Error::new_spanned(other, NOT_LITERAL)),
+/// The tokens of an attribute's value, up to the next top-level comma.
+/// Brackets and parentheses are one token each, so commas inside them stay.
+fn value_tokens(input: syn::parse::ParseStream<'_>) -> syn::Result<proc_macro2::TokenStream> {
+    let mut tokens = proc_macro2::TokenStream::new();
+    while !input.is_empty() && !input.peek(Token![,]) {
+        let tree: proc_macro2::TokenTree = input.parse()?;
+        tokens.extend(std::iter::once(tree));
     }
+    Ok(tokens)
+}
+
+/// A default: a literal, a negative number, or `[..]` of those. Parsed by
+/// hand because syn without its `full` feature (the build serde_derive
+/// shares) does not parse array expressions.
+fn default_literal(input: syn::parse::ParseStream<'_>) -> syn::Result<DefaultLit> {
+    if input.peek(syn::token::Bracket) {
+        let content;
+        syn::bracketed!(content in input);
+        let items = syn::punctuated::Punctuated::<DefaultLit, Token![,]>::parse_terminated_with(
+            &content,
+            default_literal,
+        )?;
+        return Ok(DefaultLit::Array(items.into_iter().collect()));
+    }
+    let negative = input.parse::<Option<Token![-]>>()?.is_some();
+    let lit: Lit = input.parse()?;
+    let value = match lit {
+        Lit::Str(s) if !negative => DefaultLit::Str(s.value()),
+        Lit::Int(i) => {
+            let n: i128 = i.base10_parse()?;
+            DefaultLit::Int(if negative { -n } else { n })
+        }
+        Lit::Float(f) => {
+            let x: f64 = f.base10_parse()?;
+            DefaultLit::Float(if negative { -x } else { x })
+        }
+        Lit::Bool(b) if !negative => DefaultLit::Bool(b.value),
+        other => return Err(syn::Error::new_spanned(other, NOT_LITERAL)),
+    };
+    Ok(value)
 }
 
 const NOT_LITERAL: &str =

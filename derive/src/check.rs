@@ -75,9 +75,9 @@ pub fn check(c: &Container<'_>, errors: &mut Errors) {
                         d.value.kind_name(),
                         expected.describe()
                     );
-                    match &a.default_expr {
+                    match &a.default_tokens {
                         // Point at the value, which is what is wrong.
-                        Some(expr) => errors.add(syn::Error::new_spanned(expr, message)),
+                        Some(tokens) => errors.add(syn::Error::new_spanned(tokens, message)),
                         None => errors.push(d.span, message),
                     }
                 }

@@ -145,3 +145,42 @@ fn number(text: &str) -> Kind {
     }
     Kind::Float(text.parse().unwrap_or(f64::NAN))
 }
+
+/// Inline JSON from an env variable or a flag (`MYAPP_ROUTES='[{..}]'`):
+/// the same strict parser as files, every value tagged with the text's
+/// origin. `null` sets nothing and reads as an empty value.
+pub(crate) fn inline(text: &str, origin: &Origin) -> Result<Value, String> {
+    let parsed =
+        jsonc_parser::parse_to_ast(text, &CollectOptions::default(), &STRICT).map_err(|e| {
+            format!(
+                "invalid inline JSON: {} at column {}",
+                e.kind(),
+                e.column_display()
+            )
+        })?;
+    let root = parsed.value.ok_or("invalid inline JSON: it is empty")?;
+    let path: Arc<Path> = Arc::from(Path::new(""));
+    let lines = Lines::new(text);
+    let mut conv = Convert {
+        path: &path,
+        lines: &lines,
+        problems: Vec::new(),
+    };
+    let value = conv.value(&root);
+    if let Some(problem) = conv.problems.first() {
+        return Err(format!("invalid inline JSON: {}", problem.message()));
+    }
+    let mut value =
+        value.unwrap_or_else(|| Value::new(Kind::String(String::new()), origin.clone()));
+    relabel(&mut value, origin);
+    Ok(value)
+}
+
+fn relabel(value: &mut Value, origin: &Origin) {
+    value.origin = origin.clone();
+    match &mut value.kind {
+        Kind::Array(items) => items.iter_mut().for_each(|v| relabel(v, origin)),
+        Kind::Table(table) => table.values_mut().for_each(|v| relabel(v, origin)),
+        _ => {}
+    }
+}

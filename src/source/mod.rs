@@ -22,6 +22,7 @@ pub use env::EnvLayer;
 #[cfg(feature = "etcd")]
 pub use etcd::Etcd;
 pub use file::{File, Format, Text};
+pub(crate) use json::inline as inline_json;
 #[cfg(feature = "lua")]
 pub use lua::{HostValue, Lua};
 pub use trigger::Trigger;
