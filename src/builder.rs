@@ -4,7 +4,7 @@
 use std::ffi::OsString;
 use std::marker::PhantomData;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use crate::build::{Ctx, Unknown};
 use crate::error::{Error, Exit, Problem};
@@ -43,7 +43,10 @@ use crate::Config;
 pub struct Builder<T> {
     sources: Vec<Box<dyn Source>>,
     unknown: Unknown,
-    env: Option<Arc<Env>>,
+    /// The environment: given by `env_from`, or the process's, read on the
+    /// first load that needs it and kept, so a builder (and a watch) sees one
+    /// consistent environment.
+    env: Arc<OnceLock<Arc<Env>>>,
     env_prefix: Option<String>,
     env_sep: &'static str,
     env_empty_is_unset: bool,
@@ -77,7 +80,7 @@ impl<T: Config> Builder<T> {
         Builder {
             sources: Vec::new(),
             unknown: Unknown::Error,
-            env: None,
+            env: Arc::new(OnceLock::new()),
             env_prefix: None,
             env_sep: "_",
             env_empty_is_unset: true,
@@ -131,7 +134,7 @@ impl<T: Config> Builder<T> {
     /// crate docs for names and conversions).
     pub fn env(mut self) -> Self {
         self.reads_env = true;
-        self.source(EnvLayer)
+        self.source(EnvLayer::default())
     }
 
     /// Adds these variables as the environment layer, instead of the process
@@ -141,7 +144,7 @@ impl<T: Config> Builder<T> {
         mut self,
         vars: impl IntoIterator<Item = (K, V)>,
     ) -> Self {
-        self.env = Some(Arc::new(Env::from_pairs(vars)));
+        self.env = Arc::new(OnceLock::from(Arc::new(Env::from_pairs(vars))));
         self.env()
     }
 
@@ -152,7 +155,7 @@ impl<T: Config> Builder<T> {
         mut self,
         vars: impl IntoIterator<Item = (K, V)>,
     ) -> Self {
-        self.env = Some(Arc::new(Env::from_os_pairs(vars)));
+        self.env = Arc::new(OnceLock::from(Arc::new(Env::from_os_pairs(vars))));
         self.env()
     }
 
@@ -344,10 +347,7 @@ impl<T: Config> Builder<T> {
     /// What every source of one load shares: the environment, the naming
     /// rules and the parsed command line.
     fn prepare(&self) -> Result<Run, Error> {
-        let env = std::sync::OnceLock::new();
-        if let Some(given) = &self.env {
-            let _ = env.set(given.clone());
-        }
+        let env = self.env.clone();
         let naming = self.naming();
         #[allow(unused_mut)]
         let mut run = Run {
@@ -426,7 +426,7 @@ impl<T: Config> Builder<T> {
 
 /// The shared state of one load.
 struct Run {
-    env: std::sync::OnceLock<Arc<Env>>,
+    env: Arc<OnceLock<Arc<Env>>>,
     naming: Naming,
     problems: Vec<Problem>,
     config_arg: Option<PathBuf>,

@@ -27,7 +27,7 @@ pub(crate) use json::inline as inline_json;
 pub use lua::{HostValue, Lua};
 pub use trigger::Trigger;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -69,7 +69,7 @@ pub trait Source: Send + Sync {
 /// to [`Builder::env_from`](crate::Builder::env_from).
 #[derive(Clone, Debug, Default)]
 pub struct Env {
-    vars: HashMap<String, String>,
+    vars: BTreeMap<String, String>,
     /// Variables whose value is not UTF-8, by name.
     pub(crate) invalid: Vec<String>,
 }
@@ -118,9 +118,22 @@ impl Env {
         self.vars.get(name).map(String::as_str)
     }
 
-    /// Every variable.
+    /// Every variable, sorted by name.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
         self.vars.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
+    /// The variables whose name starts with `prefix`, sorted by name: a range
+    /// of the sorted map, so the thousand unrelated variables of a real
+    /// environment are never looked at.
+    pub fn with_prefix<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = (&'a str, &'a str)> {
+        self.vars
+            .range::<str, _>((
+                std::ops::Bound::Included(prefix),
+                std::ops::Bound::Unbounded,
+            ))
+            .take_while(move |(k, _)| k.starts_with(prefix))
+            .map(|(k, v)| (k.as_str(), v.as_str()))
     }
 }
 
@@ -155,6 +168,11 @@ impl LoadCtx<'_> {
 
     /// The environment of this load.
     pub fn env(&self) -> &Env {
+        self.env_arc()
+    }
+
+    /// The environment, shared, for a source that keeps it past the load.
+    pub(crate) fn env_arc(&self) -> &Arc<Env> {
         self.env.get_or_init(|| Arc::new(Env::from_process()))
     }
 

@@ -1,0 +1,144 @@
+//! The workloads of the load benchmarks, shared by the bench files: the
+//! typical service configuration and the large routing table.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use staid::Config;
+
+/// The typical workload's struct: top-level keys and five nested tables.
+#[derive(Config, Deserialize, Debug, PartialEq)]
+pub struct Service {
+    pub name: String,
+    pub environment: String,
+    pub debug: bool,
+    pub workers: u32,
+    pub log_level: String,
+    pub log_format: String,
+    pub data_dir: String,
+    pub pid_file: String,
+    pub shutdown_grace_secs: u64,
+    pub features: Vec<String>,
+    #[config(nested)]
+    pub server: Server,
+    #[config(nested)]
+    pub database: Database,
+    #[config(nested)]
+    pub cache: Cache,
+    #[config(nested)]
+    pub auth: Auth,
+    #[config(nested)]
+    pub telemetry: Telemetry,
+}
+
+#[derive(Config, Deserialize, Debug, PartialEq)]
+pub struct Server {
+    pub host: String,
+    pub port: u16,
+    pub tls: bool,
+    pub cert: String,
+    pub key: String,
+    pub max_connections: u32,
+    pub keep_alive_secs: u64,
+    pub request_timeout_ms: u64,
+    pub max_body_bytes: u64,
+    pub compression: bool,
+    pub cors_origins: Vec<String>,
+    pub http2: bool,
+}
+
+#[derive(Config, Deserialize, Debug, PartialEq)]
+pub struct Database {
+    pub url: String,
+    pub pool_min: u32,
+    pub pool_max: u32,
+    pub connect_timeout_ms: u64,
+    pub idle_timeout_secs: u64,
+    pub statement_timeout_ms: u64,
+    pub ssl_mode: String,
+    pub replica_urls: Vec<String>,
+    pub migrate_on_start: bool,
+    pub schema: String,
+    pub application_name: String,
+    pub slow_query_ms: u64,
+}
+
+#[derive(Config, Deserialize, Debug, PartialEq)]
+pub struct Cache {
+    pub enabled: bool,
+    pub backend: String,
+    pub url: String,
+    pub ttl_secs: u64,
+    pub max_entries: u64,
+    pub namespace: String,
+    pub compression_threshold: u32,
+    pub hit_ratio_alarm: f64,
+    pub warm_on_start: bool,
+    pub pool_size: u32,
+}
+
+#[derive(Config, Deserialize, Debug, PartialEq)]
+pub struct Auth {
+    pub issuer: String,
+    pub audience: String,
+    pub jwks_url: String,
+    pub leeway_secs: u64,
+    pub required_scopes: Vec<String>,
+    pub session_ttl_secs: u64,
+    pub cookie_name: String,
+    pub cookie_secure: bool,
+    pub max_failed_logins: u32,
+    pub lockout_secs: u64,
+}
+
+#[derive(Config, Deserialize, Debug, PartialEq)]
+pub struct Telemetry {
+    pub enabled: bool,
+    pub endpoint: String,
+    pub service_name: String,
+    pub sample_ratio: f64,
+    pub export_interval_ms: u64,
+    pub metrics_port: u16,
+    pub traces: bool,
+    pub resource_attributes: Vec<String>,
+}
+
+/// The large workload's struct: a map of route tables.
+#[derive(Config, Deserialize, Debug, PartialEq)]
+pub struct Gateway {
+    pub routes: BTreeMap<String, Route>,
+}
+
+#[derive(Deserialize, Debug, PartialEq)]
+pub struct Route {
+    pub path: String,
+    pub upstream: String,
+    pub timeout_ms: u64,
+    pub retries: u32,
+    pub methods: Vec<String>,
+    pub enabled: bool,
+}
+
+pub const TYPICAL: &str = include_str!("../../fixtures/bench/typical.toml");
+
+pub fn large_text() -> String {
+    let mut text = String::with_capacity(200_000);
+    for i in 0..1000 {
+        text.push_str(&format!(
+            "[routes.r{i:04}]\n\
+             path = \"/api/v1/customers/{i:04}/orders/items\"\n\
+             upstream = \"http://orders-backend-{}.internal.example.com:8080/v1\"\n\
+             timeout_ms = {}\n\
+             retries = {}\n\
+             methods = [\"GET\", \"POST\", \"PUT\", \"DELETE\"]\n\
+             enabled = {}\n\n",
+            i % 16,
+            1000 + i * 7 % 9000,
+            i % 5,
+            i % 3 != 0
+        ));
+    }
+    text
+}
