@@ -130,8 +130,10 @@ impl<T: Config> Builder<T> {
         self.source(Discover::new())
     }
 
-    /// Adds the process environment as a layer (see the env section of the
-    /// crate docs for names and conversions).
+    /// Adds the process environment as a layer: `<PREFIX><KEY_PATH>`
+    /// variables, converted by each field's type (see the README's
+    /// environment section). The builder reads the environment once, on the
+    /// first load that needs it, and keeps it.
     pub fn env(mut self) -> Self {
         self.reads_env = true;
         self.source(EnvLayer::default())
