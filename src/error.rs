@@ -302,8 +302,15 @@ impl fmt::Debug for Error {
 impl std::error::Error for Error {}
 
 /// Byte offsets of line starts, for turning spans into line and column.
+///
+/// The table is built on first use: a parser that tracks positions itself
+/// (TOML) needs it only to place errors, so a valid file never pays for it.
 pub(crate) struct Lines<'a> {
     text: &'a str,
+    table: std::cell::OnceCell<LineTable>,
+}
+
+struct LineTable {
     starts: Vec<usize>,
     /// All ASCII: a column is a byte count, no characters to count.
     ascii: bool,
@@ -311,22 +318,31 @@ pub(crate) struct Lines<'a> {
 
 impl<'a> Lines<'a> {
     pub(crate) fn new(text: &'a str) -> Lines<'a> {
-        let mut starts = Vec::with_capacity(text.len() / 32 + 1);
-        starts.push(0);
-        push_newlines(text, &mut starts);
         Lines {
             text,
-            starts,
-            ascii: text.is_ascii(),
+            table: std::cell::OnceCell::new(),
         }
+    }
+
+    fn table(&self) -> &LineTable {
+        self.table.get_or_init(|| {
+            let mut starts = Vec::with_capacity(self.text.len() / 32 + 1);
+            starts.push(0);
+            push_newlines(self.text, &mut starts);
+            LineTable {
+                starts,
+                ascii: self.text.is_ascii(),
+            }
+        })
     }
 
     /// 1-based line and column (in characters) of a byte offset.
     pub(crate) fn position(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
-        let line = self.starts.partition_point(|&s| s <= offset) - 1;
-        let start = self.starts[line];
-        let column = if self.ascii {
+        let table = self.table();
+        let line = table.starts.partition_point(|&s| s <= offset) - 1;
+        let start = table.starts[line];
+        let column = if table.ascii {
             offset - start
         } else {
             self.text

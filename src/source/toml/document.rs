@@ -1,0 +1,374 @@
+//! The parser's events, turned into values as they come.
+//!
+//! `toml_parser` lexes the text and calls an [`EventReceiver`] for each
+//! piece in document order: keys, separators, scalars, brackets. The
+//! receiver here decodes each key and scalar when it arrives and puts it
+//! straight into the value tree, so no intermediate document is built and
+//! dropped, and positions come from a forward cursor rather than a search.
+
+use std::borrow::Cow;
+use std::path::Path;
+use std::sync::Arc;
+
+use toml_parser::decoder::{Encoding, ScalarKind};
+use toml_parser::parser::{parse_document, EventReceiver};
+use toml_parser::{ErrorSink, Expected, ParseError, Raw, Source, Span};
+
+use super::position::Cursor;
+use super::tables::{self, file_origin, By, How, Key, Shape, Tables};
+use crate::error::{Lines, Problem, ProblemKind};
+use crate::source::file::{too_deep_problem, MAX_DEPTH};
+use crate::value::{Kind, Table, Value};
+
+pub(crate) fn parse(
+    text: &str,
+    path: &Arc<Path>,
+    lines: &Lines<'_>,
+) -> (Option<Value>, Vec<Problem>) {
+    let tokens = Source::new(text).lex().into_vec();
+    let mut errors: Vec<ParseError> = Vec::new();
+    let mut document = Document::new(text, path);
+    parse_document(&tokens, &mut document, &mut errors);
+    // Past the depth limit the rest is not read: that one problem says it.
+    if let Some(offset) = document.too_deep {
+        return (None, vec![too_deep_problem(path, lines, offset)]);
+    }
+    let root = document.tables.finish(path, &mut errors);
+    if !errors.is_empty() {
+        let problems = errors.iter().map(|e| problem(e, text, path, lines));
+        return (None, problems.collect());
+    }
+    let origin = file_origin(path, (1, 1));
+    (Some(Value::new(Kind::Table(root), origin)), Vec::new())
+}
+
+/// An array or inline table being read.
+enum Frame<'i> {
+    Array(Vec<Value>, (usize, usize)),
+    Inline {
+        table: Table,
+        /// Its tables made by dotted keys, which later dotted keys in it may
+        /// extend.
+        shape: Shape<'i>,
+        /// Where its pending key starts in `Document::keys`.
+        keys_from: usize,
+        at: (usize, usize),
+    },
+}
+
+/// The receiver of the parser's events.
+struct Document<'i, 'p> {
+    text: &'i str,
+    file: &'p Arc<Path>,
+    cursor: Cursor<'i>,
+    tables: Tables<'i>,
+    /// The key being read or waiting for its value: the document's, a
+    /// header's, then those of the open inline tables, innermost last.
+    keys: Vec<Key<'i>>,
+    frames: Vec<Frame<'i>>,
+    /// Inside `[...]` or `[[...]]`: whether it is an array of tables, and
+    /// the line and column of its bracket.
+    header: Option<(bool, (usize, usize))>,
+    /// The offset where nesting first went past the limit.
+    too_deep: Option<usize>,
+}
+
+impl<'i, 'p> Document<'i, 'p> {
+    fn new(text: &'i str, file: &'p Arc<Path>) -> Self {
+        Document {
+            text,
+            file,
+            cursor: Cursor::new(text),
+            tables: Tables::new(),
+            keys: Vec::new(),
+            frames: Vec::new(),
+            header: None,
+            too_deep: None,
+        }
+    }
+
+    fn raw(&self, span: Span, encoding: Option<Encoding>) -> Raw<'i> {
+        let text = self.text.get(span.start()..span.end()).unwrap_or("");
+        Raw::new_unchecked(text, encoding, span)
+    }
+
+    /// Where the key being read starts in `keys`.
+    fn key_start(&self) -> usize {
+        match self.frames.last() {
+            Some(Frame::Inline { keys_from, .. }) => *keys_from,
+            _ => 0,
+        }
+    }
+
+    fn open_header(&mut self, span: Span, array: bool) {
+        // A header can only follow a finished line; after a syntax error,
+        // whatever was left open is dropped.
+        self.frames.clear();
+        self.keys.clear();
+        self.header = Some((array, self.cursor.position(span.start())));
+    }
+
+    fn close_header(&mut self, error: &mut dyn ErrorSink) {
+        if let Some((array, at)) = self.header.take() {
+            self.tables
+                .open(&mut self.keys, array, at, self.file, error);
+            self.keys.clear();
+        }
+    }
+
+    /// Refuses an array or inline table past the depth limit.
+    fn deeper(&mut self, span: Span) -> bool {
+        if self.frames.len() >= MAX_DEPTH {
+            self.too_deep.get_or_insert(span.start());
+            return false;
+        }
+        true
+    }
+
+    /// A whole value: into the array or inline table it is in, or under
+    /// its key.
+    fn value(&mut self, value: Value, error: &mut dyn ErrorSink) {
+        match self.frames.last_mut() {
+            Some(Frame::Array(items, _)) => items.push(value),
+            Some(Frame::Inline {
+                table,
+                shape,
+                keys_from,
+                ..
+            }) => {
+                let from = *keys_from;
+                let keys = &self.keys[from..];
+                tables::insert(table, shape, keys, value, By::InlineKey, self.file, error);
+                self.keys.truncate(from);
+            }
+            None if self.header.is_none() => {
+                let tables = &mut self.tables;
+                let (table, shape) = (&mut tables.section, &mut tables.section_shape);
+                tables::insert(
+                    table,
+                    shape,
+                    &self.keys,
+                    value,
+                    By::DottedKey,
+                    self.file,
+                    error,
+                );
+                self.keys.clear();
+            }
+            None => {}
+        }
+    }
+
+    fn scalar_value(&mut self, raw: Raw<'i>, span: Span, error: &mut dyn ErrorSink) -> Kind {
+        let mut text = Cow::Borrowed("");
+        match raw.decode_scalar(&mut text, error) {
+            ScalarKind::String => Kind::String(text.into_owned()),
+            ScalarKind::Boolean(b) => Kind::Bool(b),
+            ScalarKind::Integer(radix) => integer(&text, radix.value()),
+            // Rust reads every TOML float, `inf` and `nan` with their signs
+            // included; the decoder has dropped the `_` separators.
+            ScalarKind::Float => Kind::Float(text.parse().unwrap_or(f64::NAN)),
+            ScalarKind::DateTime => datetime(&text, span, error),
+        }
+    }
+}
+
+/// A decoded integer, its digits checked by the decoder. One past `i128`
+/// (TOML integers are 64-bit) stays text for the typed build to refuse.
+fn integer(digits: &str, radix: u32) -> Kind {
+    if radix == 10 {
+        if let Ok(n) = digits.parse::<i64>() {
+            return Kind::Integer(n.into());
+        }
+    }
+    match i128::from_str_radix(digits, radix) {
+        Ok(n) => Kind::Integer(n),
+        Err(_) => Kind::String(digits.to_owned()),
+    }
+}
+
+/// A date, time or datetime, checked and kept in its RFC 3339 text form
+/// (`T` and `Z` upper case, as `toml` writes it).
+fn datetime(text: &str, span: Span, error: &mut dyn ErrorSink) -> Kind {
+    match text.parse::<toml::value::Datetime>() {
+        Ok(d) => Kind::Datetime(d.to_string()),
+        Err(e) => {
+            error.report_error(ParseError::new(e.to_string()).with_unexpected(span));
+            Kind::Datetime(text.to_owned())
+        }
+    }
+}
+
+impl EventReceiver for Document<'_, '_> {
+    fn std_table_open(&mut self, span: Span, _error: &mut dyn ErrorSink) {
+        self.open_header(span, false);
+    }
+
+    fn std_table_close(&mut self, _span: Span, error: &mut dyn ErrorSink) {
+        self.close_header(error);
+    }
+
+    fn array_table_open(&mut self, span: Span, _error: &mut dyn ErrorSink) {
+        self.open_header(span, true);
+    }
+
+    fn array_table_close(&mut self, _span: Span, error: &mut dyn ErrorSink) {
+        self.close_header(error);
+    }
+
+    fn inline_table_open(&mut self, span: Span, _error: &mut dyn ErrorSink) -> bool {
+        if self.too_deep.is_some() || !self.deeper(span) {
+            return false;
+        }
+        let at = self.cursor.position(span.start());
+        self.frames.push(Frame::Inline {
+            table: Table::new(),
+            shape: Shape::new(How::Header),
+            keys_from: self.keys.len(),
+            at,
+        });
+        true
+    }
+
+    fn inline_table_close(&mut self, _span: Span, error: &mut dyn ErrorSink) {
+        if let Some(Frame::Inline {
+            table,
+            keys_from,
+            at,
+            ..
+        }) = self.frames.last_mut()
+        {
+            let value = Value::new(
+                Kind::Table(std::mem::take(table)),
+                file_origin(self.file, *at),
+            );
+            // A key left without a value (a syntax error) is dropped.
+            self.keys.truncate(*keys_from);
+            self.frames.pop();
+            self.value(value, error);
+        }
+    }
+
+    fn array_open(&mut self, span: Span, _error: &mut dyn ErrorSink) -> bool {
+        if self.too_deep.is_some() || !self.deeper(span) {
+            return false;
+        }
+        let at = self.cursor.position(span.start());
+        self.frames.push(Frame::Array(Vec::new(), at));
+        true
+    }
+
+    fn array_close(&mut self, _span: Span, error: &mut dyn ErrorSink) {
+        if let Some(Frame::Array(..)) = self.frames.last() {
+            if let Some(Frame::Array(items, at)) = self.frames.pop() {
+                let value = Value::new(Kind::Array(items), file_origin(self.file, at));
+                self.value(value, error);
+            }
+        }
+    }
+
+    fn simple_key(&mut self, span: Span, encoding: Option<Encoding>, error: &mut dyn ErrorSink) {
+        if self.too_deep.is_some() {
+            return;
+        }
+        let raw = self.raw(span, encoding);
+        let mut name = Cow::Borrowed("");
+        raw.decode_key(&mut name, error);
+        self.keys.push(Key {
+            name,
+            span,
+            at: (0, 0),
+        });
+    }
+
+    fn key_sep(&mut self, _span: Span, _error: &mut dyn ErrorSink) {
+        if self.too_deep.is_some() {
+            return;
+        }
+        let parts = self.keys.len() - self.key_start().min(self.keys.len());
+        let Some(key) = self.keys.last_mut() else {
+            return;
+        };
+        // The key before a `.` names a table, which takes its position.
+        key.at = self.cursor.position(key.span.start());
+        if parts >= MAX_DEPTH {
+            self.too_deep = Some(key.span.start());
+        }
+    }
+
+    fn scalar(&mut self, span: Span, encoding: Option<Encoding>, error: &mut dyn ErrorSink) {
+        if self.too_deep.is_some() {
+            return;
+        }
+        let raw = self.raw(span, encoding);
+        let at = self.cursor.position(span.start());
+        let kind = self.scalar_value(raw, span, error);
+        if let Some(Encoding::MlBasicString | Encoding::MlLiteralString) = encoding {
+            self.cursor.pass(raw.as_str(), span.start());
+        }
+        self.value(Value::new(kind, file_origin(self.file, at)), error);
+    }
+
+    fn comment(&mut self, span: Span, error: &mut dyn ErrorSink) {
+        self.raw(span, None).decode_comment(error);
+    }
+
+    fn newline(&mut self, span: Span, error: &mut dyn ErrorSink) {
+        self.raw(span, None).decode_newline(error);
+        self.cursor.newline(span.end());
+        if self.frames.is_empty() {
+            // The line is over: a header or key left open by a syntax
+            // error ends here.
+            self.close_header(error);
+            self.keys.clear();
+        }
+    }
+}
+
+/// A parser error as a staid problem: `toml`'s wording, with the place.
+fn problem(e: &ParseError, text: &str, path: &Arc<Path>, lines: &Lines<'_>) -> Problem {
+    let span = e.unexpected().map_or(0..0, |s| s.start()..s.end());
+    let (line, column) = lines.position(span.start);
+    let mut message = describe(e);
+    if message == "duplicate key" {
+        if let Some(key) = text.get(span.clone()).filter(|k| !k.contains('\n')) {
+            message = format!("duplicate key `{key}`");
+        }
+    }
+    Problem::new(ProblemKind::Syntax, format!("invalid TOML: {message}"))
+        .with_origin(file_origin(path, (line, column)))
+        .with_snippet(Some(lines.snippet(span)))
+}
+
+/// The description and what was expected: "invalid literal string,
+/// expected `'`".
+fn describe(e: &ParseError) -> String {
+    let mut message = e.description().to_owned();
+    if let Some(expected) = e.expected() {
+        push_expected(&mut message, expected);
+    }
+    message.truncate(message.trim_end().len());
+    message
+}
+
+fn push_expected(message: &mut String, expected: &[Expected]) {
+    message.push_str(", expected ");
+    if expected.is_empty() {
+        message.push_str("nothing");
+    }
+    for (i, item) in expected.iter().enumerate() {
+        if i > 0 {
+            message.push_str(", ");
+        }
+        match item {
+            Expected::Literal("\n") => message.push_str("newline"),
+            Expected::Literal("`") => message.push_str("'`'"),
+            Expected::Literal(s) if s.chars().all(|c| c.is_ascii_control()) => {
+                message.push_str(&format!("`{}`", s.escape_debug()))
+            }
+            Expected::Literal(s) => message.push_str(&format!("`{s}`")),
+            Expected::Description(s) => message.push_str(s),
+            _ => message.push_str("etc"),
+        }
+    }
+}
