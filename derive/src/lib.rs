@@ -1,8 +1,8 @@
 //! The `#[derive(Config)]` macro of staid. Use it through `staid::Config`.
 //!
-//! Laid out as a small compiler: [`attr`] parses `#[config(..)]`, [`ast`]
-//! holds the checked form, [`check`] applies rules across attributes, and
-//! [`expand`] writes the code.
+//! Laid out as a small compiler: `attr` parses `#[config(..)]`, `ast`
+//! holds the checked form, `check` applies rules across attributes, and
+//! `expand` writes the code.
 
 mod ast;
 mod attr;
