@@ -96,6 +96,13 @@ fn a_directory_where_a_file_was_named() {
     );
 }
 
+/// The formats of this build: `.lua` comes with the `lua` feature.
+const READS: &str = if cfg!(feature = "lua") {
+    ".toml, .json, .lua"
+} else {
+    ".toml, .json"
+};
+
 #[test]
 fn an_unknown_extension_says_which_formats_are_read() {
     let dir = Dir::new();
@@ -104,7 +111,7 @@ fn an_unknown_extension_says_which_formats_are_read() {
     assert_eq!(kinds(&err), [ProblemKind::Format]);
     assert_eq!(
         dir.text(&err),
-        "error: $DIR/app.yaml: unknown format (`.yaml`); staid reads .toml, .json"
+        format!("error: $DIR/app.yaml: unknown format (`.yaml`); staid reads {READS}")
     );
 }
 
@@ -115,7 +122,7 @@ fn a_file_without_extension_has_no_format() {
     let err = App::builder().file(&path).load().unwrap_err();
     assert_eq!(
         dir.text(&err),
-        "error: $DIR/appconfig: unknown format (no extension); staid reads .toml, .json"
+        format!("error: $DIR/appconfig: unknown format (no extension); staid reads {READS}")
     );
 }
 

@@ -190,7 +190,7 @@ fn integer(digits: &str, radix: u32) -> Kind {
 /// A date, time or datetime, checked and kept in its RFC 3339 text form
 /// (`T` and `Z` upper case, as `toml` writes it).
 fn datetime(text: &str, span: Span, error: &mut dyn ErrorSink) -> Kind {
-    match text.parse::<toml::value::Datetime>() {
+    match text.parse::<toml_datetime::Datetime>() {
         Ok(d) => Kind::Datetime(d.to_string()),
         Err(e) => {
             error.report_error(ParseError::new(e.to_string()).with_unexpected(span));
