@@ -6,37 +6,46 @@ use std::sync::Arc;
 use crate::origin::Origin;
 
 /// What went wrong in one [`Problem`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, thiserror::Error)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ProblemKind {
     /// A file could not be read: missing, a directory, no permission, not UTF-8.
-    #[error("cannot read")]
     Io,
     /// A file's name has no known format.
-    #[error("unknown format")]
     Format,
     /// A file, env value or flag is not valid syntax for its format.
-    #[error("syntax error")]
     Syntax,
     /// Nesting deeper than the limit.
-    #[error("nesting too deep")]
     TooDeep,
     /// A value does not fit the field's type.
-    #[error("invalid value")]
     Type,
     /// A required value was set nowhere.
-    #[error("missing value")]
     Missing,
     /// A key, variable or flag that the configuration does not have.
-    #[error("unknown key")]
     Unknown,
     /// A validator rejected the value.
-    #[error("validation failed")]
     Validation,
     /// A source other than a file failed (its message says how).
-    #[error("source failed")]
     Source,
 }
+
+impl fmt::Display for ProblemKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ProblemKind::Io => "cannot read",
+            ProblemKind::Format => "unknown format",
+            ProblemKind::Syntax => "syntax error",
+            ProblemKind::TooDeep => "nesting too deep",
+            ProblemKind::Type => "invalid value",
+            ProblemKind::Missing => "missing value",
+            ProblemKind::Unknown => "unknown key",
+            ProblemKind::Validation => "validation failed",
+            ProblemKind::Source => "source failed",
+        })
+    }
+}
+
+impl std::error::Error for ProblemKind {}
 
 /// One problem found by a load: what, at which key, set where.
 #[derive(Clone, Debug)]
