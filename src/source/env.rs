@@ -37,6 +37,8 @@ struct Plan {
     outside: Vec<usize>,
     /// Names two fields would share: reported on every load.
     collisions: Vec<Problem>,
+    /// `<PREFIX>CONFIG`, which names a file for discovery, not a field.
+    config_var: String,
 }
 
 impl Plan {
@@ -46,6 +48,7 @@ impl Plan {
             by_var: HashMap::new(),
             outside: Vec::new(),
             collisions: Vec::new(),
+            config_var: format!("{}CONFIG", naming.prefix),
         };
         schema.walk(&mut |path, field| {
             let var = naming.var(path, field);
@@ -99,12 +102,11 @@ impl Source for EnvLayer {
         let mut found = vec![Found::default(); plan.fields.len()];
 
         if !naming.prefix.is_empty() {
-            let config_var = format!("{}CONFIG", naming.prefix);
             for (var, value) in env.with_prefix(&naming.prefix) {
                 match plan.by_var.get(var) {
                     Some(&(i, false)) => found[i].value = Some(value),
                     Some(&(i, true)) => found[i].file = Some(value),
-                    None if var == config_var || naming.unknown == Unknown::Ignore => {}
+                    None if var == plan.config_var || naming.unknown == Unknown::Ignore => {}
                     None => {
                         let problem = unknown(var, plan);
                         match naming.unknown {
