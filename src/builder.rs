@@ -341,6 +341,7 @@ impl<T: Config> Builder<T> {
                         "the configuration could not be built",
                     ));
                 }
+                hide_secret_lines(schema, &mut problems);
                 Err(Error::from_problems(problems))
             }
         }
@@ -424,6 +425,51 @@ impl<T: Config> Builder<T> {
             flags: self.reads_flags,
         }
     }
+}
+
+/// Drops the snippet of a problem whose source line sets a secret field
+/// (`token = "..`, `"token": ..`): a syntax error on that line is reported by
+/// position only. Parsers see text, not the schema, so this is done here.
+fn hide_secret_lines(schema: &'static crate::Schema, problems: &mut [Problem]) {
+    let mut secret_keys: Vec<&'static str> = Vec::new();
+    schema.walk(&mut |_, field| {
+        if field.secret {
+            secret_keys.push(field.key);
+        }
+    });
+    if secret_keys.is_empty() {
+        return;
+    }
+    for problem in problems {
+        let Some(snippet) = &problem.snippet else {
+            continue;
+        };
+        let line = snippet.text.as_str();
+        let sets_secret = secret_keys.iter().any(|key| sets_key(line, key));
+        if sets_secret {
+            problem.snippet = None;
+        }
+    }
+}
+
+/// Whether `line` assigns `key`: the key at a word boundary, maybe quoted,
+/// then `=` (TOML, also inside inline tables) or `:` (JSON).
+fn sets_key(line: &str, key: &str) -> bool {
+    let mut from = 0;
+    while let Some(at) = line[from..].find(key) {
+        let start = from + at;
+        let end = start + key.len();
+        from = end;
+        let before = line[..start].chars().next_back();
+        if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '-') {
+            continue;
+        }
+        let rest = line[end..].trim_start_matches('"').trim_start();
+        if rest.starts_with('=') || rest.starts_with(':') {
+            return true;
+        }
+    }
+    false
 }
 
 /// The shared state of one load.

@@ -483,3 +483,26 @@ fn a_secret_is_not_in_the_debug_of_a_secret_type_or_of_loaded() {
     let explain = loaded.explain().to_string();
     assert!(!explain.contains(SECRET), "{explain}");
 }
+
+#[test]
+fn a_syntax_error_on_a_secret_line_shows_no_snippet() {
+    #[derive(Config, Debug)]
+    struct Vault {
+        #[config(secret)]
+        token: Option<String>,
+        name: Option<String>,
+    }
+    let err = Vault::builder()
+        .toml_str("name = \"ok\"\ntoken = \"hunter2\n")
+        .load()
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(!text.contains("hunter2"), "{text}");
+    assert!(text.contains("<toml>:2:"), "{text}");
+    let err = Vault::builder()
+        .json_str("{\"name\": \"ok\", \"token\": \"hunter2\" \"x\"}")
+        .load()
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(!text.contains("hunter2"), "{text}");
+}
