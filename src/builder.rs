@@ -384,7 +384,7 @@ impl<T: Config> Builder<T> {
     }
 
     /// Files every source would read, for watching.
-    #[allow(dead_code)]
+    #[cfg(feature = "watch")]
     pub(crate) fn files(&self) -> Vec<PathBuf> {
         let Ok(mut run) = self.prepare() else {
             return Vec::new();
