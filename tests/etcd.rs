@@ -194,12 +194,22 @@ impl Drop for Server {
     }
 }
 
+/// A port free now and never handed out before in this process: tests run in
+/// parallel, and a port one server freed must not go to another's etcd.
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    let mut given = GIVEN.lock().unwrap_or_else(|e| e.into_inner());
+    loop {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        if !given.contains(&port) {
+            given.push(port);
+            return port;
+        }
+    }
 }
 
 fn remote(server: &Server, key: &str, revision: i64, text: bool) -> Origin {
@@ -337,9 +347,9 @@ fn bad_values_and_keys_are_reported_together() {
 
 #[test]
 fn an_unreachable_etcd_is_a_load_error_naming_the_endpoint() {
-    // A port where nothing listens.
-    let port = free_port();
-    let endpoint = format!("http://127.0.0.1:{port}");
+    // Port 1 (tcpmux) is privileged and unused: nothing listens there, and
+    // no other test's server can take it, as a freed ephemeral port could be.
+    let endpoint = "http://127.0.0.1:1".to_owned();
     let err = App::builder()
         .source(Etcd::new([endpoint.clone()], "/myapp/").timeout(Duration::from_secs(2)))
         .load()
