@@ -112,9 +112,15 @@ impl Value {
                 table.insert(part.to_owned(), value);
                 return;
             }
-            node = table
-                .entry(part.to_owned())
-                .or_insert_with(|| Value::table(value.origin.clone()));
+            // Look up before inserting: `entry` would allocate the key even
+            // when the table is already there, the common case.
+            if !table.contains_key(part) {
+                table.insert(part.to_owned(), Value::table(value.origin.clone()));
+            }
+            node = match table.get_mut(part) {
+                Some(next) => next,
+                None => unreachable!("inserted above"),
+            };
         }
     }
 
