@@ -132,7 +132,9 @@ pub use watch::{Events, Reload, Watch, WatchOptions};
 /// an array of those), `nested` (the field is itself a `Config` struct),
 /// `secret`, `env = "NAME"` (exact variable name), `flag = "name"` (exact
 /// long flag), `short = 'p'`, `rename = "key"`, `skip` (never read; set from
-/// `Default`), `validate = path` (a `fn(&T) -> Result<(), E>`).
+/// `Default`), `from_str` (read as text and parsed with `FromStr`),
+/// `merge = "append"` (a list adds to the list below instead of replacing
+/// it), `validate = path` (a `fn(&T) -> Result<(), E>`).
 /// Doc comments become help text.
 pub use staid_derive::Config;
 
