@@ -358,6 +358,7 @@ impl<T: Config> Builder<T> {
             naming,
             problems: Vec::new(),
             config_arg: None,
+            config_taken: std::cell::Cell::new(false),
             print_config: false,
             #[cfg(feature = "cli")]
             matches: self.matches.clone(),
@@ -478,6 +479,7 @@ struct Run {
     naming: Naming,
     problems: Vec<Problem>,
     config_arg: Option<PathBuf>,
+    config_taken: std::cell::Cell<bool>,
     print_config: bool,
     #[cfg(feature = "cli")]
     matches: Option<Arc<clap::ArgMatches>>,
@@ -494,6 +496,7 @@ impl Run {
             schema,
             env: &self.env,
             config_arg: self.config_arg.clone(),
+            config_taken: &self.config_taken,
             #[cfg(feature = "cli")]
             matches: self.matches.as_deref(),
             below,

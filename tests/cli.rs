@@ -281,6 +281,35 @@ fn config_flag_adds_a_file_above_discovered_ones() {
     assert_eq!(svc.host, "disc");
 }
 
+#[test]
+fn config_flag_without_discovery_reads_the_file_below_the_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let named = dir.path().join("extra.toml");
+    std::fs::write(&named, "port = 2000\nhost = \"from-file\"\n").unwrap();
+    let loaded = Svc::builder()
+        .toml_str("port = 1000")
+        .args(args(&[
+            "--config",
+            named.to_str().unwrap(),
+            "--host",
+            "from-flag",
+        ]))
+        .load_full()
+        .unwrap();
+    assert_eq!(loaded.config().port, 2000);
+    assert_eq!(loaded.config().host, "from-flag");
+    let err = Svc::builder()
+        .args(args(&["--config", "/nonexistent/svc.toml", "-p", "x"]))
+        .load()
+        .unwrap_err();
+    assert_eq!(err.len(), 2, "{err}");
+    assert!(
+        err.to_string()
+            .contains("cannot read /nonexistent/svc.toml"),
+        "{err}"
+    );
+}
+
 mod mounted {
     use super::*;
     use clap::{Arg, ArgAction, Command};

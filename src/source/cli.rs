@@ -40,8 +40,21 @@ impl Source for CliLayer {
         let Some(matches) = ctx.matches else {
             return Ok(None);
         };
+        // `--config` belongs above the discovered files; a builder that does
+        // not discover files reads it here, just below the flags.
         let mut layer = Value::table(Origin::Default);
         let mut any = false;
+        if let (Some(path), false) = (&ctx.config_arg, ctx.config_taken.get()) {
+            match super::File::required(path.clone()).load(ctx) {
+                Ok(Some(read)) => {
+                    ctx.schema.merge_layer(&mut layer, read);
+                    any = true;
+                }
+                Ok(None) => {}
+                // Reported with the rest; the flags still apply.
+                Err(problems) => ctx.problems.extend(problems),
+            }
+        }
         ctx.schema.walk(&mut |path, field| {
             let Ok(Some(values)) = matches.try_get_many::<String>(path) else {
                 return;

@@ -72,6 +72,7 @@ impl Discover {
     /// The file named by `--config` or `<PREFIX>CONFIG`.
     fn named(&self, ctx: &LoadCtx<'_>) -> Option<PathBuf> {
         if let Some(path) = &ctx.config_arg {
+            ctx.config_taken.set(true);
             return Some(path.clone());
         }
         let var = format!("{}CONFIG", ctx.env_prefix());

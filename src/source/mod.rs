@@ -145,6 +145,9 @@ pub struct LoadCtx<'a> {
     pub(crate) env: &'a std::sync::OnceLock<Arc<Env>>,
     /// The file named by `--config`, if the command line gave one.
     pub(crate) config_arg: Option<PathBuf>,
+    /// Set once a source (discovery) has read the `--config` file, so the
+    /// command-line layer does not read it again.
+    pub(crate) config_taken: &'a std::cell::Cell<bool>,
     #[cfg(feature = "cli")]
     pub(crate) matches: Option<&'a clap::ArgMatches>,
     pub(crate) below: &'a Value,
@@ -220,6 +223,7 @@ impl LoadCtx<'_> {
             schema: self.schema,
             env: self.env,
             config_arg: self.config_arg.clone(),
+            config_taken: self.config_taken,
             #[cfg(feature = "cli")]
             matches: self.matches,
             below,
