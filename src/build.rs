@@ -6,7 +6,7 @@ use std::fmt::Display;
 use serde::de::DeserializeOwned;
 
 use crate::de::{self, DeError};
-use crate::error::{snippet_at, Problem, ProblemKind};
+use crate::error::{snippet_at, Problem, ProblemKind, Snippet};
 use crate::naming::Naming;
 use crate::origin::Origin;
 use crate::schema::{Field, Schema};
@@ -205,10 +205,11 @@ impl<'a> Ctx<'a> {
             // A misspelt secret (`passwrd = ..`) holds the secret: its line
             // is not quoted.
             let secret = best.and_then(|b| schema.field(b)).is_some_and(|f| f.secret);
+            let (origin, snippet) = at_key(&value.origin, self.snippet(&value.origin, secret), key);
             let mut problem = Problem::new(ProblemKind::Unknown, "unknown key")
                 .with_key(self.path.clone())
-                .with_snippet(self.snippet(&value.origin, secret))
-                .with_origin(value.origin.clone());
+                .with_snippet(snippet)
+                .with_origin(origin);
             if let Some(best) = best {
                 problem = problem.with_help(format!("did you mean `{best}`?"));
             }
@@ -252,4 +253,31 @@ impl<'a> Ctx<'a> {
         problem.origin = origin;
         self.problems.push(problem);
     }
+}
+
+/// Moves an unknown key's position from its value to the key itself, when
+/// the key stands before the value on the same line (`hots = 1`,
+/// `"hots": 1`): the key is what is wrong.
+fn at_key(origin: &Origin, snippet: Option<Snippet>, key: &str) -> (Origin, Option<Snippet>) {
+    let (Some(mut snippet), Origin::File { path, line, .. }) = (snippet, origin) else {
+        return (origin.clone(), None);
+    };
+    let before: String = snippet.text.chars().take(snippet.column - 1).collect();
+    let found = before.rfind(key).filter(|&at| {
+        let prev = before[..at].chars().next_back();
+        let next = before[at + key.len()..].chars().next();
+        !prev.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '-')
+            && !next.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '-')
+    });
+    let Some(at) = found else {
+        return (origin.clone(), Some(snippet));
+    };
+    snippet.column = before[..at].chars().count() + 1;
+    snippet.width = key.chars().count();
+    let moved = Origin::File {
+        path: path.clone(),
+        line: *line,
+        column: snippet.column,
+    };
+    (moved, Some(snippet))
 }

@@ -75,10 +75,10 @@
 //!   = help: set it with `url` in a configuration file
 //!
 //! error: `url_`: unknown key
-//!   --> <toml>:2:8
+//!   --> <toml>:2:1
 //!    |
 //!  2 | url_ = "x"
-//!    |        ^^^
+//!    | ^^^^
 //!   = help: did you mean `url`?"#);
 //! ```
 //!

@@ -106,10 +106,10 @@ error: `db.pool`: expected an integer (u32), found float 1.5
    |        ^^^
 
 error: `hots`: unknown key
-  --> $DIR/b.json:2:11
+  --> $DIR/b.json:2:4
    |
  2 |   "hots": "x"
-   |           ^^^
+   |    ^^^^
   = help: did you mean `host`?"#
     );
     let kinds: Vec<ProblemKind> = err.problems().iter().map(|p| p.kind()).collect();
@@ -137,7 +137,7 @@ fn problems_carry_key_origin_and_hint_as_data() {
     let p = &err.problems()[0];
     assert_eq!(p.kind(), ProblemKind::Unknown);
     assert_eq!(p.key(), Some("db.hots"));
-    assert_eq!(p.origin().unwrap().to_string(), "<toml>:4:8");
+    assert_eq!(p.origin().unwrap().to_string(), "<toml>:4:1");
     assert_eq!(p.message(), "unknown key");
     assert_eq!(p.hint(), Some("did you mean `host`?"));
 }
@@ -202,23 +202,23 @@ fn unknown_keys_suggest_the_closest_key() {
         "3 problems in the configuration:
 
 error: `db.pol`: unknown key
-  --> <toml>:5:7
+  --> <toml>:5:1
    |
  5 | pol = 2
-   |       ^
+   | ^^^
   = help: did you mean `pool`?
 
 error: `db.zzz`: unknown key
-  --> <toml>:6:7
+  --> <toml>:6:1
    |
  6 | zzz = 3
-   |       ^
+   | ^^^
 
 error: `prot`: unknown key
-  --> <toml>:3:8
+  --> <toml>:3:1
    |
  3 | prot = 1
-   |        ^
+   | ^^^^
   = help: did you mean `port`?"
     );
 }
@@ -246,10 +246,10 @@ fn unknown_keys_can_be_warnings() {
     assert_eq!(
         warnings,
         ["`prot`: unknown key
-  --> <toml>:3:8
+  --> <toml>:3:1
    |
  3 | prot = 1
-   |        ^
+   | ^^^^
   = help: did you mean `port`?"]
     );
 }
