@@ -117,7 +117,12 @@ impl fmt::Display for Explain<'_> {
                 Some(value) if field.secret => {
                     lines.push((format!("{path} = {MASK}"), Some(value.origin.to_string())))
                 }
-                Some(value) => flatten(path, value, &mut lines),
+                Some(value) => match bare_text(value, field.ty) {
+                    Some(text) => {
+                        lines.push((format!("{path} = {text}"), Some(value.origin.to_string())))
+                    }
+                    None => flatten(path, value, &mut lines),
+                },
             });
         let width = lines
             .iter()
@@ -137,6 +142,30 @@ impl fmt::Display for Explain<'_> {
         }
         Ok(())
     }
+}
+
+/// Text from the environment or a flag for a number or boolean field, shown
+/// as the value it is read as (`port = 9443`, not `port = "9443"`), when it
+/// reads as one; anything else is shown as the text it is.
+fn bare_text<'v>(value: &'v Value, ty: &str) -> Option<&'v str> {
+    let Kind::String(text) = &value.kind else {
+        return None;
+    };
+    if !value.origin.is_text() {
+        return None;
+    }
+    let ty = ty
+        .strip_prefix("Option<")
+        .and_then(|t| t.strip_suffix('>'))
+        .unwrap_or(ty);
+    let reads = match ty {
+        "u8" | "u16" | "u32" | "u64" | "u128" | "usize" | "i8" | "i16" | "i32" | "i64" | "i128"
+        | "isize" => crate::text::parse_int(text).is_some_and(|i| i.to_string() == *text),
+        "f32" | "f64" => text.parse::<f64>().is_ok_and(f64::is_finite),
+        "bool" => matches!(text.as_str(), "true" | "false"),
+        _ => false,
+    };
+    reads.then_some(text.as_str())
 }
 
 /// Tables under a leaf (maps, structs that are plain serde types) become one

@@ -258,7 +258,7 @@ fn print_config_shows_origins_and_masks_secrets() {
         .unwrap();
     assert_eq!(loaded.config().token.as_deref(), Some("hunter2"));
     assert!(text.contains("token = \"<secret>\""), "{text}");
-    assert!(text.contains("port = \"1\""), "{text}");
+    assert!(text.contains("port = 1 "), "{text}");
     assert!(text.contains("# flag --port"), "{text}");
     assert!(text.contains("db.host = \"db1\""), "{text}");
     assert!(text.contains("# <toml>:3:8"), "{text}");

@@ -105,3 +105,31 @@ fn long_lines_do_not_push_every_origin_far_right() {
          n = 1                                             # default\n"
     );
 }
+
+#[test]
+fn text_for_numbers_and_booleans_shows_as_the_value_it_reads_as() {
+    #[derive(Config, Debug)]
+    #[config(name = "app")]
+    struct App {
+        port: u16,
+        mask: u32,
+        debug: Option<bool>,
+        name: String,
+    }
+    let loaded = App::builder()
+        .env_from([
+            ("APP_PORT", "8080"),
+            ("APP_MASK", "0x1F"),
+            ("APP_DEBUG", "true"),
+            ("APP_NAME", "123"),
+        ])
+        .load_full()
+        .unwrap();
+    assert_eq!(
+        loaded.explain().to_string(),
+        "port = 8080    # env APP_PORT\n\
+         mask = \"0x1F\"  # env APP_MASK\n\
+         debug = true   # env APP_DEBUG\n\
+         name = \"123\"   # env APP_NAME\n"
+    );
+}
