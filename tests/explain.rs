@@ -109,6 +109,7 @@ fn long_lines_do_not_push_every_origin_far_right() {
 #[test]
 fn text_for_numbers_and_booleans_shows_as_the_value_it_reads_as() {
     #[derive(Config, Debug)]
+    #[allow(dead_code)] // read through explain, not field by field
     #[config(name = "app")]
     struct App {
         port: u16,
