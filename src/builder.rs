@@ -324,6 +324,7 @@ impl<T: Config> Builder<T> {
         for check in &checks {
             problems.extend(check(&merged));
         }
+        hide_secret_lines(schema, &mut warnings);
         match config {
             Some(config) if problems.is_empty() => {
                 let loaded = Loaded::new(config, merged, warnings);

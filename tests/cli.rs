@@ -361,3 +361,38 @@ mod mounted {
         );
     }
 }
+
+#[test]
+fn an_optional_bool_is_a_flag_too() {
+    #[derive(Config, Debug)]
+    #[config(name = "opt")]
+    struct Opt {
+        verbose: Option<bool>,
+    }
+    let on = Opt::builder().args(["opt", "--verbose"]).load().unwrap();
+    assert_eq!(on.verbose, Some(true));
+    let off = Opt::builder()
+        .args(["opt", "--verbose=false"])
+        .load()
+        .unwrap();
+    assert_eq!(off.verbose, Some(false));
+    let unset = Opt::builder().args(["opt"]).load().unwrap();
+    assert_eq!(unset.verbose, None);
+}
+
+#[test]
+fn an_app_with_its_own_config_flag_keeps_it() {
+    use clap::{Arg, Command};
+    let builder = Svc::builder();
+    let cmd = builder
+        .augment(Command::new("tool").arg(Arg::new("config").long("config").help("The app's own")));
+    let matches = cmd
+        .try_get_matches_from(["tool", "--config", "mine.yaml", "--port", "7"])
+        .unwrap();
+    assert_eq!(
+        matches.get_one::<String>("config").map(String::as_str),
+        Some("mine.yaml")
+    );
+    let svc = builder.matches(&matches).load().unwrap();
+    assert_eq!(svc.port, 7);
+}

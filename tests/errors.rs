@@ -506,3 +506,26 @@ fn a_syntax_error_on_a_secret_line_shows_no_snippet() {
     let text = err.to_string();
     assert!(!text.contains("hunter2"), "{text}");
 }
+
+#[test]
+fn warnings_do_not_show_a_line_that_sets_a_secret() {
+    #[derive(Config, Debug)]
+    struct Outer {
+        #[config(nested)]
+        auth: Auth,
+    }
+    #[derive(Config, Debug)]
+    struct Auth {
+        #[config(secret)]
+        token: Option<String>,
+    }
+    let loaded = Outer::builder()
+        .toml_str("auth = { token = \"hunter2\", extra = 1 }")
+        .unknown_keys(Unknown::Warn)
+        .load_full()
+        .unwrap();
+    assert_eq!(loaded.config().auth.token.as_deref(), Some("hunter2"));
+    let warnings: Vec<String> = loaded.warnings().iter().map(|w| w.to_string()).collect();
+    assert_eq!(warnings.len(), 1);
+    assert!(!warnings[0].contains("hunter2"), "{}", warnings[0]);
+}

@@ -134,3 +134,20 @@ fn text_for_numbers_and_booleans_shows_as_the_value_it_reads_as() {
          name = \"123\"   # env APP_NAME\n"
     );
 }
+
+#[test]
+fn an_optional_secret_type_is_masked_too() {
+    #[derive(Config, Debug)]
+    #[allow(dead_code)] // read through explain, not field by field
+    struct Keys {
+        token: Option<staid::Secret<String>>,
+    }
+    let loaded = Keys::builder()
+        .toml_str("token = \"hunter2\"")
+        .load_full()
+        .unwrap();
+    let text = loaded.explain().to_string();
+    assert!(!text.contains("hunter2"), "{text}");
+    assert_eq!(text, format!("token = {MASK}  # <toml>:1:9\n"));
+    assert!(Keys::SCHEMA.fields[0].secret);
+}

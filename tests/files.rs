@@ -476,3 +476,25 @@ fn every_syntax_error_of_a_toml_file_is_reported() {
         .unwrap_err();
     assert_eq!(kinds(&err), [ProblemKind::Syntax, ProblemKind::Syntax]);
 }
+
+#[test]
+fn an_integer_past_every_integer_type_is_a_syntax_error_not_text() {
+    #[derive(Config, Debug)]
+    struct Named {
+        #[allow(dead_code)] // only the error is looked at
+        name: Option<String>,
+    }
+    let dir = Dir::new();
+    let path = dir.write(
+        "big.toml",
+        "name = 123456789012345678901234567890123456789012345\n",
+    );
+    let err = Named::builder().file(&path).load().unwrap_err();
+    assert_eq!(kinds(&err), [ProblemKind::Syntax]);
+    assert!(
+        dir.text(&err)
+            .starts_with("error: invalid TOML: integer is out of range\n  --> $DIR/big.toml:1:8"),
+        "{}",
+        dir.text(&err)
+    );
+}

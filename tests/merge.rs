@@ -40,3 +40,34 @@ fn append_accumulates_across_layers_even_through_an_empty_list() {
         .unwrap();
     assert_eq!(app.plugins, ["a", "q"]);
 }
+
+#[test]
+fn append_applies_between_discovered_files_too() {
+    let low = tempfile::tempdir().unwrap();
+    let high = tempfile::tempdir().unwrap();
+    std::fs::write(low.path().join("app.toml"), "plugins = [\"low\"]\n").unwrap();
+    std::fs::write(high.path().join("app.toml"), "plugins = [\"high\"]\n").unwrap();
+    let app = App::builder()
+        .source(staid::source::Discover::in_dirs([low.path(), high.path()]))
+        .load()
+        .unwrap();
+    assert_eq!(app.plugins, ["a", "low", "high"]);
+}
+
+#[test]
+fn append_applies_to_flags_over_a_config_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("extra.toml");
+    std::fs::write(&file, "plugins = [\"file\"]\n").unwrap();
+    let app = App::builder()
+        .args([
+            "app",
+            "--config",
+            file.to_str().unwrap(),
+            "--plugins",
+            "flag",
+        ])
+        .load()
+        .unwrap();
+    assert_eq!(app.plugins, ["a", "file", "flag"]);
+}

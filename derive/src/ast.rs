@@ -31,7 +31,7 @@ impl Field<'_> {
     }
 
     pub fn is_bool(&self) -> bool {
-        last_ident(self.ty).is_some_and(|i| i == "bool")
+        last_ident(self.option_inner.unwrap_or(self.ty)).is_some_and(|i| i == "bool")
     }
 
     pub fn is_list(&self) -> bool {
@@ -92,7 +92,9 @@ pub fn parse<'a>(input: &'a DeriveInput, errors: &mut Errors) -> Option<Containe
                 key,
                 doc: attr::doc(&f.attrs),
                 option_inner: generic_inner(&f.ty, "Option"),
-                secret_type: last_ident(&f.ty).is_some_and(|i| i == "Secret"),
+                // `Secret<T>` or `Option<Secret<T>>`: the value is secret either way.
+                secret_type: last_ident(generic_inner(&f.ty, "Option").unwrap_or(&f.ty))
+                    .is_some_and(|i| i == "Secret"),
                 attrs,
             }
         })

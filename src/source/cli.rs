@@ -55,6 +55,8 @@ impl Source for CliLayer {
                 Err(problems) => ctx.problems.extend(problems),
             }
         }
+        let mut flags = Value::table(Origin::Default);
+        let mut any_flag = false;
         ctx.schema.walk(&mut |path, field| {
             let Ok(Some(values)) = matches.try_get_many::<String>(path) else {
                 return;
@@ -69,10 +71,15 @@ impl Source for CliLayer {
             } else {
                 Value::new(Kind::Array(values), origin)
             };
-            layer.insert_at(path, value);
-            any = true;
+            flags.insert_at(path, value);
+            any_flag = true;
         });
-        Ok(any.then_some(layer))
+        if any_flag {
+            // Flags are a layer above the `--config` file: an append list
+            // adds to the file's.
+            ctx.schema.merge_layer(&mut layer, flags);
+        }
+        Ok((any || any_flag).then_some(layer))
     }
 }
 
@@ -90,6 +97,16 @@ pub(crate) fn augment(
         .map(|r| (r.to_string(), format!("--{r}")))
         .collect();
     let mut shorts: HashMap<char, String> = HashMap::new();
+    // The application's own argument ids: clap panics on a duplicate id too.
+    let app_ids: std::collections::HashSet<String> = cmd
+        .get_arguments()
+        .map(|a| a.get_id().to_string())
+        .collect();
+    let app_longs: std::collections::HashSet<String> = cmd
+        .get_arguments()
+        .filter_map(|a| a.get_long().map(str::to_owned))
+        .collect();
+    let app_has = |name: &str| app_ids.contains(name) || app_longs.contains(name);
     for taken in cmd.get_arguments() {
         if let Some(l) = taken.get_long() {
             longs.insert(l.to_owned(), format!("the application's --{l}"));
@@ -101,7 +118,12 @@ pub(crate) fn augment(
     let mut args = Vec::new();
     schema.walk(&mut |path, field| {
         let long = naming::flag(path, field);
-        if let Some(other) = longs.get(&long) {
+        let other = longs.get(&long).cloned().or_else(|| {
+            app_ids
+                .contains(path)
+                .then(|| format!("the application's argument `{path}`"))
+        });
+        if let Some(other) = other {
             problems.push(
                 Problem::new(
                     ProblemKind::Source,
@@ -174,33 +196,25 @@ pub(crate) fn augment(
     });
     let help_short = (!shorts.contains_key(&'h')).then_some('h');
     let version_short = (!shorts.contains_key(&'V')).then_some('V');
-    cmd = cmd
-        .disable_help_flag(true)
-        .disable_version_flag(true)
-        .args(args)
-        .arg(
-            Arg::new(CONFIG_FLAG)
-                .long(CONFIG_FLAG)
-                .value_name("FILE")
-                .value_parser(clap::value_parser!(PathBuf))
-                .action(ArgAction::Set)
-                .help("Read this configuration file after the discovered ones"),
-        )
-        .arg(
-            Arg::new(PRINT_CONFIG_FLAG)
-                .long(PRINT_CONFIG_FLAG)
-                .action(ArgAction::SetTrue)
-                .help("Print the effective configuration with the origin of each value, and exit"),
-        )
-        .arg(
-            Arg::new("help")
-                .long("help")
-                .short(help_short)
-                .action(ArgAction::Help)
-                .help("Print help"),
-        );
+    let mut extra = vec![
+        Arg::new(CONFIG_FLAG)
+            .long(CONFIG_FLAG)
+            .value_name("FILE")
+            .value_parser(clap::value_parser!(PathBuf))
+            .action(ArgAction::Set)
+            .help("Read this configuration file after the discovered ones"),
+        Arg::new(PRINT_CONFIG_FLAG)
+            .long(PRINT_CONFIG_FLAG)
+            .action(ArgAction::SetTrue)
+            .help("Print the effective configuration with the origin of each value, and exit"),
+        Arg::new("help")
+            .long("help")
+            .short(help_short)
+            .action(ArgAction::Help)
+            .help("Print help"),
+    ];
     if cmd.get_version().is_some() {
-        cmd = cmd.arg(
+        extra.push(
             Arg::new("version")
                 .long("version")
                 .short(version_short)
@@ -208,6 +222,28 @@ pub(crate) fn augment(
                 .help("Print version"),
         );
     }
+    // An application that has its own `--config` (or help, version) keeps
+    // it; staid's is left out rather than handed to clap as a duplicate.
+    let mut kept = Vec::new();
+    for arg in extra {
+        let name = arg.get_id().to_string();
+        if !app_has(&name) {
+            kept.push(arg);
+        } else if name == CONFIG_FLAG || name == PRINT_CONFIG_FLAG {
+            problems.push(Problem::new(
+                ProblemKind::Source,
+                format!("the application already has --{name}; staid's --{name} is left out"),
+            ));
+        }
+    }
+    let (own_help, own_version) = (app_has("help"), app_has("version"));
+    if !own_help {
+        cmd = cmd.disable_help_flag(true);
+    }
+    if !own_version {
+        cmd = cmd.disable_version_flag(true);
+    }
+    cmd = cmd.args(args).args(kept);
     (cmd, problems)
 }
 

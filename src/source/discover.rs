@@ -75,7 +75,17 @@ impl Discover {
             ctx.config_taken.set(true);
             return Some(path.clone());
         }
-        let var = format!("{}CONFIG", ctx.env_prefix());
+        // Named from the app even when the builder reads no other variable;
+        // without a prefix there is no such variable (a bare `CONFIG` may
+        // belong to anything).
+        let prefix = match &ctx.naming.env {
+            Some(env) => env.prefix.clone(),
+            None => crate::naming::EnvNaming::new(ctx.schema.name, "_").prefix,
+        };
+        if prefix.is_empty() {
+            return None;
+        }
+        let var = format!("{prefix}CONFIG");
         ctx.env()
             .get(&var)
             .filter(|s| !s.is_empty())
@@ -117,7 +127,7 @@ impl Source for Discover {
             let result = file.load(ctx);
             match result {
                 Ok(Some(layer)) => match &mut merged {
-                    Some(m) => m.merge(layer),
+                    Some(m) => ctx.schema().merge_layer(m, layer),
                     None => merged = Some(layer),
                 },
                 Ok(None) => {}

@@ -123,16 +123,32 @@ impl Source for EnvLayer {
             found[i].file = env.get(&format!("{var}_FILE"));
         }
 
+        // Values that are not UTF-8 were kept aside by name (rarely any).
+        for var in &env.invalid {
+            match plan.by_var.get(var.as_str()) {
+                Some(&(i, _)) => problems.push(
+                    Problem::new(ProblemKind::Syntax, "the value is not valid UTF-8")
+                        .with_key(&plan.fields[i].0)
+                        .with_origin(Origin::Env { var: var.clone() }),
+                ),
+                None if !naming.prefix.is_empty()
+                    && var.starts_with(&naming.prefix)
+                    && *var != plan.config_var
+                    && naming.unknown != Unknown::Ignore =>
+                {
+                    let problem = unknown(var, plan);
+                    match naming.unknown {
+                        Unknown::Error => problems.push(problem),
+                        _ => warnings.push(problem),
+                    }
+                }
+                None => {}
+            }
+        }
+
         let mut layer = Value::table(Origin::Default);
         let mut any = false;
         for (i, (path, var)) in plan.fields.iter().enumerate() {
-            if env.invalid.contains(var) {
-                problems.push(
-                    Problem::new(ProblemKind::Syntax, "the value is not valid UTF-8")
-                        .with_key(path)
-                        .with_origin(Origin::Env { var: var.clone() }),
-                );
-            }
             let Found { value, file } = found[i];
             let value = value.filter(|v| !(v.is_empty() && naming.empty_is_unset));
             let value = match (value, file.filter(|f| !f.is_empty())) {

@@ -15,8 +15,9 @@ pub(super) struct Entry<'a> {
     pub(super) mod_revision: i64,
 }
 
-/// Builds the layer from the keys under `prefix`, in etcd's order (sorted by
-/// bytes, so `db.json` comes before `db/host` and the single key wins).
+/// Builds the layer from the keys under `prefix`: `.json` documents first,
+/// then single keys, so a single key wins over the same key inside a
+/// document whatever their byte order (`port` sorts before `port.json`).
 /// Keys that cannot be mapped are reported and left out; the rest is kept.
 pub(super) fn build<'a>(
     prefix: &str,
@@ -26,7 +27,10 @@ pub(super) fn build<'a>(
     let mut layer = Value::table(Origin::Default);
     let mut problems = Vec::new();
     let mut any = false;
-    for entry in entries {
+    let (documents, singles): (Vec<Entry<'a>>, Vec<Entry<'a>>) = entries
+        .into_iter()
+        .partition(|e| e.key.ends_with(JSON_SUFFIX.as_bytes()));
+    for entry in documents.into_iter().chain(singles) {
         let key = String::from_utf8_lossy(entry.key);
         let origin = |text| Origin::Remote {
             endpoint: endpoint.to_owned(),
@@ -197,11 +201,15 @@ mod tests {
                     2,
                 ),
                 entry("/app/db/host", "b", 4),
+                // Byte order puts the single key first here: it still wins.
+                entry("/app/port", "9000", 5),
+                entry("/app/port.json", "1", 5),
                 entry("/app/tags.json", r#"["x", null, "y"]"#, 6),
             ],
         );
         assert!(problems.is_empty(), "{problems:?}");
         let layer = layer.unwrap();
+        assert_eq!(layer.get("port").unwrap().kind, Kind::String("9000".into()));
         let port = layer.get("db.port").unwrap();
         assert_eq!(port.kind, Kind::Integer(5432));
         assert!(!port.origin.is_text());
@@ -232,15 +240,16 @@ mod tests {
         );
         let messages: Vec<String> = problems.iter().map(ToString::to_string).collect();
         assert_eq!(messages.len(), 5, "{messages:#?}");
-        assert!(messages[0].starts_with("cannot map the etcd key /app/: it has no name"));
-        assert!(messages[1].contains("/app/a//b: it has an empty part"));
-        assert!(messages[2].contains("/app/a/: it has an empty part"));
-        assert!(messages[3].contains("/app/a.b/c: a part other than"));
+        // Documents are read first, then single keys.
         assert!(
-            messages[4].starts_with("`bad`: invalid JSON: EOF"),
+            messages[0].starts_with("`bad`: invalid JSON: EOF"),
             "{}",
-            messages[4]
+            messages[0]
         );
+        assert!(messages[1].starts_with("cannot map the etcd key /app/: it has no name"));
+        assert!(messages[2].contains("/app/a//b: it has an empty part"));
+        assert!(messages[3].contains("/app/a/: it has an empty part"));
+        assert!(messages[4].contains("/app/a.b/c: a part other than"));
         let layer = layer.unwrap();
         let table = layer.as_table().unwrap();
         assert_eq!(table.keys().collect::<Vec<_>>(), ["ok"]);

@@ -164,7 +164,7 @@ impl<'i, 'p> Document<'i, 'p> {
         match raw.decode_scalar(&mut text, error) {
             ScalarKind::String => Kind::String(text.into_owned()),
             ScalarKind::Boolean(b) => Kind::Bool(b),
-            ScalarKind::Integer(radix) => integer(&text, radix.value()),
+            ScalarKind::Integer(radix) => integer(&text, radix.value(), span, error),
             // Rust reads every TOML float, `inf` and `nan` with their signs
             // included; the decoder has dropped the `_` separators.
             ScalarKind::Float => Kind::Float(text.parse().unwrap_or(f64::NAN)),
@@ -173,9 +173,10 @@ impl<'i, 'p> Document<'i, 'p> {
     }
 }
 
-/// A decoded integer, its digits checked by the decoder. One past `i128`
-/// (TOML integers are 64-bit) stays text for the typed build to refuse.
-fn integer(digits: &str, radix: u32) -> Kind {
+/// A decoded integer, its digits checked by the decoder. Values past `i64`
+/// are kept (a `u64` field may want them; the field's type checks the range),
+/// and one past even `i128` is an error at its place, never text.
+fn integer(digits: &str, radix: u32, span: Span, error: &mut dyn ErrorSink) -> Kind {
     if radix == 10 {
         if let Ok(n) = digits.parse::<i64>() {
             return Kind::Integer(n.into());
@@ -183,7 +184,10 @@ fn integer(digits: &str, radix: u32) -> Kind {
     }
     match i128::from_str_radix(digits, radix) {
         Ok(n) => Kind::Integer(n),
-        Err(_) => Kind::String(digits.to_owned()),
+        Err(_) => {
+            error.report_error(ParseError::new("integer is out of range").with_unexpected(span));
+            Kind::Integer(0)
+        }
     }
 }
 
