@@ -185,7 +185,14 @@ fn integer(digits: &str, radix: u32, span: Span, error: &mut dyn ErrorSink) -> K
     match i128::from_str_radix(digits, radix) {
         Ok(n) => Kind::Integer(n),
         Err(_) => {
-            error.report_error(ParseError::new("integer is out of range").with_unexpected(span));
+            // Bad digits were reported by the decoder; only a well-formed
+            // integer that is too large is news here.
+            let unsigned = digits.trim_start_matches(['+', '-']);
+            let digits_ok = !unsigned.is_empty() && unsigned.chars().all(|c| c.is_digit(radix));
+            if digits_ok {
+                error
+                    .report_error(ParseError::new("integer is out of range").with_unexpected(span));
+            }
             Kind::Integer(0)
         }
     }
