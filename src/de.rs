@@ -301,10 +301,7 @@ impl<'de> de::Deserializer<'de> for ValueDe<'_> {
                         ..
                     })) => items,
                     Ok(Some(other)) => return self.fail(mismatch(&other, "a list")),
-                    Ok(None) => text::split_escaped(s, ',')
-                        .into_iter()
-                        .map(|item| Value::new(Kind::String(item), origin.clone()))
-                        .collect(),
+                    Ok(None) => text::list_values(s, origin),
                 };
                 visitor.visit_seq(Seq::new(&items))
             }

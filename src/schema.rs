@@ -177,11 +177,7 @@ impl Schema {
             // would split it.
             if let (Kind::String(text), true) = (&above.kind, above.origin.is_text()) {
                 if !text.trim_start().starts_with('[') {
-                    let items = crate::text::split_escaped(text, ',')
-                        .into_iter()
-                        .map(|item| Value::new(Kind::String(item), above.origin.clone()))
-                        .collect();
-                    above.kind = Kind::Array(items);
+                    above.kind = Kind::Array(crate::text::list_values(text, &above.origin));
                 }
             }
             if let (Kind::Array(below), Kind::Array(items)) = (&below.kind, &mut above.kind) {

@@ -72,6 +72,16 @@ pub(crate) fn split_escaped(s: &str, sep: char) -> Vec<String> {
     items
 }
 
+/// A comma-separated list of text, as values of text with `origin`: how env
+/// and flag text becomes a list, both for the typed build and for
+/// `merge = "append"`, which must split it the same way.
+pub(crate) fn list_values(s: &str, origin: &crate::Origin) -> Vec<crate::Value> {
+    split_escaped(s, ',')
+        .into_iter()
+        .map(|item| crate::Value::new(crate::Kind::String(item), origin.clone()))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
