@@ -6,25 +6,14 @@ use std::fmt::Display;
 use serde::de::DeserializeOwned;
 
 use crate::de::{self, DeError};
-use crate::error::{snippet_at, Problem, ProblemKind, Snippet};
+use crate::error::{Problem, ProblemKind};
+use crate::snippet::{snippet_at, Snippet};
 use crate::naming::Naming;
 use crate::origin::Origin;
 use crate::schema::{Field, Schema};
 use crate::source::Texts;
 use crate::value::{Table, Value};
-use crate::Config;
-
-/// What to do with keys the configuration does not have.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Unknown {
-    /// Fail the load (the default): a typo should not be silently ignored.
-    #[default]
-    Error,
-    /// Load, and report each unknown key as a warning.
-    Warn,
-    /// Load and say nothing.
-    Ignore,
-}
+use crate::{Config, Unknown};
 
 static EMPTY: Table = Table::new();
 
@@ -60,7 +49,7 @@ impl<'a> Ctx<'a> {
         len
     }
 
-    fn snippet(&self, origin: &Origin, secret: bool) -> Option<crate::error::Snippet> {
+    fn snippet(&self, origin: &Origin, secret: bool) -> Option<Snippet> {
         if secret {
             return None;
         }

@@ -1,17 +1,19 @@
-//! `Builder`: the ordered list of sources, and the load that merges them and
-//! builds the typed configuration.
+//! `Builder`: the ordered list of sources and the options of a load. Every
+//! method is sugar for adding or configuring one source; the plan
+//! (`plan.rs`) resolves them once and the load (`load.rs`) runs it.
 
+use std::any::Any;
 use std::ffi::OsString;
 use std::marker::PhantomData;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
-use crate::build::{Ctx, Unknown};
-use crate::error::{Error, Exit, Problem};
-use crate::explain::Loaded;
-use crate::naming::{EnvNaming, Naming};
-use crate::source::{Discover, Env, EnvLayer, File, Format, LoadCtx, Source, Text, Texts};
-use crate::value::Value;
+use crate::error::Error;
+use crate::format::Format;
+use crate::load::{Loaded, Unknown};
+use crate::naming::Naming;
+use crate::plan::{Layer, Plan, Stack};
+use crate::source::{Discover, Env, File, Source, Text};
 use crate::Config;
 
 /// Builds a configuration of type `T` from layers, lowest first.
@@ -41,27 +43,32 @@ use crate::Config;
 /// assert_eq!(demo.host, "example.org");
 /// ```
 pub struct Builder<T> {
-    sources: Vec<Box<dyn Source>>,
-    unknown: Unknown,
-    /// The environment: given by `env_from`, or the process's, read on the
-    /// first load that needs it and kept, so a builder (and a watch) sees one
-    /// consistent environment.
-    env: Arc<OnceLock<Arc<Env>>>,
-    env_prefix: Option<String>,
-    env_sep: &'static str,
-    env_empty_is_unset: bool,
-    unknown_env: Unknown,
-    reads_env: bool,
-    args: Option<Arc<Vec<OsString>>>,
+    layers: Vec<Layer>,
+    /// The settings of the builder's environment layer ([`Layer::Env`]).
+    env: Env,
+    /// The arguments of the builder's command-line layer ([`Layer::Cli`]).
     #[cfg(feature = "cli")]
-    matches: Option<Arc<clap::ArgMatches>>,
-    reads_flags: bool,
+    cli: crate::source::Cli,
+    unknown: Unknown,
+    /// Resolved on the first load; every method that changes the stack
+    /// takes `self`, so a plan never outlives the stack it was made for.
+    plan: OnceLock<Plan>,
     _config: PhantomData<fn() -> T>,
 }
 
 impl<T> std::fmt::Debug for Builder<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let sources: Vec<String> = self.sources.iter().map(|s| s.describe()).collect();
+        let sources: Vec<String> = self
+            .layers
+            .iter()
+            .map(|layer| match layer {
+                Layer::Env => self.env.describe(),
+                #[cfg(feature = "cli")]
+                Layer::Cli => self.cli.describe(),
+                Layer::Discover(d) => d.describe(),
+                Layer::Source(s) => s.describe(),
+            })
+            .collect();
         f.debug_struct("Builder")
             .field("sources", &sources)
             .finish_non_exhaustive()
@@ -78,26 +85,59 @@ impl<T: Config> Builder<T> {
     /// A builder with the struct's defaults as its only layer.
     pub fn new() -> Self {
         Builder {
-            sources: Vec::new(),
-            unknown: Unknown::Error,
-            env: Arc::new(OnceLock::new()),
-            env_prefix: None,
-            env_sep: "_",
-            env_empty_is_unset: true,
-            unknown_env: Unknown::Error,
-            reads_env: false,
-            args: None,
+            layers: Vec::new(),
+            env: Env::default(),
             #[cfg(feature = "cli")]
-            matches: None,
-            reads_flags: false,
+            cli: crate::source::Cli::default(),
+            unknown: Unknown::Error,
+            plan: OnceLock::new(),
             _config: PhantomData,
         }
     }
 
-    /// Adds a layer from any [`Source`].
-    pub fn source(mut self, source: impl Source + 'static) -> Self {
-        self.sources.push(Box::new(source));
+    /// Adds a layer from any [`Source`]. The builder's own sources behave
+    /// the same added this way as through their methods:
+    /// `.source(Env::new())` is `.env()`, `.source(Cli::args(..))` is
+    /// `.args(..)`, `.source(Discover::new())` is `.discover()`.
+    pub fn source<S: Source + 'static>(mut self, source: S) -> Self {
+        self.plan = OnceLock::new();
+        let mut slot = Some(source);
+        let any: &mut dyn Any = &mut slot;
+        if let Some(env) = any.downcast_mut::<Option<Env>>().and_then(Option::take) {
+            // The first env layer is the builder's, which `env_*` methods
+            // configure; another one is a layer of its own.
+            if self.has(|l| matches!(l, Layer::Env)) {
+                self.layers.push(Layer::Source(Arc::new(env)));
+            } else {
+                self.env = env;
+                self.layers.push(Layer::Env);
+            }
+            return self;
+        }
+        #[cfg(feature = "cli")]
+        if let Some(cli) = any
+            .downcast_mut::<Option<crate::source::Cli>>()
+            .and_then(Option::take)
+        {
+            // One command line: a second one replaces the first's arguments.
+            self.cli = cli;
+            if !self.has(|l| matches!(l, Layer::Cli)) {
+                self.layers.push(Layer::Cli);
+            }
+            return self;
+        }
+        if let Some(discover) = any.downcast_mut::<Option<Discover>>().and_then(Option::take) {
+            self.layers.push(Layer::Discover(discover));
+            return self;
+        }
+        if let Some(source) = slot {
+            self.layers.push(Layer::Source(Arc::new(source)));
+        }
         self
+    }
+
+    fn has(&self, want: fn(&Layer) -> bool) -> bool {
+        self.layers.iter().any(want)
     }
 
     /// Adds a file that must exist. The format comes from the extension:
@@ -133,20 +173,26 @@ impl<T: Config> Builder<T> {
     /// Adds the process environment as a layer: `<PREFIX><KEY_PATH>`
     /// variables, converted by each field's type (see the README's
     /// environment section). The builder reads the environment once, on the
-    /// first load that needs it, and keeps it.
+    /// first load that needs it, and keeps it. Calling it again, or after
+    /// [`env_from`](Builder::env_from), adds nothing: a builder has one
+    /// environment layer (see [`source::Env`](crate::source::Env) for more).
     pub fn env(mut self) -> Self {
-        self.reads_env = true;
-        self.source(EnvLayer::default())
+        self.plan = OnceLock::new();
+        if !self.has(|l| matches!(l, Layer::Env)) {
+            self.layers.push(Layer::Env);
+        }
+        self
     }
 
-    /// Adds these variables as the environment layer, instead of the process
-    /// environment. They are also what discovery (`XDG_CONFIG_HOME`,
-    /// `<PREFIX>CONFIG`) sees. For tests and embedding.
+    /// Uses these variables as the environment, instead of the process's,
+    /// and adds the environment layer if there is none yet. They are also
+    /// what discovery (`XDG_CONFIG_HOME`, `<PREFIX>CONFIG`) and other
+    /// sources see. For tests and embedding.
     pub fn env_from<K: Into<String>, V: Into<String>>(
         mut self,
         vars: impl IntoIterator<Item = (K, V)>,
     ) -> Self {
-        self.env = Arc::new(OnceLock::from(Arc::new(Env::from_pairs(vars))));
+        self.env = self.env.vars(vars);
         self.env()
     }
 
@@ -157,8 +203,16 @@ impl<T: Config> Builder<T> {
         mut self,
         vars: impl IntoIterator<Item = (K, V)>,
     ) -> Self {
-        self.env = Arc::new(OnceLock::from(Arc::new(Env::from_os_pairs(vars))));
+        self.env = self.env.vars_os(vars);
         self.env()
+    }
+
+    /// Configures the builder's environment layer (added by
+    /// [`env`](Builder::env) before or after), for the `env_*` methods.
+    fn with_env(mut self, f: impl FnOnce(Env) -> Env) -> Self {
+        self.plan = OnceLock::new();
+        self.env = f(self.env);
+        self
     }
 
     /// A table of every environment variable the configuration reads, with
@@ -166,11 +220,7 @@ impl<T: Config> Builder<T> {
     /// manner of envconfig's `Usage`. Names follow this builder's prefix and
     /// separator; secret defaults are not shown.
     pub fn env_usage(&self) -> String {
-        let mut naming = self.naming();
-        let env = naming.env.get_or_insert_with(|| {
-            EnvNaming::new(self.env_prefix.as_deref().or(T::SCHEMA.name), self.env_sep)
-        });
-        crate::usage::env_table(T::SCHEMA, env)
+        crate::usage::env_table(T::SCHEMA, &self.env.naming(T::SCHEMA))
     }
 
     /// A commented TOML file listing every key with its doc comment and
@@ -184,16 +234,14 @@ impl<T: Config> Builder<T> {
     /// The separator between the prefix and nested keys in variable names:
     /// `"_"` (the default) or `"__"` (see
     /// [`env_double_underscore`](Builder::env_double_underscore)).
-    pub fn env_separator(mut self, sep: &'static str) -> Self {
-        self.env_sep = sep;
-        self
+    pub fn env_separator(self, sep: &'static str) -> Self {
+        self.with_env(|env| env.separator(sep))
     }
 
     /// The env prefix, instead of the upper-cased `name` (`"APP"` gives
     /// `APP_PORT`). An empty prefix reads bare names (`PORT`).
-    pub fn env_prefix(mut self, prefix: impl Into<String>) -> Self {
-        self.env_prefix = Some(prefix.into());
-        self
+    pub fn env_prefix(self, prefix: impl Into<String>) -> Self {
+        self.with_env(|env| env.prefix(prefix))
     }
 
     /// Joins the prefix and nested keys with `__` instead of `_`
@@ -204,42 +252,44 @@ impl<T: Config> Builder<T> {
 
     /// Whether a variable set to the empty string counts as unset (the
     /// default, `true`) or as an empty value.
-    pub fn env_empty_is_unset(mut self, yes: bool) -> Self {
-        self.env_empty_is_unset = yes;
-        self
+    pub fn env_empty_is_unset(self, yes: bool) -> Self {
+        self.with_env(|env| env.empty_is_unset(yes))
+    }
+
+    /// What to do with `<PREFIX>*` variables that name no field. Default:
+    /// [`Unknown::Error`].
+    pub fn unknown_env(self, unknown: Unknown) -> Self {
+        self.with_env(|env| env.unknown(unknown))
     }
 
     /// Adds the process's command line as a layer: a flag for every field
     /// (see the crate docs), `--config <FILE>`, `--print-config`, `--help`
-    /// and `--version`.
+    /// and `--version`. The arguments are parsed once, before the first
+    /// load.
     #[cfg(feature = "cli")]
-    pub fn cli(mut self) -> Self {
-        self.reads_flags = true;
-        self.source(crate::source::CliLayer)
+    pub fn cli(self) -> Self {
+        self.source(crate::source::Cli::new())
     }
 
     /// Adds these arguments as the command-line layer, instead of the
     /// process's; the first is the program name, as in `std::env::args`.
     /// `--help`, `--version` and `--print-config` then end the load with an
-    /// [`Error`] holding an [`Exit`] instead of exiting the process.
+    /// [`Error`] holding an [`Exit`](crate::Exit) instead of exiting the process.
     #[cfg(feature = "cli")]
-    pub fn args<I, S>(mut self, args: I) -> Self
+    pub fn args<I, S>(self, args: I) -> Self
     where
         I: IntoIterator<Item = S>,
         S: Into<OsString>,
     {
-        self.args = Some(Arc::new(args.into_iter().map(Into::into).collect()));
-        self.cli()
+        self.source(crate::source::Cli::args(args))
     }
 
     /// Adds the command-line layer from matches of the application's own
     /// parser, into which [`augment`](Builder::augment) mounted staid's
     /// arguments.
     #[cfg(feature = "cli")]
-    pub fn matches(mut self, matches: &clap::ArgMatches) -> Self {
-        self.matches = Some(Arc::new(matches.clone()));
-        self.reads_flags = true;
-        self.source(crate::source::CliLayer)
+    pub fn matches(self, matches: &clap::ArgMatches) -> Self {
+        self.source(crate::source::Cli::matches(matches))
     }
 
     /// The clap command staid parses with [`cli`](Builder::cli): named after
@@ -251,9 +301,7 @@ impl<T: Config> Builder<T> {
     /// out (the load reports them).
     #[cfg(feature = "cli")]
     pub fn command(&self) -> clap::Command {
-        let mut naming = self.naming();
-        naming.flags = true;
-        crate::source::command(T::SCHEMA, &naming).0
+        crate::source::command(T::SCHEMA, &self.flag_naming()).0
     }
 
     /// Adds staid's arguments (one per field, `--config`, `--print-config`)
@@ -261,9 +309,19 @@ impl<T: Config> Builder<T> {
     /// subcommands. Hand the matches back with [`matches`](Builder::matches).
     #[cfg(feature = "cli")]
     pub fn augment(&self, cmd: clap::Command) -> clap::Command {
-        let mut naming = self.naming();
-        naming.flags = true;
-        crate::source::augment(T::SCHEMA, &naming, cmd).0
+        crate::source::augment(T::SCHEMA, &self.flag_naming(), cmd).0
+    }
+
+    /// The names help text shows: flags, and env variables when the stack
+    /// reads the environment.
+    #[cfg(feature = "cli")]
+    fn flag_naming(&self) -> Naming {
+        Naming {
+            env: self
+                .has(|l| matches!(l, Layer::Env))
+                .then(|| self.env.naming(T::SCHEMA)),
+            flags: true,
+        }
     }
 
     /// What to do with keys in files (and other sources) that the struct does
@@ -273,22 +331,12 @@ impl<T: Config> Builder<T> {
         self
     }
 
-    /// What to do with `<PREFIX>*` variables that name no field. Default:
-    /// [`Unknown::Error`].
-    pub fn unknown_env(mut self, unknown: Unknown) -> Self {
-        self.unknown_env = unknown;
-        self
-    }
-
     /// Loads: merges every layer and builds `T`, reporting every problem of
-    /// every layer at once. Warnings (see [`Unknown::Warn`]) go to stderr; use
-    /// [`load_full`](Builder::load_full) to handle them yourself.
+    /// every layer at once. Warnings (see [`Unknown::Warn`]) are dropped; use
+    /// [`load_full`](Builder::load_full) to see them. (Only
+    /// [`Config::load`], the call for `main`, prints them.)
     pub fn load(self) -> Result<T, Error> {
-        let loaded = self.load_full()?;
-        for warning in loaded.warnings() {
-            eprintln!("warning: {warning}");
-        }
-        Ok(loaded.into_config())
+        self.load_full().map(Loaded::into_config)
     }
 
     /// Loads, and keeps the merged tree with every value's origin, for
@@ -298,214 +346,33 @@ impl<T: Config> Builder<T> {
     /// `--print-config` end the load with an [`Error`] whose
     /// [`as_exit`](Error::as_exit) holds the text to print.
     pub fn load_full(&self) -> Result<Loaded<T>, Error> {
-        let mut run = self.prepare()?;
-        let schema = T::SCHEMA;
-        let mut texts = Texts::new();
-        let mut merged = schema.defaults();
-        let mut problems = std::mem::take(&mut run.problems);
-        let mut warnings: Vec<Problem> = Vec::new();
-        let mut checks = Vec::new();
-        for source in &self.sources {
-            let mut ctx = run.ctx(schema, &merged, &mut texts);
-            let result = source.load(&mut ctx);
-            problems.append(&mut ctx.problems);
-            warnings.append(&mut ctx.warnings);
-            checks.append(&mut ctx.checks);
-            match result {
-                Ok(Some(layer)) => schema.merge_layer(&mut merged, layer),
-                Ok(None) => {}
-                Err(found) => problems.extend(found),
-            }
-        }
-        let mut ctx = Ctx::new(self.unknown, &texts, &run.naming);
-        let config = T::__build(Some(&merged), &mut ctx);
-        problems.extend(ctx.problems);
-        warnings.extend(ctx.warnings);
-        for check in &checks {
-            problems.extend(check(&merged));
-        }
-        hide_secret_lines(schema, &mut warnings);
-        match config {
-            Some(config) if problems.is_empty() => {
-                let loaded = Loaded::new(config, merged, warnings);
-                if run.print_config {
-                    return Err(Error::exit(Exit::PrintConfig(loaded.explain().to_string())));
-                }
-                Ok(loaded)
-            }
-            _ => {
-                if problems.is_empty() {
-                    // A build that produced nothing has always said why; this
-                    // guards the invariant rather than panicking.
-                    problems.push(Problem::new(
-                        crate::ProblemKind::Source,
-                        "the configuration could not be built",
-                    ));
-                }
-                hide_secret_lines(schema, &mut problems);
-                Err(Error::from_problems(problems))
-            }
-        }
+        self.plan().load::<T>(self.unknown)
     }
 
-    /// What every source of one load shares: the environment, the naming
-    /// rules and the parsed command line.
-    fn prepare(&self) -> Result<Run, Error> {
-        let env = self.env.clone();
-        let naming = self.naming();
-        #[allow(unused_mut)]
-        let mut run = Run {
-            env,
-            naming,
-            problems: Vec::new(),
-            config_arg: None,
-            config_taken: std::cell::Cell::new(false),
-            print_config: false,
-            #[cfg(feature = "cli")]
-            matches: self.matches.clone(),
-        };
-        #[cfg(feature = "cli")]
-        if self.reads_flags && run.matches.is_none() {
-            let args = match &self.args {
-                Some(args) => args.as_ref().clone(),
-                None => std::env::args_os().collect(),
-            };
-            match crate::source::parse(T::SCHEMA, &run.naming, args) {
-                crate::source::Parsed::Matches(m) => run.matches = Some(Arc::new(m)),
-                crate::source::Parsed::Exit(exit) => return Err(Error::exit(exit)),
-                crate::source::Parsed::Problems(p) => run.problems = p,
-            }
-        }
-        #[cfg(feature = "cli")]
-        if let Some(matches) = &run.matches {
-            let (config, print) = crate::source::special_flags(matches);
-            run.config_arg = config;
-            run.print_config = print;
-        }
-        Ok(run)
+    /// The plan, resolved on first use.
+    pub(crate) fn plan(&self) -> &Plan {
+        self.plan.get_or_init(|| {
+            Plan::resolve(Stack {
+                schema: T::SCHEMA,
+                layers: &self.layers,
+                env: &self.env,
+                #[cfg(feature = "cli")]
+                cli: &self.cli,
+            })
+        })
     }
 
-    /// Files every source would read, for watching.
-    #[cfg(feature = "watch")]
-    pub(crate) fn files(&self) -> Vec<PathBuf> {
-        let Ok(mut run) = self.prepare() else {
-            return Vec::new();
-        };
-        let below = Value::table(crate::Origin::Default);
-        let mut texts = Texts::new();
-        let ctx = run.ctx(T::SCHEMA, &below, &mut texts);
-        self.sources
-            .iter()
-            .flat_map(|s| s.watch_paths(&ctx))
-            .collect()
-    }
-
-    /// Starts every source's subscription (see
-    /// [`Source::subscribe`]), for watching; dropping the guards stops them.
+    /// Starts every layer's subscription (see [`Source::subscribe`]), for
+    /// watching; dropping them stops them.
     #[cfg(feature = "watch")]
     pub(crate) fn subscribe(
         &self,
         trigger: &crate::source::Trigger,
-    ) -> Vec<Box<dyn std::any::Any + Send>> {
-        self.sources
+    ) -> Vec<crate::source::Subscription> {
+        self.plan()
+            .layers
             .iter()
             .filter_map(|s| s.subscribe(trigger.clone()))
             .collect()
-    }
-
-    /// How keys are spelled as variables and flags for this builder.
-    pub(crate) fn naming(&self) -> Naming {
-        let env = self.reads_env.then(|| {
-            let prefix = self.env_prefix.as_deref().or(T::SCHEMA.name);
-            let mut naming = EnvNaming::new(prefix, self.env_sep);
-            naming.empty_is_unset = self.env_empty_is_unset;
-            naming.unknown = self.unknown_env;
-            naming
-        });
-        Naming {
-            env,
-            flags: self.reads_flags,
-        }
-    }
-}
-
-/// Drops the snippet of a problem whose source line sets a secret field
-/// (`token = "..`, `"token": ..`): a syntax error on that line is reported by
-/// position only. Parsers see text, not the schema, so this is done here.
-fn hide_secret_lines(schema: &'static crate::Schema, problems: &mut [Problem]) {
-    let mut secret_keys: Vec<&'static str> = Vec::new();
-    schema.walk(&mut |_, field| {
-        if field.secret {
-            secret_keys.push(field.key);
-        }
-    });
-    if secret_keys.is_empty() {
-        return;
-    }
-    for problem in problems {
-        let Some(snippet) = &problem.snippet else {
-            continue;
-        };
-        let line = snippet.text.as_str();
-        let sets_secret = secret_keys.iter().any(|key| sets_key(line, key));
-        if sets_secret {
-            problem.snippet = None;
-        }
-    }
-}
-
-/// Whether `line` assigns `key`: the key at a word boundary, maybe quoted,
-/// then `=` (TOML, also inside inline tables) or `:` (JSON).
-fn sets_key(line: &str, key: &str) -> bool {
-    let mut from = 0;
-    while let Some(at) = line[from..].find(key) {
-        let start = from + at;
-        let end = start + key.len();
-        from = end;
-        let before = line[..start].chars().next_back();
-        if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '-') {
-            continue;
-        }
-        let rest = line[end..].trim_start_matches('"').trim_start();
-        if rest.starts_with('=') || rest.starts_with(':') {
-            return true;
-        }
-    }
-    false
-}
-
-/// The shared state of one load.
-struct Run {
-    env: Arc<OnceLock<Arc<Env>>>,
-    naming: Naming,
-    problems: Vec<Problem>,
-    config_arg: Option<PathBuf>,
-    config_taken: std::cell::Cell<bool>,
-    print_config: bool,
-    #[cfg(feature = "cli")]
-    matches: Option<Arc<clap::ArgMatches>>,
-}
-
-impl Run {
-    fn ctx<'a>(
-        &'a mut self,
-        schema: &'static crate::Schema,
-        below: &'a Value,
-        texts: &'a mut Texts,
-    ) -> LoadCtx<'a> {
-        LoadCtx {
-            schema,
-            env: &self.env,
-            config_arg: self.config_arg.clone(),
-            config_taken: &self.config_taken,
-            #[cfg(feature = "cli")]
-            matches: self.matches.as_deref(),
-            below,
-            texts,
-            problems: Vec::new(),
-            warnings: Vec::new(),
-            naming: &self.naming,
-            checks: Vec::new(),
-        }
     }
 }

@@ -85,7 +85,7 @@ fn found(value: &Value) -> String {
         Kind::Bool(b) => format!("boolean {b}"),
         Kind::Integer(i) => format!("integer {i}"),
         Kind::Float(x) => format!("float {x}"),
-        Kind::String(s) if value.origin.is_text() => format!("{s:?}"),
+        Kind::String(s) if value.is_text() => format!("{s:?}"),
         Kind::String(s) => format!("string {s:?}"),
         Kind::Datetime(d) => format!("datetime {d}"),
         Kind::Array(_) => "an array".to_owned(),
@@ -109,7 +109,7 @@ impl<'a> ValueDe<'a> {
     /// The text, if this value is text to be converted by the target type.
     fn text(&self) -> Option<&'a str> {
         match &self.value.kind {
-            Kind::String(s) if self.value.origin.is_text() => Some(s),
+            Kind::String(s) if self.value.is_text() => Some(s),
             _ => None,
         }
     }
@@ -135,7 +135,7 @@ impl<'a> ValueDe<'a> {
         if !(t.starts_with('[') || t.starts_with('{')) {
             return Ok(None);
         }
-        crate::source::inline_json(t, &self.value.origin)
+        crate::format::inline_json(t, &self.value.origin)
             .map(Some)
             .map_err(de::Error::custom)
     }
@@ -414,7 +414,7 @@ fn text_map(s: &str, origin: &Origin) -> Result<Table, DeError> {
         };
         table.insert(
             k.trim().to_owned(),
-            Value::new(Kind::String(v.trim().to_owned()), origin.clone()),
+            Value::text(v.trim(), origin.clone()),
         );
     }
     Ok(table)
@@ -674,8 +674,8 @@ mod tests {
     use std::collections::HashMap;
 
     fn text(s: &str) -> Value {
-        Value::new(
-            Kind::String(s.to_owned()),
+        Value::text(
+            s,
             Origin::Env {
                 var: "X".to_owned(),
             },

@@ -4,97 +4,9 @@
 
 use std::fmt;
 
-use crate::error::Warning;
-use crate::origin::Origin;
 use crate::schema::Schema;
 use crate::value::{Inline, Key, Kind, Value};
-use crate::Config;
-
-/// A loaded configuration together with the merged tree it was built from.
-///
-/// ```
-/// use staid::{Config, Origin};
-///
-/// #[derive(Config)]
-/// struct App {
-///     #[config(default = 8080)]
-///     port: u16,
-///     #[config(secret)]
-///     token: Option<String>,
-/// }
-///
-/// let loaded = App::builder()
-///     .toml_str("token = \"hunter2\"")
-///     .load_full()
-///     .unwrap();
-/// assert_eq!(loaded.origin("port"), Some(&Origin::Default));
-/// let text = loaded.explain().to_string();
-/// assert_eq!(
-///     text,
-///     "port = 8080         # default\n\
-///      token = \"<secret>\"  # <toml>:1:9\n"
-/// );
-/// ```
-pub struct Loaded<T> {
-    config: T,
-    tree: Value,
-    warnings: Vec<Warning>,
-}
-
-impl<T: Config> Loaded<T> {
-    pub(crate) fn new(config: T, tree: Value, warnings: Vec<Warning>) -> Self {
-        Loaded {
-            config,
-            tree,
-            warnings,
-        }
-    }
-
-    /// The configuration.
-    pub fn config(&self) -> &T {
-        &self.config
-    }
-
-    /// The configuration, dropping the tree.
-    pub fn into_config(self) -> T {
-        self.config
-    }
-
-    /// The merged tree of values with their origins (secrets included: do
-    /// not print it; use [`explain`](Loaded::explain)).
-    pub fn tree(&self) -> &Value {
-        &self.tree
-    }
-
-    /// Where the value at a dotted key path (`"db.port"`) came from. `None`
-    /// when no layer set it.
-    pub fn origin(&self, path: &str) -> Option<&Origin> {
-        self.tree.get(path).map(|v| &v.origin)
-    }
-
-    /// Problems that did not fail the load, such as unknown keys under
-    /// [`Unknown::Warn`](crate::Unknown::Warn).
-    pub fn warnings(&self) -> &[Warning] {
-        &self.warnings
-    }
-
-    /// The effective configuration, one `key = value  # origin` line per
-    /// value, in declaration order, secrets masked.
-    pub fn explain(&self) -> Explain<'_> {
-        Explain {
-            schema: T::SCHEMA,
-            tree: &self.tree,
-        }
-    }
-}
-
-impl<T: fmt::Debug> fmt::Debug for Loaded<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Loaded")
-            .field("config", &self.config)
-            .finish_non_exhaustive()
-    }
-}
+use crate::redact::MASK;
 
 /// The effective configuration as text; see [`Loaded::explain`].
 ///
@@ -105,8 +17,11 @@ pub struct Explain<'a> {
     tree: &'a Value,
 }
 
-/// What a secret value is shown as.
-pub const MASK: &str = "\"<secret>\"";
+impl<'a> Explain<'a> {
+    pub(crate) fn new(schema: &'static Schema, tree: &'a Value) -> Explain<'a> {
+        Explain { schema, tree }
+    }
+}
 
 impl fmt::Display for Explain<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -151,7 +66,7 @@ fn bare_text<'v>(value: &'v Value, ty: &str) -> Option<&'v str> {
     let Kind::String(text) = &value.kind else {
         return None;
     };
-    if !value.origin.is_text() {
+    if !value.is_text() {
         return None;
     }
     let ty = ty

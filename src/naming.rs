@@ -4,12 +4,14 @@
 
 use crate::schema::Field;
 
-/// The spelling rules of one builder.
+/// The spelling rules of one stack, taken from its sources when the load
+/// plan is made: the env layer's prefix and separator, whether there are
+/// flags.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Naming {
-    /// `Some` when the builder reads the environment.
+    /// `Some` when the stack reads the environment.
     pub(crate) env: Option<EnvNaming>,
-    /// Whether the builder reads flags.
+    /// Whether the stack reads flags.
     pub(crate) flags: bool,
 }
 
@@ -20,10 +22,6 @@ pub(crate) struct EnvNaming {
     pub(crate) prefix: String,
     /// The separator between path segments: `_` or `__`.
     pub(crate) sep: &'static str,
-    /// Whether a variable set to the empty string counts as unset.
-    pub(crate) empty_is_unset: bool,
-    /// What to do with `<PREFIX>*` variables the schema does not name.
-    pub(crate) unknown: crate::Unknown,
 }
 
 impl EnvNaming {
@@ -36,12 +34,7 @@ impl EnvNaming {
             }
             _ => String::new(),
         };
-        EnvNaming {
-            prefix,
-            sep,
-            empty_is_unset: true,
-            unknown: crate::Unknown::Error,
-        }
+        EnvNaming { prefix, sep }
     }
 
     /// The variable for a dotted key path (`db.host` -> `MYAPP_DB_HOST`).

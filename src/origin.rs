@@ -9,7 +9,7 @@ use std::sync::Arc;
 /// Every node of a [`Value`](crate::Value) tree carries one. Its `Display` is
 /// the short form used in errors and in [`Explain`](crate::Explain):
 /// `default`, `app.toml:3:8`, `env MYAPP_PORT`, `flag --port`, `plugin.lua:12`,
-/// `/myapp/port at http://127.0.0.1:2379 (revision 7)`.
+/// `/myapp/port at etcd http://127.0.0.1:2379 (revision 7)`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Origin {
@@ -53,38 +53,20 @@ pub enum Origin {
     /// A value set by the application's own code (a custom
     /// [`Source`](crate::source::Source)).
     Code,
-    /// A key in a remote store such as etcd.
+    /// A key in a remote store (etcd, Consul, Vault, an HTTP service): any
+    /// source that is not a file, the environment or a flag.
     Remote {
-        /// The endpoint the value was read from, as given to the builder
-        /// (several, separated by commas, when the client balances between
-        /// them).
-        endpoint: String,
+        /// What was read, for people: `etcd http://10.0.0.1:2379`, a URL.
+        source: String,
         /// The key in the store: `/myapp/db/port`.
         key: String,
-        /// The revision at which the key was last modified (etcd's
-        /// `mod_revision`): `etcdctl get --rev` shows the value as it was.
-        revision: i64,
-        /// Whether the value arrived as text, converted by the target
-        /// field's type like an environment variable (`true`), or as part of
-        /// a JSON document, typed as in a JSON file (`false`).
-        text: bool,
+        /// The version of the value, where the store has one (etcd's
+        /// `mod_revision`, shown as `revision 7`).
+        version: Option<String>,
     },
 }
 
 impl Origin {
-    /// Whether the value arrived as untyped text (environment, flags, text
-    /// values of a remote store) and so is converted by the target field's
-    /// type.
-    pub fn is_text(&self) -> bool {
-        matches!(
-            self,
-            Origin::Env { .. }
-                | Origin::EnvFile { .. }
-                | Origin::Flag { .. }
-                | Origin::Remote { text: true, .. }
-        )
-    }
-
     /// The file and position, if the value came from a file.
     pub fn file_position(&self) -> Option<(&Path, usize, usize)> {
         match self {
@@ -110,11 +92,16 @@ impl fmt::Display for Origin {
             },
             Origin::Code => f.write_str("set in code"),
             Origin::Remote {
-                endpoint,
+                source,
                 key,
-                revision,
-                ..
-            } => write!(f, "{key} at {endpoint} (revision {revision})"),
+                version,
+            } => {
+                write!(f, "{key} at {source}")?;
+                match version {
+                    Some(version) => write!(f, " ({version})"),
+                    None => Ok(()),
+                }
+            }
         }
     }
 }

@@ -175,7 +175,7 @@ impl Schema {
             };
             // Text from env or flags is a list once split, as the build
             // would split it.
-            if let (Kind::String(text), true) = (&above.kind, above.origin.is_text()) {
+            if let (Kind::String(text), true) = (&above.kind, above.is_text()) {
                 if !text.trim_start().starts_with('[') {
                     above.kind = Kind::Array(crate::text::list_values(text, &above.origin));
                 }
@@ -199,19 +199,6 @@ impl Schema {
     /// Whether the value at this dotted key path belongs to a secret field
     /// (the field itself or anything inside it).
     pub fn is_secret(&self, path: &str) -> bool {
-        let mut schema = self;
-        for part in path.split('.') {
-            let Some(field) = schema.field(part) else {
-                return false;
-            };
-            if field.secret {
-                return true;
-            }
-            match field.nested {
-                Some(nested) => schema = nested,
-                None => return false,
-            }
-        }
-        false
+        crate::redact::is_secret(self, path)
     }
 }

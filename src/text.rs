@@ -78,7 +78,7 @@ pub(crate) fn split_escaped(s: &str, sep: char) -> Vec<String> {
 pub(crate) fn list_values(s: &str, origin: &crate::Origin) -> Vec<crate::Value> {
     split_escaped(s, ',')
         .into_iter()
-        .map(|item| crate::Value::new(crate::Kind::String(item), origin.clone()))
+        .map(|item| crate::Value::text(item, origin.clone()))
         .collect()
 }
 

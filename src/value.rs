@@ -15,6 +15,9 @@ pub struct Value {
     pub kind: Kind,
     /// Where it was set.
     pub origin: Origin,
+    /// Untyped text (an env value, a flag): converted by the target field's
+    /// type rather than taken as a string.
+    pub(crate) text: bool,
 }
 
 /// The data of a [`Value`].
@@ -29,8 +32,8 @@ pub enum Kind {
     Integer(i128),
     /// A floating point number.
     Float(f64),
-    /// Text. Text from the environment or flags is converted by the target
-    /// type (see [`Origin::is_text`]).
+    /// A string. A string made with [`Value::text`] (env values, flags) is
+    /// converted by the target type instead (see [`Value::is_text`]).
     String(String),
     /// A TOML date, time or datetime, kept in its RFC 3339 text form.
     Datetime(String),
@@ -43,7 +46,38 @@ pub enum Kind {
 impl Value {
     /// A value with its origin.
     pub fn new(kind: Kind, origin: Origin) -> Value {
-        Value { kind, origin }
+        Value {
+            kind,
+            origin,
+            text: false,
+        }
+    }
+
+    /// Untyped text, converted by the target field's type as environment
+    /// variables and flags are: `"8080"` reads as a `u16`, `"a,b"` as a
+    /// list, `"true"` as a `bool`, `"1m30s"` as a `Duration`. For sources
+    /// whose data has no types of its own (a key-value store, a properties
+    /// file).
+    ///
+    /// ```
+    /// use staid::{Origin, Value};
+    ///
+    /// let port = Value::text("8080", Origin::Code);
+    /// assert!(port.is_text());
+    /// assert_eq!(port.as_str(), Some("8080"));
+    /// ```
+    pub fn text(text: impl Into<String>, origin: Origin) -> Value {
+        Value {
+            kind: Kind::String(text.into()),
+            origin,
+            text: true,
+        }
+    }
+
+    /// Whether this is untyped text (see [`Value::text`]), converted by the
+    /// target field's type.
+    pub fn is_text(&self) -> bool {
+        self.text && matches!(self.kind, Kind::String(_))
     }
 
     /// An empty table.
@@ -132,6 +166,7 @@ impl Value {
             (_, kind) => {
                 self.kind = kind;
                 self.origin = other.origin;
+                self.text = other.text;
             }
         }
     }

@@ -212,12 +212,11 @@ fn free_port() -> u16 {
     }
 }
 
-fn remote(server: &Server, key: &str, revision: i64, text: bool) -> Origin {
+fn remote(server: &Server, key: &str, revision: i64) -> Origin {
     Origin::Remote {
-        endpoint: server.endpoint(),
+        source: format!("etcd {}", server.endpoint()),
         key: key.to_owned(),
-        revision,
-        text,
+        version: Some(format!("revision {revision}")),
     }
 }
 
@@ -261,20 +260,20 @@ fn origins_name_endpoint_key_and_revision() {
         .unwrap();
     assert_eq!(
         loaded.origin("port"),
-        Some(&remote(&etcd, "/myapp/port", port_rev, true))
+        Some(&remote(&etcd, "/myapp/port", port_rev))
     );
     assert_eq!(
         loaded.origin("db.host"),
-        Some(&remote(&etcd, "/myapp/db.json", db_rev, false))
+        Some(&remote(&etcd, "/myapp/db.json", db_rev))
     );
     assert_eq!(
         loaded.origin("name"),
-        Some(&remote(&etcd, "/myapp/name", name_rev, true)),
+        Some(&remote(&etcd, "/myapp/name", name_rev)),
         "the revision is the key's last change"
     );
     assert_eq!(loaded.origin("db.port"), Some(&Origin::Default));
     let explain = loaded.explain().to_string();
-    let line = format!("/myapp/port at {} (revision {port_rev})", etcd.endpoint());
+    let line = format!("/myapp/port at etcd {} (revision {port_rev})", etcd.endpoint());
     assert!(explain.contains(&line), "{explain}");
 }
 
@@ -333,13 +332,13 @@ fn bad_values_and_keys_are_reported_together() {
             "3 problems in the configuration:\n\
              \n\
              error: `port`: expected an integer (u16), found \"high\"\n  \
-             --> /myapp/port at {ep} (revision {port_rev})\n\
+             --> /myapp/port at etcd {ep} (revision {port_rev})\n\
              \n\
              error: `db.port`: expected an integer (u16), found string \"6432\"\n  \
-             --> /myapp/db.json at {ep} (revision {db_rev})\n\
+             --> /myapp/db.json at etcd {ep} (revision {db_rev})\n\
              \n\
              error: `nmae`: unknown key\n  \
-             --> /myapp/nmae at {ep} (revision {typo_rev})\n  \
+             --> /myapp/nmae at etcd {ep} (revision {typo_rev})\n  \
              = help: did you mean `name`?"
         )
     );
@@ -470,7 +469,7 @@ mod watch {
 
     fn updated(watch: &Watch<App>) -> (std::sync::Arc<App>, Vec<String>) {
         match next(watch) {
-            Reload::Updated { config, changed } => (config, changed),
+            Reload::Updated { config, changed, .. } => (config, changed),
             Reload::Rejected { error } => panic!("rejected: {error}"),
         }
     }
@@ -505,7 +504,7 @@ mod watch {
         let unreachable = format!("cannot read /myapp/ from etcd at {endpoint}: ");
         loop {
             match next(watch) {
-                Reload::Updated { config, changed } => return (config, changed),
+                Reload::Updated { config, changed, .. } => return (config, changed),
                 Reload::Rejected { error } => {
                     assert!(error.to_string().contains(&unreachable), "{error}")
                 }
@@ -550,7 +549,7 @@ mod watch {
             error.to_string(),
             format!(
                 "error: `port`: 90000 is out of range for u16 (0 to 65535)\n  \
-                 --> /myapp/port at {} (revision {revision})",
+                 --> /myapp/port at etcd {} (revision {revision})",
                 etcd.endpoint()
             )
         );

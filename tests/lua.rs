@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::Arc;
 
-use staid::source::{Discover, Format, Lua, Text};
+use staid::source::{Discover, Format, Lua};
 use staid::{Config, Origin, ProblemKind};
 
 /// The service of fixtures/lua/plugin.lua.
@@ -351,8 +351,7 @@ fn discovery_finds_lua_files_and_text_layers_run_lua() {
     .unwrap();
     let svc = Svc::builder()
         .source(Discover::in_dirs([dir.path()]))
-        .source(Text::new(
-            Format::Lua,
+        .source(Lua::text(
             "inline.lua",
             "return { workers = config.workers + 1 }",
         ))
@@ -360,8 +359,8 @@ fn discovery_finds_lua_files_and_text_layers_run_lua() {
         .unwrap();
     assert_eq!((svc.workers, svc.region.as_str()), (3, "r2"));
     assert_eq!(svc.db.host, "h");
-    assert!(Format::EXTENSIONS.contains(&"lua"));
-    assert_eq!(Format::from_path(Path::new("a.lua")), Some(Format::Lua));
+    // A script is run by its own loader, not parsed as a format.
+    assert_eq!(Format::from_path(Path::new("a.lua")), None);
 }
 
 #[test]

@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
 
 use clap::{Arg, ArgAction, ArgMatches, Command};
 
@@ -25,38 +26,105 @@ pub const PRINT_CONFIG_FLAG: &str = "print-config";
 
 const RESERVED: &[&str] = &[CONFIG_FLAG, PRINT_CONFIG_FLAG, "help", "version"];
 
-/// The command line as a layer ([`Builder::cli`](crate::Builder::cli),
-/// [`Builder::args`](crate::Builder::args),
-/// [`Builder::matches`](crate::Builder::matches)).
-#[derive(Clone, Copy, Debug, Default)]
-pub struct CliLayer;
+/// The command line as a layer: the process's arguments, given ones, or
+/// the matches of the application's own clap parser.
+/// [`Builder::cli`](crate::Builder::cli), [`args`](crate::Builder::args) and
+/// [`matches`](crate::Builder::matches) add one; added with
+/// [`Builder::source`](crate::Builder::source) it behaves the same.
+///
+/// The arguments are parsed once per builder, when it plans its loads: a
+/// load or a watch reload never parses them again.
+#[derive(Clone, Debug, Default)]
+pub struct Cli {
+    input: Input,
+    parsed: OnceLock<Arc<Parse>>,
+}
 
-impl Source for CliLayer {
+#[derive(Clone, Debug, Default)]
+enum Input {
+    /// `std::env::args_os()`.
+    #[default]
+    Process,
+    Args(Arc<Vec<OsString>>),
+    Matches(Arc<ArgMatches>),
+}
+
+/// What parsing the command line gave: the flags, or why there are none.
+#[derive(Debug)]
+pub(crate) enum Parse {
+    Flags(Flags),
+    /// `--help` or `--version`: every load ends with it.
+    Exit(Exit),
+    /// Unknown or malformed arguments: reported with the other problems.
+    Problems(Vec<Problem>),
+}
+
+/// The parsed command line.
+#[derive(Debug)]
+pub(crate) struct Flags {
+    matches: Arc<ArgMatches>,
+    /// `--config <FILE>`.
+    pub(crate) config: Option<PathBuf>,
+    /// `--print-config`.
+    pub(crate) print_config: bool,
+}
+
+impl Cli {
+    /// The process's arguments (`std::env::args_os`).
+    pub fn new() -> Cli {
+        Cli::default()
+    }
+
+    /// These arguments instead of the process's; the first is the program
+    /// name, as in `std::env::args`. `--help`, `--version` and
+    /// `--print-config` end the load with an [`Error`](crate::Error) holding
+    /// an [`Exit`] instead of exiting the process.
+    pub fn args<I, S>(args: I) -> Cli
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<OsString>,
+    {
+        Cli {
+            input: Input::Args(Arc::new(args.into_iter().map(Into::into).collect())),
+            parsed: OnceLock::new(),
+        }
+    }
+
+    /// The matches of the application's own parser, into which
+    /// [`Builder::augment`](crate::Builder::augment) mounted staid's
+    /// arguments.
+    pub fn matches(matches: &ArgMatches) -> Cli {
+        Cli {
+            input: Input::Matches(Arc::new(matches.clone())),
+            parsed: OnceLock::new(),
+        }
+    }
+
+    /// The command line, parsed on first use and kept.
+    pub(crate) fn parsed(&self, schema: &'static Schema, naming: &Naming) -> &Parse {
+        self.parsed.get_or_init(|| {
+            Arc::new(match &self.input {
+                Input::Matches(matches) => Parse::Flags(Flags::new(matches.clone())),
+                Input::Args(args) => parse(schema, naming, args.as_ref().clone()),
+                Input::Process => parse(schema, naming, std::env::args_os().collect()),
+            })
+        })
+    }
+}
+
+impl Source for Cli {
     fn describe(&self) -> String {
         "command line".to_owned()
     }
 
     fn load(&self, ctx: &mut LoadCtx<'_>) -> Result<Option<Value>, Vec<Problem>> {
-        let Some(matches) = ctx.matches else {
-            return Ok(None);
+        let matches = match self.parsed(ctx.schema, ctx.naming) {
+            Parse::Flags(flags) => &flags.matches,
+            Parse::Exit(_) => return Ok(None),
+            Parse::Problems(problems) => return Err(problems.clone()),
         };
-        // `--config` belongs above the discovered files; a builder that does
-        // not discover files reads it here, just below the flags.
-        let mut layer = Value::table(Origin::Default);
-        let mut any = false;
-        if let (Some(path), false) = (&ctx.config_arg, ctx.config_taken.get()) {
-            match super::File::required(path.clone()).load(ctx) {
-                Ok(Some(read)) => {
-                    ctx.schema.merge_layer(&mut layer, read);
-                    any = true;
-                }
-                Ok(None) => {}
-                // Reported with the rest; the flags still apply.
-                Err(problems) => ctx.problems.extend(problems),
-            }
-        }
         let mut flags = Value::table(Origin::Default);
-        let mut any_flag = false;
+        let mut any = false;
         ctx.schema.walk(&mut |path, field| {
             let Ok(Some(values)) = matches.try_get_many::<String>(path) else {
                 return;
@@ -64,7 +132,7 @@ impl Source for CliLayer {
             let name = naming::flag(path, field);
             let origin = Origin::Flag { name };
             let mut values: Vec<Value> = values
-                .map(|v| Value::new(Kind::String(v.clone()), origin.clone()))
+                .map(|v| Value::text(v.clone(), origin.clone()))
                 .collect();
             let value = if values.len() == 1 {
                 values.remove(0)
@@ -72,14 +140,30 @@ impl Source for CliLayer {
                 Value::new(Kind::Array(values), origin)
             };
             flags.insert_at(path, value);
-            any_flag = true;
+            any = true;
         });
-        if any_flag {
-            // Flags are a layer above the `--config` file: an append list
-            // adds to the file's.
-            ctx.schema.merge_layer(&mut layer, flags);
+        Ok(any.then_some(flags))
+    }
+}
+
+impl Flags {
+    fn new(matches: Arc<ArgMatches>) -> Flags {
+        let config = matches
+            .try_get_one::<PathBuf>(CONFIG_FLAG)
+            .ok()
+            .flatten()
+            .cloned();
+        let print_config = matches
+            .try_get_one::<bool>(PRINT_CONFIG_FLAG)
+            .ok()
+            .flatten()
+            .copied()
+            .unwrap_or(false);
+        Flags {
+            matches,
+            config,
+            print_config,
         }
-        Ok((any || any_flag).then_some(layer))
     }
 }
 
@@ -265,54 +349,31 @@ pub(crate) fn command(schema: &'static Schema, naming: &Naming) -> (Command, Vec
     augment(schema, naming, cmd)
 }
 
-/// The outcome of parsing the command line.
-pub(crate) enum Parsed {
-    Matches(ArgMatches),
-    Exit(Exit),
-    Problems(Vec<Problem>),
-}
-
 /// Parses `args` (program name first) with the command for `schema`.
-pub(crate) fn parse(schema: &'static Schema, naming: &Naming, args: Vec<OsString>) -> Parsed {
+fn parse(schema: &'static Schema, naming: &Naming, args: Vec<OsString>) -> Parse {
     let (cmd, problems) = command(schema, naming);
     if !problems.is_empty() {
-        return Parsed::Problems(problems);
+        return Parse::Problems(problems);
     }
     match cmd.try_get_matches_from(args) {
-        Ok(matches) => Parsed::Matches(matches),
+        Ok(matches) => Parse::Flags(Flags::new(Arc::new(matches))),
         Err(e) => {
             use clap::error::ErrorKind as K;
             let text = e.render().to_string();
             match e.kind() {
                 K::DisplayHelp | K::DisplayHelpOnMissingArgumentOrSubcommand => {
-                    Parsed::Exit(Exit::Help(text))
+                    Parse::Exit(Exit::Help(text))
                 }
-                K::DisplayVersion => Parsed::Exit(Exit::Version(text)),
+                K::DisplayVersion => Parse::Exit(Exit::Version(text)),
                 kind => {
                     let problem_kind = match kind {
                         K::UnknownArgument => ProblemKind::Unknown,
                         _ => ProblemKind::Syntax,
                     };
                     let message = text.trim_end().trim_start_matches("error: ").to_owned();
-                    Parsed::Problems(vec![Problem::new(problem_kind, message)])
+                    Parse::Problems(vec![Problem::new(problem_kind, message)])
                 }
             }
         }
     }
-}
-
-/// The `--config` path and whether `--print-config` was given.
-pub(crate) fn special_flags(matches: &ArgMatches) -> (Option<PathBuf>, bool) {
-    let config = matches
-        .try_get_one::<PathBuf>(CONFIG_FLAG)
-        .ok()
-        .flatten()
-        .cloned();
-    let print = matches
-        .try_get_one::<bool>(PRINT_CONFIG_FLAG)
-        .ok()
-        .flatten()
-        .copied()
-        .unwrap_or(false);
-    (config, print)
 }

@@ -1,11 +1,14 @@
 //! The files `App::load()` finds by itself: system, user and working
 //! directory, then the one named by `--config` or `MYAPP_CONFIG`.
 
-use super::file::Format;
-use super::{LoadCtx, Source};
+use std::path::{Path, PathBuf};
+
+use super::file::extensions;
+use super::{File, LoadCtx, Source, Vars};
 use crate::error::Problem;
+use crate::naming::EnvNaming;
+use crate::schema::Schema;
 use crate::value::Value;
-use std::path::PathBuf;
 
 /// Discovered configuration files for an application name.
 ///
@@ -19,7 +22,8 @@ use std::path::PathBuf;
 ///    variable `<PREFIX>CONFIG` (`MYAPP_CONFIG`); this one must exist.
 ///
 /// With the `lua` feature, `<name>.lua` is looked for too, after `.toml` and
-/// `.json` in each place; a script sees every file found before it.
+/// `.json` in each place. Each file is a layer of its own, so a script sees
+/// every file found before it.
 ///
 /// The environment is the builder's, so `env_from` in tests applies here too.
 #[derive(Clone, Debug, Default)]
@@ -41,19 +45,48 @@ impl Discover {
         }
     }
 
-    fn candidates(&self, ctx: &LoadCtx<'_>) -> Vec<PathBuf> {
-        let Some(name) = ctx.app_name() else {
+    /// The files this discovery stands for, lowest first: every candidate
+    /// (optional: most do not exist; under watch one may appear), then the
+    /// file named by `config_arg` (`--config`) or else `<PREFIX>CONFIG`,
+    /// which must exist. Resolved once, when the builder plans its loads.
+    pub(crate) fn files(
+        &self,
+        schema: &Schema,
+        vars: &Vars,
+        prefix: &str,
+        config_arg: Option<&Path>,
+    ) -> Vec<File> {
+        let mut files: Vec<File> = self
+            .candidates(schema, vars)
+            .into_iter()
+            .map(File::optional)
+            .collect();
+        let named = match config_arg {
+            Some(path) => Some(path.to_owned()),
+            // Without a prefix there is no such variable: a bare `CONFIG`
+            // may belong to anything.
+            None if prefix.is_empty() => None,
+            None => vars
+                .get(&format!("{prefix}CONFIG"))
+                .filter(|s| !s.is_empty())
+                .map(PathBuf::from),
+        };
+        files.extend(named.map(File::required));
+        files
+    }
+
+    fn candidates(&self, schema: &Schema, vars: &Vars) -> Vec<PathBuf> {
+        let Some(name) = schema.name else {
             return Vec::new();
         };
         let dirs = match &self.dirs {
             Some(dirs) => dirs.clone(),
             None => {
-                let env = ctx.env();
-                let user = env
+                let user = vars
                     .get("XDG_CONFIG_HOME")
                     .filter(|s| !s.is_empty())
                     .map(PathBuf::from)
-                    .or_else(|| env.get("HOME").map(|h| PathBuf::from(h).join(".config")));
+                    .or_else(|| vars.get("HOME").map(|h| PathBuf::from(h).join(".config")));
                 let mut dirs = vec![PathBuf::from("/etc").join(name)];
                 dirs.extend(user.map(|u| u.join(name)));
                 dirs.push(PathBuf::from("."));
@@ -62,84 +95,36 @@ impl Discover {
         };
         let mut out = Vec::new();
         for dir in dirs {
-            for ext in Format::EXTENSIONS {
+            for ext in extensions() {
                 out.push(dir.join(format!("{name}.{ext}")));
             }
         }
         out
     }
-
-    /// The file named by `--config` or `<PREFIX>CONFIG`.
-    fn named(&self, ctx: &LoadCtx<'_>) -> Option<PathBuf> {
-        if let Some(path) = &ctx.config_arg {
-            ctx.config_taken.set(true);
-            return Some(path.clone());
-        }
-        // Named from the app even when the builder reads no other variable;
-        // without a prefix there is no such variable (a bare `CONFIG` may
-        // belong to anything).
-        let prefix = match &ctx.naming.env {
-            Some(env) => env.prefix.clone(),
-            None => crate::naming::EnvNaming::new(ctx.schema.name, "_").prefix,
-        };
-        if prefix.is_empty() {
-            return None;
-        }
-        let var = format!("{prefix}CONFIG");
-        ctx.env()
-            .get(&var)
-            .filter(|s| !s.is_empty())
-            .map(PathBuf::from)
-    }
 }
 
+/// A builder expands discovery into its files when it plans its loads, so
+/// that each file is a layer of its own; run alone (in a
+/// [`Harness`](super::Harness)), it loads them in order and merges them.
 impl Source for Discover {
     fn describe(&self) -> String {
         "discovered files".to_owned()
     }
 
     fn load(&self, ctx: &mut LoadCtx<'_>) -> Result<Option<Value>, Vec<Problem>> {
-        let mut files: Vec<(PathBuf, bool)> = self
-            .candidates(ctx)
-            .into_iter()
-            .map(|p| (p, true))
-            .collect();
-        files.extend(self.named(ctx).map(|p| (p, false)));
+        let prefix = EnvNaming::new(ctx.schema.name, "_").prefix;
+        let files = self.files(ctx.schema, ctx.env(), &prefix, None);
         let mut merged: Option<Value> = None;
-        for (path, optional) in files {
-            let file = if optional {
-                super::File::optional(path)
-            } else {
-                super::File::required(path)
-            };
-            #[cfg(feature = "lua")]
-            let result = match &merged {
-                // A script sees the files found before it, as if each file
-                // were a layer of its own.
-                Some(found) if Format::from_path(file.path()) == Some(Format::Lua) => {
-                    let mut below = ctx.below().clone();
-                    ctx.schema().merge_layer(&mut below, found.clone());
-                    ctx.with_below(&below, |ctx| file.load(ctx))
-                }
-                _ => file.load(ctx),
-            };
-            #[cfg(not(feature = "lua"))]
-            let result = file.load(ctx);
-            match result {
+        for file in files {
+            match file.load(ctx) {
                 Ok(Some(layer)) => match &mut merged {
-                    Some(m) => ctx.schema().merge_layer(m, layer),
+                    Some(m) => ctx.schema.merge_layer(m, layer),
                     None => merged = Some(layer),
                 },
                 Ok(None) => {}
-                Err(problems) => ctx.problems.extend(problems),
+                Err(problems) => ctx.sink.problems.extend(problems),
             }
         }
         Ok(merged)
-    }
-
-    fn watch_paths(&self, ctx: &LoadCtx<'_>) -> Vec<PathBuf> {
-        let mut paths = self.candidates(ctx);
-        paths.extend(self.named(ctx));
-        paths
     }
 }

@@ -2,27 +2,146 @@
 //! envconfig: every leaf field has one variable name, so names resolve
 //! exactly and unknown `<PREFIX>*` variables can be reported.
 //!
-//! The names depend only on the schema and the builder's naming rules, so
-//! they are worked out once per builder (the plan); a load then reads only
-//! the variables under the prefix, plus the few exact names outside it.
+//! The names depend only on the schema and the naming rules, so they are
+//! worked out once per schema and rules, and shared by every builder (the
+//! plan); a load then reads only the variables under the prefix, plus the
+//! few exact names outside it.
 
 use std::collections::HashMap;
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
-use super::file::read;
-use super::{Env, LoadCtx, Source};
+use super::{read, LoadCtx, Source, Vars};
 use crate::error::{Problem, ProblemKind};
 use crate::naming::EnvNaming;
 use crate::origin::Origin;
 use crate::schema::Schema;
-use crate::value::{Kind, Value};
+use crate::value::Value;
 use crate::Unknown;
 
-/// The environment as a layer ([`Builder::env`](crate::Builder::env)).
-#[derive(Debug, Default)]
-pub struct EnvLayer {
-    plan: OnceLock<Plan>,
+/// The environment as a layer: `<PREFIX><KEY_PATH>` variables, converted by
+/// each field's type. [`Builder::env`](crate::Builder::env) and its
+/// companions (`env_from`, `env_prefix`, `env_separator`, ...) add and
+/// configure one of these; added with [`Builder::source`](crate::Builder::source)
+/// it behaves the same.
+///
+/// ```
+/// use staid::source::Env;
+/// use staid::{Config, Unknown};
+///
+/// #[derive(Config)]
+/// #[config(name = "myapp")]
+/// struct App {
+///     #[config(nested)]
+///     db: Db,
+/// }
+///
+/// #[derive(Config)]
+/// struct Db {
+///     #[config(default = "localhost")]
+///     host: String,
+/// }
+///
+/// let env = Env::prefixed("SVC")
+///     .separator("__")
+///     .unknown(Unknown::Warn)
+///     .vars([("SVC__DB__HOST", "db1")]);
+/// let app = App::builder().source(env).load().unwrap();
+/// assert_eq!(app.db.host, "db1");
+/// ```
+#[derive(Clone, Debug)]
+pub struct Env {
+    prefix: Option<String>,
+    separator: &'static str,
+    empty_is_unset: bool,
+    unknown: Unknown,
+    vars: Option<Arc<Vars>>,
+}
+
+impl Default for Env {
+    fn default() -> Env {
+        Env {
+            prefix: None,
+            separator: "_",
+            empty_is_unset: true,
+            unknown: Unknown::Error,
+            vars: None,
+        }
+    }
+}
+
+impl Env {
+    /// The environment with the prefix from `#[config(name = "..")]`
+    /// (`myapp` reads `MYAPP_*`), read from the process.
+    pub fn new() -> Env {
+        Env::default()
+    }
+
+    /// The environment with this prefix instead of the app name's: `"APP"`
+    /// or `"APP_"` read `APP_PORT`; an empty prefix reads bare names
+    /// (`PORT`).
+    pub fn prefixed(prefix: impl Into<String>) -> Env {
+        Env::new().prefix(prefix)
+    }
+
+    /// Sets the prefix (see [`prefixed`](Env::prefixed)).
+    pub fn prefix(mut self, prefix: impl Into<String>) -> Env {
+        self.prefix = Some(prefix.into());
+        self
+    }
+
+    /// The separator between the prefix and nested keys: `"_"` (the
+    /// default) or `"__"` (`MYAPP__DB__HOST`), for key names that themselves
+    /// contain `_`.
+    pub fn separator(mut self, separator: &'static str) -> Env {
+        self.separator = separator;
+        self
+    }
+
+    /// Whether a variable set to the empty string counts as unset (the
+    /// default, `true`) or as an empty value.
+    pub fn empty_is_unset(mut self, yes: bool) -> Env {
+        self.empty_is_unset = yes;
+        self
+    }
+
+    /// What to do with `<PREFIX>*` variables that name no field. Default:
+    /// [`Unknown::Error`].
+    pub fn unknown(mut self, unknown: Unknown) -> Env {
+        self.unknown = unknown;
+        self
+    }
+
+    /// Reads these variables instead of the process environment.
+    pub fn vars<K: Into<String>, V: Into<String>>(
+        mut self,
+        vars: impl IntoIterator<Item = (K, V)>,
+    ) -> Env {
+        self.vars = Some(Arc::new(Vars::from_pairs(vars)));
+        self
+    }
+
+    /// Like [`vars`](Env::vars), with names and values as the OS gives them;
+    /// a value that is not UTF-8 is an error naming its variable when a
+    /// field reads it.
+    pub fn vars_os<K: Into<OsString>, V: Into<OsString>>(
+        mut self,
+        vars: impl IntoIterator<Item = (K, V)>,
+    ) -> Env {
+        self.vars = Some(Arc::new(Vars::from_os_pairs(vars)));
+        self
+    }
+
+    /// The variables given with [`vars`](Env::vars), if any.
+    pub(crate) fn own_vars(&self) -> Option<&Arc<Vars>> {
+        self.vars.as_ref()
+    }
+
+    /// How this layer names variables for `schema`.
+    pub(crate) fn naming(&self, schema: &Schema) -> EnvNaming {
+        EnvNaming::new(self.prefix.as_deref().or(schema.name), self.separator)
+    }
 }
 
 /// Every variable a schema reads under one set of naming rules.
@@ -41,7 +160,29 @@ struct Plan {
     config_var: String,
 }
 
+/// The plans made so far, by schema and naming rules. A process has a
+/// handful (one per configuration type and prefix), so a list is enough.
+type Plans = Vec<((usize, String, &'static str), Arc<Plan>)>;
+
 impl Plan {
+    /// The plan for `schema` under `naming`, made on first use and shared.
+    fn cached(schema: &'static Schema, naming: &EnvNaming) -> Arc<Plan> {
+        static PLANS: OnceLock<Mutex<Plans>> = OnceLock::new();
+        let key = (
+            schema as *const Schema as usize,
+            naming.prefix.clone(),
+            naming.sep,
+        );
+        let plans = PLANS.get_or_init(Mutex::default);
+        let mut plans = plans.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, plan)) = plans.iter().find(|(k, _)| *k == key) {
+            return plan.clone();
+        }
+        let plan = Arc::new(Plan::new(schema, naming));
+        plans.push((key, plan.clone()));
+        plan
+    }
+
     fn new(schema: &'static Schema, naming: &EnvNaming) -> Plan {
         let mut plan = Plan {
             fields: Vec::new(),
@@ -86,17 +227,18 @@ struct Found<'e> {
     file: Option<&'e str>,
 }
 
-impl Source for EnvLayer {
+impl Source for Env {
     fn describe(&self) -> String {
         "environment".to_owned()
     }
 
     fn load(&self, ctx: &mut LoadCtx<'_>) -> Result<Option<Value>, Vec<Problem>> {
-        let Some(naming) = ctx.naming.env.as_ref() else {
-            return Ok(None);
+        let naming = self.naming(ctx.schema);
+        let plan = Plan::cached(ctx.schema, &naming);
+        let env: Arc<Vars> = match &self.vars {
+            Some(vars) => vars.clone(),
+            None => ctx.vars_arc().clone(),
         };
-        let plan = self.plan.get_or_init(|| Plan::new(ctx.schema, naming));
-        let env: Arc<Env> = ctx.env_arc().clone();
         let mut problems = plan.collisions.clone();
         let mut warnings = Vec::new();
         let mut found = vec![Found::default(); plan.fields.len()];
@@ -106,10 +248,10 @@ impl Source for EnvLayer {
                 match plan.by_var.get(var) {
                     Some(&(i, false)) => found[i].value = Some(value),
                     Some(&(i, true)) => found[i].file = Some(value),
-                    None if var == plan.config_var || naming.unknown == Unknown::Ignore => {}
+                    None if var == plan.config_var || self.unknown == Unknown::Ignore => {}
                     None => {
-                        let problem = unknown(var, plan);
-                        match naming.unknown {
+                        let problem = unknown(var, &plan);
+                        match self.unknown {
                             Unknown::Error => problems.push(problem),
                             _ => warnings.push(problem),
                         }
@@ -134,10 +276,10 @@ impl Source for EnvLayer {
                 None if !naming.prefix.is_empty()
                     && var.starts_with(&naming.prefix)
                     && *var != plan.config_var
-                    && naming.unknown != Unknown::Ignore =>
+                    && self.unknown != Unknown::Ignore =>
                 {
-                    let problem = unknown(var, plan);
-                    match naming.unknown {
+                    let problem = unknown(var, &plan);
+                    match self.unknown {
                         Unknown::Error => problems.push(problem),
                         _ => warnings.push(problem),
                     }
@@ -150,16 +292,14 @@ impl Source for EnvLayer {
         let mut any = false;
         for (i, (path, var)) in plan.fields.iter().enumerate() {
             let Found { value, file } = found[i];
-            let value = value.filter(|v| !(v.is_empty() && naming.empty_is_unset));
+            let value = value.filter(|v| !(v.is_empty() && self.empty_is_unset));
             let value = match (value, file.filter(|f| !f.is_empty())) {
-                (Some(v), _) => {
-                    Value::new(Kind::String(v.to_owned()), Origin::Env { var: var.clone() })
-                }
+                (Some(v), _) => Value::text(v, Origin::Env { var: var.clone() }),
                 (None, Some(file)) => {
                     let file_var = format!("{var}_FILE");
                     match read_secret_file(Path::new(file), &file_var) {
-                        Ok(text) => Value::new(
-                            Kind::String(text),
+                        Ok(text) => Value::text(
+                            text,
                             Origin::EnvFile {
                                 var: file_var,
                                 path: PathBuf::from(file),
@@ -176,8 +316,8 @@ impl Source for EnvLayer {
             layer.insert_at(path, value);
             any = true;
         }
-        ctx.problems.extend(problems);
-        ctx.warnings.extend(warnings);
+        ctx.sink.problems.extend(problems);
+        ctx.sink.warnings.extend(warnings);
         Ok(any.then_some(layer))
     }
 }

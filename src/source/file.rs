@@ -1,81 +1,63 @@
-//! File layers: read, check, and hand to the parser of the format.
+//! File layers: read a file (or text held in memory), then hand it to the
+//! parser of its format, or to the loader of a script.
 
-use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::{LoadCtx, Source};
-use crate::error::{Lines, Problem, ProblemKind};
+use crate::error::{Problem, ProblemKind};
+use crate::format::{parse::parse_named, Format};
 use crate::origin::Origin;
+use crate::snippet::Lines;
 use crate::value::Value;
 
-/// Tables and arrays nested deeper than this are refused, so that no input
-/// can exhaust the stack. It is the `toml` parser's own limit (brackets and
-/// dotted keys alike), which staid applies to JSON files as well, before
-/// parsing them.
-pub const MAX_DEPTH: usize = 80;
+/// A loader for a file that is run rather than parsed (a script), given the
+/// context, the file's name and its text.
+type Run = fn(&mut LoadCtx<'_>, Arc<Path>, Arc<str>) -> Result<Option<Value>, Vec<Problem>>;
 
-/// A file's format, chosen by its extension.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Format {
-    /// `.toml`
-    Toml,
-    /// `.json`
-    Json,
-    /// `.lua`: a script run in a sandbox (feature `lua`).
+/// The scripts staid runs, by extension: the one place where a feature that
+/// adds a kind of file registers it.
+const SCRIPTS: &[(&str, Run)] = &[
     #[cfg(feature = "lua")]
-    Lua,
+    ("lua", super::lua::load_text),
+];
+
+/// Every extension a file layer reads, in the order discovery looks for
+/// them: the formats, then the scripts.
+pub(crate) fn extensions() -> impl Iterator<Item = &'static str> {
+    Format::EXTENSIONS
+        .iter()
+        .copied()
+        .chain(SCRIPTS.iter().map(|(ext, _)| *ext))
 }
 
-impl Format {
-    /// The format for a path's extension, if staid reads it.
-    pub fn from_path(path: &Path) -> Option<Format> {
-        match path.extension()?.to_str()? {
-            "toml" => Some(Format::Toml),
-            "json" => Some(Format::Json),
-            #[cfg(feature = "lua")]
-            "lua" => Some(Format::Lua),
-            _ => None,
-        }
+/// Parses or runs `text` read from `path`, by its extension.
+fn load_text(
+    ctx: &mut LoadCtx<'_>,
+    path: Arc<Path>,
+    text: Arc<str>,
+) -> Result<Option<Value>, Vec<Problem>> {
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+    if let Some(format) = Format::from_extension(ext) {
+        return Ok(parse_text(ctx, format, path, text));
     }
-
-    /// Every extension staid reads, for discovery and messages.
-    #[cfg(not(feature = "lua"))]
-    pub const EXTENSIONS: &'static [&'static str] = &["toml", "json"];
-    /// Every extension staid reads, for discovery and messages.
-    #[cfg(feature = "lua")]
-    pub const EXTENSIONS: &'static [&'static str] = &["toml", "json", "lua"];
-
-    pub(crate) fn parse(self, text: &str, path: &Arc<Path>) -> (Option<Value>, Vec<Problem>) {
-        let lines = Lines::new(text);
-        // The TOML parser has its own limit (see `toml::parse`).
-        if self == Format::Json {
-            if let Some(offset) = too_deep(text) {
-                return (None, vec![too_deep_problem(path, &lines, offset)]);
-            }
-        }
-        match self {
-            Format::Toml => super::toml::parse(text, path, &lines),
-            Format::Json => super::json::parse(text, path, &lines),
-            // A script needs the load context: `File` and `Text` run it
-            // through `load` below, never through `parse`.
-            #[cfg(feature = "lua")]
-            Format::Lua => (None, Vec::new()),
-        }
+    match SCRIPTS.iter().find(|(known, _)| *known == ext) {
+        Some((_, run)) => run(ctx, path, text),
+        None => Err(vec![unknown_format(&path)]),
     }
 }
 
-impl fmt::Display for Format {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Format::Toml => "TOML",
-            Format::Json => "JSON",
-            #[cfg(feature = "lua")]
-            Format::Lua => "Lua",
-        })
-    }
+fn parse_text(
+    ctx: &mut LoadCtx<'_>,
+    format: Format,
+    path: Arc<Path>,
+    text: Arc<str>,
+) -> Option<Value> {
+    let (value, problems) = parse_named(format, &text, &path);
+    ctx.add_text(path, text);
+    ctx.sink.problems.extend(problems);
+    value
 }
 
 /// A file layer: [`Builder::file`](crate::Builder::file) and
@@ -116,23 +98,13 @@ impl Source for File {
 
     fn load(&self, ctx: &mut LoadCtx<'_>) -> Result<Option<Value>, Vec<Problem>> {
         let path: Arc<Path> = Arc::from(self.path.as_path());
-        let Some(text) = read(&path, self.optional)? else {
-            return Ok(None);
-        };
-        let Some(format) = Format::from_path(&path) else {
-            return Err(vec![unknown_format(&path)]);
-        };
-        #[cfg(feature = "lua")]
-        if format == Format::Lua {
-            return super::lua::load_text(ctx, path, text);
+        match read(&path, self.optional)? {
+            Some(text) => load_text(ctx, path, text),
+            None => Ok(None),
         }
-        let (value, problems) = format.parse(&text, &path);
-        ctx.add_text(path, text);
-        ctx.problems.extend(problems);
-        Ok(value)
     }
 
-    fn watch_paths(&self, _ctx: &LoadCtx<'_>) -> Vec<PathBuf> {
+    fn watch_paths(&self) -> Vec<PathBuf> {
         vec![self.path.clone()]
     }
 }
@@ -164,14 +136,7 @@ impl Source for Text {
 
     fn load(&self, ctx: &mut LoadCtx<'_>) -> Result<Option<Value>, Vec<Problem>> {
         let path: Arc<Path> = Arc::from(self.name.as_path());
-        #[cfg(feature = "lua")]
-        if self.format == Format::Lua {
-            return super::lua::load_text(ctx, path, self.text.clone());
-        }
-        let (value, problems) = self.format.parse(&self.text, &path);
-        ctx.add_text(path, self.text.clone());
-        ctx.problems.extend(problems);
-        Ok(value)
+        Ok(parse_text(ctx, self.format, path, self.text.clone()))
     }
 }
 
@@ -180,7 +145,7 @@ fn unknown_format(path: &Arc<Path>) -> Problem {
         .extension()
         .map(|e| format!("`.{}`", e.to_string_lossy()))
         .unwrap_or_else(|| "no extension".to_owned());
-    let known: Vec<String> = Format::EXTENSIONS.iter().map(|e| format!(".{e}")).collect();
+    let known: Vec<String> = extensions().map(|e| format!(".{e}")).collect();
     Problem::new(
         ProblemKind::Format,
         format!(
@@ -233,68 +198,5 @@ fn os_reason(e: &io::Error) -> String {
     match text.find(" (os error") {
         Some(i) => text[..i].to_owned(),
         None => text,
-    }
-}
-
-/// The problem of nesting deeper than [`MAX_DEPTH`] at a byte offset.
-pub(crate) fn too_deep_problem(path: &Arc<Path>, lines: &Lines<'_>, offset: usize) -> Problem {
-    let (line, column) = lines.position(offset);
-    Problem::new(
-        ProblemKind::TooDeep,
-        format!("nesting is deeper than the limit of {MAX_DEPTH} levels"),
-    )
-    .with_origin(Origin::File {
-        path: path.clone(),
-        line,
-        column,
-    })
-    .with_snippet(Some(lines.snippet(offset..offset + 1)))
-}
-
-/// The byte offset in JSON text where brackets outside strings first nest
-/// deeper than [`MAX_DEPTH`].
-fn too_deep(text: &str) -> Option<usize> {
-    let bytes = text.as_bytes();
-    let mut depth = 0usize;
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'[' | b'{' => {
-                depth += 1;
-                if depth > MAX_DEPTH {
-                    return Some(i);
-                }
-            }
-            b']' | b'}' => depth = depth.saturating_sub(1),
-            b'"' => {
-                // Skip the string: to its closing quote, past escapes.
-                i += 1;
-                while i < bytes.len() {
-                    match bytes[i] {
-                        b'\\' => i += 2,
-                        b'"' => break,
-                        _ => i += 1,
-                    }
-                }
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    None
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn json_depth_counts_brackets_outside_strings() {
-        let at_limit = format!("{}{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
-        assert_eq!(too_deep(&at_limit), None);
-        assert_eq!(too_deep(&"[".repeat(MAX_DEPTH + 1)), Some(MAX_DEPTH));
-        assert_eq!(too_deep(&"[]".repeat(1000)), None);
-        let quoted = format!("{{\"a\": \"{}\\\"\", \"b\": 1}}", "[".repeat(200));
-        assert_eq!(too_deep(&quoted), None);
     }
 }

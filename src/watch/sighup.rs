@@ -3,7 +3,7 @@
 
 use std::io;
 
-use super::Cause;
+use super::watcher::Cause;
 
 /// Listens for SIGHUP on a thread of its own until dropped.
 pub(super) struct Sighup {

@@ -8,7 +8,7 @@ use std::time::Duration;
 use etcd_client::{Client, WatchOptions, WatchStream};
 use tokio::task::AbortHandle;
 
-use super::{describe_error, Settings, Shared};
+use super::source::{describe_error, Settings, Shared};
 use crate::error::{Problem, ProblemKind};
 use crate::source::Trigger;
 

@@ -1,7 +1,11 @@
 //! The keys under a prefix as a layer: `/myapp/db/host` -> `db.host`, text
 //! values converted by the target type, `.json` keys as typed JSON.
 
+use std::path::Path;
+use std::sync::Arc;
+
 use crate::error::{Problem, ProblemKind};
+use crate::format::parse::parse_json_value;
 use crate::origin::Origin;
 use crate::value::{Kind, Value};
 
@@ -32,14 +36,13 @@ pub(super) fn build<'a>(
         .partition(|e| e.key.ends_with(JSON_SUFFIX.as_bytes()));
     for entry in documents.into_iter().chain(singles) {
         let key = String::from_utf8_lossy(entry.key);
-        let origin = |text| Origin::Remote {
-            endpoint: endpoint.to_owned(),
+        let origin = || Origin::Remote {
+            source: format!("etcd {endpoint}"),
             key: key.clone().into_owned(),
-            revision: entry.mod_revision,
-            text,
+            version: Some(format!("revision {}", entry.mod_revision)),
         };
         let problem =
-            |message: String| Problem::new(ProblemKind::Source, message).with_origin(origin(true));
+            |message: String| Problem::new(ProblemKind::Source, message).with_origin(origin());
         let Some(rest) = key.strip_prefix(prefix) else {
             continue;
         };
@@ -59,26 +62,25 @@ pub(super) fn build<'a>(
             problems.push(
                 Problem::new(ProblemKind::Syntax, "the value is not valid UTF-8")
                     .with_key(&path)
-                    .with_origin(origin(!json)),
+                    .with_origin(origin()),
             );
             continue;
         };
         let value = if json {
-            match serde_json::from_str::<serde_json::Value>(text) {
-                // `null` sets nothing, as in a JSON file.
-                Ok(serde_json::Value::Null) => continue,
-                Ok(doc) => from_json(doc, &origin(false)),
-                Err(e) => {
-                    problems.push(
-                        Problem::new(ProblemKind::Syntax, format!("invalid JSON: {e}"))
-                            .with_key(&path)
-                            .with_origin(origin(false)),
-                    );
-                    continue;
-                }
+            // Parsed like a JSON file named by the key, so a syntax error
+            // has its line, column and snippet; the values then carry the
+            // key's origin, typed as in a JSON file.
+            let (doc, found) = parse_json_value(text, &Arc::from(Path::new(&*key)));
+            if !found.is_empty() {
+                problems.extend(found.into_iter().map(|p| p.with_key(&path)));
+                continue;
             }
+            // `null` (or an empty text) sets nothing, as in a JSON file.
+            let Some(mut doc) = doc else { continue };
+            relabel(&mut doc, &origin());
+            doc
         } else {
-            Value::new(Kind::String(text.to_owned()), origin(true))
+            Value::text(text, origin())
         };
         let mut single = Value::table(Origin::Default);
         single.insert_at(&path, value);
@@ -114,34 +116,14 @@ fn key_path(rest: &str) -> Result<(String, bool), &'static str> {
     Ok((path, json))
 }
 
-/// A JSON document as values, each with the key's origin. `null` inside
-/// a table or list sets nothing and is left out.
-fn from_json(json: serde_json::Value, origin: &Origin) -> Value {
-    use serde_json::Value as J;
-    let kind = match json {
-        J::Null => Kind::Table(Default::default()),
-        J::Bool(b) => Kind::Bool(b),
-        J::Number(n) => match (n.as_i64(), n.as_u64()) {
-            (Some(i), _) => Kind::Integer(i.into()),
-            (None, Some(u)) => Kind::Integer(u.into()),
-            (None, None) => Kind::Float(n.as_f64().unwrap_or(f64::NAN)),
-        },
-        J::String(s) => Kind::String(s),
-        J::Array(items) => Kind::Array(
-            items
-                .into_iter()
-                .filter(|j| !j.is_null())
-                .map(|j| from_json(j, origin))
-                .collect(),
-        ),
-        J::Object(map) => Kind::Table(
-            map.into_iter()
-                .filter(|(_, v)| !v.is_null())
-                .map(|(k, v)| (k, from_json(v, origin)))
-                .collect(),
-        ),
-    };
-    Value::new(kind, origin.clone())
+/// Gives every value of a document the key's origin.
+fn relabel(value: &mut Value, origin: &Origin) {
+    value.origin = origin.clone();
+    match &mut value.kind {
+        Kind::Array(items) => items.iter_mut().for_each(|v| relabel(v, origin)),
+        Kind::Table(table) => table.values_mut().for_each(|v| relabel(v, origin)),
+        _ => {}
+    }
 }
 
 #[cfg(test)]
@@ -175,17 +157,16 @@ mod tests {
         assert_eq!(
             host.origin,
             Origin::Remote {
-                endpoint: EP.into(),
+                source: format!("etcd {EP}"),
                 key: "/app/db/host".into(),
-                revision: 3,
-                text: true
+                version: Some("revision 3".into()),
             }
         );
-        assert!(host.origin.is_text());
+        assert!(host.is_text());
         assert_eq!(layer.get("port").unwrap().kind, Kind::String("8080".into()));
         assert_eq!(
             host.origin.to_string(),
-            "/app/db/host at http://127.0.0.1:2379 (revision 3)"
+            "/app/db/host at etcd http://127.0.0.1:2379 (revision 3)"
         );
     }
 
@@ -212,11 +193,11 @@ mod tests {
         assert_eq!(layer.get("port").unwrap().kind, Kind::String("9000".into()));
         let port = layer.get("db.port").unwrap();
         assert_eq!(port.kind, Kind::Integer(5432));
-        assert!(!port.origin.is_text());
+        assert!(!port.is_text());
         assert!(layer.get("db.x").is_none());
         let host = layer.get("db.host").unwrap();
         assert_eq!(host.kind, Kind::String("b".into()));
-        assert!(host.origin.is_text());
+        assert!(host.is_text());
         let Kind::Array(tags) = &layer.get("tags").unwrap().kind else {
             panic!("tags is not an array");
         };
@@ -242,7 +223,7 @@ mod tests {
         assert_eq!(messages.len(), 5, "{messages:#?}");
         // Documents are read first, then single keys.
         assert!(
-            messages[0].starts_with("`bad`: invalid JSON: EOF"),
+            messages[0].starts_with("`bad`: ") && messages[0].contains("--> /app/bad.json:1:"),
             "{}",
             messages[0]
         );

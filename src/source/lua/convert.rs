@@ -52,7 +52,7 @@ pub(super) fn view(
             Err(_) => LuaValue::Number(*i as f64),
         },
         Kind::Float(x) => LuaValue::Number(*x),
-        Kind::String(s) => match field.filter(|_| value.origin.is_text()) {
+        Kind::String(s) => match field.filter(|_| value.is_text()) {
             Some(field) => typed_text(s, field.ty)
                 .map_or_else(|| state.create_string(s).map(LuaValue::String), Ok)?,
             None => LuaValue::String(state.create_string(s)?),

@@ -193,7 +193,7 @@ impl Source for Lua {
         run(ctx, path, text, self.limits, &self.host)
     }
 
-    fn watch_paths(&self, _ctx: &LoadCtx<'_>) -> Vec<PathBuf> {
+    fn watch_paths(&self) -> Vec<PathBuf> {
         match &self.script {
             Script::File { path, .. } => vec![path.clone()],
             Script::Text { .. } => Vec::new(),

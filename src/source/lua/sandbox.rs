@@ -18,7 +18,7 @@ use super::lines::Assignments;
 use crate::error::{Problem, ProblemKind};
 use crate::origin::Origin;
 use crate::schema::Schema;
-use crate::source::Env;
+use crate::source::Vars;
 use crate::value::Value;
 
 /// The limits of one script run (and, separately, of each run of its
@@ -208,7 +208,7 @@ impl Sandbox {
         script: Arc<Path>,
         limits: Limits,
         schema: &'static Schema,
-        env: Env,
+        env: Vars,
     ) -> mlua::Result<Sandbox> {
         let libs = StdLib::TABLE
             | StdLib::STRING
@@ -514,7 +514,7 @@ fn chunk_name(script: &Path) -> String {
 
 /// Keeps the harmless clock functions of `os`, and makes `os.getenv` read
 /// the builder's environment (so `env_from` applies to scripts too).
-fn restrict_os(state: &State, globals: &Table, env: Env) -> mlua::Result<()> {
+fn restrict_os(state: &State, globals: &Table, env: Vars) -> mlua::Result<()> {
     let full: Table = globals.raw_get("os")?;
     let os = state.create_table()?;
     for name in ["time", "clock", "date", "difftime"] {

@@ -23,7 +23,7 @@ use super::sandbox::{Limits, Ran, Sandbox};
 use crate::error::{Problem, ProblemKind};
 use crate::origin::Origin;
 use crate::schema::Schema;
-use crate::source::{Check, Env};
+use crate::source::{Check, Vars};
 use crate::value::Value;
 
 /// How long past its time limit a script's thread has to answer before it is
@@ -51,7 +51,7 @@ pub(super) struct Job {
     pub(super) below: Value,
     pub(super) host: Value,
     pub(super) schema: &'static Schema,
-    pub(super) env: Env,
+    pub(super) env: Vars,
     pub(super) limits: Limits,
 }
 
@@ -287,7 +287,7 @@ mod tests {
             below: Value::table(Origin::Default),
             host: Value::table(Origin::Code),
             schema: &SCHEMA,
-            env: Env::default(),
+            env: Vars::default(),
             limits: Limits {
                 memory: 1 << 20,
                 instructions: 1_000_000,

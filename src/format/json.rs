@@ -8,7 +8,8 @@ use jsonc_parser::ast;
 use jsonc_parser::common::Ranged;
 use jsonc_parser::{CollectOptions, ParseOptions};
 
-use crate::error::{Lines, Problem, ProblemKind};
+use crate::error::{Problem, ProblemKind};
+use crate::snippet::Lines;
 use crate::origin::Origin;
 use crate::value::{Kind, Table, Value};
 
@@ -25,10 +26,30 @@ const STRICT: ParseOptions = ParseOptions {
     allow_extended_string_escapes: false,
 };
 
+/// A JSON configuration file: an object at the top.
 pub(crate) fn parse(
     text: &str,
     path: &Arc<Path>,
     lines: &Lines<'_>,
+) -> (Option<Value>, Vec<Problem>) {
+    read(text, path, lines, false)
+}
+
+/// A JSON value of any kind (an etcd key's document may be a list or a
+/// number), with the positions of a file.
+pub(crate) fn parse_value(
+    text: &str,
+    path: &Arc<Path>,
+    lines: &Lines<'_>,
+) -> (Option<Value>, Vec<Problem>) {
+    read(text, path, lines, true)
+}
+
+fn read(
+    text: &str,
+    path: &Arc<Path>,
+    lines: &Lines<'_>,
+    any_value: bool,
 ) -> (Option<Value>, Vec<Problem>) {
     let conv = Convert {
         path,
@@ -53,6 +74,7 @@ pub(crate) fn parse(
     let mut conv = conv;
     let value = match root {
         ast::Value::Object(_) => conv.value(&root),
+        _ if any_value => conv.value(&root),
         other => {
             let range = other.range();
             let message = "a JSON configuration file must hold an object at the top";
@@ -176,8 +198,11 @@ pub(crate) fn inline(text: &str, origin: &Origin) -> Result<Value, String> {
     Ok(value)
 }
 
+/// Gives every node the origin of the text it was read from; its strings are
+/// text like the rest of that value (`"8080"` reads as a number field).
 fn relabel(value: &mut Value, origin: &Origin) {
     value.origin = origin.clone();
+    value.text = matches!(value.kind, Kind::String(_));
     match &mut value.kind {
         Kind::Array(items) => items.iter_mut().for_each(|v| relabel(v, origin)),
         Kind::Table(table) => table.values_mut().for_each(|v| relabel(v, origin)),

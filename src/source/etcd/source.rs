@@ -1,17 +1,6 @@
-//! etcd as a layer: the keys under a prefix, read with the etcd v3 API and,
-//! under watch, followed so that a change triggers a reload.
-//!
-//! The client is async (tonic); staid's API is sync. Each [`Etcd`] source
-//! runs its client on a small runtime of its own (one worker thread, started
-//! at the first load), so the caller only ever blocks on a channel, never
-//! inside a runtime: calling `load` from async code does not panic, though
-//! it blocks the calling thread like any other load (use
-//! `tokio::task::spawn_blocking` there).
+//! `Etcd`: the source's settings, its client and runtime, and the builder
+//! method.
 
-mod follow;
-mod layer;
-
-use std::any::Any;
 use std::fmt;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -20,7 +9,9 @@ use std::time::Duration;
 use etcd_client::{Client, ConnectOptions, GetOptions, GetResponse};
 use tokio::runtime::Runtime;
 
-use super::{LoadCtx, Source, Trigger};
+use super::follow;
+use super::layer;
+use crate::source::{LoadCtx, Source, Subscription, Trigger};
 use crate::error::{Problem, ProblemKind};
 use crate::value::Value;
 use crate::{Builder, Config};
@@ -84,22 +75,22 @@ pub struct Etcd {
 
 /// What the source was configured with; shared with its follower.
 #[derive(Clone)]
-struct Settings {
-    endpoints: Vec<String>,
+pub(super) struct Settings {
+    pub(super) endpoints: Vec<String>,
     /// The endpoints as shown in messages and origins, without user info.
-    shown: String,
-    prefix: String,
-    connect_timeout: Duration,
-    timeout: Duration,
-    retry: Duration,
-    user: Option<(String, String)>,
+    pub(super) shown: String,
+    pub(super) prefix: String,
+    pub(super) connect_timeout: Duration,
+    pub(super) timeout: Duration,
+    pub(super) retry: Duration,
+    pub(super) user: Option<(String, String)>,
     #[cfg(feature = "etcd-tls")]
-    tls: Option<Tls>,
+    pub(super) tls: Option<Tls>,
 }
 
 #[cfg(feature = "etcd-tls")]
 #[derive(Clone, Default)]
-struct Tls {
+pub(super) struct Tls {
     ca: Vec<Vec<u8>>,
     identity: Option<(Vec<u8>, Vec<u8>)>,
     domain: Option<String>,
@@ -108,7 +99,7 @@ struct Tls {
 /// The runtime and the connection, made at the first load and kept for the
 /// next ones.
 #[derive(Default)]
-struct Shared {
+pub(super) struct Shared {
     runtime: OnceLock<Result<Runtime, String>>,
     client: Mutex<Option<Client>>,
     /// The store's revision at the last successful load (0 before).
@@ -318,7 +309,7 @@ impl Source for Etcd {
         }
     }
 
-    fn subscribe(&self, trigger: Trigger) -> Option<Box<dyn Any + Send>> {
+    fn subscribe(&self, trigger: Trigger) -> Option<Subscription> {
         let runtime = match self.runtime() {
             Ok(runtime) => runtime,
             Err(problem) => {
@@ -331,7 +322,7 @@ impl Source for Etcd {
             self.shared.loaded.clone(),
             trigger,
         ));
-        Some(Box::new(follow::Guard::new(
+        Some(Subscription::new(follow::Guard::new(
             task.abort_handle(),
             self.shared.clone(),
         )))
@@ -359,7 +350,7 @@ impl Settings {
         }
     }
 
-    async fn connect(&self) -> Result<Client, etcd_client::Error> {
+    pub(super) async fn connect(&self) -> Result<Client, etcd_client::Error> {
         if self.endpoints.is_empty() {
             return Err(etcd_client::Error::InvalidArgs(
                 "no endpoint was given".to_owned(),
@@ -443,7 +434,7 @@ impl Tls {
 /// The error's message: for a gRPC status its own message and the causes
 /// below it, which tonic keeps apart ("tcp connect error" alone says
 /// little).
-fn describe_error(error: &etcd_client::Error) -> String {
+pub(super) fn describe_error(error: &etcd_client::Error) -> String {
     let (mut text, mut source) = match error {
         etcd_client::Error::GRpcStatus(status) if !status.message().is_empty() => (
             status.message().to_owned(),
@@ -496,7 +487,7 @@ fn without_user_info(endpoint: &str) -> String {
     }
 }
 
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+pub(super) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())

@@ -1,14 +1,5 @@
-//! Hot reload: [`Builder::watch`] keeps a configuration current as its files
-//! change, on SIGHUP and by hand, and sends each reload on a channel.
-//!
-//! Three threads do the work: the file watcher's (notify and its debouncer),
-//! one waiting for SIGHUP, and one that owns the builder and reloads. The
-//! first two only send causes to the third, so reloads never overlap and a
-//! burst of causes becomes one reload.
-
-mod diff;
-mod dirs;
-mod sighup;
+//! `Watch`: the current configuration, the channel of reloads, and the
+//! thread that owns the builder and reloads.
 
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -22,14 +13,15 @@ use notify::event::{AccessKind, AccessMode};
 use notify::{EventKind, RecommendedWatcher};
 use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache};
 
-use crate::error::{Error, Problem, ProblemKind};
-use crate::explain::Loaded;
+use crate::error::{Error, Problem, ProblemKind, Warning};
+use crate::load::Loaded;
 use crate::source::Trigger;
 use crate::value::Value;
 use crate::{Builder, Config};
 
-use dirs::Dirs;
-use sighup::Sighup;
+use super::diff;
+use super::dirs::Dirs;
+use super::sighup::Sighup;
 
 /// The receiver of a [`Watch`]'s reloads: a [`flume::Receiver`], so it is
 /// `Clone` and `Sync`, offers `recv`, `recv_timeout`, `try_recv` and `iter`
@@ -52,6 +44,10 @@ pub enum Reload<T> {
         /// `"db.host"`), in declaration order. Never empty. A `secret`
         /// field is listed by its key, never with its value.
         changed: Vec<String>,
+        /// What the reload found that did not fail it (unknown keys under
+        /// [`Unknown::Warn`](crate::Unknown::Warn)), for the application to
+        /// log: staid prints nothing.
+        warnings: Vec<Warning>,
     },
     /// The configuration on disk is invalid: every problem, as a load would
     /// report them. [`Watch::current`] keeps the last good configuration.
@@ -162,7 +158,7 @@ impl WatchOptions {
 /// std::fs::write(&new, "port = 9001\n").unwrap();
 /// std::fs::rename(&new, &path).unwrap();
 /// match watch.events().recv_timeout(Duration::from_secs(30)).unwrap() {
-///     Reload::Updated { config, changed } => {
+///     Reload::Updated { config, changed, .. } => {
 ///         assert_eq!(config.port, 9001);
 ///         assert_eq!(changed, ["port"]);
 ///     }
@@ -194,9 +190,16 @@ pub struct Watch<T> {
     causes: flume::Sender<Cause>,
     sighup: Option<Sighup>,
     worker: Option<JoinHandle<()>>,
+    warnings: Vec<Warning>,
 }
 
 impl<T> Watch<T> {
+    /// The warnings of the first load (later ones arrive with each
+    /// [`Reload::Updated`]).
+    pub fn warnings(&self) -> &[Warning] {
+        &self.warnings
+    }
+
     /// The current configuration: the last one that loaded without a
     /// problem. No lock is held while the caller uses it.
     pub fn current(&self) -> Arc<T> {
@@ -272,7 +275,7 @@ impl<T: Config + Send + Sync> Builder<T> {
                 return Err(error);
             }
         };
-        print_warnings(&loaded);
+        let warnings = loaded.warnings().to_vec();
         let (config, tree) = split(loaded);
         let current = Arc::new(ArcSwap::new(config));
         let (events, events_rx) = flume::unbounded();
@@ -297,6 +300,7 @@ impl<T: Config + Send + Sync> Builder<T> {
             causes,
             sighup,
             worker: Some(worker),
+            warnings,
         })
     }
 
@@ -310,7 +314,7 @@ impl<T: Config + Send + Sync> Builder<T> {
         dirs: &mut Dirs,
         debouncer: &mut Debouncer<RecommendedWatcher, RecommendedCache>,
     ) -> Result<(Option<Sighup>, Loaded<T>), Error> {
-        let (failed, _) = dirs.sync(&self.files(), debouncer);
+        let (failed, _) = dirs.sync(&self.plan().files(), debouncer);
         if !failed.is_empty() {
             let problems = failed
                 .into_iter()
@@ -411,7 +415,7 @@ struct Worker<T> {
     dirs: Dirs,
     debouncer: Option<Debouncer<RecommendedWatcher, RecommendedCache>>,
     /// The sources' subscriptions, stopped when the worker ends.
-    _subscriptions: Vec<Box<dyn std::any::Any + Send>>,
+    _subscriptions: Vec<crate::source::Subscription>,
 }
 
 /// How many times in a row a reload is repeated because it revealed new
@@ -461,7 +465,7 @@ impl<T: Config + Send + Sync> Worker<T> {
             };
             // Directories that failed are tried again on the next reload;
             // their files are still read each time.
-            let (_, added) = self.dirs.sync(&self.builder.files(), debouncer);
+            let (_, added) = self.dirs.sync(&self.builder.plan().files(), debouncer);
             if !added {
                 return;
             }
@@ -477,11 +481,15 @@ impl<T: Config + Send + Sync> Worker<T> {
                 if changed.is_empty() {
                     return;
                 }
-                print_warnings(&loaded);
+                let warnings = loaded.warnings().to_vec();
                 let (config, tree) = split(loaded);
                 self.current.store(config.clone());
                 self.tree = tree;
-                let _ = self.events.send(Reload::Updated { config, changed });
+                let _ = self.events.send(Reload::Updated {
+                    config,
+                    changed,
+                    warnings,
+                });
             }
             Err(error) => {
                 let text = error.to_string();
@@ -501,12 +509,6 @@ fn split<T: Config>(loaded: Loaded<T>) -> (Arc<T>, Value) {
 }
 
 /// Warnings go where [`Builder::load`] sends them.
-fn print_warnings<T: Config>(loaded: &Loaded<T>) {
-    for warning in loaded.warnings() {
-        eprintln!("warning: {warning}");
-    }
-}
-
 /// A panic in a source or validator rejects the reload instead of ending
 /// the reload thread.
 fn panicked(panic: &(dyn std::any::Any + Send)) -> Error {

@@ -8,7 +8,8 @@ use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
 use super::parse;
-use crate::error::{Lines, Problem, ProblemKind};
+use crate::error::{Problem, ProblemKind};
+use crate::snippet::Lines;
 use crate::origin::Origin;
 use crate::value::{Kind, Table, Value};
 

@@ -1,0 +1,10 @@
+//! Text formats: TOML and JSON text turned into a [`Value`](crate::Value)
+//! tree with the position of every value. Files, in-memory text, inline JSON
+//! in env values and flags, and etcd's `.json` keys all read through here.
+
+mod json;
+pub(crate) mod parse;
+mod toml;
+
+pub(crate) use json::inline as inline_json;
+pub use parse::{parse, Format, MAX_DEPTH};

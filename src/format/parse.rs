@@ -1,0 +1,173 @@
+//! `Format`, chosen by a file's extension, and the one entry point that
+//! parses text of a format.
+
+use std::fmt;
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::error::{Problem, ProblemKind};
+use crate::origin::Origin;
+use crate::snippet::Lines;
+use crate::value::Value;
+
+/// Tables and arrays nested deeper than this are refused, so that no input
+/// can exhaust the stack. It is the `toml` parser's own limit (brackets and
+/// dotted keys alike), which staid applies to JSON text as well, before
+/// parsing it.
+pub const MAX_DEPTH: usize = 80;
+
+/// A text format staid parses into a value tree.
+///
+/// Lua scripts are not a format: they are run, not parsed, by their own
+/// loader ([`source::Lua`](crate::source::Lua), feature `lua`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Format {
+    /// `.toml`
+    Toml,
+    /// `.json`
+    Json,
+}
+
+impl Format {
+    /// The format for a path's extension, if it is one of these.
+    pub fn from_path(path: &Path) -> Option<Format> {
+        Format::from_extension(path.extension()?.to_str()?)
+    }
+
+    /// The format for an extension without its dot (`"toml"`).
+    pub fn from_extension(ext: &str) -> Option<Format> {
+        match ext {
+            "toml" => Some(Format::Toml),
+            "json" => Some(Format::Json),
+            _ => None,
+        }
+    }
+
+    /// The extension of each format, in the order discovery looks for them.
+    pub const EXTENSIONS: &'static [&'static str] = &["toml", "json"];
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Format::Toml => "TOML",
+            Format::Json => "JSON",
+        })
+    }
+}
+
+/// Parses `text` of `format` into a tree whose values carry
+/// [`Origin::File`] positions in `name` (a path, or any name that stands for
+/// the text: `<toml>`, a URL). Every problem found is returned, each with its
+/// position and a snippet; text with a problem gives no tree.
+///
+/// ```
+/// use staid::format::{parse, Format};
+///
+/// let (tree, problems) = parse(Format::Toml, "served.toml", "port = 8080\nhost = \n");
+/// assert_eq!(problems.len(), 1);
+/// assert_eq!(problems[0].origin().unwrap().to_string(), "served.toml:2:8");
+/// assert!(tree.is_none());
+///
+/// let (tree, problems) = parse(Format::Json, "<served>", r#"{"port": 8080}"#);
+/// assert!(problems.is_empty());
+/// assert_eq!(tree.unwrap().get("port").unwrap().origin.to_string(), "<served>:1:10");
+/// ```
+pub fn parse(
+    format: Format,
+    name: impl AsRef<Path>,
+    text: &str,
+) -> (Option<Value>, Vec<Problem>) {
+    let name: Arc<Path> = Arc::from(name.as_ref());
+    parse_named(format, text, &name)
+}
+
+pub(crate) fn parse_named(
+    format: Format,
+    text: &str,
+    name: &Arc<Path>,
+) -> (Option<Value>, Vec<Problem>) {
+    let lines = Lines::new(text);
+    match format {
+        // The TOML parser counts depth itself (see `toml::parse`).
+        Format::Toml => super::toml::parse(text, name, &lines),
+        Format::Json => match too_deep(text) {
+            Some(offset) => (None, vec![too_deep_problem(name, &lines, offset)]),
+            None => super::json::parse(text, name, &lines),
+        },
+    }
+}
+
+/// A JSON value of any kind, not only an object, read like a JSON file
+/// named `name`.
+pub(crate) fn parse_json_value(text: &str, name: &Arc<Path>) -> (Option<Value>, Vec<Problem>) {
+    let lines = Lines::new(text);
+    match too_deep(text) {
+        Some(offset) => (None, vec![too_deep_problem(name, &lines, offset)]),
+        None => super::json::parse_value(text, name, &lines),
+    }
+}
+
+/// The problem of nesting deeper than [`MAX_DEPTH`] at a byte offset.
+pub(crate) fn too_deep_problem(path: &Arc<Path>, lines: &Lines<'_>, offset: usize) -> Problem {
+    let (line, column) = lines.position(offset);
+    Problem::new(
+        ProblemKind::TooDeep,
+        format!("nesting is deeper than the limit of {MAX_DEPTH} levels"),
+    )
+    .with_origin(Origin::File {
+        path: path.clone(),
+        line,
+        column,
+    })
+    .with_snippet(Some(lines.snippet(offset..offset + 1)))
+}
+
+/// The byte offset in JSON text where brackets outside strings first nest
+/// deeper than [`MAX_DEPTH`].
+fn too_deep(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Some(i);
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            b'"' => {
+                // Skip the string: to its closing quote, past escapes.
+                i += 1;
+                while i < bytes.len() {
+                    match bytes[i] {
+                        b'\\' => i += 2,
+                        b'"' => break,
+                        _ => i += 1,
+                    }
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_depth_counts_brackets_outside_strings() {
+        let at_limit = format!("{}{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
+        assert_eq!(too_deep(&at_limit), None);
+        assert_eq!(too_deep(&"[".repeat(MAX_DEPTH + 1)), Some(MAX_DEPTH));
+        assert_eq!(too_deep(&"[]".repeat(1000)), None);
+        let quoted = format!("{{\"a\": \"{}\\\"\", \"b\": 1}}", "[".repeat(200));
+        assert_eq!(too_deep(&quoted), None);
+    }
+}

@@ -1,0 +1,170 @@
+//! A load: every layer of the plan read and merged in order, the struct
+//! built, checks run, secrets hidden; and what it gives back.
+
+use std::fmt;
+
+use crate::build::Ctx;
+use crate::error::{Error, Exit, Problem, ProblemKind, Warning};
+use crate::explain::Explain;
+use crate::origin::Origin;
+use crate::plan::Plan;
+use crate::source::{LoadCtx, Sink};
+use crate::value::Value;
+use crate::Config;
+
+/// What to do with keys the configuration does not have.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Unknown {
+    /// Fail the load (the default): a typo should not be silently ignored.
+    #[default]
+    Error,
+    /// Load, and report each unknown key as a warning.
+    Warn,
+    /// Load and say nothing.
+    Ignore,
+}
+
+/// A loaded configuration together with the merged tree it was built from.
+///
+/// ```
+/// use staid::{Config, Origin};
+///
+/// #[derive(Config)]
+/// struct App {
+///     #[config(default = 8080)]
+///     port: u16,
+///     #[config(secret)]
+///     token: Option<String>,
+/// }
+///
+/// let loaded = App::builder()
+///     .toml_str("token = \"hunter2\"")
+///     .load_full()
+///     .unwrap();
+/// assert_eq!(loaded.origin("port"), Some(&Origin::Default));
+/// let text = loaded.explain().to_string();
+/// assert_eq!(
+///     text,
+///     "port = 8080         # default\n\
+///      token = \"<secret>\"  # <toml>:1:9\n"
+/// );
+/// ```
+pub struct Loaded<T> {
+    config: T,
+    tree: Value,
+    warnings: Vec<Warning>,
+}
+
+impl<T: Config> Loaded<T> {
+    pub(crate) fn new(config: T, tree: Value, warnings: Vec<Warning>) -> Self {
+        Loaded {
+            config,
+            tree,
+            warnings,
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &T {
+        &self.config
+    }
+
+    /// The configuration, dropping the tree.
+    pub fn into_config(self) -> T {
+        self.config
+    }
+
+    /// The merged tree of values with their origins (secrets included: do
+    /// not print it; use [`explain`](Loaded::explain)).
+    pub fn tree(&self) -> &Value {
+        &self.tree
+    }
+
+    /// Where the value at a dotted key path (`"db.port"`) came from. `None`
+    /// when no layer set it.
+    pub fn origin(&self, path: &str) -> Option<&Origin> {
+        self.tree.get(path).map(|v| &v.origin)
+    }
+
+    /// Problems that did not fail the load, such as unknown keys under
+    /// [`Unknown::Warn`](crate::Unknown::Warn).
+    pub fn warnings(&self) -> &[Warning] {
+        &self.warnings
+    }
+
+    /// The effective configuration, one `key = value  # origin` line per
+    /// value, in declaration order, secrets masked.
+    pub fn explain(&self) -> Explain<'_> {
+        Explain::new(T::SCHEMA, &self.tree)
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for Loaded<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Loaded")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Plan {
+    /// Runs the plan: loads every layer, merges, builds `T`, and reports
+    /// every problem of every layer at once.
+    pub(crate) fn load<T: Config>(&self, unknown: Unknown) -> Result<Loaded<T>, Error> {
+        if let Some(exit) = &self.exit {
+            return Err(Error::exit(exit.clone()));
+        }
+        let schema = T::SCHEMA;
+        let mut sink = Sink::default();
+        let mut merged = schema.defaults();
+        for source in &self.layers {
+            let mut ctx = LoadCtx {
+                schema,
+                vars: &self.vars,
+                below: &merged,
+                sink: &mut sink,
+                naming: &self.naming,
+            };
+            match source.load(&mut ctx) {
+                Ok(Some(layer)) => schema.merge_layer(&mut merged, layer),
+                Ok(None) => {}
+                Err(found) => sink.problems.extend(found),
+            }
+        }
+        let Sink {
+            mut problems,
+            mut warnings,
+            checks,
+            texts,
+        } = sink;
+        let mut ctx = Ctx::new(unknown, &texts, &self.naming);
+        let config = T::__build(Some(&merged), &mut ctx);
+        problems.extend(ctx.problems);
+        warnings.extend(ctx.warnings);
+        for check in &checks {
+            problems.extend(check(&merged));
+        }
+        crate::redact::problems(schema, &mut warnings);
+        match config {
+            Some(config) if problems.is_empty() => {
+                let loaded = Loaded::new(config, merged, warnings);
+                if self.print_config {
+                    return Err(Error::exit(Exit::PrintConfig(loaded.explain().to_string())));
+                }
+                Ok(loaded)
+            }
+            _ => {
+                if problems.is_empty() {
+                    // A build that produced nothing has always said why; this
+                    // guards the invariant rather than panicking.
+                    problems.push(Problem::new(
+                        ProblemKind::Source,
+                        "the configuration could not be built",
+                    ));
+                }
+                crate::redact::problems(schema, &mut problems);
+                Err(Error::from_problems(problems))
+            }
+        }
+    }
+}

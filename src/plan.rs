@@ -1,0 +1,140 @@
+//! The load plan: what depends only on the builder, resolved once before
+//! the first load and run by every load and watch reload. The environment
+//! snapshot, the parsed command line, the files discovery stands for (each
+//! an ordinary file layer), where `--config` goes, and the names other
+//! messages need ("set it with MYAPP_PORT or --port").
+
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+
+use crate::error::Exit;
+use crate::naming::Naming;
+use crate::schema::Schema;
+use crate::source::{Discover, Env, File, Source, Vars};
+
+/// One entry of a builder's stack, as it was added.
+pub(crate) enum Layer {
+    /// The builder's environment layer, configured by `env_*` methods.
+    Env,
+    /// The builder's command-line layer, configured by `args` / `matches`.
+    #[cfg(feature = "cli")]
+    Cli,
+    /// Files discovered for the app name, expanded when planning.
+    Discover(Discover),
+    /// Any other source, as given.
+    Source(Arc<dyn Source>),
+}
+
+/// A builder's stack, resolved.
+pub(crate) struct Plan {
+    /// The environment every source sees through `LoadCtx::env`: the env
+    /// layer's own variables, or the process's, read on first use.
+    pub(crate) vars: OnceLock<Arc<Vars>>,
+    /// How keys are spelled as variables and flags in this stack.
+    pub(crate) naming: Naming,
+    /// The layers, lowest first: discovery expanded into files, `--config`
+    /// in its place.
+    pub(crate) layers: Vec<Arc<dyn Source>>,
+    /// `--help` or `--version`: every load ends with it.
+    pub(crate) exit: Option<Exit>,
+    /// `--print-config`: a good load ends with the listing.
+    pub(crate) print_config: bool,
+}
+
+/// What a builder hands to planning.
+pub(crate) struct Stack<'a> {
+    pub(crate) schema: &'static Schema,
+    pub(crate) layers: &'a [Layer],
+    pub(crate) env: &'a Env,
+    #[cfg(feature = "cli")]
+    pub(crate) cli: &'a crate::source::Cli,
+}
+
+impl Plan {
+    pub(crate) fn resolve(stack: Stack<'_>) -> Plan {
+        let has = |want: fn(&Layer) -> bool| stack.layers.iter().any(want);
+        let env_naming = stack.env.naming(stack.schema);
+        let vars = match stack.env.own_vars() {
+            Some(vars) => OnceLock::from(vars.clone()),
+            None => OnceLock::new(),
+        };
+        let mut plan = Plan {
+            vars,
+            naming: Naming {
+                env: has(|l| matches!(l, Layer::Env)).then(|| env_naming.clone()),
+                flags: false,
+            },
+            layers: Vec::new(),
+            exit: None,
+            print_config: false,
+        };
+        #[cfg(feature = "cli")]
+        let config_arg = plan.parse_flags(&stack, has(|l| matches!(l, Layer::Cli)));
+        #[cfg(not(feature = "cli"))]
+        let config_arg: Option<PathBuf> = None;
+
+        // `--config` belongs above the discovered files; a stack without
+        // discovery reads it just below the flags.
+        let mut config_arg = config_arg;
+        for layer in stack.layers {
+            match layer {
+                Layer::Env => plan.layers.push(Arc::new(stack.env.clone())),
+                #[cfg(feature = "cli")]
+                Layer::Cli => {
+                    if !has(|l| matches!(l, Layer::Discover(_))) {
+                        if let Some(path) = config_arg.take() {
+                            plan.layers.push(Arc::new(File::required(path)));
+                        }
+                    }
+                    plan.layers.push(Arc::new(stack.cli.clone()));
+                }
+                Layer::Discover(discover) => {
+                    let vars = plan.vars();
+                    let files =
+                        discover.files(stack.schema, vars, &env_naming.prefix, config_arg.as_deref());
+                    config_arg = None;
+                    for file in files {
+                        plan.layers.push(Arc::new(file));
+                    }
+                }
+                Layer::Source(source) => plan.layers.push(source.clone()),
+            }
+        }
+        plan
+    }
+
+    /// Parses the command line once, when the stack has one; returns the
+    /// `--config` path.
+    #[cfg(feature = "cli")]
+    fn parse_flags(&mut self, stack: &Stack<'_>, has_cli: bool) -> Option<PathBuf> {
+        use crate::source::Parse;
+        if !has_cli {
+            return None;
+        }
+        self.naming.flags = true;
+        match stack.cli.parsed(stack.schema, &self.naming) {
+            Parse::Flags(flags) => {
+                self.print_config = flags.print_config;
+                flags.config.clone()
+            }
+            Parse::Exit(exit) => {
+                self.exit = Some(exit.clone());
+                None
+            }
+            // The layer reports them, with the other problems of each load.
+            Parse::Problems(_) => None,
+        }
+    }
+
+    /// The environment, read from the process on first use: most loads of
+    /// files alone never need it.
+    pub(crate) fn vars(&self) -> &Arc<Vars> {
+        self.vars.get_or_init(|| Arc::new(Vars::from_process()))
+    }
+
+    /// Files every layer would read, for watching.
+    #[cfg(feature = "watch")]
+    pub(crate) fn files(&self) -> Vec<PathBuf> {
+        self.layers.iter().flat_map(|s| s.watch_paths()).collect()
+    }
+}

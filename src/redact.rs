@@ -1,0 +1,107 @@
+//! The one place secrets are hidden. Which values are secret is decided by
+//! the schema (`#[config(secret)]`, `Secret<T>`) and a key path; every
+//! output that could show a value (problems, warnings, explain, diffs,
+//! usage and help) asks here.
+
+use crate::error::Problem;
+use crate::schema::Schema;
+
+/// What a secret value is shown as, wherever a value would be shown.
+pub const MASK: &str = "\"<secret>\"";
+
+/// What a key below a secret field is shown as in a key path: the keys of a
+/// secret map may be secret themselves.
+const MASKED_KEY: &str = "<secret>";
+
+/// The length of the part of `path` that names a secret field, when `path`
+/// is that field or below it (`token`, `vault.token`, `map.a.b` for a secret
+/// `map`).
+fn secret_len(schema: &Schema, path: &str) -> Option<usize> {
+    let mut schema = schema;
+    let mut end = 0;
+    for part in path.split('.') {
+        end += part.len();
+        let field = schema.field(part)?;
+        if field.secret {
+            return Some(end);
+        }
+        schema = field.nested?;
+        end += 1;
+    }
+    None
+}
+
+/// Whether the value at `path` is secret or lies inside a secret field.
+pub(crate) fn is_secret(schema: &Schema, path: &str) -> bool {
+    secret_len(schema, path).is_some()
+}
+
+/// `path` as it may be shown: the keys below a secret field masked
+/// (`map.<secret>`); list indices (`ids.1`) reveal nothing and stay.
+pub(crate) fn key_path(schema: &Schema, path: &str) -> String {
+    let Some(end) = secret_len(schema, path).filter(|&end| end < path.len()) else {
+        return path.to_owned();
+    };
+    let mut shown = path[..end].to_owned();
+    for part in path[end + 1..].split('.') {
+        shown.push('.');
+        match !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()) {
+            true => shown.push_str(part),
+            false => shown.push_str(MASKED_KEY),
+        }
+    }
+    shown
+}
+
+/// Hides what problems would show of secrets: keys below a secret field,
+/// and the source line of a problem about a secret value or on a line that
+/// sets one.
+pub(crate) fn problems(schema: &'static Schema, problems: &mut [Problem]) {
+    let mut secret_keys: Vec<&'static str> = Vec::new();
+    schema.walk(&mut |_, field| {
+        if field.secret {
+            secret_keys.push(field.key);
+        }
+    });
+    if secret_keys.is_empty() {
+        return;
+    }
+    for problem in problems {
+        if let Some(key) = &problem.key {
+            if is_secret(schema, key) {
+                problem.key = Some(key_path(schema, key));
+                problem.snippet = None;
+                continue;
+            }
+        }
+        // Parsers see text, not the schema: a syntax error is placed by
+        // position only when its line sets a secret.
+        let Some(snippet) = &problem.snippet else {
+            continue;
+        };
+        let line = snippet.text.as_str();
+        if secret_keys.iter().any(|key| sets_key(line, key)) {
+            problem.snippet = None;
+        }
+    }
+}
+
+/// Whether `line` assigns `key`: the key at a word boundary, maybe quoted,
+/// then `=` (TOML, also inside inline tables) or `:` (JSON).
+fn sets_key(line: &str, key: &str) -> bool {
+    let mut from = 0;
+    while let Some(at) = line[from..].find(key) {
+        let start = from + at;
+        let end = start + key.len();
+        from = end;
+        let before = line[..start].chars().next_back();
+        if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '-') {
+            continue;
+        }
+        let rest = line[end..].trim_start_matches('"').trim_start();
+        if rest.starts_with('=') || rest.starts_with(':') {
+            return true;
+        }
+    }
+    false
+}

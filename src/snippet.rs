@@ -1,0 +1,284 @@
+//! Positions in text and the snippets shown under a problem: the line
+//! index, byte spans to line and column, and the one renderer of a caret.
+
+use std::fmt;
+use std::sync::Arc;
+
+/// One line of a source file with a caret under the offending text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Snippet {
+    pub(crate) line: usize,
+    pub(crate) column: usize,
+    pub(crate) text: String,
+    pub(crate) width: usize,
+}
+
+/// Lines longer than this many characters are shown cut around the caret.
+const MAX_SNIPPET: usize = 100;
+
+impl Snippet {
+    /// The text to show, the caret's 1-based column in it and the caret's
+    /// width: the whole line, or for a long line (minified JSON, a deep
+    /// nesting) a window around the caret with `...` where it was cut.
+    fn window(&self) -> (String, usize, usize) {
+        let len = self.text.chars().count();
+        if len <= MAX_SNIPPET {
+            return (self.text.clone(), self.column, self.width);
+        }
+        let start = self.column.saturating_sub(1 + MAX_SNIPPET / 2);
+        let end = (start + MAX_SNIPPET).min(len);
+        let start = end.saturating_sub(MAX_SNIPPET).min(start);
+        let mut text = String::new();
+        let mut column = self.column - start;
+        if start > 0 {
+            text.push_str("...");
+            column += 3;
+        }
+        text.extend(self.text.chars().skip(start).take(end - start));
+        if end < len {
+            text.push_str("...");
+        }
+        let width = self.width.min(end + 1 - self.column.min(end)).max(1);
+        (text, column, width)
+    }
+
+    /// Writes the snippet as it follows a problem's origin line: a gutter
+    /// with the line number, the line, and carets under the span.
+    pub(crate) fn render(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let gutter = self.line.to_string().len();
+        let pad = " ".repeat(gutter);
+        let (text, column, width) = self.window();
+        let indent: String = text
+            .chars()
+            .take(column.saturating_sub(1))
+            .map(|c| if c == '\t' { '\t' } else { ' ' })
+            .collect();
+        write!(
+            f,
+            "\n {pad} |\n {} | {text}\n {pad} | {indent}{}",
+            self.line,
+            "^".repeat(width.max(1))
+        )
+    }
+}
+
+/// Byte offsets of line starts, for turning spans into line and column.
+///
+/// The table is built on first use: a parser that tracks positions itself
+/// (TOML) needs it only to place errors, so a valid file never pays for it.
+pub(crate) struct Lines<'a> {
+    text: &'a str,
+    table: std::cell::OnceCell<LineTable>,
+}
+
+struct LineTable {
+    starts: Vec<usize>,
+    /// All ASCII: a column is a byte count, no characters to count.
+    ascii: bool,
+}
+
+impl<'a> Lines<'a> {
+    pub(crate) fn new(text: &'a str) -> Lines<'a> {
+        Lines {
+            text,
+            table: std::cell::OnceCell::new(),
+        }
+    }
+
+    fn table(&self) -> &LineTable {
+        self.table.get_or_init(|| {
+            let mut starts = Vec::with_capacity(self.text.len() / 32 + 1);
+            starts.push(0);
+            push_newlines(self.text, &mut starts);
+            LineTable {
+                starts,
+                ascii: self.text.is_ascii(),
+            }
+        })
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    pub(crate) fn position(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let table = self.table();
+        let line = table.starts.partition_point(|&s| s <= offset) - 1;
+        let start = table.starts[line];
+        let column = if table.ascii {
+            offset - start
+        } else {
+            self.text
+                .get(start..offset)
+                .map_or(offset - start, |s| s.chars().count())
+        };
+        (line + 1, column + 1)
+    }
+
+    /// A snippet for a byte span.
+    pub(crate) fn snippet(&self, span: std::ops::Range<usize>) -> Snippet {
+        let (line, column) = self.position(span.start);
+        let text = line_text(self.text, line);
+        let rest: usize = text.chars().count().saturating_sub(column - 1);
+        let width = self
+            .text
+            .get(span.start..span.end.min(self.text.len()))
+            .map_or(1, |s| s.chars().take_while(|&c| c != '\n').count())
+            .clamp(1, rest.max(1));
+        Snippet {
+            line,
+            column,
+            text,
+            width,
+        }
+    }
+}
+
+/// Pushes the offset after each `\n`. Eight bytes at a time: a word without
+/// a newline (the common case) costs a few instructions instead of eight
+/// comparisons, which matters because every file load builds this table.
+fn push_newlines(text: &str, starts: &mut Vec<usize>) {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    const NL: u64 = ONES * b'\n' as u64;
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i + 8 <= bytes.len() {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(&bytes[i..i + 8]);
+        let x = u64::from_le_bytes(word) ^ NL;
+        if x.wrapping_sub(ONES) & !x & HIGHS != 0 {
+            for (j, &b) in word.iter().enumerate() {
+                if b == b'\n' {
+                    starts.push(i + j + 1);
+                }
+            }
+        }
+        i += 8;
+    }
+    for (j, &b) in bytes[i..].iter().enumerate() {
+        if b == b'\n' {
+            starts.push(i + j + 1);
+        }
+    }
+}
+
+fn line_text(text: &str, line: usize) -> String {
+    text.split('\n')
+        .nth(line - 1)
+        .unwrap_or("")
+        .trim_end_matches('\r')
+        .to_owned()
+}
+
+/// A snippet for a value at a known line and column, when only the text is at
+/// hand: the caret covers the token that starts there.
+pub(crate) fn snippet_at(text: &Arc<str>, line: usize, column: usize) -> Option<Snippet> {
+    let line_str = text.split('\n').nth(line.checked_sub(1)?)?;
+    let line_str = line_str.trim_end_matches('\r');
+    let rest: String = line_str.chars().skip(column - 1).collect();
+    let width = token_width(&rest);
+    Some(Snippet {
+        line,
+        column,
+        text: line_str.to_owned(),
+        width,
+    })
+}
+
+fn token_width(rest: &str) -> usize {
+    let mut chars = rest.chars();
+    match chars.next() {
+        None => 1,
+        Some(q @ ('"' | '\'')) => {
+            let mut n = 1;
+            let mut escaped = false;
+            for c in chars {
+                n += 1;
+                if c == q && !escaped {
+                    return n;
+                }
+                escaped = q == '"' && c == '\\' && !escaped;
+            }
+            n
+        }
+        Some(open @ ('[' | '{')) => {
+            let close = if open == '[' { ']' } else { '}' };
+            let mut depth = 1;
+            let mut n = 1;
+            for c in chars {
+                n += 1;
+                if c == open {
+                    depth += 1;
+                } else if c == close {
+                    depth -= 1;
+                    if depth == 0 {
+                        return n;
+                    }
+                }
+            }
+            n
+        }
+        Some(_) => rest
+            .chars()
+            .take_while(|c| !c.is_whitespace() && !matches!(c, ',' | ']' | '}' | '#'))
+            .count()
+            .max(1),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_count_lines_and_characters() {
+        let lines = Lines::new("a = 1\nnamé = \"x\"\n");
+        assert_eq!(lines.position(0), (1, 1));
+        assert_eq!(lines.position(6), (2, 1));
+        // 'é' is two bytes but one column.
+        assert_eq!(lines.position(14), (2, 8));
+    }
+
+    #[test]
+    fn long_lines_are_cut_around_the_caret() {
+        let text = format!("{}x{}", "a".repeat(300), "b".repeat(300));
+        let snippet = Snippet {
+            line: 1,
+            column: 301,
+            text,
+            width: 500,
+        };
+        let (shown, column, width) = snippet.window();
+        assert_eq!(
+            shown,
+            format!("...{}x{}...", "a".repeat(50), "b".repeat(49))
+        );
+        assert_eq!(shown.chars().nth(column - 1), Some('x'));
+        assert_eq!(width, 50);
+        let short = Snippet {
+            line: 1,
+            column: 3,
+            text: "a = 1".into(),
+            width: 1,
+        };
+        assert_eq!(short.window(), ("a = 1".to_owned(), 3, 1));
+    }
+
+    #[test]
+    fn newlines_are_found_in_and_after_whole_words() {
+        let text = "a\nbcdefghij\n\nklmnopq\nr\n";
+        let mut found = Vec::new();
+        push_newlines(text, &mut found);
+        let expected: Vec<usize> = text.match_indices('\n').map(|(i, _)| i + 1).collect();
+        assert_eq!(found, expected);
+        let mut none = Vec::new();
+        push_newlines("no newline at all here", &mut none);
+        assert!(none.is_empty());
+    }
+
+    #[test]
+    fn token_width_covers_strings_and_words() {
+        assert_eq!(token_width("\"a\\\"b\" # x"), 6);
+        assert_eq!(token_width("70000\n"), 5);
+        assert_eq!(token_width("[1, [2]], x"), 8);
+    }
+}

@@ -1,0 +1,15 @@
+//! etcd as a layer: the keys under a prefix, read with the etcd v3 API and,
+//! under watch, followed so that a change triggers a reload.
+//!
+//! The client is async (tonic); staid's API is sync. Each [`Etcd`] source
+//! runs its client on a small runtime of its own (one worker thread, started
+//! at the first load), so the caller only ever blocks on a channel, never
+//! inside a runtime: calling `load` from async code does not panic, though
+//! it blocks the calling thread like any other load (use
+//! `tokio::task::spawn_blocking` there).
+
+mod follow;
+mod layer;
+mod source;
+
+pub use source::Etcd;
