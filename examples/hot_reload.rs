@@ -70,7 +70,9 @@ fn main() {
     // The reloads, as they come.
     for reload in watch.events().iter() {
         match reload {
-            Reload::Updated { config, changed, .. } => {
+            Reload::Updated {
+                config, changed, ..
+            } => {
                 println!("reloaded, changed: {}", changed.join(", "));
                 let token = if config.token.is_some() {
                     "set"

@@ -7,10 +7,10 @@ use serde::de::DeserializeOwned;
 
 use crate::de::{self, DeError};
 use crate::error::{Problem, ProblemKind};
-use crate::snippet::{snippet_at, Snippet};
 use crate::naming::Naming;
 use crate::origin::Origin;
 use crate::schema::{Field, Schema};
+use crate::snippet::{snippet_at, Snippet};
 use crate::source::Texts;
 use crate::value::{Table, Value};
 use crate::{Config, Unknown};
@@ -226,15 +226,7 @@ impl<'a> Ctx<'a> {
             key.push_str(&sub);
         }
         let origin = e.origin.clone().or_else(|| value.map(|v| v.origin.clone()));
-        let message = if field.secret {
-            // serde's messages quote the value; a secret's must not be shown.
-            format!(
-                "invalid value for `{}` (value hidden: the field is secret)",
-                field.ty
-            )
-        } else {
-            e.message
-        };
+        let message = crate::redact::type_message(field, e.message);
         let snippet = origin.as_ref().and_then(|o| self.snippet(o, field.secret));
         let mut problem = Problem::new(ProblemKind::Type, message)
             .with_key(key)

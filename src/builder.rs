@@ -126,7 +126,10 @@ impl<T: Config> Builder<T> {
             }
             return self;
         }
-        if let Some(discover) = any.downcast_mut::<Option<Discover>>().and_then(Option::take) {
+        if let Some(discover) = any
+            .downcast_mut::<Option<Discover>>()
+            .and_then(Option::take)
+        {
             self.layers.push(Layer::Discover(discover));
             return self;
         }

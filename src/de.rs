@@ -412,10 +412,7 @@ fn text_map(s: &str, origin: &Origin) -> Result<Table, DeError> {
                 "expected `key:value` pairs separated by commas, found {pair:?}"
             )));
         };
-        table.insert(
-            k.trim().to_owned(),
-            Value::text(v.trim(), origin.clone()),
-        );
+        table.insert(k.trim().to_owned(), Value::text(v.trim(), origin.clone()));
     }
     Ok(table)
 }

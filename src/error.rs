@@ -95,6 +95,39 @@ impl Problem {
         self
     }
 
+    /// Places the problem at a byte span of the text a source read: the
+    /// origin becomes `name:line:column` and the problem shows that line
+    /// with a caret under the span. `name` is what the text is called in
+    /// messages (a path, a URL, `<inline>`). For sources that parse text of
+    /// their own.
+    ///
+    /// ```
+    /// use staid::{Problem, ProblemKind};
+    ///
+    /// let text = "port = 80\nhost 'a'\n";
+    /// let problem = Problem::new(ProblemKind::Syntax, "expected `=` after the key")
+    ///     .with_span("app.conf", text, 15..18);
+    /// assert_eq!(
+    ///     problem.to_string(),
+    ///     "expected `=` after the key\n  --> app.conf:2:6\n   |\n 2 | host 'a'\n   |      ^^^"
+    /// );
+    /// ```
+    pub fn with_span(
+        self,
+        name: impl AsRef<std::path::Path>,
+        text: &str,
+        span: std::ops::Range<usize>,
+    ) -> Problem {
+        let lines = crate::snippet::Lines::new(text);
+        let (line, column) = lines.position(span.start);
+        self.with_origin(Origin::File {
+            path: std::sync::Arc::from(name.as_ref()),
+            line,
+            column,
+        })
+        .with_snippet(Some(lines.snippet(span)))
+    }
+
     pub(crate) fn with_snippet(mut self, snippet: Option<Snippet>) -> Problem {
         self.snippet = snippet;
         self

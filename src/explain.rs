@@ -4,9 +4,9 @@
 
 use std::fmt;
 
+use crate::redact::MASK;
 use crate::schema::Schema;
 use crate::value::{Inline, Key, Kind, Value};
-use crate::redact::MASK;
 
 /// The effective configuration as text; see [`Loaded::explain`].
 ///

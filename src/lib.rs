@@ -120,8 +120,8 @@ pub use builder::Builder;
 pub use error::{Error, Exit, Problem, ProblemKind, Warning};
 pub use explain::Explain;
 pub use load::{Loaded, Unknown};
-pub use redact::MASK;
 pub use origin::Origin;
+pub use redact::MASK;
 pub use schema::{Field, Literal, Schema};
 pub use secret::Secret;
 pub use value::{Kind, Table, Value};
@@ -166,15 +166,22 @@ pub trait Config: Sized + 'static {
     ///
     /// This is the call for a binary's `main`: when the command line asks for
     /// `--help`, `--version` or `--print-config`, it prints the text and exits
-    /// the process with status 0. Builders return those as an [`Error`] with
-    /// an [`Exit`] instead, so tests can see them.
+    /// the process with status 0, and it writes the load's warnings to
+    /// stderr. Builders return those as an [`Error`] with an [`Exit`] and as
+    /// [`Loaded::warnings`] instead, and print nothing.
     fn load() -> Result<Self, Error> {
         let builder = Self::builder().discover().env();
         #[cfg(feature = "cli")]
         let builder = builder.cli();
-        match builder.load() {
+        match builder.load_full() {
+            Ok(loaded) => {
+                for warning in loaded.warnings() {
+                    eprintln!("warning: {warning}");
+                }
+                Ok(loaded.into_config())
+            }
             Err(e) if e.as_exit().is_some() => e.exit_process(),
-            other => other,
+            Err(e) => Err(e),
         }
     }
 }

@@ -90,8 +90,12 @@ impl Plan {
                 }
                 Layer::Discover(discover) => {
                     let vars = plan.vars();
-                    let files =
-                        discover.files(stack.schema, vars, &env_naming.prefix, config_arg.as_deref());
+                    let files = discover.files(
+                        stack.schema,
+                        vars,
+                        &env_naming.prefix,
+                        config_arg.as_deref(),
+                    );
                     config_arg = None;
                     for file in files {
                         plan.layers.push(Arc::new(file));

@@ -4,14 +4,14 @@
 //! usage and help) asks here.
 
 use crate::error::Problem;
-use crate::schema::Schema;
+use crate::schema::{Field, Literal, Schema};
 
 /// What a secret value is shown as, wherever a value would be shown.
 pub const MASK: &str = "\"<secret>\"";
 
-/// What a key below a secret field is shown as in a key path: the keys of a
-/// secret map may be secret themselves.
-const MASKED_KEY: &str = "<secret>";
+/// What a key below a secret field is shown as in a key path (the keys of
+/// a secret map may be secret themselves), and a secret default in tables.
+pub(crate) const MASKED_KEY: &str = "<secret>";
 
 /// The length of the part of `path` that names a secret field, when `path`
 /// is that field or below it (`token`, `vault.token`, `map.a.b` for a secret
@@ -29,6 +29,24 @@ fn secret_len(schema: &Schema, path: &str) -> Option<usize> {
         end += 1;
     }
     None
+}
+
+/// A field's default as help and usage tables may show it: `None` for a
+/// secret (whose default is never shown) or a field without one.
+pub(crate) fn default_of(field: &Field) -> Option<&Literal> {
+    field.default.as_ref().filter(|_| !field.secret)
+}
+
+/// The message of a value that does not fit its field: a secret's is
+/// replaced, since serde's messages quote the value.
+pub(crate) fn type_message(field: &Field, message: String) -> String {
+    match field.secret {
+        true => format!(
+            "invalid value for `{}` (value hidden: the field is secret)",
+            field.ty
+        ),
+        false => message,
+    }
 }
 
 /// Whether the value at `path` is secret or lies inside a secret field.

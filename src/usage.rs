@@ -15,10 +15,10 @@ pub(crate) fn env_table(schema: &'static Schema, naming: &EnvNaming) -> String {
         "DESCRIPTION".to_owned(),
     ]];
     schema.walk(&mut |path, field| {
-        let default = match (&field.default, field.secret) {
-            (Some(_), true) => "<secret>".to_owned(),
-            (Some(d), false) => d.to_string(),
-            (None, _) => String::new(),
+        let default = match (crate::redact::default_of(field), &field.default) {
+            (Some(shown), _) => shown.to_string(),
+            (None, Some(_)) => crate::redact::MASKED_KEY.to_owned(),
+            (None, None) => String::new(),
         };
         rows.push([
             naming.var(path, field),
@@ -88,8 +88,8 @@ fn template_table(schema: &'static Schema, prefix: &str, out: &mut String) {
     {
         comment(out, field.doc);
         let key = Key(field.key);
-        match (&field.default, field.secret) {
-            (Some(default), false) => {
+        match crate::redact::default_of(field) {
+            Some(default) => {
                 out.push_str(&format!("{key} = {}\n", Inline(&default.to_value())));
             }
             _ => {

@@ -273,7 +273,10 @@ fn origins_name_endpoint_key_and_revision() {
     );
     assert_eq!(loaded.origin("db.port"), Some(&Origin::Default));
     let explain = loaded.explain().to_string();
-    let line = format!("/myapp/port at etcd {} (revision {port_rev})", etcd.endpoint());
+    let line = format!(
+        "/myapp/port at etcd {} (revision {port_rev})",
+        etcd.endpoint()
+    );
     assert!(explain.contains(&line), "{explain}");
 }
 
@@ -469,7 +472,9 @@ mod watch {
 
     fn updated(watch: &Watch<App>) -> (std::sync::Arc<App>, Vec<String>) {
         match next(watch) {
-            Reload::Updated { config, changed, .. } => (config, changed),
+            Reload::Updated {
+                config, changed, ..
+            } => (config, changed),
             Reload::Rejected { error } => panic!("rejected: {error}"),
         }
     }
@@ -504,7 +509,9 @@ mod watch {
         let unreachable = format!("cannot read /myapp/ from etcd at {endpoint}: ");
         loop {
             match next(watch) {
-                Reload::Updated { config, changed, .. } => return (config, changed),
+                Reload::Updated {
+                    config, changed, ..
+                } => return (config, changed),
                 Reload::Rejected { error } => {
                     assert!(error.to_string().contains(&unreachable), "{error}")
                 }

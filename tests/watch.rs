@@ -65,7 +65,9 @@ fn next<T>(watch: &Watch<T>) -> Reload<T> {
 /// The next reload, which must be an update.
 fn updated<T>(watch: &Watch<T>) -> (Arc<T>, Vec<String>) {
     match next(watch) {
-        Reload::Updated { config, changed, .. } => (config, changed),
+        Reload::Updated {
+            config, changed, ..
+        } => (config, changed),
         Reload::Rejected { error } => panic!("rejected:\n{error}"),
     }
 }
@@ -85,7 +87,9 @@ fn settled<T>(watch: &Watch<T>) -> (Arc<T>, Vec<String>) {
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         match watch.events().recv_timeout(left).expect("an update") {
-            Reload::Updated { config, changed, .. } => return (config, changed),
+            Reload::Updated {
+                config, changed, ..
+            } => return (config, changed),
             Reload::Rejected { .. } => continue,
         }
     }

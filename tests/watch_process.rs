@@ -61,7 +61,9 @@ impl Source for Memory {
 
 fn updated(watch: &Watch<App>) -> (Arc<App>, Vec<String>) {
     match watch.events().recv_timeout(WAIT).expect("a reload") {
-        Reload::Updated { config, changed, .. } => (config, changed),
+        Reload::Updated {
+            config, changed, ..
+        } => (config, changed),
         Reload::Rejected { error } => panic!("rejected:\n{error}"),
     }
 }

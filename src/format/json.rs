@@ -9,8 +9,8 @@ use jsonc_parser::common::Ranged;
 use jsonc_parser::{CollectOptions, ParseOptions};
 
 use crate::error::{Problem, ProblemKind};
-use crate::snippet::Lines;
 use crate::origin::Origin;
+use crate::snippet::Lines;
 use crate::value::{Kind, Table, Value};
 
 const STRICT: ParseOptions = ParseOptions {

@@ -7,4 +7,4 @@ pub(crate) mod parse;
 mod toml;
 
 pub(crate) use json::inline as inline_json;
-pub use parse::{parse, Format, MAX_DEPTH};
+pub use parse::{parse, parse_json_value, Format, MAX_DEPTH};

@@ -74,11 +74,7 @@ impl fmt::Display for Format {
 /// assert!(problems.is_empty());
 /// assert_eq!(tree.unwrap().get("port").unwrap().origin.to_string(), "<served>:1:10");
 /// ```
-pub fn parse(
-    format: Format,
-    name: impl AsRef<Path>,
-    text: &str,
-) -> (Option<Value>, Vec<Problem>) {
+pub fn parse(format: Format, name: impl AsRef<Path>, text: &str) -> (Option<Value>, Vec<Problem>) {
     let name: Arc<Path> = Arc::from(name.as_ref());
     parse_named(format, text, &name)
 }
@@ -99,13 +95,22 @@ pub(crate) fn parse_named(
     }
 }
 
-/// A JSON value of any kind, not only an object, read like a JSON file
-/// named `name`.
-pub(crate) fn parse_json_value(text: &str, name: &Arc<Path>) -> (Option<Value>, Vec<Problem>) {
+/// A JSON value of any kind, not only an object at the top as a file must
+/// hold, read with the positions of a file named `name`: for a source whose
+/// documents may be a list or a number (etcd's `.json` keys). `null` and
+/// empty text give no value.
+///
+/// ```
+/// let (value, problems) = staid::format::parse_json_value("/app/tags.json", r#"["a", "b"]"#);
+/// assert!(problems.is_empty());
+/// assert_eq!(value.unwrap().get("1").unwrap().as_str(), Some("b"));
+/// ```
+pub fn parse_json_value(name: impl AsRef<Path>, text: &str) -> (Option<Value>, Vec<Problem>) {
+    let name: Arc<Path> = Arc::from(name.as_ref());
     let lines = Lines::new(text);
     match too_deep(text) {
-        Some(offset) => (None, vec![too_deep_problem(name, &lines, offset)]),
-        None => super::json::parse_value(text, name, &lines),
+        Some(offset) => (None, vec![too_deep_problem(&name, &lines, offset)]),
+        None => super::json::parse_value(text, &name, &lines),
     }
 }
 

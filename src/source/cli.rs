@@ -263,7 +263,7 @@ pub(crate) fn augment(
         if let Some(env) = &naming.env {
             notes.push_str(&format!(" [env: {}]", env.var(path, field)));
         }
-        if let (Some(default), false) = (&field.default, field.secret) {
+        if let Some(default) = crate::redact::default_of(field) {
             let shown = default.to_string();
             if !shown.is_empty() {
                 notes.push_str(&format!(" [default: {shown}]"));

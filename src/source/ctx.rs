@@ -233,6 +233,10 @@ impl Harness {
 
     /// Runs the checks registered so far on `tree` and returns their problems.
     pub fn run_checks(&self, tree: &Value) -> Vec<Problem> {
-        self.sink.checks.iter().flat_map(|check| check(tree)).collect()
+        self.sink
+            .checks
+            .iter()
+            .flat_map(|check| check(tree))
+            .collect()
     }
 }

@@ -14,30 +14,36 @@ mod lua;
 mod trigger;
 mod vars;
 
+/// Also at [`staid::format::Format`](crate::format::Format), where it lives.
+pub use crate::format::Format;
 #[cfg(feature = "cli")]
 pub(crate) use cli::{augment, command, Parse};
 #[cfg(feature = "cli")]
 pub use cli::{Cli, CONFIG_FLAG, PRINT_CONFIG_FLAG};
-pub(crate) use ctx::{Sink, Texts};
 pub use ctx::{Check, Harness, LoadCtx, Source, Subscription};
+pub(crate) use ctx::{Sink, Texts};
 pub use discover::Discover;
 pub use env::Env;
 #[cfg(feature = "etcd")]
 pub use etcd::Etcd;
 pub(crate) use file::read;
 pub use file::{File, Text};
-/// Also at [`staid::format::Format`](crate::format::Format), where it lives.
-pub use crate::format::Format;
 #[cfg(feature = "lua")]
 pub use lua::{HostValue, Lua};
 pub use trigger::Trigger;
 pub use vars::Vars;
 
 /// The environment layer's former name.
-#[deprecated(since = "0.2.0", note = "renamed to `source::Env`, which now owns its settings")]
+#[deprecated(
+    since = "0.2.0",
+    note = "renamed to `source::Env`, which now owns its settings"
+)]
 pub type EnvLayer = Env;
 
 /// The command-line layer's former name.
 #[cfg(feature = "cli")]
-#[deprecated(since = "0.2.0", note = "renamed to `source::Cli`, which now owns its arguments")]
+#[deprecated(
+    since = "0.2.0",
+    note = "renamed to `source::Cli`, which now owns its arguments"
+)]
 pub type CliLayer = Cli;

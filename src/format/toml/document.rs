@@ -17,8 +17,8 @@ use toml_parser::{ErrorSink, Expected, ParseError, Raw, Source, Span};
 use super::position::Cursor;
 use super::tables::{self, file_origin, By, How, Key, Shape, Tables};
 use crate::error::{Problem, ProblemKind};
-use crate::snippet::Lines;
 use crate::format::parse::{too_deep_problem, MAX_DEPTH};
+use crate::snippet::Lines;
 use crate::value::{Kind, Table, Value};
 
 pub(crate) fn parse(

@@ -9,8 +9,8 @@ use toml::Spanned;
 
 use super::parse;
 use crate::error::{Problem, ProblemKind};
-use crate::snippet::Lines;
 use crate::origin::Origin;
+use crate::snippet::Lines;
 use crate::value::{Kind, Table, Value};
 
 fn file() -> Arc<Path> {

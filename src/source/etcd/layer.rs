@@ -1,11 +1,8 @@
 //! The keys under a prefix as a layer: `/myapp/db/host` -> `db.host`, text
 //! values converted by the target type, `.json` keys as typed JSON.
 
-use std::path::Path;
-use std::sync::Arc;
-
 use crate::error::{Problem, ProblemKind};
-use crate::format::parse::parse_json_value;
+use crate::format::parse_json_value;
 use crate::origin::Origin;
 use crate::value::{Kind, Value};
 
@@ -70,7 +67,7 @@ pub(super) fn build<'a>(
             // Parsed like a JSON file named by the key, so a syntax error
             // has its line, column and snippet; the values then carry the
             // key's origin, typed as in a JSON file.
-            let (doc, found) = parse_json_value(text, &Arc::from(Path::new(&*key)));
+            let (doc, found) = parse_json_value(&*key, text);
             if !found.is_empty() {
                 problems.extend(found.into_iter().map(|p| p.with_key(&path)));
                 continue;

@@ -11,8 +11,8 @@ use tokio::runtime::Runtime;
 
 use super::follow;
 use super::layer;
-use crate::source::{LoadCtx, Source, Subscription, Trigger};
 use crate::error::{Problem, ProblemKind};
+use crate::source::{LoadCtx, Source, Subscription, Trigger};
 use crate::value::Value;
 use crate::{Builder, Config};
 

@@ -1,0 +1,99 @@
+//! The source in examples/custom_source.rs, built on public items only, run
+//! alone through `Harness` and in a builder.
+
+#[path = "../examples/custom_source.rs"]
+#[allow(dead_code)]
+mod example;
+
+use std::path::Path;
+
+use example::{App, Properties};
+use staid::source::{Harness, Source};
+use staid::{Config, ProblemKind};
+
+fn fixture() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/custom/legacy.properties")
+}
+
+#[test]
+fn the_example_runs() {
+    example::main().unwrap();
+}
+
+#[test]
+fn values_are_text_with_their_positions() {
+    let mut harness = Harness::new::<App>();
+    let layer = harness.load(&Properties::file(fixture())).unwrap().unwrap();
+    assert!(harness.problems().is_empty(), "{:?}", harness.problems());
+    let port = layer.get("server.port").unwrap();
+    assert!(port.is_text());
+    assert_eq!(port.as_str(), Some("9090"));
+    let (_, line, column) = port.origin.file_position().unwrap();
+    assert_eq!((line, column), (2, 15));
+    assert_eq!(Properties::file(fixture()).watch_paths(), [fixture()]);
+}
+
+#[test]
+fn in_a_builder_text_is_converted_by_each_fields_type() {
+    let loaded = App::builder()
+        .source(Properties::file(fixture()))
+        .load_full()
+        .unwrap();
+    let app = loaded.config();
+    assert_eq!(app.server.port, 9090);
+    assert_eq!(app.db.pool, 16);
+    assert_eq!(app.db.timeout.as_secs(), 45);
+    assert_eq!(app.allowed, ["10.0.0.0/8", "192.168.0.0/16"]);
+    let origin = loaded.origin("db.pool").unwrap().to_string();
+    assert!(origin.ends_with("legacy.properties:4:11"), "{origin}");
+}
+
+#[test]
+fn every_bad_line_is_reported_with_a_caret_and_type_errors_show_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.properties");
+    std::fs::write(
+        &path,
+        "server.port = high\njust words\n.pool = 3\ndb.pool = 2\ndb.pool = 3\n",
+    )
+    .unwrap();
+    let err = App::builder()
+        .source(Properties::file(&path))
+        .load()
+        .unwrap_err();
+    let shown = err
+        .to_string()
+        .replace(&path.display().to_string(), "bad.properties");
+    assert_eq!(
+        shown,
+        "3 problems in the configuration:
+
+error: expected `key = value`
+  --> bad.properties:2:1
+   |
+ 2 | just words
+   | ^^^^^^^^^^
+
+error: a key needs a name in every part
+  --> bad.properties:3:1
+   |
+ 3 | .pool = 3
+   | ^^^^^^
+
+error: `server.port`: expected an integer (u16), found \"high\"
+  --> bad.properties:1:15
+   |
+ 1 | server.port = high
+   |               ^^^^"
+    );
+    let mut harness = Harness::new::<App>();
+    harness.load(&Properties::file(&path)).unwrap();
+    assert_eq!(harness.problems().len(), 2);
+    let warnings = harness.warnings();
+    assert_eq!(warnings.len(), 1);
+    assert_eq!(warnings[0].kind(), ProblemKind::Syntax);
+    assert_eq!(
+        warnings[0].to_string(),
+        "`db.pool`: `db.pool` is set again (first on line 4); the later one wins"
+    );
+}
