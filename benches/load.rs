@@ -6,6 +6,10 @@
 //! nested tables (fixtures/bench/typical.toml), and `large`, 1000
 //! `[routes.rNNNN]` tables of 6 keys each (~190 KB), generated below.
 //!
+//! `staid + env` is a fresh `builder().toml_str(..).env().load()`, as a
+//! `main` would build it: the plan and the read of the process environment
+//! are part of every iteration.
+//!
 //! Run with `cargo bench --bench load`.
 
 use std::hint::black_box;
@@ -19,6 +23,12 @@ use workloads::{large_text, Gateway, Service, TYPICAL};
 
 fn with_staid<T: Config>(text: &str) -> T {
     T::builder().toml_str(text).load().unwrap()
+}
+
+/// A fresh builder with the environment as a layer, as `main` builds one:
+/// planning and reading the process environment included.
+fn with_staid_env<T: Config>(text: &str) -> T {
+    T::builder().toml_str(text).env().load().unwrap()
 }
 
 fn with_figment<T: serde::de::DeserializeOwned>(text: &str) -> T {
@@ -55,6 +65,9 @@ where
     let mut group = c.benchmark_group(name);
     group.throughput(criterion::Throughput::Bytes(text.len() as u64));
     group.bench_function("staid", |b| b.iter(|| with_staid::<T>(black_box(text))));
+    group.bench_function("staid + env", |b| {
+        b.iter(|| with_staid_env::<T>(black_box(text)))
+    });
     group.bench_function("figment", |b| b.iter(|| with_figment::<T>(black_box(text))));
     group.bench_function("config-rs", |b| {
         b.iter(|| with_config_rs::<T>(black_box(text)))

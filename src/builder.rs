@@ -11,7 +11,7 @@ use std::sync::{Arc, OnceLock};
 use crate::error::Error;
 use crate::format::Format;
 use crate::load::{Loaded, Unknown};
-use crate::naming::Naming;
+
 use crate::plan::{Layer, Plan, Stack};
 use crate::source::{Discover, Env, File, Source, Text};
 use crate::Config;
@@ -318,8 +318,8 @@ impl<T: Config> Builder<T> {
     /// The names help text shows: flags, and env variables when the stack
     /// reads the environment.
     #[cfg(feature = "cli")]
-    fn flag_naming(&self) -> Naming {
-        Naming {
+    fn flag_naming(&self) -> crate::naming::Naming {
+        crate::naming::Naming {
             env: self
                 .has(|l| matches!(l, Layer::Env))
                 .then(|| self.env.naming(T::SCHEMA)),

@@ -8,7 +8,7 @@ use crate::redact::MASK;
 use crate::schema::Schema;
 use crate::value::{Inline, Key, Kind, Value};
 
-/// The effective configuration as text; see [`Loaded::explain`].
+/// The effective configuration as text; see [`Loaded::explain`](crate::Loaded::explain).
 ///
 /// Each line is `key = value  # origin`; a value that no layer set appears
 /// as `# key is not set`; a secret shows as `"<secret>"`.

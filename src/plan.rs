@@ -10,7 +10,7 @@ use std::sync::{Arc, OnceLock};
 use crate::error::Exit;
 use crate::naming::Naming;
 use crate::schema::Schema;
-use crate::source::{Discover, Env, File, Source, Vars};
+use crate::source::{Discover, Env, Source, Vars};
 
 /// One entry of a builder's stack, as it was added.
 pub(crate) enum Layer {
@@ -83,7 +83,8 @@ impl Plan {
                 Layer::Cli => {
                     if !has(|l| matches!(l, Layer::Discover(_))) {
                         if let Some(path) = config_arg.take() {
-                            plan.layers.push(Arc::new(File::required(path)));
+                            plan.layers
+                                .push(Arc::new(crate::source::File::required(path)));
                         }
                     }
                     plan.layers.push(Arc::new(stack.cli.clone()));

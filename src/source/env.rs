@@ -152,8 +152,11 @@ struct Plan {
     /// Variable name (and its `_FILE` form) to field index and whether it is
     /// the `_FILE` form.
     by_var: HashMap<String, (usize, bool)>,
-    /// Fields with an exact name outside the prefix, looked up one by one.
-    outside: Vec<usize>,
+    /// Fields with an exact name outside the prefix, looked up one by one,
+    /// with their `_FILE` variable.
+    outside: Vec<(usize, String)>,
+    /// By field index: whether it is one of `outside`.
+    is_outside: Vec<bool>,
     /// Names two fields would share: reported on every load.
     collisions: Vec<Problem>,
     /// `<PREFIX>CONFIG`, which names a file for discovery, not a field.
@@ -188,6 +191,7 @@ impl Plan {
             fields: Vec::new(),
             by_var: HashMap::new(),
             outside: Vec::new(),
+            is_outside: Vec::new(),
             collisions: Vec::new(),
             config_var: format!("{}CONFIG", naming.prefix),
         };
@@ -210,8 +214,10 @@ impl Plan {
             }
             let index = plan.fields.len();
             if naming.prefix.is_empty() || !var.starts_with(&naming.prefix) {
-                plan.outside.push(index);
+                plan.outside.push((index, format!("{var}_FILE")));
             }
+            plan.is_outside
+                .push(naming.prefix.is_empty() || !var.starts_with(&naming.prefix));
             plan.by_var.insert(format!("{var}_FILE"), (index, true));
             plan.by_var.insert(var.clone(), (index, false));
             plan.fields.push((path.to_owned(), var));
@@ -259,10 +265,21 @@ impl Source for Env {
                 }
             }
         }
-        for &i in &plan.outside {
-            let var = &plan.fields[i].1;
-            found[i].value = env.get(var);
-            found[i].file = env.get(&format!("{var}_FILE"));
+        if plan.outside.len() * 2 > env.len() {
+            // More names to look up than variables (no prefix): go through
+            // the variables instead, each one hash lookup.
+            for (var, value) in env.iter() {
+                match plan.by_var.get(var) {
+                    Some(&(i, false)) if plan.is_outside[i] => found[i].value = Some(value),
+                    Some(&(i, true)) if plan.is_outside[i] => found[i].file = Some(value),
+                    _ => {}
+                }
+            }
+        } else {
+            for (i, file_var) in &plan.outside {
+                found[*i].value = env.get(&plan.fields[*i].1);
+                found[*i].file = env.get(file_var);
+            }
         }
 
         // Values that are not UTF-8 were kept aside by name (rarely any).

@@ -1,13 +1,14 @@
 //! `Vars`: the environment variables a load sees, as one snapshot.
 
-use std::collections::BTreeMap;
-
 /// A snapshot of environment variables: the process environment, read once
 /// per load plan, or the pairs given to
 /// [`Builder::env_from`](crate::Builder::env_from) or [`Env::vars`](super::Env::vars).
 #[derive(Clone, Debug, Default)]
 pub struct Vars {
-    vars: BTreeMap<String, String>,
+    /// Sorted by name, one entry per name (the last given wins). A sorted
+    /// list rather than a map: built once per plan, then only searched, and
+    /// a process has a few dozen variables.
+    vars: Vec<(String, String)>,
     /// Variables whose value is not UTF-8, by name.
     pub(crate) invalid: Vec<String>,
 }
@@ -23,13 +24,11 @@ impl Vars {
     pub fn from_pairs<K: Into<String>, V: Into<String>>(
         pairs: impl IntoIterator<Item = (K, V)>,
     ) -> Vars {
-        Vars {
-            vars: pairs
-                .into_iter()
-                .map(|(k, v)| (k.into(), v.into()))
-                .collect(),
-            invalid: Vec::new(),
-        }
+        let vars = pairs
+            .into_iter()
+            .map(|(k, v)| (k.into(), v.into()))
+            .collect();
+        Vars::sorted(vars, Vec::new())
     }
 
     /// An environment made of these pairs only, as the OS gives them: values
@@ -38,22 +37,55 @@ impl Vars {
     pub fn from_os_pairs<K: Into<std::ffi::OsString>, V: Into<std::ffi::OsString>>(
         pairs: impl IntoIterator<Item = (K, V)>,
     ) -> Vars {
-        let mut env = Vars::default();
+        let mut vars = Vec::new();
+        let mut invalid = Vec::new();
         for (k, v) in pairs {
             match (k.into().into_string(), v.into().into_string()) {
-                (Ok(k), Ok(v)) => {
-                    env.vars.insert(k, v);
-                }
-                (Ok(k), Err(_)) => env.invalid.push(k),
+                (Ok(k), Ok(v)) => vars.push((k, v)),
+                (Ok(k), Err(_)) => invalid.push(k),
                 (Err(_), _) => {}
             }
         }
-        env
+        Vars::sorted(vars, invalid)
+    }
+
+    fn sorted(mut vars: Vec<(String, String)>, invalid: Vec<String>) -> Vars {
+        // Stable, so that of two pairs with one name the later stays last
+        // (the process environment has none: the cheap case).
+        vars.sort_by(|a, b| a.0.cmp(&b.0));
+        if vars.windows(2).all(|w| w[0].0 != w[1].0) {
+            return Vars { vars, invalid };
+        }
+        let mut deduped: Vec<(String, String)> = Vec::with_capacity(vars.len());
+        for pair in vars {
+            match deduped.last_mut() {
+                Some(last) if last.0 == pair.0 => *last = pair,
+                _ => deduped.push(pair),
+            }
+        }
+        Vars {
+            vars: deduped,
+            invalid,
+        }
+    }
+
+    /// How many variables there are.
+    pub fn len(&self) -> usize {
+        self.vars.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.vars.is_empty()
     }
 
     /// One variable.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.vars.get(name).map(String::as_str)
+        let at = self
+            .vars
+            .binary_search_by(|(k, _)| k.as_str().cmp(name))
+            .ok()?;
+        Some(&self.vars[at].1)
     }
 
     /// Every variable, sorted by name.
@@ -62,14 +94,12 @@ impl Vars {
     }
 
     /// The variables whose name starts with `prefix`, sorted by name: a range
-    /// of the sorted map, so the thousand unrelated variables of a real
+    /// of the sorted list, so the thousand unrelated variables of a real
     /// environment are never looked at.
     pub fn with_prefix<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = (&'a str, &'a str)> {
-        self.vars
-            .range::<str, _>((
-                std::ops::Bound::Included(prefix),
-                std::ops::Bound::Unbounded,
-            ))
+        let from = self.vars.partition_point(|(k, _)| k.as_str() < prefix);
+        self.vars[from..]
+            .iter()
             .take_while(move |(k, _)| k.starts_with(prefix))
             .map(|(k, v)| (k.as_str(), v.as_str()))
     }
