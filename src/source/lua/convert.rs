@@ -424,6 +424,20 @@ impl Returned<'_> {
                             );
                             ok = false;
                         }
+                        Ok(k) if k.chars().any(char::is_control) => {
+                            // Keys reach messages that are not the script's
+                            // own (unknown keys, type errors): refused here.
+                            self.fail(
+                                ProblemKind::Type,
+                                path,
+                                line,
+                                format!(
+                                    "a key may not hold control characters (here `{}`)",
+                                    report::sanitize(k, report::MAX_SEGMENT)
+                                ),
+                            );
+                            ok = false;
+                        }
                         Ok(k) => named.push((k.to_owned(), value)),
                         Err(_) => {
                             self.fail(

@@ -356,6 +356,7 @@ fn policy(
     let prefix = ctx.env_prefix();
     let env = ctx.env();
     let mut env_hidden = Vec::new();
+    let mut env_revealed = Vec::new();
     schema.walk(&mut |key, field| {
         if !schema.is_secret(key) {
             return;
@@ -373,12 +374,14 @@ fn policy(
                 secrets.add(value);
             }
         }
-        let visible = revealed_at(schema, key, &fields);
-        if !visible {
-            for name in names {
-                env_hidden.push(format!("{name}_FILE"));
-                env_hidden.push(name);
-            }
+        let list = if revealed_at(schema, key, &fields) {
+            &mut env_revealed
+        } else {
+            &mut env_hidden
+        };
+        for name in names {
+            list.push(format!("{name}_FILE"));
+            list.push(name);
         }
     });
     secrets.sort();
@@ -386,6 +389,7 @@ fn policy(
         revealed: fields,
         env_allowed: env_vars,
         env_hidden,
+        env_revealed,
         secrets,
     })
 }

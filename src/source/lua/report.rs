@@ -9,6 +9,7 @@
 use std::fmt::Write as _;
 
 use crate::error::{Problem, ProblemKind};
+use crate::origin::Origin;
 use crate::schema::Schema;
 use crate::value::{Kind, Value};
 
@@ -167,12 +168,18 @@ impl Secrets {
 /// Caps the problems of one run and scrubs secrets from all of them.
 pub(super) fn finish(problems: &mut Vec<Problem>, secrets: &Secrets) {
     if problems.len() > MAX_PROBLEMS {
-        let more = problems.len() - (MAX_PROBLEMS - 1);
-        let origin = problems[0].origin.clone();
+        let origin = match problems[0].origin.clone() {
+            Some(Origin::Lua { script, .. }) => Some(Origin::Lua { script, line: None }),
+            other => other,
+        };
         problems.truncate(MAX_PROBLEMS - 1);
+        // Hooks stop running at the cap, so how many more is not known.
         let mut last = Problem::new(
             ProblemKind::Source,
-            format!("and {more} more problems in this script (not shown)"),
+            format!(
+                "and more problems in this script (only the first {} are shown)",
+                MAX_PROBLEMS - 1
+            ),
         );
         last.origin = origin;
         problems.push(last);

@@ -266,6 +266,8 @@ pub(super) struct Policy {
     pub(super) env_allowed: Option<Vec<String>>,
     /// Variables that set secret fields the script may not read.
     pub(super) env_hidden: Vec<String>,
+    /// Variables that set the secret fields it may read.
+    pub(super) env_revealed: Vec<String>,
     /// Verbatim secret values known before the run.
     pub(super) secrets: Secrets,
 }
@@ -704,16 +706,18 @@ fn restrict_os(state: &State, globals: &Table, env: Env, policy: &Policy) -> mlu
     }
     let allowed = policy.env_allowed.clone();
     let hidden = policy.env_hidden.clone();
+    let revealed = policy.env_revealed.clone();
     let getenv = state.create_function(move |_, name: mlua::LuaString| {
         let Ok(name) = name.to_str() else {
             return Ok(None);
         };
         let name: &str = &name;
         let visible = !hidden.iter().any(|h| h == name)
-            && match &allowed {
-                Some(allowed) => allowed.iter().any(|a| a == name),
-                None => !names_a_credential(name),
-            };
+            && (revealed.iter().any(|r| r == name)
+                || match &allowed {
+                    Some(allowed) => allowed.iter().any(|a| a == name),
+                    None => !names_a_credential(name),
+                });
         Ok(visible.then(|| env.get(name).map(str::to_owned)).flatten())
     })?;
     os.raw_set("getenv", getenv)?;
