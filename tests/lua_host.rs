@@ -502,6 +502,16 @@ fn a_script_does_not_see_secrets_unless_revealed() {
         .unwrap();
     assert_eq!(app.name.as_deref(), Some("nil,nil,nil,hello"));
     assert_eq!(app.token.as_deref(), Some(TOKEN));
+    // Nor do its hooks, keyed or not.
+    let app = host
+        .load(with_token(Lua::text(
+            "peek.lua",
+            "validate(function(c) assert(c.token == nil, 'saw the token') end)\n\
+             validate('token', function(t) assert(t == nil, 'saw the token') end)",
+        )))
+        .result
+        .unwrap();
+    assert_eq!(app.token.as_deref(), Some(TOKEN));
     // Named variables only.
     let app = host
         .load(with_token(
@@ -660,5 +670,47 @@ fn script_text_cannot_forge_errors_or_reach_the_terminal() {
         assert_eq!(err.matches("\n  --> ").count(), 1, "{err}");
         assert!(!err.contains("0x"), "{err}");
     }
+    host.after();
+}
+
+// What other sandboxes test (Redis, heka's lua_sandbox, Luau): the usual
+// ways out of a Lua sandbox end in an error, on time, within memory.
+
+#[test]
+fn the_usual_escapes_end_in_errors_on_the_host() {
+    let host = turn();
+    for (script, want) in [
+        ("return { list = { table.unpack({}, 1, 1e8) } }", "too many results to unpack"),
+        (
+            "local function nest(n) if n == 0 then return 0 end\n\
+               return select(2, coroutine.resume(coroutine.create(nest), n - 1)) end\n\
+             return { port = nest(1e5) }",
+            "C stack overflow",
+        ),
+        (
+            "local t = {} for i = 1, 1e7 do t[i] = 'xxxxxxxx' .. i end\nreturn { name = table.concat(t) }",
+            "exceeded its memory limit",
+        ),
+        (
+            "local s = string.rep('x', 1 << 20)\nwhile true do s = s:gsub('x', '%0%0') end",
+            "exceeded its memory limit",
+        ),
+        ("return { name = string.pack('s', string.rep('x', 1 << 26)) }", "exceeded its memory limit"),
+        ("return { name = ('x'):rep(1 << 20):rep(1 << 20) }", "resulting string too large"),
+        ("string.find(string.rep('a', 1 << 16), string.rep('(', 300))", "too many captures"),
+        ("return { name = tostring(getmetatable('').__index) }", "attempt to index a boolean value"),
+    ] {
+        let err = host.script(roomy(script)).failed(Duration::from_secs(3), HOST_MIB);
+        assert!(err.contains(want), "{script}: {err}");
+        host.after();
+    }
+    // Globals do not survive from one load to the next.
+    let first = host.script(Lua::text(
+        "a.lua",
+        "leaked = 'yes'\nreturn { name = leaked }",
+    ));
+    assert_eq!(first.result.unwrap().name.as_deref(), Some("yes"));
+    let second = host.script(Lua::text("b.lua", "return { name = tostring(leaked) }"));
+    assert_eq!(second.result.unwrap().name.as_deref(), Some("nil"));
     host.after();
 }
