@@ -190,10 +190,10 @@ fn a_close_handler_cannot_run_past_the_time_limit() {
 fn a_close_handler_cannot_run_past_the_instruction_limit() {
     let host = turn();
     for script in [
-        "local x <close> = setmetatable({}, { __close = function() for i = 1, 3e8 do end end })\n\
+        "local x <close> = setmetatable({}, { __close = function() for i = 1, 3e9 do end end })\n\
          while true do end",
         "coroutine.wrap(function()\n\
-           local x <close> = setmetatable({}, { __close = function() for i = 1, 3e8 do end end })\n\
+           local x <close> = setmetatable({}, { __close = function() for i = 1, 3e9 do end end })\n\
            while true do end\nend)()",
     ] {
         let lua = Lua::text("evil.lua", script)
