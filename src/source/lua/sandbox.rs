@@ -96,8 +96,11 @@ struct Meter {
     limit: u64,
     deadline: Cell<Instant>,
     breach: Cell<Option<Breach>>,
-    /// The metatables the script set (weak keys), emptied at a breach.
-    metas: OnceCell<Table>,
+    /// Empties the metatables the script set: Lua code of the prelude, so
+    /// that it needs no memory of its own on a full heap.
+    disarm: OnceCell<Function>,
+    /// Set while `disarm` runs, so that the hook lets it finish.
+    disarming: Cell<bool>,
 }
 
 impl Meter {
@@ -106,6 +109,9 @@ impl Meter {
     /// towards its hook on its own and one that ends sooner is never seen
     /// by the hook.
     fn tick(&self) -> mlua::Result<()> {
+        if self.disarming.get() {
+            return Ok(());
+        }
         let used = self.used.get().saturating_add(u64::from(STEP));
         self.used.set(used);
         if self.breach.get().is_none() {
@@ -119,16 +125,12 @@ impl Meter {
     }
 
     fn broke(&self, breach: Breach) {
-        self.breach.set(Some(breach));
-        if let Some(metas) = self.metas.get() {
-            let all: Vec<Table> = metas
-                .pairs::<Table, LuaValue>()
-                .filter_map(|pair| pair.ok().map(|(mt, _)| mt))
-                .collect();
-            for mt in all {
-                let _ = mt.clear();
-            }
+        if let Some(disarm) = self.disarm.get() {
+            self.disarming.set(true);
+            let _ = disarm.call::<()>(());
+            self.disarming.set(false);
         }
+        self.breach.set(Some(breach));
     }
 
     fn check(&self) -> mlua::Result<()> {
@@ -165,7 +167,7 @@ pub(super) fn deadline(start: Instant, time: Duration) -> Instant {
 /// returns the helpers of the read-only views.
 const PRELUDE: &str = r##"
 local check, charge, pcall, xpcall, create, resume, close, status, load, setmetatable,
-  rawget, select, type, next, error, metas = ...
+  rawget, select, type, next, error, rawset, metas = ...
 local function pass(...)
   check()
   return ...
@@ -231,7 +233,14 @@ local function view_len(t) return #data_of[t] end
 local function deny()
   error("the configuration is read-only: return a table with the values to set", 2)
 end
-return data_of, view_pairs, view_len, deny
+-- Clearing existing fields during a traversal is allowed, and allocates
+-- nothing.
+local function disarm()
+  for mt in next, metas do
+    for k in next, mt do rawset(mt, k, nil) end
+  end
+end
+return data_of, view_pairs, view_len, deny, disarm
 "##;
 
 /// Base-library globals that reach the file system, the process or the
@@ -316,7 +325,8 @@ impl Sandbox {
             limit: limits.instructions,
             deadline: Cell::new(deadline),
             breach: Cell::new(None),
-            metas: OnceCell::new(),
+            disarm: OnceCell::new(),
+            disarming: Cell::new(false),
         });
         let hook_meter = meter.clone();
         // A global hook, not a per-thread one: coroutines created by the
@@ -351,31 +361,33 @@ impl Sandbox {
         let weak = state.create_table()?;
         weak.raw_set("__mode", "k")?;
         metas.set_metatable(Some(weak))?;
-        let _ = meter.metas.set(metas.clone());
         let base = |name: &str| globals.raw_get::<LuaValue>(name);
         let coroutine: Table = globals.raw_get("coroutine")?;
-        let (data_of, pairs, len, deny): (Table, Function, Function, Function) = state
-            .load(PRELUDE)
-            .set_name("=staid")
-            .set_mode(ChunkMode::Text)
-            .call(MultiValue::from_iter([
-                LuaValue::Function(check),
-                LuaValue::Function(charge),
-                base("pcall")?,
-                base("xpcall")?,
-                coroutine.raw_get::<LuaValue>("create")?,
-                coroutine.raw_get::<LuaValue>("resume")?,
-                coroutine.raw_get::<LuaValue>("close")?,
-                coroutine.raw_get::<LuaValue>("status")?,
-                base("load")?,
-                base("setmetatable")?,
-                base("rawget")?,
-                base("select")?,
-                base("type")?,
-                base("next")?,
-                base("error")?,
-                LuaValue::Table(metas),
-            ]))?;
+        let (data_of, pairs, len, deny, disarm): (Table, Function, Function, Function, Function) =
+            state
+                .load(PRELUDE)
+                .set_name("=staid")
+                .set_mode(ChunkMode::Text)
+                .call(MultiValue::from_iter([
+                    LuaValue::Function(check),
+                    LuaValue::Function(charge),
+                    base("pcall")?,
+                    base("xpcall")?,
+                    coroutine.raw_get::<LuaValue>("create")?,
+                    coroutine.raw_get::<LuaValue>("resume")?,
+                    coroutine.raw_get::<LuaValue>("close")?,
+                    coroutine.raw_get::<LuaValue>("status")?,
+                    base("load")?,
+                    base("setmetatable")?,
+                    base("rawget")?,
+                    base("select")?,
+                    base("type")?,
+                    base("next")?,
+                    base("error")?,
+                    base("rawset")?,
+                    LuaValue::Table(metas),
+                ]))?;
+        let _ = meter.disarm.set(disarm);
 
         let chunk_name = chunk_name(&script);
         let hooks: Rc<RefCell<Vec<Hook>>> = Rc::default();
@@ -480,7 +492,7 @@ impl Sandbox {
         let (layer, problems) = match converted {
             Ok(converted) => converted,
             Err(breach) => {
-                self.meter.breach.set(Some(breach));
+                self.meter.broke(breach);
                 return Err(mlua::Error::runtime("staid: limit"));
             }
         };
