@@ -343,6 +343,22 @@ return {
     }
 
     #[test]
+    fn long_targets_are_matched_on_their_last_segments() {
+        let chain: Vec<String> = (0..40).map(|i| format!("k{i}")).collect();
+        let text = format!("local t = {{}}\n{} = 1\nreturn t", chain.join("."));
+        let a = Assignments::scan(&text);
+        let path: Vec<&str> = chain[1..].iter().map(String::as_str).collect();
+        assert_eq!(a.line_of(&path), Some(2));
+        assert_eq!(a.line_of(&["k39"]), Some(2));
+        assert_eq!(a.line_of(&["k38"]), None);
+        // Deep constructors: each assignment costs its own segments only.
+        let deep = format!("{}x = 1, x = 2{}", "a = { ".repeat(5000), " }".repeat(5000));
+        let a = Assignments::scan(&deep);
+        assert_eq!(a.line_of(&["a", "a", "x"]), None);
+        assert_eq!(a.line_of(&["a", "a"]), None);
+    }
+
+    #[test]
     fn ambiguous_keys_get_no_line() {
         let a = Assignments::scan("local t = {}\nif x then t.a = 1 else t.a = 2 end\nreturn t\n");
         assert_eq!(a.line_of(&["a"]), None);

@@ -784,6 +784,22 @@ mod tests {
     }
 
     #[test]
+    fn credential_names_are_told_by_their_words() {
+        for name in [
+            "GITHUB_TOKEN",
+            "DB_PASSWORD",
+            "AWS_SECRET_ACCESS_KEY",
+            "api-key",
+            "AUTH",
+        ] {
+            assert!(names_a_credential(name), "{name}");
+        }
+        for name in ["PATH", "HOME", "DEPLOY_REGION", "AUTHOR", "KEYBOARD", "PWD"] {
+            assert!(!names_a_credential(name), "{name}");
+        }
+    }
+
+    #[test]
     fn sizes_read_as_units() {
         assert_eq!(bytes(32 * 1024 * 1024), "32 MiB");
         assert_eq!(bytes(512 * 1024), "512 KiB");
