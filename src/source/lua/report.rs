@@ -23,6 +23,12 @@ pub(super) const MAX_MESSAGE: usize = 1024;
 /// The longest key segment from a script that is shown, in bytes.
 pub(super) const MAX_SEGMENT: usize = 128;
 
+/// The longest key path from a script that is shown, in bytes.
+const MAX_KEY: usize = 512;
+
+/// The most text one script's problems may hold in all, in bytes.
+pub(super) const MAX_TEXT: usize = 64 * 1024;
+
 /// Secret values shorter than this are not searched for: every short word
 /// would match, and the search would hide more than it protects.
 pub(super) const MIN_SECRET: usize = 4;
@@ -88,6 +94,10 @@ fn strip_addresses(text: &str) -> std::borrow::Cow<'_, str> {
 pub(super) fn key(path: &[String]) -> String {
     let mut out = String::new();
     for (i, segment) in path.iter().enumerate() {
+        if out.len() >= MAX_KEY {
+            out.push('…');
+            break;
+        }
         if i > 0 {
             out.push('.');
         }
@@ -165,21 +175,30 @@ impl Secrets {
     }
 }
 
-/// Caps the problems of one run and scrubs secrets from all of them.
+/// Caps the problems of one run, in number and in text, and scrubs secrets
+/// from all of them.
 pub(super) fn finish(problems: &mut Vec<Problem>, secrets: &Secrets) {
-    if problems.len() > MAX_PROBLEMS {
+    let mut text = 0;
+    let fits = problems
+        .iter()
+        .position(|p| {
+            text += p.message.len()
+                + p.key.as_ref().map_or(0, String::len)
+                + p.help.as_ref().map_or(0, String::len);
+            text > MAX_TEXT
+        })
+        .unwrap_or(problems.len());
+    if problems.len() > MAX_PROBLEMS || fits < problems.len() {
+        let keep = fits.min(MAX_PROBLEMS - 1);
         let origin = match problems[0].origin.clone() {
             Some(Origin::Lua { script, .. }) => Some(Origin::Lua { script, line: None }),
             other => other,
         };
-        problems.truncate(MAX_PROBLEMS - 1);
+        problems.truncate(keep);
         // Hooks stop running at the cap, so how many more is not known.
         let mut last = Problem::new(
             ProblemKind::Source,
-            format!(
-                "and more problems in this script (only the first {} are shown)",
-                MAX_PROBLEMS - 1
-            ),
+            format!("and more problems in this script (only the first {keep} are shown)"),
         );
         last.origin = origin;
         problems.push(last);
@@ -212,6 +231,28 @@ mod tests {
         assert_eq!(sanitize("x: 0xZZ", 100), "x: 0xZZ");
         assert_eq!(sanitize("abcdef", 3), "abc…");
         assert_eq!(sanitize("\u{202e}evil", 100), "\\u{202e}evil");
+    }
+
+    #[test]
+    fn problems_are_capped_in_number_and_in_text() {
+        let many = |n: usize, len: usize| -> Vec<Problem> {
+            (0..n)
+                .map(|_| Problem::new(ProblemKind::Validation, "m".repeat(len)))
+                .collect()
+        };
+        let mut p = many(200, 10);
+        finish(&mut p, &Secrets::default());
+        assert_eq!(p.len(), MAX_PROBLEMS);
+        assert_eq!(
+            p[MAX_PROBLEMS - 1].message,
+            "and more problems in this script (only the first 49 are shown)"
+        );
+        let mut p = many(40, MAX_MESSAGE * 4);
+        finish(&mut p, &Secrets::default());
+        assert_eq!(p.len(), 17);
+        let mut p = many(3, 10);
+        finish(&mut p, &Secrets::default());
+        assert_eq!(p.len(), 3);
     }
 
     #[test]
