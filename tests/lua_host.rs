@@ -476,6 +476,25 @@ fn racing_stuck_loads_leave_at_most_four_threads() {
     host.after();
 }
 
+#[test]
+fn script_layers_waiting_for_their_hooks_hold_no_place() {
+    let host = turn();
+    let mut builder = App::builder();
+    for i in 0..10 {
+        builder = builder.source(Lua::text(
+            format!("layer{i}.lua"),
+            format!(
+                "validate(function(cfg) assert(cfg.port == 9) end)\nreturn {{ port = {} }}",
+                i
+            ),
+        ));
+    }
+    let cost = host.load(builder);
+    assert!(cost.took < Duration::from_secs(2), "took {:?}", cost.took);
+    assert_eq!(cost.result.unwrap().port, 9);
+    host.after();
+}
+
 // 8. Secrets stay out of scripts and out of what they report.
 
 const TOKEN: &str = "hunter2-s3cr3t";

@@ -9,10 +9,12 @@
 //! at the first instruction after the library call returns, since the hook
 //! then finds the deadline passed, and its state is dropped.
 //!
-//! At most [`MAX_THREADS`] script threads are alive at once, running or
+//! At most [`MAX_THREADS`] script threads run Lua at once, running or
 //! abandoned: a load takes a place before it starts its thread (under one
 //! lock, so loads racing each other cannot overshoot), and the thread gives
-//! it back when it ends. When every place is taken the load waits for one,
+//! it back when the script's run ends; it takes one again for each run of
+//! its validate hooks, so threads that only wait for the final
+//! configuration hold none. When every place is taken the load waits for one,
 //! within its own time limit, and only then reports that it could not start:
 //! a good script is held back only while every place is held by a call that
 //! has not returned, and it starts as soon as one does. In-process threads
@@ -132,10 +134,10 @@ impl Status {
 }
 
 /// Held by the script thread: marks it finished when the thread ends, even
-/// by a panic, and gives back its place.
+/// by a panic, and gives back its place if it still holds one.
 struct Finish {
     status: Arc<AtomicU8>,
-    _place: Place,
+    place: Option<Place>,
 }
 
 impl Drop for Finish {
@@ -156,18 +158,7 @@ pub(super) fn run(job: Job) -> Outcome {
     let started = Instant::now();
     let until = deadline(started, limits.time);
     let Some(place) = Place::take(until) else {
-        return failed(
-            Problem::new(
-                ProblemKind::Source,
-                format!(
-                    "not started: {MAX_THREADS} Lua scripts were still running for {}, \
-                     earlier ones stuck in a library call past their time limit",
-                    humantime::format_duration(limits.time)
-                ),
-            )
-            .with_origin(origin(&script))
-            .with_help("they end when the library call returns; fix the scripts that timed out"),
-        );
+        return failed(not_started(&script, &limits));
     };
     let status = Arc::new(AtomicU8::new(RUNNING));
     let (ran_tx, ran_rx) = mpsc::channel::<Ran>();
@@ -175,13 +166,13 @@ pub(super) fn run(job: Job) -> Outcome {
     let (hooks_tx, hooks_rx) = mpsc::channel::<Vec<Problem>>();
     let finish = Finish {
         status: status.clone(),
-        _place: place,
+        place: Some(place),
     };
     let spawned = thread::Builder::new()
         .name("staid-lua".to_owned())
         .stack_size(STACK)
         .spawn(move || {
-            let _finish = finish;
+            let mut finish = finish;
             let Job {
                 script,
                 text,
@@ -211,12 +202,22 @@ pub(super) fn run(job: Job) -> Outcome {
             let ran = sandbox.run(&text, &below, &host);
             drop((text, below, host));
             let hooks = ran.hooks;
+            drop(finish.place.take());
             if ran_tx.send(ran).is_err() || hooks == 0 {
                 return;
             }
             // Serve the validate hooks until the load drops its check.
             for tree in tree_rx {
-                if hooks_tx.send(sandbox.run_hooks(&tree)).is_err() {
+                let problems = match Place::take(deadline(Instant::now(), limits.time)) {
+                    Some(place) => {
+                        finish.place = Some(place);
+                        let problems = sandbox.run_hooks(&tree);
+                        finish.place = None;
+                        problems
+                    }
+                    None => vec![not_started(&script, &limits)],
+                };
+                if hooks_tx.send(problems).is_err() {
                     return;
                 }
             }
@@ -292,6 +293,19 @@ fn origin(script: &Arc<Path>) -> Origin {
         script: script.clone(),
         line: None,
     }
+}
+
+fn not_started(script: &Arc<Path>, limits: &Limits) -> Problem {
+    Problem::new(
+        ProblemKind::Source,
+        format!(
+            "not started: {MAX_THREADS} Lua scripts were still running for {}, earlier ones \
+             stuck in a library call past their time limit",
+            humantime::format_duration(limits.time)
+        ),
+    )
+    .with_origin(origin(script))
+    .with_help("they end when the library call returns; fix the scripts that timed out")
 }
 
 fn timed_out(script: &Arc<Path>, limits: &Limits) -> Problem {
