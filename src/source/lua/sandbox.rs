@@ -140,9 +140,9 @@ impl Meter {
         }
     }
 
-    fn restart(&self, limits: &Limits) {
+    fn restart(&self, until: Instant) {
         self.used.set(0);
-        self.deadline.set(deadline(Instant::now(), limits.time));
+        self.deadline.set(until);
         self.breach.set(None);
     }
 }
@@ -509,10 +509,10 @@ impl Sandbox {
     }
 
     /// Runs every validate hook on the final configuration, with fresh
-    /// limits. A hook fails by raising an error or by returning `false`
-    /// (and, optionally, a message).
-    pub(super) fn run_hooks(&self, tree: &Value) -> Vec<Problem> {
-        self.meter.restart(&self.limits);
+    /// limits ending at `until`. A hook fails by raising an error or by
+    /// returning `false` (and, optionally, a message).
+    pub(super) fn run_hooks(&self, tree: &Value, until: Instant) -> Vec<Problem> {
+        self.meter.restart(until);
         let mut secrets = Secrets::default();
         secrets.add_tree(self.schema, tree);
         let secrets = secrets.merged(&self.secrets);

@@ -208,10 +208,12 @@ pub(super) fn run(job: Job) -> Outcome {
             }
             // Serve the validate hooks until the load drops its check.
             for tree in tree_rx {
-                let problems = match Place::take(deadline(Instant::now(), limits.time)) {
+                // One deadline for the wait and the run, as for the script.
+                let until = deadline(Instant::now(), limits.time);
+                let problems = match Place::take(until) {
                     Some(place) => {
                         finish.place = Some(place);
-                        let problems = sandbox.run_hooks(&tree);
+                        let problems = sandbox.run_hooks(&tree, until);
                         finish.place = None;
                         problems
                     }
