@@ -416,7 +416,7 @@ fn stuck_script(n: usize) -> String {
 #[test]
 fn racing_stuck_loads_leave_at_most_four_threads() {
     let host = turn();
-    // Calibrate the stuck call to between 0.5 and 4 seconds here.
+    // Calibrate the stuck call to between 0.3 and 2 seconds here.
     let mut n = 18;
     loop {
         let start = Instant::now();
@@ -425,8 +425,8 @@ fn racing_stuck_loads_leave_at_most_four_threads() {
             .load();
         let took = start.elapsed();
         assert!(r.is_ok(), "{:?}", r.err());
-        if took > Duration::from_millis(500) || n >= 30 {
-            assert!(took < Duration::from_secs(4), "took {took:?} with n = {n}");
+        if took > Duration::from_millis(300) || n >= 30 {
+            assert!(took < Duration::from_secs(2), "took {took:?} with n = {n}");
             break;
         }
         n += 1;
@@ -462,12 +462,12 @@ fn racing_stuck_loads_leave_at_most_four_threads() {
         .load();
     assert_eq!(good.unwrap().port, 8080);
     assert!(
-        start.elapsed() < Duration::from_secs(5),
+        start.elapsed() < Duration::from_secs(9),
         "waited {:?}",
         start.elapsed()
     );
     // And every stuck thread ends when its call returns.
-    let left = settle(host.threads, Duration::from_secs(10));
+    let left = settle(host.threads, Duration::from_secs(30));
     assert!(
         left <= host.threads,
         "{left} threads after {:?}",
