@@ -424,7 +424,7 @@ impl Returned<'_> {
                             );
                             ok = false;
                         }
-                        Ok(k) if k.chars().any(char::is_control) => {
+                        Ok(k) if k.chars().any(report::unprintable) => {
                             // Keys reach messages that are not the script's
                             // own (unknown keys, type errors): refused here.
                             self.fail(

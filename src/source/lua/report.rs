@@ -48,7 +48,7 @@ pub(super) fn sanitize(text: &str, max: usize) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if c.is_control() || is_bidi(c) => {
+            c if unprintable(c) => {
                 let _ = write!(out, "\\u{{{:x}}}", c as u32);
             }
             c => out.push(c),
@@ -57,7 +57,12 @@ pub(super) fn sanitize(text: &str, max: usize) -> String {
     out
 }
 
-/// The characters that reorder text on a terminal (Trojan Source).
+/// Whether a character may not be printed as it is: a control character,
+/// or one that reorders text on a terminal (Trojan Source).
+pub(super) fn unprintable(c: char) -> bool {
+    c.is_control() || is_bidi(c)
+}
+
 fn is_bidi(c: char) -> bool {
     matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}')
 }
