@@ -551,6 +551,15 @@ fn a_script_does_not_see_secrets_unless_revealed() {
         .result
         .unwrap();
     assert_eq!((app.port, app.name.as_deref()), (14, Some("true")));
+    // What the script set is explained without the secret.
+    let loaded = with_token(
+        Lua::text("peek.lua", "return { port = #config.token, name = 'n' }").reveal_secret("token"),
+    )
+    .load_full()
+    .unwrap();
+    let explained = loaded.explain().to_string();
+    assert!(explained.contains("port = 14"), "{explained}");
+    assert!(!explained.contains(TOKEN), "{explained}");
     let err = host
         .load(with_token(Lua::text("peek.lua", "").reveal_secret("port")))
         .failed(Duration::from_secs(2), HOST_MIB);
