@@ -5,6 +5,7 @@
 use std::cell::{Cell, OnceCell, RefCell};
 use std::path::Path;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -40,6 +41,15 @@ pub(super) enum Breach {
 }
 
 impl Breach {
+    /// The breach as a number for [`Noticed`], never zero.
+    fn code(self) -> u8 {
+        match self {
+            Breach::Memory => 1,
+            Breach::Instructions => 2,
+            Breach::Time => 3,
+        }
+    }
+
     pub(super) fn message(self, limits: &Limits) -> String {
         match self {
             Breach::Memory => format!(
@@ -68,6 +78,28 @@ pub(super) fn bytes(n: usize) -> String {
         format!("{} KiB", n / KIB)
     } else {
         format!("{n} bytes")
+    }
+}
+
+/// The breach a script thread has noticed, shared with the load waiting for
+/// it: a thread that noticed its limit but was not scheduled in time to
+/// answer is reported by that limit, not as stuck in a library call.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Noticed(Arc<AtomicU8>);
+
+impl Noticed {
+    fn set(&self, breach: Option<Breach>) {
+        self.0
+            .store(breach.map_or(0, Breach::code), Ordering::SeqCst);
+    }
+
+    pub(super) fn get(&self) -> Option<Breach> {
+        match self.0.load(Ordering::SeqCst) {
+            1 => Some(Breach::Memory),
+            2 => Some(Breach::Instructions),
+            3 => Some(Breach::Time),
+            _ => None,
+        }
     }
 }
 
@@ -101,6 +133,7 @@ struct Meter {
     disarm: OnceCell<Function>,
     /// Set while `disarm` runs, so that the hook lets it finish.
     disarming: Cell<bool>,
+    noticed: Noticed,
 }
 
 impl Meter {
@@ -131,6 +164,7 @@ impl Meter {
             self.disarming.set(false);
         }
         self.breach.set(Some(breach));
+        self.noticed.set(Some(breach));
     }
 
     fn check(&self) -> mlua::Result<()> {
@@ -144,6 +178,7 @@ impl Meter {
         self.used.set(0);
         self.deadline.set(until);
         self.breach.set(None);
+        self.noticed.set(None);
     }
 }
 
@@ -311,6 +346,7 @@ impl Sandbox {
         schema: &'static Schema,
         env: Env,
         policy: Policy,
+        noticed: Noticed,
     ) -> mlua::Result<Sandbox> {
         let libs = StdLib::TABLE
             | StdLib::STRING
@@ -327,6 +363,7 @@ impl Sandbox {
             breach: Cell::new(None),
             disarm: OnceCell::new(),
             disarming: Cell::new(false),
+            noticed,
         });
         let hook_meter = meter.clone();
         // A global hook, not a per-thread one: coroutines created by the

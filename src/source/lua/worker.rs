@@ -31,7 +31,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use super::sandbox::{deadline, Limits, Policy, Ran, Sandbox};
+use super::sandbox::{deadline, Limits, Noticed, Policy, Ran, Sandbox};
 use crate::error::{Problem, ProblemKind};
 use crate::origin::Origin;
 use crate::schema::Schema;
@@ -40,8 +40,9 @@ use crate::value::Value;
 
 /// How long past its time limit a script's thread has to answer before it is
 /// abandoned: the hook notices a deadline within microseconds, so this only
-/// covers scheduling delays on a busy machine.
-const GRACE: Duration = Duration::from_millis(250);
+/// covers scheduling delays on a busy machine (a few runnable threads per
+/// core already make them a few hundred milliseconds).
+const GRACE: Duration = Duration::from_millis(500);
 
 /// Script threads that may be alive at once, running or abandoned in a
 /// library call: as many stuck threads as this can each hold a core.
@@ -161,6 +162,8 @@ pub(super) fn run(job: Job) -> Outcome {
         return failed(not_started(&script, &limits));
     };
     let status = Arc::new(AtomicU8::new(RUNNING));
+    let noticed = Noticed::default();
+    let thread_noticed = noticed.clone();
     let (ran_tx, ran_rx) = mpsc::channel::<Ran>();
     let (tree_tx, tree_rx) = mpsc::channel::<Value>();
     let (hooks_tx, hooks_rx) = mpsc::channel::<Vec<Problem>>();
@@ -183,7 +186,15 @@ pub(super) fn run(job: Job) -> Outcome {
                 policy,
                 limits,
             } = job;
-            let sandbox = match Sandbox::new(script.clone(), limits, until, schema, env, policy) {
+            let sandbox = match Sandbox::new(
+                script.clone(),
+                limits,
+                until,
+                schema,
+                env,
+                policy,
+                thread_noticed,
+            ) {
                 Ok(sandbox) => sandbox,
                 Err(e) => {
                     let problem = Problem::new(
@@ -239,7 +250,7 @@ pub(super) fn run(job: Job) -> Outcome {
         Ok(ran) => ran,
         Err(RecvTimeoutError::Timeout) => {
             status.abandon();
-            return failed(timed_out(&script, &limits));
+            return failed(timed_out(&script, &limits, &noticed));
         }
         Err(RecvTimeoutError::Disconnected) => return failed(stopped(&script)),
     };
@@ -247,6 +258,7 @@ pub(super) fn run(job: Job) -> Outcome {
         let hooks = Hooks {
             channel: Mutex::new((tree_tx, hooks_rx)),
             status,
+            noticed,
             script: script.clone(),
             limits,
         };
@@ -263,6 +275,7 @@ pub(super) fn run(job: Job) -> Outcome {
 struct Hooks {
     channel: Mutex<(mpsc::Sender<Value>, mpsc::Receiver<Vec<Problem>>)>,
     status: Status,
+    noticed: Noticed,
     script: Arc<Path>,
     limits: Limits,
 }
@@ -274,7 +287,7 @@ impl Hooks {
             Err(poisoned) => poisoned.into_inner(),
         };
         if self.status.given_up() {
-            return vec![timed_out(&self.script, &self.limits)];
+            return vec![timed_out(&self.script, &self.limits, &self.noticed)];
         }
         if channel.0.send(tree.clone()).is_err() {
             return vec![stopped(&self.script)];
@@ -283,7 +296,7 @@ impl Hooks {
             Ok(problems) => problems,
             Err(RecvTimeoutError::Timeout) => {
                 self.status.abandon();
-                vec![timed_out(&self.script, &self.limits)]
+                vec![timed_out(&self.script, &self.limits, &self.noticed)]
             }
             Err(RecvTimeoutError::Disconnected) => vec![stopped(&self.script)],
         }
@@ -310,7 +323,13 @@ fn not_started(script: &Arc<Path>, limits: &Limits) -> Problem {
     .with_help("they end when the library call returns; fix the scripts that timed out")
 }
 
-fn timed_out(script: &Arc<Path>, limits: &Limits) -> Problem {
+/// The problem of a thread that did not answer in time: the limit it
+/// noticed, or, if it noticed none, a library call that cannot be stopped.
+fn timed_out(script: &Arc<Path>, limits: &Limits, noticed: &Noticed) -> Problem {
+    if let Some(breach) = noticed.get() {
+        return Problem::new(ProblemKind::Source, breach.message(limits))
+            .with_origin(origin(script));
+    }
     Problem::new(
         ProblemKind::Source,
         format!(
