@@ -88,7 +88,7 @@ pub(super) fn bytes(n: usize) -> String {
 pub(super) struct Noticed(Arc<AtomicU8>);
 
 impl Noticed {
-    fn set(&self, breach: Option<Breach>) {
+    pub(super) fn set(&self, breach: Option<Breach>) {
         self.0
             .store(breach.map_or(0, Breach::code), Ordering::SeqCst);
     }

@@ -351,6 +351,7 @@ fn stopped(script: &Arc<Path>) -> Problem {
 
 #[cfg(test)]
 mod tests {
+    use super::super::sandbox::Breach;
     use super::*;
 
     static SCHEMA: Schema = Schema {
@@ -398,6 +399,21 @@ mod tests {
         let ran = waiting.join().unwrap();
         assert!(ran.problems.is_empty());
         assert!(ran.layer.is_some_and(|v| v.get("a").is_some()));
+    }
+
+    #[test]
+    fn a_late_thread_is_reported_by_the_limit_it_noticed() {
+        let script: Arc<Path> = Arc::from(Path::new("t.lua"));
+        let limits = job("", Duration::from_millis(300)).limits;
+        let noticed = Noticed::default();
+        assert!(timed_out(&script, &limits, &noticed)
+            .to_string()
+            .contains("inside a library call that cannot be interrupted"));
+        noticed.set(Some(Breach::Time));
+        assert_eq!(
+            timed_out(&script, &limits, &noticed).to_string(),
+            "the script exceeded its time limit of 300ms\n  --> t.lua"
+        );
     }
 
     #[test]
