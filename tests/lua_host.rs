@@ -540,6 +540,14 @@ fn a_script_does_not_see_secrets_unless_revealed() {
         .result
         .unwrap();
     assert_eq!(app.name.as_deref(), Some("nil,nil,ghp_other,nil"));
+    // A secret field's variable stays hidden when it is named.
+    let app = host
+        .load(with_token(
+            Lua::text("peek.lua", peek).env_vars(["APP_TOKEN", "GREETING"]),
+        ))
+        .result
+        .unwrap();
+    assert_eq!(app.name.as_deref(), Some("nil,nil,nil,hello"));
     // Revealed: readable, for a check.
     let app = host
         .load(with_token(

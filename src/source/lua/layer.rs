@@ -353,7 +353,14 @@ fn policy(
     }
     let mut secrets = Secrets::default();
     secrets.add_tree(schema, ctx.below());
-    let prefix = ctx.env_prefix();
+    // The builder's prefix, and the app's own name as one: a builder without
+    // an env layer has no prefix, but its process still has `MYAPP_TOKEN`.
+    let mut prefixes = vec![ctx.env_prefix().to_owned()];
+    if let Some(name) = ctx.app_name() {
+        let name = name.to_ascii_uppercase().replace('-', "_");
+        prefixes.push(format!("{name}_"));
+        prefixes.push(format!("{name}__"));
+    }
     let env = ctx.env();
     let mut env_hidden = Vec::new();
     let mut env_revealed = Vec::new();
@@ -362,12 +369,17 @@ fn policy(
             return;
         }
         let mut names: Vec<String> = field.env.map(str::to_owned).into_iter().collect();
-        for sep in ["_", "__"] {
-            let spelled: Vec<String> = key
-                .split('.')
-                .map(|s| s.to_ascii_uppercase().replace('-', "_"))
-                .collect();
-            names.push(format!("{prefix}{}", spelled.join(sep)));
+        let spelled: Vec<String> = key
+            .split('.')
+            .map(|s| s.to_ascii_uppercase().replace('-', "_"))
+            .collect();
+        for prefix in &prefixes {
+            for sep in ["_", "__"] {
+                let name = format!("{prefix}{}", spelled.join(sep));
+                if !names.contains(&name) {
+                    names.push(name);
+                }
+            }
         }
         for name in &names {
             if let Some(value) = env.get(name) {
