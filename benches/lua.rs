@@ -1,12 +1,15 @@
 //! What a Lua layer costs: a load with a small script layer (ten assignments
 //! and one validate hook) against the same load without it, a script that
-//! does nothing (the fixed cost of a sandboxed state on its own thread), and
+//! does nothing (the fixed cost of a sandboxed state on its own thread), a
+//! large script (ten thousand assignments, each value given its line), and
 //! a bare thread spawn for reference.
 //!
 //! Run with `cargo bench --features lua --bench lua`.
 
 use std::hint::black_box;
 use std::time::Duration;
+
+use std::collections::BTreeMap;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use staid::source::Lua;
@@ -65,7 +68,25 @@ return {
 }
 "#;
 
+/// A table of labels, for the large script.
+#[derive(Config, Debug)]
+#[allow(dead_code)] // built to be measured
+struct Labels {
+    labels: BTreeMap<String, String>,
+}
+
+/// Ten thousand assignments: the cost of giving each value its line.
+fn large_script() -> String {
+    let mut script = String::from("local out = { labels = {} }\n");
+    for i in 0..10_000 {
+        script.push_str(&format!("out.labels.k{i} = 'v{i}'\n"));
+    }
+    script.push_str("return out\n");
+    script
+}
+
 fn bench(c: &mut Criterion) {
+    let large = large_script();
     let svc = Svc::builder()
         .toml_str(TOML)
         .source(Lua::text("plugin.lua", SCRIPT).host("cpus", 4))
@@ -95,6 +116,15 @@ fn bench(c: &mut Criterion) {
                 .load()
                 .unwrap();
             black_box(svc)
+        })
+    });
+    group.bench_function("large script (10,000 assignments)", |b| {
+        b.iter(|| {
+            let labels = Labels::builder()
+                .source(Lua::text("large.lua", large.as_str()))
+                .load()
+                .unwrap();
+            black_box(labels)
         })
     });
     group.bench_function("thread spawn and join (reference)", |b| {

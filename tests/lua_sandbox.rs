@@ -485,3 +485,31 @@ fn the_host_keeps_working_after_many_hostile_scripts() {
         assert!(err.contains("memory limit"), "{err}");
     }
 }
+
+#[test]
+fn coroutines_still_work_as_lua_defines_them() {
+    // A generator through the rebuilt `coroutine.wrap`, and `<close>` run
+    // when a coroutine ends normally.
+    let app = App::builder()
+        .source(Lua::text(
+            "ok.lua",
+            "local n, closed = 0, false\n\
+             for v in coroutine.wrap(function() for i = 1, 4 do coroutine.yield(i) end end) do\n\
+               n = n + v\n\
+             end\n\
+             coroutine.wrap(function()\n\
+               local x <close> = setmetatable({}, { __close = function() closed = true end })\n\
+             end)()\n\
+             return { port = n, name = tostring(closed) }",
+        ))
+        .load()
+        .unwrap();
+    assert_eq!((app.port, app.name.as_deref()), (10, Some("true")));
+    // An error inside a wrapped coroutine keeps its line.
+    assert_eq!(
+        hostile(script(
+            "local f = coroutine.wrap(function()\n  error('boom')\nend)\nf()"
+        )),
+        "error: boom\n  --> evil.lua:2"
+    );
+}

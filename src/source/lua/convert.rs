@@ -2,16 +2,25 @@
 //! and what a script returns as a [`Value`] tree with Lua origins.
 //!
 //! Nothing is lost silently: a table with both list items and named keys, a
-//! list with gaps, a function or a key that is not a string is an error that
-//! names the key.
+//! list with gaps, a function, a key that is not a string or a table that
+//! cannot be read is an error that names the key.
+//!
+//! The copy is paid for by the host, outside the Lua heap, so it is metered
+//! too: every value and every byte of text is charged to a budget as large
+//! as the memory limit, and the clock is read as it goes. A result that is
+//! small in Lua but large once copied (one long string referenced from a
+//! hundred thousand places) is refused before it is copied.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Instant;
 
 use mlua::{Function, Lua as State, Table as LuaTable, Value as LuaValue};
 
 use super::lines::Assignments;
+use super::report::{self, Secrets};
+use super::sandbox::{bytes, Breach};
 use crate::error::{Problem, ProblemKind};
 use crate::origin::Origin;
 use crate::schema::{Field, Schema};
@@ -26,10 +35,20 @@ const MAX_DEPTH: usize = 128;
 /// limit does not cover the copy staid makes of them.
 pub(super) const MAX_VALUES: usize = 100_000;
 
+/// What one value costs the host besides its text: the node of the tree,
+/// its origin and its place in a table.
+const VALUE_COST: usize = std::mem::size_of::<Value>() + 48;
+
+/// Values converted between two looks at the clock.
+const CLOCK_EVERY: usize = 1024;
+
 /// The Lua helpers shared by every read-only view of one state.
 pub(super) struct Views {
     /// Each view's data table, by view.
     pub(super) data_of: LuaTable,
+    /// The secret fields the application lets the script read; every other
+    /// secret field is absent from its views.
+    pub(super) revealed: Vec<&'static Field>,
     pub(super) pairs: Function,
     pub(super) len: Function,
     pub(super) deny: Function,
@@ -69,12 +88,22 @@ pub(super) fn view(
             let data = state.create_table_with_capacity(0, entries.len())?;
             for (key, item) in entries {
                 let field = schema.and_then(|s| s.field(key));
+                if field.is_some_and(|f| views.hides(f)) {
+                    continue;
+                }
                 let nested = field.and_then(|f| f.nested);
                 data.raw_set(key.as_str(), view(state, views, item, nested, field)?)?;
             }
             read_only(state, views, data)?
         }
     })
+}
+
+impl Views {
+    /// Whether a field is a secret the script may not read.
+    pub(super) fn hides(&self, field: &'static Field) -> bool {
+        field.secret && !self.revealed.iter().any(|f| std::ptr::eq(*f, field))
+    }
 }
 
 fn read_only(state: &State, views: &Views, data: LuaTable) -> mlua::Result<LuaValue> {
@@ -108,19 +137,32 @@ fn typed_text(s: &str, ty: &str) -> Option<LuaValue> {
     }
 }
 
-/// Converts a script's return value into a layer: a table, or nothing.
+/// What a conversion needs besides the value.
+pub(super) struct Convert<'a> {
+    pub(super) script: &'a Arc<Path>,
+    pub(super) lines: &'a Assignments<'a>,
+    pub(super) data_of: &'a LuaTable,
+    pub(super) schema: &'static Schema,
+    pub(super) secrets: &'a Secrets,
+    /// Bytes the copy may take.
+    pub(super) budget: usize,
+    pub(super) deadline: Instant,
+}
+
+/// Converts a script's return value into a layer: a table, or nothing. A
+/// broken limit (the clock, or Lua's memory while the tables are read) ends
+/// the conversion.
 pub(super) fn returned(
     value: LuaValue,
-    script: &Arc<Path>,
-    lines: &Assignments,
-    data_of: &LuaTable,
-) -> (Option<Value>, Vec<Problem>) {
+    convert: Convert<'_>,
+) -> Result<(Option<Value>, Vec<Problem>), Breach> {
     let mut cx = Returned {
-        script,
-        lines,
-        data_of,
+        budget: convert.budget,
+        cx: convert,
         count: 0,
+        spent: 0,
         overflowed: false,
+        breach: None,
         problems: Vec::new(),
     };
     let layer = match value {
@@ -140,44 +182,117 @@ pub(super) fn returned(
             None
         }
     };
+    if let Some(breach) = cx.breach {
+        return Err(breach);
+    }
     let problems = cx.problems;
-    (layer.filter(|_| problems.is_empty()), problems)
+    Ok((layer.filter(|_| problems.is_empty()), problems))
 }
 
 struct Returned<'a> {
-    script: &'a Arc<Path>,
-    lines: &'a Assignments,
-    data_of: &'a LuaTable,
+    cx: Convert<'a>,
+    budget: usize,
     count: usize,
+    spent: usize,
     overflowed: bool,
+    breach: Option<Breach>,
     problems: Vec<Problem>,
 }
 
 impl Returned<'_> {
     fn origin(&self, line: Option<usize>) -> Origin {
         Origin::Lua {
-            script: self.script.clone(),
+            script: self.cx.script.clone(),
             line,
         }
     }
 
     fn fail(&mut self, kind: ProblemKind, path: &[String], line: Option<usize>, msg: String) {
+        // Past the cap the problems are only counted: their key paths are
+        // not even joined.
+        if self.problems.len() > report::MAX_PROBLEMS {
+            self.problems.push(Problem::new(kind, String::new()));
+            return;
+        }
         let problem = Problem::new(kind, msg)
-            .with_key(path.join("."))
+            .with_key(report::key(path))
             .with_origin(self.origin(line));
         self.problems.push(problem);
     }
 
+    /// Whether the conversion must stop: a limit broke, the result is too
+    /// big, or too many problems were found.
+    fn stopped(&self) -> bool {
+        self.breach.is_some() || self.overflowed || self.problems.len() > 10 * report::MAX_PROBLEMS
+    }
+
     fn too_many(&mut self) {
         if !self.overflowed {
-            self.overflowed = true;
             self.fail(
                 ProblemKind::Type,
                 &[],
                 None,
                 format!("the script returned more than {MAX_VALUES} values"),
             );
+            self.overflowed = true;
         }
+    }
+
+    /// Charges `n` bytes of the copy; `false` once the budget is spent.
+    fn spend(&mut self, n: usize, path: &[String]) -> bool {
+        self.spent = self.spent.saturating_add(n);
+        if self.spent <= self.budget {
+            return true;
+        }
+        if !self.overflowed {
+            self.fail(
+                ProblemKind::Type,
+                path,
+                None,
+                format!(
+                    "the script's result takes more than {} once copied out of Lua \
+                     (text referenced from many places is copied for each)",
+                    bytes(self.budget)
+                ),
+            );
+            self.overflowed = true;
+        }
+        false
+    }
+
+    /// A string of the result: charged, and refused when it holds a
+    /// secret's value outside a secret field.
+    fn text(
+        &mut self,
+        s: &mlua::LuaString,
+        path: &[String],
+        line: Option<usize>,
+    ) -> Option<String> {
+        let raw = s.as_bytes();
+        if !self.spend(raw.len(), path) {
+            return None;
+        }
+        let Ok(text) = std::str::from_utf8(&raw) else {
+            self.fail(
+                ProblemKind::Type,
+                path,
+                line,
+                "the string is not valid UTF-8".to_owned(),
+            );
+            return None;
+        };
+        if self.cx.secrets.found_in(text) && !self.cx.schema.is_secret(&path.join(".")) {
+            self.fail(
+                ProblemKind::Validation,
+                path,
+                line,
+                "the value holds the value of a secret field, and this field is not secret \
+                 (value hidden)"
+                    .to_owned(),
+            );
+            return None;
+        }
+        Some(text.to_owned())
     }
 
     /// Converts one value at `path`; `None` for nil or on a problem.
@@ -187,20 +302,34 @@ impl Returned<'_> {
         path: &mut Vec<String>,
         parent_line: Option<usize>,
     ) -> Option<Value> {
-        let named: Vec<&str> = path
-            .iter()
-            .filter(|s| s.parse::<usize>().is_err())
-            .map(String::as_str)
-            .collect();
+        if self.stopped() {
+            return None;
+        }
         let is_item = path.last().is_some_and(|s| s.parse::<usize>().is_ok());
-        let line = if is_item || named.is_empty() {
+        let line = if is_item || path.is_empty() {
             parent_line
         } else {
-            self.lines.line_of(&named).or(parent_line)
+            // The named segments nearest the value are enough to match.
+            let mut named: Vec<&str> = path
+                .iter()
+                .rev()
+                .filter(|s| s.parse::<usize>().is_err())
+                .take(16)
+                .map(String::as_str)
+                .collect();
+            named.reverse();
+            self.cx.lines.line_of(&named).or(parent_line)
         };
         self.count += 1;
         if self.count > MAX_VALUES {
             self.too_many();
+            return None;
+        }
+        if self.count % CLOCK_EVERY == 0 && Instant::now() >= self.cx.deadline {
+            self.breach = Some(Breach::Time);
+            return None;
+        }
+        if !self.spend(VALUE_COST, path) {
             return None;
         }
         let kind = match value {
@@ -208,18 +337,7 @@ impl Returned<'_> {
             LuaValue::Boolean(b) => Kind::Bool(b),
             LuaValue::Integer(i) => Kind::Integer(i.into()),
             LuaValue::Number(x) => Kind::Float(x),
-            LuaValue::String(s) => match s.to_str() {
-                Ok(s) => Kind::String(s.to_owned()),
-                Err(_) => {
-                    self.fail(
-                        ProblemKind::Type,
-                        path,
-                        line,
-                        "the string is not valid UTF-8".to_owned(),
-                    );
-                    return None;
-                }
-            },
+            LuaValue::String(s) => Kind::String(self.text(&s, path, line)?),
             LuaValue::Table(t) => {
                 if path.len() >= MAX_DEPTH {
                     self.fail(
@@ -235,7 +353,7 @@ impl Returned<'_> {
                 }
                 // A read-only view of the configuration returned as is: its
                 // data, which the view itself does not hold.
-                let t = match self.data_of.raw_get::<Option<LuaTable>>(&t) {
+                let t = match self.cx.data_of.raw_get::<Option<LuaTable>>(&t) {
                     Ok(Some(data)) => data,
                     _ => t,
                 };
@@ -259,30 +377,79 @@ impl Returned<'_> {
         let mut named: Vec<(String, LuaValue)> = Vec::new();
         let mut ok = true;
         for pair in t.pairs::<LuaValue, LuaValue>() {
-            let Ok((key, value)) = pair else {
-                ok = false;
-                break;
+            let (key, value) = match pair {
+                Ok(pair) => pair,
+                Err(e) => {
+                    // Never "skip this value": a table that cannot be read
+                    // whole fails the load, naming where.
+                    if matches!(e, mlua::Error::MemoryError(_)) {
+                        self.breach = Some(Breach::Memory);
+                    } else {
+                        self.fail(
+                            ProblemKind::Type,
+                            path,
+                            line,
+                            format!(
+                                "the table could not be read: {}",
+                                report::sanitize(&e.to_string(), report::MAX_MESSAGE)
+                            ),
+                        );
+                    }
+                    return None;
+                }
             };
             if self.count + items.len() + named.len() >= MAX_VALUES {
                 self.too_many();
+                return None;
+            }
+            if self.stopped() {
                 return None;
             }
             match key {
                 LuaValue::Integer(i) => {
                     items.insert(i, value);
                 }
-                LuaValue::String(s) => match s.to_str() {
-                    Ok(k) => named.push((k.to_owned(), value)),
-                    Err(_) => {
-                        self.fail(
-                            ProblemKind::Type,
-                            path,
-                            line,
-                            "a key is not valid UTF-8".to_owned(),
-                        );
-                        ok = false;
+                LuaValue::String(s) => {
+                    let raw = s.as_bytes();
+                    if !self.spend(raw.len(), path) {
+                        return None;
                     }
-                },
+                    match std::str::from_utf8(&raw) {
+                        Ok(k) if self.cx.secrets.found_in(k) => {
+                            self.fail(
+                                ProblemKind::Validation,
+                                path,
+                                line,
+                                "a key holds the value of a secret field (key hidden)".to_owned(),
+                            );
+                            ok = false;
+                        }
+                        Ok(k) if k.chars().any(report::unprintable) => {
+                            // Keys reach messages that are not the script's
+                            // own (unknown keys, type errors): refused here.
+                            self.fail(
+                                ProblemKind::Type,
+                                path,
+                                line,
+                                format!(
+                                    "a key may not hold control characters (here `{}`)",
+                                    report::sanitize(k, report::MAX_SEGMENT)
+                                ),
+                            );
+                            ok = false;
+                        }
+                        Ok(k) => named.push((k.to_owned(), value)),
+                        Err(_) => {
+                            self.fail(
+                                ProblemKind::Type,
+                                path,
+                                line,
+                                "a key is not valid UTF-8".to_owned(),
+                            );
+                            ok = false;
+                        }
+                    }
+                }
                 other => {
                     self.fail(
                         ProblemKind::Type,

@@ -4,9 +4,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::sandbox::Limits;
+use super::report::Secrets;
+use super::sandbox::{bytes, Limits, Policy};
 use super::worker::{self, Job};
-use crate::error::Problem;
+use crate::error::{Problem, ProblemKind};
 use crate::origin::Origin;
 use crate::source::file::read;
 use crate::source::{LoadCtx, Source};
@@ -61,11 +62,26 @@ use crate::value::{Kind, Table, Value};
 ///     .unwrap_err();
 /// assert_eq!(err.to_string(), "error: at most 64 workers\n  --> plugin.lua:3");
 /// ```
+///
+/// # Secrets
+///
+/// A script does not see `#[config(secret)]` fields: they are absent from
+/// `config` and from what hooks get, unless the application lets it read
+/// one with [`Lua::reveal_secret`]. `os.getenv` never reads the variable
+/// of a secret field it may not read, nor, unless the application names the
+/// variables a script may read with [`Lua::env_vars`], one whose name says
+/// it holds a credential (`*_TOKEN`, `*_PASSWORD`, `*_SECRET_*`, `*_KEY`).
+/// Whatever a script can read, the value of a secret never comes out of it:
+/// a result that copies one into a field that is not secret, or into a key,
+/// is an error, and the value is replaced by `<secret>` in every message
+/// the script causes.
 #[derive(Clone, Debug)]
 pub struct Lua {
     script: Script,
     limits: Limits,
     host: Table,
+    revealed: Vec<String>,
+    env_vars: Option<Vec<String>>,
 }
 
 #[derive(Clone, Debug)]
@@ -81,6 +97,12 @@ impl Lua {
     pub const DEFAULT_INSTRUCTION_LIMIT: u64 = 100_000_000;
     /// The default time limit: one second.
     pub const DEFAULT_TIME_LIMIT: Duration = Duration::from_secs(1);
+    /// The smallest memory limit: what a Lua state with its libraries and
+    /// a small configuration needs.
+    pub const MIN_MEMORY_LIMIT: usize = 256 * 1024;
+    /// The longest time limit: a configuration that takes longer to compute
+    /// is a mistake, and a longer limit would keep a stuck load waiting.
+    pub const MAX_TIME_LIMIT: Duration = Duration::from_secs(3600);
 
     /// A script file that must exist.
     pub fn file(path: impl Into<PathBuf>) -> Lua {
@@ -113,18 +135,25 @@ impl Lua {
             script,
             limits: Limits::default(),
             host: Table::new(),
+            revealed: Vec::new(),
+            env_vars: None,
         }
     }
 
-    /// The most memory the script's Lua state may allocate, in bytes.
-    /// Default [`Lua::DEFAULT_MEMORY_LIMIT`].
+    /// The most memory the script's Lua state may allocate, in bytes; the
+    /// host also spends at most as much again copying the script's result
+    /// out of Lua. Default [`Lua::DEFAULT_MEMORY_LIMIT`]; there is no
+    /// "unlimited": a limit under [`Lua::MIN_MEMORY_LIMIT`] (zero included)
+    /// is an error of the load.
     pub fn memory_limit(mut self, bytes: usize) -> Lua {
         self.limits.memory = bytes;
         self
     }
 
-    /// The most Lua VM instructions the script may run (checked every
-    /// thousand). Default [`Lua::DEFAULT_INSTRUCTION_LIMIT`].
+    /// The most Lua VM instructions the script may run, counted in steps of
+    /// a thousand, across all of its coroutines (each resume counts as a
+    /// step). Default [`Lua::DEFAULT_INSTRUCTION_LIMIT`]; zero is an error
+    /// of the load, and `u64::MAX` leaves only the time limit.
     pub fn instruction_limit(mut self, instructions: u64) -> Lua {
         self.limits.instructions = instructions;
         self
@@ -132,9 +161,31 @@ impl Lua {
 
     /// The longest the script may run, in wall time. The load returns by
     /// then even if the script is stuck in a library call. Default
-    /// [`Lua::DEFAULT_TIME_LIMIT`].
+    /// [`Lua::DEFAULT_TIME_LIMIT`]; zero, or more than
+    /// [`Lua::MAX_TIME_LIMIT`], is an error of the load.
     pub fn time_limit(mut self, limit: Duration) -> Lua {
         self.limits.time = limit;
+        self
+    }
+
+    /// Lets the script read the secret field at the dotted `key` (and
+    /// what is inside it), in `config` and in its hooks, and the variable
+    /// that sets it through `os.getenv`. Its value still never appears in
+    /// errors, and the script cannot copy it into a field that is not
+    /// secret.
+    pub fn reveal_secret(mut self, key: impl Into<String>) -> Lua {
+        self.revealed.push(key.into());
+        self
+    }
+
+    /// The only environment variables `os.getenv` may read; every other
+    /// name reads as `nil`. Without it a script reads the builder's
+    /// environment, less the variables of secret fields and those whose name
+    /// says they hold a credential.
+    pub fn env_vars<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Lua {
+        self.env_vars
+            .get_or_insert_with(Vec::new)
+            .extend(names.into_iter().map(Into::into));
         self
     }
 
@@ -190,7 +241,9 @@ impl Source for Lua {
             },
             Script::Text { text, .. } => text.clone(),
         };
-        run(ctx, path, text, self.limits, &self.host)
+        let limits = self.checked_limits(&path)?;
+        let policy = policy(ctx, &path, &self.revealed, self.env_vars.clone())?;
+        run(ctx, path, text, limits, policy, &self.host)
     }
 
     fn watch_paths(&self) -> Vec<PathBuf> {
@@ -207,7 +260,169 @@ pub(crate) fn load_text(
     path: Arc<Path>,
     text: Arc<str>,
 ) -> Result<Option<Value>, Vec<Problem>> {
-    run(ctx, path, text, Limits::default(), &Table::new())
+    let policy = policy(ctx, &path, &[], None)?;
+    run(ctx, path, text, Limits::default(), policy, &Table::new())
+}
+
+impl Lua {
+    /// The limits, or the problems of those that cannot be used.
+    fn checked_limits(&self, path: &Arc<Path>) -> Result<Limits, Vec<Problem>> {
+        let limits = self.limits;
+        let mut problems = Vec::new();
+        let mut bad = |message: String, help: &str| {
+            problems.push(
+                Problem::new(ProblemKind::Source, message)
+                    .with_origin(Origin::Lua {
+                        script: path.clone(),
+                        line: None,
+                    })
+                    .with_help(help.to_owned()),
+            );
+        };
+        if limits.memory < Lua::MIN_MEMORY_LIMIT {
+            bad(
+                format!(
+                    "the memory limit of {} is too small: a script needs at least {}",
+                    bytes(limits.memory),
+                    bytes(Lua::MIN_MEMORY_LIMIT)
+                ),
+                "set it with `staid::source::Lua::memory_limit`; there is no unlimited",
+            );
+        }
+        if limits.instructions == 0 {
+            bad(
+                "the instruction limit of 0 lets no script run".to_owned(),
+                "set it with `staid::source::Lua::instruction_limit`; `u64::MAX` leaves \
+                 only the time limit",
+            );
+        }
+        if limits.time.is_zero() || limits.time > Lua::MAX_TIME_LIMIT {
+            bad(
+                format!(
+                    "the time limit of {} is out of range: it must be more than zero and at \
+                     most {}",
+                    humantime::format_duration(limits.time),
+                    humantime::format_duration(Lua::MAX_TIME_LIMIT)
+                ),
+                "set it with `staid::source::Lua::time_limit`",
+            );
+        }
+        if problems.is_empty() {
+            Ok(limits)
+        } else {
+            Err(problems)
+        }
+    }
+}
+
+/// What the script may see of the secrets: the fields it may read, the
+/// variables `os.getenv` hides, and the secret values already known (from
+/// the layers below and from the variables of secret fields).
+fn policy(
+    ctx: &LoadCtx<'_>,
+    path: &Arc<Path>,
+    revealed: &[String],
+    env_vars: Option<Vec<String>>,
+) -> Result<Policy, Vec<Problem>> {
+    let schema = ctx.schema();
+    let mut problems = Vec::new();
+    let mut fields = Vec::new();
+    for key in revealed {
+        let mut at = Some(schema);
+        let mut field = None;
+        for part in key.split('.') {
+            field = at.and_then(|s| s.field(part));
+            at = field.and_then(|f| f.nested);
+        }
+        match field.filter(|f| f.secret) {
+            Some(field) => fields.push(field),
+            None => problems.push(
+                Problem::new(
+                    ProblemKind::Unknown,
+                    format!("`reveal_secret(\"{key}\")` names no secret field"),
+                )
+                .with_origin(Origin::Lua {
+                    script: path.clone(),
+                    line: None,
+                }),
+            ),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let mut secrets = Secrets::default();
+    secrets.add_tree(schema, ctx.below());
+    // The builder's prefix, and the app's own name as one: a builder without
+    // an env layer has no prefix, but its process still has `MYAPP_TOKEN`.
+    let mut prefixes = vec![ctx.env_prefix().to_owned()];
+    if let Some(name) = ctx.app_name() {
+        let name = name.to_ascii_uppercase().replace('-', "_");
+        prefixes.push(format!("{name}_"));
+        prefixes.push(format!("{name}__"));
+    }
+    let env = ctx.env();
+    let mut env_hidden = Vec::new();
+    let mut env_revealed = Vec::new();
+    schema.walk(&mut |key, field| {
+        if !schema.is_secret(key) {
+            return;
+        }
+        let mut names: Vec<String> = field.env.map(str::to_owned).into_iter().collect();
+        let spelled: Vec<String> = key
+            .split('.')
+            .map(|s| s.to_ascii_uppercase().replace('-', "_"))
+            .collect();
+        for prefix in &prefixes {
+            for sep in ["_", "__"] {
+                let name = format!("{prefix}{}", spelled.join(sep));
+                if !names.contains(&name) {
+                    names.push(name);
+                }
+            }
+        }
+        for name in &names {
+            if let Some(value) = env.get(name) {
+                secrets.add(value);
+            }
+        }
+        let list = if revealed_at(schema, key, &fields) {
+            &mut env_revealed
+        } else {
+            &mut env_hidden
+        };
+        for name in names {
+            list.push(format!("{name}_FILE"));
+            list.push(name);
+        }
+    });
+    secrets.sort();
+    Ok(Policy {
+        revealed: fields,
+        env_allowed: env_vars,
+        env_hidden,
+        env_revealed,
+        secrets,
+    })
+}
+
+/// Whether the secret at `key` is inside a field the application revealed.
+fn revealed_at(
+    schema: &'static crate::Schema,
+    key: &str,
+    revealed: &[&'static crate::Field],
+) -> bool {
+    let mut at = Some(schema);
+    for part in key.split('.') {
+        let Some(field) = at.and_then(|s| s.field(part)) else {
+            return false;
+        };
+        if field.secret {
+            return revealed.iter().any(|f| std::ptr::eq(*f, field));
+        }
+        at = field.nested;
+    }
+    false
 }
 
 fn run(
@@ -215,6 +430,7 @@ fn run(
     path: Arc<Path>,
     text: Arc<str>,
     limits: Limits,
+    policy: Policy,
     host: &Table,
 ) -> Result<Option<Value>, Vec<Problem>> {
     ctx.add_text(path.clone(), text.clone());
@@ -225,6 +441,7 @@ fn run(
         host: Value::new(Kind::Table(host.clone()), Origin::Code),
         schema: ctx.schema(),
         env: ctx.env().clone(),
+        policy,
         limits,
     });
     if let Some(check) = outcome.check {

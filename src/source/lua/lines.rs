@@ -7,25 +7,45 @@
 //! given a line only when exactly one assignment matches it; otherwise the
 //! line of the enclosing table is used, or none.
 
-/// Every assignment target in a script, with its line.
-#[derive(Debug, Default)]
-pub(super) struct Assignments {
-    /// The dotted target (`out.db.port` as `["out", "db", "port"]`) and the
-    /// line of its last segment.
-    targets: Vec<(Vec<String>, usize)>,
+use std::collections::HashMap;
+
+/// The most trailing segments of an assignment target that are kept: a key
+/// path is matched on its last segments only, so a target nested in a
+/// thousand constructors costs no more than one nested in sixteen.
+const MAX_CHAIN: usize = 16;
+
+/// Every assignment target in a script, with its line, as a trie of
+/// reversed key paths: a lookup costs one step per segment, and building it
+/// one step per kept segment, so the index is linear in the script's size.
+#[derive(Debug)]
+pub(super) struct Assignments<'a> {
+    /// Each distinct segment's number: a long key is hashed once where it
+    /// is written, not once per assignment inside its constructor.
+    ids: HashMap<&'a str, u32>,
+    /// The child of a node for a segment; node 0 is the root.
+    children: HashMap<(u32, u32), u32>,
+    /// For each node, how many targets end with the segments from it up to
+    /// the root, and the line of the first one.
+    ends: Vec<(u32, usize)>,
 }
 
-impl Assignments {
-    pub(super) fn scan(text: &str) -> Assignments {
+impl<'a> Assignments<'a> {
+    pub(super) fn scan(text: &'a str) -> Assignments<'a> {
         let tokens = lex(text);
-        let mut targets = Vec::new();
+        let mut index = Assignments {
+            ids: HashMap::new(),
+            children: HashMap::new(),
+            ends: vec![(0, 0)],
+        };
         // For each open `{`, the target it is assigned to, if any.
-        let mut braces: Vec<Option<Vec<String>>> = Vec::new();
+        let mut braces: Vec<Option<Vec<u32>>> = Vec::new();
+        let mut reversed: Vec<u32> = Vec::with_capacity(MAX_CHAIN);
         for (i, token) in tokens.iter().enumerate() {
             match token.tok {
                 Tok::Sym("{") => {
                     let key = match i.checked_sub(1).map(|j| &tokens[j].tok) {
-                        Some(Tok::Sym("=")) => target(&tokens[..i - 1]).map(|(t, _)| t),
+                        Some(Tok::Sym("=")) => target(&tokens[..i - 1])
+                            .map(|(t, _)| t.iter().map(|s| index.id(s)).collect()),
                         _ => None,
                     };
                     braces.push(key);
@@ -35,45 +55,63 @@ impl Assignments {
                 }
                 Tok::Sym("=") => {
                     if let Some((chain, line)) = target(&tokens[..i]) {
-                        let mut full: Vec<String> = Vec::new();
-                        for key in braces.iter().rev() {
-                            match key {
-                                Some(k) => {
-                                    let mut k = k.clone();
-                                    k.append(&mut full);
-                                    full = k;
-                                }
-                                None => break,
-                            }
+                        // The target's own keys, then those of the enclosing
+                        // constructors, innermost first, up to MAX_CHAIN.
+                        reversed.clear();
+                        for segment in chain.iter().rev().take(MAX_CHAIN) {
+                            reversed.push(index.id(segment));
                         }
-                        full.extend(chain);
-                        targets.push((full, line));
+                        for key in braces.iter().rev() {
+                            let Some(key) = key else { break };
+                            if reversed.len() >= MAX_CHAIN {
+                                break;
+                            }
+                            let room = MAX_CHAIN - reversed.len();
+                            reversed.extend(key.iter().rev().take(room));
+                        }
+                        index.insert(&reversed, line);
                     }
                 }
                 _ => {}
             }
         }
-        Assignments { targets }
+        index
+    }
+
+    fn id(&mut self, segment: &'a str) -> u32 {
+        let next = self.ids.len() as u32;
+        *self.ids.entry(segment).or_insert(next)
+    }
+
+    fn insert(&mut self, reversed: &[u32], line: usize) {
+        let mut node = 0;
+        for &segment in reversed {
+            let next = self.ends.len() as u32;
+            node = *self.children.entry((node, segment)).or_insert(next);
+            if node == next {
+                self.ends.push((0, line));
+            }
+            self.ends[node as usize].0 += 1;
+        }
     }
 
     /// The line that sets the key path, when exactly one assignment ends
-    /// with all of its segments.
+    /// with all of its segments (its last [`MAX_CHAIN`] segments for a
+    /// longer path).
     pub(super) fn line_of(&self, path: &[&str]) -> Option<usize> {
-        let mut found = self.targets.iter().filter(|(target, _)| {
-            target.len() >= path.len()
-                && target[target.len() - path.len()..]
-                    .iter()
-                    .zip(path)
-                    .all(|(a, b)| a == b)
-        });
-        let (_, line) = found.next()?;
-        found.next().is_none().then_some(*line)
+        let mut node = 0;
+        for segment in path.iter().rev().take(MAX_CHAIN) {
+            let id = *self.ids.get(segment)?;
+            node = *self.children.get(&(node, id))?;
+        }
+        let (count, line) = self.ends[node as usize];
+        (node != 0 && count == 1).then_some(line)
     }
 }
 
 /// The assignment target that ends the tokens: `a.b.c`, `a["b"]`, or `c`.
 /// `local x =` and `for i =` declare variables, not keys.
-fn target(tokens: &[Token]) -> Option<(Vec<String>, usize)> {
+fn target<'a>(tokens: &[Token<'a>]) -> Option<(Vec<&'a str>, usize)> {
     let line = tokens.last()?.line;
     let mut chain = Vec::new();
     let mut end = tokens.len();
@@ -81,14 +119,14 @@ fn target(tokens: &[Token]) -> Option<(Vec<String>, usize)> {
         let (segment, bracketed) = match &tokens[..end] {
             [.., Token {
                 tok: Tok::Name(n), ..
-            }] => (n.to_string(), false),
+            }] => (*n, false),
             [.., Token {
                 tok: Tok::Sym("["), ..
             }, Token {
                 tok: Tok::Str(s), ..
             }, Token {
                 tok: Tok::Sym("]"), ..
-            }] => (s.clone(), true),
+            }] => (*s, true),
             _ if chain.is_empty() => return None,
             // The indexed object is an expression such as a call: the keys
             // read so far are the target.
@@ -117,7 +155,7 @@ struct Token<'a> {
 #[derive(Debug, PartialEq)]
 enum Tok<'a> {
     Name(&'a str),
-    Str(String),
+    Str(&'a str),
     Sym(&'a str),
     Number,
 }
@@ -156,7 +194,7 @@ fn lex(text: &str) -> Vec<Token<'_>> {
                 let (end, lines) = long_end(bytes, i, level);
                 line += lines;
                 let close = end.saturating_sub(level + 2).max(open);
-                let s = text.get(open..close).unwrap_or("").to_owned();
+                let s = text.get(open..close).unwrap_or("");
                 tokens.push(Token {
                     tok: Tok::Str(s),
                     line: start_line,
@@ -179,7 +217,7 @@ fn lex(text: &str) -> Vec<Token<'_>> {
                         _ => i += 1,
                     }
                 }
-                let s = text.get(start..i.min(bytes.len())).unwrap_or("").to_owned();
+                let s = text.get(start..i.min(bytes.len())).unwrap_or("");
                 i += 1;
                 tokens.push(Token {
                     tok: Tok::Str(s),
@@ -302,6 +340,22 @@ return {
         // a comment.
         assert_eq!(a.line_of(&["servers", "host"]), None);
         assert_eq!(a.line_of(&["comment"]), None);
+    }
+
+    #[test]
+    fn long_targets_are_matched_on_their_last_segments() {
+        let chain: Vec<String> = (0..40).map(|i| format!("k{i}")).collect();
+        let text = format!("local t = {{}}\n{} = 1\nreturn t", chain.join("."));
+        let a = Assignments::scan(&text);
+        let path: Vec<&str> = chain[1..].iter().map(String::as_str).collect();
+        assert_eq!(a.line_of(&path), Some(2));
+        assert_eq!(a.line_of(&["k39"]), Some(2));
+        assert_eq!(a.line_of(&["k38"]), None);
+        // Deep constructors: each assignment costs its own segments only.
+        let deep = format!("{}x = 1, x = 2{}", "a = { ".repeat(5000), " }".repeat(5000));
+        let a = Assignments::scan(&deep);
+        assert_eq!(a.line_of(&["a", "a", "x"]), None);
+        assert_eq!(a.line_of(&["a", "a"]), None);
     }
 
     #[test]

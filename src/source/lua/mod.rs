@@ -3,6 +3,7 @@
 mod convert;
 mod layer;
 mod lines;
+mod report;
 mod sandbox;
 mod worker;
 

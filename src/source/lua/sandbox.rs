@@ -2,9 +2,10 @@
 //! library, the meter that enforces the instruction and time limits, and the
 //! globals a script sees (`config`, `host`, `validate`, `os.getenv`).
 
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::path::Path;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -13,11 +14,12 @@ use mlua::{
     Value as LuaValue, VmState,
 };
 
-use super::convert::{self, Views};
+use super::convert::{self, Convert, Views};
 use super::lines::Assignments;
+use super::report::{self, Secrets};
 use crate::error::{Problem, ProblemKind};
 use crate::origin::Origin;
-use crate::schema::Schema;
+use crate::schema::{Field, Schema};
 use crate::source::Vars;
 use crate::value::Value;
 
@@ -39,6 +41,15 @@ pub(super) enum Breach {
 }
 
 impl Breach {
+    /// The breach as a number for [`Noticed`], never zero.
+    fn code(self) -> u8 {
+        match self {
+            Breach::Memory => 1,
+            Breach::Instructions => 2,
+            Breach::Time => 3,
+        }
+    }
+
     pub(super) fn message(self, limits: &Limits) -> String {
         match self {
             Breach::Memory => format!(
@@ -70,32 +81,90 @@ pub(super) fn bytes(n: usize) -> String {
     }
 }
 
+/// The breach a script thread has noticed, shared with the load waiting for
+/// it: a thread that noticed its limit but was not scheduled in time to
+/// answer is reported by that limit, not as stuck in a library call.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Noticed(Arc<AtomicU8>);
+
+impl Noticed {
+    pub(super) fn set(&self, breach: Option<Breach>) {
+        self.0
+            .store(breach.map_or(0, Breach::code), Ordering::SeqCst);
+    }
+
+    pub(super) fn get(&self) -> Option<Breach> {
+        match self.0.load(Ordering::SeqCst) {
+            1 => Some(Breach::Memory),
+            2 => Some(Breach::Instructions),
+            3 => Some(Breach::Time),
+            _ => None,
+        }
+    }
+}
+
 /// VM instructions between two looks at the limits: small enough that a
 /// breach is noticed within microseconds, large enough to cost nothing.
 const STEP: u32 = 1000;
 
+/// The most `validate` hooks one script may register.
+pub(super) const MAX_HOOKS: usize = 1000;
+
+/// The longest key a `validate` hook may be registered for, in bytes.
+const MAX_HOOK_KEY: usize = 1024;
+
 /// Counts instructions and watches the clock from the instruction hook. Once
 /// a limit is broken the breach is sticky: every later hook call and every
 /// `pcall` return raises again, so a script cannot catch its way out.
+///
+/// Lua runs some code with hooks off: the `__close` handlers of a coroutine
+/// that died by a hook's error, and, after an error raised by a hook,
+/// message handlers. So at the breach the meter also empties every
+/// metatable the script made: no `__close`, `__tostring` or other
+/// metamethod of the script can start after a limit is broken, hooked or
+/// not.
 struct Meter {
     used: Cell<u64>,
     limit: u64,
     deadline: Cell<Instant>,
     breach: Cell<Option<Breach>>,
+    /// Empties the metatables the script set: Lua code of the prelude, so
+    /// that it needs no memory of its own on a full heap.
+    disarm: OnceCell<Function>,
+    /// Set while `disarm` runs, so that the hook lets it finish.
+    disarming: Cell<bool>,
+    noticed: Noticed,
 }
 
 impl Meter {
+    /// Charges `STEP` instructions and looks at the clock: from the count
+    /// hook, and at each coroutine resume, since each coroutine counts
+    /// towards its hook on its own and one that ends sooner is never seen
+    /// by the hook.
     fn tick(&self) -> mlua::Result<()> {
+        if self.disarming.get() {
+            return Ok(());
+        }
         let used = self.used.get().saturating_add(u64::from(STEP));
         self.used.set(used);
         if self.breach.get().is_none() {
             if used > self.limit {
-                self.breach.set(Some(Breach::Instructions));
+                self.broke(Breach::Instructions);
             } else if Instant::now() >= self.deadline.get() {
-                self.breach.set(Some(Breach::Time));
+                self.broke(Breach::Time);
             }
         }
         self.check()
+    }
+
+    fn broke(&self, breach: Breach) {
+        if let Some(disarm) = self.disarm.get() {
+            self.disarming.set(true);
+            let _ = disarm.call::<()>(());
+            self.disarming.set(false);
+        }
+        self.breach.set(Some(breach));
+        self.noticed.set(Some(breach));
     }
 
     fn check(&self) -> mlua::Result<()> {
@@ -105,22 +174,35 @@ impl Meter {
         }
     }
 
-    fn restart(&self, limits: &Limits) {
+    fn restart(&self, until: Instant) {
         self.used.set(0);
-        self.deadline.set(Instant::now() + limits.time);
+        self.deadline.set(until);
         self.breach.set(None);
+        self.noticed.set(None);
     }
+}
+
+/// `start + time`, or a day from `start` where that overflows (the time
+/// limit is checked to be far shorter before a script runs).
+pub(super) fn deadline(start: Instant, time: Duration) -> Instant {
+    start
+        .checked_add(time)
+        .or_else(|| start.checked_add(Duration::from_secs(86_400)))
+        .unwrap_or(start)
 }
 
 /// Replaces the parts of the base library that reach outside the sandbox or
 /// escape its limits. `pcall`, `xpcall`, `load`, `coroutine.resume` and
-/// `coroutine.close` re-raise once a limit is broken; `load` takes text only;
-/// `setmetatable` refuses `__gc`, whose finalizers would run when the state
-/// is closed, outside the script's run. The chunk returns the helpers of the
-/// read-only views.
+/// `coroutine.close` re-raise once a limit is broken; each resume is charged
+/// to the meter; `coroutine.wrap` is rebuilt on them, so that the dead
+/// coroutine of a breach is never closed (its `__close` handlers would run
+/// with hooks off); `load` takes text only; `setmetatable` refuses `__gc`,
+/// whose finalizers would run when the state is closed, outside the
+/// script's run, and records each metatable for the meter. The chunk
+/// returns the helpers of the read-only views.
 const PRELUDE: &str = r##"
-local check, pcall, xpcall, resume, close, load, setmetatable, rawget, select, type, next, error =
-  ...
+local check, charge, pcall, xpcall, create, resume, close, status, load, setmetatable,
+  rawget, select, type, next, error, rawset, metas = ...
 local function pass(...)
   check()
   return ...
@@ -137,8 +219,33 @@ _G.xpcall = function(f, handler, ...)
     return handler(...)
   end, ...))
 end
-coroutine.resume = function(...) return pass(resume(...)) end
-coroutine.close = function(...) return pass(close(...)) end
+coroutine.resume = function(co, ...)
+  charge()
+  return pass(resume(co, ...))
+end
+coroutine.close = function(co)
+  check()
+  return pass(close(co))
+end
+local function unwrap(co, ok, ...)
+  if ok then return ... end
+  check()
+  local err = ...
+  -- As coroutine.wrap does: close what the dead coroutine left open.
+  if status(co) == "dead" then
+    local closed, close_err = close(co)
+    check()
+    if not closed then err = close_err end
+  end
+  error(err, 0)
+end
+coroutine.wrap = function(f)
+  local co = create(f)
+  return function(...)
+    charge()
+    return unwrap(co, resume(co, ...))
+  end
+end
 _G.load = function(chunk, name, mode, ...)
   -- `load` catches errors of a reader function, limits included.
   if select("#", ...) > 0 then
@@ -147,8 +254,11 @@ _G.load = function(chunk, name, mode, ...)
   return pass(load(chunk, name, "t"))
 end
 _G.setmetatable = function(t, mt)
-  if type(mt) == "table" and rawget(mt, "__gc") ~= nil then
-    error("__gc metamethods are not allowed in a configuration script", 2)
+  if type(mt) == "table" then
+    if rawget(mt, "__gc") ~= nil then
+      error("__gc metamethods are not allowed in a configuration script", 2)
+    end
+    metas[mt] = true
   end
   return setmetatable(t, mt)
 end
@@ -158,7 +268,14 @@ local function view_len(t) return #data_of[t] end
 local function deny()
   error("the configuration is read-only: return a table with the values to set", 2)
 end
-return data_of, view_pairs, view_len, deny
+-- Clearing existing fields during a traversal is allowed, and allocates
+-- nothing.
+local function disarm()
+  for mt in next, metas do
+    for k in next, mt do rawset(mt, k, nil) end
+  end
+end
+return data_of, view_pairs, view_len, deny, disarm
 "##;
 
 /// Base-library globals that reach the file system, the process or the
@@ -182,6 +299,23 @@ struct Hook {
     line: Option<usize>,
 }
 
+/// What a script may see of the secrets, and which values to hide from
+/// what it reports.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Policy {
+    /// Secret fields the application lets the script read.
+    pub(super) revealed: Vec<&'static Field>,
+    /// The only variables `os.getenv` reads, when the application named
+    /// them.
+    pub(super) env_allowed: Option<Vec<String>>,
+    /// Variables that set secret fields the script may not read.
+    pub(super) env_hidden: Vec<String>,
+    /// Variables that set the secret fields it may read.
+    pub(super) env_revealed: Vec<String>,
+    /// Verbatim secret values known before the run.
+    pub(super) secrets: Secrets,
+}
+
 /// One sandboxed state, for one script: its run, then its hooks.
 pub(super) struct Sandbox {
     state: State,
@@ -192,6 +326,7 @@ pub(super) struct Sandbox {
     script: Arc<Path>,
     chunk_name: String,
     schema: &'static Schema,
+    secrets: Secrets,
 }
 
 /// What a script's run produced.
@@ -207,8 +342,11 @@ impl Sandbox {
     pub(super) fn new(
         script: Arc<Path>,
         limits: Limits,
+        deadline: Instant,
         schema: &'static Schema,
         env: Vars,
+        policy: Policy,
+        noticed: Noticed,
     ) -> mlua::Result<Sandbox> {
         let libs = StdLib::TABLE
             | StdLib::STRING
@@ -221,8 +359,11 @@ impl Sandbox {
         let meter = Rc::new(Meter {
             used: Cell::new(0),
             limit: limits.instructions,
-            deadline: Cell::new(Instant::now() + limits.time),
+            deadline: Cell::new(deadline),
             breach: Cell::new(None),
+            disarm: OnceCell::new(),
+            disarming: Cell::new(false),
+            noticed,
         });
         let hook_meter = meter.clone();
         // A global hook, not a per-thread one: coroutines created by the
@@ -233,7 +374,7 @@ impl Sandbox {
         )?;
 
         let globals = state.globals();
-        restrict_os(&state, &globals, env)?;
+        restrict_os(&state, &globals, env, &policy)?;
         for name in REMOVED {
             globals.raw_set(*name, LuaValue::Nil)?;
         }
@@ -251,26 +392,39 @@ impl Sandbox {
 
         let check_meter = meter.clone();
         let check = state.create_function(move |_, ()| check_meter.check())?;
+        let charge_meter = meter.clone();
+        let charge = state.create_function(move |_, ()| charge_meter.tick())?;
+        let metas = state.create_table()?;
+        let weak = state.create_table()?;
+        weak.raw_set("__mode", "k")?;
+        metas.set_metatable(Some(weak))?;
         let base = |name: &str| globals.raw_get::<LuaValue>(name);
         let coroutine: Table = globals.raw_get("coroutine")?;
-        let (data_of, pairs, len, deny): (Table, Function, Function, Function) = state
-            .load(PRELUDE)
-            .set_name("=staid")
-            .set_mode(ChunkMode::Text)
-            .call((
-                check,
-                base("pcall")?,
-                base("xpcall")?,
-                coroutine.raw_get::<LuaValue>("resume")?,
-                coroutine.raw_get::<LuaValue>("close")?,
-                base("load")?,
-                base("setmetatable")?,
-                base("rawget")?,
-                base("select")?,
-                base("type")?,
-                base("next")?,
-                base("error")?,
-            ))?;
+        let (data_of, pairs, len, deny, disarm): (Table, Function, Function, Function, Function) =
+            state
+                .load(PRELUDE)
+                .set_name("=staid")
+                .set_mode(ChunkMode::Text)
+                .call(MultiValue::from_iter([
+                    LuaValue::Function(check),
+                    LuaValue::Function(charge),
+                    base("pcall")?,
+                    base("xpcall")?,
+                    coroutine.raw_get::<LuaValue>("create")?,
+                    coroutine.raw_get::<LuaValue>("resume")?,
+                    coroutine.raw_get::<LuaValue>("close")?,
+                    coroutine.raw_get::<LuaValue>("status")?,
+                    base("load")?,
+                    base("setmetatable")?,
+                    base("rawget")?,
+                    base("select")?,
+                    base("type")?,
+                    base("next")?,
+                    base("error")?,
+                    base("rawset")?,
+                    LuaValue::Table(metas),
+                ]))?;
+        let _ = meter.disarm.set(disarm);
 
         let chunk_name = chunk_name(&script);
         let hooks: Rc<RefCell<Vec<Hook>>> = Rc::default();
@@ -281,6 +435,11 @@ impl Sandbox {
             let (key, func) = match (args.next(), args.next()) {
                 (Some(LuaValue::Function(f)), None) => (None, f),
                 (Some(LuaValue::String(k)), Some(LuaValue::Function(f))) => {
+                    if k.as_bytes().len() > MAX_HOOK_KEY {
+                        return Err(mlua::Error::runtime(format!(
+                            "validate: the key is longer than {MAX_HOOK_KEY} bytes"
+                        )));
+                    }
                     (Some(k.to_str()?.to_owned()), f)
                 }
                 _ => {
@@ -289,7 +448,19 @@ impl Sandbox {
                     ))
                 }
             };
-            registered.borrow_mut().push(Hook { key, func, line });
+            // Hooks run while the list is borrowed: one that registers
+            // another gets an error, not a panic of the host.
+            let Ok(mut hooks) = registered.try_borrow_mut() else {
+                return Err(mlua::Error::runtime(
+                    "validate cannot be called from a validate hook",
+                ));
+            };
+            if hooks.len() >= MAX_HOOKS {
+                return Err(mlua::Error::runtime(format!(
+                    "a script may register at most {MAX_HOOKS} validate hooks"
+                )));
+            }
+            hooks.push(Hook { key, func, line });
             Ok(())
         })?;
         globals.raw_set("validate", validate)?;
@@ -300,6 +471,7 @@ impl Sandbox {
             limits,
             views: Views {
                 data_of,
+                revealed: policy.revealed,
                 pairs,
                 len,
                 deny,
@@ -308,20 +480,23 @@ impl Sandbox {
             script,
             chunk_name,
             schema,
+            secrets: policy.secrets,
         })
     }
 
     /// Runs the script with `below` as `config` and `host` as `host`, and
     /// converts what it returns.
     pub(super) fn run(&self, text: &str, below: &Value, host: &Value) -> Ran {
-        match self.run_inner(text, below, host) {
+        let mut ran = match self.run_inner(text, below, host) {
             Ok(ran) => ran,
             Err(e) => Ran {
                 layer: None,
                 problems: vec![self.problem(&e, ProblemKind::Source)],
                 hooks: 0,
             },
-        }
+        };
+        report::finish(&mut ran.problems, &self.secrets);
+        ran
     }
 
     fn run_inner(&self, text: &str, below: &Value, host: &Value) -> mlua::Result<Ran> {
@@ -339,8 +514,25 @@ impl Sandbox {
             // which turns a last call into a tail call without a line.
             .call(())?;
         let lines = Assignments::scan(text);
-        let (layer, problems) =
-            convert::returned(returned, &self.script, &lines, &self.views.data_of);
+        let converted = convert::returned(
+            returned,
+            Convert {
+                script: &self.script,
+                lines: &lines,
+                data_of: &self.views.data_of,
+                schema: self.schema,
+                secrets: &self.secrets,
+                budget: self.limits.memory,
+                deadline: self.meter.deadline.get(),
+            },
+        );
+        let (layer, problems) = match converted {
+            Ok(converted) => converted,
+            Err(breach) => {
+                self.meter.broke(breach);
+                return Err(mlua::Error::runtime("staid: limit"));
+            }
+        };
         let hooks = if problems.is_empty() {
             self.hooks.borrow().len()
         } else {
@@ -354,23 +546,38 @@ impl Sandbox {
     }
 
     /// Runs every validate hook on the final configuration, with fresh
-    /// limits. A hook fails by raising an error or by returning `false`
-    /// (and, optionally, a message).
-    pub(super) fn run_hooks(&self, tree: &Value) -> Vec<Problem> {
-        self.meter.restart(&self.limits);
+    /// limits ending at `until`. A hook fails by raising an error or by
+    /// returning `false` (and, optionally, a message).
+    pub(super) fn run_hooks(&self, tree: &Value, until: Instant) -> Vec<Problem> {
+        self.meter.restart(until);
+        let mut secrets = Secrets::default();
+        secrets.add_tree(self.schema, tree);
+        let secrets = secrets.merged(&self.secrets);
+        let mut problems = self.run_hooks_inner(tree);
+        report::finish(&mut problems, &secrets);
+        problems
+    }
+
+    fn run_hooks_inner(&self, tree: &Value) -> Vec<Problem> {
         let config = match convert::view(&self.state, &self.views, tree, Some(self.schema), None) {
             Ok(config) => config,
             Err(e) => return vec![self.problem(&e, ProblemKind::Validation)],
         };
         let mut problems = Vec::new();
         for hook in self.hooks.borrow().iter() {
+            if problems.len() > report::MAX_PROBLEMS {
+                break;
+            }
             let result = match &hook.key {
                 None => hook.func.call::<MultiValue>(config.clone()),
                 Some(key) => {
                     let field = key_field(self.schema, key);
-                    let value = tree.get(key).map_or(Ok(LuaValue::Nil), |v| {
-                        convert::view(&self.state, &self.views, v, field.0, field.1)
-                    });
+                    let value = match tree.get(key) {
+                        Some(v) if !self.hides(key) => {
+                            convert::view(&self.state, &self.views, v, field.0, field.1)
+                        }
+                        _ => Ok(LuaValue::Nil),
+                    };
                     value.and_then(|v| hook.func.call::<MultiValue>((v, config.clone())))
                 }
             };
@@ -386,7 +593,7 @@ impl Sandbox {
             if let Some(problem) = problem {
                 let broke = self.meter.breach.get().is_some();
                 problems.push(match &hook.key {
-                    Some(key) if !broke => problem.with_key(key.clone()),
+                    Some(key) if !broke => problem.with_key(report::sanitize(key, MAX_HOOK_KEY)),
                     _ => problem,
                 });
                 if broke {
@@ -397,8 +604,24 @@ impl Sandbox {
         problems
     }
 
+    /// Whether the value at a dotted key is, or is inside, a secret field the
+    /// script may not read.
+    fn hides(&self, key: &str) -> bool {
+        let mut schema = Some(self.schema);
+        for part in key.split('.') {
+            let Some(field) = schema.and_then(|s| s.field(part)) else {
+                return false;
+            };
+            if self.views.hides(field) {
+                return true;
+            }
+            schema = field.nested;
+        }
+        false
+    }
+
     /// A staid problem for a Lua error: a broken limit first, then the
-    /// script's own message with its line.
+    /// script's own message with its line, made safe to print.
     fn problem(&self, error: &mlua::Error, kind: ProblemKind) -> Problem {
         let origin = |line| Origin::Lua {
             script: self.script.clone(),
@@ -431,10 +654,11 @@ impl Sandbox {
             // has no position in its message; the traceback has the caller.
             line = line.or_else(|| traceback_line(traceback, &self.chunk_name));
         }
+        let message = report::sanitize(message, report::MAX_MESSAGE);
         let message = if kind == ProblemKind::Syntax {
             format!("Lua syntax error: {message}")
         } else {
-            message.to_owned()
+            message
         };
         Problem::new(kind, message).with_origin(origin(line))
     }
@@ -459,7 +683,12 @@ fn verdict(returned: MultiValue) -> Option<String> {
     let mut values = returned.into_iter();
     match values.next() {
         Some(LuaValue::Boolean(false)) => Some(match values.next() {
-            Some(LuaValue::String(s)) => s.to_string_lossy(),
+            Some(LuaValue::String(s)) => {
+                // Only the part that is kept is copied out of Lua.
+                let raw = s.as_bytes();
+                let cut = &raw[..raw.len().min(report::MAX_MESSAGE + 4)];
+                report::sanitize(&String::from_utf8_lossy(cut), report::MAX_MESSAGE)
+            }
             _ => "validation failed".to_owned(),
         }),
         _ => None,
@@ -513,21 +742,62 @@ fn chunk_name(script: &Path) -> String {
 }
 
 /// Keeps the harmless clock functions of `os`, and makes `os.getenv` read
-/// the builder's environment (so `env_from` applies to scripts too).
-fn restrict_os(state: &State, globals: &Table, env: Vars) -> mlua::Result<()> {
+/// the builder's environment (so `env_from` applies to scripts too), within
+/// the policy: only the variables the application named, if it named
+/// some; never a variable that sets a secret field the script may not
+/// read; and, unless named, no variable whose name says it holds a
+/// credential.
+fn restrict_os(state: &State, globals: &Table, env: Vars, policy: &Policy) -> mlua::Result<()> {
     let full: Table = globals.raw_get("os")?;
     let os = state.create_table()?;
     for name in ["time", "clock", "date", "difftime"] {
         os.raw_set(name, full.raw_get::<LuaValue>(name)?)?;
     }
+    let allowed = policy.env_allowed.clone();
+    let hidden = policy.env_hidden.clone();
+    let revealed = policy.env_revealed.clone();
     let getenv = state.create_function(move |_, name: mlua::LuaString| {
-        Ok(name
-            .to_str()
-            .ok()
-            .and_then(|name| env.get(&name).map(str::to_owned)))
+        let Ok(name) = name.to_str() else {
+            return Ok(None);
+        };
+        let name: &str = &name;
+        let visible = !hidden.iter().any(|h| h == name)
+            && (revealed.iter().any(|r| r == name)
+                || match &allowed {
+                    Some(allowed) => allowed.iter().any(|a| a == name),
+                    None => !names_a_credential(name),
+                });
+        Ok(visible.then(|| env.get(name).map(str::to_owned)).flatten())
     })?;
     os.raw_set("getenv", getenv)?;
     globals.raw_set("os", os)
+}
+
+/// Whether a variable's name says it holds a credential (`API_TOKEN`,
+/// `DB_PASSWORD`, `AWS_SECRET_ACCESS_KEY`).
+pub(super) fn names_a_credential(name: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "SECRET",
+        "SECRETS",
+        "TOKEN",
+        "TOKENS",
+        "PASSWORD",
+        "PASSWD",
+        "PASS",
+        "PASSPHRASE",
+        "PIN",
+        "CREDENTIAL",
+        "CREDENTIALS",
+        "KEY",
+        "APIKEY",
+        "PRIVATE",
+        "AUTH",
+        "COOKIE",
+        "SESSION",
+        "SIGNATURE",
+    ];
+    name.split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|word| WORDS.iter().any(|w| w.eq_ignore_ascii_case(word)))
 }
 
 #[cfg(test)]
@@ -548,6 +818,22 @@ mod tests {
             split_position("app.lua: x", "app.lua"),
             (None, "app.lua: x")
         );
+    }
+
+    #[test]
+    fn credential_names_are_told_by_their_words() {
+        for name in [
+            "GITHUB_TOKEN",
+            "DB_PASSWORD",
+            "AWS_SECRET_ACCESS_KEY",
+            "api-key",
+            "AUTH",
+        ] {
+            assert!(names_a_credential(name), "{name}");
+        }
+        for name in ["PATH", "HOME", "DEPLOY_REGION", "AUTHOR", "KEYBOARD", "PWD"] {
+            assert!(!names_a_credential(name), "{name}");
+        }
     }
 
     #[test]

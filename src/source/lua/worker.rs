@@ -7,19 +7,31 @@
 //! so when the deadline passes without an answer the load reports the breach
 //! and abandons the thread. The thread cannot be killed; it ends on its own
 //! at the first instruction after the library call returns, since the hook
-//! then finds the deadline passed, and its state is dropped. At most
-//! [`MAX_ABANDONED`] such threads may be alive at once: past that, scripts
-//! are refused instead of started, so repeated reloads of a bad script
-//! cannot take every core.
+//! then finds the deadline passed, and its state is dropped.
+//!
+//! At most [`MAX_THREADS`] script threads run Lua at once, running or
+//! abandoned: a load takes a place before it starts its thread (under one
+//! lock, so loads racing each other cannot overshoot), and the thread gives
+//! it back when the script's run ends; it takes one again for each run of
+//! its validate hooks, so threads that only wait for the final
+//! configuration hold none. When every place is taken the load waits for one,
+//! within its own time limit, and only then reports that it could not start:
+//! a good script is held back only while every place is held by a call that
+//! has not returned, and it starts as soon as one does. In-process threads
+//! with a cap and back-pressure is what embedded Lua hosts do (Redis,
+//! heka's lua_sandbox and Roblox run scripts in the host process and stop
+//! them from a hook); a process per script would let the host kill a stuck
+//! call, at the cost of a process start per load and of shipping a helper
+//! executable with a library.
 
 use std::path::Path;
-use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use super::sandbox::{Limits, Ran, Sandbox};
+use super::sandbox::{deadline, Limits, Noticed, Policy, Ran, Sandbox};
 use crate::error::{Problem, ProblemKind};
 use crate::origin::Origin;
 use crate::schema::Schema;
@@ -28,17 +40,58 @@ use crate::value::Value;
 
 /// How long past its time limit a script's thread has to answer before it is
 /// abandoned: the hook notices a deadline within microseconds, so this only
-/// covers scheduling delays on a busy machine.
-const GRACE: Duration = Duration::from_millis(250);
+/// covers scheduling delays on a busy machine (a few runnable threads per
+/// core already make them a few hundred milliseconds).
+const GRACE: Duration = Duration::from_millis(500);
 
-/// Abandoned script threads that may still be running at once.
-pub(super) const MAX_ABANDONED: usize = 4;
+/// Script threads that may be alive at once, running or abandoned in a
+/// library call: as many stuck threads as this can each hold a core.
+pub(super) const MAX_THREADS: usize = 4;
 
 /// Stack of a script thread. Lua bounds its own C recursion (200 levels);
 /// this leaves room for the calls into Rust beneath it.
 const STACK: usize = 8 * 1024 * 1024;
 
-static ABANDONED: AtomicUsize = AtomicUsize::new(0);
+/// The places of live script threads: how many are taken, and a condition
+/// signalled when one is given back.
+static PLACES: (Mutex<usize>, Condvar) = (Mutex::new(0), Condvar::new());
+
+fn places() -> MutexGuard<'static, usize> {
+    PLACES
+        .0
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// A place taken for one script thread, given back when dropped.
+struct Place;
+
+impl Place {
+    /// Takes a place, waiting for one until `until`.
+    fn take(until: Instant) -> Option<Place> {
+        let mut taken = places();
+        while *taken >= MAX_THREADS {
+            let wait = until.saturating_duration_since(Instant::now());
+            if wait.is_zero() {
+                return None;
+            }
+            taken = PLACES
+                .1
+                .wait_timeout(taken, wait)
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .0;
+        }
+        *taken += 1;
+        Some(Place)
+    }
+}
+
+impl Drop for Place {
+    fn drop(&mut self) {
+        *places() -= 1;
+        PLACES.1.notify_one();
+    }
+}
 
 const RUNNING: u8 = 0;
 const FINISHED: u8 = 1;
@@ -52,6 +105,7 @@ pub(super) struct Job {
     pub(super) host: Value,
     pub(super) schema: &'static Schema,
     pub(super) env: Vars,
+    pub(super) policy: Policy,
     pub(super) limits: Limits,
 }
 
@@ -70,15 +124,9 @@ impl Status {
     /// Gives up on the thread unless it has just finished. Returns whether it
     /// was given up.
     fn abandon(&self) -> bool {
-        ABANDONED.fetch_add(1, Ordering::SeqCst);
-        let given_up = self
-            .0
+        self.0
             .compare_exchange(RUNNING, GIVEN_UP, Ordering::SeqCst, Ordering::SeqCst)
-            .is_ok();
-        if !given_up {
-            ABANDONED.fetch_sub(1, Ordering::SeqCst);
-        }
-        given_up
+            .is_ok()
     }
 
     fn given_up(&self) -> bool {
@@ -87,20 +135,16 @@ impl Status {
 }
 
 /// Held by the script thread: marks it finished when the thread ends, even
-/// by a panic, and releases its place among the abandoned.
-struct Finish(Arc<AtomicU8>);
+/// by a panic, and gives back its place if it still holds one.
+struct Finish {
+    status: Arc<AtomicU8>,
+    place: Option<Place>,
+}
 
 impl Drop for Finish {
     fn drop(&mut self) {
-        if self.0.swap(FINISHED, Ordering::SeqCst) == GIVEN_UP {
-            ABANDONED.fetch_sub(1, Ordering::SeqCst);
-        }
+        self.status.store(FINISHED, Ordering::SeqCst);
     }
-}
-
-/// How many abandoned script threads are still running.
-pub(super) fn abandoned() -> usize {
-    ABANDONED.load(Ordering::SeqCst)
 }
 
 /// Runs a script on its own thread and waits for it until its deadline.
@@ -112,31 +156,26 @@ pub(super) fn run(job: Job) -> Outcome {
         problems: vec![problem],
         check: None,
     };
-    let running = abandoned();
-    if running >= MAX_ABANDONED {
-        return failed(
-            Problem::new(
-                ProblemKind::Source,
-                format!(
-                    "not started: {running} earlier Lua scripts are still running past their \
-                     time limit, stuck in a library call"
-                ),
-            )
-            .with_origin(origin(&script))
-            .with_help("they end when the library call returns; fix the scripts that timed out"),
-        );
-    }
     let started = Instant::now();
+    let until = deadline(started, limits.time);
+    let Some(place) = Place::take(until) else {
+        return failed(not_started(&script, &limits));
+    };
     let status = Arc::new(AtomicU8::new(RUNNING));
+    let noticed = Noticed::default();
+    let thread_noticed = noticed.clone();
     let (ran_tx, ran_rx) = mpsc::channel::<Ran>();
     let (tree_tx, tree_rx) = mpsc::channel::<Value>();
     let (hooks_tx, hooks_rx) = mpsc::channel::<Vec<Problem>>();
-    let finish = Finish(status.clone());
+    let finish = Finish {
+        status: status.clone(),
+        place: Some(place),
+    };
     let spawned = thread::Builder::new()
         .name("staid-lua".to_owned())
         .stack_size(STACK)
         .spawn(move || {
-            let _finish = finish;
+            let mut finish = finish;
             let Job {
                 script,
                 text,
@@ -144,9 +183,18 @@ pub(super) fn run(job: Job) -> Outcome {
                 host,
                 schema,
                 env,
+                policy,
                 limits,
             } = job;
-            let sandbox = match Sandbox::new(script.clone(), limits, schema, env) {
+            let sandbox = match Sandbox::new(
+                script.clone(),
+                limits,
+                until,
+                schema,
+                env,
+                policy,
+                thread_noticed,
+            ) {
                 Ok(sandbox) => sandbox,
                 Err(e) => {
                     let problem = Problem::new(
@@ -165,12 +213,24 @@ pub(super) fn run(job: Job) -> Outcome {
             let ran = sandbox.run(&text, &below, &host);
             drop((text, below, host));
             let hooks = ran.hooks;
+            drop(finish.place.take());
             if ran_tx.send(ran).is_err() || hooks == 0 {
                 return;
             }
             // Serve the validate hooks until the load drops its check.
             for tree in tree_rx {
-                if hooks_tx.send(sandbox.run_hooks(&tree)).is_err() {
+                // One deadline for the wait and the run, as for the script.
+                let until = deadline(Instant::now(), limits.time);
+                let problems = match Place::take(until) {
+                    Some(place) => {
+                        finish.place = Some(place);
+                        let problems = sandbox.run_hooks(&tree, until);
+                        finish.place = None;
+                        problems
+                    }
+                    None => vec![not_started(&script, &limits)],
+                };
+                if hooks_tx.send(problems).is_err() {
                     return;
                 }
             }
@@ -185,12 +245,12 @@ pub(super) fn run(job: Job) -> Outcome {
         );
     }
     let status = Status(status);
-    let wait = (started + limits.time + GRACE).saturating_duration_since(Instant::now());
+    let wait = (until + GRACE).saturating_duration_since(Instant::now());
     let ran = match ran_rx.recv_timeout(wait) {
         Ok(ran) => ran,
         Err(RecvTimeoutError::Timeout) => {
             status.abandon();
-            return failed(timed_out(&script, &limits));
+            return failed(timed_out(&script, &limits, &noticed));
         }
         Err(RecvTimeoutError::Disconnected) => return failed(stopped(&script)),
     };
@@ -198,6 +258,7 @@ pub(super) fn run(job: Job) -> Outcome {
         let hooks = Hooks {
             channel: Mutex::new((tree_tx, hooks_rx)),
             status,
+            noticed,
             script: script.clone(),
             limits,
         };
@@ -214,6 +275,7 @@ pub(super) fn run(job: Job) -> Outcome {
 struct Hooks {
     channel: Mutex<(mpsc::Sender<Value>, mpsc::Receiver<Vec<Problem>>)>,
     status: Status,
+    noticed: Noticed,
     script: Arc<Path>,
     limits: Limits,
 }
@@ -225,7 +287,7 @@ impl Hooks {
             Err(poisoned) => poisoned.into_inner(),
         };
         if self.status.given_up() {
-            return vec![timed_out(&self.script, &self.limits)];
+            return vec![timed_out(&self.script, &self.limits, &self.noticed)];
         }
         if channel.0.send(tree.clone()).is_err() {
             return vec![stopped(&self.script)];
@@ -234,7 +296,7 @@ impl Hooks {
             Ok(problems) => problems,
             Err(RecvTimeoutError::Timeout) => {
                 self.status.abandon();
-                vec![timed_out(&self.script, &self.limits)]
+                vec![timed_out(&self.script, &self.limits, &self.noticed)]
             }
             Err(RecvTimeoutError::Disconnected) => vec![stopped(&self.script)],
         }
@@ -248,7 +310,26 @@ fn origin(script: &Arc<Path>) -> Origin {
     }
 }
 
-fn timed_out(script: &Arc<Path>, limits: &Limits) -> Problem {
+fn not_started(script: &Arc<Path>, limits: &Limits) -> Problem {
+    Problem::new(
+        ProblemKind::Source,
+        format!(
+            "not started: {MAX_THREADS} Lua scripts were still running for {}, earlier ones \
+             stuck in a library call past their time limit",
+            humantime::format_duration(limits.time)
+        ),
+    )
+    .with_origin(origin(script))
+    .with_help("they end when the library call returns; fix the scripts that timed out")
+}
+
+/// The problem of a thread that did not answer in time: the limit it
+/// noticed, or, if it noticed none, a library call that cannot be stopped.
+fn timed_out(script: &Arc<Path>, limits: &Limits, noticed: &Noticed) -> Problem {
+    if let Some(breach) = noticed.get() {
+        return Problem::new(ProblemKind::Source, breach.message(limits))
+            .with_origin(origin(script));
+    }
     Problem::new(
         ProblemKind::Source,
         format!(
@@ -270,6 +351,7 @@ fn stopped(script: &Arc<Path>) -> Problem {
 
 #[cfg(test)]
 mod tests {
+    use super::super::sandbox::Breach;
     use super::*;
 
     static SCHEMA: Schema = Schema {
@@ -280,7 +362,7 @@ mod tests {
         fields: &[],
     };
 
-    fn job(text: &str) -> Job {
+    fn job(text: &str, time: Duration) -> Job {
         Job {
             script: Arc::from(Path::new("t.lua")),
             text: Arc::from(text),
@@ -288,40 +370,58 @@ mod tests {
             host: Value::table(Origin::Code),
             schema: &SCHEMA,
             env: Vars::default(),
+            policy: Policy::default(),
             limits: Limits {
                 memory: 1 << 20,
                 instructions: 1_000_000,
-                time: Duration::from_secs(5),
+                time,
             },
         }
     }
 
     #[test]
-    fn scripts_are_refused_while_too_many_abandoned_threads_run() {
+    fn a_script_waits_for_a_place_and_starts_when_one_is_given_back() {
         // Stand-ins for threads stuck in library calls.
-        ABANDONED.fetch_add(MAX_ABANDONED, Ordering::SeqCst);
-        let refused = run(job("return { a = 1 }"));
-        ABANDONED.fetch_sub(MAX_ABANDONED, Ordering::SeqCst);
+        let stuck: Vec<Place> = (0..MAX_THREADS)
+            .map(|_| Place::take(Instant::now() + Duration::from_secs(30)).unwrap())
+            .collect();
+        let refused = run(job("return { a = 1 }", Duration::from_millis(100)));
         assert!(refused.layer.is_none());
         assert_eq!(
             refused.problems[0].to_string(),
-            "not started: 4 earlier Lua scripts are still running past their time limit, \
-             stuck in a library call\n  --> t.lua\n  = help: they end when the library call \
-             returns; fix the scripts that timed out"
+            "not started: 4 Lua scripts were still running for 100ms, earlier ones stuck in a \
+             library call past their time limit\n  --> t.lua\n  = help: they end when the \
+             library call returns; fix the scripts that timed out"
         );
-        let ran = run(job("return { a = 1 }"));
+        let waiting = thread::spawn(|| run(job("return { a = 1 }", Duration::from_secs(20))));
+        thread::sleep(Duration::from_millis(100));
+        drop(stuck);
+        let ran = waiting.join().unwrap();
         assert!(ran.problems.is_empty());
         assert!(ran.layer.is_some_and(|v| v.get("a").is_some()));
     }
 
     #[test]
-    fn an_abandoned_thread_gives_back_its_place_when_it_ends() {
+    fn a_late_thread_is_reported_by_the_limit_it_noticed() {
+        let script: Arc<Path> = Arc::from(Path::new("t.lua"));
+        let limits = job("", Duration::from_millis(300)).limits;
+        let noticed = Noticed::default();
+        assert!(timed_out(&script, &limits, &noticed)
+            .to_string()
+            .contains("inside a library call that cannot be interrupted"));
+        noticed.set(Some(Breach::Time));
+        assert_eq!(
+            timed_out(&script, &limits, &noticed).to_string(),
+            "the script exceeded its time limit of 300ms\n  --> t.lua"
+        );
+    }
+
+    #[test]
+    fn an_abandoned_thread_is_marked_once() {
         let status = Arc::new(AtomicU8::new(RUNNING));
-        let finish = Finish(status.clone());
         assert!(Status(status.clone()).abandon());
         assert_eq!(status.load(Ordering::SeqCst), GIVEN_UP);
-        drop(finish);
-        assert_eq!(status.load(Ordering::SeqCst), FINISHED);
+        status.store(FINISHED, Ordering::SeqCst);
         // A thread that finished first is not given up.
         assert!(!Status(status).abandon());
     }
