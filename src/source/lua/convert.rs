@@ -19,8 +19,8 @@ use std::time::Instant;
 use mlua::{Function, Lua as State, Table as LuaTable, Value as LuaValue};
 
 use super::lines::Assignments;
+use super::meter::{bytes, Breach};
 use super::report::{self, Secrets};
-use super::sandbox::{bytes, Breach};
 use crate::error::{Problem, ProblemKind};
 use crate::origin::Origin;
 use crate::schema::{Field, Schema};

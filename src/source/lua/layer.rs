@@ -4,8 +4,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::meter::{bytes, Limits};
 use super::report::Secrets;
-use super::sandbox::{bytes, Limits, Policy};
+use super::sandbox::Policy;
 use super::worker::{self, Job};
 use crate::error::{Problem, ProblemKind};
 use crate::origin::Origin;

@@ -3,6 +3,8 @@
 mod convert;
 mod layer;
 mod lines;
+mod meter;
+mod prelude;
 mod report;
 mod sandbox;
 mod worker;

@@ -31,7 +31,8 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use super::sandbox::{deadline, Limits, Noticed, Policy, Ran, Sandbox};
+use super::meter::{deadline, Limits, Noticed};
+use super::sandbox::{Policy, Ran, Sandbox};
 use crate::error::{Problem, ProblemKind};
 use crate::origin::Origin;
 use crate::schema::Schema;
@@ -351,7 +352,7 @@ fn stopped(script: &Arc<Path>) -> Problem {
 
 #[cfg(test)]
 mod tests {
-    use super::super::sandbox::Breach;
+    use super::super::meter::Breach;
     use super::*;
 
     static SCHEMA: Schema = Schema {

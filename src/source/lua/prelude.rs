@@ -1,0 +1,172 @@
+//! What a script's globals are made of: the Lua prelude that wraps the
+//! base library, the globals removed, and the restricted `os`.
+
+use mlua::{Lua as State, Table, Value as LuaValue};
+
+use super::sandbox::Policy;
+use crate::source::Vars;
+
+/// Replaces the parts of the base library that reach outside the sandbox or
+/// escape its limits. `pcall`, `xpcall`, `load`, `coroutine.resume` and
+/// `coroutine.close` re-raise once a limit is broken; each resume is charged
+/// to the meter; `coroutine.wrap` is rebuilt on them, so that the dead
+/// coroutine of a breach is never closed (its `__close` handlers would run
+/// with hooks off); `load` takes text only; `setmetatable` refuses `__gc`,
+/// whose finalizers would run when the state is closed, outside the
+/// script's run, and records each metatable for the meter. The chunk
+/// returns the helpers of the read-only views.
+pub(super) const PRELUDE: &str = r##"
+local check, charge, pcall, xpcall, create, resume, close, status, load, setmetatable,
+  rawget, select, type, next, error, rawset, metas = ...
+local function pass(...)
+  check()
+  return ...
+end
+_G.pcall = function(...) return pass(pcall(...)) end
+-- Once a hook has raised, Lua runs message handlers with hooks off: the
+-- wrapper keeps a handler from running at all after a breach.
+_G.xpcall = function(f, handler, ...)
+  if type(handler) ~= "function" then
+    return pass(xpcall(f, handler, ...))
+  end
+  return pass(xpcall(f, function(...)
+    check()
+    return handler(...)
+  end, ...))
+end
+coroutine.resume = function(co, ...)
+  charge()
+  return pass(resume(co, ...))
+end
+coroutine.close = function(co)
+  check()
+  return pass(close(co))
+end
+local function unwrap(co, ok, ...)
+  if ok then return ... end
+  check()
+  local err = ...
+  -- As coroutine.wrap does: close what the dead coroutine left open.
+  if status(co) == "dead" then
+    local closed, close_err = close(co)
+    check()
+    if not closed then err = close_err end
+  end
+  error(err, 0)
+end
+coroutine.wrap = function(f)
+  local co = create(f)
+  return function(...)
+    charge()
+    return unwrap(co, resume(co, ...))
+  end
+end
+_G.load = function(chunk, name, mode, ...)
+  -- `load` catches errors of a reader function, limits included.
+  if select("#", ...) > 0 then
+    return pass(load(chunk, name, "t", (...)))
+  end
+  return pass(load(chunk, name, "t"))
+end
+_G.setmetatable = function(t, mt)
+  if type(mt) == "table" then
+    if rawget(mt, "__gc") ~= nil then
+      error("__gc metamethods are not allowed in a configuration script", 2)
+    end
+    metas[mt] = true
+  end
+  return setmetatable(t, mt)
+end
+local data_of = {}
+local function view_pairs(t) return next, data_of[t], nil end
+local function view_len(t) return #data_of[t] end
+local function deny()
+  error("the configuration is read-only: return a table with the values to set", 2)
+end
+-- Clearing existing fields during a traversal is allowed, and allocates
+-- nothing.
+local function disarm()
+  for mt in next, metas do
+    for k in next, mt do rawset(mt, k, nil) end
+  end
+end
+return data_of, view_pairs, view_len, deny, disarm
+"##;
+
+/// Base-library globals that reach the file system, the process or the
+/// collector, or that write to the application's output.
+pub(super) const REMOVED: &[&str] = &[
+    "dofile",
+    "loadfile",
+    "require",
+    "package",
+    "collectgarbage",
+    "print",
+    "warn",
+    "debug",
+    "io",
+];
+
+/// Keeps the harmless clock functions of `os`, and makes `os.getenv` read
+/// the builder's environment (so `env_from` applies to scripts too), within
+/// the policy: only the variables the application named, if it named
+/// some; never a variable that sets a secret field the script may not
+/// read; and, unless named, no variable whose name says it holds a
+/// credential.
+pub(super) fn restrict_os(
+    state: &State,
+    globals: &Table,
+    env: Vars,
+    policy: &Policy,
+) -> mlua::Result<()> {
+    let full: Table = globals.raw_get("os")?;
+    let os = state.create_table()?;
+    for name in ["time", "clock", "date", "difftime"] {
+        os.raw_set(name, full.raw_get::<LuaValue>(name)?)?;
+    }
+    let allowed = policy.env_allowed.clone();
+    let hidden = policy.env_hidden.clone();
+    let revealed = policy.env_revealed.clone();
+    let getenv = state.create_function(move |_, name: mlua::LuaString| {
+        let Ok(name) = name.to_str() else {
+            return Ok(None);
+        };
+        let name: &str = &name;
+        let visible = !hidden.iter().any(|h| h == name)
+            && (revealed.iter().any(|r| r == name)
+                || match &allowed {
+                    Some(allowed) => allowed.iter().any(|a| a == name),
+                    None => !names_a_credential(name),
+                });
+        Ok(visible.then(|| env.get(name).map(str::to_owned)).flatten())
+    })?;
+    os.raw_set("getenv", getenv)?;
+    globals.raw_set("os", os)
+}
+
+/// Whether a variable's name says it holds a credential (`API_TOKEN`,
+/// `DB_PASSWORD`, `AWS_SECRET_ACCESS_KEY`).
+pub(super) fn names_a_credential(name: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "SECRET",
+        "SECRETS",
+        "TOKEN",
+        "TOKENS",
+        "PASSWORD",
+        "PASSWD",
+        "PASS",
+        "PASSPHRASE",
+        "PIN",
+        "CREDENTIAL",
+        "CREDENTIALS",
+        "KEY",
+        "APIKEY",
+        "PRIVATE",
+        "AUTH",
+        "COOKIE",
+        "SESSION",
+        "SIGNATURE",
+    ];
+    name.split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|word| WORDS.iter().any(|w| w.eq_ignore_ascii_case(word)))
+}
