@@ -371,3 +371,78 @@ fn syntax_errors_are_all_reported_with_their_place() {
     );
     assert!(problems.iter().all(|p| p.kind() == ProblemKind::Syntax));
 }
+
+/// Each problem as `message at origin`.
+fn located(text: &str) -> Vec<String> {
+    load(text)
+        .map(|v| panic!("{text:?} was read: {v:?}"))
+        .unwrap_err()
+        .iter()
+        .map(|p| format!("{} at {}", p.message(), p.origin().unwrap()))
+        .collect()
+}
+
+#[test]
+fn integers_without_digits_or_with_non_ascii_digits_are_errors() {
+    let cases = [
+        (
+            "mask = 0x\n",
+            "invalid hexadecimal number, expected digits at t.toml:1:10",
+        ),
+        (
+            "mask = 0o\n",
+            "invalid octal number, expected digits at t.toml:1:10",
+        ),
+        (
+            "mask = 0b\n",
+            "invalid binary number, expected digits at t.toml:1:10",
+        ),
+        (
+            "mask = 1_0\u{660}\n",
+            "invalid integer, expected digits at t.toml:1:11",
+        ),
+        (
+            "mask = +1_0\u{660}\n",
+            "invalid integer, expected digits at t.toml:1:12",
+        ),
+        (
+            "mask = [1, 0x]\n",
+            "invalid hexadecimal number, expected digits at t.toml:1:14",
+        ),
+    ];
+    for (text, expected) in cases {
+        assert_eq!(
+            located(text),
+            [format!("invalid TOML: {expected}")],
+            "{text:?}"
+        );
+    }
+    // In every form staid refuses what `toml` would not read as a number.
+    for text in ["a = 0x\n", "a = 0o\n", "a = 0b\n", "a = 1_0\u{660}\n"] {
+        assert!(toml::from_str::<toml::Table>(text).is_err(), "{text:?}");
+    }
+}
+
+#[test]
+fn a_file_yields_a_bounded_number_of_syntax_errors_then_a_count() {
+    let text = "=\n".repeat(40_000);
+    let problems = load(&text).unwrap_err();
+    assert_eq!(problems.len(), super::document::MAX_SYNTAX_ERRORS + 1);
+    let last = problems.last().unwrap();
+    assert_eq!(
+        last.message(),
+        "invalid TOML: ... and 119,899 more syntax errors in this file"
+    );
+    // At the first one left out: three errors a line, the 101st on line 34.
+    assert_eq!(last.origin().unwrap().to_string(), "t.toml:34:1");
+    assert!(problems.iter().all(|p| p.kind() == ProblemKind::Syntax));
+    // Exactly at the bound, no count; one past it, a count of one.
+    let unquoted = |n: usize| (0..n).map(|i| format!("k{i} = \n")).collect::<String>();
+    let problems = load(&unquoted(100)).unwrap_err();
+    assert_eq!(problems.len(), 100);
+    assert!(problems[99].message().contains("must be quoted"));
+    assert_eq!(
+        located(&unquoted(101))[100],
+        "invalid TOML: ... and 1 more syntax error in this file at t.toml:101:8"
+    );
+}
