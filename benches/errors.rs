@@ -18,6 +18,7 @@ use staid::Config;
 const SIZE: usize = 100 * 1024;
 
 #[derive(Config, Debug)]
+#[allow(dead_code)] // only ever loaded to fail
 struct App {
     #[config(default = 1)]
     a: u32,
