@@ -258,13 +258,7 @@ impl<'i, 'p> Document<'i, 'p> {
             ScalarKind::Integer(radix) => integer(raw.as_str(), &text, radix.value(), span, error),
             // Rust reads every TOML float, `inf` and `nan` with their signs
             // included; the decoder has dropped the `_` separators.
-            ScalarKind::Float => match text.parse() {
-                Ok(x) => Kind::Float(x),
-                Err(_) => {
-                    error.report_error(ParseError::new("invalid float").with_unexpected(span));
-                    Kind::Float(f64::NAN)
-                }
-            },
+            ScalarKind::Float => float(&text, span, error),
             ScalarKind::DateTime => datetime(&text, span, error),
         }
     }
@@ -331,6 +325,23 @@ fn integer(raw: &str, digits: &str, radix: u32, span: Span, error: &mut dyn Erro
             .with_unexpected(at),
     );
     Kind::Integer(0)
+}
+
+/// A decoded float. Rust reads every TOML float, `inf` and `nan` with their
+/// signs included (the decoder has dropped the `_` separators); a number
+/// too large for `f64` is an error, as in `toml`, never infinity.
+fn float(text: &str, span: Span, error: &mut dyn ErrorSink) -> Kind {
+    let x: f64 = match text.parse() {
+        Ok(x) => x,
+        Err(_) => {
+            error.report_error(ParseError::new("invalid float").with_unexpected(span));
+            return Kind::Float(f64::NAN);
+        }
+    };
+    if x.is_infinite() && !text.ends_with("inf") {
+        error.report_error(ParseError::new("float is out of range").with_unexpected(span));
+    }
+    Kind::Float(x)
 }
 
 /// A date, time or datetime, checked and kept in its RFC 3339 text form

@@ -136,7 +136,7 @@ const VALID: &[&str] = &[
     "name = \"ééé\"\nport = 1\nnested = { k = \"ü\", n = 2 }\n",
     "a = 0xDEAD_beef\nb = 0o755\nc = 0b1101\nd = +17\ne = -17\nf = 1_000\ng = 0\nh = -0\n",
     "a = 9223372036854775807\nb = -9223372036854775808\nc = 9223372036854775808\n",
-    "a = 1.5\nb = -0.0\nc = 5e+22\nd = 1e06\ne = -2E-2\nf = 6.626e-34\ng = 9_224_617.445_991\n",
+    "a = 1.5\nb = -0.0\nc = 5e+22\nd = 1e06\ne = -2E-2\nf = 6.626e-34\ng = 9_224_617.445_991\nh = 1e-400\n",
     "a = inf\nb = +inf\nc = -inf\nd = nan\ne = +nan\nf = -nan\n",
     "a = 1979-05-27T07:32:00Z\nb = 1979-05-27 07:32:00-07:00\nc = 1979-05-27t07:32:00.999999z\n\
      d = 1979-05-27T07:32:00\ne = 1979-05-27\nf = 07:32:00\ng = 00:32:00.5\n",
@@ -445,4 +445,20 @@ fn a_file_yields_a_bounded_number_of_syntax_errors_then_a_count() {
         located(&unquoted(101))[100],
         "invalid TOML: ... and 1 more syntax error in this file at t.toml:101:8"
     );
+}
+
+#[test]
+fn floats_too_large_for_f64_are_errors_not_infinity() {
+    assert_eq!(
+        located("a = 1e400\nb = [-1_0e3_08]\n"),
+        [
+            "invalid TOML: float is out of range at t.toml:1:5",
+            "invalid TOML: float is out of range at t.toml:2:6",
+        ]
+    );
+    assert!(toml::from_str::<toml::Table>("a = 1e400\n").is_err());
+    let value = load("a = -inf\nb = 1e-400\nc = 1.7976931348623157e308\n").unwrap();
+    assert_eq!(value.get("a").unwrap().kind, Kind::Float(f64::NEG_INFINITY));
+    assert_eq!(value.get("b").unwrap().kind, Kind::Float(0.0));
+    assert_eq!(value.get("c").unwrap().kind, Kind::Float(f64::MAX));
 }
