@@ -538,3 +538,23 @@ fn push_expected(message: &mut String, expected: &[Expected]) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The events of `[a` followed by `1` with no error from the parser: the
+    /// value has nowhere to go, and the document is refused all the same.
+    #[test]
+    fn a_piece_left_out_without_a_parser_error_is_noted() {
+        let text = "[a 1\n";
+        let path: Arc<Path> = Arc::from(Path::new("t.toml"));
+        let mut document = Document::new(text, &path);
+        let mut errors = Capped::default();
+        document.std_table_open(Span::new_unchecked(0, 1), &mut errors);
+        document.simple_key(Span::new_unchecked(1, 2), None, &mut errors);
+        document.scalar(Span::new_unchecked(3, 4), None, &mut errors);
+        assert!(errors.kept.is_empty());
+        assert_eq!(document.dropped, Some(Span::new_unchecked(3, 4)));
+    }
+}
