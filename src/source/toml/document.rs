@@ -248,16 +248,15 @@ impl<'i, 'p> Document<'i, 'p> {
             count: 0,
         };
         let scalar = raw.decode_scalar(&mut text, &mut counted);
-        if counted.count > 0 {
-            // Refused already: the value is never used.
-            return Kind::Bool(false);
-        }
+        // A number the decoder refused is not looked at again: one error
+        // for one fault.
+        let refused = counted.count > 0;
         match scalar {
             ScalarKind::String => Kind::String(text.into_owned()),
             ScalarKind::Boolean(b) => Kind::Bool(b),
+            ScalarKind::Integer(_) if refused => Kind::Integer(0),
             ScalarKind::Integer(radix) => integer(raw.as_str(), &text, radix.value(), span, error),
-            // Rust reads every TOML float, `inf` and `nan` with their signs
-            // included; the decoder has dropped the `_` separators.
+            ScalarKind::Float if refused => Kind::Float(f64::NAN),
             ScalarKind::Float => float(&text, span, error),
             ScalarKind::DateTime => datetime(&text, span, error),
         }
@@ -277,12 +276,13 @@ impl ErrorSink for Counted<'_> {
     }
 }
 
-/// A decoded integer the decoder found no fault with. Values past `i64` are kept (a `u64` field may want
-/// them; the field's type checks the range), and one past even `i128` is an
-/// error at its place, never text. The decoder lets through a radix prefix
-/// without digits (`0x`) and non-ASCII digits after a `_` (`1_0٠`): those
-/// are errors here, at the first character that is not a digit, so that a
-/// half-edited value never reads as 0.
+/// A decoded integer the decoder found no fault with. Values past `i64` are
+/// kept (a `u64` field may want them; the field's type checks the range),
+/// and one past even `i128` is an error at its place, never text. The
+/// decoder lets through a radix prefix without digits (`0x`) and non-ASCII
+/// digits after a `_` (`1_0٠`): those are errors here, at the first
+/// character that is not a digit, so that a half-edited value never reads
+/// as 0.
 fn integer(raw: &str, digits: &str, radix: u32, span: Span, error: &mut dyn ErrorSink) -> Kind {
     if radix == 10 {
         if let Ok(n) = digits.parse::<i64>() {
