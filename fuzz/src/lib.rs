@@ -326,8 +326,23 @@ const VALUES: &[&str] = &[
 /// the typed build rather than the parser's errors.
 pub fn typed_build(data: &[u8]) {
     let mut text = String::new();
+    let mut used: Vec<&str> = Vec::new();
     for pair in data.chunks(2) {
         let key = KEYS[usize::from(pair[0]) % KEYS.len()];
+        // A key set twice, or a table and a key under it both set, is a
+        // TOML error that would stop the load before the build.
+        let clash = |other: &&str| {
+            let (a, b) = if key.len() < other.len() {
+                (key, *other)
+            } else {
+                (*other, key)
+            };
+            b == a || b.strip_prefix(a).is_some_and(|rest| rest.starts_with('.'))
+        };
+        if used.iter().any(clash) {
+            continue;
+        }
+        used.push(key);
         let value = VALUES[usize::from(*pair.get(1).unwrap_or(&0)) % VALUES.len()];
         text.push_str(&format!("{key} = {value}\n"));
     }
