@@ -124,6 +124,18 @@ impl<'a> ValueDe<'a> {
         }
     }
 
+    fn float(&self) -> Result<f64, DeError> {
+        match (&self.value.kind, self.text()) {
+            (Kind::Float(x), _) => Ok(*x),
+            (Kind::Integer(i), _) => Ok(*i as f64),
+            (_, Some(s)) => match text::parse_float(s) {
+                Some(x) => Ok(x),
+                None => self.fail(mismatch(self.value, "a number")),
+            },
+            _ => self.fail(mismatch(self.value, "a number")),
+        }
+    }
+
     fn fail<T>(&self, err: DeError) -> Result<T, DeError> {
         Err(err.at(&self.value.origin))
     }
@@ -212,19 +224,21 @@ impl<'de> de::Deserializer<'de> for ValueDe<'_> {
     }
 
     fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        self.deserialize_f64(visitor)
+        let x = self.float()?;
+        // A finite number past `f32` would become infinite, not an error.
+        if x.is_finite() && (x as f32).is_infinite() {
+            return self.fail(de::Error::custom(format_args!(
+                "{x:e} is out of range for f32 (±{:e})",
+                f32::MAX
+            )));
+        }
+        visitor
+            .visit_f32(x as f32)
+            .map_err(|e: DeError| e.at(&self.value.origin))
     }
 
     fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        let x = match (&self.value.kind, self.text()) {
-            (Kind::Float(x), _) => *x,
-            (Kind::Integer(i), _) => *i as f64,
-            (_, Some(s)) => match text::parse_float(s) {
-                Some(x) => x,
-                None => return self.fail(mismatch(self.value, "a number")),
-            },
-            _ => return self.fail(mismatch(self.value, "a number")),
-        };
+        let x = self.float()?;
         visitor
             .visit_f64(x)
             .map_err(|e: DeError| e.at(&self.value.origin))
@@ -710,6 +724,23 @@ mod tests {
     fn out_of_range_says_the_range() {
         let err = from_value::<u8>(&file(Kind::Integer(300))).unwrap_err();
         assert_eq!(err.message, "300 is out of range for u8 (0 to 255)");
+    }
+
+    #[test]
+    fn floats_never_become_infinite_on_the_way_in() {
+        let err = from_value::<f32>(&file(Kind::Float(1e300))).unwrap_err();
+        assert_eq!(err.message, "1e300 is out of range for f32 (±3.4028235e38)");
+        let err = from_value::<f32>(&text("3.5e38")).unwrap_err();
+        assert_eq!(
+            err.message,
+            "3.5e38 is out of range for f32 (±3.4028235e38)"
+        );
+        let err = from_value::<f64>(&text("1e400")).unwrap_err();
+        assert_eq!(err.message, "expected a number, found \"1e400\"");
+        // Infinity written as such is a value, in either width.
+        assert_eq!(from_value::<f32>(&text("-inf")).unwrap(), f32::NEG_INFINITY);
+        assert_eq!(from_value::<f64>(&text("infinity")).unwrap(), f64::INFINITY);
+        assert_eq!(from_value::<f32>(&text("1e-50")).unwrap(), 0.0);
     }
 
     #[test]

@@ -25,7 +25,12 @@ pub(crate) fn parse_int(s: &str) -> Option<i128> {
         Some("0b" | "0B") => (2, &digits[2..]),
         _ => (10, digits),
     };
-    if digits.is_empty() || digits.starts_with('_') || digits.ends_with('_') {
+    // `_` only between digits, one at a time, as Go reads them.
+    if digits.is_empty()
+        || digits.starts_with('_')
+        || digits.ends_with('_')
+        || digits.contains("__")
+    {
         return None;
     }
     let cleaned: String = digits.chars().filter(|&c| c != '_').collect();
@@ -36,9 +41,17 @@ pub(crate) fn parse_int(s: &str) -> Option<i128> {
     Some(if negative { -magnitude } else { magnitude })
 }
 
-/// A float, as Rust's `f64::from_str` reads it (also `inf`, `NaN`).
+/// A float, as Rust's `f64::from_str` reads it (also `inf`, `NaN`), except
+/// that a number too large for `f64` is refused rather than read as
+/// infinity: only `inf` and `infinity` are infinite.
 pub(crate) fn parse_float(s: &str) -> Option<f64> {
-    s.trim().parse().ok()
+    let s = s.trim();
+    let x: f64 = s.parse().ok()?;
+    let written_infinite = s
+        .trim_start_matches(['+', '-'])
+        .get(..3)
+        .is_some_and(|head| head.eq_ignore_ascii_case("inf"));
+    (x.is_finite() || written_infinite || x.is_nan()).then_some(x)
 }
 
 /// Splits on `sep`, where a backslash escapes the separator (`a\,b` is one
@@ -96,6 +109,23 @@ mod tests {
         assert_eq!(parse_int("0x"), None);
         assert_eq!(parse_int("--1"), None);
         assert_eq!(parse_int("12a"), None);
+        assert_eq!(parse_int("1__0"), None);
+        assert_eq!(parse_int("1_0\u{660}"), None);
+        assert_eq!(parse_int("0b"), None);
+        assert_eq!(parse_int("-"), None);
+    }
+
+    #[test]
+    fn floats_too_large_are_refused_and_infinity_is_spelled_out() {
+        assert_eq!(parse_float(" 1.5e3 "), Some(1500.0));
+        assert_eq!(parse_float("1e400"), None);
+        assert_eq!(parse_float("-1e400"), None);
+        assert_eq!(parse_float("1e-400"), Some(0.0));
+        assert_eq!(parse_float("-Infinity"), Some(f64::NEG_INFINITY));
+        assert_eq!(parse_float("+inf"), Some(f64::INFINITY));
+        assert!(parse_float("NaN").is_some_and(f64::is_nan));
+        assert_eq!(parse_float("1_0"), None);
+        assert_eq!(parse_float("1\u{660}"), None);
     }
 
     #[test]

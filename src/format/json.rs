@@ -8,6 +8,8 @@ use jsonc_parser::ast;
 use jsonc_parser::common::Ranged;
 use jsonc_parser::{CollectOptions, ParseOptions};
 
+use super::parse::{too_deep_problem, MAX_DEPTH};
+use super::toml::{more_syntax_errors, MAX_SYNTAX_ERRORS};
 use crate::error::{Problem, ProblemKind};
 use crate::origin::Origin;
 use crate::snippet::Lines;
@@ -51,12 +53,35 @@ fn read(
     lines: &Lines<'_>,
     any_value: bool,
 ) -> (Option<Value>, Vec<Problem>) {
-    let conv = Convert {
+    // A leading byte-order mark (some Windows editors write one) is skipped,
+    // as TOML's lexer skips it; offsets stay those of the whole text.
+    let (base, body) = match text.strip_prefix('\u{feff}') {
+        Some(rest) => (text.len() - rest.len(), rest),
+        None => (0, text),
+    };
+    let mut conv = Convert {
         path,
         lines,
+        base,
         problems: Vec::new(),
+        more: None,
     };
-    let parsed = match jsonc_parser::parse_to_ast(text, &CollectOptions::default(), &STRICT) {
+    let scan = scan(body);
+    if let Some(offset) = scan.too_deep {
+        return (None, vec![too_deep_problem(path, lines, base + offset)]);
+    }
+    let parsed = jsonc_parser::parse_to_ast(body, &CollectOptions::default(), &STRICT);
+    // What the parser lets through comes first if it is earlier than what it
+    // refuses.
+    let refused = parsed.as_ref().err().map(|e| e.range().start);
+    if let Some(flaw) = scan.flaw.filter(|f| refused.is_none_or(|at| f.at < at)) {
+        let span = flaw.at..flaw.at + flaw.found.len_utf8();
+        return (
+            None,
+            vec![conv.problem(ProblemKind::Syntax, flaw.message(), span)],
+        );
+    }
+    let parsed = match parsed {
         Ok(parsed) => parsed,
         Err(e) => {
             let range = e.range();
@@ -71,7 +96,6 @@ fn read(
         // An empty file (or only whitespace) sets nothing.
         return (None, Vec::new());
     };
-    let mut conv = conv;
     let value = match root {
         ast::Value::Object(_) => conv.value(&root),
         _ if any_value => conv.value(&root),
@@ -88,7 +112,11 @@ fn read(
             );
         }
     };
-    let problems = conv.problems;
+    let mut problems = conv.problems;
+    if let Some((offset, count)) = conv.more {
+        let more = more_syntax_errors("JSON", count, path, lines, base + offset);
+        problems.push(more);
+    }
     if problems.is_empty() {
         (value, problems)
     } else {
@@ -96,15 +124,121 @@ fn read(
     }
 }
 
+/// What JSON forbids and `jsonc-parser` accepts, found in one pass over the
+/// text: raw control characters in strings, whitespace other than space,
+/// tab, CR and LF, and (for inline JSON, which has no file check before it)
+/// nesting past [`MAX_DEPTH`].
+struct Scan {
+    /// The first character in the wrong place.
+    flaw: Option<Flaw>,
+    /// The offset of the first bracket past the depth limit.
+    too_deep: Option<usize>,
+}
+
+struct Flaw {
+    at: usize,
+    found: char,
+    in_string: bool,
+}
+
+impl Flaw {
+    fn message(&self) -> String {
+        self.describe("invalid JSON")
+    }
+
+    fn describe(&self, what: &str) -> String {
+        let code = u32::from(self.found);
+        if !self.in_string {
+            return format!(
+                "{what}: U+{code:04X} is not whitespace in JSON (only space, tab, CR and LF are)"
+            );
+        }
+        let escape = match self.found {
+            '\u{8}' => "\\b".to_owned(),
+            '\t' => "\\t".to_owned(),
+            '\n' => "\\n".to_owned(),
+            '\u{c}' => "\\f".to_owned(),
+            '\r' => "\\r".to_owned(),
+            _ => format!("\\u{code:04X}"),
+        };
+        format!("{what}: control character U+{code:04X} in a string, write it as `{escape}`")
+    }
+}
+
+fn char_at(text: &str, at: usize) -> char {
+    text.get(at..)
+        .and_then(|rest| rest.chars().next())
+        .unwrap_or('\0')
+}
+
+fn scan(text: &str) -> Scan {
+    let bytes = text.as_bytes();
+    let mut found = Scan {
+        flaw: None,
+        too_deep: None,
+    };
+    let mut depth = 0usize;
+    let mut i = 0;
+    let flaw = |at: usize, in_string: bool| {
+        Some(Flaw {
+            at,
+            found: char_at(text, at),
+            in_string,
+        })
+    };
+    while i < bytes.len() {
+        match bytes[i] {
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    found.too_deep = Some(i);
+                    return found;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            b'"' => {
+                // To the closing quote, past escapes.
+                i += 1;
+                while i < bytes.len() {
+                    match bytes[i] {
+                        b'\\' => i += 1,
+                        b'"' => break,
+                        b if b < 0x20 && found.flaw.is_none() => found.flaw = flaw(i, true),
+                        _ => {}
+                    }
+                    i += 1;
+                }
+            }
+            b' ' | b'\t' | b'\r' | b'\n' => {}
+            // Form feed, vertical tab, or the first byte of a character
+            // past ASCII (never one of its continuation bytes).
+            b if found.flaw.is_none()
+                && (b == 0x0b || b == 0x0c || b >= 0xc0)
+                && char_at(text, i).is_whitespace() =>
+            {
+                found.flaw = flaw(i, false);
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    found
+}
+
 struct Convert<'a, 'l> {
     path: &'a Arc<Path>,
     lines: &'a Lines<'l>,
+    /// Where the parsed text starts in the lines: past a byte-order mark.
+    base: usize,
     problems: Vec<Problem>,
+    /// Where the first problem past [`MAX_SYNTAX_ERRORS`] is, and how many
+    /// there are.
+    more: Option<(usize, usize)>,
 }
 
 impl Convert<'_, '_> {
     fn origin(&self, offset: usize) -> Origin {
-        let (line, column) = self.lines.position(offset);
+        let (line, column) = self.lines.position(self.base + offset);
         Origin::File {
             path: self.path.clone(),
             line,
@@ -113,9 +247,24 @@ impl Convert<'_, '_> {
     }
 
     fn problem(&self, kind: ProblemKind, message: String, span: std::ops::Range<usize>) -> Problem {
+        let snippet = self
+            .lines
+            .snippet(self.base + span.start..self.base + span.end);
         Problem::new(kind, message)
             .with_origin(self.origin(span.start))
-            .with_snippet(Some(self.lines.snippet(span)))
+            .with_snippet(Some(snippet))
+    }
+
+    /// A problem in a document that parsed, made only while there are fewer
+    /// than [`MAX_SYNTAX_ERRORS`] of them.
+    fn report(&mut self, span: std::ops::Range<usize>, message: impl FnOnce(&Self) -> String) {
+        if self.problems.len() < MAX_SYNTAX_ERRORS {
+            let message = message(self);
+            let problem = self.problem(ProblemKind::Syntax, message, span);
+            self.problems.push(problem);
+        } else {
+            self.more.get_or_insert((span.start, 0)).1 += 1;
+        }
     }
 
     /// `None` for `null`, which sets nothing.
@@ -125,7 +274,15 @@ impl Convert<'_, '_> {
             ast::Value::NullKeyword(_) => return None,
             ast::Value::BooleanLit(b) => Kind::Bool(b.value),
             ast::Value::StringLit(s) => Kind::String(s.value.to_string()),
-            ast::Value::NumberLit(n) => number(n.value),
+            ast::Value::NumberLit(n) => match number(n.value) {
+                Some(kind) => kind,
+                None => {
+                    self.report(range.start..range.end, |_| {
+                        "invalid JSON: number out of range".to_owned()
+                    });
+                    return None;
+                }
+            },
             ast::Value::Array(a) => {
                 Kind::Array(a.elements.iter().filter_map(|e| self.value(e)).collect())
             }
@@ -136,15 +293,12 @@ impl Convert<'_, '_> {
                     let name = prop.name.as_str().to_owned();
                     let at = prop.range.start;
                     if let Some(&earlier) = first.get(&name) {
-                        let (line, column) = self.lines.position(earlier);
-                        let message = format!(
-                            "duplicate key `{name}` (first set at line {line}, column {column})"
-                        );
-                        self.problems.push(self.problem(
-                            ProblemKind::Syntax,
-                            message,
-                            at..prop.name.range().end,
-                        ));
+                        self.report(at..prop.name.range().end, |conv| {
+                            let (line, column) = conv.lines.position(conv.base + earlier);
+                            format!(
+                                "duplicate key `{name}` (first set at line {line}, column {column})"
+                            )
+                        });
                         continue;
                     }
                     first.insert(name.clone(), at);
@@ -159,38 +313,61 @@ impl Convert<'_, '_> {
     }
 }
 
-fn number(text: &str) -> Kind {
+/// A number the parser checked. JSON has no infinity, so one too large for
+/// a float is refused (`None`), as serde_json refuses it, rather than read
+/// as infinite.
+fn number(text: &str) -> Option<Kind> {
     if !text.contains(['.', 'e', 'E']) {
         if let Ok(i) = text.parse::<i128>() {
-            return Kind::Integer(i);
+            return Some(Kind::Integer(i));
         }
     }
-    Kind::Float(text.parse().unwrap_or(f64::NAN))
+    text.parse::<f64>()
+        .ok()
+        .filter(|x| x.is_finite())
+        .map(Kind::Float)
 }
 
 /// Inline JSON from an env variable or a flag (`MYAPP_ROUTES='[{..}]'`):
 /// the same strict parser as files, every value tagged with the text's
 /// origin. `null` sets nothing and reads as an empty value.
 pub(crate) fn inline(text: &str, origin: &Origin) -> Result<Value, String> {
-    let parsed =
-        jsonc_parser::parse_to_ast(text, &CollectOptions::default(), &STRICT).map_err(|e| {
-            format!(
-                "invalid inline JSON: {} at column {}",
-                e.kind(),
-                e.column_display()
-            )
-        })?;
+    let lines = Lines::new(text);
+    let column = |offset: usize| lines.position(offset).1;
+    let scan = scan(text);
+    if let Some(offset) = scan.too_deep {
+        return Err(format!(
+            "invalid inline JSON: nesting is deeper than the limit of {MAX_DEPTH} levels at column {}",
+            column(offset)
+        ));
+    }
+    let parsed = jsonc_parser::parse_to_ast(text, &CollectOptions::default(), &STRICT);
+    let refused = parsed.as_ref().err().map(|e| e.range().start);
+    if let Some(flaw) = scan.flaw.filter(|f| refused.is_none_or(|at| f.at < at)) {
+        let message = flaw.describe("invalid inline JSON");
+        return Err(format!("{message} at column {}", column(flaw.at)));
+    }
+    let parsed = parsed.map_err(|e| {
+        format!(
+            "invalid inline JSON: {} at column {}",
+            e.kind(),
+            e.column_display()
+        )
+    })?;
     let root = parsed.value.ok_or("invalid inline JSON: it is empty")?;
     let path: Arc<Path> = Arc::from(Path::new(""));
-    let lines = Lines::new(text);
     let mut conv = Convert {
         path: &path,
         lines: &lines,
+        base: 0,
         problems: Vec::new(),
+        more: None,
     };
     let value = conv.value(&root);
     if let Some(problem) = conv.problems.first() {
-        return Err(format!("invalid inline JSON: {}", problem.message()));
+        let message = problem.message();
+        let message = message.strip_prefix("invalid JSON: ").unwrap_or(message);
+        return Err(format!("invalid inline JSON: {message}"));
     }
     let mut value =
         value.unwrap_or_else(|| Value::new(Kind::String(String::new()), origin.clone()));
@@ -207,5 +384,144 @@ fn relabel(value: &mut Value, origin: &Origin) {
         Kind::Array(items) => items.iter_mut().for_each(|v| relabel(v, origin)),
         Kind::Table(table) => table.values_mut().for_each(|v| relabel(v, origin)),
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<Value, Vec<Problem>> {
+        let path: Arc<Path> = Arc::from(Path::new("t.json"));
+        match parse(text, &path, &Lines::new(text)) {
+            (Some(value), problems) if problems.is_empty() => Ok(value),
+            (_, problems) => Err(problems),
+        }
+    }
+
+    /// Each problem as `message at origin`.
+    fn located(text: &str) -> Vec<String> {
+        load(text)
+            .map(|v| panic!("{text:?} was read: {v:?}"))
+            .unwrap_err()
+            .iter()
+            .map(|p| format!("{} at {}", p.message(), p.origin().unwrap()))
+            .collect()
+    }
+
+    #[test]
+    fn raw_control_characters_in_strings_are_errors_at_their_place() {
+        assert_eq!(
+            located("{\"a\": \"x\ty\"}"),
+            ["invalid JSON: control character U+0009 in a string, write it as `\\t` at t.json:1:9"]
+        );
+        assert_eq!(
+            located("{\n  \"a\": \"x\ny\"}"),
+            ["invalid JSON: control character U+000A in a string, write it as `\\n` at t.json:2:10"]
+        );
+        assert_eq!(
+            located("{\"k\u{1}\": 1}"),
+            ["invalid JSON: control character U+0001 in a string, write it as `\\u0001` at t.json:1:4"]
+        );
+        for c in (0..0x20u8).map(char::from) {
+            let text = format!("{{\"a\": \"{c}\"}}");
+            assert_eq!(load(&text).unwrap_err().len(), 1, "{c:?}");
+            assert!(serde_json::from_str::<serde_json::Value>(&text).is_err());
+        }
+        // Escaped, they are fine; DEL and the rest of Unicode need no escape.
+        let value = load("{\"a\": \"\\t\\n\\u0000\u{7f}\u{2028}\"}").unwrap();
+        assert_eq!(
+            value.get("a").unwrap().kind,
+            Kind::String("\t\n\0\u{7f}\u{2028}".into())
+        );
+    }
+
+    #[test]
+    fn only_space_tab_cr_and_lf_are_whitespace() {
+        assert!(load(" \t\r\n{ \"a\" :\t1 ,\r\n\"b\": [ ] }\n").is_ok());
+        assert_eq!(
+            located("{\"a\":\u{c}1}"),
+            ["invalid JSON: U+000C is not whitespace in JSON (only space, tab, CR and LF are) at t.json:1:6"]
+        );
+        for c in [
+            '\u{b}', '\u{c}', '\u{85}', '\u{a0}', '\u{1680}', '\u{2000}', '\u{2028}', '\u{3000}',
+        ] {
+            for text in [format!("{c}{{}}"), format!("{{}}{c}"), format!("[1,{c}2]")] {
+                assert!(load(&text).is_err(), "{text:?}");
+                assert!(serde_json::from_str::<serde_json::Value>(&text).is_err());
+            }
+        }
+        // The earlier of two faults is the one reported.
+        assert_eq!(
+            located("{\"a\": x, \"b\":\u{a0}1}"),
+            ["invalid JSON: Unexpected token at t.json:1:7"]
+        );
+    }
+
+    #[test]
+    fn a_leading_byte_order_mark_is_skipped() {
+        let value = load("\u{feff}{\n  \"a\": 1}").unwrap();
+        assert_eq!(value.get("a").unwrap().kind, Kind::Integer(1));
+        assert_eq!(value.get("a").unwrap().origin.to_string(), "t.json:2:8");
+        assert_eq!(
+            located("\u{feff}{\n\"a\": 1,\n\"a\": 2}"),
+            ["duplicate key `a` (first set at line 2, column 1) at t.json:3:1"]
+        );
+        // Only at the start.
+        assert!(load("{}\u{feff}").is_err());
+        assert!(load("\u{feff}\u{feff}{}").is_err());
+        // And it does not make an empty file into a document.
+        assert!(matches!(load("\u{feff}"), Err(p) if p.is_empty()));
+    }
+
+    #[test]
+    fn numbers_past_a_float_are_errors_not_infinity() {
+        assert_eq!(
+            located("{\"a\": [1, -1e400]}"),
+            ["invalid JSON: number out of range at t.json:1:11"]
+        );
+        let value = load("{\"a\": 1e-400, \"b\": 99999999999999999999999999999999999999999}");
+        let value = value.unwrap();
+        assert_eq!(value.get("a").unwrap().kind, Kind::Float(0.0));
+        assert_eq!(value.get("b").unwrap().kind, Kind::Float(1e41));
+    }
+
+    #[test]
+    fn duplicate_keys_are_capped_like_syntax_errors() {
+        let text = format!("{{{}\"a\": 1}}", "\"a\": 1, ".repeat(40_000));
+        let problems = load(&text).unwrap_err();
+        assert_eq!(problems.len(), MAX_SYNTAX_ERRORS + 1);
+        assert_eq!(
+            format!(
+                "{} at {}",
+                problems[100].message(),
+                problems[100].origin().unwrap()
+            ),
+            "invalid JSON: ... and 39,900 more syntax errors in this file at t.json:1:810"
+        );
+    }
+
+    #[test]
+    fn inline_json_is_as_strict_as_files_and_bounded_in_depth() {
+        let origin = Origin::Env { var: "V".into() };
+        assert_eq!(
+            inline("[\"a\tb\"]", &origin).unwrap_err(),
+            "invalid inline JSON: control character U+0009 in a string, write it as `\\t` at column 4"
+        );
+        assert_eq!(
+            inline("[1,\u{a0}2]", &origin).unwrap_err(),
+            "invalid inline JSON: U+00A0 is not whitespace in JSON (only space, tab, CR and LF are) at column 4"
+        );
+        assert_eq!(
+            inline("[1e999]", &origin).unwrap_err(),
+            "invalid inline JSON: number out of range"
+        );
+        let deep = "[".repeat(100_000) + &"]".repeat(100_000);
+        assert_eq!(
+            inline(&deep, &origin).unwrap_err(),
+            "invalid inline JSON: nesting is deeper than the limit of 80 levels at column 81"
+        );
+        let limit = "[".repeat(MAX_DEPTH) + &"]".repeat(MAX_DEPTH);
+        assert!(inline(&limit, &origin).is_ok());
     }
 }

@@ -88,10 +88,8 @@ pub(crate) fn parse_named(
     match format {
         // The TOML parser counts depth itself (see `toml::parse`).
         Format::Toml => super::toml::parse(text, name, &lines),
-        Format::Json => match too_deep(text) {
-            Some(offset) => (None, vec![too_deep_problem(name, &lines, offset)]),
-            None => super::json::parse(text, name, &lines),
-        },
+        // So does the JSON reader, before it parses.
+        Format::Json => super::json::parse(text, name, &lines),
     }
 }
 
@@ -108,10 +106,7 @@ pub(crate) fn parse_named(
 pub fn parse_json_value(name: impl AsRef<Path>, text: &str) -> (Option<Value>, Vec<Problem>) {
     let name: Arc<Path> = Arc::from(name.as_ref());
     let lines = Lines::new(text);
-    match too_deep(text) {
-        Some(offset) => (None, vec![too_deep_problem(&name, &lines, offset)]),
-        None => super::json::parse_value(text, &name, &lines),
-    }
+    super::json::parse_value(text, &name, &lines)
 }
 
 /// The problem of nesting deeper than [`MAX_DEPTH`] at a byte offset.
@@ -127,52 +122,4 @@ pub(crate) fn too_deep_problem(path: &Arc<Path>, lines: &Lines<'_>, offset: usiz
         column,
     })
     .with_snippet(Some(lines.snippet(offset..offset + 1)))
-}
-
-/// The byte offset in JSON text where brackets outside strings first nest
-/// deeper than [`MAX_DEPTH`].
-fn too_deep(text: &str) -> Option<usize> {
-    let bytes = text.as_bytes();
-    let mut depth = 0usize;
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'[' | b'{' => {
-                depth += 1;
-                if depth > MAX_DEPTH {
-                    return Some(i);
-                }
-            }
-            b']' | b'}' => depth = depth.saturating_sub(1),
-            b'"' => {
-                // Skip the string: to its closing quote, past escapes.
-                i += 1;
-                while i < bytes.len() {
-                    match bytes[i] {
-                        b'\\' => i += 2,
-                        b'"' => break,
-                        _ => i += 1,
-                    }
-                }
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    None
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn json_depth_counts_brackets_outside_strings() {
-        let at_limit = format!("{}{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
-        assert_eq!(too_deep(&at_limit), None);
-        assert_eq!(too_deep(&"[".repeat(MAX_DEPTH + 1)), Some(MAX_DEPTH));
-        assert_eq!(too_deep(&"[]".repeat(1000)), None);
-        let quoted = format!("{{\"a\": \"{}\\\"\", \"b\": 1}}", "[".repeat(200));
-        assert_eq!(too_deep(&quoted), None);
-    }
 }

@@ -21,26 +21,96 @@ use crate::format::parse::{too_deep_problem, MAX_DEPTH};
 use crate::snippet::Lines;
 use crate::value::{Kind, Table, Value};
 
+/// A file yields at most this many syntax errors, then one problem that
+/// counts the rest: a file of garbage fails fast with a report one can read.
+pub(crate) const MAX_SYNTAX_ERRORS: usize = 100;
+
 pub(crate) fn parse(
     text: &str,
     path: &Arc<Path>,
     lines: &Lines<'_>,
 ) -> (Option<Value>, Vec<Problem>) {
     let tokens = Source::new(text).lex().into_vec();
-    let mut errors: Vec<ParseError> = Vec::new();
+    let mut errors = Capped::default();
     let mut document = Document::new(text, path);
     parse_document(&tokens, &mut document, &mut errors);
     // Past the depth limit the rest is not read: that one problem says it.
     if let Some(offset) = document.too_deep {
         return (None, vec![too_deep_problem(path, lines, offset)]);
     }
+    let dropped = document.dropped;
     let root = document.tables.finish(path, &mut errors);
-    if !errors.is_empty() {
-        let problems = errors.iter().map(|e| problem(e, text, path, lines));
-        return (None, problems.collect());
+    if errors.kept.is_empty() {
+        // Something was left out of the tree on the ground that the parser
+        // reports it; if it did not, the document is still refused.
+        if let Some(span) = dropped {
+            errors.report_error(ParseError::new("unexpected content").with_unexpected(span));
+        }
+    }
+    if !errors.kept.is_empty() {
+        let mut problems: Vec<Problem> = errors
+            .kept
+            .iter()
+            .map(|e| problem(e, text, path, lines))
+            .collect();
+        if let Some((first, count)) = errors.more {
+            problems.push(more_syntax_errors("TOML", count, path, lines, first));
+        }
+        return (None, problems);
     }
     let origin = file_origin(path, (1, 1));
     (Some(Value::new(Kind::Table(root), origin)), Vec::new())
+}
+
+/// The parser's errors, the first [`MAX_SYNTAX_ERRORS`] kept, the rest
+/// counted from where the first of them is.
+#[derive(Default)]
+struct Capped {
+    kept: Vec<ParseError>,
+    more: Option<(usize, usize)>,
+}
+
+impl ErrorSink for Capped {
+    fn report_error(&mut self, error: ParseError) {
+        if self.kept.len() < MAX_SYNTAX_ERRORS {
+            self.kept.push(error);
+            return;
+        }
+        let offset = error.unexpected().map_or(0, |s| s.start());
+        let (_, count) = self.more.get_or_insert((offset, 0));
+        *count += 1;
+    }
+}
+
+/// The last problem of a file with more than [`MAX_SYNTAX_ERRORS`] syntax
+/// errors, at the first one left out.
+pub(crate) fn more_syntax_errors(
+    format: &str,
+    count: usize,
+    path: &Arc<Path>,
+    lines: &Lines<'_>,
+    offset: usize,
+) -> Problem {
+    let s = if count == 1 { "" } else { "s" };
+    let message = format!(
+        "invalid {format}: ... and {} more syntax error{s} in this file",
+        thousands(count)
+    );
+    Problem::new(ProblemKind::Syntax, message)
+        .with_origin(file_origin(path, lines.position(offset)))
+}
+
+/// `119900` as `119,900`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// An array or inline table being read.
@@ -72,6 +142,9 @@ struct Document<'i, 'p> {
     header: Option<(bool, (usize, usize))>,
     /// The offset where nesting first went past the limit.
     too_deep: Option<usize>,
+    /// The first piece left out of the tree because it can only follow a
+    /// syntax error, which the parser is expected to report.
+    dropped: Option<Span>,
 }
 
 impl<'i, 'p> Document<'i, 'p> {
@@ -85,6 +158,7 @@ impl<'i, 'p> Document<'i, 'p> {
             frames: Vec::new(),
             header: None,
             too_deep: None,
+            dropped: None,
         }
     }
 
@@ -101,9 +175,17 @@ impl<'i, 'p> Document<'i, 'p> {
         }
     }
 
+    /// Notes a piece that only a syntax error leaves over.
+    fn drop_piece(&mut self, span: Span) {
+        self.dropped.get_or_insert(span);
+    }
+
     fn open_header(&mut self, span: Span, array: bool) {
         // A header can only follow a finished line; after a syntax error,
         // whatever was left open is dropped.
+        if !self.frames.is_empty() || !self.keys.is_empty() {
+            self.drop_piece(span);
+        }
         self.frames.clear();
         self.keys.clear();
         self.header = Some((array, self.cursor.position(span.start())));
@@ -128,7 +210,7 @@ impl<'i, 'p> Document<'i, 'p> {
 
     /// A whole value: into the array or inline table it is in, or under
     /// its key.
-    fn value(&mut self, value: Value, error: &mut dyn ErrorSink) {
+    fn value(&mut self, value: Value, span: Span, error: &mut dyn ErrorSink) {
         match self.frames.last_mut() {
             Some(Frame::Array(items, _)) => items.push(value),
             Some(Frame::Inline {
@@ -156,47 +238,111 @@ impl<'i, 'p> Document<'i, 'p> {
                 );
                 self.keys.clear();
             }
-            None => {}
+            None => self.drop_piece(span),
         }
     }
 
     fn scalar_value(&mut self, raw: Raw<'i>, span: Span, error: &mut dyn ErrorSink) -> Kind {
         let mut text = Cow::Borrowed("");
-        match raw.decode_scalar(&mut text, error) {
+        let mut counted = Counted {
+            sink: error,
+            count: 0,
+        };
+        let scalar = raw.decode_scalar(&mut text, &mut counted);
+        // A number the decoder refused is not looked at again: one error
+        // for one fault.
+        let refused = counted.count > 0;
+        match scalar {
             ScalarKind::String => Kind::String(text.into_owned()),
             ScalarKind::Boolean(b) => Kind::Bool(b),
-            ScalarKind::Integer(radix) => integer(&text, radix.value(), span, error),
-            // Rust reads every TOML float, `inf` and `nan` with their signs
-            // included; the decoder has dropped the `_` separators.
-            ScalarKind::Float => Kind::Float(text.parse().unwrap_or(f64::NAN)),
+            ScalarKind::Integer(_) if refused => Kind::Integer(0),
+            ScalarKind::Integer(radix) => integer(raw.as_str(), &text, radix.value(), span, error),
+            ScalarKind::Float if refused => Kind::Float(f64::NAN),
+            ScalarKind::Float => float(&text, span, error),
             ScalarKind::DateTime => datetime(&text, span, error),
         }
     }
 }
 
-/// A decoded integer, its digits checked by the decoder. Values past `i64`
-/// are kept (a `u64` field may want them; the field's type checks the range),
-/// and one past even `i128` is an error at its place, never text.
-fn integer(digits: &str, radix: u32, span: Span, error: &mut dyn ErrorSink) -> Kind {
+/// Forwards errors, counting them.
+struct Counted<'s> {
+    sink: &'s mut dyn ErrorSink,
+    count: usize,
+}
+
+impl ErrorSink for Counted<'_> {
+    fn report_error(&mut self, error: ParseError) {
+        self.count += 1;
+        self.sink.report_error(error);
+    }
+}
+
+/// A decoded integer the decoder found no fault with. Values past `i64` are
+/// kept (a `u64` field may want them; the field's type checks the range),
+/// and one past even `i128` is an error at its place, never text. The
+/// decoder lets through a radix prefix without digits (`0x`) and non-ASCII
+/// digits after a `_` (`1_0٠`): those are errors here, at the first
+/// character that is not a digit, so that a half-edited value never reads
+/// as 0.
+fn integer(raw: &str, digits: &str, radix: u32, span: Span, error: &mut dyn ErrorSink) -> Kind {
     if radix == 10 {
         if let Ok(n) = digits.parse::<i64>() {
             return Kind::Integer(n.into());
         }
     }
-    match i128::from_str_radix(digits, radix) {
-        Ok(n) => Kind::Integer(n),
-        Err(_) => {
-            // Bad digits were reported by the decoder; only a well-formed
-            // integer that is too large is news here.
-            let unsigned = digits.trim_start_matches(['+', '-']);
-            let digits_ok = !unsigned.is_empty() && unsigned.chars().all(|c| c.is_digit(radix));
-            if digits_ok {
-                error
-                    .report_error(ParseError::new("integer is out of range").with_unexpected(span));
-            }
-            Kind::Integer(0)
-        }
+    if let Ok(n) = i128::from_str_radix(digits, radix) {
+        return Kind::Integer(n);
     }
+    let unsigned = digits.trim_start_matches(['+', '-']);
+    if !unsigned.is_empty() && unsigned.chars().all(|c| c.is_digit(radix)) {
+        error.report_error(ParseError::new("integer is out of range").with_unexpected(span));
+        return Kind::Integer(0);
+    }
+    let body = if radix == 10 {
+        raw.len() - raw.trim_start_matches(['+', '-']).len()
+    } else {
+        2
+    };
+    let bad = raw
+        .get(body..)
+        .and_then(|rest| {
+            rest.char_indices()
+                .find(|&(_, c)| c != '_' && !c.is_digit(radix))
+        })
+        .map_or(raw.len()..raw.len(), |(i, c)| {
+            body + i..body + i + c.len_utf8()
+        });
+    let start = span.start() + bad.start;
+    let at = Span::new_unchecked(start, start + bad.len());
+    let what = match radix {
+        16 => "invalid hexadecimal number",
+        8 => "invalid octal number",
+        2 => "invalid binary number",
+        _ => "invalid integer",
+    };
+    error.report_error(
+        ParseError::new(what)
+            .with_expected(&[Expected::Description("digits")])
+            .with_unexpected(at),
+    );
+    Kind::Integer(0)
+}
+
+/// A decoded float. Rust reads every TOML float, `inf` and `nan` with their
+/// signs included (the decoder has dropped the `_` separators); a number
+/// too large for `f64` is an error, as in `toml`, never infinity.
+fn float(text: &str, span: Span, error: &mut dyn ErrorSink) -> Kind {
+    let x: f64 = match text.parse() {
+        Ok(x) => x,
+        Err(_) => {
+            error.report_error(ParseError::new("invalid float").with_unexpected(span));
+            return Kind::Float(f64::NAN);
+        }
+    };
+    if x.is_infinite() && !text.ends_with("inf") {
+        error.report_error(ParseError::new("float is out of range").with_unexpected(span));
+    }
+    Kind::Float(x)
 }
 
 /// A date, time or datetime, checked and kept in its RFC 3339 text form
@@ -242,7 +388,7 @@ impl EventReceiver for Document<'_, '_> {
         true
     }
 
-    fn inline_table_close(&mut self, _span: Span, error: &mut dyn ErrorSink) {
+    fn inline_table_close(&mut self, span: Span, error: &mut dyn ErrorSink) {
         if let Some(Frame::Inline {
             table,
             keys_from,
@@ -255,9 +401,12 @@ impl EventReceiver for Document<'_, '_> {
                 file_origin(self.file, *at),
             );
             // A key left without a value (a syntax error) is dropped.
+            if self.keys.len() > *keys_from {
+                self.dropped.get_or_insert(self.keys[*keys_from].span);
+            }
             self.keys.truncate(*keys_from);
             self.frames.pop();
-            self.value(value, error);
+            self.value(value, span, error);
         }
     }
 
@@ -270,11 +419,11 @@ impl EventReceiver for Document<'_, '_> {
         true
     }
 
-    fn array_close(&mut self, _span: Span, error: &mut dyn ErrorSink) {
+    fn array_close(&mut self, span: Span, error: &mut dyn ErrorSink) {
         if let Some(Frame::Array(..)) = self.frames.last() {
             if let Some(Frame::Array(items, at)) = self.frames.pop() {
                 let value = Value::new(Kind::Array(items), file_origin(self.file, at));
-                self.value(value, error);
+                self.value(value, span, error);
             }
         }
     }
@@ -318,7 +467,7 @@ impl EventReceiver for Document<'_, '_> {
         if let Some(Encoding::MlBasicString | Encoding::MlLiteralString) = encoding {
             self.cursor.pass(raw.as_str(), span.start());
         }
-        self.value(Value::new(kind, file_origin(self.file, at)), error);
+        self.value(Value::new(kind, file_origin(self.file, at)), span, error);
     }
 
     fn comment(&mut self, span: Span, error: &mut dyn ErrorSink) {
@@ -331,7 +480,13 @@ impl EventReceiver for Document<'_, '_> {
         if self.frames.is_empty() {
             // The line is over: a header or key left open by a syntax
             // error ends here.
+            if self.header.is_some() {
+                self.drop_piece(span);
+            }
             self.close_header(error);
+            if let Some(key) = self.keys.first() {
+                self.dropped.get_or_insert(key.span);
+            }
             self.keys.clear();
         }
     }
@@ -382,5 +537,25 @@ fn push_expected(message: &mut String, expected: &[Expected]) {
             Expected::Description(s) => message.push_str(s),
             _ => message.push_str("etc"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The events of `[a` followed by `1` with no error from the parser: the
+    /// value has nowhere to go, and the document is refused all the same.
+    #[test]
+    fn a_piece_left_out_without_a_parser_error_is_noted() {
+        let text = "[a 1\n";
+        let path: Arc<Path> = Arc::from(Path::new("t.toml"));
+        let mut document = Document::new(text, &path);
+        let mut errors = Capped::default();
+        document.std_table_open(Span::new_unchecked(0, 1), &mut errors);
+        document.simple_key(Span::new_unchecked(1, 2), None, &mut errors);
+        document.scalar(Span::new_unchecked(3, 4), None, &mut errors);
+        assert!(errors.kept.is_empty());
+        assert_eq!(document.dropped, Some(Span::new_unchecked(3, 4)));
     }
 }

@@ -7,4 +7,4 @@ mod tables;
 #[cfg(test)]
 mod tests;
 
-pub(crate) use document::parse;
+pub(crate) use document::{more_syntax_errors, parse, MAX_SYNTAX_ERRORS};

@@ -136,16 +136,22 @@ pub(super) fn descend<'t, 'i>(
             // Once dotted keys have added to it, no header may define it.
             child.how = How::Dotted;
         }
-        let value = table.get_mut(&*key.name)?;
         let in_array = child.how == How::Array;
-        let next = match &mut value.kind {
-            Kind::Table(t) => t,
-            Kind::Array(items) if in_array => match items.last_mut().map(|v| &mut v.kind) {
+        // The shape only holds tables and arrays of tables, so the rest
+        // cannot happen; should it, the key is refused, not dropped quietly.
+        let next = match table.get_mut(&*key.name).map(|v| &mut v.kind) {
+            Some(Kind::Table(t)) => t,
+            Some(Kind::Array(items)) if in_array => match items.last_mut().map(|v| &mut v.kind) {
                 Some(Kind::Table(t)) => t,
-                _ => return None,
+                _ => {
+                    duplicate(key, error);
+                    return None;
+                }
             },
-            // The shape only holds tables and arrays of tables.
-            _ => return None,
+            _ => {
+                duplicate(key, error);
+                return None;
+            }
         };
         here = Reached {
             table: next,
@@ -317,10 +323,10 @@ impl<'i> Tables<'i> {
         }
         match parent.shape.children.get_mut(&*last.name) {
             Some(shape) if shape.how == How::Array => {
-                if let Some(Kind::Array(items)) =
-                    parent.table.get_mut(&*last.name).map(|v| &mut v.kind)
-                {
-                    items.push(value);
+                match parent.table.get_mut(&*last.name).map(|v| &mut v.kind) {
+                    Some(Kind::Array(items)) => items.push(value),
+                    // An array of tables is an array; refused, should it not be.
+                    _ => duplicate(last, error),
                 }
                 shape.children = children;
             }

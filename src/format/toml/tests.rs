@@ -137,7 +137,7 @@ const VALID: &[&str] = &[
     "name = \"ééé\"\nport = 1\nnested = { k = \"ü\", n = 2 }\n",
     "a = 0xDEAD_beef\nb = 0o755\nc = 0b1101\nd = +17\ne = -17\nf = 1_000\ng = 0\nh = -0\n",
     "a = 9223372036854775807\nb = -9223372036854775808\nc = 9223372036854775808\n",
-    "a = 1.5\nb = -0.0\nc = 5e+22\nd = 1e06\ne = -2E-2\nf = 6.626e-34\ng = 9_224_617.445_991\n",
+    "a = 1.5\nb = -0.0\nc = 5e+22\nd = 1e06\ne = -2E-2\nf = 6.626e-34\ng = 9_224_617.445_991\nh = 1e-400\n",
     "a = inf\nb = +inf\nc = -inf\nd = nan\ne = +nan\nf = -nan\n",
     "a = 1979-05-27T07:32:00Z\nb = 1979-05-27 07:32:00-07:00\nc = 1979-05-27t07:32:00.999999z\n\
      d = 1979-05-27T07:32:00\ne = 1979-05-27\nf = 07:32:00\ng = 00:32:00.5\n",
@@ -371,4 +371,95 @@ fn syntax_errors_are_all_reported_with_their_place() {
         ]
     );
     assert!(problems.iter().all(|p| p.kind() == ProblemKind::Syntax));
+}
+
+/// Each problem as `message at origin`.
+fn located(text: &str) -> Vec<String> {
+    load(text)
+        .map(|v| panic!("{text:?} was read: {v:?}"))
+        .unwrap_err()
+        .iter()
+        .map(|p| format!("{} at {}", p.message(), p.origin().unwrap()))
+        .collect()
+}
+
+#[test]
+fn integers_without_digits_or_with_non_ascii_digits_are_errors() {
+    let cases = [
+        (
+            "mask = 0x\n",
+            "invalid hexadecimal number, expected digits at t.toml:1:10",
+        ),
+        (
+            "mask = 0o\n",
+            "invalid octal number, expected digits at t.toml:1:10",
+        ),
+        (
+            "mask = 0b\n",
+            "invalid binary number, expected digits at t.toml:1:10",
+        ),
+        (
+            "mask = 1_0\u{660}\n",
+            "invalid integer, expected digits at t.toml:1:11",
+        ),
+        (
+            "mask = +1_0\u{660}\n",
+            "invalid integer, expected digits at t.toml:1:12",
+        ),
+        (
+            "mask = [1, 0x]\n",
+            "invalid hexadecimal number, expected digits at t.toml:1:14",
+        ),
+    ];
+    for (text, expected) in cases {
+        assert_eq!(
+            located(text),
+            [format!("invalid TOML: {expected}")],
+            "{text:?}"
+        );
+    }
+    // In every form staid refuses what `toml` would not read as a number.
+    for text in ["a = 0x\n", "a = 0o\n", "a = 0b\n", "a = 1_0\u{660}\n"] {
+        assert!(toml::from_str::<toml::Table>(text).is_err(), "{text:?}");
+    }
+}
+
+#[test]
+fn a_file_yields_a_bounded_number_of_syntax_errors_then_a_count() {
+    let text = "=\n".repeat(40_000);
+    let problems = load(&text).unwrap_err();
+    assert_eq!(problems.len(), super::document::MAX_SYNTAX_ERRORS + 1);
+    let last = problems.last().unwrap();
+    assert_eq!(
+        last.message(),
+        "invalid TOML: ... and 119,899 more syntax errors in this file"
+    );
+    // At the first one left out: three errors a line, the 101st on line 34.
+    assert_eq!(last.origin().unwrap().to_string(), "t.toml:34:1");
+    assert!(problems.iter().all(|p| p.kind() == ProblemKind::Syntax));
+    // Exactly at the bound, no count; one past it, a count of one.
+    let unquoted = |n: usize| (0..n).map(|i| format!("k{i} = \n")).collect::<String>();
+    let problems = load(&unquoted(100)).unwrap_err();
+    assert_eq!(problems.len(), 100);
+    assert!(problems[99].message().contains("must be quoted"));
+    assert_eq!(
+        located(&unquoted(101))[100],
+        "invalid TOML: ... and 1 more syntax error in this file at t.toml:101:8"
+    );
+}
+
+#[test]
+fn floats_too_large_for_f64_are_errors_not_infinity() {
+    assert_eq!(
+        located("a = 1e400\nb = [-1_0e3_08]\n"),
+        [
+            "invalid TOML: float is out of range at t.toml:1:5",
+            "invalid TOML: float is out of range at t.toml:2:6",
+        ]
+    );
+    assert!(toml::from_str::<toml::Table>("a = 1e400\n").is_err());
+    let value = load("a = -inf\nb = 1e-400\nc = 1.7976931348623157e308\n").unwrap();
+    assert_eq!(value.get("a").unwrap().kind, Kind::Float(f64::NEG_INFINITY));
+    assert_eq!(value.get("b").unwrap().kind, Kind::Float(0.0));
+    assert_eq!(value.get("c").unwrap().kind, Kind::Float(f64::MAX));
 }

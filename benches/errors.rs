@@ -1,0 +1,101 @@
+//! Failing on 100 KB of garbage: how long staid takes to read a file that is
+//! nothing but errors and give up, against `toml` and `serde_json`, which
+//! stop at the first error. staid reports up to 100 syntax errors a file and
+//! counts the rest, so its cost stays that of one pass over the text.
+//!
+//! Four files: `=\n` repeated (three syntax errors a line, ~150,000 in
+//! all), one line of 100 KB of `=`, a JSON object with the same key 10,000
+//! times (a problem for each repeat), and printable noise.
+//!
+//! Run with `cargo bench --bench errors`.
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use staid::Config;
+
+const SIZE: usize = 100 * 1024;
+
+#[derive(Config, Debug)]
+#[allow(dead_code)] // only ever loaded to fail
+struct App {
+    #[config(default = 1)]
+    a: u32,
+}
+
+fn lines_of_equals() -> String {
+    "=\n".repeat(SIZE / 2)
+}
+
+fn one_line_of_equals() -> String {
+    "=".repeat(SIZE)
+}
+
+fn duplicate_keys() -> String {
+    let mut text = String::from("{");
+    while text.len() < SIZE {
+        text.push_str("\"a\": 1, ");
+    }
+    text + "\"a\": 1}"
+}
+
+/// Printable ASCII and line breaks from a fixed-seed xorshift.
+fn noise() -> String {
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    (0..SIZE)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            match state % 97 {
+                95 | 96 => '\n',
+                n => char::from(b' ' + n as u8),
+            }
+        })
+        .collect()
+}
+
+fn toml_garbage(c: &mut Criterion, name: &str, text: &str) {
+    assert!(toml::from_str::<toml::Table>(text).is_err());
+    let mut group = c.benchmark_group(name);
+    group.throughput(criterion::Throughput::Bytes(text.len() as u64));
+    group.bench_function("staid", |b| {
+        b.iter(|| App::builder().toml_str(black_box(text)).load().unwrap_err())
+    });
+    group.bench_function("toml (first error)", |b| {
+        b.iter(|| toml::from_str::<toml::Table>(black_box(text)).unwrap_err())
+    });
+    group.finish();
+}
+
+fn json_garbage(c: &mut Criterion, name: &str, text: &str) {
+    let mut group = c.benchmark_group(name);
+    group.throughput(criterion::Throughput::Bytes(text.len() as u64));
+    group.bench_function("staid", |b| {
+        b.iter(|| App::builder().json_str(black_box(text)).load().unwrap_err())
+    });
+    // serde_json takes the last of the repeated keys: the floor of one pass.
+    group.bench_function("serde_json (one pass)", |b| {
+        b.iter(|| serde_json::from_str::<serde_json::Value>(black_box(text)).ok())
+    });
+    group.finish();
+}
+
+fn benches(c: &mut Criterion) {
+    toml_garbage(c, "toml_lines_of_equals", &lines_of_equals());
+    toml_garbage(c, "toml_one_line_of_equals", &one_line_of_equals());
+    toml_garbage(c, "toml_noise", &noise());
+    json_garbage(c, "json_duplicate_keys", &duplicate_keys());
+    json_garbage(c, "json_noise", &noise());
+}
+
+criterion_group! {
+    name = errors;
+    config = Criterion::default()
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(3))
+        .sample_size(20);
+    targets = benches
+}
+criterion_main!(errors);

@@ -1,0 +1,134 @@
+//! Malformed input never becomes a value: every form TOML and JSON forbid is
+//! an error at its place, and a file of garbage fails fast, with a bounded
+//! report.
+// Most structs here are loaded only to fail: their fields are never read.
+#![allow(dead_code)]
+
+use std::time::{Duration, Instant};
+
+use staid::{Config, Error};
+
+#[derive(Config, Debug)]
+#[config(name = "app")]
+struct App {
+    #[config(default = 0)]
+    mask: u32,
+    #[config(default = [])]
+    list: Vec<Vec<u32>>,
+    #[config(default = 1.0)]
+    ratio: f32,
+}
+
+fn toml_err(text: &str) -> Error {
+    App::builder().toml_str(text).load().unwrap_err()
+}
+
+fn json_err(text: &str) -> Error {
+    App::builder().json_str(text).load().unwrap_err()
+}
+
+#[test]
+fn a_half_edited_integer_is_an_error_not_zero() {
+    assert_eq!(
+        toml_err("mask = 0x\n").to_string(),
+        "error: invalid TOML: invalid hexadecimal number, expected digits\n  \
+         --> <toml>:1:10\n   |\n 1 | mask = 0x\n   |          ^"
+    );
+    assert_eq!(
+        toml_err("mask = 1_0\u{660}\n").problems()[0].message(),
+        "invalid TOML: invalid integer, expected digits"
+    );
+}
+
+#[test]
+fn json_strings_and_whitespace_are_as_strict_as_rfc_8259() {
+    assert_eq!(
+        json_err("{\"list\": [[1],\n\u{a0}[2]]}").to_string(),
+        "error: invalid JSON: U+00A0 is not whitespace in JSON (only space, tab, CR and LF are)\n  \
+         --> <json>:2:1\n   |\n 2 | \u{a0}[2]]}\n   | ^"
+    );
+    let err = json_err("{\"mask\": \"a\tb\"}");
+    assert_eq!(
+        err.problems()[0].message(),
+        "invalid JSON: control character U+0009 in a string, write it as `\\t`"
+    );
+    assert_eq!(
+        err.problems()[0].origin().unwrap().to_string(),
+        "<json>:1:12"
+    );
+}
+
+#[test]
+fn a_json_file_with_a_byte_order_mark_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.json");
+    std::fs::write(&path, "\u{feff}{\"mask\": 7}\n").unwrap();
+    let app = App::builder().file(&path).load().unwrap();
+    assert_eq!(app.mask, 7);
+}
+
+/// 100 KB of `=\n`: three syntax errors a line, over 150,000 in all.
+fn garbage() -> String {
+    "=\n".repeat(50 * 1024)
+}
+
+#[test]
+fn a_file_of_garbage_fails_fast_with_a_bounded_report() {
+    let text = garbage();
+    let started = Instant::now();
+    let err = toml_err(&text);
+    let report = err.to_string();
+    let took = started.elapsed();
+    assert_eq!(err.len(), 101);
+    assert!(
+        report.ends_with(
+            "error: invalid TOML: ... and 153,499 more syntax errors in this file\n  --> <toml>:34:1"
+        ),
+        "{}",
+        &report[report.len() - 200..]
+    );
+    // Well under 100 ms in a release build; generous for a debug build on a
+    // busy machine.
+    assert!(took < Duration::from_secs(2), "{took:?}");
+
+    let json = format!("{{{}\"mask\": 1}}", "\"mask\": 1, ".repeat(10 * 1024));
+    let started = Instant::now();
+    let err = json_err(&json);
+    let _ = err.to_string();
+    let took = started.elapsed();
+    assert_eq!(err.len(), 101);
+    assert!(took < Duration::from_secs(2), "{took:?}");
+}
+
+#[test]
+fn floats_from_text_and_files_never_become_infinite() {
+    let err = App::builder()
+        .env_from([("APP_RATIO", "1e400")])
+        .load()
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "error: `ratio`: expected a number, found \"1e400\"\n  --> env APP_RATIO"
+    );
+    let err = toml_err("ratio = 1e300\n");
+    assert_eq!(
+        err.problems()[0].message(),
+        "1e300 is out of range for f32 (±3.4028235e38)"
+    );
+}
+
+/// Inline JSON in an env value nests no deeper than a file may (it was
+/// bounded only by the parser's own limit of 512).
+#[test]
+fn deeply_nested_inline_json_in_an_env_value_is_an_error() {
+    let deep = "[".repeat(100_000);
+    let err = App::builder()
+        .env_from([("APP_LIST", deep.as_str())])
+        .load()
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "error: `list`: invalid inline JSON: nesting is deeper than the limit of 80 levels at column 81\n  \
+         --> env APP_LIST"
+    );
+}
