@@ -77,6 +77,7 @@ fn latency(c: &mut Criterion) {
                             }
                             Ok(Reload::Updated { .. }) => continue,
                             Ok(Reload::Rejected { error }) => panic!("{error}"),
+                            Ok(other) => panic!("{other:?}"),
                             Err(e) => panic!("no update for port {port}: {e}"),
                         }
                     }

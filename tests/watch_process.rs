@@ -65,6 +65,7 @@ fn updated(watch: &Watch<App>) -> (Arc<App>, Vec<String>) {
             config, changed, ..
         } => (config, changed),
         Reload::Rejected { error } => panic!("rejected:\n{error}"),
+        other => panic!("not an update: {other:?}"),
     }
 }
 
