@@ -331,10 +331,13 @@ fn a_bad_file_is_rejected_once_and_never_becomes_current() {
     assert_eq!(error.problems().len(), 2, "every problem at once:\n{error}");
     assert_eq!(watch.current().port, 1);
 
-    // The same error again is not news.
+    // The same error again from the files is not news; asked for, it is
+    // the answer.
     let loads = memory.loads();
-    watch.reload();
+    save_by_rename(&path, "port = \"x\"\nname = 5\n");
     memory.wait_for_load(loads);
+    watch.reload();
+    assert_eq!(rejected(&watch).to_string(), error.to_string());
 
     save_by_rename(&path, "port = 2\n");
     let (config, changed) = updated(&watch);

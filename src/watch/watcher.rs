@@ -33,7 +33,7 @@ pub type Events<T> = flume::Receiver<Reload<T>>;
 /// (unless it brings new warnings); one asked for by SIGHUP or
 /// [`Watch::reload`] always sends something, `Unchanged` if nothing else.
 /// A reload that fails with the same error as the reload before it sends
-/// nothing. Match with a wildcard arm: reloads may grow new kinds.
+/// nothing, unless it was asked for. Match with a wildcard arm: reloads may grow new kinds.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Reload<T> {

@@ -136,7 +136,7 @@ impl<T: Config + Send + Sync> Worker<T> {
                 break;
             }
             if !problems.is_empty() {
-                self.reject(Error::from_problems(problems));
+                self.reject(Error::from_problems(problems), false);
             }
             if let Some(asked) = asked {
                 self.reload(asked);
@@ -178,7 +178,7 @@ impl<T: Config + Send + Sync> Worker<T> {
     fn publish(&mut self, result: Result<Loaded<T>, Error>, asked: Asked, removed: &[PathBuf]) {
         let loaded = match result {
             Ok(loaded) => loaded,
-            Err(error) => return self.reject(error),
+            Err(error) => return self.reject(error, asked == Asked::Explicit),
         };
         self.last_error = None;
         let mut warnings = loaded.warnings().to_vec();
@@ -218,9 +218,11 @@ impl<T: Config + Send + Sync> Worker<T> {
         });
     }
 
-    fn reject(&mut self, error: Error) {
+    /// Reports a bad configuration, unless it is the one last reported and
+    /// the reload was not asked for.
+    fn reject(&mut self, error: Error, asked: bool) {
         let text = error.to_string();
-        if self.last_error.as_ref() == Some(&text) {
+        if !asked && self.last_error.as_ref() == Some(&text) {
             return;
         }
         self.last_error = Some(text);
