@@ -186,7 +186,9 @@ fn a_discovered_file_gone_for_the_settle_time_is_applied_with_a_warning() {
             let warnings: Vec<String> = warnings.iter().map(ToString::to_string).collect();
             assert_eq!(
                 warnings,
-                [format!("{file} was removed: the settings it held no longer apply")]
+                [format!(
+                    "{file} was removed: the settings it held no longer apply"
+                )]
             );
         }
         other => panic!("{other:?}"),

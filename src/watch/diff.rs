@@ -57,7 +57,13 @@ impl fmt::Display for Change {
             Some(s) => s.to_string(),
             None => "unset".to_owned(),
         };
-        write!(f, "{}: {} -> {}", self.key, side(&self.old), side(&self.new))?;
+        write!(
+            f,
+            "{}: {} -> {}",
+            self.key,
+            side(&self.old),
+            side(&self.new)
+        )?;
         if self.restart {
             f.write_str(" (takes effect at restart)")?;
         }

@@ -13,6 +13,7 @@ mod dirs;
 mod notifier;
 mod settle;
 mod sighup;
+mod thread;
 mod watcher;
 mod worker;
 

@@ -8,6 +8,7 @@ use std::time::Duration;
 use notify::event::{AccessKind, AccessMode, ModifyKind};
 use notify::{EventKind, RecommendedWatcher, RecursiveMode, Watcher};
 
+use super::thread::{this_thread, wait_until_gone};
 use super::watcher::Cause;
 
 /// What happened to the paths of one file event, as far as deciding when a
@@ -35,7 +36,7 @@ pub(crate) struct FileEvent {
 }
 
 /// How long a drop waits for notify's thread. It ends as soon as it reads
-/// the stop message; this is only a bound for a process that is stuck.
+/// the stop message; this is only a bound for a machine that is stuck.
 const STOP_WAIT: Duration = Duration::from_secs(10);
 
 /// notify's watcher, whose thread is known to have ended once this is
@@ -43,7 +44,9 @@ const STOP_WAIT: Duration = Duration::from_secs(10);
 ///
 /// notify does not hand out its thread's `JoinHandle`. Its event handler,
 /// the callback given here, is owned by that thread and dropped by it as
-/// its last act; the handler holds a [`Sentinel`] whose drop reports it.
+/// its last act; the handler holds a [`Sentinel`] whose drop reports it,
+/// with the thread's id, so that the drop can wait until the thread is gone
+/// as a join would.
 pub(super) struct Notifier {
     watcher: Option<RecommendedWatcher>,
     ended: flume::Receiver<Option<u64>>,
@@ -101,35 +104,6 @@ impl Drop for Sentinel {
         let _ = self.0.try_send(this_thread());
     }
 }
-
-/// The kernel's id of the calling thread, where it can be known without
-/// `unsafe`.
-#[cfg(target_os = "linux")]
-fn this_thread() -> Option<u64> {
-    // `/proc/thread-self` links to `<pid>/task/<tid>`.
-    let link = std::fs::read_link("/proc/thread-self").ok()?;
-    link.file_name()?.to_str()?.parse().ok()
-}
-
-#[cfg(not(target_os = "linux"))]
-fn this_thread() -> Option<u64> {
-    None
-}
-
-/// After its handler is dropped, notify's thread only returns; the kernel
-/// then removes it. Waiting for that makes "dropped" mean "no thread left"
-/// to anyone who counts the process's threads.
-#[cfg(target_os = "linux")]
-fn wait_until_gone(thread: u64) {
-    let task = PathBuf::from(format!("/proc/self/task/{thread}"));
-    let deadline = std::time::Instant::now() + STOP_WAIT;
-    while task.exists() && std::time::Instant::now() < deadline {
-        std::thread::sleep(Duration::from_micros(200));
-    }
-}
-
-#[cfg(not(target_os = "linux"))]
-fn wait_until_gone(_thread: u64) {}
 
 /// The cause an event of the watcher stands for: `None` for reads, which
 /// change nothing (and which each reload itself causes).

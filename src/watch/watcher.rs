@@ -3,7 +3,6 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
@@ -18,6 +17,7 @@ use super::dirs::Dirs;
 use super::notifier::{FileEvent, Notifier};
 use super::settle::{stamps, Stamp};
 use super::sighup::Sighup;
+use super::thread::Thread;
 use super::worker::Worker;
 
 /// The receiver of a [`Watch`]'s reloads: a [`flume::Receiver`], so it is
@@ -223,7 +223,7 @@ pub struct Watch<T> {
     events: Events<T>,
     causes: flume::Sender<Cause>,
     sighup: Option<Sighup>,
-    worker: Option<JoinHandle<()>>,
+    worker: Option<Thread>,
     warnings: Vec<Warning>,
 }
 
@@ -273,7 +273,7 @@ impl<T> Drop for Watch<T> {
             // The worker only ever ends by this message; joining waits for a
             // reload in progress at most, and for notify's thread, which the
             // worker owns.
-            let _ = worker.join();
+            worker.join();
         }
     }
 }
@@ -312,9 +312,7 @@ impl<T: Config + Send + Sync> Builder<T> {
             subscriptions,
         );
         let current = worker.current();
-        let worker = std::thread::Builder::new()
-            .name("staid-watch".to_owned())
-            .spawn(move || worker.run())
+        let worker = Thread::spawn("staid-watch", move || worker.run())
             .map_err(|e| watch_error(format!("cannot start the reload thread: {e}")))?;
         Ok(Watch {
             current,
