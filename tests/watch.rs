@@ -611,3 +611,114 @@ fn reloads_can_be_awaited() {
     drop(watch);
     assert!(block_on(events.recv_async()).is_err());
 }
+
+/// A server whose listen address and pool are read once, at start.
+#[derive(Config, Debug)]
+struct Server {
+    #[config(default = "127.0.0.1:8080", restart)]
+    listen: String,
+    #[config(nested, restart)]
+    pool: Pool,
+    #[config(default = "info")]
+    level: String,
+    #[config(secret)]
+    token: Option<String>,
+}
+
+#[derive(Config, Debug)]
+struct Pool {
+    #[config(default = 4)]
+    size: u32,
+}
+
+#[test]
+fn a_reload_reads_as_old_and_new_values_with_origins_and_lists_restarts_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("server.toml");
+    fs::write(
+        &path,
+        "listen = \"0.0.0.0:80\"\nlevel = \"info\"\ntoken = \"old-secret\"\n",
+    )
+    .unwrap();
+    let watch = Server::builder().file(&path).watch().unwrap();
+
+    save_by_rename(
+        &path,
+        "listen = \"0.0.0.0:81\"\nlevel = \"debug\"\ntoken = \"new-secret\"\n[pool]\nsize = 8\n",
+    );
+    match next(&watch) {
+        Reload::Updated {
+            config,
+            changed,
+            changes,
+            restart_required,
+            ..
+        } => {
+            // Still updated in the value; the application decides.
+            assert_eq!(
+                (config.listen.as_str(), config.pool.size),
+                ("0.0.0.0:81", 8)
+            );
+            assert_eq!(changed, ["listen", "pool.size", "level", "token"]);
+            assert_eq!(restart_required, ["listen", "pool.size"]);
+            let log: String = changes.iter().map(|c| format!("{c}\n")).collect();
+            let file = path.display();
+            assert_eq!(
+                log,
+                format!(
+                    "listen: \"0.0.0.0:80\" ({file}:1:10) -> \"0.0.0.0:81\" ({file}:1:10) \
+                     (takes effect at restart)\n\
+                     pool.size: 4 (default) -> 8 ({file}:5:8) (takes effect at restart)\n\
+                     level: \"info\" ({file}:2:9) -> \"debug\" ({file}:2:9)\n\
+                     token: \"<secret>\" ({file}:3:9) -> \"<secret>\" ({file}:3:9)\n"
+                )
+            );
+            assert!(!format!("{changes:?}").contains("-secret"), "{changes:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn warnings_of_a_reload_arrive_with_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = file(dir.path(), "port = 1\n");
+    let watch = App::builder()
+        .file(&path)
+        .unknown_keys(staid::Unknown::Warn)
+        .watch()
+        .unwrap();
+    let texts = |warnings: &[staid::Warning]| -> Vec<String> {
+        warnings
+            .iter()
+            .map(|w| w.key().unwrap_or("").to_owned())
+            .collect()
+    };
+
+    save_by_rename(&path, "port = 2\nprot = 3\n");
+    match next(&watch) {
+        Reload::Updated { warnings, .. } => assert_eq!(texts(&warnings), ["prot"]),
+        other => panic!("{other:?}"),
+    }
+    // Nothing changed, but there is something new to say.
+    save_by_rename(&path, "port = 2\nprot = 3\nhots = \"x\"\n");
+    match next(&watch) {
+        Reload::Unchanged { warnings, .. } => assert_eq!(texts(&warnings), ["hots", "prot"]),
+        other => panic!("{other:?}"),
+    }
+    // The same again is not news; asked for, it is the answer.
+    save_by_rename(&path, "port = 2\nprot = 3\nhots = \"x\"\n");
+    watch.reload();
+    match next(&watch) {
+        Reload::Unchanged { warnings, .. } => assert_eq!(texts(&warnings).len(), 2),
+        other => panic!("{other:?}"),
+    }
+    // Had the save sent anything, it would come before this.
+    save_by_rename(&path, "port = 5\n");
+    match next(&watch) {
+        Reload::Updated {
+            config, warnings, ..
+        } => assert_eq!((config.port, warnings.len()), (5, 0)),
+        other => panic!("{other:?}"),
+    }
+}
