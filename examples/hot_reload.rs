@@ -67,8 +67,9 @@ fn main() {
     let worker = watch.clone();
     std::thread::spawn(move || loop {
         let app = worker.current();
+        let signed = if app.token.is_some() { " (signed)" } else { "" };
         for name in &app.names {
-            println!("{}, {name}!", app.greeting);
+            println!("{}, {name}!{signed}", app.greeting);
         }
         std::thread::sleep(app.every);
     });

@@ -659,6 +659,8 @@ fn a_reload_reads_as_old_and_new_values_with_origins_and_lists_restarts_apart() 
                 (config.listen.as_str(), config.pool.size),
                 ("0.0.0.0:81", 8)
             );
+            assert_eq!(config.level, "debug");
+            assert_eq!(config.token.as_deref(), Some("new-secret"));
             assert_eq!(changed, ["listen", "pool.size", "level", "token"]);
             assert_eq!(restart_required, ["listen", "pool.size"]);
             let log: String = changes.iter().map(|c| format!("{c}\n")).collect();

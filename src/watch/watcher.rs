@@ -299,12 +299,11 @@ impl<T: Config + Send + Sync> Builder<T> {
         // first load too; dropping the guards stops them.
         let subscriptions = self.subscribe(&source_trigger(&causes));
         let mut dirs = Dirs::default();
-        let (sighup, loaded, stamps) = self.start(&options, &causes, &mut dirs, &mut notifier)?;
-        let warnings = loaded.warnings().to_vec();
+        let (sighup, first) = self.start(&options, &causes, &mut dirs, &mut notifier)?;
+        let warnings = first.loaded.warnings().to_vec();
         let (worker, events) = Worker::new(
             self,
-            loaded,
-            &stamps,
+            first,
             &options,
             causes_rx,
             dirs,
@@ -333,7 +332,7 @@ impl<T: Config + Send + Sync> Builder<T> {
         causes: &flume::Sender<Cause>,
         dirs: &mut Dirs,
         notifier: &mut Notifier,
-    ) -> Result<(Option<Sighup>, Loaded<T>, Vec<Stamp>), Error> {
+    ) -> Result<(Option<Sighup>, First<T>), Error> {
         let files = self.plan().files();
         let (failed, _) = dirs.sync(&files, notifier);
         if !failed.is_empty() {
@@ -356,8 +355,15 @@ impl<T: Config + Send + Sync> Builder<T> {
             false => None,
         };
         let stamps = stamps(&files);
-        Ok((sighup, self.load_full()?, stamps))
+        let loaded = self.load_full()?;
+        Ok((sighup, First { loaded, stamps }))
     }
+}
+
+/// The first load, and what its files looked like as it began.
+pub(super) struct First<T> {
+    pub(super) loaded: Loaded<T>,
+    pub(super) stamps: Vec<Stamp>,
 }
 
 /// Why the reload thread wakes up.

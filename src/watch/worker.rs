@@ -17,8 +17,8 @@ use crate::{Builder, Config};
 use super::diff;
 use super::dirs::Dirs;
 use super::notifier::Notifier;
-use super::settle::{stamps, Settle, Stamp, Verdict};
-use super::watcher::{Cause, Reload, WatchOptions};
+use super::settle::{stamps, Settle, Verdict};
+use super::watcher::{Cause, First, Reload, WatchOptions};
 
 /// How many times in a row a reload is repeated because it revealed new
 /// directories to watch (an optional file's directory created after start).
@@ -59,11 +59,9 @@ pub(super) struct Worker<T> {
 }
 
 impl<T: Config + Send + Sync> Worker<T> {
-    #[allow(clippy::too_many_arguments)]
     pub(super) fn new(
         builder: Builder<T>,
-        loaded: Loaded<T>,
-        stamps: &[Stamp],
+        first: First<T>,
         options: &WatchOptions,
         causes: flume::Receiver<Cause>,
         dirs: Dirs,
@@ -71,9 +69,9 @@ impl<T: Config + Send + Sync> Worker<T> {
         subscriptions: Vec<crate::source::Subscription>,
     ) -> (Worker<T>, flume::Receiver<Reload<T>>) {
         let mut settle = Settle::new(options.debounce, options.settle);
-        settle.loaded(&builder.plan().files(), stamps);
-        let warned = texts(loaded.warnings());
-        let (config, tree) = split(loaded);
+        settle.loaded(&builder.plan().files(), &first.stamps);
+        let warned = texts(first.loaded.warnings());
+        let (config, tree) = split(first.loaded);
         let (events, receiver) = flume::unbounded();
         let worker = Worker {
             builder,
