@@ -16,6 +16,7 @@ use crate::value::{Key, Kind, Table, Value};
 /// port: 8080 (/etc/app.toml:3:8) -> 9090 (/etc/app.toml:3:8)
 /// token: "<secret>" (env APP_TOKEN) -> "<secret>" (/etc/app.toml:4:9)
 /// labels.team: unset -> "infra" (/etc/app.toml:7:8)
+/// listen: "[::]:80" (default) -> "[::]:8080" (env APP_LISTEN) (takes effect at restart)
 /// ```
 ///
 /// Values are shown in TOML's inline form; a secret's value never, only

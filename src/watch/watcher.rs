@@ -142,7 +142,8 @@ impl WatchOptions {
 ///
 /// [`current`](Watch::current) is the last valid configuration, cheap to get
 /// from any thread. [`events`](Watch::events) receives a [`Reload`] for each
-/// reload that changed something. A reload is triggered by
+/// reload that changed something, and for each one asked for. A reload is
+/// triggered by
 ///
 /// - a change to any file a layer reads: edits in place, saves that rename a
 ///   new file over the old one, delete and recreate, a Kubernetes ConfigMap
@@ -160,9 +161,17 @@ impl WatchOptions {
 /// are read again too but give the same values, so changing them takes a
 /// restart. A configuration that fails to load never becomes current.
 ///
+/// After a file event the files are read once events have stopped for the
+/// debounce and every file looks finished: closed by its writer (or not
+/// written for the settle time), not newly empty and not newly gone (or so
+/// for the settle time); see [`WatchOptions::settle`]. SIGHUP and
+/// [`reload`](Watch::reload) read at once. While no file changes, no thread
+/// of the watch wakes up.
+///
 /// Dropping the `Watch` stops its threads and file watches and waits for
-/// them, notify's thread included: none is left when `drop` returns. SIGHUP is then ignored rather than ending the process, since the
-/// default action cannot be put back.
+/// them, notify's thread included: none is left when `drop` returns. SIGHUP
+/// is then ignored rather than ending the process, since the default action
+/// cannot be put back.
 ///
 /// `Watch<T>` is `Send` and `Sync`: share it in an `Arc`, or clone the
 /// receiver of [`events`](Watch::events) into the thread or task that handles
