@@ -1,18 +1,21 @@
 //! Reload latency: from a file write to `Reload::Updated` on the channel,
-//! with the default debounce (50 ms) and a short one (10 ms). The debounce is
-//! a wait by design; what the bench shows is how little comes on top of it
-//! (the watcher's tick, the reload, the diff and the send).
+//! with the default debounce (50 ms) and a short one (10 ms), for a save by
+//! rename (as editors do) and an edit in place that closes the file (as
+//! `fs::write` does). The debounce is a wait by design; what the bench shows
+//! is how little comes on top of it (the reload, the diff and the send).
 //!
-//! Each iteration saves the file by rename, as editors do, with a new value,
-//! and waits for the update. Run with
-//! `cargo bench --features watch --bench watch`.
+//! Before the latency, the cost of an idle watch: the wake-ups and CPU time
+//! of the process over 10 s with a watch running and no file changing,
+//! read from `/proc` (Linux).
+//!
+//! Run with `cargo bench --features watch --bench watch`.
 
 use std::fs;
 use std::hint::black_box;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use criterion::{criterion_group, criterion_main, Criterion, SamplingMode};
+use criterion::{criterion_group, Criterion, SamplingMode};
 use staid::{Config, Reload, WatchOptions};
 
 /// A small service configuration, so the time is the watch's, not the
@@ -37,11 +40,18 @@ struct Db {
     timeout: Duration,
 }
 
-fn save(path: &Path, port: u32) {
+fn text(port: u32) -> String {
+    format!("port = {port}\n[db]\nurl = \"postgres://db/app\"\ntimeout = \"2s\"\n")
+}
+
+fn save_by_rename(path: &Path, port: u32) {
     let tmp = path.with_extension("toml.tmp");
-    let text = format!("port = {port}\n[db]\nurl = \"postgres://db/app\"\ntimeout = \"2s\"\n");
-    fs::write(&tmp, text).unwrap();
+    fs::write(&tmp, text(port)).unwrap();
     fs::rename(&tmp, path).unwrap();
+}
+
+fn write_in_place(path: &Path, port: u32) {
+    fs::write(path, text(port)).unwrap();
 }
 
 fn latency(c: &mut Criterion) {
@@ -51,7 +61,12 @@ fn latency(c: &mut Criterion) {
         .sample_size(20)
         .measurement_time(Duration::from_secs(12))
         .warm_up_time(Duration::from_secs(1));
-    for debounce_ms in [50u64, 10] {
+    type Save = fn(&Path, u32);
+    let saves: [(&str, Save); 2] = [("rename", save_by_rename), ("in_place", write_in_place)];
+    for (debounce_ms, (how, save)) in [50u64, 10]
+        .into_iter()
+        .flat_map(|d| saves.iter().map(move |s| (d, *s)))
+    {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("bench.toml");
         save(&path, 0);
@@ -60,7 +75,7 @@ fn latency(c: &mut Criterion) {
             .watch_with(WatchOptions::new().debounce(Duration::from_millis(debounce_ms)))
             .unwrap();
         let mut port = 0;
-        let name = format!("write_to_updated/debounce_{debounce_ms}ms");
+        let name = format!("{how}_to_updated/debounce_{debounce_ms}ms");
         group.bench_function(name, |b| {
             b.iter_custom(|iters| {
                 let mut total = Duration::ZERO;
@@ -77,6 +92,7 @@ fn latency(c: &mut Criterion) {
                             }
                             Ok(Reload::Updated { .. }) => continue,
                             Ok(Reload::Rejected { error }) => panic!("{error}"),
+                            Ok(other) => panic!("{other:?}"),
                             Err(e) => panic!("no update for port {port}: {e}"),
                         }
                     }
@@ -89,5 +105,70 @@ fn latency(c: &mut Criterion) {
     group.finish();
 }
 
+/// CPU time (user + system, in clock ticks) and voluntary context switches
+/// (wake-ups) of the whole process, summed over its threads.
+#[cfg(target_os = "linux")]
+fn process_cost() -> (u64, u64) {
+    let (mut ticks, mut wakeups) = (0, 0);
+    for task in fs::read_dir("/proc/self/task").unwrap().flatten() {
+        let (Ok(stat), Ok(status)) = (
+            fs::read_to_string(task.path().join("stat")),
+            fs::read_to_string(task.path().join("status")),
+        ) else {
+            continue;
+        };
+        let fields: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..].split(' ').collect();
+        ticks += fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
+        wakeups += status
+            .lines()
+            .find_map(|l| l.strip_prefix("voluntary_ctxt_switches:"))
+            .and_then(|n| n.trim().parse::<u64>().ok())
+            .unwrap_or(0);
+    }
+    (ticks, wakeups)
+}
+
+/// The process's cost over 10 s of an idle watch, beside the same 10 s
+/// without one. The measuring thread's own sleep is one wake-up.
+#[cfg(target_os = "linux")]
+fn idle() {
+    let idle = Duration::from_secs(10);
+    let measure = || {
+        let before = process_cost();
+        std::thread::sleep(idle);
+        let after = process_cost();
+        (after.0 - before.0, after.1 - before.1)
+    };
+    let (ticks, wakeups) = measure();
+    println!(
+        "idle/no_watch: {wakeups} wake-ups, {} ms CPU in {idle:?}",
+        ticks * 10
+    );
+    for debounce_ms in [50u64, 1] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bench.toml");
+        save_by_rename(&path, 0);
+        let watch = App::builder()
+            .file(&path)
+            .watch_with(WatchOptions::new().debounce(Duration::from_millis(debounce_ms)))
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(200));
+        let (ticks, wakeups) = measure();
+        println!(
+            "idle/debounce_{debounce_ms}ms: {wakeups} wake-ups, {} ms CPU in {idle:?}",
+            ticks * 10
+        );
+        drop(watch);
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn idle() {}
+
 criterion_group!(benches, latency);
-criterion_main!(benches);
+
+fn main() {
+    idle();
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

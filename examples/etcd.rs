@@ -77,6 +77,7 @@ fn main() {
         match reload {
             Reload::Updated { changed, .. } => println!("reloaded: {}", changed.join(", ")),
             Reload::Rejected { error } => eprintln!("kept the configuration:\n{error}"),
+            _ => {}
         }
     }
 }

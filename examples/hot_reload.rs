@@ -12,8 +12,10 @@
 //! kill -HUP <pid>
 //! ```
 //!
-//! Each reload that changes something prints the changed keys; a file that
-//! does not load prints every problem and the program goes on with the
+//! Each reload that changes something prints one line per changed key, old
+//! and new value with their origins, and which changes take a restart
+//! (`threads`); a SIGHUP that changes nothing prints so; a file that does
+//! not load prints every problem and the program goes on with the
 //! configuration it had. Stop it with Ctrl-C.
 
 use std::path::PathBuf;
@@ -25,6 +27,9 @@ use staid::{Config, Reload};
 #[derive(Config, Debug)]
 #[config(name = "hot_reload")]
 struct App {
+    /// Threads for the greetings: read once, at start.
+    #[config(default = 1, restart)]
+    threads: u16,
     /// What to say.
     #[config(default = "hello")]
     greeting: String,
@@ -49,6 +54,7 @@ fn main() {
         .watch()
         .unwrap_or_else(|error| error.exit_process());
     let watch = std::sync::Arc::new(watch);
+    let threads = watch.current().threads;
     println!(
         "pid {}: edit {} or run `kill -HUP {}`",
         std::process::id(),
@@ -61,32 +67,48 @@ fn main() {
     let worker = watch.clone();
     std::thread::spawn(move || loop {
         let app = worker.current();
+        let signed = if app.token.is_some() { " (signed)" } else { "" };
         for name in &app.names {
-            println!("{}, {name}!", app.greeting);
+            println!("{}, {name}!{signed}", app.greeting);
         }
         std::thread::sleep(app.every);
     });
 
-    // The reloads, as they come.
+    // The reloads, as they come: one line per changed key, old and new
+    // value with where each was set (the token masked).
     for reload in watch.events().iter() {
         match reload {
             Reload::Updated {
-                config, changed, ..
+                changes,
+                restart_required,
+                warnings,
+                ..
             } => {
-                println!("reloaded, changed: {}", changed.join(", "));
-                let token = if config.token.is_some() {
-                    "set"
-                } else {
-                    "not set"
-                };
-                println!(
-                    "now: {} every {:?}, token {token}",
-                    config.greeting, config.every
-                );
+                println!("reloaded:");
+                for change in &changes {
+                    println!("  {change}");
+                }
+                if !restart_required.is_empty() {
+                    println!(
+                        "  restart to apply: {} (still running with {} threads)",
+                        restart_required.join(", "),
+                        threads
+                    );
+                }
+                for warning in &warnings {
+                    eprintln!("warning: {warning}");
+                }
             }
             Reload::Rejected { error } => {
                 eprintln!("kept the previous configuration:\n{error}");
             }
+            Reload::Unchanged { warnings, .. } => {
+                println!("reloaded, nothing changed");
+                for warning in &warnings {
+                    eprintln!("warning: {warning}");
+                }
+            }
+            _ => {}
         }
     }
 }

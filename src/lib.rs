@@ -126,7 +126,7 @@ pub use schema::{Field, Literal, Schema};
 pub use secret::Secret;
 pub use value::{Kind, Table, Value};
 #[cfg(feature = "watch")]
-pub use watch::{Events, Reload, Watch, WatchOptions};
+pub use watch::{Change, Events, Reload, Setting, Watch, WatchOptions};
 
 /// Derives [`Config`] for a struct with named fields.
 ///

@@ -127,6 +127,7 @@ mod tests {
             list: false,
             append: false,
             skip: false,
+            restart: false,
             nested: None,
         };
         assert_eq!(

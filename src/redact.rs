@@ -5,6 +5,7 @@
 
 use crate::error::Problem;
 use crate::schema::{Field, Literal, Schema};
+use crate::value::{Inline, Value};
 
 /// What a secret value is shown as, wherever a value would be shown.
 pub const MASK: &str = "\"<secret>\"";
@@ -52,6 +53,15 @@ pub(crate) fn type_message(field: &Field, message: String) -> String {
 /// Whether the value at `path` is secret or lies inside a secret field.
 pub(crate) fn is_secret(schema: &Schema, path: &str) -> bool {
     secret_len(schema, path).is_some()
+}
+
+/// The value at `path` as it may be shown: in TOML's inline form, or the
+/// mask when it is secret or inside a secret field.
+pub(crate) fn value(schema: &Schema, path: &str, value: &Value) -> String {
+    match is_secret(schema, path) {
+        true => MASK.to_owned(),
+        false => Inline(value).to_string(),
+    }
 }
 
 /// `path` as it may be shown: the keys below a secret field masked

@@ -55,6 +55,10 @@ pub struct Field {
     pub append: bool,
     /// `#[config(skip)]`: never read from any source; set from `Default`.
     pub skip: bool,
+    /// `#[config(restart)]`: the program reads it once, at start. A reload
+    /// still updates it, and lists it in `Reload::Updated`'s
+    /// `restart_required`.
+    pub restart: bool,
     /// `#[config(nested)]`: the schema of the nested struct.
     pub nested: Option<&'static Schema>,
 }

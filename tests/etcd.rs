@@ -476,6 +476,7 @@ mod watch {
                 config, changed, ..
             } => (config, changed),
             Reload::Rejected { error } => panic!("rejected: {error}"),
+            other => panic!("{other:?}"),
         }
     }
 
@@ -483,6 +484,7 @@ mod watch {
         match next(watch) {
             Reload::Rejected { error } => error,
             Reload::Updated { changed, .. } => panic!("updated {changed:?}"),
+            other => panic!("{other:?}"),
         }
     }
 
@@ -515,6 +517,7 @@ mod watch {
                 Reload::Rejected { error } => {
                     assert!(error.to_string().contains(&unreachable), "{error}")
                 }
+                other => panic!("{other:?}"),
             }
         }
     }

@@ -63,12 +63,13 @@ fn next<T>(watch: &Watch<T>) -> Reload<T> {
 }
 
 /// The next reload, which must be an update.
-fn updated<T>(watch: &Watch<T>) -> (Arc<T>, Vec<String>) {
+fn updated<T: std::fmt::Debug>(watch: &Watch<T>) -> (Arc<T>, Vec<String>) {
     match next(watch) {
         Reload::Updated {
             config, changed, ..
         } => (config, changed),
         Reload::Rejected { error } => panic!("rejected:\n{error}"),
+        other => panic!("not an update: {other:?}"),
     }
 }
 
@@ -76,13 +77,13 @@ fn updated<T>(watch: &Watch<T>) -> (Arc<T>, Vec<String>) {
 fn rejected<T: std::fmt::Debug>(watch: &Watch<T>) -> Error {
     match next(watch) {
         Reload::Rejected { error } => error,
-        Reload::Updated { config, .. } => panic!("updated to {config:?}"),
+        other => panic!("not a rejection: {other:?}"),
     }
 }
 
 /// The first update after any rejections: an in-place write is seen
 /// half-done now and then, and that is rightly rejected on the way.
-fn settled<T>(watch: &Watch<T>) -> (Arc<T>, Vec<String>) {
+fn settled<T: std::fmt::Debug>(watch: &Watch<T>) -> (Arc<T>, Vec<String>) {
     let deadline = Instant::now() + WAIT;
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
@@ -91,6 +92,7 @@ fn settled<T>(watch: &Watch<T>) -> (Arc<T>, Vec<String>) {
                 config, changed, ..
             } => return (config, changed),
             Reload::Rejected { .. } => continue,
+            other => panic!("not an update: {other:?}"),
         }
     }
 }
@@ -329,10 +331,13 @@ fn a_bad_file_is_rejected_once_and_never_becomes_current() {
     assert_eq!(error.problems().len(), 2, "every problem at once:\n{error}");
     assert_eq!(watch.current().port, 1);
 
-    // The same error again is not news.
+    // The same error again from the files is not news; asked for, it is
+    // the answer.
     let loads = memory.loads();
-    watch.reload();
+    save_by_rename(&path, "port = \"x\"\nname = 5\n");
     memory.wait_for_load(loads);
+    watch.reload();
+    assert_eq!(rejected(&watch).to_string(), error.to_string());
 
     save_by_rename(&path, "port = 2\n");
     let (config, changed) = updated(&watch);
@@ -340,7 +345,7 @@ fn a_bad_file_is_rejected_once_and_never_becomes_current() {
 }
 
 #[test]
-fn a_reload_that_changes_nothing_sends_nothing() {
+fn a_file_change_that_changes_nothing_sends_nothing_and_a_reload_by_hand_says_unchanged() {
     let dir = tempfile::tempdir().unwrap();
     let path = file(dir.path(), "port = 1\n");
     let memory = Memory::default();
@@ -350,17 +355,19 @@ fn a_reload_that_changes_nothing_sends_nothing() {
         .watch()
         .unwrap();
 
-    // The same content; then the same values on other lines; then by hand.
+    // The same content; then the same values on other lines.
     for text in ["port = 1\n", "# moved down\n\nport = 1\nname = \"svc\"\n"] {
         let loads = memory.loads();
         save_by_rename(&path, text);
         memory.wait_for_load(loads);
     }
-    let loads = memory.loads();
+    // Had either of those sent something, it would come first.
     watch.reload();
-    memory.wait_for_load(loads);
+    match next(&watch) {
+        Reload::Unchanged { warnings, .. } => assert!(warnings.is_empty()),
+        other => panic!("{other:?}"),
+    }
 
-    // Had any of those sent something, it would come first.
     save_by_rename(&path, "port = 2\n");
     let (config, changed) = updated(&watch);
     assert_eq!((config.port, changed), (2, vec!["port".to_owned()]));
@@ -504,6 +511,7 @@ fn the_final_state_of_a_burst_of_writes_is_delivered_and_nothing_invalid_is_curr
                 }
             }
             Ok(Reload::Rejected { .. }) => {}
+            Ok(other) => panic!("not an update: {other:?}"),
             Err(e) => panic!(
                 "the final state was not delivered ({e}); current: {}",
                 watch.current().stamp
@@ -598,8 +606,121 @@ fn reloads_can_be_awaited() {
     watch.reload();
     match block_on(events.recv_async()).unwrap() {
         Reload::Updated { config, .. } => assert_eq!(config.port, 4),
-        Reload::Rejected { error } => panic!("{error}"),
+        other => panic!("{other:?}"),
     }
     drop(watch);
     assert!(block_on(events.recv_async()).is_err());
+}
+
+/// A server whose listen address and pool are read once, at start.
+#[derive(Config, Debug)]
+struct Server {
+    #[config(default = "127.0.0.1:8080", restart)]
+    listen: String,
+    #[config(nested, restart)]
+    pool: Pool,
+    #[config(default = "info")]
+    level: String,
+    #[config(secret)]
+    token: Option<String>,
+}
+
+#[derive(Config, Debug)]
+struct Pool {
+    #[config(default = 4)]
+    size: u32,
+}
+
+#[test]
+fn a_reload_reads_as_old_and_new_values_with_origins_and_lists_restarts_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("server.toml");
+    fs::write(
+        &path,
+        "listen = \"0.0.0.0:80\"\nlevel = \"info\"\ntoken = \"old-secret\"\n",
+    )
+    .unwrap();
+    let watch = Server::builder().file(&path).watch().unwrap();
+
+    save_by_rename(
+        &path,
+        "listen = \"0.0.0.0:81\"\nlevel = \"debug\"\ntoken = \"new-secret\"\n[pool]\nsize = 8\n",
+    );
+    match next(&watch) {
+        Reload::Updated {
+            config,
+            changed,
+            changes,
+            restart_required,
+            ..
+        } => {
+            // Still updated in the value; the application decides.
+            assert_eq!(
+                (config.listen.as_str(), config.pool.size),
+                ("0.0.0.0:81", 8)
+            );
+            assert_eq!(config.level, "debug");
+            assert_eq!(config.token.as_deref(), Some("new-secret"));
+            assert_eq!(changed, ["listen", "pool.size", "level", "token"]);
+            assert_eq!(restart_required, ["listen", "pool.size"]);
+            let log: String = changes.iter().map(|c| format!("{c}\n")).collect();
+            let file = path.display();
+            assert_eq!(
+                log,
+                format!(
+                    "listen: \"0.0.0.0:80\" ({file}:1:10) -> \"0.0.0.0:81\" ({file}:1:10) \
+                     (takes effect at restart)\n\
+                     pool.size: 4 (default) -> 8 ({file}:5:8) (takes effect at restart)\n\
+                     level: \"info\" ({file}:2:9) -> \"debug\" ({file}:2:9)\n\
+                     token: \"<secret>\" ({file}:3:9) -> \"<secret>\" ({file}:3:9)\n"
+                )
+            );
+            assert!(!format!("{changes:?}").contains("-secret"), "{changes:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn warnings_of_a_reload_arrive_with_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = file(dir.path(), "port = 1\n");
+    let watch = App::builder()
+        .file(&path)
+        .unknown_keys(staid::Unknown::Warn)
+        .watch()
+        .unwrap();
+    let texts = |warnings: &[staid::Warning]| -> Vec<String> {
+        warnings
+            .iter()
+            .map(|w| w.key().unwrap_or("").to_owned())
+            .collect()
+    };
+
+    save_by_rename(&path, "port = 2\nprot = 3\n");
+    match next(&watch) {
+        Reload::Updated { warnings, .. } => assert_eq!(texts(&warnings), ["prot"]),
+        other => panic!("{other:?}"),
+    }
+    // Nothing changed, but there is something new to say.
+    save_by_rename(&path, "port = 2\nprot = 3\nhots = \"x\"\n");
+    match next(&watch) {
+        Reload::Unchanged { warnings, .. } => assert_eq!(texts(&warnings), ["hots", "prot"]),
+        other => panic!("{other:?}"),
+    }
+    // The same again is not news; asked for, it is the answer.
+    save_by_rename(&path, "port = 2\nprot = 3\nhots = \"x\"\n");
+    watch.reload();
+    match next(&watch) {
+        Reload::Unchanged { warnings, .. } => assert_eq!(texts(&warnings).len(), 2),
+        other => panic!("{other:?}"),
+    }
+    // Had the save sent anything, it would come before this.
+    save_by_rename(&path, "port = 5\n");
+    match next(&watch) {
+        Reload::Updated {
+            config, warnings, ..
+        } => assert_eq!((config.port, warnings.len()), (5, 0)),
+        other => panic!("{other:?}"),
+    }
 }

@@ -88,6 +88,7 @@ pub struct FieldAttrs {
     pub short: Option<Sp<char>>,
     pub rename: Option<Sp<String>>,
     pub skip: Option<Span>,
+    pub restart: Option<Span>,
     pub from_str: Option<Span>,
     pub append: Option<Span>,
     pub validate: Option<Sp<Path>>,
@@ -221,6 +222,8 @@ pub fn field(attrs: &[Attribute], errors: &mut Errors) -> FieldAttrs {
             flag(&mut out.secret, meta, errors);
         } else if p.is_ident("skip") {
             flag(&mut out.skip, meta, errors);
+        } else if p.is_ident("restart") {
+            flag(&mut out.restart, meta, errors);
         } else if p.is_ident("from_str") {
             flag(&mut out.from_str, meta, errors);
         } else if p.is_ident("merge") {
@@ -250,7 +253,8 @@ pub fn field(attrs: &[Attribute], errors: &mut Errors) -> FieldAttrs {
                 p.span(),
                 format!(
                     "unknown attribute `{}` (expected one of `default`, `nested`, `secret`, \
-                     `env`, `flag`, `short`, `rename`, `skip`, `from_str`, `merge`, `validate`)",
+                     `env`, `flag`, `short`, `rename`, `skip`, `from_str`, `merge`, `validate`, \
+                     `restart`)",
                     path_name(p)
                 ),
             );

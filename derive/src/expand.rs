@@ -118,6 +118,7 @@ fn schema_field(f: &Field<'_>) -> TokenStream {
     let list = f.is_list();
     let append = f.attrs.append.is_some();
     let skip = f.attrs.skip.is_some();
+    let restart = f.attrs.restart.is_some();
     let nested = if f.attrs.nested.is_some() {
         let t = f.ty;
         quote!(::staid::__private::Some(<#t as ::staid::Config>::SCHEMA))
@@ -140,6 +141,7 @@ fn schema_field(f: &Field<'_>) -> TokenStream {
             list: #list,
             append: #append,
             skip: #skip,
+            restart: #restart,
             nested: #nested,
         }
     }

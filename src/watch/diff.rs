@@ -1,68 +1,162 @@
-//! The key paths whose value differs between two merged trees: the `changed`
-//! list of [`Reload::Updated`](crate::Reload::Updated).
+//! What a reload changed: for each key whose value differs between two
+//! merged trees, the old and new value with their origins, as
+//! [`Reload::Updated`](crate::Reload::Updated) carries them.
 
 use std::collections::BTreeSet;
+use std::fmt;
 
+use crate::origin::Origin;
 use crate::schema::Schema;
 use crate::value::{Key, Kind, Table, Value};
 
-/// Key paths whose value differs between `old` and `new`, in declaration
+/// One key whose value a reload changed, with what it was and what it is,
+/// for an operator's log. Its `Display` is one line:
+///
+/// ```text
+/// port: 8080 (/etc/app.toml:3:8) -> 9090 (/etc/app.toml:3:8)
+/// token: "<secret>" (env APP_TOKEN) -> "<secret>" (/etc/app.toml:4:9)
+/// labels.team: unset -> "infra" (/etc/app.toml:7:8)
+/// listen: "[::]:80" (default) -> "[::]:8080" (env APP_LISTEN) (takes effect at restart)
+/// ```
+///
+/// Values are shown in TOML's inline form; a secret's value never, only
+/// the mask.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct Change {
+    /// The dotted key path, as in `changed`.
+    pub key: String,
+    /// The value before the reload; `None` when nothing set it.
+    pub old: Option<Setting>,
+    /// The value now; `None` when nothing sets it any more.
+    pub new: Option<Setting>,
+    /// The key is, or is inside, a `#[config(restart)]` field: the program
+    /// reads it at start only, so the new value takes a restart.
+    pub restart: bool,
+}
+
+/// A value as it may be shown (secrets masked) and where it was set.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct Setting {
+    /// The value in TOML's inline form (`9090`, `"db2"`, `["a", "b"]`), or
+    /// [`MASK`](crate::MASK) for a secret.
+    pub value: String,
+    /// Where it was set.
+    pub origin: Origin,
+}
+
+impl fmt::Display for Setting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.value, self.origin)
+    }
+}
+
+impl fmt::Display for Change {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let side = |s: &Option<Setting>| match s {
+            Some(s) => s.to_string(),
+            None => "unset".to_owned(),
+        };
+        write!(
+            f,
+            "{}: {} -> {}",
+            self.key,
+            side(&self.old),
+            side(&self.new)
+        )?;
+        if self.restart {
+            f.write_str(" (takes effect at restart)")?;
+        }
+        Ok(())
+    }
+}
+
+/// The keys whose value differs between `old` and `new`, in declaration
 /// order. Origins are ignored: a value that moved from one file to another,
 /// or down a line, has not changed. Keys the struct does not have are
 /// ignored too, since they cannot change it. A secret field is reported by
 /// its own key only, never by the keys inside it, which may themselves be
 /// sensitive.
-pub(super) fn changed(schema: &'static Schema, old: &Value, new: &Value) -> Vec<String> {
-    let mut out = Vec::new();
-    fields(schema, "", old.as_table(), new.as_table(), &mut out);
-    out
+pub(super) fn changes(schema: &'static Schema, old: &Value, new: &Value) -> Vec<Change> {
+    let mut walk = Walk {
+        root: schema,
+        out: Vec::new(),
+    };
+    walk.fields(schema, "", old.as_table(), new.as_table(), false);
+    walk.out
 }
 
-fn fields(
-    schema: &'static Schema,
-    prefix: &str,
-    old: Option<&Table>,
-    new: Option<&Table>,
-    out: &mut Vec<String>,
-) {
-    for field in schema.fields {
-        if field.skip {
-            continue;
-        }
-        let path = join(prefix, field.key);
-        let a = old.and_then(|t| t.get(field.key));
-        let b = new.and_then(|t| t.get(field.key));
-        match field.nested {
-            _ if field.secret => {
-                if !same_opt(a, b) {
-                    out.push(path);
+struct Walk {
+    root: &'static Schema,
+    out: Vec<Change>,
+}
+
+impl Walk {
+    fn fields(
+        &mut self,
+        schema: &'static Schema,
+        prefix: &str,
+        old: Option<&Table>,
+        new: Option<&Table>,
+        restart: bool,
+    ) {
+        for field in schema.fields {
+            if field.skip {
+                continue;
+            }
+            let path = join(prefix, field.key);
+            let a = old.and_then(|t| t.get(field.key));
+            let b = new.and_then(|t| t.get(field.key));
+            let restart = restart || field.restart;
+            match field.nested {
+                _ if field.secret => {
+                    if !same_opt(a, b) {
+                        self.push(path, a, b, restart);
+                    }
                 }
+                Some(nested) if is_table_or_none(a) && is_table_or_none(b) => {
+                    self.fields(
+                        nested,
+                        &path,
+                        a.and_then(Value::as_table),
+                        b.and_then(Value::as_table),
+                        restart,
+                    );
+                }
+                _ => self.leaf(path, a, b, restart),
             }
-            Some(nested) if is_table_or_none(a) && is_table_or_none(b) => {
-                fields(
-                    nested,
-                    &path,
-                    a.and_then(Value::as_table),
-                    b.and_then(Value::as_table),
-                    out,
-                );
-            }
-            _ => leaf(path, a, b, out),
         }
     }
-}
 
-/// A leaf field. Tables under it (maps, plain serde structs) are compared
-/// key by key, so `labels.env` is reported rather than all of `labels`.
-fn leaf(path: String, a: Option<&Value>, b: Option<&Value>, out: &mut Vec<String>) {
-    if let (Some(Kind::Table(ta)), Some(Kind::Table(tb))) = (a.map(|v| &v.kind), b.map(|v| &v.kind))
-    {
-        let keys: BTreeSet<&String> = ta.keys().chain(tb.keys()).collect();
-        for key in keys {
-            leaf(join(&path, key), ta.get(key), tb.get(key), out);
+    /// A leaf field. Tables under it (maps, plain serde structs) are
+    /// compared key by key, so `labels.env` is reported rather than all of
+    /// `labels`.
+    fn leaf(&mut self, path: String, a: Option<&Value>, b: Option<&Value>, restart: bool) {
+        if let (Some(Kind::Table(ta)), Some(Kind::Table(tb))) =
+            (a.map(|v| &v.kind), b.map(|v| &v.kind))
+        {
+            let keys: BTreeSet<&String> = ta.keys().chain(tb.keys()).collect();
+            for key in keys {
+                self.leaf(join(&path, key), ta.get(key), tb.get(key), restart);
+            }
+        } else if !same_opt(a, b) {
+            self.push(path, a, b, restart);
         }
-    } else if !same_opt(a, b) {
-        out.push(path);
+    }
+
+    fn push(&mut self, path: String, a: Option<&Value>, b: Option<&Value>, restart: bool) {
+        let shown = |v: &Value| Setting {
+            value: crate::redact::value(self.root, &path, v),
+            origin: v.origin.clone(),
+        };
+        let change = Change {
+            old: a.map(shown),
+            new: b.map(shown),
+            key: path.clone(),
+            restart,
+        };
+        self.out.push(change);
     }
 }
 

@@ -13,8 +13,7 @@ use std::ffi::{OsStr, OsString};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use notify::{RecursiveMode, Watcher};
-use notify_debouncer_full::{Debouncer, FileIdCache};
+use super::notifier::Notifier;
 
 /// How many symlinks deep a file's target is followed.
 const MAX_LINKS: usize = 8;
@@ -55,10 +54,10 @@ impl Dirs {
     /// needed. Returns the directories that could not be watched with why,
     /// and whether any new directory is watched (a change made in it before
     /// the watch was added would have been missed: the caller re-reads).
-    pub(super) fn sync<W: Watcher, C: FileIdCache>(
+    pub(super) fn sync(
         &mut self,
         files: &[PathBuf],
-        debouncer: &mut Debouncer<W, C>,
+        notifier: &mut Notifier,
     ) -> (Vec<(PathBuf, notify::Error)>, bool) {
         let wanted = wanted(files);
         let mut failed = Vec::new();
@@ -71,15 +70,14 @@ impl Dirs {
             .map(|(dir, _)| dir.clone())
             .collect();
         for dir in stale {
-            // The directory may be gone, and its watch with it.
-            let _ = debouncer.unwatch(&dir);
+            notifier.unwatch(&dir);
             self.watched.remove(&dir);
         }
         for dir in wanted.keys() {
             if self.watched.contains_key(dir) {
                 continue;
             }
-            match debouncer.watch(dir, RecursiveMode::NonRecursive) {
+            match notifier.watch(dir) {
                 Ok(()) => {
                     self.watched.insert(dir.clone(), identity(dir));
                     added = true;
@@ -211,11 +209,9 @@ fn identity(dir: &Path) -> Option<Identity> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
 
-    fn debouncer() -> Debouncer<notify::RecommendedWatcher, notify_debouncer_full::RecommendedCache>
-    {
-        notify_debouncer_full::new_debouncer(Duration::from_millis(50), None, |_| {}).unwrap()
+    fn notifier() -> Notifier {
+        Notifier::start(flume::unbounded().0).unwrap()
     }
 
     #[test]
@@ -225,8 +221,8 @@ mod tests {
         fs::create_dir(root.join("conf")).unwrap();
         let files = [root.join("conf/app.toml"), root.join("later/deep/app.toml")];
         let mut dirs = Dirs::default();
-        let mut debouncer = debouncer();
-        let (failed, added) = dirs.sync(&files, &mut debouncer);
+        let mut notifier = notifier();
+        let (failed, added) = dirs.sync(&files, &mut notifier);
         assert!(failed.is_empty() && added);
         assert_eq!(dirs.watched(), [root.as_path(), &root.join("conf")]);
 
@@ -237,13 +233,13 @@ mod tests {
         assert!(dirs.concerns(&[root.join("conf/..data")]));
 
         fs::create_dir_all(root.join("later/deep")).unwrap();
-        let (_, added) = dirs.sync(&files, &mut debouncer);
+        let (_, added) = dirs.sync(&files, &mut notifier);
         assert!(added);
         assert_eq!(
             dirs.watched(),
             [&root.join("conf"), &root.join("later/deep")]
         );
-        let (_, added) = dirs.sync(&files, &mut debouncer);
+        let (_, added) = dirs.sync(&files, &mut notifier);
         assert!(!added);
     }
 
@@ -257,7 +253,7 @@ mod tests {
         fs::write(root.join("real/app.toml"), "").unwrap();
         std::os::unix::fs::symlink(root.join("real/app.toml"), root.join("conf/app.toml")).unwrap();
         let mut dirs = Dirs::default();
-        dirs.sync(&[root.join("conf/app.toml")], &mut debouncer());
+        dirs.sync(&[root.join("conf/app.toml")], &mut notifier());
         assert_eq!(dirs.watched(), [&root.join("conf"), &root.join("real")]);
         assert!(dirs.concerns(&[root.join("conf/anything")]));
         assert!(dirs.concerns(&[root.join("real/app.toml")]));
@@ -271,14 +267,14 @@ mod tests {
         fs::create_dir(root.join("conf")).unwrap();
         let files = [root.join("conf/app.toml")];
         let mut dirs = Dirs::default();
-        let mut debouncer = debouncer();
-        dirs.sync(&files, &mut debouncer);
+        let mut notifier = notifier();
+        dirs.sync(&files, &mut notifier);
         fs::remove_dir(root.join("conf")).unwrap();
         fs::create_dir(root.join("conf")).unwrap();
         // The new directory may even reuse the inode number; the event about
         // the directory itself is what says it was replaced.
         assert!(dirs.concerns(&[root.join("conf")]));
-        let (failed, added) = dirs.sync(&files, &mut debouncer);
+        let (failed, added) = dirs.sync(&files, &mut notifier);
         assert!(failed.is_empty());
         assert!(added, "the new directory is watched");
     }

@@ -3,6 +3,8 @@
 
 use std::io;
 
+#[cfg(unix)]
+use super::thread::Thread;
 use super::watcher::Cause;
 
 /// Listens for SIGHUP on a thread of its own until dropped.
@@ -10,7 +12,7 @@ pub(super) struct Sighup {
     #[cfg(unix)]
     handle: signal_hook::iterator::Handle,
     #[cfg(unix)]
-    thread: Option<std::thread::JoinHandle<()>>,
+    thread: Option<Thread>,
 }
 
 impl Sighup {
@@ -24,17 +26,15 @@ impl Sighup {
 
         let mut signals = Signals::new([SIGHUP])?;
         let handle = signals.handle();
-        let thread = std::thread::Builder::new()
-            .name("staid-sighup".to_owned())
-            .spawn(move || {
-                // Signals sent back to back may arrive as one; a reload reads
-                // everything afresh, so one is as good as several.
-                for _ in signals.forever() {
-                    if causes.send(Cause::Signal).is_err() {
-                        break;
-                    }
+        let thread = Thread::spawn("staid-sighup", move || {
+            // Signals sent back to back may arrive as one; a reload reads
+            // everything afresh, so one is as good as several.
+            for _ in signals.forever() {
+                if causes.send(Cause::Signal).is_err() {
+                    break;
                 }
-            });
+            }
+        });
         match thread {
             Ok(thread) => Ok(Sighup {
                 handle,
@@ -61,7 +61,7 @@ impl Drop for Sighup {
             // handler's action.
             self.handle.close();
             if let Some(thread) = self.thread.take() {
-                let _ = thread.join();
+                thread.join();
             }
         }
     }

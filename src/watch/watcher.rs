@@ -1,27 +1,24 @@
-//! `Watch`: the current configuration, the channel of reloads, and the
-//! thread that owns the builder and reloads.
+//! `Watch`: the current configuration, the channel of reloads, and how a
+//! watch starts and stops.
 
 use std::fmt;
-use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::path::PathBuf;
 use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
-use notify::event::{AccessKind, AccessMode};
-use notify::{EventKind, RecommendedWatcher};
-use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache};
 
 use crate::error::{Error, Problem, ProblemKind, Warning};
 use crate::load::Loaded;
 use crate::source::Trigger;
-use crate::value::Value;
 use crate::{Builder, Config};
 
-use super::diff;
+use super::diff::Change;
 use super::dirs::Dirs;
+use super::notifier::{FileEvent, Notifier};
+use super::settle::{stamps, Stamp};
 use super::sighup::Sighup;
+use super::thread::Thread;
+use super::worker::Worker;
 
 /// The receiver of a [`Watch`]'s reloads: a [`flume::Receiver`], so it is
 /// `Clone` and `Sync`, offers `recv`, `recv_timeout`, `try_recv` and `iter`
@@ -30,13 +27,18 @@ use super::sighup::Sighup;
 /// fails with `Disconnected`.
 pub type Events<T> = flume::Receiver<Reload<T>>;
 
-/// One reload that changed something, sent on [`Watch::events`].
+/// One reload, sent on [`Watch::events`].
 ///
-/// A reload that changes nothing, or fails with the same error as the
-/// reload before it, sends nothing.
+/// A reload caused by a file or a source that changes nothing sends nothing
+/// (unless it brings new warnings); one asked for by SIGHUP or
+/// [`Watch::reload`] always sends something, `Unchanged` if nothing else.
+/// A reload that fails with the same error as the reload before it sends
+/// nothing, unless it was asked for. Match with a wildcard arm: reloads may grow new kinds.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum Reload<T> {
     /// The new configuration is valid and is now [`Watch::current`].
+    #[non_exhaustive]
     Updated {
         /// The new configuration, the same `Arc` that `current()` returns.
         config: Arc<T>,
@@ -44,8 +46,17 @@ pub enum Reload<T> {
         /// `"db.host"`), in declaration order. Never empty. A `secret`
         /// field is listed by its key, never with its value.
         changed: Vec<String>,
+        /// The same keys with their old and new values and origins, secrets
+        /// masked; each displays as one line for a log,
+        /// `port: 8080 (app.toml:3:8) -> 9090 (app.toml:3:8)`.
+        changes: Vec<Change>,
+        /// The changed keys that are, or are inside, `#[config(restart)]`
+        /// fields: `config` has their new values, which the program only
+        /// reads at start. Also in `changed`.
+        restart_required: Vec<String>,
         /// What the reload found that did not fail it (unknown keys under
-        /// [`Unknown::Warn`](crate::Unknown::Warn)), for the application to
+        /// [`Unknown::Warn`](crate::Unknown::Warn), a removed optional
+        /// file whose settings no longer apply), for the application to
         /// log: staid prints nothing.
         warnings: Vec<Warning>,
     },
@@ -54,6 +65,14 @@ pub enum Reload<T> {
     Rejected {
         /// Every problem found.
         error: Error,
+    },
+    /// A reload that changed nothing: one asked for (SIGHUP,
+    /// [`Watch::reload`]), so that it is acknowledged, or one that found
+    /// warnings other than the current configuration's.
+    #[non_exhaustive]
+    Unchanged {
+        /// What the reload found that did not fail it, as in `Updated`.
+        warnings: Vec<Warning>,
     },
 }
 
@@ -64,12 +83,14 @@ pub enum Reload<T> {
 ///
 /// let options = staid::WatchOptions::new()
 ///     .debounce(Duration::from_millis(200))
+///     .settle(Duration::from_secs(2))
 ///     .sighup(false);
 /// # let _ = options;
 /// ```
 #[derive(Clone, Debug)]
 pub struct WatchOptions {
-    debounce: Duration,
+    pub(super) debounce: Duration,
+    pub(super) settle: Duration,
     sighup: bool,
 }
 
@@ -77,22 +98,34 @@ impl Default for WatchOptions {
     fn default() -> Self {
         WatchOptions {
             debounce: Duration::from_millis(50),
+            settle: Duration::from_secs(1),
             sighup: true,
         }
     }
 }
 
 impl WatchOptions {
-    /// The defaults: a debounce of 50 ms, SIGHUP on.
+    /// The defaults: a debounce of 50 ms, a settle time of 1 s, SIGHUP on.
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// How long a file event waits before it causes a reload, so that a
+    /// How long file events must stop before the files are read, so that a
     /// burst of writes (an editor saving, a deploy tool copying) becomes one
     /// reload of the final state. Default 50 ms; at least 1 ms.
     pub fn debounce(mut self, debounce: Duration) -> Self {
         self.debounce = debounce.max(Duration::from_millis(1));
+        self
+    }
+
+    /// How long a file may look unfinished before it is read as it is.
+    /// Default 1 s. A file that a writer still holds open for writing
+    /// is read once it is closed (where the platform reports closes:
+    /// inotify on Linux) or after no write for this long; a file that
+    /// becomes empty, or disappears, is read so only after it stayed so
+    /// for this long. SIGHUP and [`Watch::reload`] never wait.
+    pub fn settle(mut self, settle: Duration) -> Self {
+        self.settle = settle;
         self
     }
 
@@ -109,7 +142,8 @@ impl WatchOptions {
 ///
 /// [`current`](Watch::current) is the last valid configuration, cheap to get
 /// from any thread. [`events`](Watch::events) receives a [`Reload`] for each
-/// reload that changed something. A reload is triggered by
+/// reload that changed something, and for each one asked for. A reload is
+/// triggered by
 ///
 /// - a change to any file a layer reads: edits in place, saves that rename a
 ///   new file over the old one, delete and recreate, a Kubernetes ConfigMap
@@ -127,9 +161,17 @@ impl WatchOptions {
 /// are read again too but give the same values, so changing them takes a
 /// restart. A configuration that fails to load never becomes current.
 ///
+/// After a file event the files are read once events have stopped for the
+/// debounce and every file looks finished: closed by its writer (or not
+/// written for the settle time), not newly empty and not newly gone (or so
+/// for the settle time); see [`WatchOptions::settle`]. SIGHUP and
+/// [`reload`](Watch::reload) read at once. While no file changes, no thread
+/// of the watch wakes up.
+///
 /// Dropping the `Watch` stops its threads and file watches and waits for
-/// them. SIGHUP is then ignored rather than ending the process, since the
-/// default action cannot be put back.
+/// them, notify's thread included: none is left when `drop` returns. SIGHUP
+/// is then ignored rather than ending the process, since the default action
+/// cannot be put back.
 ///
 /// `Watch<T>` is `Send` and `Sync`: share it in an `Arc`, or clone the
 /// receiver of [`events`](Watch::events) into the thread or task that handles
@@ -162,7 +204,7 @@ impl WatchOptions {
 ///         assert_eq!(config.port, 9001);
 ///         assert_eq!(changed, ["port"]);
 ///     }
-///     Reload::Rejected { error } => panic!("{error}"),
+///     other => panic!("{other:?}"),
 /// }
 /// assert_eq!(watch.current().port, 9001);
 /// ```
@@ -180,6 +222,7 @@ impl WatchOptions {
 ///     match reload {
 ///         Reload::Updated { changed, .. } => println!("changed: {changed:?}"),
 ///         Reload::Rejected { error } => eprintln!("kept the old configuration:\n{error}"),
+///         _ => {}
 ///     }
 /// }
 /// # }
@@ -189,13 +232,13 @@ pub struct Watch<T> {
     events: Events<T>,
     causes: flume::Sender<Cause>,
     sighup: Option<Sighup>,
-    worker: Option<JoinHandle<()>>,
+    worker: Option<Thread>,
     warnings: Vec<Warning>,
 }
 
 impl<T> Watch<T> {
     /// The warnings of the first load (later ones arrive with each
-    /// [`Reload::Updated`]).
+    /// reload).
     pub fn warnings(&self) -> &[Warning] {
         &self.warnings
     }
@@ -206,17 +249,17 @@ impl<T> Watch<T> {
         self.current.load_full()
     }
 
-    /// The receiver of reloads. Each reload that changed something sends one
-    /// [`Reload`]: `Updated` with the new configuration and the changed keys,
-    /// or `Rejected` with every problem while [`current`](Watch::current)
-    /// stays as it was.
+    /// The receiver of reloads: `Updated` with the new configuration and
+    /// what changed, `Rejected` with every problem while
+    /// [`current`](Watch::current) stays as it was, or `Unchanged`.
     pub fn events(&self) -> &Events<T> {
         &self.events
     }
 
-    /// Asks for a reload now, as SIGHUP does, and returns at once. Its outcome
-    /// arrives on [`events`](Watch::events) like any other reload's: nothing
-    /// if nothing changed.
+    /// Asks for a reload now, as SIGHUP does, and returns at once. The
+    /// files are read as they are, without waiting for a writer to finish.
+    /// Its outcome arrives on [`events`](Watch::events) like any other
+    /// reload's, `Unchanged` if nothing changed.
     pub fn reload(&self) {
         let _ = self.causes.send(Cause::Manual);
     }
@@ -237,8 +280,9 @@ impl<T> Drop for Watch<T> {
         let _ = self.causes.send(Cause::Stop);
         if let Some(worker) = self.worker.take() {
             // The worker only ever ends by this message; joining waits for a
-            // reload in progress at most.
-            let _ = worker.join();
+            // reload in progress at most, and for notify's thread, which the
+            // worker owns.
+            worker.join();
         }
     }
 }
@@ -257,46 +301,30 @@ impl<T: Config + Send + Sync> Builder<T> {
     /// [`watch`](Builder::watch) with these options.
     pub fn watch_with(self, options: WatchOptions) -> Result<Watch<T>, Error> {
         let (causes, causes_rx) = flume::unbounded();
-        let mut debouncer = notify_debouncer_full::new_debouncer(
-            options.debounce,
-            None,
-            on_file_events(causes.clone()),
-        )
-        .map_err(|e| watch_error(format!("cannot start the file watcher: {e}")))?;
+        let mut notifier = Notifier::start(causes.clone())
+            .map_err(|e| watch_error(format!("cannot start the file watcher: {e}")))?;
 
         // Sources that follow data of their own (etcd) start before the
         // first load too; dropping the guards stops them.
         let subscriptions = self.subscribe(&source_trigger(&causes));
         let mut dirs = Dirs::default();
-        let (sighup, loaded) = match self.start(&options, &causes, &mut dirs, &mut debouncer) {
-            Ok(started) => started,
-            Err(error) => {
-                debouncer.stop();
-                return Err(error);
-            }
-        };
-        let warnings = loaded.warnings().to_vec();
-        let (config, tree) = split(loaded);
-        let current = Arc::new(ArcSwap::new(config));
-        let (events, events_rx) = flume::unbounded();
-        let worker = Worker {
-            builder: self,
-            current: current.clone(),
-            tree,
-            last_error: None,
-            events,
-            causes: causes_rx,
+        let (sighup, first) = self.start(&options, &causes, &mut dirs, &mut notifier)?;
+        let warnings = first.loaded.warnings().to_vec();
+        let (worker, events) = Worker::new(
+            self,
+            first,
+            &options,
+            causes_rx,
             dirs,
-            debouncer: Some(debouncer),
-            _subscriptions: subscriptions,
-        };
-        let worker = std::thread::Builder::new()
-            .name("staid-watch".to_owned())
-            .spawn(move || worker.run())
+            notifier,
+            subscriptions,
+        );
+        let current = worker.current();
+        let worker = Thread::spawn("staid-watch", move || worker.run())
             .map_err(|e| watch_error(format!("cannot start the reload thread: {e}")))?;
         Ok(Watch {
             current,
-            events: events_rx,
+            events,
             causes,
             sighup,
             worker: Some(worker),
@@ -312,9 +340,10 @@ impl<T: Config + Send + Sync> Builder<T> {
         options: &WatchOptions,
         causes: &flume::Sender<Cause>,
         dirs: &mut Dirs,
-        debouncer: &mut Debouncer<RecommendedWatcher, RecommendedCache>,
-    ) -> Result<(Option<Sighup>, Loaded<T>), Error> {
-        let (failed, _) = dirs.sync(&self.plan().files(), debouncer);
+        notifier: &mut Notifier,
+    ) -> Result<(Option<Sighup>, First<T>), Error> {
+        let files = self.plan().files();
+        let (failed, _) = dirs.sync(&files, notifier);
         if !failed.is_empty() {
             let problems = failed
                 .into_iter()
@@ -334,14 +363,22 @@ impl<T: Config + Send + Sync> Builder<T> {
             ),
             false => None,
         };
-        Ok((sighup, self.load_full()?))
+        let stamps = stamps(&files);
+        let loaded = self.load_full()?;
+        Ok((sighup, First { loaded, stamps }))
     }
+}
+
+/// The first load, and what its files looked like as it began.
+pub(super) struct First<T> {
+    pub(super) loaded: Loaded<T>,
+    pub(super) stamps: Vec<Stamp>,
 }
 
 /// Why the reload thread wakes up.
 pub(crate) enum Cause {
-    /// File events about these paths (not yet known to concern a layer).
-    Paths(Vec<PathBuf>),
+    /// A file event (not yet known to concern a layer).
+    File(FileEvent),
     /// The watcher lost events or failed: re-read, and watch afresh.
     Rescan,
     /// SIGHUP.
@@ -370,159 +407,6 @@ fn source_trigger(causes: &flume::Sender<Cause>) -> Trigger {
     )
 }
 
-/// The file watcher's callback: forwards every event that may be a change,
-/// and drops the rest. Reading a file is an event too (`Access(Open)`): left
-/// in, each reload would cause the next.
-fn on_file_events(causes: flume::Sender<Cause>) -> impl FnMut(DebounceEventResult) + Send {
-    move |result| {
-        let cause = match result {
-            Ok(events) => {
-                let mut paths = Vec::new();
-                let mut rescan = false;
-                for event in events {
-                    let written = AccessKind::Close(AccessMode::Write);
-                    if matches!(event.kind, EventKind::Access(kind) if kind != written) {
-                        continue;
-                    }
-                    rescan |= event.need_rescan() || event.paths.is_empty();
-                    paths.extend(event.event.paths);
-                }
-                if rescan {
-                    Cause::Rescan
-                } else if paths.is_empty() {
-                    return;
-                } else {
-                    Cause::Paths(paths)
-                }
-            }
-            Err(_) => Cause::Rescan,
-        };
-        let _ = causes.send(cause);
-    }
-}
-
-/// The reload thread's state: it alone loads, so reloads never overlap.
-struct Worker<T> {
-    builder: Builder<T>,
-    current: Arc<ArcSwap<T>>,
-    /// The merged tree of the current configuration, to tell what changed.
-    tree: Value,
-    /// The text of the last rejection, while no good reload has followed it,
-    /// so that the same error is not sent again and again.
-    last_error: Option<String>,
-    events: flume::Sender<Reload<T>>,
-    causes: flume::Receiver<Cause>,
-    dirs: Dirs,
-    debouncer: Option<Debouncer<RecommendedWatcher, RecommendedCache>>,
-    /// The sources' subscriptions, stopped when the worker ends.
-    _subscriptions: Vec<crate::source::Subscription>,
-}
-
-/// How many times in a row a reload is repeated because it revealed new
-/// directories to watch (an optional file's directory created after start).
-const MAX_RELOADS_PER_TRIGGER: usize = 4;
-
-impl<T: Config + Send + Sync> Worker<T> {
-    fn run(mut self) {
-        while let Ok(first) = self.causes.recv() {
-            let mut due = false;
-            let mut stop = false;
-            let mut problems = Vec::new();
-            for cause in std::iter::once(first).chain(self.causes.try_iter()) {
-                match cause {
-                    Cause::Paths(paths) => due |= self.dirs.concerns(&paths),
-                    Cause::Rescan => {
-                        self.dirs.rewatch_all();
-                        due = true;
-                    }
-                    Cause::Signal | Cause::Manual | Cause::Source => due = true,
-                    Cause::Problem(problem) => problems.push(problem),
-                    Cause::Stop => stop = true,
-                }
-            }
-            if stop {
-                break;
-            }
-            if !problems.is_empty() {
-                self.settle(Err(Error::from_problems(problems)));
-            }
-            if due {
-                self.reload();
-            }
-        }
-        if let Some(debouncer) = self.debouncer.take() {
-            debouncer.stop();
-        }
-    }
-
-    fn reload(&mut self) {
-        for _ in 0..MAX_RELOADS_PER_TRIGGER {
-            let result = catch_unwind(AssertUnwindSafe(|| self.builder.load_full()));
-            let result = result.unwrap_or_else(|panic| Err(panicked(panic.as_ref())));
-            self.settle(result);
-            let Some(debouncer) = self.debouncer.as_mut() else {
-                return;
-            };
-            // Directories that failed are tried again on the next reload;
-            // their files are still read each time.
-            let (_, added) = self.dirs.sync(&self.builder.plan().files(), debouncer);
-            if !added {
-                return;
-            }
-        }
-    }
-
-    /// Makes a good configuration current and says so, or reports a bad one.
-    fn settle(&mut self, result: Result<Loaded<T>, Error>) {
-        match result {
-            Ok(loaded) => {
-                self.last_error = None;
-                let changed = diff::changed(T::SCHEMA, &self.tree, loaded.tree());
-                if changed.is_empty() {
-                    return;
-                }
-                let warnings = loaded.warnings().to_vec();
-                let (config, tree) = split(loaded);
-                self.current.store(config.clone());
-                self.tree = tree;
-                let _ = self.events.send(Reload::Updated {
-                    config,
-                    changed,
-                    warnings,
-                });
-            }
-            Err(error) => {
-                let text = error.to_string();
-                if self.last_error.as_ref() == Some(&text) {
-                    return;
-                }
-                self.last_error = Some(text);
-                let _ = self.events.send(Reload::Rejected { error });
-            }
-        }
-    }
-}
-
-fn split<T: Config>(loaded: Loaded<T>) -> (Arc<T>, Value) {
-    let tree = loaded.tree().clone();
-    (Arc::new(loaded.into_config()), tree)
-}
-
-/// Warnings go where [`Builder::load`] sends them.
-/// A panic in a source or validator rejects the reload instead of ending
-/// the reload thread.
-fn panicked(panic: &(dyn std::any::Any + Send)) -> Error {
-    let message = panic
-        .downcast_ref::<&str>()
-        .copied()
-        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
-        .unwrap_or("no message");
-    Error::from_problems(vec![Problem::new(
-        ProblemKind::Source,
-        format!("the reload panicked: {message}"),
-    )])
-}
-
-fn watch_error(message: String) -> Error {
+pub(super) fn watch_error(message: String) -> Error {
     Error::from_problems(vec![Problem::new(ProblemKind::Io, message)])
 }

@@ -1,0 +1,303 @@
+//! When the watched files may be read after they change: once events have
+//! stopped for the debounce, and only when no file is still being written,
+//! has just become empty or has just disappeared; or once such a state has
+//! lasted the settle time.
+//!
+//! Nothing here ticks: the reload thread sleeps until [`Settle::next`], which
+//! is `None` while no file event is pending.
+
+use std::collections::HashMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime};
+
+use super::notifier::{FileEvent, What};
+
+/// What is at a file's path, as far as tearing goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum State {
+    Missing,
+    Empty,
+    /// Present with content (or present and unreadable: the load says why).
+    Present,
+}
+
+/// What a file looked like at one moment: if it is the same after a load
+/// as before, no write happened while the load read it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct Stamp {
+    pub(super) state: State,
+    len: u64,
+    modified: Option<SystemTime>,
+    id: Option<(u64, u64)>,
+}
+
+impl Stamp {
+    pub(super) fn of(path: &Path) -> Stamp {
+        let Ok(meta) = fs::metadata(path) else {
+            return Stamp {
+                state: State::Missing,
+                len: 0,
+                modified: None,
+                id: None,
+            };
+        };
+        let state = match meta.is_file() && meta.len() == 0 {
+            true => State::Empty,
+            false => State::Present,
+        };
+        Stamp {
+            state,
+            len: meta.len(),
+            modified: meta.modified().ok(),
+            id: file_id(&meta),
+        }
+    }
+}
+
+#[cfg(unix)]
+fn file_id(meta: &fs::Metadata) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    Some((meta.dev(), meta.ino()))
+}
+
+#[cfg(not(unix))]
+fn file_id(_meta: &fs::Metadata) -> Option<(u64, u64)> {
+    None
+}
+
+/// The stamps of these files, in order.
+pub(super) fn stamps(files: &[PathBuf]) -> Vec<Stamp> {
+    files.iter().map(|f| Stamp::of(f)).collect()
+}
+
+/// Whether the files may be read now.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum Verdict {
+    /// Nothing is pending.
+    Idle,
+    /// Not yet: look again at [`Settle::next`].
+    Wait,
+    /// Read them now.
+    Read,
+}
+
+/// The file events seen since the last load, and the state of each file at
+/// that load.
+#[derive(Debug)]
+pub(super) struct Settle {
+    debounce: Duration,
+    settle: Duration,
+    /// When to look at the files next; `None` while no event is pending.
+    next: Option<Instant>,
+    /// Files written (or created) and not yet closed, by path as the
+    /// events name them, with the time of their last write.
+    writing: HashMap<PathBuf, Instant>,
+    /// Each watched file's state at the last load.
+    last: HashMap<PathBuf, State>,
+    /// Files seen newly empty or newly missing, with their state and when
+    /// the watch first saw it.
+    odd: HashMap<PathBuf, (State, Instant)>,
+}
+
+impl Settle {
+    pub(super) fn new(debounce: Duration, settle: Duration) -> Settle {
+        Settle {
+            debounce,
+            settle,
+            next: None,
+            writing: HashMap::new(),
+            last: HashMap::new(),
+            odd: HashMap::new(),
+        }
+    }
+
+    /// When to look next, if anything is pending.
+    pub(super) fn next(&self) -> Option<Instant> {
+        self.next
+    }
+
+    /// A file event about paths that concern the watched files.
+    pub(super) fn event(&mut self, event: &FileEvent, now: Instant) {
+        for path in &event.paths {
+            match event.what {
+                // Only regular files are written through; a directory or
+                // symlink created (a ConfigMap's `..data` swap) is whole.
+                What::Written if is_file(path) => {
+                    self.writing.insert(path.clone(), now);
+                }
+                What::Closed | What::Moved | What::Removed => {
+                    self.writing.remove(path);
+                }
+                _ => {}
+            }
+        }
+        self.soon(now);
+    }
+
+    /// Looks again after the debounce: events came, or a load saw its files
+    /// change while it read them.
+    pub(super) fn soon(&mut self, now: Instant) {
+        self.next = Some(now + self.debounce);
+    }
+
+    /// Whether the files may be read at `now`.
+    pub(super) fn look(&mut self, files: &[PathBuf], now: Instant) -> Verdict {
+        match self.next {
+            None => return Verdict::Idle,
+            Some(at) if at > now => return Verdict::Wait,
+            Some(_) => {}
+        }
+        let settle = self.settle;
+        let mut until: Option<Instant> = None;
+        let mut later = |at: Instant| until = Some(until.map_or(at, |u| u.min(at)));
+        // A writer that keeps its file open past the settle time is taken
+        // to be done: the fallback where no close event comes.
+        self.writing.retain(|_, wrote| {
+            let end = *wrote + settle;
+            if end > now {
+                later(end);
+            }
+            end > now
+        });
+        for file in files {
+            let state = Stamp::of(file).state;
+            let before = self.last.get(file).copied().unwrap_or(State::Missing);
+            if state == State::Present || state == before {
+                self.odd.remove(file);
+                continue;
+            }
+            let since = match self.odd.get(file) {
+                Some(&(seen, since)) if seen == state => since,
+                _ => {
+                    self.odd.insert(file.clone(), (state, now));
+                    now
+                }
+            };
+            if since + settle > now {
+                later(since + settle);
+            }
+        }
+        match until {
+            Some(at) => {
+                self.next = Some(at);
+                Verdict::Wait
+            }
+            None => Verdict::Read,
+        }
+    }
+
+    /// A load read `files`, which looked like `stamps` as it began.
+    pub(super) fn loaded(&mut self, files: &[PathBuf], stamps: &[Stamp]) {
+        self.last = files
+            .iter()
+            .cloned()
+            .zip(stamps.iter().map(|s| s.state))
+            .collect();
+        self.odd.clear();
+        // Without close events, a pending write is done only when the
+        // settle time has passed: look then.
+        self.next = self.writing.values().max().map(|&at| at + self.settle);
+    }
+
+    /// The files that were there at the last load and are gone in `stamps`.
+    pub(super) fn removed<'a>(&self, files: &'a [PathBuf], stamps: &[Stamp]) -> Vec<&'a Path> {
+        files
+            .iter()
+            .zip(stamps)
+            .filter(|(file, stamp)| {
+                stamp.state == State::Missing
+                    && self.last.get(*file).is_some_and(|&s| s != State::Missing)
+            })
+            .map(|(file, _)| file.as_path())
+            .collect()
+    }
+}
+
+fn is_file(path: &Path) -> bool {
+    fs::symlink_metadata(path).is_ok_and(|m| m.is_file())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DEBOUNCE: Duration = Duration::from_millis(50);
+    const SETTLE: Duration = Duration::from_secs(1);
+
+    fn event(what: What, path: &Path) -> FileEvent {
+        FileEvent {
+            what,
+            paths: vec![path.to_owned()],
+        }
+    }
+
+    /// A settle that has loaded `file` as it is now.
+    fn started(file: &Path) -> Settle {
+        let mut settle = Settle::new(DEBOUNCE, SETTLE);
+        let files = [file.to_owned()];
+        settle.loaded(&files, &stamps(&files));
+        settle
+    }
+
+    #[test]
+    fn a_file_still_open_for_writing_waits_for_its_close_or_the_settle_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("app.toml");
+        fs::write(&file, "port = 1\n").unwrap();
+        let files = [file.clone()];
+        let mut settle = started(&file);
+        assert_eq!(settle.look(&files, Instant::now()), Verdict::Idle);
+
+        let t0 = Instant::now();
+        settle.event(&event(What::Written, &file), t0);
+        assert_eq!(settle.look(&files, t0), Verdict::Wait, "debounce");
+        assert_eq!(settle.look(&files, t0 + DEBOUNCE), Verdict::Wait, "open");
+        assert_eq!(settle.next(), Some(t0 + SETTLE));
+        assert_eq!(settle.look(&files, t0 + SETTLE), Verdict::Read, "fallback");
+
+        settle.event(&event(What::Written, &file), t0);
+        settle.event(&event(What::Closed, &file), t0);
+        assert_eq!(settle.look(&files, t0 + DEBOUNCE), Verdict::Read);
+    }
+
+    #[test]
+    fn a_file_newly_empty_or_missing_is_read_once_it_stays_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("app.toml");
+        fs::write(&file, "port = 1\n").unwrap();
+        let files = [file.clone()];
+        let mut settle = started(&file);
+
+        for change in [|f: &Path| fs::write(f, ""), |f: &Path| fs::remove_file(f)] {
+            change(&file).unwrap();
+            let t0 = Instant::now();
+            settle.event(&event(What::Closed, &file), t0);
+            let t1 = t0 + DEBOUNCE;
+            assert_eq!(settle.look(&files, t1), Verdict::Wait);
+            assert_eq!(settle.next(), Some(t1 + SETTLE));
+            assert_eq!(settle.look(&files, t1 + SETTLE), Verdict::Read);
+            let now = stamps(&files);
+            settle.loaded(&files, &now);
+            // Seen at the last load, the state is no longer news.
+            settle.event(&event(What::Other, &file), t1);
+            assert_eq!(settle.look(&files, t1 + DEBOUNCE), Verdict::Read);
+            fs::write(&file, "port = 1\n").unwrap();
+            settle.loaded(&files, &stamps(&files));
+        }
+    }
+
+    #[test]
+    fn a_removed_file_is_named_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("app.toml");
+        fs::write(&file, "port = 1\n").unwrap();
+        let files = [file.clone()];
+        let mut settle = started(&file);
+        fs::remove_file(&file).unwrap();
+        let now = stamps(&files);
+        assert_eq!(settle.removed(&files, &now), [file.as_path()]);
+        settle.loaded(&files, &now);
+        assert!(settle.removed(&files, &now).is_empty());
+    }
+}

@@ -1,0 +1,252 @@
+//! The reload thread: it alone owns the builder and loads, so reloads never
+//! overlap. It sleeps until a cause arrives or a timer it armed for pending
+//! file events expires; with nothing pending it has no timer at all.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use arc_swap::ArcSwap;
+
+use crate::error::{Error, Problem, ProblemKind, Warning};
+use crate::load::Loaded;
+use crate::value::Value;
+use crate::{Builder, Config};
+
+use super::diff;
+use super::dirs::Dirs;
+use super::notifier::Notifier;
+use super::settle::{stamps, Settle, Verdict};
+use super::watcher::{Cause, First, Reload, WatchOptions};
+
+/// How many times in a row a reload is repeated because it revealed new
+/// directories to watch (an optional file's directory created after start).
+const MAX_RELOADS_PER_TRIGGER: usize = 4;
+
+/// What asked for a reload.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Asked {
+    /// SIGHUP or `Watch::reload`: read what is there now, and always answer.
+    Explicit,
+    /// A source's own data, or lost file events: read now.
+    Now,
+    /// File events, once the files are settled: a load that sees a file
+    /// change while it reads is not used.
+    Files,
+}
+
+pub(super) struct Worker<T> {
+    builder: Builder<T>,
+    current: Arc<ArcSwap<T>>,
+    /// The merged tree of the current configuration, to tell what changed.
+    tree: Value,
+    /// The text of the warnings last sent (or of the first load), so that a
+    /// reload that changes nothing sends them only when they are new.
+    warned: Vec<String>,
+    /// The text of the last rejection, while no good reload has followed it,
+    /// so that the same error is not sent again and again.
+    last_error: Option<String>,
+    events: flume::Sender<Reload<T>>,
+    causes: flume::Receiver<Cause>,
+    settle: Settle,
+    dirs: Dirs,
+    /// Declared after everything the callbacks feed, and dropped when the
+    /// worker ends: dropping waits for notify's thread.
+    notifier: Notifier,
+    /// The sources' subscriptions, stopped when the worker ends.
+    _subscriptions: Vec<crate::source::Subscription>,
+}
+
+impl<T: Config + Send + Sync> Worker<T> {
+    pub(super) fn new(
+        builder: Builder<T>,
+        first: First<T>,
+        options: &WatchOptions,
+        causes: flume::Receiver<Cause>,
+        dirs: Dirs,
+        notifier: Notifier,
+        subscriptions: Vec<crate::source::Subscription>,
+    ) -> (Worker<T>, flume::Receiver<Reload<T>>) {
+        let mut settle = Settle::new(options.debounce, options.settle);
+        settle.loaded(&builder.plan().files(), &first.stamps);
+        let warned = texts(first.loaded.warnings());
+        let (config, tree) = split(first.loaded);
+        let (events, receiver) = flume::unbounded();
+        let worker = Worker {
+            builder,
+            current: Arc::new(ArcSwap::new(config)),
+            tree,
+            warned,
+            last_error: None,
+            events,
+            causes,
+            settle,
+            dirs,
+            notifier,
+            _subscriptions: subscriptions,
+        };
+        (worker, receiver)
+    }
+
+    pub(super) fn current(&self) -> Arc<ArcSwap<T>> {
+        self.current.clone()
+    }
+
+    pub(super) fn run(mut self) {
+        loop {
+            let first = match self.settle.next() {
+                Some(at) => match self.causes.recv_deadline(at) {
+                    Ok(cause) => Some(cause),
+                    Err(flume::RecvTimeoutError::Timeout) => None,
+                    Err(flume::RecvTimeoutError::Disconnected) => break,
+                },
+                None => match self.causes.recv() {
+                    Ok(cause) => Some(cause),
+                    Err(_) => break,
+                },
+            };
+            let now = Instant::now();
+            let mut asked = None;
+            let mut stop = false;
+            let mut problems = Vec::new();
+            for cause in first.into_iter().chain(self.causes.try_iter()) {
+                match cause {
+                    Cause::File(mut event) => {
+                        event
+                            .paths
+                            .retain(|p| self.dirs.concerns(std::slice::from_ref(p)));
+                        if !event.paths.is_empty() {
+                            self.settle.event(&event, now);
+                        }
+                    }
+                    Cause::Rescan => {
+                        self.dirs.rewatch_all();
+                        asked = asked.or(Some(Asked::Now));
+                    }
+                    Cause::Signal | Cause::Manual => asked = Some(Asked::Explicit),
+                    Cause::Source => asked = asked.or(Some(Asked::Now)),
+                    Cause::Problem(problem) => problems.push(problem),
+                    Cause::Stop => stop = true,
+                }
+            }
+            if stop {
+                break;
+            }
+            if !problems.is_empty() {
+                self.reject(Error::from_problems(problems), false);
+            }
+            if let Some(asked) = asked {
+                self.reload(asked);
+            } else if self.settle.look(&self.builder.plan().files(), now) == Verdict::Read {
+                self.reload(Asked::Files);
+            }
+        }
+    }
+
+    fn reload(&mut self, asked: Asked) {
+        for round in 1..=MAX_RELOADS_PER_TRIGGER {
+            let files = self.builder.plan().files();
+            let before = stamps(&files);
+            let result = catch_unwind(AssertUnwindSafe(|| self.builder.load_full()));
+            let result = result.unwrap_or_else(|panic| Err(panicked(panic.as_ref())));
+            if asked == Asked::Files && stamps(&files) != before {
+                // Written while being read: what was read may be torn.
+                self.settle.soon(Instant::now());
+                return;
+            }
+            let removed: Vec<PathBuf> = self
+                .settle
+                .removed(&files, &before)
+                .into_iter()
+                .map(PathBuf::from)
+                .collect();
+            self.settle.loaded(&files, &before);
+            // Directories that failed are tried again on the next reload;
+            // their files are still read each time.
+            let (_, added) = self.dirs.sync(&files, &mut self.notifier);
+            if !added || round == MAX_RELOADS_PER_TRIGGER {
+                self.publish(result, asked, &removed);
+                return;
+            }
+        }
+    }
+
+    /// Makes a good configuration current and says so, or reports a bad one.
+    fn publish(&mut self, result: Result<Loaded<T>, Error>, asked: Asked, removed: &[PathBuf]) {
+        let loaded = match result {
+            Ok(loaded) => loaded,
+            Err(error) => return self.reject(error, asked == Asked::Explicit),
+        };
+        self.last_error = None;
+        let mut warnings = loaded.warnings().to_vec();
+        warnings.extend(removed.iter().map(|file| {
+            Problem::new(
+                ProblemKind::Io,
+                format!(
+                    "{} was removed: the settings it held no longer apply",
+                    file.display()
+                ),
+            )
+        }));
+        let changes = diff::changes(T::SCHEMA, &self.tree, loaded.tree());
+        let news = texts(&warnings) != self.warned;
+        self.warned = texts(&warnings);
+        if changes.is_empty() {
+            if asked == Asked::Explicit || news {
+                let _ = self.events.send(Reload::Unchanged { warnings });
+            }
+            return;
+        }
+        let (config, tree) = split(loaded);
+        self.current.store(config.clone());
+        self.tree = tree;
+        let changed = changes.iter().map(|c| c.key.clone()).collect();
+        let restart_required = changes
+            .iter()
+            .filter(|c| c.restart)
+            .map(|c| c.key.clone())
+            .collect();
+        let _ = self.events.send(Reload::Updated {
+            config,
+            changed,
+            changes,
+            restart_required,
+            warnings,
+        });
+    }
+
+    /// Reports a bad configuration, unless it is the one last reported and
+    /// the reload was not asked for.
+    fn reject(&mut self, error: Error, asked: bool) {
+        let text = error.to_string();
+        if !asked && self.last_error.as_ref() == Some(&text) {
+            return;
+        }
+        self.last_error = Some(text);
+        let _ = self.events.send(Reload::Rejected { error });
+    }
+}
+
+fn texts(warnings: &[Warning]) -> Vec<String> {
+    warnings.iter().map(ToString::to_string).collect()
+}
+
+fn split<T: Config>(loaded: Loaded<T>) -> (Arc<T>, Value) {
+    let tree = loaded.tree().clone();
+    (Arc::new(loaded.into_config()), tree)
+}
+
+/// A panic in a source or validator rejects the reload instead of ending
+/// the reload thread.
+fn panicked(panic: &(dyn std::any::Any + Send)) -> Error {
+    let message = panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("no message");
+    Error::from_problems(vec![Problem::new(
+        ProblemKind::Source,
+        format!("the reload panicked: {message}"),
+    )])
+}

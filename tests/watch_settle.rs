@@ -1,0 +1,288 @@
+//! What a watch makes of files caught in the middle of a change, with the
+//! default options: a file emptied, half written or deleted is not made
+//! current while its writer is still at work, however valid its text is
+//! (here every field has a default, so an empty file is a valid one);
+//! SIGHUP and `reload()` read what is there at once.
+//!
+//! Real files and the real watcher. Waits are generous; the only times
+//! asserted are lower bounds that the design guarantees (a deletion is not
+//! applied before the settle time).
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use staid::source::Discover;
+use staid::{Config, Reload, Watch, WatchOptions};
+
+const WAIT: Duration = Duration::from_secs(30);
+/// The default settle time.
+const SETTLE: Duration = Duration::from_secs(1);
+
+#[derive(Config, Debug, Clone, PartialEq)]
+#[config(name = "svc")]
+struct Svc {
+    #[config(default = 8080)]
+    port: u16,
+    #[config(default = "svc")]
+    name: String,
+    #[config(default = "info")]
+    level: String,
+}
+
+const BEFORE: &str = "port = 1\nname = \"old\"\nlevel = \"warn\"\n";
+const HEAD: &str = "port = 9000\n";
+const TAIL: &str = "name = \"api\"\nlevel = \"debug\"\n";
+
+fn full() -> String {
+    format!("{HEAD}{TAIL}")
+}
+
+fn is_full(svc: &Svc) -> bool {
+    (svc.port, svc.name.as_str(), svc.level.as_str()) == (9000, "api", "debug")
+}
+
+fn setup() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("svc.toml");
+    fs::write(&path, BEFORE).unwrap();
+    (dir, path)
+}
+
+fn next(watch: &Watch<Svc>) -> Reload<Svc> {
+    watch.events().recv_timeout(WAIT).expect("a reload")
+}
+
+/// Samples `current()` on a thread of its own until stopped, and keeps
+/// every configuration it saw that was neither the one before nor the
+/// full new one.
+struct Sampler {
+    stop: Arc<AtomicBool>,
+    thread: thread::JoinHandle<Vec<Svc>>,
+}
+
+impl Sampler {
+    fn start(watch: &Arc<Watch<Svc>>) -> Sampler {
+        let stop = Arc::new(AtomicBool::new(false));
+        let (watch, done) = (watch.clone(), stop.clone());
+        let thread = thread::spawn(move || {
+            let mut odd = Vec::new();
+            while !done.load(Ordering::Relaxed) {
+                let now = watch.current();
+                let before = now.port == 1 && now.name == "old" && now.level == "warn";
+                if !before && !is_full(&now) && odd.last() != Some(&*now) {
+                    odd.push((*now).clone());
+                }
+                thread::sleep(Duration::from_micros(200));
+            }
+            odd
+        });
+        Sampler { stop, thread }
+    }
+
+    fn odd(self) -> Vec<Svc> {
+        self.stop.store(true, Ordering::Relaxed);
+        self.thread.join().unwrap()
+    }
+}
+
+/// The first reload after the write must be the full text.
+fn expect_full(watch: &Watch<Svc>) {
+    match next(watch) {
+        Reload::Updated {
+            config, changed, ..
+        } => {
+            assert!(is_full(&config), "made current: {config:?}");
+            assert_eq!(changed, ["port", "name", "level"]);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_file_truncated_and_closed_then_written_is_not_current_while_empty() {
+    let (_dir, path) = setup();
+    let watch = Arc::new(Svc::builder().file(&path).watch().unwrap());
+    let sampler = Sampler::start(&watch);
+
+    // `: > svc.toml`, then the text a moment later.
+    drop(fs::File::create(&path).unwrap());
+    thread::sleep(Duration::from_millis(200));
+    fs::write(&path, full()).unwrap();
+
+    expect_full(&watch);
+    assert_eq!(sampler.odd(), []);
+}
+
+#[test]
+fn a_file_written_in_two_parts_with_a_pause_is_not_current_half_written() {
+    let (_dir, path) = setup();
+    let watch = Arc::new(Svc::builder().file(&path).watch().unwrap());
+    let sampler = Sampler::start(&watch);
+
+    // A slow writer: the first half is valid text on its own.
+    let mut file = fs::File::create(&path).unwrap();
+    file.write_all(HEAD.as_bytes()).unwrap();
+    thread::sleep(Duration::from_millis(300));
+    file.write_all(TAIL.as_bytes()).unwrap();
+    drop(file);
+
+    expect_full(&watch);
+    assert_eq!(sampler.odd(), []);
+}
+
+/// Looks for `svc.toml` in `dir` only.
+fn discovered(dir: &Path, options: WatchOptions) -> Watch<Svc> {
+    Svc::builder()
+        .source(Discover::in_dirs([dir]))
+        .watch_with(options)
+        .unwrap()
+}
+
+#[test]
+fn a_discovered_file_deleted_and_created_again_is_one_change() {
+    let (dir, path) = setup();
+    let watch = Arc::new(discovered(dir.path(), WatchOptions::new()));
+    let sampler = Sampler::start(&watch);
+
+    fs::remove_file(&path).unwrap();
+    thread::sleep(Duration::from_millis(100));
+    fs::write(&path, full()).unwrap();
+
+    expect_full(&watch);
+    assert_eq!(sampler.odd(), []);
+}
+
+#[test]
+fn a_discovered_file_gone_for_the_settle_time_is_applied_with_a_warning() {
+    let (dir, path) = setup();
+    let watch = discovered(dir.path(), WatchOptions::new());
+
+    let removed = Instant::now();
+    fs::remove_file(&path).unwrap();
+    match next(&watch) {
+        Reload::Updated {
+            config,
+            changes,
+            warnings,
+            ..
+        } => {
+            assert!(removed.elapsed() >= SETTLE, "{:?}", removed.elapsed());
+            assert_eq!(config.port, 8080);
+            let lines: Vec<String> = changes.iter().map(ToString::to_string).collect();
+            let file = path.display();
+            assert_eq!(
+                lines,
+                [
+                    format!("port: 1 ({file}:1:8) -> 8080 (default)"),
+                    format!("name: \"old\" ({file}:2:8) -> \"svc\" (default)"),
+                    format!("level: \"warn\" ({file}:3:9) -> \"info\" (default)"),
+                ]
+            );
+            let warnings: Vec<String> = warnings.iter().map(ToString::to_string).collect();
+            assert_eq!(
+                warnings,
+                [format!(
+                    "{file} was removed: the settings it held no longer apply"
+                )]
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+
+    // Back again: an ordinary change, with nothing to warn of.
+    fs::write(&path, BEFORE).unwrap();
+    match next(&watch) {
+        Reload::Updated {
+            config, warnings, ..
+        } => {
+            assert_eq!(config.port, 1);
+            assert!(warnings.is_empty(), "{warnings:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_required_file_gone_for_the_settle_time_is_rejected() {
+    let (_dir, path) = setup();
+    let watch = Svc::builder().file(&path).watch().unwrap();
+
+    let removed = Instant::now();
+    fs::remove_file(&path).unwrap();
+    match next(&watch) {
+        Reload::Rejected { error } => {
+            assert!(removed.elapsed() >= SETTLE, "{:?}", removed.elapsed());
+            assert!(error.to_string().contains("svc.toml"), "{error}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(watch.current().port, 1);
+}
+
+/// With a settle time longer than the wait, only a reload that does not
+/// wait can pass these tests.
+fn patient() -> WatchOptions {
+    WatchOptions::new().settle(WAIT * 4)
+}
+
+#[test]
+fn a_reload_by_hand_reads_an_emptied_or_deleted_file_at_once() {
+    let (dir, path) = setup();
+    let watch = discovered(dir.path(), patient());
+
+    drop(fs::File::create(&path).unwrap());
+    watch.reload();
+    match next(&watch) {
+        Reload::Updated { config, .. } => assert_eq!(config.port, 8080),
+        other => panic!("{other:?}"),
+    }
+
+    // Written whole and closed: read without a reload by hand.
+    fs::write(&path, BEFORE).unwrap();
+    match next(&watch) {
+        Reload::Updated { config, .. } => assert_eq!(config.port, 1),
+        other => panic!("{other:?}"),
+    }
+    fs::remove_file(&path).unwrap();
+    watch.reload();
+    match next(&watch) {
+        Reload::Updated {
+            config, warnings, ..
+        } => {
+            assert_eq!(config.port, 8080);
+            assert_eq!(warnings.len(), 1, "{warnings:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+
+    let required = Svc::builder().file(dir.path().join("other.toml"));
+    fs::write(dir.path().join("other.toml"), BEFORE).unwrap();
+    let required = required.watch_with(patient()).unwrap();
+    fs::remove_file(dir.path().join("other.toml")).unwrap();
+    required.reload();
+    match required.events().recv_timeout(WAIT).expect("a reload") {
+        Reload::Rejected { error } => assert!(error.to_string().contains("other.toml")),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn saves_by_rename_wait_for_no_settle_time() {
+    let (dir, path) = setup();
+    let watch = Svc::builder().file(&path).watch_with(patient()).unwrap();
+    let tmp = dir.path().join("svc.toml.tmp");
+    fs::write(&tmp, full()).unwrap();
+    fs::rename(&tmp, &path).unwrap();
+    expect_full(&watch);
+    // An edit in place that closes the file does not wait either.
+    fs::write(&path, BEFORE).unwrap();
+    match next(&watch) {
+        Reload::Updated { config, .. } => assert_eq!(config.port, 1),
+        other => panic!("{other:?}"),
+    }
+}
