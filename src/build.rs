@@ -10,7 +10,7 @@ use crate::error::{Problem, ProblemKind};
 use crate::naming::Naming;
 use crate::origin::Origin;
 use crate::schema::{Field, Schema};
-use crate::snippet::{snippet_at, Snippet};
+use crate::snippet::{Indexed, Snippet};
 use crate::source::Texts;
 use crate::value::{Table, Value};
 use crate::{Config, Unknown};
@@ -54,7 +54,7 @@ impl<'a> Ctx<'a> {
             return None;
         }
         let (path, line, column) = origin.file_position()?;
-        snippet_at(self.texts.get(path)?, line, column)
+        self.texts.get(path)?.snippet_at(line, column)
     }
 
     /// The table a struct is built from: empty when nothing set it, `None`
@@ -194,7 +194,11 @@ impl<'a> Ctx<'a> {
             // A misspelt secret (`passwrd = ..`) holds the secret: its line
             // is not quoted.
             let secret = best.and_then(|b| schema.field(b)).is_some_and(|f| f.secret);
-            let (origin, snippet) = at_key(&value.origin, self.snippet(&value.origin, secret), key);
+            let text = value
+                .origin
+                .file_position()
+                .and_then(|(path, _, _)| self.texts.get(path));
+            let (origin, snippet) = at_key(&value.origin, text, key, secret);
             let mut problem = Problem::new(ProblemKind::Unknown, "unknown key")
                 .with_key(self.path.clone())
                 .with_snippet(snippet)
@@ -239,11 +243,18 @@ impl<'a> Ctx<'a> {
 /// Moves an unknown key's position from its value to the key itself, when
 /// the key stands before the value on the same line (`hots = 1`,
 /// `"hots": 1`): the key is what is wrong.
-fn at_key(origin: &Origin, snippet: Option<Snippet>, key: &str) -> (Origin, Option<Snippet>) {
-    let (Some(mut snippet), Origin::File { path, line, .. }) = (snippet, origin) else {
+fn at_key(
+    origin: &Origin,
+    text: Option<&Indexed>,
+    key: &str,
+    secret: bool,
+) -> (Origin, Option<Snippet>) {
+    let (Some(text), Origin::File { path, line, column }) = (text, origin) else {
         return (origin.clone(), None);
     };
-    let before: String = snippet.text.chars().take(snippet.column - 1).collect();
+    let snippet = (!secret).then(|| text.snippet_at(*line, *column)).flatten();
+    let line_text = text.line(*line);
+    let before: String = line_text.chars().take(column - 1).collect();
     let found = before.rfind(key).filter(|&at| {
         let prev = before[..at].chars().next_back();
         let next = before[at + key.len()..].chars().next();
@@ -251,14 +262,14 @@ fn at_key(origin: &Origin, snippet: Option<Snippet>, key: &str) -> (Origin, Opti
             && !next.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '-')
     });
     let Some(at) = found else {
-        return (origin.clone(), Some(snippet));
+        return (origin.clone(), snippet);
     };
-    snippet.column = before[..at].chars().count() + 1;
-    snippet.width = key.chars().count();
+    let key_column = before[..at].chars().count() + 1;
     let moved = Origin::File {
         path: path.clone(),
         line: *line,
-        column: snippet.column,
+        column: key_column,
     };
-    (moved, Some(snippet))
+    let snippet = snippet.map(|_| Snippet::new(*line, key_column, line_text, key.chars().count()));
+    (moved, snippet)
 }

@@ -144,7 +144,7 @@ impl Plan {
         for check in &checks {
             problems.extend(check(&merged));
         }
-        crate::redact::problems(schema, &mut warnings);
+        crate::redact::problems(schema, &mut warnings, &texts);
         match config {
             Some(config) if problems.is_empty() => {
                 let loaded = Loaded::new(config, merged, warnings);
@@ -162,7 +162,7 @@ impl Plan {
                         "the configuration could not be built",
                     ));
                 }
-                crate::redact::problems(schema, &mut problems);
+                crate::redact::problems(schema, &mut problems, &texts);
                 Err(Error::from_problems(problems))
             }
         }

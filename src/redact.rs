@@ -3,8 +3,15 @@
 //! output that could show a value (problems, warnings, explain, diffs,
 //! usage and help) asks here.
 
+use std::collections::HashMap;
+use std::ops::Range;
+use std::path::Path;
+use std::sync::Arc;
+
 use crate::error::Problem;
+use crate::origin::Origin;
 use crate::schema::{Field, Literal, Schema};
+use crate::source::Texts;
 use crate::value::{Inline, Value};
 
 /// What a secret value is shown as, wherever a value would be shown.
@@ -82,18 +89,21 @@ pub(crate) fn key_path(schema: &Schema, path: &str) -> String {
 }
 
 /// Hides what problems would show of secrets: keys below a secret field,
-/// and the source line of a problem about a secret value or on a line that
-/// sets one.
-pub(crate) fn problems(schema: &'static Schema, problems: &mut [Problem]) {
+/// and every source line that is part of a secret value. A problem about a
+/// secret value shows no snippet; any other problem whose snippet line
+/// overlaps the text of a secret value (a syntax error on the second line
+/// of a multi-line secret string, on an item of a secret list) shows none
+/// either. Parsers see text, not the schema, and a text with a syntax error
+/// has no tree to take spans from, so the extent of each secret value is
+/// found in the text itself, from its key to the end of its value.
+pub(crate) fn problems(schema: &'static Schema, problems: &mut [Problem], texts: &Texts) {
     let mut secret_keys: Vec<&'static str> = Vec::new();
     schema.walk(&mut |_, field| {
         if field.secret {
             secret_keys.push(field.key);
         }
     });
-    if secret_keys.is_empty() {
-        return;
-    }
+    let mut spans: HashMap<Arc<Path>, Vec<Range<usize>>> = HashMap::new();
     for problem in problems {
         if let Some(key) = &problem.key {
             if is_secret(schema, key) {
@@ -102,18 +112,156 @@ pub(crate) fn problems(schema: &'static Schema, problems: &mut [Problem]) {
                 continue;
             }
         }
-        // Parsers see text, not the schema: a syntax error is placed by
-        // position only when its line sets a secret.
+        if secret_keys.is_empty() || problem.snippet.is_none() {
+            continue;
+        }
         let Some(snippet) = &problem.snippet else {
             continue;
         };
-        let line = snippet.text.as_str();
-        if secret_keys.iter().any(|key| sets_key(line, key)) {
+        let in_text = problem
+            .origin
+            .as_ref()
+            .and_then(Origin::file_position)
+            .and_then(|(path, _, _)| Some((path, texts.get(path)?)));
+        let hide = match in_text {
+            Some((path, text)) => {
+                let shown = text.line_range(snippet.line);
+                let spans = spans
+                    .entry(Arc::from(path))
+                    .or_insert_with(|| secret_spans(text.text(), &secret_keys));
+                spans.iter().any(|span| {
+                    span.start < shown.end.max(shown.start + 1) && shown.start < span.end
+                })
+            }
+            // Text staid does not hold (a script's line): by the line alone.
+            None => secret_keys.iter().any(|key| sets_key(&snippet.text, key)),
+        };
+        if hide {
             problem.snippet = None;
         }
     }
 }
 
+/// The byte ranges of `text` that assign a value to one of `keys`: from the
+/// key to the end of its value, across lines for multi-line strings, arrays
+/// and inline tables, to the end of the text for one left open.
+fn secret_spans(text: &str, keys: &[&str]) -> Vec<Range<usize>> {
+    let bytes = text.as_bytes();
+    let mut spans = Vec::new();
+    for key in keys {
+        let mut from = 0;
+        while let Some(at) = text[from..].find(key) {
+            let start = from + at;
+            let end = start + key.len();
+            from = end;
+            let before = text[..start].chars().next_back();
+            if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '-') {
+                continue;
+            }
+            // The rest of a dotted key (`map.x = ..`), quotes, blanks.
+            let mut i = end;
+            while i < bytes.len()
+                && (bytes[i].is_ascii_alphanumeric()
+                    || matches!(bytes[i], b'"' | b'\'' | b'.' | b'_' | b'-' | b' ' | b'\t'))
+            {
+                i += 1;
+            }
+            if i < bytes.len() && bytes[i] == b']' {
+                // A table header (`[map]`, `[[list]]`): what follows, to the
+                // next header, belongs to the secret.
+                spans.push(start..next_header(bytes, i));
+                continue;
+            }
+            if i >= bytes.len() || !matches!(bytes[i], b'=' | b':') {
+                continue;
+            }
+            i += 1;
+            while i < bytes.len() && bytes[i].is_ascii_whitespace() {
+                i += 1;
+            }
+            spans.push(start..value_end(bytes, i));
+        }
+    }
+    spans
+}
+
+/// The start of the next line that opens a TOML table header after `i`, or
+/// the end of the text.
+fn next_header(bytes: &[u8], i: usize) -> usize {
+    let mut j = i;
+    while let Some(at) = bytes[j..].iter().position(|&b| b == b'\n') {
+        j += at + 1;
+        let line = &bytes[j..];
+        let indent = line.iter().take_while(|b| matches!(b, b' ' | b'\t')).count();
+        if line.get(indent) == Some(&b'[') {
+            return j;
+        }
+    }
+    bytes.len()
+}
+
+/// Where the value starting at `i` ends (exclusive).
+fn value_end(bytes: &[u8], i: usize) -> usize {
+    let rest = &bytes[i..];
+    let find = |needle: &[u8], from: usize| {
+        bytes[from..]
+            .windows(needle.len())
+            .position(|w| w == needle)
+            .map_or(bytes.len(), |at| from + at + needle.len())
+    };
+    if rest.starts_with(b"\"\"\"") {
+        return find(b"\"\"\"", i + 3);
+    }
+    if rest.starts_with(b"'''") {
+        return find(b"'''", i + 3);
+    }
+    match rest.first() {
+        Some(b'"' | b'\'') => string_end(bytes, i),
+        Some(b'[' | b'{') => {
+            let mut depth = 0usize;
+            let mut j = i;
+            while j < bytes.len() {
+                match bytes[j] {
+                    b'[' | b'{' => depth += 1,
+                    b']' | b'}' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return j + 1;
+                        }
+                    }
+                    b'"' | b'\'' => {
+                        j = string_end(bytes, j);
+                        continue;
+                    }
+                    _ => {}
+                }
+                j += 1;
+            }
+            bytes.len()
+        }
+        _ => bytes[i..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(bytes.len(), |at| i + at),
+    }
+}
+
+/// The end of the one-line string opening at `i`: past its closing quote,
+/// or at the end of the line when it is left open.
+fn string_end(bytes: &[u8], i: usize) -> usize {
+    let quote = bytes[i];
+    let mut j = i + 1;
+    while j < bytes.len() {
+        match bytes[j] {
+            b'\\' if quote == b'"' => j += 1,
+            b'\n' => return j,
+            b if b == quote => return j + 1,
+            _ => {}
+        }
+        j += 1;
+    }
+    bytes.len()
+}
 /// Whether `line` assigns `key`: the key at a word boundary, maybe quoted,
 /// then `=` (TOML, also inside inline tables) or `:` (JSON).
 fn sets_key(line: &str, key: &str) -> bool {

@@ -4,42 +4,60 @@
 use std::fmt;
 use std::sync::Arc;
 
-/// One line of a source file with a caret under the offending text.
+/// One line of a source file with a caret under the offending text. Only
+/// what is shown is kept: for a long line (minified JSON, a line of
+/// garbage) a window around the caret, so a report of many problems in one
+/// long line holds no copy of the line per problem.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Snippet {
+    /// 1-based line and column (in characters) of the caret in the file.
     pub(crate) line: usize,
     pub(crate) column: usize,
+    /// The text shown: the line, or a window of it with `...` where cut.
     pub(crate) text: String,
-    pub(crate) width: usize,
+    /// 1-based column of the caret in `text`, and its width.
+    caret: usize,
+    width: usize,
 }
 
 /// Lines longer than this many characters are shown cut around the caret.
 const MAX_SNIPPET: usize = 100;
 
 impl Snippet {
-    /// The text to show, the caret's 1-based column in it and the caret's
-    /// width: the whole line, or for a long line (minified JSON, a deep
-    /// nesting) a window around the caret with `...` where it was cut.
-    fn window(&self) -> (String, usize, usize) {
-        let len = self.text.chars().count();
+    /// The snippet of `line_text` (line `line` of a file) with a caret of
+    /// `width` characters at `column`.
+    pub(crate) fn new(line: usize, column: usize, line_text: &str, width: usize) -> Snippet {
+        let len = line_text.chars().count();
         if len <= MAX_SNIPPET {
-            return (self.text.clone(), self.column, self.width);
+            return Snippet {
+                line,
+                column,
+                text: line_text.to_owned(),
+                caret: column,
+                width,
+            };
         }
-        let start = self.column.saturating_sub(1 + MAX_SNIPPET / 2);
+        let start = column.saturating_sub(1 + MAX_SNIPPET / 2);
         let end = (start + MAX_SNIPPET).min(len);
         let start = end.saturating_sub(MAX_SNIPPET).min(start);
         let mut text = String::new();
-        let mut column = self.column - start;
+        let mut caret = column - start;
         if start > 0 {
             text.push_str("...");
-            column += 3;
+            caret += 3;
         }
-        text.extend(self.text.chars().skip(start).take(end - start));
+        text.extend(line_text.chars().skip(start).take(end - start));
         if end < len {
             text.push_str("...");
         }
-        let width = self.width.min(end + 1 - self.column.min(end)).max(1);
-        (text, column, width)
+        let width = width.min(end + 1 - column.min(end)).max(1);
+        Snippet {
+            line,
+            column,
+            text,
+            caret,
+            width,
+        }
     }
 
     /// Writes the snippet as it follows a problem's origin line: a gutter
@@ -47,7 +65,7 @@ impl Snippet {
     pub(crate) fn render(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let gutter = self.line.to_string().len();
         let pad = " ".repeat(gutter);
-        let (text, column, width) = self.window();
+        let (text, column, width) = (&self.text, self.caret, self.width);
         let indent: String = text
             .chars()
             .take(column.saturating_sub(1))
@@ -86,15 +104,7 @@ impl<'a> Lines<'a> {
     }
 
     fn table(&self) -> &LineTable {
-        self.table.get_or_init(|| {
-            let mut starts = Vec::with_capacity(self.text.len() / 32 + 1);
-            starts.push(0);
-            push_newlines(self.text, &mut starts);
-            LineTable {
-                starts,
-                ascii: self.text.is_ascii(),
-            }
-        })
+        self.table.get_or_init(|| LineTable::new(self.text))
     }
 
     /// 1-based line and column (in characters) of a byte offset.
@@ -116,19 +126,86 @@ impl<'a> Lines<'a> {
     /// A snippet for a byte span.
     pub(crate) fn snippet(&self, span: std::ops::Range<usize>) -> Snippet {
         let (line, column) = self.position(span.start);
-        let text = line_text(self.text, line);
+        let text = self.table().line(self.text, line);
         let rest: usize = text.chars().count().saturating_sub(column - 1);
         let width = self
             .text
             .get(span.start..span.end.min(self.text.len()))
             .map_or(1, |s| s.chars().take_while(|&c| c != '\n').count())
             .clamp(1, rest.max(1));
-        Snippet {
-            line,
-            column,
-            text,
-            width,
+        Snippet::new(line, column, text, width)
+    }
+}
+
+impl LineTable {
+    fn new(text: &str) -> LineTable {
+        let mut starts = Vec::with_capacity(text.len() / 32 + 1);
+        starts.push(0);
+        push_newlines(text, &mut starts);
+        LineTable {
+            starts,
+            ascii: text.is_ascii(),
         }
+    }
+
+    /// Line `line` (1-based) of `text`, without its line ending.
+    fn line<'t>(&self, text: &'t str, line: usize) -> &'t str {
+        let Some(&start) = line.checked_sub(1).and_then(|i| self.starts.get(i)) else {
+            return "";
+        };
+        let end = self.starts.get(line).map_or(text.len(), |&next| next);
+        let line = text.get(start..end).unwrap_or("");
+        line.trim_end_matches('\n').trim_end_matches('\r')
+    }
+}
+
+/// A text kept by a load for the snippets of problems found after parsing,
+/// with its line index built once, on the first snippet.
+pub(crate) struct Indexed {
+    text: Arc<str>,
+    table: std::cell::OnceCell<LineTable>,
+}
+
+impl Indexed {
+    pub(crate) fn new(text: Arc<str>) -> Indexed {
+        Indexed {
+            text,
+            table: std::cell::OnceCell::new(),
+        }
+    }
+
+    fn table(&self) -> &LineTable {
+        self.table.get_or_init(|| LineTable::new(&self.text))
+    }
+
+    pub(crate) fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// Line `line` (1-based), without its line ending.
+    pub(crate) fn line(&self, line: usize) -> &str {
+        self.table().line(&self.text, line)
+    }
+
+    /// The bytes of line `line` (1-based), its line ending included.
+    pub(crate) fn line_range(&self, line: usize) -> std::ops::Range<usize> {
+        let starts = &self.table().starts;
+        let Some(&start) = line.checked_sub(1).and_then(|i| starts.get(i)) else {
+            return self.text.len()..self.text.len();
+        };
+        start..starts.get(line).map_or(self.text.len(), |&next| next)
+    }
+
+    /// A snippet for a value at a known line and column: the caret covers
+    /// the token that starts there.
+    pub(crate) fn snippet_at(&self, line: usize, column: usize) -> Option<Snippet> {
+        if line == 0 || line > self.table().starts.len() {
+            return None;
+        }
+        let line_str = self.table().line(&self.text, line);
+        let rest: String = line_str.chars().skip(column - 1).collect();
+        let width = token_width(&rest);
+        Some(Snippet::new(line, column, line_str, width))
     }
 }
 
@@ -159,29 +236,6 @@ fn push_newlines(text: &str, starts: &mut Vec<usize>) {
             starts.push(i + j + 1);
         }
     }
-}
-
-fn line_text(text: &str, line: usize) -> String {
-    text.split('\n')
-        .nth(line - 1)
-        .unwrap_or("")
-        .trim_end_matches('\r')
-        .to_owned()
-}
-
-/// A snippet for a value at a known line and column, when only the text is at
-/// hand: the caret covers the token that starts there.
-pub(crate) fn snippet_at(text: &Arc<str>, line: usize, column: usize) -> Option<Snippet> {
-    let line_str = text.split('\n').nth(line.checked_sub(1)?)?;
-    let line_str = line_str.trim_end_matches('\r');
-    let rest: String = line_str.chars().skip(column - 1).collect();
-    let width = token_width(&rest);
-    Some(Snippet {
-        line,
-        column,
-        text: line_str.to_owned(),
-        width,
-    })
 }
 
 fn token_width(rest: &str) -> usize {
@@ -241,26 +295,19 @@ mod tests {
     #[test]
     fn long_lines_are_cut_around_the_caret() {
         let text = format!("{}x{}", "a".repeat(300), "b".repeat(300));
-        let snippet = Snippet {
-            line: 1,
-            column: 301,
-            text,
-            width: 500,
-        };
-        let (shown, column, width) = snippet.window();
+        let snippet = Snippet::new(1, 301, &text, 500);
         assert_eq!(
-            shown,
+            snippet.text,
             format!("...{}x{}...", "a".repeat(50), "b".repeat(49))
         );
-        assert_eq!(shown.chars().nth(column - 1), Some('x'));
-        assert_eq!(width, 50);
-        let short = Snippet {
-            line: 1,
-            column: 3,
-            text: "a = 1".into(),
-            width: 1,
-        };
-        assert_eq!(short.window(), ("a = 1".to_owned(), 3, 1));
+        assert_eq!(snippet.text.chars().nth(snippet.caret - 1), Some('x'));
+        assert_eq!(snippet.width, 50);
+        assert_eq!(snippet.column, 301);
+        let short = Snippet::new(1, 3, "a = 1", 1);
+        assert_eq!(
+            (short.text.as_str(), short.caret, short.width),
+            ("a = 1", 3, 1)
+        );
     }
 
     #[test]

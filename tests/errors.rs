@@ -454,11 +454,11 @@ fn a_misspelt_secret_key_is_not_shown() {
         "2 problems in the configuration:
 
 error: `db.passwrd`: unknown key
-  --> <toml>:5:11
+  --> <toml>:5:1
   = help: did you mean `password`?
 
 error: `tokn`: unknown key
-  --> <toml>:3:8
+  --> <toml>:3:1
   = help: did you mean `token`?"
     );
 }

@@ -77,7 +77,7 @@ pub type Check = Box<dyn Fn(&Value) -> Vec<Problem> + Send + Sync>;
 
 /// The text of every file a load read, by the name in its origins, for the
 /// snippets of problems found after parsing (a value of the wrong type).
-pub(crate) type Texts = HashMap<Arc<Path>, Arc<str>>;
+pub(crate) type Texts = HashMap<Arc<Path>, crate::snippet::Indexed>;
 
 /// What the sources of one load report: problems, warnings, checks of the
 /// final configuration, and the texts they read.
@@ -153,7 +153,9 @@ impl LoadCtx<'_> {
     /// origins named `name` were read from, so that problems found later
     /// (a value of the wrong type) show its line with a caret.
     pub fn add_text(&mut self, name: impl Into<Arc<Path>>, text: Arc<str>) {
-        self.sink.texts.insert(name.into(), text);
+        self.sink
+            .texts
+            .insert(name.into(), crate::snippet::Indexed::new(text));
     }
 }
 
