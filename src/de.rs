@@ -118,7 +118,13 @@ impl<'a> ValueDe<'a> {
         match &self.value.kind {
             Kind::Integer(i) => Ok(*i),
             _ => match self.text() {
-                Some(s) => text::parse_int(s).ok_or_else(|| mismatch(self.value, expected)),
+                Some(s) => text::parse_int(s).ok_or_else(|| match text::int_hint(s) {
+                    Some(hint) => de::Error::custom(format_args!(
+                        "expected {expected}, found {} ({hint})",
+                        found(self.value)
+                    )),
+                    None => mismatch(self.value, expected),
+                }),
                 None => Err(mismatch(self.value, expected)),
             },
         }
@@ -727,6 +733,17 @@ mod tests {
     fn out_of_range_says_the_range() {
         let err = from_value::<u8>(&file(Kind::Integer(300))).unwrap_err();
         assert_eq!(err.message, "300 is out of range for u8 (0 to 255)");
+    }
+
+    #[test]
+    fn integer_text_with_a_leading_zero_is_refused_with_the_reason() {
+        let err = from_value::<u32>(&text("0755")).unwrap_err();
+        assert_eq!(
+            err.message,
+            "expected an integer (u32), found \"0755\" (a leading 0 is ambiguous: \
+             drop it for decimal, or use the 0o prefix for octal)"
+        );
+        assert_eq!(from_value::<u32>(&text("0o755")).unwrap(), 0o755);
     }
 
     #[test]
