@@ -12,7 +12,10 @@ pub(crate) fn parse_bool(s: &str) -> Option<bool> {
 }
 
 /// An integer in decimal or with a `0x`, `0o` or `0b` prefix, with an
-/// optional sign and `_` separators (Go's `strconv.ParseInt(s, 0, ..)`).
+/// optional sign and `_` separators (Go's `strconv.ParseInt(s, 0, ..)`),
+/// except that a decimal with a leading zero (`017`), which Go reads as
+/// octal and a reader of the text may take for decimal, is refused rather
+/// than read either way.
 pub(crate) fn parse_int(s: &str) -> Option<i128> {
     let s = s.trim();
     let (negative, digits) = match s.strip_prefix('-') {
@@ -34,11 +37,25 @@ pub(crate) fn parse_int(s: &str) -> Option<i128> {
         return None;
     }
     let cleaned: String = digits.chars().filter(|&c| c != '_').collect();
-    if cleaned.starts_with(['+', '-']) {
+    if cleaned.starts_with(['+', '-']) || (radix == 10 && leading_zero(&cleaned)) {
         return None;
     }
     let magnitude = i128::from_str_radix(&cleaned, radix).ok()?;
     Some(if negative { -magnitude } else { magnitude })
+}
+
+/// Decimal digits with a zero before others: `017`, `00`.
+fn leading_zero(digits: &str) -> bool {
+    digits.len() > 1 && digits.starts_with('0')
+}
+
+/// Why integer text was refused, when the reason is not plain: a leading
+/// zero.
+pub(crate) fn int_hint(s: &str) -> Option<&'static str> {
+    let digits = s.trim().trim_start_matches(['+', '-']);
+    let decimal = digits.chars().all(|c| c.is_ascii_digit() || c == '_');
+    (decimal && leading_zero(&digits.replace('_', "")))
+        .then_some("a leading 0 is ambiguous: drop it for decimal, or use the 0o prefix for octal")
 }
 
 /// A float, as Rust's `f64::from_str` reads it (also `inf`, `NaN`), except
@@ -113,6 +130,16 @@ mod tests {
         assert_eq!(parse_int("1_0\u{660}"), None);
         assert_eq!(parse_int("0b"), None);
         assert_eq!(parse_int("-"), None);
+        // Go reads these as octal: refused, not read as decimal.
+        assert_eq!(parse_int("017"), None);
+        assert_eq!(parse_int("-0_7"), None);
+        assert_eq!(parse_int("00"), None);
+        assert_eq!(parse_int("0"), Some(0));
+        assert_eq!(parse_int("-0"), Some(0));
+        assert_eq!(parse_int("0o17"), Some(15));
+        assert_eq!(parse_int("0x0f"), Some(15));
+        assert!(int_hint("017").is_some());
+        assert!(int_hint("0x0f").is_none() && int_hint("17").is_none());
     }
 
     #[test]

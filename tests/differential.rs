@@ -1,7 +1,8 @@
 //! staid's TOML reader against the `toml` crate and its JSON reader against
 //! `serde_json`, over generated documents and mutations of them, with a
 //! fixed seed: where the reference reads a document, staid reads the same
-//! tree; where the reference refuses it, staid refuses it.
+//! tree (for TOML, with every value at the same line and column); where the
+//! reference refuses it, staid refuses it.
 //!
 //! The differences are staid's documented policies, applied to the
 //! reference's side before comparing:
@@ -19,7 +20,9 @@ mod reference;
 use std::fmt::Write as _;
 use std::time::Instant;
 
-use reference::{json_reads, same_json, staid_json, staid_toml, toml_reads, Tree};
+use reference::{
+    json_reads, same_json, staid_json, staid_toml, staid_toml_places, toml_places, toml_reads, Tree,
+};
 use staid::ProblemKind;
 
 /// Documents generated per format; each is also mutated `MUTANTS` times.
@@ -369,6 +372,8 @@ struct Count {
     refused: usize,
     /// Cases that differ only by a documented policy.
     by_policy: usize,
+    /// Values whose line and column were compared.
+    places: usize,
 }
 
 #[track_caller]
@@ -390,7 +395,13 @@ fn toml_reads_as_the_toml_crate_reads() {
             let reference = toml_reads(text);
             let staid = staid_toml(text);
             match (&staid, &reference) {
-                (Ok(a), Some(b)) if a == b => count.accepted += 1,
+                (Ok(a), Some(b)) if a == b => {
+                    count.accepted += 1;
+                    // And every value where the `toml` crate has it.
+                    let (mine, theirs) = (staid_toml_places(text), toml_places(text));
+                    assert_eq!(mine, theirs, "{text:?}");
+                    count.places += mine.len();
+                }
                 (Err(_), None) => count.refused += 1,
                 _ => differ(text, &staid, &reference),
             }
@@ -406,6 +417,7 @@ fn toml_reads_as_the_toml_crate_reads() {
         "{valid} of {DOCUMENTS} generated documents valid"
     );
     assert!(count.accepted * 4 > count.cases, "{count:?}");
+    assert!(count.places > 10 * count.accepted, "{count:?}");
     println!("TOML: {count:?} in {:?}", started.elapsed());
 }
 

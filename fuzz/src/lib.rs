@@ -207,11 +207,11 @@ pub fn env(data: &[u8]) {
 }
 
 /// Command-line arguments, split at NUL bytes. `--config` names a file to
-/// read, so arguments that mention it are left out.
+/// read, so it is left out (clap takes long flags only whole).
 pub fn args(data: &[u8]) {
     let args = data
         .split(|&b| b == 0)
-        .filter(|arg| !arg.windows(6).any(|w| w.eq_ignore_ascii_case(b"config")))
+        .filter(|arg| *arg != b"--config" && !arg.starts_with(b"--config="))
         .map(os_string);
     let argv = std::iter::once(OsString::from("fz")).chain(args);
     render(Every::builder().args(argv).load_full());

@@ -50,6 +50,17 @@ fn out_of_range_says_the_range() {
 }
 
 #[test]
+fn integer_text_with_a_leading_zero_is_refused_with_the_reason() {
+    let err = from_value::<u32>(&text("0755")).unwrap_err();
+    assert_eq!(
+        err.message,
+        "expected an integer (u32), found \"0755\" (a leading 0 is ambiguous: \
+         drop it for decimal, or use the 0o prefix for octal)"
+    );
+    assert_eq!(from_value::<u32>(&text("0o755")).unwrap(), 0o755);
+}
+
+#[test]
 fn floats_never_become_infinite_on_the_way_in() {
     let err = from_value::<f32>(&file(Kind::Float(1e300))).unwrap_err();
     assert_eq!(err.message, "1e300 is out of range for f32 (±3.4028235e38)");

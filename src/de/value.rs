@@ -60,7 +60,13 @@ impl<'a> ValueDe<'a> {
         match &self.value.kind {
             Kind::Integer(i) => Ok(*i),
             _ => match self.text() {
-                Some(s) => text::parse_int(s).ok_or_else(|| mismatch(self.value, expected)),
+                Some(s) => text::parse_int(s).ok_or_else(|| match text::int_hint(s) {
+                    Some(hint) => de::Error::custom(format_args!(
+                        "expected {expected}, found {} ({hint})",
+                        found(self.value)
+                    )),
+                    None => mismatch(self.value, expected),
+                }),
                 None => Err(mismatch(self.value, expected)),
             },
         }

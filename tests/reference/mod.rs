@@ -224,3 +224,72 @@ pub fn same_json(staid: &Tree, reference: &Tree) -> bool {
         (a, b) => a == b,
     }
 }
+
+/// Where a value sits: its key path and its line and column.
+pub type Place = (String, usize, usize);
+
+/// The line and column of every value that is not a table, as staid gives
+/// them, sorted.
+pub fn staid_toml_places(text: &str) -> Vec<Place> {
+    fn walk(value: &Value, path: String, out: &mut Vec<Place>) {
+        match &value.kind {
+            Kind::Table(t) => t
+                .iter()
+                .for_each(|(k, v)| walk(v, format!("{path}.{k}"), out)),
+            kind => {
+                if let staid::Origin::File { line, column, .. } = &value.origin {
+                    out.push((path.clone(), *line, *column));
+                }
+                if let Kind::Array(items) = kind {
+                    for (i, item) in items.iter().enumerate() {
+                        walk(item, format!("{path}.{i}"), out);
+                    }
+                }
+            }
+        }
+    }
+    let builder = Any::builder().unknown_keys(Unknown::Ignore);
+    let loaded = builder.toml_str(text).load_full().expect("read");
+    let mut out = Vec::new();
+    walk(loaded.tree(), String::new(), &mut out);
+    out.sort();
+    out
+}
+
+/// The same, from the spans of the `toml` crate's document parser, counted
+/// in characters from the start of the line.
+pub fn toml_places(text: &str) -> Vec<Place> {
+    use toml::de::{DeTable, DeValue};
+    use toml::Spanned;
+    fn walk(v: &Spanned<DeValue<'_>>, path: String, text: &str, out: &mut Vec<Place>) {
+        match v.get_ref() {
+            DeValue::Table(t) => {
+                for (k, v) in t.iter() {
+                    walk(v, format!("{path}.{}", k.get_ref()), text, out);
+                }
+            }
+            value => {
+                let start = v.span().start;
+                let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+                let line = text[..start].matches('\n').count() + 1;
+                out.push((
+                    path.clone(),
+                    line,
+                    text[line_start..start].chars().count() + 1,
+                ));
+                if let DeValue::Array(items) = value {
+                    for (i, item) in items.iter().enumerate() {
+                        walk(item, format!("{path}.{i}"), text, out);
+                    }
+                }
+            }
+        }
+    }
+    let (doc, _) = DeTable::parse_recoverable(text);
+    let mut out = Vec::new();
+    for (k, v) in doc.get_ref().iter() {
+        walk(v, format!(".{}", k.get_ref()), text, &mut out);
+    }
+    out.sort();
+    out
+}
