@@ -1,27 +1,22 @@
 //! The etcd layer against a real etcd server: each test starts its own
-//! `etcd` on 127.0.0.1 with free ports and a temporary data directory, and
-//! stops it when done.
-//!
-//! Without an `etcd` binary (Debian: `apt-get install etcd-server`; or set
-//! `ETCD_BIN`), the tests say so and pass, except under CI (`CI` set), where
-//! a missing etcd fails them. Waits are generous because the machine may be
-//! loaded; nothing here asserts how long anything takes.
+//! single-member `etcd` on 127.0.0.1 (see `support/etcd.rs`; a missing
+//! etcd skips them, except under CI), and the input etcd may hold or be
+//! given that the layer must refuse. Nothing here asserts how long anything
+//! takes. Three-member clusters are in `etcd_cluster.rs`.
 
 #![cfg(feature = "etcd")]
 
+#[path = "support/etcd.rs"]
+mod support;
+
 use std::fs;
-use std::io::Read;
 use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use staid::source::Etcd;
 use staid::{Config, Origin, ProblemKind};
-
-/// Long enough for etcd to start, or a reload to arrive, on a loaded machine.
-const WAIT: Duration = Duration::from_secs(30);
+use support::{free_port, Cluster, WAIT};
 
 #[derive(Config, Debug)]
 #[config(name = "myapp")]
@@ -47,174 +42,9 @@ struct Db {
     pool: u32,
 }
 
-/// A real etcd server of one test.
-struct Server {
-    bin: PathBuf,
-    dir: tempfile::TempDir,
-    client_port: u16,
-    peer_port: u16,
-    child: Option<Child>,
-    /// A client for the test's own puts and deletes.
-    runtime: tokio::runtime::Runtime,
-}
-
-impl Server {
-    /// Starts etcd, or returns `None` after saying why when there is no
-    /// etcd binary outside CI. Under CI a missing binary fails the test.
-    fn start() -> Option<Server> {
-        let bin = PathBuf::from(std::env::var_os("ETCD_BIN").unwrap_or_else(|| "etcd".into()));
-        let found = Command::new(&bin)
-            .arg("--version")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok();
-        if !found {
-            if std::env::var_os("CI").is_some() {
-                panic!(
-                    "etcd is missing: `{}` cannot be run, and CI must run the etcd tests \
-                     (apt-get install etcd-server)",
-                    bin.display()
-                );
-            }
-            eprintln!(
-                "etcd is missing (`{}` cannot be run): skipping this test. Install it \
-                 (apt-get install etcd-server) or set ETCD_BIN to run it.",
-                bin.display()
-            );
-            return None;
-        }
-        let mut server = Server {
-            bin,
-            dir: tempfile::tempdir().unwrap(),
-            client_port: free_port(),
-            peer_port: free_port(),
-            child: None,
-            runtime: tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap(),
-        };
-        server.run();
-        Some(server)
-    }
-
-    fn endpoint(&self) -> String {
-        format!("http://127.0.0.1:{}", self.client_port)
-    }
-
-    /// Starts the process on the same ports and data, and waits until it
-    /// answers.
-    fn run(&mut self) {
-        let peer = format!("http://127.0.0.1:{}", self.peer_port);
-        let log = fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(self.dir.path().join("etcd.log"))
-            .unwrap();
-        let child = Command::new(&self.bin)
-            .args(["--name", "staid-test", "--data-dir"])
-            .arg(self.dir.path().join("data"))
-            .args(["--listen-client-urls", &self.endpoint()])
-            .args(["--advertise-client-urls", &self.endpoint()])
-            .args(["--listen-peer-urls", &peer])
-            .args(["--initial-advertise-peer-urls", &peer])
-            .args(["--initial-cluster", &format!("staid-test={peer}")])
-            .args(["--logger", "zap", "--log-level", "error"])
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .expect("etcd starts");
-        self.child = Some(child);
-        let start = Instant::now();
-        while start.elapsed() < WAIT {
-            if self.try_put("/health-check", "ok").is_ok() {
-                return;
-            }
-            thread::sleep(Duration::from_millis(100));
-        }
-        panic!("etcd did not answer in {WAIT:?}; its log:\n{}", self.log());
-    }
-
-    /// Kills the process (as a crash would) and waits for it to end.
-    fn stop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-
-    fn log(&self) -> String {
-        let mut text = String::new();
-        if let Ok(mut f) = fs::File::open(self.dir.path().join("etcd.log")) {
-            let _ = f.read_to_string(&mut text);
-        }
-        text
-    }
-
-    fn client(&self) -> Result<etcd_client::Client, etcd_client::Error> {
-        let options = etcd_client::ConnectOptions::new()
-            .with_connect_timeout(Duration::from_secs(2))
-            .with_timeout(Duration::from_secs(5));
-        self.runtime.block_on(etcd_client::Client::connect(
-            [self.endpoint()],
-            Some(options),
-        ))
-    }
-
-    fn try_put(&self, key: &str, value: &str) -> Result<i64, String> {
-        let mut client = self.client().map_err(|e| e.to_string())?;
-        let put = client.put(key, value, None);
-        match self
-            .runtime
-            .block_on(async { tokio::time::timeout(Duration::from_secs(5), put).await })
-        {
-            Ok(Ok(response)) => Ok(response.header().unwrap().revision()),
-            Ok(Err(e)) => Err(e.to_string()),
-            Err(_) => Err("timed out".to_owned()),
-        }
-    }
-
-    /// Puts a key and returns the revision it got.
-    fn put(&self, key: &str, value: &str) -> i64 {
-        self.try_put(key, value)
-            .unwrap_or_else(|e| panic!("put {key}: {e}\netcd's log:\n{}", self.log()))
-    }
-
-    fn delete(&self, key: &str) {
-        let mut client = self.client().unwrap();
-        self.runtime.block_on(client.delete(key, None)).unwrap();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
-
-/// A port free now and never handed out before in this process: tests run in
-/// parallel, and a port one server freed must not go to another's etcd.
-fn free_port() -> u16 {
-    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
-    let mut given = GIVEN.lock().unwrap_or_else(|e| e.into_inner());
-    loop {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        if !given.contains(&port) {
-            given.push(port);
-            return port;
-        }
-    }
-}
-
-fn remote(server: &Server, key: &str, revision: i64) -> Origin {
+fn remote(server: &Cluster, key: &str, revision: i64) -> Origin {
     Origin::Remote {
-        source: format!("etcd {}", server.endpoint()),
+        source: format!("etcd {}", server.endpoint(0)),
         key: key.to_owned(),
         version: Some(format!("revision {revision}")),
     }
@@ -222,7 +52,9 @@ fn remote(server: &Server, key: &str, revision: i64) -> Origin {
 
 #[test]
 fn loads_the_keys_under_the_prefix() {
-    let Some(etcd) = Server::start() else { return };
+    let Some(etcd) = Cluster::start(1) else {
+        return;
+    };
     etcd.put("/myapp/port", "9000");
     etcd.put("/myapp/name", "123");
     etcd.put("/myapp/timeout", "1m30s");
@@ -234,7 +66,7 @@ fn loads_the_keys_under_the_prefix() {
     etcd.put("/other/port", "2");
 
     let app = App::builder()
-        .etcd([etcd.endpoint()], "/myapp")
+        .etcd([etcd.endpoint(0)], "/myapp")
         .load()
         .unwrap();
     assert_eq!(app.port, 9000);
@@ -248,14 +80,16 @@ fn loads_the_keys_under_the_prefix() {
 
 #[test]
 fn origins_name_endpoint_key_and_revision() {
-    let Some(etcd) = Server::start() else { return };
+    let Some(etcd) = Cluster::start(1) else {
+        return;
+    };
     let port_rev = etcd.put("/myapp/port", "9000");
     let db_rev = etcd.put("/myapp/db.json", r#"{"host": "db1"}"#);
     etcd.put("/myapp/name", "second");
     let name_rev = etcd.put("/myapp/name", "third");
 
     let loaded = App::builder()
-        .etcd([etcd.endpoint()], "/myapp/")
+        .etcd([etcd.endpoint(0)], "/myapp/")
         .load_full()
         .unwrap();
     assert_eq!(
@@ -275,14 +109,16 @@ fn origins_name_endpoint_key_and_revision() {
     let explain = loaded.explain().to_string();
     let line = format!(
         "/myapp/port at etcd {} (revision {port_rev})",
-        etcd.endpoint()
+        etcd.endpoint(0)
     );
     assert!(explain.contains(&line), "{explain}");
 }
 
 #[test]
 fn its_place_in_the_stack_is_the_builders_order() {
-    let Some(etcd) = Server::start() else { return };
+    let Some(etcd) = Cluster::start(1) else {
+        return;
+    };
     etcd.put("/myapp/port", "9000");
     etcd.put("/myapp/name", "from-etcd");
     etcd.put("/myapp/db/host", "etcd-db");
@@ -297,7 +133,7 @@ fn its_place_in_the_stack_is_the_builders_order() {
     // file < etcd < env
     let app = App::builder()
         .file(&file)
-        .etcd([etcd.endpoint()], "/myapp/")
+        .etcd([etcd.endpoint(0)], "/myapp/")
         .env_from([("MYAPP_NAME", "from-env")])
         .load()
         .unwrap();
@@ -308,7 +144,7 @@ fn its_place_in_the_stack_is_the_builders_order() {
 
     // etcd < file
     let app = App::builder()
-        .etcd([etcd.endpoint()], "/myapp/")
+        .etcd([etcd.endpoint(0)], "/myapp/")
         .file(&file)
         .load()
         .unwrap();
@@ -319,16 +155,18 @@ fn its_place_in_the_stack_is_the_builders_order() {
 
 #[test]
 fn bad_values_and_keys_are_reported_together() {
-    let Some(etcd) = Server::start() else { return };
+    let Some(etcd) = Cluster::start(1) else {
+        return;
+    };
     let port_rev = etcd.put("/myapp/port", "high");
     let db_rev = etcd.put("/myapp/db.json", r#"{"port": "6432"}"#);
     let typo_rev = etcd.put("/myapp/nmae", "x");
 
     let err = App::builder()
-        .etcd([etcd.endpoint()], "/myapp/")
+        .etcd([etcd.endpoint(0)], "/myapp/")
         .load()
         .unwrap_err();
-    let ep = etcd.endpoint();
+    let ep = etcd.endpoint(0);
     assert_eq!(
         err.to_string(),
         format!(
@@ -399,9 +237,11 @@ fn timeouts_are_the_configured_ones() {
 
 #[test]
 fn loading_from_async_code_neither_panics_nor_needs_a_runtime() {
-    let Some(etcd) = Server::start() else { return };
+    let Some(etcd) = Cluster::start(1) else {
+        return;
+    };
     etcd.put("/myapp/port", "9000");
-    let endpoint = etcd.endpoint();
+    let endpoint = etcd.endpoint(0);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -415,33 +255,26 @@ fn loading_from_async_code_neither_panics_nor_needs_a_runtime() {
 
 #[test]
 fn user_and_password_are_passed_and_the_password_never_shown() {
-    let Some(etcd) = Server::start() else {
+    let Some(etcd) = Cluster::start(1) else {
         return;
     };
     etcd.put("/myapp/port", "9000");
-    let mut client = etcd.client().unwrap();
-    etcd.runtime.block_on(async {
-        // The root role exists from the start on some versions.
-        let _ = client.role_add("root").await;
-        client.user_add("root", "r00t-pw", None).await.unwrap();
-        client.user_grant_role("root", "root").await.unwrap();
-        client.auth_enable().await.unwrap();
-    });
+    etcd.enable_auth("r00t-pw");
 
     let app = App::builder()
-        .source(Etcd::new([etcd.endpoint()], "/myapp/").user("root", "r00t-pw"))
+        .source(Etcd::new([etcd.endpoint(0)], "/myapp/").user("root", "r00t-pw"))
         .load()
         .unwrap();
     assert_eq!(app.port, 9000);
 
     let err = App::builder()
-        .source(Etcd::new([etcd.endpoint()], "/myapp/").user("root", "wrong-pw-42"))
+        .source(Etcd::new([etcd.endpoint(0)], "/myapp/").user("root", "wrong-pw-42"))
         .load()
         .unwrap_err();
     let text = err.to_string();
     let expected = format!(
         "error: cannot read /myapp/ from etcd at {}: ",
-        etcd.endpoint()
+        etcd.endpoint(0)
     );
     assert!(text.starts_with(&expected), "{text}");
     assert!(text.contains("authentication failed"), "{text}");
@@ -456,9 +289,9 @@ mod watch {
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::{Arc, Mutex};
 
-    fn watch(etcd: &Server) -> Watch<App> {
+    fn watch(etcd: &Cluster) -> Watch<App> {
         App::builder()
-            .source(Etcd::new([etcd.endpoint()], "/myapp/").retry(Duration::from_millis(500)))
+            .source(Etcd::new([etcd.endpoint(0)], "/myapp/").retry(Duration::from_millis(500)))
             .watch_with(WatchOptions::new().sighup(false))
             .unwrap()
     }
@@ -521,7 +354,9 @@ mod watch {
 
     #[test]
     fn a_change_under_the_prefix_reloads() {
-        let Some(etcd) = Server::start() else { return };
+        let Some(etcd) = Cluster::start(1) else {
+            return;
+        };
         etcd.put("/myapp/port", "9000");
         let watch = watch(&etcd);
         assert_eq!(watch.current().port, 9000);
@@ -546,7 +381,9 @@ mod watch {
 
     #[test]
     fn a_bad_value_is_rejected_and_the_good_configuration_kept() {
-        let Some(etcd) = Server::start() else { return };
+        let Some(etcd) = Cluster::start(1) else {
+            return;
+        };
         etcd.put("/myapp/port", "9000");
         let watch = watch(&etcd);
 
@@ -557,7 +394,7 @@ mod watch {
             format!(
                 "error: `port`: 90000 is out of range for u16 (0 to 65535)\n  \
                  --> /myapp/port at etcd {} (revision {revision})",
-                etcd.endpoint()
+                etcd.endpoint(0)
             )
         );
         assert_eq!(watch.current().port, 9000);
@@ -569,19 +406,19 @@ mod watch {
 
     #[test]
     fn etcd_stopped_and_restarted_is_reported_and_resumed_without_losing_a_change() {
-        let Some(mut etcd) = Server::start() else {
+        let Some(mut etcd) = Cluster::start(1) else {
             return;
         };
         etcd.put("/myapp/port", "9000");
         let watch = watch(&etcd);
 
-        etcd.stop();
-        until_lost(&watch, &etcd.endpoint());
+        etcd.kill(0);
+        until_lost(&watch, &etcd.endpoint(0));
         assert_eq!(watch.current().port, 9000, "the configuration stays");
 
-        etcd.run();
+        etcd.restart(0);
         etcd.put("/myapp/port", "9001");
-        let (config, changed) = until_updated(&watch, &etcd.endpoint());
+        let (config, changed) = until_updated(&watch, &etcd.endpoint(0));
         assert_eq!(config.port, 9001);
         assert_eq!(changed, ["port"]);
 
@@ -592,7 +429,7 @@ mod watch {
         assert_eq!(changed, ["name"]);
 
         // Stopping the watch while etcd is down returns.
-        etcd.stop();
+        etcd.kill(0);
         drop(watch);
     }
 
@@ -705,9 +542,11 @@ mod watch {
 
     #[test]
     fn a_change_made_while_the_connection_is_lost_is_not_missed() {
-        let Some(etcd) = Server::start() else { return };
+        let Some(etcd) = Cluster::start(1) else {
+            return;
+        };
         etcd.put("/myapp/port", "9000");
-        let proxy = Proxy::start(etcd.client_port);
+        let proxy = Proxy::start(etcd.client_port(0));
         let watch = App::builder()
             .source(Etcd::new([proxy.endpoint()], "/myapp/").retry(Duration::from_millis(500)))
             .watch_with(WatchOptions::new().sighup(false))

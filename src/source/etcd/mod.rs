@@ -8,8 +8,14 @@
 //! it blocks the calling thread like any other load (use
 //! `tokio::task::spawn_blocking` there).
 
+mod client;
 mod follow;
 mod layer;
 mod source;
+
+/// etcd's messages, generated from `proto/etcd.proto`.
+#[allow(dead_code, missing_docs, clippy::all, clippy::pedantic)]
+#[path = "proto/etcdserverpb.rs"]
+mod pb;
 
 pub use source::Etcd;
