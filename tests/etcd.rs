@@ -205,6 +205,50 @@ fn an_unreachable_etcd_is_a_load_error_naming_the_endpoint() {
 }
 
 #[test]
+fn an_empty_prefix_is_refused_as_it_would_read_every_key() {
+    // No server needed: the load stops before connecting.
+    let err = App::builder()
+        .etcd(["http://127.0.0.1:1"], "")
+        .load()
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "error: the etcd prefix is empty: it would read every key in etcd at \
+         http://127.0.0.1:1\n  = help: give the prefix of the application's keys, such as \
+         \"/myapp/\""
+    );
+}
+
+#[test]
+fn no_endpoint_is_a_load_error() {
+    let err = App::builder()
+        .etcd(Vec::<String>::new(), "/myapp/")
+        .load()
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.starts_with("error: cannot read /myapp/ from etcd at : no endpoint was given"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_json_key_that_is_not_json_has_its_line_and_column() {
+    let Some(etcd) = Cluster::start(1) else {
+        return;
+    };
+    etcd.put("/myapp/db.json", "{\"host\": \"db1\",\n \"port\": }");
+    etcd.put("/myapp/port", "9000");
+    let err = App::builder()
+        .etcd([etcd.endpoint(0)], "/myapp/")
+        .load()
+        .unwrap_err();
+    assert_eq!(err.len(), 1, "{err}");
+    let text = err.to_string();
+    assert!(text.contains("--> /myapp/db.json:2:"), "{text}");
+}
+
+#[test]
 fn timeouts_are_the_configured_ones() {
     // Accepts connections and never answers.
     let silent = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -309,6 +353,8 @@ mod watch {
                 config, changed, ..
             } => (config, changed),
             Reload::Rejected { error } => panic!("rejected: {error}"),
+            #[allow(unreachable_patterns)]
+            other => panic!("{other:?}"),
         }
     }
 
@@ -316,6 +362,8 @@ mod watch {
         match next(watch) {
             Reload::Rejected { error } => error,
             Reload::Updated { changed, .. } => panic!("updated {changed:?}"),
+            #[allow(unreachable_patterns)]
+            other => panic!("{other:?}"),
         }
     }
 
@@ -348,6 +396,8 @@ mod watch {
                 Reload::Rejected { error } => {
                     assert!(error.to_string().contains(&unreachable), "{error}")
                 }
+                #[allow(unreachable_patterns)]
+                other => panic!("{other:?}"),
             }
         }
     }
@@ -431,6 +481,61 @@ mod watch {
         // Stopping the watch while etcd is down returns.
         etcd.kill(0);
         drop(watch);
+    }
+
+    #[test]
+    fn a_compacted_revision_reloads_the_whole_prefix_and_says_so() {
+        let Some(etcd) = Cluster::start(1) else {
+            return;
+        };
+        etcd.put("/myapp/port", "9000");
+        let proxy = Proxy::start(etcd.client_port(0));
+        let watch = App::builder()
+            .source(Etcd::new([proxy.endpoint()], "/myapp/").retry(Duration::from_millis(500)))
+            .watch_with(WatchOptions::new().sighup(false))
+            .unwrap();
+        etcd.put("/myapp/name", "before");
+        assert_eq!(until_updated(&watch, &proxy.endpoint()).0.name, "before");
+
+        proxy.cut();
+        until_lost(&watch, &proxy.endpoint());
+        // While staid is away, the history it would resume from goes.
+        etcd.put("/myapp/port", "9001");
+        let last = etcd.put("/myapp/name", "after");
+        etcd.compact(last);
+        proxy.restore();
+
+        let reload = loop {
+            match next(&watch) {
+                Reload::Updated {
+                    config, warnings, ..
+                } => break (config, warnings),
+                Reload::Rejected { error } => assert!(
+                    error.to_string().contains("cannot read /myapp/ from etcd"),
+                    "{error}"
+                ),
+                #[allow(unreachable_patterns)]
+                other => panic!("{other:?}"),
+            }
+        };
+        let (config, warnings) = reload;
+        assert_eq!((config.port, config.name.as_str()), (9001, "after"));
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        let warning = warnings[0].to_string();
+        assert!(
+            warning.contains(&format!(
+                "the watch on /myapp/ at etcd {} could not resume after revision ",
+                proxy.endpoint()
+            )) && warning.contains(&format!(
+                "etcd has compacted its history up to revision {last}, so the whole prefix \
+                 was read again"
+            )),
+            "{warning}"
+        );
+
+        // And it follows again.
+        etcd.put("/myapp/port", "9002");
+        assert_eq!(until_updated(&watch, &proxy.endpoint()).0.port, 9002);
     }
 
     /// Between staid and etcd: forwards connections until cut, then refuses

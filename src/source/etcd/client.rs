@@ -92,13 +92,17 @@ impl fmt::Display for Failures {
                 failure => failure.fmt(f),
             },
             all => {
-                let summary = if all
+                let unreachable = all
                     .iter()
-                    .all(|(_, e)| matches!(e, Failure::Unreachable(_)))
-                {
+                    .filter(|(_, e)| matches!(e, Failure::Unreachable(_)))
+                    .count();
+                let summary = if unreachable == all.len() {
                     "no member can be reached"
                 } else if all.iter().any(|(_, e)| matches!(e, Failure::Unable(_))) {
                     "the cluster has no quorum"
+                } else if unreachable > all.len() / 2 {
+                    // The others may be up, but cannot agree on anything.
+                    "no quorum can be reached"
                 } else {
                     "no member answered in time"
                 };
@@ -491,10 +495,18 @@ mod tests {
             Failures::one("a", no_leader).to_string(),
             "etcdserver: no leader (the cluster has no quorum)"
         );
-        let slow = Failures(vec![
+        let silent = || Failure::NoAnswer(Duration::from_secs(2));
+        let minority = Failures(vec![
             ("a".into(), refused()),
-            ("b".into(), Failure::NoAnswer(Duration::from_secs(2))),
+            ("b".into(), refused()),
+            ("c".into(), silent()),
         ]);
+        assert_eq!(
+            minority.to_string(),
+            "no quorum can be reached (a: connection refused; b: connection refused; \
+             c: no answer within 2s)"
+        );
+        let slow = Failures(vec![("a".into(), refused()), ("b".into(), silent())]);
         assert_eq!(
             slow.to_string(),
             "no member answered in time (a: connection refused; b: no answer within 2s)"

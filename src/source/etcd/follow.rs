@@ -20,6 +20,10 @@ use crate::source::Trigger;
 /// [`Etcd::retry`](super::Etcd::retry).
 const FIRST_RETRY: Duration = Duration::from_millis(100);
 
+/// How long a reload owed after an outage waits for the watch's first
+/// response.
+const SETTLE: Duration = Duration::from_millis(500);
+
 /// A watch that ends sooner than this after it opened is reopened after a
 /// wait, so that a member that keeps ending it is not asked in a busy loop.
 const SHORT_LIVED: Duration = Duration::from_secs(1);
@@ -63,13 +67,14 @@ pub(super) async fn follow(settings: Arc<Settings>, progress: Arc<Progress>, tri
                 let opened = Instant::now();
                 seen = from;
                 // Without a revision to start from, a change may have come
-                // between the load and this watch; after an outage, a reload
-                // may have failed meanwhile. One reload covers both.
-                if from == 0 || lost {
-                    lost = false;
+                // between the load and this watch: reload now. After an
+                // outage, a reload may have failed meanwhile: `read` owes
+                // one, and makes it the one that says what etcd compacted.
+                if from == 0 {
                     trigger.reload();
                 }
-                read(&mut stream, &mut seen, &progress, &trigger).await;
+                let owed = std::mem::take(&mut lost);
+                read(&mut stream, &mut seen, &progress, &trigger, owed).await;
                 // The member is gone, cut off or compacted past `seen`: try
                 // again, starting with another member.
                 client.forget(member);
@@ -103,23 +108,40 @@ pub(super) async fn follow(settings: Arc<Settings>, progress: Arc<Progress>, tri
 }
 
 /// Reads the watch until it ends, triggering a reload for each batch of
-/// changes.
+/// changes. A reload `owed` is made with the first response, or after
+/// [`SETTLE`] without one, so that a compaction etcd reports first is part
+/// of it.
 async fn read(
     stream: &mut Streaming<pb::WatchResponse>,
     seen: &mut i64,
     progress: &Progress,
     trigger: &Trigger,
+    mut owed: bool,
 ) {
-    while let Ok(Some(response)) = stream.message().await {
+    loop {
+        let message = match owed {
+            true => match tokio::time::timeout(SETTLE, stream.message()).await {
+                Ok(message) => message,
+                Err(_) => {
+                    owed = false;
+                    trigger.reload();
+                    continue;
+                }
+            },
+            false => stream.message().await,
+        };
+        let Ok(Some(response)) = message else {
+            if owed {
+                trigger.reload();
+            }
+            return;
+        };
         if response.compact_revision > 0 {
             // The history after `seen` is gone: read everything again, say
             // so, and watch from the oldest revision etcd still has.
             *lock(&progress.compacted) = Some((*seen, response.compact_revision));
             *seen = (*seen).max(response.compact_revision - 1);
             trigger.reload();
-            return;
-        }
-        if response.canceled {
             return;
         }
         let newest = response
@@ -129,7 +151,12 @@ async fn read(
             .max();
         if let Some(revision) = newest {
             *seen = (*seen).max(revision);
+        }
+        if newest.is_some() || std::mem::take(&mut owed) {
             trigger.reload();
+        }
+        if response.canceled {
+            return;
         }
     }
 }
