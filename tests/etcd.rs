@@ -204,6 +204,48 @@ fn an_unreachable_etcd_is_a_load_error_naming_the_endpoint() {
     eprintln!("{err}");
 }
 
+/// The committed Rust code of etcd's messages (src/source/etcd/proto/) is
+/// what `etcd.proto` generates. Generating needs protoc, which building
+/// staid does not: without one this says so and passes.
+#[test]
+fn the_committed_etcd_api_code_is_what_the_proto_generates() {
+    let protoc = std::env::var_os("PROTOC").unwrap_or_else(|| "protoc".into());
+    let found = std::process::Command::new(&protoc)
+        .arg("--version")
+        .output()
+        .is_ok_and(|out| out.status.success());
+    if !found {
+        eprintln!(
+            "protoc is missing (`{}` cannot be run): not checking the generated etcd code",
+            protoc.to_string_lossy()
+        );
+        return;
+    }
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/tools/etcd-proto/Cargo.toml");
+    let out = std::process::Command::new(cargo)
+        .args([
+            "run",
+            "--quiet",
+            "--manifest-path",
+            manifest,
+            "--",
+            "--check",
+        ])
+        // Its own target directory: the one of this test is locked.
+        .env(
+            "CARGO_TARGET_DIR",
+            concat!(env!("CARGO_TARGET_TMPDIR"), "/etcd-proto"),
+        )
+        .output()
+        .expect("cargo runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 #[test]
 fn an_empty_prefix_is_refused_as_it_would_read_every_key() {
     // No server needed: the load stops before connecting.

@@ -15,6 +15,8 @@ mod source;
 
 /// etcd's messages, generated from `proto/etcd.proto`.
 #[allow(dead_code, missing_docs, clippy::all, clippy::pedantic)]
+// Kept as generated: `cargo fmt` would make it differ from the check.
+#[rustfmt::skip]
 #[path = "proto/etcdserverpb.rs"]
 mod pb;
 
