@@ -367,6 +367,61 @@ fn user_and_password_are_passed_and_the_password_never_shown() {
     assert!(!text.contains("wrong-pw-42"), "{text}");
 }
 
+#[cfg(feature = "etcd-tls")]
+#[test]
+fn tls_with_a_ca_and_a_client_certificate() {
+    let Some(etcd) = Cluster::start_tls() else {
+        return;
+    };
+    etcd.put("/myapp/port", "9000");
+    let tls = etcd.tls();
+    let with_ca = |endpoint: String| {
+        Etcd::new([endpoint], "/myapp/")
+            .timeout(Duration::from_secs(2))
+            .ca_certificate(tls.ca.clone())
+    };
+
+    let app = App::builder()
+        .source(with_ca(etcd.endpoint(0)).client_identity(tls.cert.clone(), tls.key.clone()))
+        .load()
+        .unwrap();
+    assert_eq!(app.port, 9000);
+
+    // Without a scheme, TLS is used once it is set up; the name checked
+    // can differ from the endpoint's host.
+    let bare = format!("127.0.0.1:{}", etcd.client_port(0));
+    let app = App::builder()
+        .source(
+            with_ca(bare)
+                .client_identity(tls.cert.clone(), tls.key.clone())
+                .tls_domain("localhost"),
+        )
+        .load()
+        .unwrap();
+    assert_eq!(app.port, 9000);
+
+    // The member wants a client certificate.
+    let err = App::builder()
+        .source(with_ca(etcd.endpoint(0)))
+        .load()
+        .unwrap_err();
+    let text = err.to_string();
+    let expected = format!(
+        "error: cannot read /myapp/ from etcd at {}: ",
+        etcd.endpoint(0)
+    );
+    assert!(text.starts_with(&expected), "{text}");
+
+    // Only the system's roots: the member's certificate is not trusted.
+    let err = App::builder()
+        .source(Etcd::new([etcd.endpoint(0)], "/myapp/").timeout(Duration::from_secs(2)))
+        .load()
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(text.starts_with(&expected), "{text}");
+    assert!(text.contains("certificate"), "{text}");
+}
+
 #[cfg(feature = "watch")]
 mod watch {
     use super::*;

@@ -27,7 +27,111 @@ pub const WAIT: Duration = Duration::from_secs(30);
 pub struct Cluster {
     members: Vec<Member>,
     etcdctl: OsString,
+    tls: Option<Tls>,
     _dir: tempfile::TempDir,
+}
+
+/// A CA, and a certificate signed by it for 127.0.0.1 and `localhost`
+/// that serves both as the members' and as the client's.
+pub struct Tls {
+    dir: PathBuf,
+    /// PEM texts.
+    pub ca: Vec<u8>,
+    pub cert: Vec<u8>,
+    pub key: Vec<u8>,
+}
+
+impl Tls {
+    fn path(&self, name: &str) -> String {
+        self.dir.join(name).to_string_lossy().into_owned()
+    }
+
+    /// Makes the files with `openssl` in `dir`, or returns `None` after
+    /// saying why it cannot (a panic under CI).
+    fn make(dir: &std::path::Path) -> Option<Tls> {
+        let openssl = |args: &[&str]| {
+            Command::new("openssl")
+                .args(args)
+                .current_dir(dir)
+                .stdin(Stdio::null())
+                .output()
+        };
+        if openssl(&["version"]).is_err() {
+            if std::env::var_os("CI").is_some() {
+                panic!("openssl is missing, and CI must run the etcd TLS tests");
+            }
+            eprintln!("openssl is missing: skipping this test.");
+            return None;
+        }
+        fs::write(
+            dir.join("ext.cnf"),
+            "subjectAltName=IP:127.0.0.1,DNS:localhost\n\
+             extendedKeyUsage=serverAuth,clientAuth\n",
+        )
+        .unwrap();
+        let ec = [
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+        ];
+        let steps: [Vec<&str>; 3] = [
+            [
+                &["req", "-x509"][..],
+                &ec,
+                &["-keyout", "ca.key", "-out", "ca.pem"],
+            ]
+            .concat(),
+            [
+                &["req"][..],
+                &ec,
+                &["-keyout", "member.key", "-out", "member.csr"],
+            ]
+            .concat(),
+            vec![
+                "x509",
+                "-req",
+                "-in",
+                "member.csr",
+                "-CA",
+                "ca.pem",
+                "-CAkey",
+                "ca.key",
+                "-CAcreateserial",
+                "-out",
+                "member.pem",
+                "-days",
+                "2",
+                "-extfile",
+                "ext.cnf",
+            ],
+        ];
+        for (i, step) in steps.iter().enumerate() {
+            let mut args = step.clone();
+            if i < 2 {
+                args.extend(["-days", "2", "-subj"]);
+                args.push(if i == 0 {
+                    "/CN=staid test CA"
+                } else {
+                    "/CN=root"
+                });
+            }
+            let out = openssl(&args).unwrap();
+            assert!(
+                out.status.success(),
+                "openssl {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        let read = |name: &str| fs::read(dir.join(name)).unwrap();
+        Some(Tls {
+            dir: dir.to_owned(),
+            ca: read("ca.pem"),
+            cert: read("member.pem"),
+            key: read("member.key"),
+        })
+    }
 }
 
 struct Member {
@@ -77,8 +181,28 @@ impl Cluster {
     /// Starts a cluster of `size` members and waits until each answers, or
     /// returns `None` when there is no etcd outside CI.
     pub fn start(size: usize) -> Option<Cluster> {
+        Cluster::start_with(size, false)
+    }
+
+    /// One member that serves clients over TLS only and wants their
+    /// certificate (`--client-cert-auth`): see [`Cluster::tls`].
+    pub fn start_tls() -> Option<Cluster> {
+        Cluster::start_with(1, true)
+    }
+
+    /// The certificates of a cluster started with [`Cluster::start_tls`].
+    pub fn tls(&self) -> &Tls {
+        self.tls.as_ref().expect("a cluster with TLS")
+    }
+
+    fn start_with(size: usize, tls: bool) -> Option<Cluster> {
         let (bin, etcdctl) = binaries()?;
         let dir = tempfile::tempdir().unwrap();
+        let tls = match tls {
+            true => Some(Tls::make(dir.path())?),
+            false => None,
+        };
+        let scheme = if tls.is_some() { "https" } else { "http" };
         let ports: Vec<(u16, u16)> = (0..size).map(|_| (free_port(), free_port())).collect();
         let peer = |port: u16| format!("http://127.0.0.1:{port}");
         let initial = ports
@@ -95,8 +219,8 @@ impl Cluster {
             .enumerate()
             .map(|(i, &(client_port, peer_port))| {
                 let name = format!("m{}", i + 1);
-                let client = format!("http://127.0.0.1:{client_port}");
-                let args: Vec<OsString> = [
+                let client = format!("{scheme}://127.0.0.1:{client_port}");
+                let mut args: Vec<OsString> = [
                     "--name",
                     &name,
                     "--data-dir",
@@ -121,6 +245,16 @@ impl Cluster {
                 .into_iter()
                 .map(OsString::from)
                 .collect();
+                if let Some(tls) = &tls {
+                    for (flag, file) in [
+                        ("--cert-file", "member.pem"),
+                        ("--key-file", "member.key"),
+                        ("--trusted-ca-file", "ca.pem"),
+                    ] {
+                        args.extend([flag.into(), tls.path(file).into()]);
+                    }
+                    args.push("--client-cert-auth".into());
+                }
                 Member {
                     bin: bin.clone(),
                     args,
@@ -133,6 +267,7 @@ impl Cluster {
         let mut cluster = Cluster {
             members,
             etcdctl,
+            tls,
             _dir: dir,
         };
         for member in &mut cluster.members {
@@ -146,7 +281,8 @@ impl Cluster {
 
     /// The client endpoint of member `i` (from 0).
     pub fn endpoint(&self, i: usize) -> String {
-        format!("http://127.0.0.1:{}", self.members[i].client_port)
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        format!("{scheme}://127.0.0.1:{}", self.members[i].client_port)
     }
 
     pub fn client_port(&self, i: usize) -> u16 {
@@ -199,7 +335,15 @@ impl Cluster {
             .map(|&i| self.endpoint(i))
             .collect::<Vec<_>>()
             .join(",");
-        Command::new(&self.etcdctl)
+        let mut command = Command::new(&self.etcdctl);
+        if let Some(tls) = &self.tls {
+            command.args([
+                format!("--cacert={}", tls.path("ca.pem")),
+                format!("--cert={}", tls.path("member.pem")),
+                format!("--key={}", tls.path("member.key")),
+            ]);
+        }
+        command
             .env("ETCDCTL_API", "3")
             .arg(format!("--endpoints={endpoints}"))
             .args(["--dial-timeout=2s", "--command-timeout=5s"])
