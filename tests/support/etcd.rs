@@ -369,9 +369,19 @@ impl Cluster {
         }
     }
 
+    /// etcdctl, tried again until it succeeds: right after a member dies,
+    /// a write can fail until the others have elected a leader.
     fn etcdctl_ok(&self, members: &[usize], args: &[&str]) -> String {
-        self.try_etcdctl(members, args)
-            .unwrap_or_else(|e| panic!("etcdctl {args:?}: {e}\netcd's logs:\n{}", self.logs()))
+        let start = Instant::now();
+        loop {
+            match self.try_etcdctl(members, args) {
+                Ok(out) => return out,
+                Err(e) if start.elapsed() > WAIT => {
+                    panic!("etcdctl {args:?}: {e}\netcd's logs:\n{}", self.logs())
+                }
+                Err(_) => thread::sleep(Duration::from_millis(100)),
+            }
+        }
     }
 
     /// Puts a key through the members that are up and returns the revision
