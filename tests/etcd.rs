@@ -635,6 +635,38 @@ mod watch {
         assert_eq!(until_updated(&watch, &proxy.endpoint()).0.port, 9002);
     }
 
+    #[test]
+    fn an_expired_login_is_renewed_for_loads_and_for_the_watch() {
+        // Tokens live one second here (300 s by default).
+        let Some(etcd) = Cluster::start_with_flags(1, &["--auth-token-ttl", "1"]) else {
+            return;
+        };
+        etcd.put("/myapp/port", "9000");
+        etcd.enable_auth("r00t-pw");
+        let proxy = Proxy::start(etcd.client_port(0));
+        let source = Etcd::new([proxy.endpoint()], "/myapp/")
+            .user("root", "r00t-pw")
+            .retry(Duration::from_millis(500));
+        let watch = App::builder()
+            .source(source)
+            .watch_with(WatchOptions::new().sighup(false))
+            .unwrap();
+        etcd.put("/myapp/name", "before");
+        assert_eq!(until_updated(&watch, &proxy.endpoint()).0.name, "before");
+
+        // The watch is reopened, and the load that follows is made, with
+        // tokens that expired meanwhile.
+        proxy.cut();
+        until_lost(&watch, &proxy.endpoint());
+        thread::sleep(Duration::from_secs(3));
+        etcd.put("/myapp/port", "9001");
+        proxy.restore();
+        let (config, _) = until_updated(&watch, &proxy.endpoint());
+        assert_eq!(config.port, 9001);
+        etcd.put("/myapp/port", "9002");
+        assert_eq!(until_updated(&watch, &proxy.endpoint()).0.port, 9002);
+    }
+
     /// Between staid and etcd: forwards connections until cut, then refuses
     /// them until restored, while etcd itself keeps running.
     struct Proxy {

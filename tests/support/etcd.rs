@@ -28,6 +28,8 @@ pub struct Cluster {
     members: Vec<Member>,
     etcdctl: OsString,
     tls: Option<Tls>,
+    /// `root:password` once authentication is on.
+    user: std::sync::Mutex<Option<String>>,
     _dir: tempfile::TempDir,
 }
 
@@ -181,13 +183,18 @@ impl Cluster {
     /// Starts a cluster of `size` members and waits until each answers, or
     /// returns `None` when there is no etcd outside CI.
     pub fn start(size: usize) -> Option<Cluster> {
-        Cluster::start_with(size, false)
+        Cluster::start_with(size, false, &[])
+    }
+
+    /// A cluster whose members get these flags besides the usual ones.
+    pub fn start_with_flags(size: usize, flags: &[&str]) -> Option<Cluster> {
+        Cluster::start_with(size, false, flags)
     }
 
     /// One member that serves clients over TLS only and wants their
     /// certificate (`--client-cert-auth`): see [`Cluster::tls`].
     pub fn start_tls() -> Option<Cluster> {
-        Cluster::start_with(1, true)
+        Cluster::start_with(1, true, &[])
     }
 
     /// The certificates of a cluster started with [`Cluster::start_tls`].
@@ -195,7 +202,7 @@ impl Cluster {
         self.tls.as_ref().expect("a cluster with TLS")
     }
 
-    fn start_with(size: usize, tls: bool) -> Option<Cluster> {
+    fn start_with(size: usize, tls: bool, flags: &[&str]) -> Option<Cluster> {
         let (bin, etcdctl) = binaries()?;
         let dir = tempfile::tempdir().unwrap();
         let tls = match tls {
@@ -245,6 +252,7 @@ impl Cluster {
                 .into_iter()
                 .map(OsString::from)
                 .collect();
+                args.extend(flags.iter().map(OsString::from));
                 if let Some(tls) = &tls {
                     for (flag, file) in [
                         ("--cert-file", "member.pem"),
@@ -268,6 +276,7 @@ impl Cluster {
             members,
             etcdctl,
             tls,
+            user: Default::default(),
             _dir: dir,
         };
         for member in &mut cluster.members {
@@ -342,6 +351,9 @@ impl Cluster {
                 format!("--cert={}", tls.path("member.pem")),
                 format!("--key={}", tls.path("member.key")),
             ]);
+        }
+        if let Some(user) = &*self.user.lock().unwrap() {
+            command.arg(format!("--user={user}"));
         }
         command
             .env("ETCDCTL_API", "3")
@@ -422,6 +434,7 @@ impl Cluster {
         );
         self.etcdctl_ok(&up, &["user", "grant-role", "root", "root"]);
         self.etcdctl_ok(&up, &["auth", "enable"]);
+        *self.user.lock().unwrap() = Some(format!("root:{password}"));
     }
 
     /// Waits until a write through member `i` alone succeeds: it is up and

@@ -188,6 +188,11 @@ impl Client {
         prefix: &str,
         start: i64,
     ) -> Result<(Streaming<pb::WatchResponse>, usize), Failures> {
+        // etcd checks the token of a watch only when creating it, and
+        // refuses the watch for an expired one without the "invalid auth
+        // token" that renews it: log in afresh instead. A watch is opened
+        // rarely and held for long, so its token is likely old.
+        self.token = None;
         let key = prefix.as_bytes().to_vec();
         let range_end = prefix_end(&key);
         self.on_members(settings, |channel, token| {
