@@ -194,9 +194,10 @@ impl Etcd {
         self
     }
 
-    /// Under watch, the longest wait between attempts to reach etcd again
-    /// after the connection was lost (the first is after 100 ms, then twice
-    /// as long each time). Default 2 s.
+    /// Under watch, the longest wait between rounds of attempts to hold the
+    /// watch again once no member could (the first after 100 ms, then twice
+    /// as long each time). A watch whose member is lost moves to another at
+    /// once, without waiting. Default 2 s.
     pub fn retry(mut self, longest: Duration) -> Etcd {
         self.settings().retry = longest.max(Duration::from_millis(1));
         self
