@@ -73,11 +73,6 @@ impl fmt::Display for Failure {
 pub(super) struct Failures(Vec<(String, Failure)>);
 
 impl Failures {
-    /// No member at all: no endpoint was given.
-    pub(super) fn none() -> Failures {
-        Failures(Vec::new())
-    }
-
     fn one(member: &str, failure: Failure) -> Failures {
         Failures(vec![(member.to_owned(), failure)])
     }
@@ -86,7 +81,7 @@ impl Failures {
 impl fmt::Display for Failures {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.0.as_slice() {
-            [] => f.write_str("no endpoint was given"),
+            [] => f.write_str("no member was asked"),
             [(_, failure)] => match failure {
                 Failure::Unable(why) => write!(f, "{why} (the cluster has no quorum)"),
                 failure => failure.fmt(f),

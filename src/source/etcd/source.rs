@@ -279,7 +279,16 @@ impl Etcd {
             ));
         }
         if settings.endpoints.is_empty() {
-            return Err(Box::new(settings.failed(&Failures::none())));
+            return Err(Box::new(
+                Problem::new(
+                    ProblemKind::Source,
+                    format!(
+                        "cannot read {} from etcd: no endpoint was given",
+                        settings.prefix
+                    ),
+                )
+                .with_help("give the client URL of every member, such as \"http://10.0.0.1:2379\""),
+            ));
         }
         let runtime = self.runtime()?;
         let task_settings = settings.clone();
@@ -368,6 +377,10 @@ impl Source for Etcd {
     }
 
     fn subscribe(&self, trigger: Trigger) -> Option<Subscription> {
+        // Nothing to follow: the load fails, and says why.
+        if self.settings.prefix.is_empty() || self.settings.endpoints.is_empty() {
+            return None;
+        }
         let runtime = match self.runtime() {
             Ok(runtime) => runtime,
             Err(problem) => {
