@@ -31,6 +31,9 @@ const KEEP_ALIVE: Duration = Duration::from_secs(10);
 /// etcd may send for a large prefix; etcd's own client sets no limit.
 const MAX_MESSAGE: usize = 512 << 20;
 
+/// The pause between two rounds over the members.
+const BETWEEN_ROUNDS: Duration = Duration::from_millis(200);
+
 const RANGE: &str = "/etcdserverpb.KV/Range";
 const WATCH: &str = "/etcdserverpb.Watch/Watch";
 const AUTHENTICATE: &str = "/etcdserverpb.Auth/Authenticate";
@@ -231,11 +234,41 @@ impl Client {
     }
 
     /// Runs `call` on each member in turn, starting with the one that
-    /// served the last request, until one serves it.
+    /// served the last request, until one serves it. While a member was up
+    /// but could not serve (no leader yet: an election after the leader
+    /// died), the members are asked again, for up to
+    /// [`Settings::rounds_within`] in all.
     async fn on_members<T, F, Fut>(
         &mut self,
         settings: &Settings,
         mut call: F,
+    ) -> Result<(T, usize), Failures>
+    where
+        F: FnMut(Channel, Option<AsciiMetadataValue>) -> Fut,
+        Fut: Future<Output = Result<T, Status>>,
+    {
+        let started = tokio::time::Instant::now();
+        loop {
+            let failures = match self.round(settings, &mut call).await {
+                Ok(found) => return Ok(found),
+                Err(failures) => failures,
+            };
+            let electing = failures
+                .0
+                .iter()
+                .any(|(_, e)| matches!(e, Failure::Unable(_) | Failure::NoAnswer(_)));
+            if !electing || started.elapsed() >= settings.rounds_within() {
+                return Err(failures);
+            }
+            tokio::time::sleep(BETWEEN_ROUNDS).await;
+        }
+    }
+
+    /// Each member once.
+    async fn round<T, F, Fut>(
+        &mut self,
+        settings: &Settings,
+        call: &mut F,
     ) -> Result<(T, usize), Failures>
     where
         F: FnMut(Channel, Option<AsciiMetadataValue>) -> Fut,
@@ -247,8 +280,8 @@ impl Client {
             let member = (self.next + k) % count;
             // tonic bounds each step; this bounds them all, on a runtime too
             // busy to notice.
-            let within = settings.connect_timeout + settings.timeout * 2;
-            let attempt = self.attempt(member, settings, &mut call);
+            let within = settings.attempt_within();
+            let attempt = self.attempt(member, settings, call);
             let failure = match tokio::time::timeout(within, attempt).await {
                 Ok(Ok(found)) => {
                     self.next = member;
@@ -321,6 +354,24 @@ impl Client {
 }
 
 impl Settings {
+    /// The longest one member is given: connecting, logging in, the call.
+    pub(super) fn attempt_within(&self) -> Duration {
+        self.connect_timeout + self.timeout * 2
+    }
+
+    /// How long rounds over the members start: one connection and one
+    /// answer's time, enough for an election (about two election timeouts
+    /// with etcd's defaults, 1 s each).
+    pub(super) fn rounds_within(&self) -> Duration {
+        self.connect_timeout + self.timeout
+    }
+
+    /// The longest a request over every member may take.
+    pub(super) fn request_within(&self) -> Duration {
+        let members = self.endpoints.len().max(1) as u32;
+        self.rounds_within() + BETWEEN_ROUNDS + self.attempt_within() * members
+    }
+
     /// The tonic endpoint for one of the given endpoints: `http://` added
     /// to one without a scheme (`https://` when TLS is set up).
     fn endpoint(&self, given: &str) -> Result<Endpoint, String> {

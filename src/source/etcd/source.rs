@@ -301,11 +301,9 @@ impl Etcd {
             let read = read.map(|(response, member)| (response, client.shown(member).to_owned()));
             let _ = tx.send((read, client));
         });
-        // `range` bounds each member's attempt; the margin covers a runtime
-        // too busy to say so on time.
-        let members = settings.endpoints.len() as u32;
-        let limit =
-            (settings.connect_timeout + settings.timeout * 2) * members + Duration::from_secs(5);
+        // `range` bounds itself; the margin covers a runtime too busy to
+        // say so on time.
+        let limit = settings.request_within() + Duration::from_secs(5);
         match rx.recv_timeout(limit) {
             Ok((read, client)) => {
                 *lock(&self.shared.client) = Some(client);
