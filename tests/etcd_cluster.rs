@@ -215,6 +215,35 @@ mod watch {
     }
 
     #[test]
+    fn a_hung_member_under_the_watch_is_given_up_after_an_unanswered_ping() {
+        let Some(cluster) = Cluster::start(3) else {
+            return;
+        };
+        cluster.put("/myapp/port", "9000");
+        let watch = watch(&cluster);
+        cluster.put("/myapp/name", "before");
+        match next(&watch) {
+            Reload::Updated { config, .. } => assert_eq!(config.name, "before"),
+            other => panic!("{other:?}"),
+        }
+
+        // Stopped, m1 keeps its connections open and answers nothing.
+        cluster.signal(0, "STOP");
+        let hung = Instant::now();
+        cluster.put_via(&[1, 2], "/myapp/port", "9001");
+        let result = next(&watch);
+        cluster.signal(0, "CONT");
+        match result {
+            Reload::Updated { config, .. } => assert_eq!(config.port, 9001),
+            other => panic!("expected the change made while m1 hung: {other:?}"),
+        }
+        eprintln!(
+            "from the watch's member hung to the next change delivered: {:?}",
+            hung.elapsed()
+        );
+    }
+
+    #[test]
     fn no_quorum_is_rejected_once_and_the_watch_recovers_by_itself() {
         let Some(mut cluster) = Cluster::start(3) else {
             return;

@@ -312,6 +312,17 @@ impl Cluster {
         }
     }
 
+    /// Sends member `i` a signal by name (`STOP`, `CONT`), with kill(1).
+    pub fn signal(&self, i: usize, signal: &str) {
+        let child = self.members[i].child.as_ref().expect("a running member");
+        let status = Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(child.id().to_string())
+            .status()
+            .expect("kill runs");
+        assert!(status.success(), "kill -{signal} m{}", i + 1);
+    }
+
     /// Starts member `i` again on its ports and data, and waits until it
     /// answers.
     pub fn restart(&mut self, i: usize) {

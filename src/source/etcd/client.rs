@@ -233,6 +233,14 @@ impl Client {
         self.next = (member + 1) % self.members.len();
     }
 
+    /// Starts the next request with another member than this one, which
+    /// another client found lost, if it was to be asked first.
+    pub(super) fn avoid(&mut self, member: usize) {
+        if self.next == member && member < self.members.len() {
+            self.forget(member);
+        }
+    }
+
     /// Runs `call` on each member in turn, starting with the one that
     /// served the last request, until one serves it. While a member was up
     /// but could not serve (no leader yet: an election after the leader

@@ -78,6 +78,7 @@ pub(super) async fn follow(settings: Arc<Settings>, progress: Arc<Progress>, tri
                 // The member is gone, cut off or compacted past `seen`: try
                 // again, starting with another member.
                 client.forget(member);
+                *lock(&progress.lost_member) = Some(member);
                 if opened.elapsed() >= SHORT_LIVED {
                     wait = FIRST_RETRY;
                     continue;

@@ -94,6 +94,9 @@ pub(super) struct Progress {
     /// The revision the watch was to resume after, and the one etcd had
     /// compacted up to, until the next load says so.
     pub(super) compacted: Mutex<Option<(i64, i64)>>,
+    /// The member whose watch broke last, which the next load does not ask
+    /// first: a hung member would cost it a `timeout`.
+    pub(super) lost_member: Mutex<Option<usize>>,
 }
 
 /// What the source was configured with; shared with its follower.
@@ -295,6 +298,9 @@ impl Etcd {
         let mut client = lock(&self.shared.client)
             .take()
             .unwrap_or_else(|| Client::new(settings));
+        if let Some(member) = lock(&self.shared.progress.lost_member).take() {
+            client.avoid(member);
+        }
         let (tx, rx) = std::sync::mpsc::channel();
         runtime.spawn(async move {
             let read = client.range(&task_settings, &task_settings.prefix).await;
