@@ -6,6 +6,10 @@
 //! cargo run --example etcd --features etcd,watch -- http://127.0.0.1:2379
 //! ```
 //!
+//! Give every member of a cluster (`-- http://10.0.0.1:2379
+//! http://10.0.0.2:2379 http://10.0.0.3:2379`): with one of them down the
+//! program goes on as if nothing happened.
+//!
 //! Then, in another terminal:
 //!
 //! ```text
@@ -14,8 +18,9 @@
 //! etcdctl put /etcd_demo/every nonsense     # rejected, the old value stays
 //! ```
 //!
-//! Stop etcd and start it again: the program says it lost the watch, goes on
-//! with the configuration it had, and catches up once etcd is back. Values
+//! Stop etcd (or a majority of the cluster) and start it again: the program
+//! says it lost the watch, goes on with the configuration it had, and
+//! catches up once etcd is back. Values
 //! in `etcd_demo.toml` (optional) lie below etcd's, `ETCD_DEMO_*` variables
 //! above them. Stop it with Ctrl-C.
 
@@ -50,12 +55,13 @@ struct Pool {
 }
 
 fn main() {
-    let endpoint = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| "http://127.0.0.1:2379".to_owned());
+    let mut endpoints: Vec<String> = std::env::args().skip(1).collect();
+    if endpoints.is_empty() {
+        endpoints.push("http://127.0.0.1:2379".to_owned());
+    }
     let watch = App::builder()
         .optional_file("etcd_demo.toml")
-        .source(Etcd::new([endpoint], "/etcd_demo/").timeout(Duration::from_secs(3)))
+        .source(Etcd::new(endpoints, "/etcd_demo/").timeout(Duration::from_secs(3)))
         .env()
         .watch()
         .unwrap_or_else(|error| error.exit_process());
@@ -75,7 +81,14 @@ fn main() {
 
     for reload in watch.events().iter() {
         match reload {
-            Reload::Updated { changed, .. } => println!("reloaded: {}", changed.join(", ")),
+            Reload::Updated {
+                changed, warnings, ..
+            } => {
+                println!("reloaded: {}", changed.join(", "));
+                for warning in warnings {
+                    eprintln!("{warning}");
+                }
+            }
             Reload::Rejected { error } => eprintln!("kept the configuration:\n{error}"),
             _ => {}
         }

@@ -1,27 +1,23 @@
 //! The etcd layer against a real etcd server: each test starts its own
-//! `etcd` on 127.0.0.1 with free ports and a temporary data directory, and
-//! stops it when done.
-//!
-//! Without an `etcd` binary (Debian: `apt-get install etcd-server`; or set
-//! `ETCD_BIN`), the tests say so and pass, except under CI (`CI` set), where
-//! a missing etcd fails them. Waits are generous because the machine may be
-//! loaded; nothing here asserts how long anything takes.
+//! single-member `etcd` on 127.0.0.1 (see `support/etcd.rs`; a missing
+//! etcd skips them, except under CI), and the input etcd may hold or be
+//! given that the layer must refuse. Nothing here asserts how long anything
+//! takes. Watching is in `etcd_watch.rs`, three-member clusters in
+//! `etcd_cluster.rs`.
 
 #![cfg(feature = "etcd")]
 
+#[path = "support/etcd.rs"]
+mod support;
+
 use std::fs;
-use std::io::Read;
 use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use staid::source::Etcd;
 use staid::{Config, Origin, ProblemKind};
-
-/// Long enough for etcd to start, or a reload to arrive, on a loaded machine.
-const WAIT: Duration = Duration::from_secs(30);
+use support::Cluster;
 
 #[derive(Config, Debug)]
 #[config(name = "myapp")]
@@ -47,174 +43,9 @@ struct Db {
     pool: u32,
 }
 
-/// A real etcd server of one test.
-struct Server {
-    bin: PathBuf,
-    dir: tempfile::TempDir,
-    client_port: u16,
-    peer_port: u16,
-    child: Option<Child>,
-    /// A client for the test's own puts and deletes.
-    runtime: tokio::runtime::Runtime,
-}
-
-impl Server {
-    /// Starts etcd, or returns `None` after saying why when there is no
-    /// etcd binary outside CI. Under CI a missing binary fails the test.
-    fn start() -> Option<Server> {
-        let bin = PathBuf::from(std::env::var_os("ETCD_BIN").unwrap_or_else(|| "etcd".into()));
-        let found = Command::new(&bin)
-            .arg("--version")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok();
-        if !found {
-            if std::env::var_os("CI").is_some() {
-                panic!(
-                    "etcd is missing: `{}` cannot be run, and CI must run the etcd tests \
-                     (apt-get install etcd-server)",
-                    bin.display()
-                );
-            }
-            eprintln!(
-                "etcd is missing (`{}` cannot be run): skipping this test. Install it \
-                 (apt-get install etcd-server) or set ETCD_BIN to run it.",
-                bin.display()
-            );
-            return None;
-        }
-        let mut server = Server {
-            bin,
-            dir: tempfile::tempdir().unwrap(),
-            client_port: free_port(),
-            peer_port: free_port(),
-            child: None,
-            runtime: tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap(),
-        };
-        server.run();
-        Some(server)
-    }
-
-    fn endpoint(&self) -> String {
-        format!("http://127.0.0.1:{}", self.client_port)
-    }
-
-    /// Starts the process on the same ports and data, and waits until it
-    /// answers.
-    fn run(&mut self) {
-        let peer = format!("http://127.0.0.1:{}", self.peer_port);
-        let log = fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(self.dir.path().join("etcd.log"))
-            .unwrap();
-        let child = Command::new(&self.bin)
-            .args(["--name", "staid-test", "--data-dir"])
-            .arg(self.dir.path().join("data"))
-            .args(["--listen-client-urls", &self.endpoint()])
-            .args(["--advertise-client-urls", &self.endpoint()])
-            .args(["--listen-peer-urls", &peer])
-            .args(["--initial-advertise-peer-urls", &peer])
-            .args(["--initial-cluster", &format!("staid-test={peer}")])
-            .args(["--logger", "zap", "--log-level", "error"])
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .expect("etcd starts");
-        self.child = Some(child);
-        let start = Instant::now();
-        while start.elapsed() < WAIT {
-            if self.try_put("/health-check", "ok").is_ok() {
-                return;
-            }
-            thread::sleep(Duration::from_millis(100));
-        }
-        panic!("etcd did not answer in {WAIT:?}; its log:\n{}", self.log());
-    }
-
-    /// Kills the process (as a crash would) and waits for it to end.
-    fn stop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-
-    fn log(&self) -> String {
-        let mut text = String::new();
-        if let Ok(mut f) = fs::File::open(self.dir.path().join("etcd.log")) {
-            let _ = f.read_to_string(&mut text);
-        }
-        text
-    }
-
-    fn client(&self) -> Result<etcd_client::Client, etcd_client::Error> {
-        let options = etcd_client::ConnectOptions::new()
-            .with_connect_timeout(Duration::from_secs(2))
-            .with_timeout(Duration::from_secs(5));
-        self.runtime.block_on(etcd_client::Client::connect(
-            [self.endpoint()],
-            Some(options),
-        ))
-    }
-
-    fn try_put(&self, key: &str, value: &str) -> Result<i64, String> {
-        let mut client = self.client().map_err(|e| e.to_string())?;
-        let put = client.put(key, value, None);
-        match self
-            .runtime
-            .block_on(async { tokio::time::timeout(Duration::from_secs(5), put).await })
-        {
-            Ok(Ok(response)) => Ok(response.header().unwrap().revision()),
-            Ok(Err(e)) => Err(e.to_string()),
-            Err(_) => Err("timed out".to_owned()),
-        }
-    }
-
-    /// Puts a key and returns the revision it got.
-    fn put(&self, key: &str, value: &str) -> i64 {
-        self.try_put(key, value)
-            .unwrap_or_else(|e| panic!("put {key}: {e}\netcd's log:\n{}", self.log()))
-    }
-
-    fn delete(&self, key: &str) {
-        let mut client = self.client().unwrap();
-        self.runtime.block_on(client.delete(key, None)).unwrap();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
-
-/// A port free now and never handed out before in this process: tests run in
-/// parallel, and a port one server freed must not go to another's etcd.
-fn free_port() -> u16 {
-    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
-    let mut given = GIVEN.lock().unwrap_or_else(|e| e.into_inner());
-    loop {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        if !given.contains(&port) {
-            given.push(port);
-            return port;
-        }
-    }
-}
-
-fn remote(server: &Server, key: &str, revision: i64) -> Origin {
+fn remote(server: &Cluster, key: &str, revision: i64) -> Origin {
     Origin::Remote {
-        source: format!("etcd {}", server.endpoint()),
+        source: format!("etcd {}", server.endpoint(0)),
         key: key.to_owned(),
         version: Some(format!("revision {revision}")),
     }
@@ -222,7 +53,9 @@ fn remote(server: &Server, key: &str, revision: i64) -> Origin {
 
 #[test]
 fn loads_the_keys_under_the_prefix() {
-    let Some(etcd) = Server::start() else { return };
+    let Some(etcd) = Cluster::start(1) else {
+        return;
+    };
     etcd.put("/myapp/port", "9000");
     etcd.put("/myapp/name", "123");
     etcd.put("/myapp/timeout", "1m30s");
@@ -234,7 +67,7 @@ fn loads_the_keys_under_the_prefix() {
     etcd.put("/other/port", "2");
 
     let app = App::builder()
-        .etcd([etcd.endpoint()], "/myapp")
+        .etcd([etcd.endpoint(0)], "/myapp")
         .load()
         .unwrap();
     assert_eq!(app.port, 9000);
@@ -248,14 +81,16 @@ fn loads_the_keys_under_the_prefix() {
 
 #[test]
 fn origins_name_endpoint_key_and_revision() {
-    let Some(etcd) = Server::start() else { return };
+    let Some(etcd) = Cluster::start(1) else {
+        return;
+    };
     let port_rev = etcd.put("/myapp/port", "9000");
     let db_rev = etcd.put("/myapp/db.json", r#"{"host": "db1"}"#);
     etcd.put("/myapp/name", "second");
     let name_rev = etcd.put("/myapp/name", "third");
 
     let loaded = App::builder()
-        .etcd([etcd.endpoint()], "/myapp/")
+        .etcd([etcd.endpoint(0)], "/myapp/")
         .load_full()
         .unwrap();
     assert_eq!(
@@ -275,14 +110,16 @@ fn origins_name_endpoint_key_and_revision() {
     let explain = loaded.explain().to_string();
     let line = format!(
         "/myapp/port at etcd {} (revision {port_rev})",
-        etcd.endpoint()
+        etcd.endpoint(0)
     );
     assert!(explain.contains(&line), "{explain}");
 }
 
 #[test]
 fn its_place_in_the_stack_is_the_builders_order() {
-    let Some(etcd) = Server::start() else { return };
+    let Some(etcd) = Cluster::start(1) else {
+        return;
+    };
     etcd.put("/myapp/port", "9000");
     etcd.put("/myapp/name", "from-etcd");
     etcd.put("/myapp/db/host", "etcd-db");
@@ -297,7 +134,7 @@ fn its_place_in_the_stack_is_the_builders_order() {
     // file < etcd < env
     let app = App::builder()
         .file(&file)
-        .etcd([etcd.endpoint()], "/myapp/")
+        .etcd([etcd.endpoint(0)], "/myapp/")
         .env_from([("MYAPP_NAME", "from-env")])
         .load()
         .unwrap();
@@ -308,7 +145,7 @@ fn its_place_in_the_stack_is_the_builders_order() {
 
     // etcd < file
     let app = App::builder()
-        .etcd([etcd.endpoint()], "/myapp/")
+        .etcd([etcd.endpoint(0)], "/myapp/")
         .file(&file)
         .load()
         .unwrap();
@@ -319,16 +156,18 @@ fn its_place_in_the_stack_is_the_builders_order() {
 
 #[test]
 fn bad_values_and_keys_are_reported_together() {
-    let Some(etcd) = Server::start() else { return };
+    let Some(etcd) = Cluster::start(1) else {
+        return;
+    };
     let port_rev = etcd.put("/myapp/port", "high");
     let db_rev = etcd.put("/myapp/db.json", r#"{"port": "6432"}"#);
     let typo_rev = etcd.put("/myapp/nmae", "x");
 
     let err = App::builder()
-        .etcd([etcd.endpoint()], "/myapp/")
+        .etcd([etcd.endpoint(0)], "/myapp/")
         .load()
         .unwrap_err();
-    let ep = etcd.endpoint();
+    let ep = etcd.endpoint(0);
     assert_eq!(
         err.to_string(),
         format!(
@@ -366,6 +205,92 @@ fn an_unreachable_etcd_is_a_load_error_naming_the_endpoint() {
     eprintln!("{err}");
 }
 
+/// The committed Rust code of etcd's messages (src/source/etcd/proto/) is
+/// what `etcd.proto` generates. Generating needs protoc, which building
+/// staid does not: without one this says so and passes.
+#[test]
+fn the_committed_etcd_api_code_is_what_the_proto_generates() {
+    let protoc = std::env::var_os("PROTOC").unwrap_or_else(|| "protoc".into());
+    let found = std::process::Command::new(&protoc)
+        .arg("--version")
+        .output()
+        .is_ok_and(|out| out.status.success());
+    if !found {
+        eprintln!(
+            "protoc is missing (`{}` cannot be run): not checking the generated etcd code",
+            protoc.to_string_lossy()
+        );
+        return;
+    }
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/tools/etcd-proto/Cargo.toml");
+    let out = std::process::Command::new(cargo)
+        .args([
+            "run",
+            "--quiet",
+            "--manifest-path",
+            manifest,
+            "--",
+            "--check",
+        ])
+        // Its own target directory: the one of this test is locked.
+        .env(
+            "CARGO_TARGET_DIR",
+            concat!(env!("CARGO_TARGET_TMPDIR"), "/etcd-proto"),
+        )
+        .output()
+        .expect("cargo runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn an_empty_prefix_is_refused_as_it_would_read_every_key() {
+    // No server needed: the load stops before connecting.
+    let err = App::builder()
+        .etcd(["http://127.0.0.1:1"], "")
+        .load()
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "error: the etcd prefix is empty: it would read every key in etcd at \
+         http://127.0.0.1:1\n  = help: give the prefix of the application's keys, such as \
+         \"/myapp/\""
+    );
+}
+
+#[test]
+fn no_endpoint_is_a_load_error() {
+    let err = App::builder()
+        .etcd(Vec::<String>::new(), "/myapp/")
+        .load()
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "error: cannot read /myapp/ from etcd: no endpoint was given\n  \
+         = help: give the client URL of every member, such as \"http://10.0.0.1:2379\""
+    );
+}
+
+#[test]
+fn a_json_key_that_is_not_json_has_its_line_and_column() {
+    let Some(etcd) = Cluster::start(1) else {
+        return;
+    };
+    etcd.put("/myapp/db.json", "{\"host\": \"db1\",\n \"port\": }");
+    etcd.put("/myapp/port", "9000");
+    let err = App::builder()
+        .etcd([etcd.endpoint(0)], "/myapp/")
+        .load()
+        .unwrap_err();
+    assert_eq!(err.len(), 1, "{err}");
+    let text = err.to_string();
+    assert!(text.contains("--> /myapp/db.json:2:"), "{text}");
+}
+
 #[test]
 fn timeouts_are_the_configured_ones() {
     // Accepts connections and never answers.
@@ -399,9 +324,11 @@ fn timeouts_are_the_configured_ones() {
 
 #[test]
 fn loading_from_async_code_neither_panics_nor_needs_a_runtime() {
-    let Some(etcd) = Server::start() else { return };
+    let Some(etcd) = Cluster::start(1) else {
+        return;
+    };
     etcd.put("/myapp/port", "9000");
-    let endpoint = etcd.endpoint();
+    let endpoint = etcd.endpoint(0);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -415,320 +342,83 @@ fn loading_from_async_code_neither_panics_nor_needs_a_runtime() {
 
 #[test]
 fn user_and_password_are_passed_and_the_password_never_shown() {
-    let Some(etcd) = Server::start() else {
+    let Some(etcd) = Cluster::start(1) else {
         return;
     };
     etcd.put("/myapp/port", "9000");
-    let mut client = etcd.client().unwrap();
-    etcd.runtime.block_on(async {
-        // The root role exists from the start on some versions.
-        let _ = client.role_add("root").await;
-        client.user_add("root", "r00t-pw", None).await.unwrap();
-        client.user_grant_role("root", "root").await.unwrap();
-        client.auth_enable().await.unwrap();
-    });
+    etcd.enable_auth("r00t-pw");
 
     let app = App::builder()
-        .source(Etcd::new([etcd.endpoint()], "/myapp/").user("root", "r00t-pw"))
+        .source(Etcd::new([etcd.endpoint(0)], "/myapp/").user("root", "r00t-pw"))
         .load()
         .unwrap();
     assert_eq!(app.port, 9000);
 
     let err = App::builder()
-        .source(Etcd::new([etcd.endpoint()], "/myapp/").user("root", "wrong-pw-42"))
+        .source(Etcd::new([etcd.endpoint(0)], "/myapp/").user("root", "wrong-pw-42"))
         .load()
         .unwrap_err();
     let text = err.to_string();
     let expected = format!(
         "error: cannot read /myapp/ from etcd at {}: ",
-        etcd.endpoint()
+        etcd.endpoint(0)
     );
     assert!(text.starts_with(&expected), "{text}");
     assert!(text.contains("authentication failed"), "{text}");
     assert!(!text.contains("wrong-pw-42"), "{text}");
 }
 
-#[cfg(feature = "watch")]
-mod watch {
-    use super::*;
-    use staid::{Reload, Watch, WatchOptions};
-    use std::net::Shutdown;
-    use std::sync::atomic::{AtomicBool, Ordering};
-    use std::sync::{Arc, Mutex};
+#[cfg(feature = "etcd-tls")]
+#[test]
+fn tls_with_a_ca_and_a_client_certificate() {
+    let Some(etcd) = Cluster::start_tls() else {
+        return;
+    };
+    etcd.put("/myapp/port", "9000");
+    let tls = etcd.tls();
+    let with_ca = |endpoint: String| {
+        Etcd::new([endpoint], "/myapp/")
+            .timeout(Duration::from_secs(2))
+            .ca_certificate(tls.ca.clone())
+    };
 
-    fn watch(etcd: &Server) -> Watch<App> {
-        App::builder()
-            .source(Etcd::new([etcd.endpoint()], "/myapp/").retry(Duration::from_millis(500)))
-            .watch_with(WatchOptions::new().sighup(false))
-            .unwrap()
-    }
+    let app = App::builder()
+        .source(with_ca(etcd.endpoint(0)).client_identity(tls.cert.clone(), tls.key.clone()))
+        .load()
+        .unwrap();
+    assert_eq!(app.port, 9000);
 
-    fn next(watch: &Watch<App>) -> Reload<App> {
-        watch
-            .events()
-            .recv_timeout(WAIT)
-            .expect("a reload within the wait")
-    }
+    // Without a scheme, TLS is used once it is set up; the name checked
+    // can differ from the endpoint's host.
+    let bare = format!("127.0.0.1:{}", etcd.client_port(0));
+    let app = App::builder()
+        .source(
+            with_ca(bare)
+                .client_identity(tls.cert.clone(), tls.key.clone())
+                .tls_domain("localhost"),
+        )
+        .load()
+        .unwrap();
+    assert_eq!(app.port, 9000);
 
-    fn updated(watch: &Watch<App>) -> (std::sync::Arc<App>, Vec<String>) {
-        match next(watch) {
-            Reload::Updated {
-                config, changed, ..
-            } => (config, changed),
-            Reload::Rejected { error } => panic!("rejected: {error}"),
-            other => panic!("{other:?}"),
-        }
-    }
+    // The member wants a client certificate.
+    let err = App::builder()
+        .source(with_ca(etcd.endpoint(0)))
+        .load()
+        .unwrap_err();
+    let text = err.to_string();
+    let expected = format!(
+        "error: cannot read /myapp/ from etcd at {}: ",
+        etcd.endpoint(0)
+    );
+    assert!(text.starts_with(&expected), "{text}");
 
-    fn rejected(watch: &Watch<App>) -> staid::Error {
-        match next(watch) {
-            Reload::Rejected { error } => error,
-            Reload::Updated { changed, .. } => panic!("updated {changed:?}"),
-            other => panic!("{other:?}"),
-        }
-    }
-
-    /// Waits for the report of a lost watch; a reload that fails because
-    /// etcd cannot be reached may come first.
-    fn until_lost(watch: &Watch<App>, endpoint: &str) {
-        let lost = format!("lost the watch on /myapp/ at etcd {endpoint}: ");
-        let unreachable = format!("cannot read /myapp/ from etcd at {endpoint}: ");
-        loop {
-            let error = rejected(watch);
-            assert_eq!(error.len(), 1, "{error}");
-            let problem = &error.problems()[0];
-            assert_eq!(problem.kind(), ProblemKind::Source);
-            if problem.message().starts_with(&lost) {
-                return;
-            }
-            assert!(problem.message().starts_with(&unreachable), "{error}");
-        }
-    }
-
-    /// Waits for an update; reloads that fail because etcd cannot be
-    /// reached yet may come first.
-    fn until_updated(watch: &Watch<App>, endpoint: &str) -> (std::sync::Arc<App>, Vec<String>) {
-        let unreachable = format!("cannot read /myapp/ from etcd at {endpoint}: ");
-        loop {
-            match next(watch) {
-                Reload::Updated {
-                    config, changed, ..
-                } => return (config, changed),
-                Reload::Rejected { error } => {
-                    assert!(error.to_string().contains(&unreachable), "{error}")
-                }
-                other => panic!("{other:?}"),
-            }
-        }
-    }
-
-    #[test]
-    fn a_change_under_the_prefix_reloads() {
-        let Some(etcd) = Server::start() else { return };
-        etcd.put("/myapp/port", "9000");
-        let watch = watch(&etcd);
-        assert_eq!(watch.current().port, 9000);
-
-        etcd.put("/myapp/port", "9001");
-        let (config, changed) = updated(&watch);
-        assert_eq!(config.port, 9001);
-        assert_eq!(changed, ["port"]);
-
-        etcd.put("/myapp/db.json", r#"{"host": "db2", "pool": 4}"#);
-        let (config, changed) = updated(&watch);
-        assert_eq!(config.db.host, "db2");
-        assert_eq!(changed, ["db.host", "db.pool"]);
-
-        // A deleted key no longer sets anything: the default is back.
-        etcd.delete("/myapp/port");
-        let (config, changed) = updated(&watch);
-        assert_eq!(config.port, 8080);
-        assert_eq!(changed, ["port"]);
-        assert_eq!(watch.current().port, 8080);
-    }
-
-    #[test]
-    fn a_bad_value_is_rejected_and_the_good_configuration_kept() {
-        let Some(etcd) = Server::start() else { return };
-        etcd.put("/myapp/port", "9000");
-        let watch = watch(&etcd);
-
-        let revision = etcd.put("/myapp/port", "90000");
-        let error = rejected(&watch);
-        assert_eq!(
-            error.to_string(),
-            format!(
-                "error: `port`: 90000 is out of range for u16 (0 to 65535)\n  \
-                 --> /myapp/port at etcd {} (revision {revision})",
-                etcd.endpoint()
-            )
-        );
-        assert_eq!(watch.current().port, 9000);
-
-        etcd.put("/myapp/port", "9002");
-        let (config, _) = updated(&watch);
-        assert_eq!(config.port, 9002);
-    }
-
-    #[test]
-    fn etcd_stopped_and_restarted_is_reported_and_resumed_without_losing_a_change() {
-        let Some(mut etcd) = Server::start() else {
-            return;
-        };
-        etcd.put("/myapp/port", "9000");
-        let watch = watch(&etcd);
-
-        etcd.stop();
-        until_lost(&watch, &etcd.endpoint());
-        assert_eq!(watch.current().port, 9000, "the configuration stays");
-
-        etcd.run();
-        etcd.put("/myapp/port", "9001");
-        let (config, changed) = until_updated(&watch, &etcd.endpoint());
-        assert_eq!(config.port, 9001);
-        assert_eq!(changed, ["port"]);
-
-        // The watch itself is back, not only one reload.
-        etcd.put("/myapp/name", "after");
-        let (config, changed) = updated(&watch);
-        assert_eq!(config.name, "after");
-        assert_eq!(changed, ["name"]);
-
-        // Stopping the watch while etcd is down returns.
-        etcd.stop();
-        drop(watch);
-    }
-
-    /// Between staid and etcd: forwards connections until cut, then refuses
-    /// them until restored, while etcd itself keeps running.
-    struct Proxy {
-        port: u16,
-        state: Arc<Mutex<Links>>,
-        stop: Arc<AtomicBool>,
-        thread: Option<thread::JoinHandle<()>>,
-    }
-
-    #[derive(Default)]
-    struct Links {
-        open: bool,
-        streams: Vec<TcpStream>,
-    }
-
-    impl Proxy {
-        fn start(upstream: u16) -> Proxy {
-            let port = free_port();
-            let state = Arc::new(Mutex::new(Links {
-                open: true,
-                streams: Vec::new(),
-            }));
-            let stop = Arc::new(AtomicBool::new(false));
-            let (links, stopped) = (state.clone(), stop.clone());
-            let bind = move || {
-                let bound = TcpListener::bind(("127.0.0.1", port)).unwrap();
-                bound.set_nonblocking(true).unwrap();
-                bound
-            };
-            let mut listener = Some(bind());
-            let thread = thread::spawn(move || {
-                while !stopped.load(Ordering::SeqCst) {
-                    let open = links.lock().unwrap().open;
-                    if !open {
-                        listener = None;
-                    } else if listener.is_none() {
-                        listener = Some(bind());
-                    }
-                    match listener.as_ref().map(TcpListener::accept) {
-                        Some(Ok((client, _))) => {
-                            client.set_nonblocking(false).unwrap();
-                            forward(client, upstream, &links);
-                        }
-                        _ => thread::sleep(Duration::from_millis(5)),
-                    }
-                }
-            });
-            Proxy {
-                port,
-                state,
-                stop,
-                thread: Some(thread),
-            }
-        }
-
-        fn endpoint(&self) -> String {
-            format!("http://127.0.0.1:{}", self.port)
-        }
-
-        /// Closes every connection and refuses new ones.
-        fn cut(&self) {
-            let mut links = self.state.lock().unwrap();
-            links.open = false;
-            for stream in links.streams.drain(..) {
-                let _ = stream.shutdown(Shutdown::Both);
-            }
-        }
-
-        fn restore(&self) {
-            self.state.lock().unwrap().open = true;
-        }
-    }
-
-    /// Copies both ways between `client` and etcd, unless the proxy was
-    /// cut meanwhile.
-    fn forward(client: TcpStream, upstream: u16, links: &Mutex<Links>) {
-        let Ok(server) = TcpStream::connect(("127.0.0.1", upstream)) else {
-            return;
-        };
-        let mut state = links.lock().unwrap();
-        if !state.open {
-            return;
-        }
-        state.streams.push(client.try_clone().unwrap());
-        state.streams.push(server.try_clone().unwrap());
-        drop(state);
-        for (mut from, mut to) in [
-            (client.try_clone().unwrap(), server.try_clone().unwrap()),
-            (server, client),
-        ] {
-            thread::spawn(move || {
-                let _ = std::io::copy(&mut from, &mut to);
-                let _ = to.shutdown(Shutdown::Both);
-            });
-        }
-    }
-
-    impl Drop for Proxy {
-        fn drop(&mut self) {
-            self.stop.store(true, Ordering::SeqCst);
-            self.cut();
-            if let Some(thread) = self.thread.take() {
-                let _ = thread.join();
-            }
-        }
-    }
-
-    #[test]
-    fn a_change_made_while_the_connection_is_lost_is_not_missed() {
-        let Some(etcd) = Server::start() else { return };
-        etcd.put("/myapp/port", "9000");
-        let proxy = Proxy::start(etcd.client_port);
-        let watch = App::builder()
-            .source(Etcd::new([proxy.endpoint()], "/myapp/").retry(Duration::from_millis(500)))
-            .watch_with(WatchOptions::new().sighup(false))
-            .unwrap();
-        etcd.put("/myapp/name", "before");
-        assert_eq!(until_updated(&watch, &proxy.endpoint()).0.name, "before");
-
-        proxy.cut();
-        until_lost(&watch, &proxy.endpoint());
-        // etcd is up; staid cannot see it.
-        etcd.put("/myapp/port", "9001");
-        proxy.restore();
-
-        let (config, changed) = until_updated(&watch, &proxy.endpoint());
-        assert_eq!(config.port, 9001);
-        assert_eq!(changed, ["port"]);
-        etcd.put("/myapp/port", "9002");
-        let (config, _) = until_updated(&watch, &proxy.endpoint());
-        assert_eq!(config.port, 9002);
-    }
+    // Only the system's roots: the member's certificate is not trusted.
+    let err = App::builder()
+        .source(Etcd::new([etcd.endpoint(0)], "/myapp/").timeout(Duration::from_secs(2)))
+        .load()
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(text.starts_with(&expected), "{text}");
+    assert!(text.contains("certificate"), "{text}");
 }

@@ -1,20 +1,32 @@
 //! Following the prefix under watch: an etcd watch whose events trigger
-//! reloads, reopened after a lost connection from the last revision seen.
+//! reloads, moved to another member when its member is lost, and reopened
+//! after the last revision seen.
 
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use etcd_client::{Client, WatchOptions, WatchStream};
 use tokio::task::AbortHandle;
+use tonic::Streaming;
 
-use super::source::{describe_error, Settings, Shared};
+use super::client::Client;
+use super::pb;
+use super::source::{lock, Progress, Settings, Shared};
 use crate::error::{Problem, ProblemKind};
 use crate::source::Trigger;
 
-/// The first wait before reconnecting; each failed attempt doubles it, up
-/// to [`Etcd::retry`](super::Etcd::retry).
+/// The first wait before trying again when no member could hold the
+/// watch; each failed round doubles it, up to
+/// [`Etcd::retry`](super::Etcd::retry).
 const FIRST_RETRY: Duration = Duration::from_millis(100);
+
+/// How long a reload owed after an outage waits for the watch's first
+/// response.
+const SETTLE: Duration = Duration::from_millis(500);
+
+/// A watch that ends sooner than this after it opened is reopened after a
+/// wait, so that a member that keeps ending it is not asked in a busy loop.
+const SHORT_LIVED: Duration = Duration::from_secs(1);
 
 /// Stops following when dropped. Keeps the source's runtime alive until
 /// then.
@@ -38,119 +50,114 @@ impl Drop for Guard {
     }
 }
 
-/// Follows the prefix until aborted. `loaded` is the store's revision at
-/// the last load, which a watch need not replay.
-pub(super) async fn follow(settings: Arc<Settings>, loaded: Arc<AtomicI64>, trigger: Trigger) {
+/// Follows the prefix until aborted. `progress.loaded` is the store's
+/// revision at the last load, which a watch need not replay.
+pub(super) async fn follow(settings: Arc<Settings>, progress: Arc<Progress>, trigger: Trigger) {
+    let mut client = Client::new(&settings);
     // The last revision whose changes triggered a reload.
     let mut seen = 0;
     let mut lost = false;
     let mut wait = FIRST_RETRY;
     loop {
-        let from = seen.max(loaded.load(Ordering::SeqCst));
-        let why = match open(&settings, from).await {
-            Ok((client, mut stream)) => {
-                wait = FIRST_RETRY;
+        let from = seen.max(progress.loaded.load(Ordering::SeqCst));
+        // Watching starts after `from`; from now when nothing was seen.
+        let start = if from > 0 { from + 1 } else { 0 };
+        match client.watch(&settings, &settings.prefix, start).await {
+            Ok((mut stream, member)) => {
+                let opened = Instant::now();
+                seen = from;
                 // Without a revision to start from, a change may have come
-                // between the load and this watch; after an outage, a reload
-                // may have failed meanwhile. One reload covers both.
-                if from == 0 || lost {
-                    lost = false;
+                // between the load and this watch: reload now. After an
+                // outage, a reload may have failed meanwhile: `read` owes
+                // one, and makes it the one that says what etcd compacted.
+                if from == 0 {
                     trigger.reload();
                 }
-                let ended = read(&mut stream, &mut seen, &trigger).await;
-                drop(client);
-                match ended {
-                    Some(why) => why,
-                    None => continue,
+                let owed = std::mem::take(&mut lost);
+                read(&mut stream, &mut seen, &progress, &trigger, owed).await;
+                // The member is gone, cut off or compacted past `seen`: try
+                // again, starting with another member.
+                client.forget(member);
+                *lock(&progress.lost_member) = Some(member);
+                if opened.elapsed() >= SHORT_LIVED {
+                    wait = FIRST_RETRY;
+                    continue;
                 }
             }
-            Err(why) => why,
-        };
-        if !lost {
-            lost = true;
-            trigger.problem(
-                Problem::new(
-                    ProblemKind::Source,
-                    format!(
-                        "lost the watch on {} at etcd {}: {why}",
-                        settings.prefix, settings.shown
-                    ),
-                )
-                .with_help(
-                    "the current configuration stays; staid reconnects and applies the \
-                     changes made meanwhile",
-                ),
-            );
+            Err(why) => {
+                if !lost {
+                    lost = true;
+                    trigger.problem(
+                        Problem::new(
+                            ProblemKind::Source,
+                            format!(
+                                "lost the watch on {} at etcd {}: {why}",
+                                settings.prefix, settings.shown
+                            ),
+                        )
+                        .with_help(
+                            "the current configuration stays; staid keeps trying and applies \
+                             the changes made meanwhile",
+                        ),
+                    );
+                }
+            }
         }
         tokio::time::sleep(wait).await;
         wait = (wait * 2).min(settings.retry);
     }
 }
 
-/// Connects and starts a watch of the prefix after revision `from` (from
-/// now when it is 0), returning once etcd has confirmed it.
-async fn open(settings: &Settings, from: i64) -> Result<(Client, WatchStream), String> {
-    let within = settings.connect_timeout + settings.timeout;
-    let opening = async {
-        let mut client = settings.connect().await.map_err(|e| describe_error(&e))?;
-        let mut options = WatchOptions::new().with_prefix();
-        if from > 0 {
-            options = options.with_start_revision(from + 1);
-        }
-        let mut stream = client
-            .watch(settings.prefix.as_bytes(), Some(options))
-            .await
-            .map_err(|e| describe_error(&e))?;
-        match stream.message().await {
-            Ok(Some(response)) if response.created() => Ok((client, stream)),
-            Ok(Some(response)) => Err(format!(
-                "the watch was not created: {}",
-                response.cancel_reason()
-            )),
-            Ok(None) => Err("etcd closed the watch".to_owned()),
-            Err(e) => Err(describe_error(&e)),
-        }
-    };
-    match tokio::time::timeout(within, opening).await {
-        Ok(opened) => opened,
-        Err(_) => Err(format!(
-            "no answer within {}",
-            humantime::format_duration(within)
-        )),
-    }
-}
-
 /// Reads the watch until it ends, triggering a reload for each batch of
-/// changes. Returns why it failed, or `None` when it is to be reopened at
-/// once.
-async fn read(stream: &mut WatchStream, seen: &mut i64, trigger: &Trigger) -> Option<String> {
+/// changes. A reload `owed` is made with the first response, or after
+/// [`SETTLE`] without one, so that a compaction etcd reports first is part
+/// of it.
+async fn read(
+    stream: &mut Streaming<pb::WatchResponse>,
+    seen: &mut i64,
+    progress: &Progress,
+    trigger: &Trigger,
+    mut owed: bool,
+) {
     loop {
-        let response = match stream.message().await {
-            Ok(Some(response)) => response,
-            Ok(None) => return Some("etcd closed the watch".to_owned()),
-            Err(e) => return Some(describe_error(&e)),
+        let message = match owed {
+            true => match tokio::time::timeout(SETTLE, stream.message()).await {
+                Ok(message) => message,
+                Err(_) => {
+                    owed = false;
+                    trigger.reload();
+                    continue;
+                }
+            },
+            false => stream.message().await,
         };
-        if response.compact_revision() > 0 {
-            // The history after `seen` is gone: read everything again, and
-            // watch from the oldest revision etcd still has.
-            *seen = (*seen).max(response.compact_revision() - 1);
+        let Ok(Some(response)) = message else {
+            if owed {
+                trigger.reload();
+            }
+            return;
+        };
+        if response.compact_revision > 0 {
+            // The history after `seen` is gone: read everything again, say
+            // so, and watch from the oldest revision etcd still has.
+            *lock(&progress.compacted) = Some((*seen, response.compact_revision));
+            *seen = (*seen).max(response.compact_revision - 1);
             trigger.reload();
-            return None;
-        }
-        if response.canceled() {
-            return Some(format!(
-                "etcd canceled the watch: {}",
-                response.cancel_reason()
-            ));
+            return;
         }
         let newest = response
-            .events()
+            .events
             .iter()
-            .filter_map(|event| event.kv().map(|kv| kv.mod_revision()))
+            .filter_map(|event| event.kv.as_ref().map(|kv| kv.mod_revision))
             .max();
         if let Some(revision) = newest {
             *seen = (*seen).max(revision);
+        }
+        if newest.is_some() || std::mem::take(&mut owed) {
             trigger.reload();
+        }
+        if response.canceled {
+            return;
         }
     }
 }

@@ -8,8 +8,16 @@
 //! it blocks the calling thread like any other load (use
 //! `tokio::task::spawn_blocking` there).
 
+mod client;
 mod follow;
 mod layer;
 mod source;
+
+/// etcd's messages, generated from `proto/etcd.proto`.
+#[allow(dead_code, missing_docs, clippy::all, clippy::pedantic)]
+// Kept as generated: `cargo fmt` would make it differ from the check.
+#[rustfmt::skip]
+#[path = "proto/etcdserverpb.rs"]
+mod pb;
 
 pub use source::Etcd;

@@ -6,11 +6,12 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use etcd_client::{Client, ConnectOptions, GetOptions, GetResponse};
 use tokio::runtime::Runtime;
 
+use super::client::{Client, Failures};
 use super::follow;
 use super::layer;
+use super::pb;
 use crate::error::{Problem, ProblemKind};
 use crate::source::{LoadCtx, Source, Subscription, Trigger};
 use crate::value::Value;
@@ -22,9 +23,6 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 const TIMEOUT: Duration = Duration::from_secs(5);
 /// The longest wait between attempts to follow etcd again, by default.
 const RETRY: Duration = Duration::from_secs(2);
-/// How often an open watch checks that the server is still there (HTTP/2
-/// ping). etcd refuses pings more often than every 5 s by default.
-const KEEP_ALIVE: Duration = Duration::from_secs(10);
 
 /// A key prefix in etcd as a layer, for [`Builder::source`] when the
 /// defaults of [`Builder::etcd`] do not fit: timeouts, user and password,
@@ -37,13 +35,27 @@ const KEEP_ALIVE: Duration = Duration::from_secs(10);
 /// holds a JSON document instead, typed as in a JSON file:
 /// `/myapp/db.json` = `{"host": "db1", "port": 5432}` sets `db.host` and
 /// `db.port`. Where both set a value, the plain key (`/myapp/db/host`) wins.
-/// Origins name the key, the endpoint and the key's revision.
+/// Origins name the key, the member that served the read and the key's
+/// revision.
 ///
-/// Under `Builder::watch`, a change below the prefix triggers a
-/// reload. A lost connection is reported on the watch's channel as a
-/// rejected reload (the configuration stays); staid then reconnects,
-/// waiting longer each time up to [`retry`](Etcd::retry), and resumes from
-/// the last revision it saw, so no change made meanwhile is lost.
+/// Give every member of the cluster: a request goes to the member that
+/// served the last one and, when that member is down or cut off from the
+/// others, to the next, so a load succeeds while a quorum is up. Reads are
+/// linearizable: a member answers only once it has caught up with the
+/// leader, so a load never sees a value older than one the cluster has
+/// already acknowledged. With no quorum, a load fails, naming the
+/// endpoints and what each said.
+///
+/// Under `Builder::watch`, a change below the prefix triggers a reload.
+/// When the member holding the watch dies, the watch moves to another
+/// member and resumes after the last revision it saw, so no change is
+/// lost and nothing is reported. When no member can hold it (no quorum,
+/// or none reachable), that is reported once on the watch's channel as a
+/// rejected reload (the configuration stays); staid keeps trying, waiting
+/// longer each time up to [`retry`](Etcd::retry), and reloads when it is
+/// back. If etcd compacted the history it was to resume from meanwhile,
+/// the whole prefix is read again and the reload carries a warning that
+/// says so.
 ///
 /// ```no_run
 /// use std::time::Duration;
@@ -71,6 +83,20 @@ const KEEP_ALIVE: Duration = Duration::from_secs(10);
 pub struct Etcd {
     settings: Arc<Settings>,
     shared: Arc<Shared>,
+}
+
+/// What the follower tells the loads: how far the store had got, and a
+/// compaction it had to skip over.
+#[derive(Default)]
+pub(super) struct Progress {
+    /// The store's revision at the last successful load (0 before).
+    pub(super) loaded: AtomicI64,
+    /// The revision the watch was to resume after, and the one etcd had
+    /// compacted up to, until the next load says so.
+    pub(super) compacted: Mutex<Option<(i64, i64)>>,
+    /// The member whose watch broke last, which the next load does not ask
+    /// first: a hung member would cost it a `timeout`.
+    pub(super) lost_member: Mutex<Option<usize>>,
 }
 
 /// What the source was configured with; shared with its follower.
@@ -102,8 +128,7 @@ pub(super) struct Tls {
 pub(super) struct Shared {
     runtime: OnceLock<Result<Runtime, String>>,
     client: Mutex<Option<Client>>,
-    /// The store's revision at the last successful load (0 before).
-    loaded: Arc<AtomicI64>,
+    progress: Arc<Progress>,
 }
 
 impl Drop for Shared {
@@ -118,9 +143,10 @@ impl Drop for Shared {
 
 impl Etcd {
     /// The keys under `prefix` on these endpoints (`http://host:2379`, or
-    /// `host:2379`). A `/` is added to a prefix that does not end in one,
-    /// so that `/myapp` does not also read `/myapp2/..`; an empty prefix
-    /// reads every key.
+    /// `host:2379`), every member of the cluster. A `/` is added to a
+    /// prefix that does not end in one, so that `/myapp` does not also read
+    /// `/myapp2/..`. An empty prefix fails the load: it would read every
+    /// key in etcd.
     pub fn new<E: Into<String>>(
         endpoints: impl IntoIterator<Item = E>,
         prefix: impl Into<String>,
@@ -155,23 +181,26 @@ impl Etcd {
         Arc::make_mut(&mut self.settings)
     }
 
-    /// How long a request may take, connecting included, before the load
-    /// fails naming the endpoint. Default 5 s. Under watch, also how long a
-    /// silent connection is trusted before it counts as lost.
+    /// How long a member may take to answer before the next one is asked
+    /// (and, when none answers, the load fails naming the endpoints).
+    /// Default 5 s. Under watch, also how long a silent connection is
+    /// trusted before it counts as lost.
     pub fn timeout(mut self, timeout: Duration) -> Etcd {
         self.settings().timeout = timeout.max(Duration::from_millis(1));
         self
     }
 
-    /// How long one attempt to open a connection may take. Default 5 s.
+    /// How long one attempt to open a connection to a member may take.
+    /// Default 5 s.
     pub fn connect_timeout(mut self, timeout: Duration) -> Etcd {
         self.settings().connect_timeout = timeout.max(Duration::from_millis(1));
         self
     }
 
-    /// Under watch, the longest wait between attempts to reach etcd again
-    /// after the connection was lost (the first is after 100 ms, then twice
-    /// as long each time). Default 2 s.
+    /// Under watch, the longest wait between rounds of attempts to hold the
+    /// watch again once no member could (the first after 100 ms, then twice
+    /// as long each time). A watch whose member is lost moves to another at
+    /// once, without waiting. Default 2 s.
     pub fn retry(mut self, longest: Duration) -> Etcd {
         self.settings().retry = longest.max(Duration::from_millis(1));
         self
@@ -235,26 +264,58 @@ impl Etcd {
         })
     }
 
-    /// Reads the keys under the prefix, reusing the connection of the last
-    /// load when there was one.
-    fn fetch(&self) -> Result<GetResponse, Box<Problem>> {
+    /// Reads the keys under the prefix, reusing the connections of the
+    /// last load when there was one. Returns the response and the member
+    /// that gave it.
+    fn fetch(&self) -> Result<(pb::RangeResponse, String), Box<Problem>> {
+        let settings = &self.settings;
+        if settings.prefix.is_empty() {
+            return Err(Box::new(
+                Problem::new(
+                    ProblemKind::Source,
+                    format!(
+                        "the etcd prefix is empty: it would read every key in etcd at {}",
+                        settings.shown
+                    ),
+                )
+                .with_help("give the prefix of the application's keys, such as \"/myapp/\""),
+            ));
+        }
+        if settings.endpoints.is_empty() {
+            return Err(Box::new(
+                Problem::new(
+                    ProblemKind::Source,
+                    format!(
+                        "cannot read {} from etcd: no endpoint was given",
+                        settings.prefix
+                    ),
+                )
+                .with_help("give the client URL of every member, such as \"http://10.0.0.1:2379\""),
+            ));
+        }
         let runtime = self.runtime()?;
-        let settings = self.settings.clone();
-        let cached = lock(&self.shared.client).take();
+        let task_settings = settings.clone();
+        let mut client = lock(&self.shared.client)
+            .take()
+            .unwrap_or_else(|| Client::new(settings));
+        if let Some(member) = lock(&self.shared.progress.lost_member).take() {
+            client.avoid(member);
+        }
         let (tx, rx) = std::sync::mpsc::channel();
         runtime.spawn(async move {
-            let _ = tx.send(settings.get(cached).await);
+            let read = client.range(&task_settings, &task_settings.prefix).await;
+            let read = read.map(|(response, member)| (response, client.shown(member).to_owned()));
+            let _ = tx.send((read, client));
         });
-        // `get` bounds itself by the timeouts; the margin covers a runtime
-        // too busy to say so on time.
-        let limit = self.settings.connect_timeout + self.settings.timeout + Duration::from_secs(5);
+        // `range` bounds itself; the margin covers a runtime too busy to
+        // say so on time.
+        let limit = settings.request_within() + Duration::from_secs(5);
         match rx.recv_timeout(limit) {
-            Ok(Ok((response, client))) => {
+            Ok((read, client)) => {
                 *lock(&self.shared.client) = Some(client);
-                Ok(response)
+                read.map_err(|failures| Box::new(settings.failed(&failures)))
             }
-            Ok(Err(problem)) => Err(Box::new(problem)),
-            Err(_) => Err(Box::new(self.settings.no_answer(limit))),
+            Err(_) => Err(Box::new(settings.no_answer(limit))),
         }
     }
 }
@@ -290,19 +351,29 @@ impl Source for Etcd {
         format!("etcd {} at {}", self.settings.prefix, self.settings.shown)
     }
 
-    fn load(&self, _ctx: &mut LoadCtx<'_>) -> Result<Option<Value>, Vec<Problem>> {
-        let mut response = self.fetch().map_err(|p| vec![*p])?;
-        if let Some(header) = response.take_header() {
-            self.shared
-                .loaded
-                .fetch_max(header.revision(), Ordering::SeqCst);
+    fn load(&self, ctx: &mut LoadCtx<'_>) -> Result<Option<Value>, Vec<Problem>> {
+        let (response, member) = self.fetch().map_err(|p| vec![*p])?;
+        let progress = &self.shared.progress;
+        if let Some(header) = &response.header {
+            progress.loaded.fetch_max(header.revision, Ordering::SeqCst);
         }
-        let entries = response.kvs().iter().map(|kv| layer::Entry {
-            key: kv.key(),
-            value: kv.value(),
-            mod_revision: kv.mod_revision(),
+        if let Some((after, compacted)) = lock(&progress.compacted).take() {
+            ctx.warning(Problem::new(
+                ProblemKind::Source,
+                format!(
+                    "the watch on {} at etcd {} could not resume after revision {after}: \
+                     etcd has compacted its history up to revision {compacted}, so the \
+                     whole prefix was read again",
+                    self.settings.prefix, self.settings.shown
+                ),
+            ));
+        }
+        let entries = response.kvs.iter().map(|kv| layer::Entry {
+            key: &kv.key,
+            value: &kv.value,
+            mod_revision: kv.mod_revision,
         });
-        let (layer, problems) = layer::build(&self.settings.prefix, &self.settings.shown, entries);
+        let (layer, problems) = layer::build(&self.settings.prefix, &member, entries);
         match problems.is_empty() {
             true => Ok(layer),
             false => Err(problems),
@@ -310,6 +381,10 @@ impl Source for Etcd {
     }
 
     fn subscribe(&self, trigger: Trigger) -> Option<Subscription> {
+        // Nothing to follow: the load fails, and says why.
+        if self.settings.prefix.is_empty() || self.settings.endpoints.is_empty() {
+            return None;
+        }
         let runtime = match self.runtime() {
             Ok(runtime) => runtime,
             Err(problem) => {
@@ -319,7 +394,7 @@ impl Source for Etcd {
         };
         let task = runtime.spawn(follow::follow(
             self.settings.clone(),
-            self.shared.loaded.clone(),
+            self.shared.progress.clone(),
             trigger,
         ));
         Some(Subscription::new(follow::Guard::new(
@@ -330,66 +405,40 @@ impl Source for Etcd {
 }
 
 impl Settings {
-    /// Connects (or reuses `cached`) and reads the keys under the prefix.
-    async fn get(&self, cached: Option<Client>) -> Result<(GetResponse, Client), Problem> {
-        let within = self.connect_timeout + self.timeout;
-        let read = async {
-            let mut client = match cached {
-                Some(client) => client,
-                None => self.connect().await?,
-            };
-            let options = GetOptions::new().with_prefix();
-            let response = client.get(self.prefix.as_bytes(), Some(options)).await?;
-            Ok::<_, etcd_client::Error>((response, client))
-        };
-        match tokio::time::timeout(within, read).await {
-            Ok(Ok(found)) => Ok(found),
-            Ok(Err(e)) if timed_out(&e) => Err(self.no_answer(self.timeout)),
-            Ok(Err(e)) => Err(self.failed(&e)),
-            Err(_) => Err(self.no_answer(within)),
-        }
-    }
-
-    pub(super) async fn connect(&self) -> Result<Client, etcd_client::Error> {
-        if self.endpoints.is_empty() {
-            return Err(etcd_client::Error::InvalidArgs(
-                "no endpoint was given".to_owned(),
-            ));
-        }
-        Client::connect(&self.endpoints, Some(self.options())).await
-    }
-
-    fn options(&self) -> ConnectOptions {
-        let mut options = ConnectOptions::new()
-            .with_connect_timeout(self.connect_timeout)
-            .with_timeout(self.timeout)
-            .with_keep_alive(KEEP_ALIVE, self.timeout);
-        if let Some((name, password)) = &self.user {
-            options = options.with_user(name, password);
-        }
+    /// Whether any TLS setting was given.
+    pub(super) fn tls_set(&self) -> bool {
         #[cfg(feature = "etcd-tls")]
-        {
-            // Without TLS settings, `https://` endpoints still get the
-            // system's trust roots.
-            let https = self.endpoints.iter().any(|e| e.starts_with("https://"));
-            match &self.tls {
-                Some(tls) => options = options.with_tls(tls.options()),
-                None if https => options = options.with_tls(Tls::default().options()),
-                None => {}
-            }
-        }
-        options
+        return self.tls.is_some();
+        #[cfg(not(feature = "etcd-tls"))]
+        false
     }
 
-    /// The problem of a request that failed.
-    fn failed(&self, error: &etcd_client::Error) -> Problem {
+    /// The TLS settings for `https://` endpoints: the system's trust roots,
+    /// and what was given.
+    #[cfg(feature = "etcd-tls")]
+    pub(super) fn tls_config(&self) -> tonic::transport::ClientTlsConfig {
+        use tonic::transport::{Certificate, ClientTlsConfig, Identity};
+        let mut config = ClientTlsConfig::new().with_native_roots();
+        let Some(tls) = &self.tls else { return config };
+        for ca in &tls.ca {
+            config = config.ca_certificate(Certificate::from_pem(ca));
+        }
+        if let Some((cert, key)) = &tls.identity {
+            config = config.identity(Identity::from_pem(cert, key));
+        }
+        if let Some(domain) = &tls.domain {
+            config = config.domain_name(domain);
+        }
+        config
+    }
+
+    /// The problem of a read no member served.
+    fn failed(&self, failures: &Failures) -> Problem {
         Problem::new(
             ProblemKind::Source,
             format!(
-                "cannot read {} from etcd at {}: {}",
-                self.prefix,
-                self.shown,
-                describe_error(error)
+                "cannot read {} from etcd at {}: {failures}",
+                self.prefix, self.shown,
             ),
         )
         .with_help(HELP)
@@ -413,69 +462,8 @@ impl Settings {
 const HELP: &str = "check that etcd is running and reachable from here; Etcd::timeout and \
                     Etcd::connect_timeout set how long to wait";
 
-#[cfg(feature = "etcd-tls")]
-impl Tls {
-    fn options(&self) -> etcd_client::TlsOptions {
-        use etcd_client::{Certificate, Identity, TlsOptions};
-        let mut options = TlsOptions::new().with_native_roots();
-        for ca in &self.ca {
-            options = options.ca_certificate(Certificate::from_pem(ca));
-        }
-        if let Some((cert, key)) = &self.identity {
-            options = options.identity(Identity::from_pem(cert, key));
-        }
-        if let Some(domain) = &self.domain {
-            options = options.domain_name(domain);
-        }
-        options
-    }
-}
-
-/// The error's message: for a gRPC status its own message and the causes
-/// below it, which tonic keeps apart ("tcp connect error" alone says
-/// little).
-pub(super) fn describe_error(error: &etcd_client::Error) -> String {
-    let (mut text, mut source) = match error {
-        etcd_client::Error::GRpcStatus(status) if !status.message().is_empty() => (
-            status.message().to_owned(),
-            std::error::Error::source(status),
-        ),
-        _ => (error.to_string(), std::error::Error::source(error)),
-    };
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
-}
-
-/// Whether the request failed on the client's own timeout. tonic's
-/// `TimeoutExpired` is not reachable through etcd-client, only its text.
-fn timed_out(error: &etcd_client::Error) -> bool {
-    let mut source = match error {
-        etcd_client::Error::GRpcStatus(status) => {
-            if status.message() == "Timeout expired" {
-                return true;
-            }
-            std::error::Error::source(status)
-        }
-        _ => std::error::Error::source(error),
-    };
-    while let Some(cause) = source {
-        if cause.to_string() == "Timeout expired" {
-            return true;
-        }
-        source = cause.source();
-    }
-    false
-}
-
 /// An endpoint without `user:password@`, for messages.
-fn without_user_info(endpoint: &str) -> String {
+pub(super) fn without_user_info(endpoint: &str) -> String {
     let (scheme, rest) = match endpoint.find("://") {
         Some(i) => endpoint.split_at(i + 3),
         None => ("", endpoint),
