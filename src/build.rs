@@ -9,10 +9,10 @@ use crate::de::{self, DeError};
 use crate::error::{Problem, ProblemKind};
 use crate::naming::Naming;
 use crate::origin::Origin;
-use crate::schema::{Field, Schema};
+use crate::schema::{Field, FieldKind, Schema, Shape};
 use crate::snippet::{snippet_at, Snippet};
 use crate::source::Texts;
-use crate::value::{Table, Value};
+use crate::value::{Kind, Table, Value};
 use crate::{Config, Unknown};
 
 static EMPTY: Table = Table::new();
@@ -23,6 +23,14 @@ pub struct Ctx<'a> {
     pub(crate) problems: Vec<Problem>,
     pub(crate) warnings: Vec<Problem>,
     path: String,
+    /// The path of field names (env and flag spelling) beside `path`.
+    names: String,
+    /// How many lists of sections the build is inside: their elements have
+    /// no env variables or flags of their own.
+    in_list: usize,
+    /// How many maps of sections: their entries have env variables, no
+    /// flags.
+    in_map: usize,
     unknown: Unknown,
     texts: &'a Texts,
     naming: &'a Naming,
@@ -34,19 +42,31 @@ impl<'a> Ctx<'a> {
             problems: Vec::new(),
             warnings: Vec::new(),
             path: String::new(),
+            names: String::new(),
+            in_list: 0,
+            in_map: 0,
             unknown,
             texts,
             naming,
         }
     }
 
-    fn push(&mut self, key: &str) -> usize {
-        let len = self.path.len();
+    /// Goes one level down, to `key` (spelled `name` in env and flags);
+    /// `pop` with the result comes back.
+    fn push(&mut self, key: &str, name: &str) -> (usize, usize) {
+        let len = (self.path.len(), self.names.len());
         if !self.path.is_empty() {
             self.path.push('.');
+            self.names.push('.');
         }
         self.path.push_str(key);
+        self.names.push_str(name);
         len
+    }
+
+    fn pop(&mut self, (path, names): (usize, usize)) {
+        self.path.truncate(path);
+        self.names.truncate(names);
     }
 
     fn snippet(&self, origin: &Origin, secret: bool) -> Option<Snippet> {
@@ -81,15 +101,15 @@ impl<'a> Ctx<'a> {
 
     /// Builds a leaf field from its key in `table`.
     pub fn leaf<T: DeserializeOwned>(&mut self, table: &Table, field: &'static Field) -> Option<T> {
-        let len = self.push(field.key);
+        let len = self.push(field.key, field.name);
         let result = match table.get(field.key) {
             Some(value) => de::from_value::<T>(value).map_err(|e| (e, Some(value))),
             None if field.required => {
                 self.missing(field);
-                self.path.truncate(len);
+                self.pop(len);
                 return None;
             }
-            None => de::from_nothing::<T>().map_err(|e| (e, None)),
+            None => absent::<T>(field).map_err(|e| (e, None)),
         };
         let out = match result {
             Ok(v) => Some(v),
@@ -98,7 +118,7 @@ impl<'a> Ctx<'a> {
                 None
             }
         };
-        self.path.truncate(len);
+        self.pop(len);
         out
     }
 
@@ -125,7 +145,7 @@ impl<'a> Ctx<'a> {
         match text.parse::<T>() {
             Ok(v) => Some(Some(v)),
             Err(e) => {
-                let len = self.push(field.key);
+                let len = self.push(field.key, field.name);
                 let value = table.get(field.key);
                 // type_problem hides the message for secret fields.
                 let message = format!("invalid value {text:?}: {e}");
@@ -135,7 +155,7 @@ impl<'a> Ctx<'a> {
                     path: Vec::new(),
                 };
                 self.type_problem(e, value, field);
-                self.path.truncate(len);
+                self.pop(len);
                 None
             }
         }
@@ -143,10 +163,137 @@ impl<'a> Ctx<'a> {
 
     /// Builds a `#[config(nested)]` field.
     pub fn nested<T: Config>(&mut self, table: &Table, field: &'static Field) -> Option<T> {
-        let len = self.push(field.key);
+        let len = self.push(field.key, field.name);
         let out = T::__build(table.get(field.key), self);
-        self.path.truncate(len);
+        self.pop(len);
         out
+    }
+
+    /// Builds a field with a default computed by code
+    /// (`#[config(default)]`, `#[config(default_with = path)]`): `default`
+    /// runs when no layer sets the key.
+    pub fn leaf_or_else<T: DeserializeOwned>(
+        &mut self,
+        table: &Table,
+        field: &'static Field,
+        default: fn() -> T,
+    ) -> Option<T> {
+        match table.contains_key(field.key) {
+            true => self.leaf(table, field),
+            false => Some(default()),
+        }
+    }
+
+    /// Builds a `#[config(nested)]` `Option<T>` field: `None` when no layer
+    /// set any key of it, otherwise a `T` (defaults for the rest).
+    pub fn optional<T: Config>(
+        &mut self,
+        table: &Table,
+        field: &'static Field,
+    ) -> Option<Option<T>> {
+        let Some(node) = table.get(field.key) else {
+            return Some(None);
+        };
+        let len = self.push(field.key, field.name);
+        let out = T::__build(Some(node), self);
+        self.pop(len);
+        out.map(Some)
+    }
+
+    /// Builds a `#[config(nested)]` `Vec<T>` field: each element of the
+    /// array as a `T`, every element's problems reported.
+    pub fn list<T: Config>(&mut self, table: &Table, field: &'static Field) -> Option<Vec<T>> {
+        let len = self.push(field.key, field.name);
+        let out = match table.get(field.key) {
+            None if field.required => {
+                self.missing(field);
+                None
+            }
+            None => Some(Vec::new()),
+            Some(node) => match &node.kind {
+                Kind::Array(items) => {
+                    self.in_list += 1;
+                    let mut out = Some(Vec::with_capacity(items.len()));
+                    for (i, item) in items.iter().enumerate() {
+                        let index = i.to_string();
+                        let at = self.push(&index, &index);
+                        match (T::__build(Some(item), self), &mut out) {
+                            (Some(built), Some(out)) => out.push(built),
+                            _ => out = None,
+                        }
+                        self.pop(at);
+                    }
+                    self.in_list -= 1;
+                    out
+                }
+                _ => {
+                    self.not_a_section(node, "an array of tables");
+                    None
+                }
+            },
+        };
+        self.pop(len);
+        out
+    }
+
+    /// Builds a `#[config(nested)]` `HashMap<String, T>` or
+    /// `BTreeMap<String, T>` field: each entry of the table as a `T`.
+    pub fn map<T: Config, M: FromIterator<(String, T)>>(
+        &mut self,
+        table: &Table,
+        field: &'static Field,
+    ) -> Option<M> {
+        let len = self.push(field.key, field.name);
+        let out = match table.get(field.key) {
+            None if field.required => {
+                self.missing(field);
+                None
+            }
+            None => Some(M::from_iter(std::iter::empty())),
+            Some(node) => match &node.kind {
+                Kind::Table(entries) => {
+                    self.in_map += 1;
+                    let mut built = Vec::with_capacity(entries.len());
+                    let mut ok = true;
+                    for (key, entry) in entries {
+                        let at = self.push(key, key);
+                        match T::__build(Some(entry), self) {
+                            Some(value) => built.push((key.clone(), value)),
+                            None => ok = false,
+                        }
+                        self.pop(at);
+                    }
+                    self.in_map -= 1;
+                    ok.then(|| built.into_iter().collect())
+                }
+                _ => {
+                    self.not_a_section(node, "a table of tables");
+                    None
+                }
+            },
+        };
+        self.pop(len);
+        out
+    }
+
+    /// A list or map of sections set to something else. Inline JSON that
+    /// did not parse was reported when it was read.
+    fn not_a_section(&mut self, node: &Value, expected: &str) {
+        if node.is_text()
+            && node
+                .as_str()
+                .is_some_and(|t| t.trim_start().starts_with(['[', '{']))
+        {
+            return;
+        }
+        let problem = Problem::new(
+            ProblemKind::Type,
+            format!("expected {expected}, found {}", node.type_name()),
+        )
+        .with_key(self.path.clone())
+        .with_snippet(self.snippet(&node.origin, false))
+        .with_origin(node.origin.clone());
+        self.problems.push(problem);
     }
 
     /// Records a field validator's verdict.
@@ -157,7 +304,7 @@ impl<'a> Ctx<'a> {
         verdict: Result<(), E>,
     ) {
         if let Err(e) = verdict {
-            let len = self.push(field.key);
+            let len = self.push(field.key, field.name);
             let origin = table.get(field.key).map(|v| v.origin.clone());
             let snippet = origin.as_ref().and_then(|o| self.snippet(o, field.secret));
             let mut problem = Problem::new(ProblemKind::Validation, e.to_string())
@@ -165,7 +312,7 @@ impl<'a> Ctx<'a> {
                 .with_snippet(snippet);
             problem.origin = origin;
             self.problems.push(problem);
-            self.path.truncate(len);
+            self.pop(len);
         }
     }
 
@@ -185,11 +332,19 @@ impl<'a> Ctx<'a> {
             return;
         }
         for (key, value) in table {
-            if schema.fields.iter().any(|f| f.key == key && !f.skip) {
+            if schema
+                .fields
+                .iter()
+                .any(|f| f.key == key && !f.is_skipped())
+            {
                 continue;
             }
-            let len = self.push(key);
-            let known = schema.fields.iter().filter(|f| !f.skip).map(|f| f.key);
+            let len = self.push(key, key);
+            let known = schema
+                .fields
+                .iter()
+                .filter(|f| !f.is_skipped())
+                .map(|f| f.key);
             let best = crate::naming::suggest(key, known);
             // A misspelt secret (`passwrd = ..`) holds the secret: its line
             // is not quoted.
@@ -206,12 +361,18 @@ impl<'a> Ctx<'a> {
                 Unknown::Error => self.problems.push(problem),
                 _ => self.warnings.push(problem),
             }
-            self.path.truncate(len);
+            self.pop(len);
         }
     }
 
     fn missing(&mut self, field: &'static Field) {
-        let ways = self.naming.ways_to_set(&self.path, field);
+        let ways = self.naming.ways_to_set(
+            &self.path,
+            &self.names,
+            field,
+            self.in_list == 0,
+            self.in_list + self.in_map == 0,
+        );
         let problem = Problem::new(ProblemKind::Missing, "missing required value")
             .with_key(self.path.clone())
             .with_help(format!("set it with {ways}"));
@@ -233,6 +394,22 @@ impl<'a> Ctx<'a> {
             .with_snippet(snippet);
         problem.origin = origin;
         self.problems.push(problem);
+    }
+}
+
+/// A leaf that no layer set and that is not required: `None` for an
+/// `Option`, empty for a collection.
+fn absent<T: DeserializeOwned>(field: &Field) -> Result<T, DeError> {
+    match field.kind {
+        FieldKind::Leaf {
+            optional: false,
+            shape: Shape::List,
+        } => de::from_value(&Value::new(Kind::Array(Vec::new()), Origin::Default)),
+        FieldKind::Leaf {
+            optional: false,
+            shape: Shape::Map,
+        } => de::from_value(&Value::table(Origin::Default)),
+        _ => de::from_nothing::<T>(),
     }
 }
 

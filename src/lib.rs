@@ -108,6 +108,7 @@ mod plan;
 mod redact;
 mod schema;
 mod secret;
+mod sections;
 mod snippet;
 pub mod source;
 mod text;
@@ -122,7 +123,7 @@ pub use explain::Explain;
 pub use load::{Loaded, Unknown};
 pub use origin::Origin;
 pub use redact::MASK;
-pub use schema::{Field, Literal, Schema};
+pub use schema::{Field, FieldKind, Literal, Schema, Shape};
 pub use secret::Secret;
 pub use value::{Kind, Table, Value};
 #[cfg(feature = "watch")]
@@ -146,6 +147,11 @@ pub use staid_derive::Config;
 
 /// A struct that can be loaded as configuration. Implement it with
 /// `#[derive(Config)]`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a `Config` type, so it cannot be a section",
+    label = "`#[config(nested)]` needs a `Config` type here",
+    note = "add `#[derive(Config)]` to `{Self}`, or remove `#[config(nested)]` to read it as a value"
+)]
 pub trait Config: Sized + 'static {
     /// The static description of the struct.
     const SCHEMA: &'static Schema;
@@ -190,7 +196,7 @@ pub trait Config: Sized + 'static {
 pub mod __private {
     //! Used by code that `#[derive(Config)]` generates. Not public API.
     pub use crate::build::Ctx;
-    pub use crate::schema::{Field, Literal, Schema};
+    pub use crate::schema::{Field, FieldKind, Literal, Schema, Shape};
     pub use crate::value::{Table, Value};
     pub use core::default::Default;
     pub use core::option::Option::{self, None, Some};

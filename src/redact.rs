@@ -19,13 +19,22 @@ pub(crate) const MASKED_KEY: &str = "<secret>";
 fn secret_len(schema: &Schema, path: &str) -> Option<usize> {
     let mut schema = schema;
     let mut end = 0;
-    for part in path.split('.') {
+    let mut parts = path.split('.');
+    while let Some(part) = parts.next() {
         end += part.len();
         let field = schema.field(part)?;
         if field.secret {
             return Some(end);
         }
-        schema = field.nested?;
+        schema = match (field.nested(), field.elements()) {
+            (Some(nested), _) => nested,
+            (None, Some(element)) => {
+                // The index or entry name, then the element's fields.
+                end += 1 + parts.next()?.len();
+                element
+            }
+            (None, None) => return None,
+        };
         end += 1;
     }
     None
@@ -76,11 +85,7 @@ pub(crate) fn key_path(schema: &Schema, path: &str) -> String {
 /// sets one.
 pub(crate) fn problems(schema: &'static Schema, problems: &mut [Problem]) {
     let mut secret_keys: Vec<&'static str> = Vec::new();
-    schema.walk(&mut |_, field| {
-        if field.secret {
-            secret_keys.push(field.key);
-        }
-    });
+    secret_fields(schema, &mut secret_keys, 0);
     if secret_keys.is_empty() {
         return;
     }
@@ -100,6 +105,21 @@ pub(crate) fn problems(schema: &'static Schema, problems: &mut [Problem]) {
         let line = snippet.text.as_str();
         if secret_keys.iter().any(|key| sets_key(line, key)) {
             problem.snippet = None;
+        }
+    }
+}
+
+/// The keys of secret fields, here and in every section below.
+fn secret_fields(schema: &'static Schema, keys: &mut Vec<&'static str>, depth: usize) {
+    if depth > crate::format::MAX_DEPTH {
+        return;
+    }
+    for field in schema.fields {
+        if field.secret {
+            keys.push(field.key);
+        }
+        if let Some(inner) = field.nested().or(field.elements()) {
+            secret_fields(inner, keys, depth + 1);
         }
     }
 }

@@ -1,10 +1,11 @@
 //! Code generation: the static schema and the `__build` function.
 
 use proc_macro2::TokenStream;
-use quote::{quote, ToTokens};
+use quote::{quote, quote_spanned, ToTokens};
+use syn::spanned::Spanned;
 use syn::DeriveInput;
 
-use crate::ast::{self, Container, Field};
+use crate::ast::{self, Container, Field, Kind};
 use crate::attr::{DefaultLit, Errors};
 use crate::check;
 
@@ -76,6 +77,7 @@ fn literal(lit: &DefaultLit) -> TokenStream {
             let items = items.iter().map(literal);
             quote!(::staid::__private::Literal::Array(&[#(#items),*]))
         }
+        DefaultLit::EmptyTable => quote!(::staid::__private::Literal::EmptyTable),
     }
 }
 
@@ -113,36 +115,62 @@ fn schema_field(f: &Field<'_>) -> TokenStream {
     };
     let secret = f.is_secret();
     let required = f.required();
-    let optional = f.option_inner.is_some();
-    let boolean = f.is_bool();
-    let list = f.is_list();
     let append = f.attrs.append.is_some();
-    let skip = f.attrs.skip.is_some();
-    let nested = if f.attrs.nested.is_some() {
-        let t = f.ty;
-        quote!(::staid::__private::Some(<#t as ::staid::Config>::SCHEMA))
-    } else {
-        quote!(::staid::__private::None)
+    let name = &f.name;
+    let kind = match f.kind {
+        Kind::Leaf => {
+            let shape = quote::format_ident!("{}", f.shape());
+            let optional = f.option_inner.is_some();
+            quote!(::staid::__private::FieldKind::Leaf {
+                shape: ::staid::__private::Shape::#shape,
+                optional: #optional,
+            })
+        }
+        Kind::Nested => section_kind("Nested", f.ty),
+        Kind::Optional(inner) => section_kind("Optional", inner),
+        Kind::List(inner) => section_kind("List", inner),
+        Kind::Map(_, inner) => section_kind("Map", inner),
+        Kind::Skipped => quote!(::staid::__private::FieldKind::Skipped),
     };
+    let default_code = opt_str(default_code_text(f).as_deref());
     quote! {
         ::staid::__private::Field {
             key: #key,
+            name: #name,
             ty: #ty,
             doc: #doc,
+            kind: #kind,
             default: #default,
+            default_code: #default_code,
             env: #env,
             flag: #flag,
             short: #short,
             secret: #secret,
             required: #required,
-            optional: #optional,
-            boolean: #boolean,
-            list: #list,
             append: #append,
-            skip: #skip,
-            nested: #nested,
         }
     }
+}
+
+/// `<T as Config>::SCHEMA` in a section kind, spanned at the type so that a
+/// type that is not a `Config` is reported there.
+fn section_kind(kind: &str, ty: &syn::Type) -> TokenStream {
+    let kind = quote::format_ident!("{}", kind);
+    let schema = quote_spanned!(ty.span()=> <#ty as ::staid::Config>::SCHEMA);
+    quote!(::staid::__private::FieldKind::#kind(#schema))
+}
+
+/// A default from code as help shows it.
+fn default_code_text(f: &Field<'_>) -> Option<String> {
+    if f.attrs.default_code.is_some() {
+        return Some("Default::default()".to_owned());
+    }
+    let path = &f.attrs.default_with.as_ref()?.value;
+    Some(format!("{}()", type_text_of(path)))
+}
+
+fn type_text_of(tokens: &impl ToTokens) -> String {
+    tokens.to_token_stream().to_string().replace(" :: ", "::")
 }
 
 fn expand(c: &Container<'_>) -> TokenStream {
@@ -158,11 +186,27 @@ fn expand(c: &Container<'_>) -> TokenStream {
         let var = quote::format_ident!("__field{}", i);
         let ty = f.ty;
         let field_ref = quote!(&<Self as ::staid::Config>::SCHEMA.fields[#i]);
-        let build = if f.attrs.skip.is_some() {
+        let code_default = match (&f.attrs.default_code, &f.attrs.default_with) {
+            (Some(_), _) => Some(quote!(<#ty as ::staid::__private::Default>::default)),
+            (None, Some(with)) => {
+                let path = &with.value;
+                Some(quote_spanned!(path.span()=> #path))
+            }
+            (None, None) => None,
+        };
+        let build = if let Kind::Skipped = f.kind {
             quote!(let #var: ::staid::__private::Option<#ty> =
                 ::staid::__private::Some(<#ty as ::staid::__private::Default>::default());)
-        } else if f.attrs.nested.is_some() {
+        } else if let Kind::Nested = f.kind {
             quote!(let #var = __ctx.nested::<#ty>(__table, #field_ref);)
+        } else if let Kind::Optional(inner) = f.kind {
+            quote!(let #var: ::staid::__private::Option<#ty> = __ctx.optional::<#inner>(__table, #field_ref);)
+        } else if let Kind::List(inner) = f.kind {
+            quote!(let #var: ::staid::__private::Option<#ty> = __ctx.list::<#inner>(__table, #field_ref);)
+        } else if let Kind::Map(_, inner) = f.kind {
+            quote!(let #var = __ctx.map::<#inner, #ty>(__table, #field_ref);)
+        } else if let Some(default) = code_default {
+            quote!(let #var = __ctx.leaf_or_else::<#ty>(__table, #field_ref, #default);)
         } else if f.attrs.from_str.is_some() {
             match f.option_inner {
                 Some(inner) => {

@@ -26,13 +26,13 @@ fn fields(
     out: &mut Vec<String>,
 ) {
     for field in schema.fields {
-        if field.skip {
+        if field.is_skipped() {
             continue;
         }
         let path = join(prefix, field.key);
         let a = old.and_then(|t| t.get(field.key));
         let b = new.and_then(|t| t.get(field.key));
-        match field.nested {
+        match field.nested() {
             _ if field.secret => {
                 if !same_opt(a, b) {
                     out.push(path);

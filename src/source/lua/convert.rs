@@ -69,7 +69,7 @@ pub(super) fn view(
             let data = state.create_table_with_capacity(0, entries.len())?;
             for (key, item) in entries {
                 let field = schema.and_then(|s| s.field(key));
-                let nested = field.and_then(|f| f.nested);
+                let nested = field.and_then(|f| f.nested());
                 data.raw_set(key.as_str(), view(state, views, item, nested, field)?)?;
             }
             read_only(state, views, data)?

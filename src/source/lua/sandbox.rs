@@ -449,7 +449,7 @@ fn key_field(
     let mut field = None;
     for part in key.split('.') {
         field = schema.and_then(|s| s.field(part));
-        schema = field.and_then(|f| f.nested);
+        schema = field.and_then(|f| f.nested());
     }
     (schema, field)
 }
