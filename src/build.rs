@@ -13,9 +13,26 @@ use crate::schema::{Field, FieldKind, Schema, Shape};
 use crate::snippet::{snippet_at, Snippet};
 use crate::source::Texts;
 use crate::value::{Kind, Table, Value};
-use crate::{Config, Unknown};
+use crate::Unknown;
 
 static EMPTY: Table = Table::new();
+
+/// What a leaf field's type must be: anything serde can read. A trait of
+/// its own so that a missing impl says what to do, not which serde bound
+/// failed (a `Config` struct there is usually a forgotten `nested`).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be read as a configuration value",
+    label = "a field without `#[config(nested)]` is read with serde",
+    note = "if `{Self}` is a `Config` struct, add `#[config(nested)]` to the field; otherwise derive or implement `serde::Deserialize` for it"
+)]
+pub trait Leaf: DeserializeOwned {}
+
+impl<T: DeserializeOwned> Leaf for T {}
+
+/// How generated code builds one section: `<T as Config>::__build`, passed
+/// as a function so that a type that is not `Config` is reported once, at
+/// the field's type.
+pub type Build<T> = fn(Option<&Value>, &mut Ctx<'_>) -> Option<T>;
 
 /// The state of one build. Used by code that `#[derive(Config)]` generates;
 /// not part of the stable API.
@@ -100,7 +117,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// Builds a leaf field from its key in `table`.
-    pub fn leaf<T: DeserializeOwned>(&mut self, table: &Table, field: &'static Field) -> Option<T> {
+    pub fn leaf<T: Leaf>(&mut self, table: &Table, field: &'static Field) -> Option<T> {
         let len = self.push(field.key, field.name);
         let result = match table.get(field.key) {
             Some(value) => de::from_value::<T>(value).map_err(|e| (e, Some(value))),
@@ -162,9 +179,14 @@ impl<'a> Ctx<'a> {
     }
 
     /// Builds a `#[config(nested)]` field.
-    pub fn nested<T: Config>(&mut self, table: &Table, field: &'static Field) -> Option<T> {
+    pub fn nested<T>(
+        &mut self,
+        table: &Table,
+        field: &'static Field,
+        build: Build<T>,
+    ) -> Option<T> {
         let len = self.push(field.key, field.name);
-        let out = T::__build(table.get(field.key), self);
+        let out = build(table.get(field.key), self);
         self.pop(len);
         out
     }
@@ -172,7 +194,7 @@ impl<'a> Ctx<'a> {
     /// Builds a field with a default computed by code
     /// (`#[config(default)]`, `#[config(default_with = path)]`): `default`
     /// runs when no layer sets the key.
-    pub fn leaf_or_else<T: DeserializeOwned>(
+    pub fn leaf_or_else<T: Leaf>(
         &mut self,
         table: &Table,
         field: &'static Field,
@@ -186,23 +208,29 @@ impl<'a> Ctx<'a> {
 
     /// Builds a `#[config(nested)]` `Option<T>` field: `None` when no layer
     /// set any key of it, otherwise a `T` (defaults for the rest).
-    pub fn optional<T: Config>(
+    pub fn optional<T>(
         &mut self,
         table: &Table,
         field: &'static Field,
+        build: Build<T>,
     ) -> Option<Option<T>> {
         let Some(node) = table.get(field.key) else {
             return Some(None);
         };
         let len = self.push(field.key, field.name);
-        let out = T::__build(Some(node), self);
+        let out = build(Some(node), self);
         self.pop(len);
         out.map(Some)
     }
 
     /// Builds a `#[config(nested)]` `Vec<T>` field: each element of the
     /// array as a `T`, every element's problems reported.
-    pub fn list<T: Config>(&mut self, table: &Table, field: &'static Field) -> Option<Vec<T>> {
+    pub fn list<T>(
+        &mut self,
+        table: &Table,
+        field: &'static Field,
+        build: Build<T>,
+    ) -> Option<Vec<T>> {
         let len = self.push(field.key, field.name);
         let out = match table.get(field.key) {
             None if field.required => {
@@ -217,7 +245,7 @@ impl<'a> Ctx<'a> {
                     for (i, item) in items.iter().enumerate() {
                         let index = i.to_string();
                         let at = self.push(&index, &index);
-                        match (T::__build(Some(item), self), &mut out) {
+                        match (build(Some(item), self), &mut out) {
                             (Some(built), Some(out)) => out.push(built),
                             _ => out = None,
                         }
@@ -238,10 +266,11 @@ impl<'a> Ctx<'a> {
 
     /// Builds a `#[config(nested)]` `HashMap<String, T>` or
     /// `BTreeMap<String, T>` field: each entry of the table as a `T`.
-    pub fn map<T: Config, M: FromIterator<(String, T)>>(
+    pub fn map<T, M: FromIterator<(String, T)>>(
         &mut self,
         table: &Table,
         field: &'static Field,
+        build: Build<T>,
     ) -> Option<M> {
         let len = self.push(field.key, field.name);
         let out = match table.get(field.key) {
@@ -257,7 +286,7 @@ impl<'a> Ctx<'a> {
                     let mut ok = true;
                     for (key, entry) in entries {
                         let at = self.push(key, key);
-                        match T::__build(Some(entry), self) {
+                        match build(Some(entry), self) {
                             Some(value) => built.push((key.clone(), value)),
                             None => ok = false,
                         }

@@ -102,7 +102,11 @@ fn section(schema: &Schema, tree: Option<&Table>, prefix: &str, lines: &mut Line
                     }
                 }
             }
-            (_, None) => lines.push((format!("# {path} is not set"), None)),
+            (_, None) => match field.default_code.filter(|_| !field.secret) {
+                // The value is the application's own: the code is shown.
+                Some(code) => lines.push((format!("# {path} = {code}  (default from code)"), None)),
+                None => lines.push((format!("# {path} is not set"), None)),
+            },
             (_, Some(v)) => leaf(&path, v, field, lines),
         }
     }

@@ -195,7 +195,7 @@ pub trait Config: Sized + 'static {
 #[doc(hidden)]
 pub mod __private {
     //! Used by code that `#[derive(Config)]` generates. Not public API.
-    pub use crate::build::Ctx;
+    pub use crate::build::{Build, Ctx, Leaf};
     pub use crate::schema::{Field, FieldKind, Literal, Schema, Shape};
     pub use crate::value::{Table, Value};
     pub use core::default::Default;

@@ -160,6 +160,12 @@ fn section_kind(kind: &str, ty: &syn::Type) -> TokenStream {
     quote!(::staid::__private::FieldKind::#kind(#schema))
 }
 
+/// `<T as Config>::__build`, spanned like the schema's reference to `T`, so
+/// that a `T` that is not `Config` gives one error.
+fn section_build(ty: &syn::Type) -> TokenStream {
+    quote_spanned!(ty.span()=> <#ty as ::staid::Config>::__build)
+}
+
 /// A default from code as help shows it.
 fn default_code_text(f: &Field<'_>) -> Option<String> {
     if f.attrs.default_code.is_some() {
@@ -198,13 +204,17 @@ fn expand(c: &Container<'_>) -> TokenStream {
             quote!(let #var: ::staid::__private::Option<#ty> =
                 ::staid::__private::Some(<#ty as ::staid::__private::Default>::default());)
         } else if let Kind::Nested = f.kind {
-            quote!(let #var = __ctx.nested::<#ty>(__table, #field_ref);)
+            let build = section_build(ty);
+            quote!(let #var: ::staid::__private::Option<#ty> = __ctx.nested(__table, #field_ref, #build);)
         } else if let Kind::Optional(inner) = f.kind {
-            quote!(let #var: ::staid::__private::Option<#ty> = __ctx.optional::<#inner>(__table, #field_ref);)
+            let build = section_build(inner);
+            quote!(let #var: ::staid::__private::Option<#ty> = __ctx.optional(__table, #field_ref, #build);)
         } else if let Kind::List(inner) = f.kind {
-            quote!(let #var: ::staid::__private::Option<#ty> = __ctx.list::<#inner>(__table, #field_ref);)
+            let build = section_build(inner);
+            quote!(let #var: ::staid::__private::Option<#ty> = __ctx.list(__table, #field_ref, #build);)
         } else if let Kind::Map(_, inner) = f.kind {
-            quote!(let #var = __ctx.map::<#inner, #ty>(__table, #field_ref);)
+            let build = section_build(inner);
+            quote!(let #var: ::staid::__private::Option<#ty> = __ctx.map(__table, #field_ref, #build);)
         } else if let Some(default) = code_default {
             quote!(let #var = __ctx.leaf_or_else::<#ty>(__table, #field_ref, #default);)
         } else if f.attrs.from_str.is_some() {

@@ -278,6 +278,8 @@ pub(crate) fn augment(
             if !shown.is_empty() {
                 notes.push_str(&format!(" [default: {shown}]"));
             }
+        } else if let Some(code) = field.default_code.filter(|_| !field.secret) {
+            notes.push_str(&format!(" [default: {code}]"));
         }
         if !help.is_empty() && !notes.is_empty() {
             help.push(' ');
