@@ -48,6 +48,9 @@ pub struct Ctx<'a> {
     /// How many maps of sections: their entries have env variables, no
     /// flags.
     in_map: usize,
+    /// While a variant of an enum section is built: the enum's path length
+    /// and schema, so that its tag is not an unknown key of the variant.
+    variant: Option<(usize, &'static Schema)>,
     unknown: Unknown,
     texts: &'a Texts,
     naming: &'a Naming,
@@ -62,6 +65,7 @@ impl<'a> Ctx<'a> {
             names: String::new(),
             in_list: 0,
             in_map: 0,
+            variant: None,
             unknown,
             texts,
             naming,
@@ -325,6 +329,80 @@ impl<'a> Ctx<'a> {
         self.problems.push(problem);
     }
 
+    /// The variant an enum section's table selects, by index: `None` (with
+    /// a problem) when the tag is missing, not a string, or names no
+    /// variant.
+    pub fn variant(&mut self, table: &Table, schema: &'static Schema) -> Option<usize> {
+        let (tag, variants) = schema.tag()?;
+        let names = || {
+            variants
+                .iter()
+                .map(|v| format!("\"{}\"", v.name))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let len = self.push(tag.key, tag.name);
+        let found = match table.get(tag.key) {
+            None => {
+                let problem = Problem::new(ProblemKind::Missing, "missing the variant's tag")
+                    .with_key(self.path.clone())
+                    .with_help(format!("set `{}` to one of {}", self.path, names()));
+                self.problems.push(problem);
+                None
+            }
+            Some(value) => match value.as_str() {
+                None => {
+                    let message = format!(
+                        "expected a string (one of {}), found {}",
+                        names(),
+                        value.type_name()
+                    );
+                    let problem = Problem::new(ProblemKind::Type, message)
+                        .with_key(self.path.clone())
+                        .with_snippet(self.snippet(&value.origin, false))
+                        .with_origin(value.origin.clone());
+                    self.problems.push(problem);
+                    None
+                }
+                Some(name) => match variants.iter().position(|v| v.name == name) {
+                    Some(index) => Some(index),
+                    None => {
+                        let mut problem = Problem::new(
+                            ProblemKind::Type,
+                            format!("unknown variant {name:?}, expected one of {}", names()),
+                        )
+                        .with_key(self.path.clone())
+                        .with_snippet(self.snippet(&value.origin, false))
+                        .with_origin(value.origin.clone());
+                        if let Some(best) =
+                            crate::naming::suggest(name, variants.iter().map(|v| v.name))
+                        {
+                            problem = problem.with_help(format!("did you mean \"{best}\"?"));
+                        }
+                        self.problems.push(problem);
+                        None
+                    }
+                },
+            },
+        };
+        self.pop(len);
+        found
+    }
+
+    /// Builds the struct of an enum section's variant from the enum's own
+    /// table (the variant's keys sit beside the tag).
+    pub fn variant_fields<T>(
+        &mut self,
+        node: Option<&Value>,
+        schema: &'static Schema,
+        build: Build<T>,
+    ) -> Option<T> {
+        let outer = self.variant.replace((self.path.len(), schema));
+        let out = build(node, self);
+        self.variant = outer;
+        out
+    }
+
     /// Records a field validator's verdict.
     pub fn validated<E: Display>(
         &mut self,
@@ -360,12 +438,21 @@ impl<'a> Ctx<'a> {
         if self.unknown == Unknown::Ignore {
             return;
         }
+        // In a variant's struct, or a unit variant: the enum around it.
+        let enum_schema = match self.variant {
+            Some((len, outer)) if len == self.path.len() => Some(outer),
+            _ => schema.tag().map(|_| schema),
+        };
+        let tag = enum_schema.and_then(Schema::tag).map(|(tag, _)| tag.key);
         for (key, value) in table {
             if schema
                 .fields
                 .iter()
                 .any(|f| f.key == key && !f.is_skipped())
             {
+                continue;
+            }
+            if tag == Some(key.as_str()) {
                 continue;
             }
             let len = self.push(key, key);
@@ -383,7 +470,12 @@ impl<'a> Ctx<'a> {
                 .with_key(self.path.clone())
                 .with_snippet(snippet)
                 .with_origin(origin);
-            if let Some(best) = best {
+            let elsewhere = enum_schema.and_then(|e| other_variant(e, table, key));
+            if let Some((tag, variant)) = elsewhere {
+                problem = problem.with_help(format!(
+                    "`{key}` is a key of the variant `{tag} = \"{variant}\"`"
+                ));
+            } else if let Some(best) = best {
                 problem = problem.with_help(format!("did you mean `{best}`?"));
             }
             match self.unknown {
@@ -424,6 +516,25 @@ impl<'a> Ctx<'a> {
         problem.origin = origin;
         self.problems.push(problem);
     }
+}
+
+/// The variant, other than the one `table` selects, that has `key`: (tag,
+/// variant name).
+fn other_variant(
+    schema: &'static Schema,
+    table: &Table,
+    key: &str,
+) -> Option<(&'static str, &'static str)> {
+    let (tag, variants) = schema.tag()?;
+    let chosen = schema.variant_of(table).map(|v| v.name);
+    variants
+        .iter()
+        .filter(|v| Some(v.name) != chosen)
+        .find(|v| {
+            v.schema
+                .is_some_and(|s| s.fields.iter().any(|f| f.key == key))
+        })
+        .map(|v| (tag.key, v.name))
 }
 
 /// A leaf that no layer set and that is not required: `None` for an

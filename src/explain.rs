@@ -110,6 +110,13 @@ fn section(schema: &Schema, tree: Option<&Table>, prefix: &str, lines: &mut Line
             (_, Some(v)) => leaf(&path, v, field, lines),
         }
     }
+    // An enum section: the chosen variant's fields, beside the tag.
+    if let Some(inner) = tree
+        .and_then(|t| schema.variant_of(t))
+        .and_then(|v| v.schema)
+    {
+        section(inner, tree, prefix, lines, depth + 1);
+    }
 }
 
 fn leaf(path: &str, value: &Value, field: &Field, lines: &mut Lines) {

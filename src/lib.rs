@@ -123,7 +123,7 @@ pub use explain::Explain;
 pub use load::{Loaded, Unknown};
 pub use origin::Origin;
 pub use redact::MASK;
-pub use schema::{Field, FieldKind, Literal, Schema, Shape};
+pub use schema::{Field, FieldKind, Literal, Schema, Shape, Variant};
 pub use secret::Secret;
 pub use value::{Kind, Table, Value};
 #[cfg(feature = "watch")]
@@ -149,8 +149,8 @@ pub use staid_derive::Config;
 /// `#[derive(Config)]`.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a `Config` type, so it cannot be a section",
-    label = "`#[config(nested)]` needs a `Config` type here",
-    note = "add `#[derive(Config)]` to `{Self}`, or remove `#[config(nested)]` to read it as a value"
+    label = "a section (a `nested` field or an enum variant) must be a `Config` type",
+    note = "add `#[derive(Config)]` to `{Self}`; a field without `#[config(nested)]` is read as a value instead"
 )]
 pub trait Config: Sized + 'static {
     /// The static description of the struct.
@@ -196,7 +196,7 @@ pub trait Config: Sized + 'static {
 pub mod __private {
     //! Used by code that `#[derive(Config)]` generates. Not public API.
     pub use crate::build::{Build, Ctx, Leaf};
-    pub use crate::schema::{Field, FieldKind, Literal, Schema, Shape};
+    pub use crate::schema::{Field, FieldKind, Literal, Schema, Shape, Variant};
     pub use crate::value::{Table, Value};
     pub use core::default::Default;
     pub use core::option::Option::{self, None, Some};

@@ -86,6 +86,21 @@ pub enum FieldKind {
     Map(&'static Schema),
     /// `#[config(skip)]`: never read from any source; set from `Default`.
     Skipped,
+    /// The key that selects the variant of an enum section
+    /// (`#[config(tag = "kind")]`): the only field of an enum's schema. Its
+    /// value is a variant's name; that variant's fields sit beside it.
+    Tag(&'static [Variant]),
+}
+
+/// One variant of an enum section.
+#[derive(Debug)]
+pub struct Variant {
+    /// The tag's value that selects it (`s3`).
+    pub name: &'static str,
+    /// The variant's doc comment.
+    pub doc: &'static str,
+    /// The schema of the struct it holds; `None` for a unit variant.
+    pub schema: Option<&'static Schema>,
 }
 
 /// The shape of a leaf value, read off the type's name.
@@ -133,6 +148,14 @@ impl Field {
     /// `#[config(skip)]`.
     pub fn is_skipped(&self) -> bool {
         matches!(self.kind, FieldKind::Skipped)
+    }
+
+    /// The variants, when this is the tag of an enum section.
+    pub fn variants(&self) -> Option<&'static [Variant]> {
+        match self.kind {
+            FieldKind::Tag(variants) => Some(variants),
+            _ => None,
+        }
     }
 
     /// The leaf's shape, `None` for sections and skipped fields.
@@ -226,9 +249,35 @@ impl Schema {
         Value::new(Kind::Table(table), Origin::Default)
     }
 
-    /// The field with this key.
+    /// The field with this key; in an enum's schema, the tag or a field of
+    /// any variant (the first that has it).
     pub fn field(&self, key: &str) -> Option<&'static Field> {
-        self.fields.iter().find(|f| f.key == key)
+        if let Some(field) = self.fields.iter().find(|f| f.key == key) {
+            return Some(field);
+        }
+        self.variants()?
+            .iter()
+            .filter_map(|v| v.schema)
+            .find_map(|s| s.field(key))
+    }
+
+    /// For an enum section: its tag field and variants.
+    pub fn tag(&self) -> Option<(&'static Field, &'static [Variant])> {
+        let field = self.fields.first()?;
+        Some((field, field.variants()?))
+    }
+
+    /// For an enum section, the variants.
+    pub fn variants(&self) -> Option<&'static [Variant]> {
+        self.tag().map(|(_, variants)| variants)
+    }
+
+    /// The variant selected by a table of this enum's schema, if its tag
+    /// names one.
+    pub fn variant_of(&self, table: &Table) -> Option<&'static Variant> {
+        let (tag, variants) = self.tag()?;
+        let name = table.get(tag.key)?.as_str()?;
+        variants.iter().find(|v| v.name == name)
     }
 
     /// Visits every field that holds a value at a fixed key path, with that
@@ -266,6 +315,19 @@ impl Schema {
                 }
                 keys.truncate(klen);
                 names.truncate(nlen);
+            }
+            // An enum's variants: every field of every variant, once (two
+            // variants may share a key, which is then one variable and flag).
+            if let Some(variants) = schema.variants() {
+                let mut seen: Vec<String> = Vec::new();
+                for inner in variants.iter().filter_map(|v| v.schema) {
+                    go(inner, keys, names, &mut |k, n, f| {
+                        if !seen.iter().any(|s| s == k) {
+                            seen.push(k.to_owned());
+                            visit(k, n, f);
+                        }
+                    });
+                }
             }
         }
         go(self, &mut String::new(), &mut String::new(), visit)

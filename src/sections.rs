@@ -29,6 +29,7 @@ fn has_sections(schema: &Schema, depth: usize) -> bool {
         && schema.fields.iter().any(|f| match f.kind {
             FieldKind::Nested(s) => has_sections(s, depth + 1),
             FieldKind::Optional(_) | FieldKind::List(_) | FieldKind::Map(_) => true,
+            FieldKind::Tag(_) => true,
             _ => false,
         })
 }
@@ -46,6 +47,11 @@ fn fields(
 ) {
     if depth > MAX_DEPTH {
         return;
+    }
+    // An enum section: the chosen variant's fields sit beside the tag, and
+    // get their defaults once the tag says which variant it is.
+    if let Some(inner) = schema.variant_of(table).and_then(|v| v.schema) {
+        fields(inner, table, true, path, depth + 1, problems);
     }
     for field in schema.fields {
         let len = path.len();

@@ -143,6 +143,20 @@ fn template_table(schema: &'static Schema, prefix: &str, out: &mut String) {
         }
         out.push('\n');
     }
+    if let Some((tag, variants)) = schema.tag() {
+        // Each variant, commented out: one of them is chosen by the tag.
+        for variant in variants {
+            comment(out, variant.doc);
+            out.push_str(&format!("# {} = \"{}\"\n", Key(tag.key), variant.name));
+            let Some(inner) = variant.schema else {
+                out.push('\n');
+                continue;
+            };
+            let mut text = String::new();
+            template_table(inner, prefix, &mut text);
+            commented(&text, out);
+        }
+    }
     for field in schema.fields {
         let path = if prefix.is_empty() {
             Key(field.key).to_string()
@@ -183,15 +197,20 @@ fn template_table(schema: &'static Schema, prefix: &str, out: &mut String) {
             _ => path,
         };
         template_table(element, &within, &mut inner);
-        for line in inner.lines() {
-            match line.is_empty() || line.starts_with('#') {
-                true => out.push_str(line),
-                false => {
-                    out.push_str("# ");
-                    out.push_str(line);
-                }
+        commented(&inner, out);
+    }
+}
+
+/// `text` with every line that is not already a comment commented out.
+fn commented(text: &str, out: &mut String) {
+    for line in text.lines() {
+        match line.is_empty() || line.starts_with('#') {
+            true => out.push_str(line),
+            false => {
+                out.push_str("# ");
+                out.push_str(line);
             }
-            out.push('\n');
         }
+        out.push('\n');
     }
 }

@@ -11,6 +11,17 @@ pub struct Container<'a> {
     pub attrs: ContainerAttrs,
     pub doc: String,
     pub fields: Vec<Field<'a>>,
+    /// For an enum: its variants (and no fields).
+    pub variants: Option<Vec<Variant<'a>>>,
+}
+
+/// A variant of an enum section: a unit, or a newtype of a `Config` struct.
+pub struct Variant<'a> {
+    pub ident: &'a Ident,
+    /// The tag's value that selects it.
+    pub name: String,
+    pub doc: String,
+    pub ty: Option<&'a Type>,
 }
 
 pub struct Field<'a> {
@@ -110,15 +121,29 @@ pub fn parse<'a>(input: &'a DeriveInput, errors: &mut Errors) -> Option<Containe
             _ => {
                 errors.push(
                     input.ident.span(),
-                    "`Config` can only be derived for a struct with named fields",
+                    "`Config` can only be derived for a struct with named fields or an enum",
                 );
                 return None;
             }
         },
-        _ => {
+        Data::Enum(e) => {
+            let variants = e
+                .variants
+                .iter()
+                .map(|v| variant(v, c_attrs, errors))
+                .collect();
+            return Some(Container {
+                ident: &input.ident,
+                doc: attr::doc(&input.attrs),
+                attrs,
+                fields: Vec::new(),
+                variants: Some(variants),
+            });
+        }
+        Data::Union(_) => {
             errors.push(
                 input.ident.span(),
-                "`Config` can only be derived for a struct with named fields",
+                "`Config` can only be derived for a struct with named fields or an enum",
             );
             return None;
         }
@@ -157,7 +182,42 @@ pub fn parse<'a>(input: &'a DeriveInput, errors: &mut Errors) -> Option<Containe
         doc: attr::doc(&input.attrs),
         attrs,
         fields,
+        variants: None,
     })
+}
+
+fn variant<'a>(v: &'a syn::Variant, c_attrs: &ContainerAttrs, errors: &mut Errors) -> Variant<'a> {
+    let rename = attr::variant(&v.attrs, errors);
+    let raw = v.ident.to_string();
+    let name = match (rename, &c_attrs.rename_all) {
+        (Some(r), _) => r,
+        (None, Some(case)) => case.value.variant(&raw),
+        (None, None) => attr::Case::Snake.variant(&raw),
+    };
+    let ty = match &v.fields {
+        Fields::Unit => None,
+        Fields::Unnamed(f) if f.unnamed.len() == 1 => Some(&f.unnamed[0].ty),
+        other => {
+            errors.push(
+                other.span(),
+                "a variant of a `Config` enum holds one `Config` struct or nothing, as in \
+                 `S3(S3Storage)` or `Memory`",
+            );
+            None
+        }
+    };
+    if let Some(d) = &v.discriminant {
+        errors.push(
+            d.1.span(),
+            "a variant of a `Config` enum cannot have a discriminant",
+        );
+    }
+    Variant {
+        ident: &v.ident,
+        name,
+        doc: attr::doc(&v.attrs),
+        ty,
+    }
 }
 
 fn kind<'a>(ty: &'a Type, attrs: &FieldAttrs) -> Kind<'a> {

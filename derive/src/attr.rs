@@ -126,6 +126,35 @@ impl Case {
     }
 }
 
+impl Case {
+    /// A PascalCase variant name in this case.
+    pub fn variant(self, name: &str) -> String {
+        let mut snake = String::new();
+        for (i, c) in name.char_indices() {
+            if c.is_uppercase() && i > 0 {
+                snake.push('_');
+            }
+            snake.push(c.to_ascii_lowercase());
+        }
+        match self {
+            Case::Lower => name.to_ascii_lowercase(),
+            Case::Upper => name.to_ascii_uppercase(),
+            Case::Pascal => name.to_owned(),
+            Case::Camel => {
+                let mut chars = name.chars();
+                match chars.next() {
+                    Some(first) => first.to_ascii_lowercase().to_string() + chars.as_str(),
+                    None => String::new(),
+                }
+            }
+            Case::Snake => snake,
+            Case::ScreamingSnake => snake.to_ascii_uppercase(),
+            Case::Kebab => snake.replace('_', "-"),
+            Case::ScreamingKebab => snake.replace('_', "-").to_ascii_uppercase(),
+        }
+    }
+}
+
 fn capitalise(word: &str) -> String {
     let mut chars = word.chars();
     match chars.next() {
@@ -320,6 +349,28 @@ pub fn container(attrs: &[Attribute], errors: &mut Errors) -> ContainerAttrs {
         Ok(())
     });
     out
+}
+
+/// A variant's attributes: only `rename`.
+pub fn variant(attrs: &[Attribute], errors: &mut Errors) -> Option<String> {
+    let mut rename: Option<Sp<String>> = None;
+    for_each_config_attr(attrs, errors, |meta, errors| {
+        if meta.path.is_ident("rename") {
+            let s: LitStr = meta.value()?.parse()?;
+            set(&mut rename, s.value(), meta, errors);
+        } else {
+            errors.push(
+                meta.path.span(),
+                format!(
+                    "unknown attribute `{}` on a variant (expected `rename`)",
+                    path_name(&meta.path)
+                ),
+            );
+            skip_value(meta)?;
+        }
+        Ok(())
+    });
+    rename.map(|r| r.value)
 }
 
 pub fn field(attrs: &[Attribute], errors: &mut Errors) -> FieldAttrs {

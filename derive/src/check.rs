@@ -10,11 +10,26 @@ pub fn check(c: &Container<'_>, errors: &mut Errors) {
             errors.push(name.span, "`name` cannot be empty");
         }
     }
-    if let Some(tag) = &c.attrs.tag {
-        errors.push(
+    match (&c.attrs.tag, &c.variants) {
+        (Some(tag), None) => errors.push(
             tag.span,
             "`tag` is for enums: it names the key that selects the variant",
-        );
+        ),
+        (Some(tag), Some(_)) if tag.value.is_empty() || tag.value.contains('.') => {
+            errors.push(tag.span, "`tag` must be a key without `.`")
+        }
+        _ => {}
+    }
+    if let Some(variants) = &c.variants {
+        let mut names = std::collections::HashMap::new();
+        for v in variants {
+            if let Some(previous) = names.insert(v.name.clone(), v.ident) {
+                errors.push(
+                    v.ident.span(),
+                    format!("variant name `{}` is already used by `{previous}`", v.name),
+                );
+            }
+        }
     }
     let mut keys = std::collections::HashMap::new();
     for f in &c.fields {

@@ -179,7 +179,92 @@ fn type_text_of(tokens: &impl ToTokens) -> String {
     tokens.to_token_stream().to_string().replace(" :: ", "::")
 }
 
+/// An enum section: a schema whose one field is the tag, listing the
+/// variants; the build reads the tag, then the chosen variant's struct
+/// from the same table.
+fn expand_enum(c: &Container<'_>, variants: &[ast::Variant<'_>]) -> TokenStream {
+    let ident = c.ident;
+    let type_name = ident.to_string();
+    let name = opt_str(c.attrs.name.as_ref().map(|n| n.value.as_str()));
+    let doc = &c.doc;
+    let tag = c.attrs.tag.as_ref().map_or("kind", |t| t.value.as_str());
+    let listed: Vec<String> = variants.iter().map(|v| format!("`{}`", v.name)).collect();
+    let tag_doc = format!("Which variant: one of {}.", listed.join(", "));
+    let schema_variants = variants.iter().map(|v| {
+        let vname = &v.name;
+        let vdoc = &v.doc;
+        let schema = match v.ty {
+            Some(ty) => {
+                let schema = quote_spanned!(ty.span()=> <#ty as ::staid::Config>::SCHEMA);
+                quote!(::staid::__private::Some(#schema))
+            }
+            None => quote!(::staid::__private::None),
+        };
+        quote!(::staid::__private::Variant { name: #vname, doc: #vdoc, schema: #schema })
+    });
+    let arms = variants.iter().enumerate().map(|(i, v)| {
+        let vident = v.ident;
+        match v.ty {
+            Some(ty) => {
+                let build = section_build(ty);
+                quote!(#i => Self::#vident(__ctx.variant_fields(__node, __schema, #build)?),)
+            }
+            None => quote!(#i => {
+                __ctx.unknown_keys(__table, __schema);
+                Self::#vident
+            }),
+        }
+    });
+    let struct_validate = c.attrs.validate.as_ref().map(|v| {
+        let path = &v.value;
+        quote!(__ctx.validated_struct(#path(&__config));)
+    });
+    quote! {
+        #[automatically_derived]
+        impl ::staid::Config for #ident {
+            const SCHEMA: &'static ::staid::__private::Schema = &::staid::__private::Schema {
+                type_name: #type_name,
+                name: #name,
+                doc: #doc,
+                version: ::core::option_env!("CARGO_PKG_VERSION"),
+                fields: &[::staid::__private::Field {
+                    key: #tag,
+                    name: #tag,
+                    ty: "String",
+                    doc: #tag_doc,
+                    kind: ::staid::__private::FieldKind::Tag(&[#(#schema_variants),*]),
+                    default: ::staid::__private::None,
+                    default_code: ::staid::__private::None,
+                    env: ::staid::__private::None,
+                    flag: ::staid::__private::None,
+                    short: ::staid::__private::None,
+                    secret: false,
+                    required: true,
+                    append: false,
+                }],
+            };
+
+            fn __build(
+                __node: ::staid::__private::Option<&::staid::__private::Value>,
+                __ctx: &mut ::staid::__private::Ctx<'_>,
+            ) -> ::staid::__private::Option<Self> {
+                let __schema = <Self as ::staid::Config>::SCHEMA;
+                let __table = __ctx.table(__node)?;
+                let __config = match __ctx.variant(__table, __schema)? {
+                    #(#arms)*
+                    _ => return ::staid::__private::None,
+                };
+                #struct_validate
+                ::staid::__private::Some(__config)
+            }
+        }
+    }
+}
+
 fn expand(c: &Container<'_>) -> TokenStream {
+    if let Some(variants) = &c.variants {
+        return expand_enum(c, variants);
+    }
     let ident = c.ident;
     let type_name = ident.to_string();
     let name = opt_str(c.attrs.name.as_ref().map(|n| n.value.as_str()));
