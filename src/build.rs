@@ -452,7 +452,9 @@ impl<'a> Ctx<'a> {
             {
                 continue;
             }
-            if tag == Some(key.as_str()) {
+            // The tag of an enum section; `$schema`, which editors read in a
+            // JSON file's root object.
+            if tag == Some(key.as_str()) || (self.path.is_empty() && key == "$schema") {
                 continue;
             }
             let len = self.push(key, key);

@@ -101,6 +101,7 @@ mod de;
 mod error;
 mod explain;
 pub mod format;
+mod json_schema;
 mod load;
 mod naming;
 mod origin;
