@@ -130,20 +130,75 @@ pub use value::{Kind, Table, Value};
 #[cfg(feature = "watch")]
 pub use watch::{Events, Reload, Watch, WatchOptions};
 
-/// Derives [`Config`] for a struct with named fields.
+/// Derives [`Config`] for a struct with named fields, or for an enum
+/// section (unit variants and newtypes of `Config` structs).
 ///
 /// Container attributes: `name = "myapp"` (env prefix `MYAPP_`, file stem,
 /// program name), `validate = path` (a `fn(&Self) -> Result<(), E>` with
-/// `E: Display`).
+/// `E: Display`), `rename_all = "kebab-case"` (file keys, or an enum's
+/// variant names, in one of serde's cases; env and flag names keep the Rust
+/// names), and on enums `tag = "kind"` (the key that selects the variant;
+/// `kind` by default). A variant takes `rename = ".."`.
 ///
-/// Field attributes: `default = <literal>` (string, integer, float, bool or
-/// an array of those), `nested` (the field is itself a `Config` struct),
-/// `secret`, `env = "NAME"` (exact variable name), `flag = "name"` (exact
-/// long flag), `short = 'p'`, `rename = "key"`, `skip` (never read; set from
-/// `Default`), `from_str` (read as text and parsed with `FromStr`),
+/// Field attributes: `default = <literal>` (string, integer, float, bool,
+/// an array of those, or `{}` for a map), `default` (the type's `Default`),
+/// `default_with = path` (a `fn() -> T`), `required`, `nested` (the field
+/// is a section: a `Config` type, or an `Option`, `Vec`, `HashMap` or
+/// `BTreeMap<String, _>` of one), `secret`, `env = "NAME"` (exact variable
+/// name), `flag = "name"` (exact long flag), `short = 'p'`,
+/// `rename = "key"` (the key, env and flag names), `skip` (never read; set
+/// from `Default`), `from_str` (read as text and parsed with `FromStr`),
 /// `merge = "append"` (a list adds to the list below instead of replacing
 /// it), `validate = path` (a `fn(&T) -> Result<(), E>`).
-/// Doc comments become help text.
+/// Doc comments become help text. `#[serde(..)]` attributes are refused.
+///
+/// ```
+/// use std::collections::BTreeMap;
+/// use staid::Config;
+///
+/// #[derive(Config)]
+/// #[config(name = "gw")]
+/// struct Gateway {
+///     #[config(nested)]
+///     routes: Vec<Route>,
+///     #[config(nested)]
+///     upstreams: BTreeMap<String, Upstream>,
+///     #[config(nested)]
+///     storage: Option<Storage>,
+/// }
+///
+/// #[derive(Config)]
+/// struct Route {
+///     path: String,
+///     #[config(default = 1000)]
+///     timeout_ms: u64,
+/// }
+///
+/// #[derive(Config)]
+/// struct Upstream {
+///     url: String,
+/// }
+///
+/// #[derive(Config)]
+/// enum Storage {
+///     Memory,
+///     Disk(Disk),
+/// }
+///
+/// #[derive(Config)]
+/// struct Disk {
+///     path: String,
+/// }
+///
+/// let gw = Gateway::builder()
+///     .toml_str("[[routes]]\npath = \"/a\"\n[storage]\nkind = \"disk\"\npath = \"/d\"\n")
+///     .env_from([("GW_UPSTREAMS_EU_URL", "http://eu")])
+///     .load()
+///     .unwrap();
+/// assert_eq!(gw.routes[0].timeout_ms, 1000);
+/// assert_eq!(gw.upstreams["eu"].url, "http://eu");
+/// assert!(matches!(gw.storage, Some(Storage::Disk(Disk { ref path })) if path == "/d"));
+/// ```
 pub use staid_derive::Config;
 
 /// A struct that can be loaded as configuration. Implement it with

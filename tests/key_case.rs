@@ -2,6 +2,9 @@
 //! variables and flags keep coming from the Rust field names; a field's own
 //! `rename` renames all three.
 
+// Some structs exist only for their schema or their errors.
+#![allow(dead_code)]
+
 use staid::Config;
 
 #[derive(Config, Debug)]

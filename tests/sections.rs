@@ -296,6 +296,7 @@ fn env_map_entry_that_reads_two_ways() {
         hosts: HashMap<String, Host>,
     }
     #[derive(Config, Debug)]
+    #[allow(dead_code)] // `west_url` is there to make the reading ambiguous
     struct Host {
         #[config(default = "")]
         url: String,
@@ -372,6 +373,7 @@ fn hash_maps_work_like_btree_maps() {
 #[test]
 fn required_collection_must_be_set_by_some_layer() {
     #[derive(Config, Debug)]
+    #[allow(dead_code)] // only whether it loads is looked at
     struct R {
         #[config(nested, required)]
         routes: Vec<Route>,

@@ -67,7 +67,7 @@ pub fn check(c: &Container<'_>, errors: &mut Errors) {
             }
         }
         if let Kind::Map(key, _) = f.kind {
-            if !last_ident(key).is_some_and(|i| i == "String") {
+            if last_ident(key).is_none_or(|i| i != "String") {
                 errors.push(
                     syn::spanned::Spanned::span(key),
                     "`nested` on a map needs `String` keys",
