@@ -40,8 +40,10 @@ pub struct Ctx<'a> {
     pub(crate) problems: Vec<Problem>,
     pub(crate) warnings: Vec<Problem>,
     path: String,
-    /// The path of field names (env and flag spelling) beside `path`.
-    names: String,
+    /// The path of field names (env and flag spelling) beside `path`;
+    /// `None` while it is the same as `path` (no `rename_all` on the way),
+    /// so the common build keeps one path, not two.
+    names: Option<String>,
     /// How many lists of sections the build is inside: their elements have
     /// no env variables or flags of their own.
     in_list: usize,
@@ -62,7 +64,7 @@ impl<'a> Ctx<'a> {
             problems: Vec::new(),
             warnings: Vec::new(),
             path: String::new(),
-            names: String::new(),
+            names: None,
             in_list: 0,
             in_map: 0,
             variant: None,
@@ -75,19 +77,31 @@ impl<'a> Ctx<'a> {
     /// Goes one level down, to `key` (spelled `name` in env and flags);
     /// `pop` with the result comes back.
     fn push(&mut self, key: &str, name: &str) -> (usize, usize) {
-        let len = (self.path.len(), self.names.len());
+        let len = (
+            self.path.len(),
+            self.names.as_ref().map_or(self.path.len(), String::len),
+        );
+        if self.names.is_none() && key != name {
+            self.names = Some(self.path.clone());
+        }
+        if let Some(names) = &mut self.names {
+            if !names.is_empty() {
+                names.push('.');
+            }
+            names.push_str(name);
+        }
         if !self.path.is_empty() {
             self.path.push('.');
-            self.names.push('.');
         }
         self.path.push_str(key);
-        self.names.push_str(name);
         len
     }
 
     fn pop(&mut self, (path, names): (usize, usize)) {
         self.path.truncate(path);
-        self.names.truncate(names);
+        if let Some(n) = &mut self.names {
+            n.truncate(names);
+        }
     }
 
     fn snippet(&self, origin: &Origin, secret: bool) -> Option<Snippet> {
@@ -491,7 +505,7 @@ impl<'a> Ctx<'a> {
     fn missing(&mut self, field: &'static Field) {
         let ways = self.naming.ways_to_set(
             &self.path,
-            &self.names,
+            self.names.as_deref().unwrap_or(&self.path),
             field,
             self.in_list == 0,
             self.in_list + self.in_map == 0,

@@ -54,11 +54,6 @@ fn fields(
         fields(inner, table, true, path, depth + 1, problems);
     }
     for field in schema.fields {
-        let len = path.len();
-        if !path.is_empty() {
-            path.push('.');
-        }
-        path.push_str(field.key);
         match field.kind {
             FieldKind::Leaf { .. } if fill => {
                 if let Some(default) = &field.default {
@@ -75,24 +70,40 @@ fn fields(
                     }
                 }
                 if let Some(Kind::Table(sub)) = table.get_mut(field.key).map(|v| &mut v.kind) {
+                    let len = push(path, field.key);
                     fields(nested, sub, fill, path, depth + 1, problems);
+                    path.truncate(len);
                 }
             }
             FieldKind::Optional(nested) => {
                 if let Some(Kind::Table(sub)) = table.get_mut(field.key).map(|v| &mut v.kind) {
+                    let len = push(path, field.key);
                     fields(nested, sub, true, path, depth + 1, problems);
+                    path.truncate(len);
                 }
             }
             FieldKind::List(element) | FieldKind::Map(element) => {
                 if let Some(value) = table.get_mut(field.key) {
+                    let len = push(path, field.key);
                     inline_json(value, path, problems);
                     elements(element, value, path, depth, problems);
+                    path.truncate(len);
                 }
             }
             _ => {}
         }
-        path.truncate(len);
     }
+}
+
+/// Appends `.key` (or `key` at the root) to `path`; returns the length to
+/// truncate back to.
+fn push(path: &mut String, key: &str) -> usize {
+    let len = path.len();
+    if !path.is_empty() {
+        path.push('.');
+    }
+    path.push_str(key);
+    len
 }
 
 /// Each element of a list or map of sections. Elements that are not tables

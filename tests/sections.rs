@@ -428,3 +428,53 @@ fn nested_sections_inside_elements() {
          --> <toml>:2:8\n   |\n 2 | path = 1\n   |        ^"
     );
 }
+
+#[test]
+fn secrets_inside_elements_stay_hidden() {
+    #[derive(Config, Debug)]
+    struct S {
+        #[config(nested)]
+        clients: Vec<Client>,
+    }
+    #[derive(Config, Debug)]
+    #[allow(dead_code)]
+    struct Client {
+        #[config(secret)]
+        key: u32,
+    }
+    let err = S::builder()
+        .toml_str("[[clients]]\nkey = \"hunter2\"\n")
+        .load()
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "error: `clients.0.key`: invalid value for `u32` (value hidden: the field is secret)\n  \
+         --> <toml>:2:7"
+    );
+    let loaded = S::builder()
+        .toml_str("[[clients]]\nkey = 7\n")
+        .load_full()
+        .unwrap();
+    assert_eq!(
+        loaded.explain().to_string(),
+        "clients.0.key = \"<secret>\"  # <toml>:2:7\n"
+    );
+}
+
+#[test]
+fn env_usage_lists_sections() {
+    let usage = App::builder().env_usage();
+    assert_eq!(
+        usage,
+        "This application is configured with the following environment variables:\n\
+         \n\
+         VARIABLE                         TYPE                                 DEFAULT         REQUIRED    DESCRIPTION\n\
+         MYAPP_ROUTES                     Vec<Route> (JSON)\n\
+         MYAPP_UPSTREAMS                  BTreeMap<String, Upstream> (JSON)\n\
+         MYAPP_UPSTREAMS_<NAME>_URL       String\n\
+         MYAPP_UPSTREAMS_<NAME>_WEIGHT    u32                                  1\n\
+         MYAPP_TLS_CERT                   String                                               yes\n\
+         MYAPP_TLS_KEY                    String                               /etc/key.pem\n\
+         MYAPP_PORT                       u16                                  8080\n"
+    );
+}
