@@ -432,6 +432,7 @@ fn nested_sections_inside_elements() {
 #[test]
 fn secrets_inside_elements_stay_hidden() {
     #[derive(Config, Debug)]
+    #[allow(dead_code)] // only errors and explain are looked at
     struct S {
         #[config(nested)]
         clients: Vec<Client>,
