@@ -258,7 +258,15 @@ impl<T: Config> Builder<T> {
     /// }
     ///
     /// let schema = App::builder().json_schema();
-    /// assert!(schema.contains(r#""port": {"description": "Port to listen on.", "type": "integer", "minimum": 0, "maximum": 65535, "default": 8080}"#));
+    /// assert!(schema.contains(
+    ///     r#"    "port": {
+    ///       "description": "Port to listen on.",
+    ///       "type": "integer",
+    ///       "minimum": 0,
+    ///       "maximum": 65535,
+    ///       "default": 8080
+    ///     }"#
+    /// ));
     /// ```
     pub fn json_schema(&self) -> String {
         crate::json_schema::document(T::SCHEMA, self.unknown)
