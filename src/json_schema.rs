@@ -5,9 +5,23 @@
 //! serializer among its dependencies and needs none for this.
 
 use std::fmt::Write;
+use std::marker::PhantomData;
 
 use crate::schema::{Field, FieldKind, Literal, Schema, Shape};
 use crate::Unknown;
+
+/// Asks a leaf type for its own JSON Schema: `<Probe<T>>::JSON_SCHEMA` is
+/// the inherent constant where `T` offers one (a feature's module adds
+/// that impl) and [`NoSchema`]'s `None` otherwise. Used by generated code.
+pub struct Probe<T: ?Sized>(PhantomData<T>);
+
+/// The fallback of [`Probe`]: no schema of the type's own.
+pub trait NoSchema {
+    /// `None`: staid describes the type as far as its name tells.
+    const JSON_SCHEMA: Option<fn() -> String> = None;
+}
+
+impl<T: ?Sized> NoSchema for Probe<T> {}
 
 /// The document for `schema`; `unknown` decides whether objects refuse keys
 /// they do not list (`additionalProperties: false`, as a load would).
@@ -23,8 +37,9 @@ pub(crate) fn document(schema: &'static Schema, unknown: Unknown) -> String {
     pretty(&compact)
 }
 
-/// Compact JSON (as written here: `, ` and `: ` between members) laid out
-/// one member per line, two spaces per level; empty `{}` and `[]` stay.
+/// Compact JSON (written here, or by serde_json for a type's own schema)
+/// laid out one member per line, two spaces per level; empty `{}` and `[]`
+/// stay.
 fn pretty(compact: &str) -> String {
     let mut out = String::with_capacity(compact.len() * 2);
     let mut depth = 0usize;
@@ -73,6 +88,12 @@ fn pretty(compact: &str) -> String {
                     chars.next();
                 }
                 newline(&mut out, depth);
+            }
+            ':' => {
+                out.push_str(": ");
+                if chars.peek() == Some(&' ') {
+                    chars.next();
+                }
             }
             c => out.push(c),
         }
@@ -202,7 +223,12 @@ fn enum_object(
 /// A leaf: its type's schema, its doc and its default (never a secret's).
 fn leaf(field: &Field) -> String {
     let shape = field.shape().unwrap_or(Shape::Other);
-    let (mut members, note) = type_members(field.ty, shape);
+    let (mut members, note) = match field.json_schema.filter(|_| shape == Shape::Other) {
+        // The type's own schema, as it is: `allOf` keeps its keys apart
+        // from the field's description and default.
+        Some(own) => (vec![format!("\"allOf\": [{}]", own())], None),
+        None => type_members(field.ty, shape),
+    };
     let mut doc: Vec<String> = Vec::new();
     if !field.doc.is_empty() {
         doc.push(field.doc.to_owned());

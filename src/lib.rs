@@ -108,6 +108,8 @@ mod origin;
 mod plan;
 mod redact;
 mod schema;
+#[cfg(feature = "schemars")]
+mod schemars;
 mod secret;
 mod sections;
 mod snippet;
@@ -252,6 +254,7 @@ pub trait Config: Sized + 'static {
 pub mod __private {
     //! Used by code that `#[derive(Config)]` generates. Not public API.
     pub use crate::build::{Build, Ctx, Leaf};
+    pub use crate::json_schema::{NoSchema, Probe};
     pub use crate::schema::{Field, FieldKind, Literal, Schema, Shape, Variant};
     pub use crate::value::{Table, Value};
     pub use core::default::Default;

@@ -143,6 +143,7 @@ mod tests {
             secret: false,
             required: true,
             append: false,
+            json_schema: None,
         };
         assert_eq!(
             n.var("db.node_identifier", &field),

@@ -59,6 +59,9 @@ pub struct Field {
     /// `#[config(merge = "append")]`: a list in a higher layer is appended to
     /// the list below instead of replacing it.
     pub append: bool,
+    /// A JSON Schema of the leaf's type, as JSON text, when the type offers
+    /// one (`schemars::JsonSchema`, with the feature `schemars`).
+    pub json_schema: Option<fn() -> String>,
 }
 
 /// What a [`Field`] holds.

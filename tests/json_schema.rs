@@ -188,3 +188,43 @@ fn leaf_types_secrets_and_code_defaults() {
     assert!(!schema.contains("hunter2"));
     validator(&schema);
 }
+
+/// With the feature `schemars`, a leaf type that implements `JsonSchema`
+/// is described by its own schema instead of a permissive one.
+#[cfg(feature = "schemars")]
+#[test]
+fn a_leaf_type_with_its_own_schema() {
+    #[derive(Config)]
+    #[allow(dead_code)]
+    struct App {
+        /// How loud.
+        level: Level,
+        #[config(default = "5s")]
+        every: std::time::Duration,
+    }
+    #[derive(serde::Deserialize, schemars::JsonSchema)]
+    #[serde(rename_all = "lowercase")]
+    enum Level {
+        Low,
+        High,
+    }
+    let schema = App::builder().json_schema();
+    assert!(
+        schema.contains(
+            "    \"level\": {\n      \"description\": \"How loud.\",\n      \"allOf\": [\n        {\n          \
+             \"enum\": [\n            \"low\",\n            \"high\"\n          ],\n          \"title\": \"Level\",\n          \
+             \"type\": \"string\"\n        }\n      ]\n    }"
+        ),
+        "{schema}"
+    );
+    // Staid's own forms still win for the types it knows (a duration is text).
+    assert!(
+        schema.contains("\"every\": {\n      \"description\": \"A duration"),
+        "{schema}"
+    );
+    let (schemas, index) = validator(&schema);
+    let good = serde_json::json!({"level": "high"});
+    let bad = serde_json::json!({"level": "loud"});
+    assert!(schemas.validate(&good, index).is_ok());
+    assert!(schemas.validate(&bad, index).is_err());
+}

@@ -132,6 +132,19 @@ fn schema_field(f: &Field<'_>) -> TokenStream {
         Kind::Map(_, inner) => section_kind("Map", inner),
         Kind::Skipped => quote!(::staid::__private::FieldKind::Skipped),
     };
+    // A leaf type's own JSON Schema, when it has one (the probe falls back
+    // to `None`); for `Option<T>`, T's, since absence needs no schema.
+    let json_schema = match f.kind {
+        Kind::Leaf => {
+            let probed = f.option_inner.unwrap_or(f.ty);
+            quote!({
+                #[allow(unused_imports)]
+                use ::staid::__private::NoSchema as _;
+                <::staid::__private::Probe<#probed>>::JSON_SCHEMA
+            })
+        }
+        _ => quote!(::staid::__private::None),
+    };
     let default_code = opt_str(default_code_text(f).as_deref());
     quote! {
         ::staid::__private::Field {
@@ -148,6 +161,7 @@ fn schema_field(f: &Field<'_>) -> TokenStream {
             secret: #secret,
             required: #required,
             append: #append,
+            json_schema: #json_schema,
         }
     }
 }
@@ -241,6 +255,7 @@ fn expand_enum(c: &Container<'_>, variants: &[ast::Variant<'_>]) -> TokenStream 
                     secret: false,
                     required: true,
                     append: false,
+                    json_schema: ::staid::__private::None,
                 }],
             };
 
