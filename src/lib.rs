@@ -109,7 +109,7 @@ mod plan;
 mod redact;
 mod schema;
 #[cfg(feature = "schemars")]
-mod schemars;
+mod own_schema;
 mod secret;
 mod sections;
 mod snippet;
