@@ -105,11 +105,11 @@ mod json_schema;
 mod load;
 mod naming;
 mod origin;
+#[cfg(feature = "schemars")]
+mod own_schema;
 mod plan;
 mod redact;
 mod schema;
-#[cfg(feature = "schemars")]
-mod own_schema;
 mod secret;
 mod sections;
 mod snippet;

@@ -14,7 +14,7 @@ pub(crate) fn env_table(schema: &'static Schema, naming: &EnvNaming) -> String {
         "REQUIRED".to_owned(),
         "DESCRIPTION".to_owned(),
     ]];
-    schema.walk_named(&mut |_, names, field| {
+    schema.walk_named(&mut |path, names, field| {
         let default = match (crate::redact::default_of(field), &field.default) {
             (Some(shown), _) => shown.to_string(),
             (None, Some(_)) => crate::redact::MASKED_KEY.to_owned(),
@@ -55,11 +55,16 @@ pub(crate) fn env_table(schema: &'static Schema, naming: &EnvNaming) -> String {
             FieldKind::List(_) => format!("{} (JSON)", field.ty),
             _ => field.ty.to_owned(),
         };
+        let required = match (field.required, condition(schema, path)) {
+            (false, _) => String::new(),
+            (true, None) => "yes".to_owned(),
+            (true, Some(when)) => format!("if {when}"),
+        };
         rows.push([
             var,
             ty,
             default,
-            if field.required { "yes" } else { "" }.to_owned(),
+            required,
             field.doc.lines().next().unwrap_or("").to_owned(),
         ]);
     });
@@ -85,6 +90,34 @@ pub(crate) fn env_table(schema: &'static Schema, naming: &EnvNaming) -> String {
         out.push('\n');
     }
     out
+}
+
+/// When a required field is required only in some case: its optional
+/// section is present (`tls` is set), or its enum section has its variant
+/// (`storage.kind = "s3"`).
+fn condition(schema: &Schema, path: &str) -> Option<String> {
+    let mut schema = schema;
+    let mut at = String::new();
+    for part in path.split('.') {
+        let own = schema.fields.iter().find(|f| f.key == part);
+        if let (None, Some((tag, variants))) = (own, schema.tag()) {
+            let variant = variants
+                .iter()
+                .find(|v| v.schema.is_some_and(|s| s.field(part).is_some()))?;
+            let sep = if at.is_empty() { "" } else { "." };
+            return Some(format!("{at}{sep}{} = \"{}\"", tag.key, variant.name));
+        }
+        let field = schema.field(part)?;
+        if !at.is_empty() {
+            at.push('.');
+        }
+        at.push_str(part);
+        if let FieldKind::Optional(_) = field.kind {
+            return Some(format!("{at} is set"));
+        }
+        schema = field.nested()?;
+    }
+    None
 }
 
 /// A commented TOML file with every key, its doc comment and its default;

@@ -204,3 +204,29 @@ fn the_schema_lists_the_tag_and_variants() {
     assert_eq!(variants[1].doc, "An S3 bucket.");
     assert!(variants[0].schema.is_none());
 }
+
+#[test]
+fn env_usage_says_when_a_variant_field_is_required() {
+    let usage = App::builder().env_usage();
+    let line = |var: &str| {
+        usage
+            .lines()
+            .find(|l| l.starts_with(var))
+            .unwrap_or_else(|| panic!("{var} in {usage}"))
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    assert_eq!(
+        line("MYAPP_STORAGE_KIND "),
+        "MYAPP_STORAGE_KIND String yes Which variant: one of `memory`, `s3`, `fs`."
+    );
+    assert_eq!(
+        line("MYAPP_STORAGE_BUCKET "),
+        "MYAPP_STORAGE_BUCKET String if storage.kind = \"s3\""
+    );
+    assert_eq!(
+        line("MYAPP_BACKUP_KIND "),
+        "MYAPP_BACKUP_KIND String if backup is set Which variant: one of `memory`, `s3`, `fs`."
+    );
+}

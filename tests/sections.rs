@@ -469,12 +469,12 @@ fn env_usage_lists_sections() {
         usage,
         "This application is configured with the following environment variables:\n\
          \n\
-         VARIABLE                         TYPE                                 DEFAULT         REQUIRED    DESCRIPTION\n\
+         VARIABLE                         TYPE                                 DEFAULT         REQUIRED         DESCRIPTION\n\
          MYAPP_ROUTES                     Vec<Route> (JSON)\n\
          MYAPP_UPSTREAMS                  BTreeMap<String, Upstream> (JSON)\n\
          MYAPP_UPSTREAMS_<NAME>_URL       String\n\
          MYAPP_UPSTREAMS_<NAME>_WEIGHT    u32                                  1\n\
-         MYAPP_TLS_CERT                   String                                               yes\n\
+         MYAPP_TLS_CERT                   String                                               if tls is set\n\
          MYAPP_TLS_KEY                    String                               /etc/key.pem\n\
          MYAPP_PORT                       u16                                  8080\n"
     );
