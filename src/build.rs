@@ -81,7 +81,8 @@ impl<'a> Ctx<'a> {
             self.path.len(),
             self.names.as_ref().map_or(self.path.len(), String::len),
         );
-        if self.names.is_none() && key != name {
+        // Most fields have one spelling, usually the very same `&str`.
+        if self.names.is_none() && !std::ptr::eq(key, name) && key != name {
             self.names = Some(self.path.clone());
         }
         if let Some(names) = &mut self.names {

@@ -86,7 +86,9 @@ fn fields(
                 if let Some(value) = table.get_mut(field.key) {
                     let len = push(path, field.key);
                     inline_json(value, path, problems);
-                    elements(element, value, path, depth, problems);
+                    if has_work(element) {
+                        elements(element, value, path, depth, problems);
+                    }
                     path.truncate(len);
                 }
             }
@@ -104,6 +106,14 @@ fn push(path: &mut String, key: &str) -> usize {
     }
     path.push_str(key);
     len
+}
+
+/// Whether elements of this schema get anything here: defaults, or
+/// sections of their own. A large map of plain entries is not gone through.
+fn has_work(schema: &Schema) -> bool {
+    schema.fields.iter().any(|f| {
+        f.default.is_some() || !matches!(f.kind, FieldKind::Leaf { .. } | FieldKind::Skipped)
+    })
 }
 
 /// Each element of a list or map of sections. Elements that are not tables
