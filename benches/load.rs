@@ -4,7 +4,8 @@
 //!
 //! Two workloads: `typical`, a ~1.8 KB service configuration of 62 keys in 5
 //! nested tables (fixtures/bench/typical.toml), and `large`, 1000
-//! `[routes.rNNNN]` tables of 6 keys each (~190 KB), generated below.
+//! `[routes.rNNNN]` tables of 6 keys each (~190 KB), generated below, read
+//! as a map of sections and, for comparison, as one serde leaf.
 //!
 //! `staid + env` is a fresh `builder().toml_str(..).env().load()`, as a
 //! `main` would build it: the plan and the read of the process environment
@@ -19,7 +20,7 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use staid::Config;
 
 mod workloads;
-use workloads::{large_text, Gateway, Service, TYPICAL};
+use workloads::{large_text, Gateway, GatewayLeaf, Service, TYPICAL};
 
 fn with_staid<T: Config>(text: &str) -> T {
     T::builder().toml_str(text).load().unwrap()
@@ -81,6 +82,7 @@ where
 fn benches(c: &mut Criterion) {
     workload::<Service>(c, "typical", TYPICAL);
     workload::<Gateway>(c, "large", &large_text());
+    workload::<GatewayLeaf>(c, "large (routes as one leaf)", &large_text());
 }
 
 criterion_group! {

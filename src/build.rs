@@ -9,13 +9,30 @@ use crate::de::{self, DeError};
 use crate::error::{Problem, ProblemKind};
 use crate::naming::Naming;
 use crate::origin::Origin;
-use crate::schema::{Field, Schema};
+use crate::schema::{Field, FieldKind, Schema, Shape};
 use crate::snippet::{Indexed, Snippet};
 use crate::source::Texts;
-use crate::value::{Table, Value};
-use crate::{Config, Unknown};
+use crate::value::{Kind, Table, Value};
+use crate::Unknown;
 
 static EMPTY: Table = Table::new();
+
+/// What a leaf field's type must be: anything serde can read. A trait of
+/// its own so that a missing impl says what to do, not which serde bound
+/// failed (a `Config` struct there is usually a forgotten `nested`).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be read as a configuration value",
+    label = "a field without `#[config(nested)]` is read with serde",
+    note = "if `{Self}` is a `Config` struct, add `#[config(nested)]` to the field; otherwise derive or implement `serde::Deserialize` for it"
+)]
+pub trait Leaf: DeserializeOwned {}
+
+impl<T: DeserializeOwned> Leaf for T {}
+
+/// How generated code builds one section: `<T as Config>::__build`, passed
+/// as a function so that a type that is not `Config` is reported once, at
+/// the field's type.
+pub type Build<T> = fn(Option<&Value>, &mut Ctx<'_>) -> Option<T>;
 
 /// The state of one build. Used by code that `#[derive(Config)]` generates;
 /// not part of the stable API.
@@ -23,6 +40,19 @@ pub struct Ctx<'a> {
     pub(crate) problems: Vec<Problem>,
     pub(crate) warnings: Vec<Problem>,
     path: String,
+    /// The path of field names (env and flag spelling) beside `path`;
+    /// `None` while it is the same as `path` (no `rename_all` on the way),
+    /// so the common build keeps one path, not two.
+    names: Option<String>,
+    /// How many lists of sections the build is inside: their elements have
+    /// no env variables or flags of their own.
+    in_list: usize,
+    /// How many maps of sections: their entries have env variables, no
+    /// flags.
+    in_map: usize,
+    /// While a variant of an enum section is built: the enum's path length
+    /// and schema, so that its tag is not an unknown key of the variant.
+    variant: Option<(usize, &'static Schema)>,
     unknown: Unknown,
     texts: &'a Texts,
     naming: &'a Naming,
@@ -34,19 +64,45 @@ impl<'a> Ctx<'a> {
             problems: Vec::new(),
             warnings: Vec::new(),
             path: String::new(),
+            names: None,
+            in_list: 0,
+            in_map: 0,
+            variant: None,
             unknown,
             texts,
             naming,
         }
     }
 
-    fn push(&mut self, key: &str) -> usize {
-        let len = self.path.len();
+    /// Goes one level down, to `key` (spelled `name` in env and flags);
+    /// `pop` with the result comes back.
+    fn push(&mut self, key: &str, name: &str) -> (usize, usize) {
+        let len = (
+            self.path.len(),
+            self.names.as_ref().map_or(self.path.len(), String::len),
+        );
+        // Most fields have one spelling, usually the very same `&str`.
+        if self.names.is_none() && !std::ptr::eq(key, name) && key != name {
+            self.names = Some(self.path.clone());
+        }
+        if let Some(names) = &mut self.names {
+            if !names.is_empty() {
+                names.push('.');
+            }
+            names.push_str(name);
+        }
         if !self.path.is_empty() {
             self.path.push('.');
         }
         self.path.push_str(key);
         len
+    }
+
+    fn pop(&mut self, (path, names): (usize, usize)) {
+        self.path.truncate(path);
+        if let Some(n) = &mut self.names {
+            n.truncate(names);
+        }
     }
 
     fn snippet(&self, origin: &Origin, secret: bool) -> Option<Snippet> {
@@ -80,16 +136,16 @@ impl<'a> Ctx<'a> {
     }
 
     /// Builds a leaf field from its key in `table`.
-    pub fn leaf<T: DeserializeOwned>(&mut self, table: &Table, field: &'static Field) -> Option<T> {
-        let len = self.push(field.key);
+    pub fn leaf<T: Leaf>(&mut self, table: &Table, field: &'static Field) -> Option<T> {
+        let len = self.push(field.key, field.name);
         let result = match table.get(field.key) {
             Some(value) => de::from_value::<T>(value).map_err(|e| (e, Some(value))),
             None if field.required => {
                 self.missing(field);
-                self.path.truncate(len);
+                self.pop(len);
                 return None;
             }
-            None => de::from_nothing::<T>().map_err(|e| (e, None)),
+            None => absent::<T>(field).map_err(|e| (e, None)),
         };
         let out = match result {
             Ok(v) => Some(v),
@@ -98,7 +154,7 @@ impl<'a> Ctx<'a> {
                 None
             }
         };
-        self.path.truncate(len);
+        self.pop(len);
         out
     }
 
@@ -125,7 +181,7 @@ impl<'a> Ctx<'a> {
         match text.parse::<T>() {
             Ok(v) => Some(Some(v)),
             Err(e) => {
-                let len = self.push(field.key);
+                let len = self.push(field.key, field.name);
                 let value = table.get(field.key);
                 // type_problem hides the message for secret fields.
                 let message = format!("invalid value {text:?}: {e}");
@@ -135,17 +191,230 @@ impl<'a> Ctx<'a> {
                     path: Vec::new(),
                 };
                 self.type_problem(e, value, field);
-                self.path.truncate(len);
+                self.pop(len);
                 None
             }
         }
     }
 
     /// Builds a `#[config(nested)]` field.
-    pub fn nested<T: Config>(&mut self, table: &Table, field: &'static Field) -> Option<T> {
-        let len = self.push(field.key);
-        let out = T::__build(table.get(field.key), self);
-        self.path.truncate(len);
+    pub fn nested<T>(
+        &mut self,
+        table: &Table,
+        field: &'static Field,
+        build: Build<T>,
+    ) -> Option<T> {
+        let len = self.push(field.key, field.name);
+        let out = build(table.get(field.key), self);
+        self.pop(len);
+        out
+    }
+
+    /// Builds a field with a default computed by code
+    /// (`#[config(default)]`, `#[config(default_with = path)]`): `default`
+    /// runs when no layer sets the key.
+    pub fn leaf_or_else<T: Leaf>(
+        &mut self,
+        table: &Table,
+        field: &'static Field,
+        default: fn() -> T,
+    ) -> Option<T> {
+        match table.contains_key(field.key) {
+            true => self.leaf(table, field),
+            false => Some(default()),
+        }
+    }
+
+    /// Builds a `#[config(nested)]` `Option<T>` field: `None` when no layer
+    /// set any key of it, otherwise a `T` (defaults for the rest).
+    pub fn optional<T>(
+        &mut self,
+        table: &Table,
+        field: &'static Field,
+        build: Build<T>,
+    ) -> Option<Option<T>> {
+        let Some(node) = table.get(field.key) else {
+            return Some(None);
+        };
+        let len = self.push(field.key, field.name);
+        let out = build(Some(node), self);
+        self.pop(len);
+        out.map(Some)
+    }
+
+    /// Builds a `#[config(nested)]` `Vec<T>` field: each element of the
+    /// array as a `T`, every element's problems reported.
+    pub fn list<T>(
+        &mut self,
+        table: &Table,
+        field: &'static Field,
+        build: Build<T>,
+    ) -> Option<Vec<T>> {
+        let len = self.push(field.key, field.name);
+        let out = match table.get(field.key) {
+            None if field.required => {
+                self.missing(field);
+                None
+            }
+            None => Some(Vec::new()),
+            Some(node) => match &node.kind {
+                Kind::Array(items) => {
+                    self.in_list += 1;
+                    let mut out = Some(Vec::with_capacity(items.len()));
+                    for (i, item) in items.iter().enumerate() {
+                        let index = i.to_string();
+                        let at = self.push(&index, &index);
+                        match (build(Some(item), self), &mut out) {
+                            (Some(built), Some(out)) => out.push(built),
+                            _ => out = None,
+                        }
+                        self.pop(at);
+                    }
+                    self.in_list -= 1;
+                    out
+                }
+                _ => {
+                    self.not_a_section(node, "an array of tables");
+                    None
+                }
+            },
+        };
+        self.pop(len);
+        out
+    }
+
+    /// Builds a `#[config(nested)]` `HashMap<String, T>` or
+    /// `BTreeMap<String, T>` field: each entry of the table as a `T`.
+    pub fn map<T, M: FromIterator<(String, T)>>(
+        &mut self,
+        table: &Table,
+        field: &'static Field,
+        build: Build<T>,
+    ) -> Option<M> {
+        let len = self.push(field.key, field.name);
+        let out = match table.get(field.key) {
+            None if field.required => {
+                self.missing(field);
+                None
+            }
+            None => Some(M::from_iter(std::iter::empty())),
+            Some(node) => match &node.kind {
+                Kind::Table(entries) => {
+                    self.in_map += 1;
+                    let mut built = Vec::with_capacity(entries.len());
+                    let mut ok = true;
+                    for (key, entry) in entries {
+                        let at = self.push(key, key);
+                        match build(Some(entry), self) {
+                            Some(value) => built.push((key.clone(), value)),
+                            None => ok = false,
+                        }
+                        self.pop(at);
+                    }
+                    self.in_map -= 1;
+                    ok.then(|| built.into_iter().collect())
+                }
+                _ => {
+                    self.not_a_section(node, "a table of tables");
+                    None
+                }
+            },
+        };
+        self.pop(len);
+        out
+    }
+
+    /// A list or map of sections set to something else. Inline JSON that
+    /// did not parse was reported when it was read.
+    fn not_a_section(&mut self, node: &Value, expected: &str) {
+        if node.is_text()
+            && node
+                .as_str()
+                .is_some_and(|t| t.trim_start().starts_with(['[', '{']))
+        {
+            return;
+        }
+        let problem = Problem::new(
+            ProblemKind::Type,
+            format!("expected {expected}, found {}", node.type_name()),
+        )
+        .with_key(self.path.clone())
+        .with_snippet(self.snippet(&node.origin, false))
+        .with_origin(node.origin.clone());
+        self.problems.push(problem);
+    }
+
+    /// The variant an enum section's table selects, by index: `None` (with
+    /// a problem) when the tag is missing, not a string, or names no
+    /// variant.
+    pub fn variant(&mut self, table: &Table, schema: &'static Schema) -> Option<usize> {
+        let (tag, variants) = schema.tag()?;
+        let names = || {
+            variants
+                .iter()
+                .map(|v| format!("\"{}\"", v.name))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let len = self.push(tag.key, tag.name);
+        let found = match table.get(tag.key) {
+            None => {
+                let problem = Problem::new(ProblemKind::Missing, "missing the variant's tag")
+                    .with_key(self.path.clone())
+                    .with_help(format!("set `{}` to one of {}", self.path, names()));
+                self.problems.push(problem);
+                None
+            }
+            Some(value) => match value.as_str() {
+                None => {
+                    let message = format!(
+                        "expected a string (one of {}), found {}",
+                        names(),
+                        value.type_name()
+                    );
+                    let problem = Problem::new(ProblemKind::Type, message)
+                        .with_key(self.path.clone())
+                        .with_snippet(self.snippet(&value.origin, false))
+                        .with_origin(value.origin.clone());
+                    self.problems.push(problem);
+                    None
+                }
+                Some(name) => match variants.iter().position(|v| v.name == name) {
+                    Some(index) => Some(index),
+                    None => {
+                        let mut problem = Problem::new(
+                            ProblemKind::Type,
+                            format!("unknown variant {name:?}, expected one of {}", names()),
+                        )
+                        .with_key(self.path.clone())
+                        .with_snippet(self.snippet(&value.origin, false))
+                        .with_origin(value.origin.clone());
+                        if let Some(best) =
+                            crate::naming::suggest(name, variants.iter().map(|v| v.name))
+                        {
+                            problem = problem.with_help(format!("did you mean \"{best}\"?"));
+                        }
+                        self.problems.push(problem);
+                        None
+                    }
+                },
+            },
+        };
+        self.pop(len);
+        found
+    }
+
+    /// Builds the struct of an enum section's variant from the enum's own
+    /// table (the variant's keys sit beside the tag).
+    pub fn variant_fields<T>(
+        &mut self,
+        node: Option<&Value>,
+        schema: &'static Schema,
+        build: Build<T>,
+    ) -> Option<T> {
+        let outer = self.variant.replace((self.path.len(), schema));
+        let out = build(node, self);
+        self.variant = outer;
         out
     }
 
@@ -157,7 +426,7 @@ impl<'a> Ctx<'a> {
         verdict: Result<(), E>,
     ) {
         if let Err(e) = verdict {
-            let len = self.push(field.key);
+            let len = self.push(field.key, field.name);
             let origin = table.get(field.key).map(|v| v.origin.clone());
             let snippet = origin.as_ref().and_then(|o| self.snippet(o, field.secret));
             let mut problem = Problem::new(ProblemKind::Validation, e.to_string())
@@ -165,7 +434,7 @@ impl<'a> Ctx<'a> {
                 .with_snippet(snippet);
             problem.origin = origin;
             self.problems.push(problem);
-            self.path.truncate(len);
+            self.pop(len);
         }
     }
 
@@ -184,12 +453,31 @@ impl<'a> Ctx<'a> {
         if self.unknown == Unknown::Ignore {
             return;
         }
+        // In a variant's struct, or a unit variant: the enum around it.
+        let enum_schema = match self.variant {
+            Some((len, outer)) if len == self.path.len() => Some(outer),
+            _ => schema.tag().map(|_| schema),
+        };
+        let tag = enum_schema.and_then(Schema::tag).map(|(tag, _)| tag.key);
         for (key, value) in table {
-            if schema.fields.iter().any(|f| f.key == key && !f.skip) {
+            if schema
+                .fields
+                .iter()
+                .any(|f| f.key == key && !f.is_skipped())
+            {
                 continue;
             }
-            let len = self.push(key);
-            let known = schema.fields.iter().filter(|f| !f.skip).map(|f| f.key);
+            // The tag of an enum section; `$schema`, which editors read in a
+            // JSON file's root object.
+            if tag == Some(key.as_str()) || (self.path.is_empty() && key == "$schema") {
+                continue;
+            }
+            let len = self.push(key, key);
+            let known = schema
+                .fields
+                .iter()
+                .filter(|f| !f.is_skipped())
+                .map(|f| f.key);
             let best = crate::naming::suggest(key, known);
             // A misspelt secret (`passwrd = ..`) holds the secret: its line
             // is not quoted.
@@ -203,19 +491,30 @@ impl<'a> Ctx<'a> {
                 .with_key(self.path.clone())
                 .with_snippet(snippet)
                 .with_origin(origin);
-            if let Some(best) = best {
+            let elsewhere = enum_schema.and_then(|e| other_variant(e, table, key));
+            if let Some((tag, variant)) = elsewhere {
+                problem = problem.with_help(format!(
+                    "`{key}` is a key of the variant `{tag} = \"{variant}\"`"
+                ));
+            } else if let Some(best) = best {
                 problem = problem.with_help(format!("did you mean `{best}`?"));
             }
             match self.unknown {
                 Unknown::Error => self.problems.push(problem),
                 _ => self.warnings.push(problem),
             }
-            self.path.truncate(len);
+            self.pop(len);
         }
     }
 
     fn missing(&mut self, field: &'static Field) {
-        let ways = self.naming.ways_to_set(&self.path, field);
+        let ways = self.naming.ways_to_set(
+            &self.path,
+            self.names.as_deref().unwrap_or(&self.path),
+            field,
+            self.in_list == 0,
+            self.in_list + self.in_map == 0,
+        );
         let problem = Problem::new(ProblemKind::Missing, "missing required value")
             .with_key(self.path.clone())
             .with_help(format!("set it with {ways}"));
@@ -237,6 +536,41 @@ impl<'a> Ctx<'a> {
             .with_snippet(snippet);
         problem.origin = origin;
         self.problems.push(problem);
+    }
+}
+
+/// The variant, other than the one `table` selects, that has `key`: (tag,
+/// variant name).
+fn other_variant(
+    schema: &'static Schema,
+    table: &Table,
+    key: &str,
+) -> Option<(&'static str, &'static str)> {
+    let (tag, variants) = schema.tag()?;
+    let chosen = schema.variant_of(table).map(|v| v.name);
+    variants
+        .iter()
+        .filter(|v| Some(v.name) != chosen)
+        .find(|v| {
+            v.schema
+                .is_some_and(|s| s.fields.iter().any(|f| f.key == key))
+        })
+        .map(|v| (tag.key, v.name))
+}
+
+/// A leaf that no layer set and that is not required: `None` for an
+/// `Option`, empty for a collection.
+fn absent<T: DeserializeOwned>(field: &Field) -> Result<T, DeError> {
+    match field.kind {
+        FieldKind::Leaf {
+            optional: false,
+            shape: Shape::List,
+        } => de::from_value(&Value::new(Kind::Array(Vec::new()), Origin::Default)),
+        FieldKind::Leaf {
+            optional: false,
+            shape: Shape::Map,
+        } => de::from_value(&Value::table(Origin::Default)),
+        _ => de::from_nothing::<T>(),
     }
 }
 

@@ -234,6 +234,44 @@ impl<T: Config> Builder<T> {
         crate::usage::toml_template(T::SCHEMA)
     }
 
+    /// A JSON Schema (draft 2020-12) of the configuration's files: every
+    /// key with its type (integer ranges for sized integers, durations as
+    /// strings), doc comment, default (never a secret's), required keys,
+    /// lists, maps and enum sections (`oneOf` by the tag), and
+    /// `additionalProperties: false` wherever unknown keys are errors
+    /// ([`unknown_keys`](Builder::unknown_keys)). A leaf type whose form
+    /// staid cannot see (an application's own serde type) gets a
+    /// permissive schema naming the Rust type.
+    ///
+    /// Editors use it through `"$schema"` in a JSON file, or a
+    /// `#:schema ./myapp.schema.json` first line in a TOML file (taplo,
+    /// Even Better TOML).
+    ///
+    /// ```
+    /// use staid::Config;
+    ///
+    /// #[derive(Config)]
+    /// struct App {
+    ///     /// Port to listen on.
+    ///     #[config(default = 8080)]
+    ///     port: u16,
+    /// }
+    ///
+    /// let schema = App::builder().json_schema();
+    /// assert!(schema.contains(
+    ///     r#"    "port": {
+    ///       "description": "Port to listen on.",
+    ///       "type": "integer",
+    ///       "minimum": 0,
+    ///       "maximum": 65535,
+    ///       "default": 8080
+    ///     }"#
+    /// ));
+    /// ```
+    pub fn json_schema(&self) -> String {
+        crate::json_schema::document(T::SCHEMA, self.unknown)
+    }
+
     /// The separator between the prefix and nested keys in variable names:
     /// `"_"` (the default) or `"__"` (see
     /// [`env_double_underscore`](Builder::env_double_underscore)).

@@ -5,8 +5,8 @@
 use std::fmt;
 
 use crate::redact::MASK;
-use crate::schema::Schema;
-use crate::value::{Inline, Key, Kind, Value};
+use crate::schema::{Field, FieldKind, Schema};
+use crate::value::{Inline, Key, Kind, Table, Value};
 
 /// The effective configuration as text; see [`Loaded::explain`](crate::Loaded::explain).
 ///
@@ -26,19 +26,7 @@ impl<'a> Explain<'a> {
 impl fmt::Display for Explain<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut lines: Vec<(String, Option<String>)> = Vec::new();
-        self.schema
-            .walk(&mut |path, field| match self.tree.get(path) {
-                None => lines.push((format!("# {path} is not set"), None)),
-                Some(value) if field.secret => {
-                    lines.push((format!("{path} = {MASK}"), Some(value.origin.to_string())))
-                }
-                Some(value) => match bare_text(value, field.ty) {
-                    Some(text) => {
-                        lines.push((format!("{path} = {text}"), Some(value.origin.to_string())))
-                    }
-                    None => flatten(path, value, &mut lines),
-                },
-            });
+        section(self.schema, self.tree.as_table(), "", &mut lines, 0);
         let width = lines
             .iter()
             .filter(|(_, o)| o.is_some())
@@ -56,6 +44,89 @@ impl fmt::Display for Explain<'_> {
             }
         }
         Ok(())
+    }
+}
+
+type Lines = Vec<(String, Option<String>)>;
+
+/// The lines of one struct's fields; sections are gone through, each value
+/// of their elements on its own line (`routes.0.path`).
+fn section(schema: &Schema, tree: Option<&Table>, prefix: &str, lines: &mut Lines, depth: usize) {
+    for field in schema.fields {
+        if field.is_skipped() {
+            continue;
+        }
+        let path = match prefix.is_empty() {
+            true => Key(field.key).to_string(),
+            false => format!("{prefix}.{}", Key(field.key)),
+        };
+        let value = tree.and_then(|t| t.get(field.key));
+        let elements = |kind: &Kind| match kind {
+            Kind::Array(items) => !items.is_empty(),
+            Kind::Table(entries) => !entries.is_empty(),
+            _ => false,
+        };
+        match (field.kind, value) {
+            (FieldKind::Nested(nested), _) if value.is_none_or(|v| v.as_table().is_some()) => {
+                section(
+                    nested,
+                    value.and_then(Value::as_table),
+                    &path,
+                    lines,
+                    depth + 1,
+                )
+            }
+            (FieldKind::Optional(nested), Some(v)) if v.as_table().is_some() => {
+                section(nested, v.as_table(), &path, lines, depth + 1)
+            }
+            (FieldKind::List(element) | FieldKind::Map(element), Some(v))
+                if elements(&v.kind) && depth < crate::format::MAX_DEPTH =>
+            {
+                let each: Vec<(String, &Value)> = match &v.kind {
+                    Kind::Array(items) => items
+                        .iter()
+                        .enumerate()
+                        .map(|(i, item)| (i.to_string(), item))
+                        .collect(),
+                    Kind::Table(entries) => entries
+                        .iter()
+                        .map(|(k, e)| (Key(k).to_string(), e))
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                for (key, item) in each {
+                    let at = format!("{path}.{key}");
+                    match item.as_table() {
+                        Some(t) => section(element, Some(t), &at, lines, depth + 1),
+                        None => leaf(&at, item, field, lines),
+                    }
+                }
+            }
+            (_, None) => match field.default_code.filter(|_| !field.secret) {
+                // The value is the application's own: the code is shown.
+                Some(code) => lines.push((format!("# {path} = {code}  (default from code)"), None)),
+                None => lines.push((format!("# {path} is not set"), None)),
+            },
+            (_, Some(v)) => leaf(&path, v, field, lines),
+        }
+    }
+    // An enum section: the chosen variant's fields, beside the tag.
+    if let Some(inner) = tree
+        .and_then(|t| schema.variant_of(t))
+        .and_then(|v| v.schema)
+    {
+        section(inner, tree, prefix, lines, depth + 1);
+    }
+}
+
+fn leaf(path: &str, value: &Value, field: &Field, lines: &mut Lines) {
+    if field.secret {
+        lines.push((format!("{path} = {MASK}"), Some(value.origin.to_string())));
+        return;
+    }
+    match bare_text(value, field.ty) {
+        Some(text) => lines.push((format!("{path} = {text}"), Some(value.origin.to_string()))),
+        None => flatten(path, value, lines),
     }
 }
 

@@ -101,13 +101,17 @@ mod de;
 mod error;
 mod explain;
 pub mod format;
+mod json_schema;
 mod load;
 mod naming;
 mod origin;
+#[cfg(feature = "schemars")]
+mod own_schema;
 mod plan;
 mod redact;
 mod schema;
 mod secret;
+mod sections;
 mod snippet;
 pub mod source;
 mod text;
@@ -122,30 +126,90 @@ pub use explain::Explain;
 pub use load::{Loaded, Unknown};
 pub use origin::Origin;
 pub use redact::MASK;
-pub use schema::{Field, Literal, Schema};
+pub use schema::{Field, FieldKind, Literal, Schema, Shape, Variant};
 pub use secret::Secret;
 pub use value::{Kind, Table, Value};
 #[cfg(feature = "watch")]
 pub use watch::{Change, Events, Reload, Setting, Watch, WatchOptions};
 
-/// Derives [`Config`] for a struct with named fields.
+/// Derives [`Config`] for a struct with named fields, or for an enum
+/// section (unit variants and newtypes of `Config` structs).
 ///
 /// Container attributes: `name = "myapp"` (env prefix `MYAPP_`, file stem,
 /// program name), `validate = path` (a `fn(&Self) -> Result<(), E>` with
-/// `E: Display`).
+/// `E: Display`), `rename_all = "kebab-case"` (file keys, or an enum's
+/// variant names, in one of serde's cases; env and flag names keep the Rust
+/// names), and on enums `tag = "kind"` (the key that selects the variant;
+/// `kind` by default). A variant takes `rename = ".."`.
 ///
-/// Field attributes: `default = <literal>` (string, integer, float, bool or
-/// an array of those), `nested` (the field is itself a `Config` struct),
-/// `secret`, `env = "NAME"` (exact variable name), `flag = "name"` (exact
-/// long flag), `short = 'p'`, `rename = "key"`, `skip` (never read; set from
-/// `Default`), `from_str` (read as text and parsed with `FromStr`),
+/// Field attributes: `default = <literal>` (string, integer, float, bool,
+/// an array of those, or `{}` for a map), `default` (the type's `Default`),
+/// `default_with = path` (a `fn() -> T`), `required`, `nested` (the field
+/// is a section: a `Config` type, or an `Option`, `Vec`, `HashMap` or
+/// `BTreeMap<String, _>` of one), `secret`, `env = "NAME"` (exact variable
+/// name), `flag = "name"` (exact long flag), `short = 'p'`,
+/// `rename = "key"` (the key, env and flag names), `skip` (never read; set
+/// from `Default`), `from_str` (read as text and parsed with `FromStr`),
 /// `merge = "append"` (a list adds to the list below instead of replacing
 /// it), `validate = path` (a `fn(&T) -> Result<(), E>`).
-/// Doc comments become help text.
+/// Doc comments become help text. `#[serde(..)]` attributes are refused.
+///
+/// ```
+/// use std::collections::BTreeMap;
+/// use staid::Config;
+///
+/// #[derive(Config)]
+/// #[config(name = "gw")]
+/// struct Gateway {
+///     #[config(nested)]
+///     routes: Vec<Route>,
+///     #[config(nested)]
+///     upstreams: BTreeMap<String, Upstream>,
+///     #[config(nested)]
+///     storage: Option<Storage>,
+/// }
+///
+/// #[derive(Config)]
+/// struct Route {
+///     path: String,
+///     #[config(default = 1000)]
+///     timeout_ms: u64,
+/// }
+///
+/// #[derive(Config)]
+/// struct Upstream {
+///     url: String,
+/// }
+///
+/// #[derive(Config)]
+/// enum Storage {
+///     Memory,
+///     Disk(Disk),
+/// }
+///
+/// #[derive(Config)]
+/// struct Disk {
+///     path: String,
+/// }
+///
+/// let gw = Gateway::builder()
+///     .toml_str("[[routes]]\npath = \"/a\"\n[storage]\nkind = \"disk\"\npath = \"/d\"\n")
+///     .env_from([("GW_UPSTREAMS_EU_URL", "http://eu")])
+///     .load()
+///     .unwrap();
+/// assert_eq!(gw.routes[0].timeout_ms, 1000);
+/// assert_eq!(gw.upstreams["eu"].url, "http://eu");
+/// assert!(matches!(gw.storage, Some(Storage::Disk(Disk { ref path })) if path == "/d"));
+/// ```
 pub use staid_derive::Config;
 
 /// A struct that can be loaded as configuration. Implement it with
 /// `#[derive(Config)]`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a `Config` type, so it cannot be a section",
+    label = "a section (a `nested` field or an enum variant) must be a `Config` type",
+    note = "add `#[derive(Config)]` to `{Self}`; a field without `#[config(nested)]` is read as a value instead"
+)]
 pub trait Config: Sized + 'static {
     /// The static description of the struct.
     const SCHEMA: &'static Schema;
@@ -189,8 +253,9 @@ pub trait Config: Sized + 'static {
 #[doc(hidden)]
 pub mod __private {
     //! Used by code that `#[derive(Config)]` generates. Not public API.
-    pub use crate::build::Ctx;
-    pub use crate::schema::{Field, Literal, Schema};
+    pub use crate::build::{Build, Ctx, Leaf};
+    pub use crate::json_schema::{NoSchema, Probe};
+    pub use crate::schema::{Field, FieldKind, Literal, Schema, Shape, Variant};
     pub use crate::value::{Table, Value};
     pub use core::default::Default;
     pub use core::option::Option::{self, None, Some};

@@ -131,12 +131,14 @@ impl Plan {
                 Err(found) => sink.problems.extend(found),
             }
         }
+        let completed = crate::sections::complete(schema, &mut merged);
         let Sink {
             mut problems,
             mut warnings,
             checks,
             texts,
         } = sink;
+        problems.extend(completed);
         let mut ctx = Ctx::new(unknown, &texts, &self.naming);
         let config = T::__build(Some(&merged), &mut ctx);
         problems.extend(ctx.problems);

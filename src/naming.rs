@@ -37,7 +37,8 @@ impl EnvNaming {
         EnvNaming { prefix, sep }
     }
 
-    /// The variable for a dotted key path (`db.host` -> `MYAPP_DB_HOST`).
+    /// The variable for a dotted path of field names (`db.host` ->
+    /// `MYAPP_DB_HOST`).
     pub(crate) fn var(&self, path: &str, field: &Field) -> String {
         if let Some(exact) = field.env {
             return exact.to_owned();
@@ -56,7 +57,7 @@ impl EnvNaming {
     }
 }
 
-/// The long flag for a dotted key path (`db.host` -> `db-host`).
+/// The long flag for a dotted path of field names (`db.host` -> `db-host`).
 pub(crate) fn flag(path: &str, field: &Field) -> String {
     if let Some(exact) = field.flag {
         return exact.to_owned();
@@ -65,14 +66,27 @@ pub(crate) fn flag(path: &str, field: &Field) -> String {
 }
 
 impl Naming {
-    /// Every way to set a key, for "missing value" help.
-    pub(crate) fn ways_to_set(&self, path: &str, field: &Field) -> String {
+    /// Every way to set a key, for "missing value" help: `path` in files,
+    /// the variable and flag spelled from `names`, where the place of the
+    /// field allows them (elements of lists have neither; entries of maps
+    /// have variables).
+    pub(crate) fn ways_to_set(
+        &self,
+        path: &str,
+        names: &str,
+        field: &Field,
+        env: bool,
+        flags: bool,
+    ) -> String {
         let mut ways = vec![format!("`{path}` in a configuration file")];
-        if let Some(env) = &self.env {
-            ways.push(format!("the environment variable {}", env.var(path, field)));
+        if let Some(naming) = self.env.as_ref().filter(|_| env) {
+            ways.push(format!(
+                "the environment variable {}",
+                naming.var(names, field)
+            ));
         }
-        if self.flags {
-            ways.push(format!("the flag --{}", flag(path, field)));
+        if self.flags && flags {
+            ways.push(format!("the flag --{}", flag(names, field)));
         }
         match ways.len() {
             1 => ways.remove(0),
@@ -114,21 +128,23 @@ mod tests {
         let n = EnvNaming::new(Some("myapp"), "_");
         let field = crate::schema::Field {
             key: "node_identifier",
+            name: "node_identifier",
             ty: "String",
             doc: "",
+            kind: crate::schema::FieldKind::Leaf {
+                shape: crate::schema::Shape::Text,
+                optional: false,
+            },
             default: None,
+            default_code: None,
             env: None,
             flag: None,
             short: None,
             secret: false,
             required: true,
-            optional: false,
-            boolean: false,
-            list: false,
             append: false,
-            skip: false,
             restart: false,
-            nested: None,
+            json_schema: None,
         };
         assert_eq!(
             n.var("db.node_identifier", &field),

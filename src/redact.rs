@@ -27,13 +27,22 @@ pub(crate) const MASKED_KEY: &str = "<secret>";
 fn secret_len(schema: &Schema, path: &str) -> Option<usize> {
     let mut schema = schema;
     let mut end = 0;
-    for part in path.split('.') {
+    let mut parts = path.split('.');
+    while let Some(part) = parts.next() {
         end += part.len();
         let field = schema.field(part)?;
         if field.secret {
             return Some(end);
         }
-        schema = field.nested?;
+        schema = match (field.nested(), field.elements()) {
+            (Some(nested), _) => nested,
+            (None, Some(element)) => {
+                // The index or entry name, then the element's fields.
+                end += 1 + parts.next()?.len();
+                element
+            }
+            (None, None) => return None,
+        };
         end += 1;
     }
     None
@@ -98,11 +107,7 @@ pub(crate) fn key_path(schema: &Schema, path: &str) -> String {
 /// found in the text itself, from its key to the end of its value.
 pub(crate) fn problems(schema: &'static Schema, problems: &mut [Problem], texts: &Texts) {
     let mut secret_keys: Vec<&'static str> = Vec::new();
-    schema.walk(&mut |_, field| {
-        if field.secret {
-            secret_keys.push(field.key);
-        }
-    });
+    secret_fields(schema, &mut secret_keys, 0);
     let mut spans: HashMap<Arc<Path>, Vec<Range<usize>>> = HashMap::new();
     for problem in problems {
         if let Some(key) = &problem.key {
@@ -262,6 +267,22 @@ fn string_end(bytes: &[u8], i: usize) -> usize {
     }
     bytes.len()
 }
+
+/// The keys of secret fields, here and in every section below.
+fn secret_fields(schema: &'static Schema, keys: &mut Vec<&'static str>, depth: usize) {
+    if depth > crate::format::MAX_DEPTH {
+        return;
+    }
+    for field in schema.fields {
+        if field.secret {
+            keys.push(field.key);
+        }
+        if let Some(inner) = field.nested().or(field.elements()) {
+            secret_fields(inner, keys, depth + 1);
+        }
+    }
+}
+
 /// Whether `line` assigns `key`: the key at a word boundary, maybe quoted,
 /// then `=` (TOML, also inside inline tables) or `:` (JSON).
 fn sets_key(line: &str, key: &str) -> bool {

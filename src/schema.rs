@@ -1,6 +1,6 @@
 //! The static description of a configuration struct that `#[derive(Config)]`
 //! emits. Every source that needs the shape (env names, flags, unknown-key
-//! checks, explain, usage) reads it from here.
+//! checks, explain, usage, templates) reads it from here.
 
 use crate::origin::Origin;
 use crate::value::{Kind, Table, Value};
@@ -25,14 +25,25 @@ pub struct Schema {
 /// One field of a [`Schema`].
 #[derive(Debug)]
 pub struct Field {
-    /// The key in files and the last segment of key paths.
+    /// The key in files and the last segment of key paths (after `rename`
+    /// or the struct's `rename_all`).
     pub key: &'static str,
+    /// The name env variables and flags are derived from: the Rust field
+    /// name, or `rename` (which renames all three); `rename_all` changes
+    /// only [`key`](Field::key).
+    pub name: &'static str,
     /// The Rust type as written, for usage tables and messages.
     pub ty: &'static str,
     /// The doc comment.
     pub doc: &'static str,
+    /// What the field holds: a value, or a section of some kind.
+    pub kind: FieldKind,
     /// `#[config(default = ..)]`.
     pub default: Option<Literal>,
+    /// `#[config(default)]` or `#[config(default_with = path)]`: a default
+    /// computed by code, as it is written (`Default::default()`,
+    /// `default_port()`), for help and templates.
+    pub default_code: Option<&'static str>,
     /// `#[config(env = "NAME")]`: an exact variable name, with no prefix.
     pub env: Option<&'static str>,
     /// `#[config(flag = "name")]`: the long flag, replacing the derived one.
@@ -41,30 +52,131 @@ pub struct Field {
     pub short: Option<char>,
     /// `#[config(secret)]` (or a `staid::Secret<T>` type): never printed.
     pub secret: bool,
-    /// Not `Option`, no default, not nested: the load fails without it.
+    /// The load fails when no layer sets it: a value that is not an
+    /// `Option` or a collection and has no default, or any field marked
+    /// `#[config(required)]`.
     pub required: bool,
-    /// The field's type is `Option<..>`.
-    pub optional: bool,
-    /// The field's type is `bool` (a flag without a value sets it to true).
-    pub boolean: bool,
-    /// The field's type is a list (`Vec`, `HashSet`, `BTreeSet`, `VecDeque`,
-    /// or an `Option` of one): its flag may be repeated.
-    pub list: bool,
     /// `#[config(merge = "append")]`: a list in a higher layer is appended to
     /// the list below instead of replacing it.
     pub append: bool,
-    /// `#[config(skip)]`: never read from any source; set from `Default`.
-    pub skip: bool,
     /// `#[config(restart)]`: the program reads it once, at start. A reload
     /// still updates it, and lists it in `Reload::Updated`'s
     /// `restart_required`.
     pub restart: bool,
-    /// `#[config(nested)]`: the schema of the nested struct.
-    pub nested: Option<&'static Schema>,
+    /// A JSON Schema of the leaf's type, as JSON text, when the type offers
+    /// one (`schemars::JsonSchema`, with the feature `schemars`).
+    pub json_schema: Option<fn() -> String>,
+}
+
+/// What a [`Field`] holds.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub enum FieldKind {
+    /// A value read with serde (or `FromStr` under `#[config(from_str)]`).
+    Leaf {
+        /// What the value looks like, as far as the type's name tells.
+        shape: Shape,
+        /// The type is `Option<..>`.
+        optional: bool,
+    },
+    /// `#[config(nested)]` on a `Config` type: its keys live under the
+    /// field's key.
+    Nested(&'static Schema),
+    /// `#[config(nested)]` on `Option<T>`: `None` unless some layer sets a
+    /// key of it (an empty table counts).
+    Optional(&'static Schema),
+    /// `#[config(nested)]` on `Vec<T>`: an array of tables, each built as a
+    /// `T`.
+    List(&'static Schema),
+    /// `#[config(nested)]` on `HashMap<String, T>` or `BTreeMap<String, T>`:
+    /// a table whose entries are each built as a `T`.
+    Map(&'static Schema),
+    /// `#[config(skip)]`: never read from any source; set from `Default`.
+    Skipped,
+    /// The key that selects the variant of an enum section
+    /// (`#[config(tag = "kind")]`): the only field of an enum's schema. Its
+    /// value is a variant's name; that variant's fields sit beside it.
+    Tag(&'static [Variant]),
+}
+
+/// One variant of an enum section.
+#[derive(Debug)]
+pub struct Variant {
+    /// The tag's value that selects it (`s3`).
+    pub name: &'static str,
+    /// The variant's doc comment.
+    pub doc: &'static str,
+    /// The schema of the struct it holds; `None` for a unit variant.
+    pub schema: Option<&'static Schema>,
+}
+
+/// The shape of a leaf value, read off the type's name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Shape {
+    /// `bool`: a flag without a value sets it to true.
+    Bool,
+    /// A sized integer type.
+    Integer,
+    /// `f32` or `f64`.
+    Float,
+    /// `String`, `PathBuf`, addresses and other types written as text.
+    Text,
+    /// `std::time::Duration`, written like `"1m30s"`.
+    Duration,
+    /// `Vec`, `VecDeque`, `HashSet` or `BTreeSet`: a flag may be repeated,
+    /// and no value means empty.
+    List,
+    /// `HashMap` or `BTreeMap`: no value means empty.
+    Map,
+    /// Any other type: staid cannot see its shape.
+    Other,
+}
+
+impl Field {
+    /// The schema of a section whose keys lie at fixed paths under the
+    /// field's key: a nested struct or an optional section. Lists and maps
+    /// of sections have their keys under an index or entry name instead.
+    pub fn nested(&self) -> Option<&'static Schema> {
+        match self.kind {
+            FieldKind::Nested(s) | FieldKind::Optional(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The schema of each element of a list or map of sections.
+    pub fn elements(&self) -> Option<&'static Schema> {
+        match self.kind {
+            FieldKind::List(s) | FieldKind::Map(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// `#[config(skip)]`.
+    pub fn is_skipped(&self) -> bool {
+        matches!(self.kind, FieldKind::Skipped)
+    }
+
+    /// The variants, when this is the tag of an enum section.
+    pub fn variants(&self) -> Option<&'static [Variant]> {
+        match self.kind {
+            FieldKind::Tag(variants) => Some(variants),
+            _ => None,
+        }
+    }
+
+    /// The leaf's shape, `None` for sections and skipped fields.
+    pub fn shape(&self) -> Option<Shape> {
+        match self.kind {
+            FieldKind::Leaf { shape, .. } => Some(shape),
+            _ => None,
+        }
+    }
 }
 
 /// A literal written in `#[config(default = ..)]`.
 #[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub enum Literal {
     /// A string literal.
     Str(&'static str),
@@ -76,6 +188,8 @@ pub enum Literal {
     Bool(bool),
     /// An array of literals.
     Array(&'static [Literal]),
+    /// `{}`: an empty table, for maps.
+    EmptyTable,
 }
 
 impl Literal {
@@ -87,6 +201,7 @@ impl Literal {
             Literal::Float(x) => Kind::Float(x),
             Literal::Bool(b) => Kind::Bool(b),
             Literal::Array(items) => Kind::Array(items.iter().map(Literal::to_value).collect()),
+            Literal::EmptyTable => Kind::Table(Table::new()),
         };
         Value::new(kind, Origin::Default)
     }
@@ -110,57 +225,119 @@ impl std::fmt::Display for Literal {
                 }
                 Ok(())
             }
+            Literal::EmptyTable => Ok(()),
         }
     }
 }
 
 impl Schema {
-    /// The layer of defaults: every `default` in this schema and the nested
-    /// ones, as a table with `Origin::Default`.
+    /// The layer of defaults: every `default` in this schema and its nested
+    /// structs, as a table with `Origin::Default`. Optional sections and the
+    /// elements of lists and maps get theirs when they are present (see
+    /// [`Loaded::tree`](crate::Loaded::tree)).
     pub fn defaults(&self) -> Value {
         let mut table = Table::new();
         for field in self.fields {
-            if field.skip {
-                continue;
-            }
-            if let Some(nested) = field.nested {
-                let sub = nested.defaults();
-                if sub.as_table().is_some_and(|t| !t.is_empty()) {
-                    table.insert(field.key.to_owned(), sub);
+            match field.kind {
+                FieldKind::Nested(nested) => {
+                    let sub = nested.defaults();
+                    if sub.as_table().is_some_and(|t| !t.is_empty()) {
+                        table.insert(field.key.to_owned(), sub);
+                    }
                 }
-            } else if let Some(default) = &field.default {
-                table.insert(field.key.to_owned(), default.to_value());
+                FieldKind::Leaf { .. } => {
+                    if let Some(default) = &field.default {
+                        table.insert(field.key.to_owned(), default.to_value());
+                    }
+                }
+                _ => {}
             }
         }
         Value::new(Kind::Table(table), Origin::Default)
     }
 
-    /// The field with this key.
+    /// The field with this key; in an enum's schema, the tag or a field of
+    /// any variant (the first that has it).
     pub fn field(&self, key: &str) -> Option<&'static Field> {
-        self.fields.iter().find(|f| f.key == key)
+        if let Some(field) = self.fields.iter().find(|f| f.key == key) {
+            return Some(field);
+        }
+        self.variants()?
+            .iter()
+            .filter_map(|v| v.schema)
+            .find_map(|s| s.field(key))
     }
 
-    /// Visits every leaf field (not nested, not skipped) with its dotted key
-    /// path, depth first in declaration order.
+    /// For an enum section: its tag field and variants.
+    pub fn tag(&self) -> Option<(&'static Field, &'static [Variant])> {
+        let field = self.fields.first()?;
+        Some((field, field.variants()?))
+    }
+
+    /// For an enum section, the variants.
+    pub fn variants(&self) -> Option<&'static [Variant]> {
+        self.tag().map(|(_, variants)| variants)
+    }
+
+    /// The variant selected by a table of this enum's schema, if its tag
+    /// names one.
+    pub fn variant_of(&self, table: &Table) -> Option<&'static Variant> {
+        let (tag, variants) = self.tag()?;
+        let name = table.get(tag.key)?.as_str()?;
+        variants.iter().find(|v| v.name == name)
+    }
+
+    /// Visits every field that holds a value at a fixed key path, with that
+    /// dotted path, depth first in declaration order: leaves, and lists and
+    /// maps of sections as a whole. Nested structs and optional sections are
+    /// gone through; skipped fields are left out.
     pub fn walk(&self, visit: &mut dyn FnMut(&str, &'static Field)) {
-        fn go(schema: &Schema, prefix: &mut String, visit: &mut dyn FnMut(&str, &'static Field)) {
+        self.walk_named(&mut |path, _, field| visit(path, field));
+    }
+
+    /// Like [`walk`](Schema::walk), also giving the path of the fields'
+    /// [`name`](Field::name)s, from which env variables and flags are
+    /// spelled.
+    pub fn walk_named(&self, visit: &mut dyn FnMut(&str, &str, &'static Field)) {
+        fn go(
+            schema: &Schema,
+            keys: &mut String,
+            names: &mut String,
+            visit: &mut dyn FnMut(&str, &str, &'static Field),
+        ) {
             for field in schema.fields {
-                if field.skip {
+                if field.is_skipped() {
                     continue;
                 }
-                let len = prefix.len();
-                if !prefix.is_empty() {
-                    prefix.push('.');
+                let (klen, nlen) = (keys.len(), names.len());
+                if !keys.is_empty() {
+                    keys.push('.');
+                    names.push('.');
                 }
-                prefix.push_str(field.key);
-                match field.nested {
-                    Some(nested) => go(nested, prefix, visit),
-                    None => visit(prefix, field),
+                keys.push_str(field.key);
+                names.push_str(field.name);
+                match field.nested() {
+                    Some(nested) => go(nested, keys, names, visit),
+                    None => visit(keys, names, field),
                 }
-                prefix.truncate(len);
+                keys.truncate(klen);
+                names.truncate(nlen);
+            }
+            // An enum's variants: every field of every variant, once (two
+            // variants may share a key, which is then one variable and flag).
+            if let Some(variants) = schema.variants() {
+                let mut seen: Vec<String> = Vec::new();
+                for inner in variants.iter().filter_map(|v| v.schema) {
+                    go(inner, keys, names, &mut |k, n, f| {
+                        if !seen.iter().any(|s| s == k) {
+                            seen.push(k.to_owned());
+                            visit(k, n, f);
+                        }
+                    });
+                }
             }
         }
-        go(self, &mut String::new(), visit)
+        go(self, &mut String::new(), &mut String::new(), visit)
     }
 
     /// Merges a layer on top of `merged`: later wins, tables merge deeply,
@@ -177,10 +354,15 @@ impl Schema {
             let (Some(below), Some(above)) = (merged.get(path), layer.get_mut(path)) else {
                 return;
             };
-            // Text from env or flags is a list once split, as the build
-            // would split it.
+            // Text from env or flags is a list once split (or parsed, for
+            // inline JSON), as the build would read it.
             if let (Kind::String(text), true) = (&above.kind, above.is_text()) {
-                if !text.trim_start().starts_with('[') {
+                let trimmed = text.trim_start();
+                if trimmed.starts_with('[') {
+                    if let Ok(parsed) = crate::format::inline_json(trimmed, &above.origin) {
+                        *above = parsed;
+                    }
+                } else if field.elements().is_none() {
                     above.kind = Kind::Array(crate::text::list_values(text, &above.origin));
                 }
             }
@@ -197,7 +379,7 @@ impl Schema {
     fn has_append(&self) -> bool {
         self.fields
             .iter()
-            .any(|f| f.append || f.nested.is_some_and(Schema::has_append))
+            .any(|f| f.append || f.nested().is_some_and(Schema::has_append))
     }
 
     /// Whether the value at this dotted key path belongs to a secret field

@@ -2,7 +2,7 @@
 //! variables and a commented TOML template.
 
 use crate::naming::EnvNaming;
-use crate::schema::Schema;
+use crate::schema::{FieldKind, Schema};
 use crate::value::{Inline, Key};
 
 /// The table behind [`Builder::env_usage`](crate::Builder::env_usage).
@@ -14,17 +14,57 @@ pub(crate) fn env_table(schema: &'static Schema, naming: &EnvNaming) -> String {
         "REQUIRED".to_owned(),
         "DESCRIPTION".to_owned(),
     ]];
-    schema.walk(&mut |path, field| {
+    schema.walk_named(&mut |path, names, field| {
         let default = match (crate::redact::default_of(field), &field.default) {
             (Some(shown), _) => shown.to_string(),
             (None, Some(_)) => crate::redact::MASKED_KEY.to_owned(),
-            (None, None) => String::new(),
+            (None, None) => field.default_code.unwrap_or_default().to_owned(),
+        };
+        let var = naming.var(names, field);
+        if let FieldKind::Map(element) = field.kind {
+            // The map as inline JSON, then each field of an entry.
+            rows.push([
+                var.clone(),
+                format!("{} (JSON)", field.ty),
+                String::new(),
+                if field.required { "yes" } else { "" }.to_owned(),
+                field.doc.lines().next().unwrap_or("").to_owned(),
+            ]);
+            let inner = EnvNaming {
+                prefix: format!("{var}{}<NAME>{}", naming.sep, naming.sep),
+                sep: naming.sep,
+            };
+            element.walk_named(&mut |_, names, field| {
+                let bare = crate::schema::Field {
+                    env: None,
+                    ..*field
+                };
+                rows.push([
+                    inner.var(names, &bare),
+                    field.ty.to_owned(),
+                    crate::redact::default_of(field)
+                        .map(ToString::to_string)
+                        .unwrap_or_default(),
+                    String::new(),
+                    field.doc.lines().next().unwrap_or("").to_owned(),
+                ]);
+            });
+            return;
+        }
+        let ty = match field.kind {
+            FieldKind::List(_) => format!("{} (JSON)", field.ty),
+            _ => field.ty.to_owned(),
+        };
+        let required = match (field.required, condition(schema, path)) {
+            (false, _) => String::new(),
+            (true, None) => "yes".to_owned(),
+            (true, Some(when)) => format!("if {when}"),
         };
         rows.push([
-            naming.var(path, field),
-            field.ty.to_owned(),
+            var,
+            ty,
             default,
-            if field.required { "yes" } else { "" }.to_owned(),
+            required,
             field.doc.lines().next().unwrap_or("").to_owned(),
         ]);
     });
@@ -50,6 +90,34 @@ pub(crate) fn env_table(schema: &'static Schema, naming: &EnvNaming) -> String {
         out.push('\n');
     }
     out
+}
+
+/// When a required field is required only in some case: its optional
+/// section is present (`tls` is set), or its enum section has its variant
+/// (`storage.kind = "s3"`).
+fn condition(schema: &Schema, path: &str) -> Option<String> {
+    let mut schema = schema;
+    let mut at = String::new();
+    for part in path.split('.') {
+        let own = schema.fields.iter().find(|f| f.key == part);
+        if let (None, Some((tag, variants))) = (own, schema.tag()) {
+            let variant = variants
+                .iter()
+                .find(|v| v.schema.is_some_and(|s| s.field(part).is_some()))?;
+            let sep = if at.is_empty() { "" } else { "." };
+            return Some(format!("{at}{sep}{} = \"{}\"", tag.key, variant.name));
+        }
+        let field = schema.field(part)?;
+        if !at.is_empty() {
+            at.push('.');
+        }
+        at.push_str(part);
+        if let FieldKind::Optional(_) = field.kind {
+            return Some(format!("{at} is set"));
+        }
+        schema = field.nested()?;
+    }
+    None
 }
 
 /// A commented TOML file with every key, its doc comment and its default;
@@ -84,7 +152,7 @@ fn template_table(schema: &'static Schema, prefix: &str, out: &mut String) {
     for field in schema
         .fields
         .iter()
-        .filter(|f| !f.skip && f.nested.is_none())
+        .filter(|f| matches!(f.kind, FieldKind::Leaf { .. }))
     {
         comment(out, field.doc);
         let key = Key(field.key);
@@ -100,20 +168,82 @@ fn template_table(schema: &'static Schema, prefix: &str, out: &mut String) {
                 if field.secret {
                     notes.push("secret".to_owned());
                 }
+                if let Some(code) = field.default_code.filter(|_| !field.secret) {
+                    notes.push(format!("default {code}"));
+                }
                 out.push_str(&format!("# {key} =   ({})\n", notes.join(", ")));
             }
         }
         out.push('\n');
     }
-    for field in schema.fields.iter().filter(|f| !f.skip) {
-        let Some(nested) = field.nested else { continue };
+    if let Some((tag, variants)) = schema.tag() {
+        // Each variant, commented out: one of them is chosen by the tag.
+        for variant in variants {
+            comment(out, variant.doc);
+            out.push_str(&format!("# {} = \"{}\"\n", Key(tag.key), variant.name));
+            let Some(inner) = variant.schema else {
+                out.push('\n');
+                continue;
+            };
+            let mut text = String::new();
+            template_table(inner, prefix, &mut text);
+            commented(&text, out);
+        }
+    }
+    for field in schema.fields {
         let path = if prefix.is_empty() {
             Key(field.key).to_string()
         } else {
             format!("{prefix}.{}", Key(field.key))
         };
+        let (header, element, note) = match field.kind {
+            FieldKind::Nested(nested) => {
+                comment(out, field.doc);
+                out.push_str(&format!("[{path}]\n"));
+                template_table(nested, &path, out);
+                continue;
+            }
+            FieldKind::Optional(nested) => (
+                format!("[{path}]"),
+                nested,
+                "optional: absent unless some key of it is set",
+            ),
+            FieldKind::List(element) => (
+                format!("[[{path}]]"),
+                element,
+                "a list: repeat the table for each entry",
+            ),
+            FieldKind::Map(element) => (
+                format!("[{path}.<name>]"),
+                element,
+                "a map: one table per entry, named as you like",
+            ),
+            _ => continue,
+        };
+        // Commented out: an optional section would become present, and an
+        // example entry's required values have no value to show.
         comment(out, field.doc);
-        out.push_str(&format!("[{path}]\n"));
-        template_table(nested, &path, out);
+        out.push_str(&format!("# ({note})\n# {header}\n"));
+        let mut inner = String::new();
+        let within = match field.kind {
+            FieldKind::Map(_) => format!("{path}.<name>"),
+            _ => path,
+        };
+        template_table(element, &within, &mut inner);
+        commented(&inner, out);
+    }
+}
+
+/// `text` with every line that is not already a comment commented out.
+fn commented(text: &str, out: &mut String) {
+    for line in text.lines() {
+        match line.is_empty() || line.starts_with('#') {
+            true => out.push_str(line),
+            false => {
+                out.push_str("# ");
+                out.push_str(line);
+            }
+        }
+        out.push('\n');
     }
 }

@@ -2,7 +2,7 @@
 //! names, flags, secrets, required and optional fields, renames, skipped and
 //! nested fields.
 
-use staid::{Config, Field, Literal, Schema};
+use staid::{Config, Field, FieldKind, Literal, Schema, Shape};
 
 /// The application.
 ///
@@ -134,22 +134,25 @@ fn required_optional_and_boolean() {
     assert!(field(s, "url").required, "no default, not Option");
     assert!(!field(s, "host").required, "has a default");
     assert!(!field(s, "token").required);
-    assert!(field(s, "token").optional);
+    assert!(matches!(
+        field(s, "token").kind,
+        FieldKind::Leaf { optional: true, .. }
+    ));
     assert!(
         !field(s, "db").required,
         "nested structs are never required"
     );
     assert!(!field(s, "cache").required, "skipped");
-    assert!(field(s, "verbose").boolean);
-    assert!(!field(s, "port").boolean);
-    assert!(field(s, "tags").list);
+    assert_eq!(field(s, "verbose").shape(), Some(Shape::Bool));
+    assert_eq!(field(s, "port").shape(), Some(Shape::Integer));
+    assert_eq!(field(s, "tags").shape(), Some(Shape::List));
 }
 
 #[test]
 fn skip_and_nested() {
     let s = App::SCHEMA;
-    assert!(field(s, "cache").skip);
-    let db = field(s, "db").nested.expect("nested schema");
+    assert!(field(s, "cache").is_skipped());
+    let db = field(s, "db").nested().expect("nested schema");
     assert_eq!(db.type_name, "Db");
     assert!(matches!(field(db, "pool").default, Some(Literal::Int(5))));
     let mut leaves = Vec::new();

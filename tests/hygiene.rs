@@ -42,6 +42,20 @@ struct App {
     skipped: ::std::vec::Vec<u8>,
     #[config(secret)]
     token: ::std::option::Option<::std::string::String>,
+    #[config(nested)]
+    many: ::std::vec::Vec<Inner>,
+    #[config(nested)]
+    named: ::std::collections::BTreeMap<::std::string::String, Inner>,
+    #[config(nested)]
+    optional: ::std::option::Option<Inner>,
+    #[config(default)]
+    from_default: u8,
+    #[config(default_with = seven)]
+    from_fn: u8,
+}
+
+fn seven() -> u8 {
+    7
 }
 
 #[derive(::staid::Config, ::std::fmt::Debug)]
@@ -66,12 +80,16 @@ fn check(_: &App) -> ::std::result::Result<(), &'static str> {
 fn generated_code_compiles_and_loads_without_the_prelude() {
     use ::staid::Config as _;
     let app = App::builder()
-        .toml_str("count = 3\n[inner]\non = false\n")
+        .toml_str("count = 3\n[inner]\non = false\n[[many]]\n[named.a]\n[optional]\n")
         .load()
         .unwrap();
     ::std::assert_eq!(app.count, 3);
     ::std::assert_eq!(app.name, "x");
     ::std::assert!(!app.inner.on);
     ::std::assert_eq!(app.list, [1, 2]);
-    ::std::assert_eq!(<App as ::staid::Config>::SCHEMA.fields.len(), 7);
+    ::std::assert_eq!(app.many.len(), 1);
+    ::std::assert!(app.named["a"].on);
+    ::std::assert!(app.optional.is_some());
+    ::std::assert_eq!((app.from_default, app.from_fn), (0, 7));
+    ::std::assert_eq!(<App as ::staid::Config>::SCHEMA.fields.len(), 12);
 }

@@ -81,3 +81,133 @@ fn the_template_loads_once_required_keys_are_filled_in() {
     assert_eq!(web.db.hosts, ["db1", "db2"]);
     assert_eq!(web.token, "dev-token");
 }
+
+/// A service made of sections.
+#[derive(Config, Debug)]
+#[config(name = "gw")]
+struct Sections {
+    /// Worker threads.
+    #[config(default_with = workers)]
+    workers: u32,
+    /// The routes, first match wins.
+    #[config(nested)]
+    routes: Vec<Route>,
+    /// Backends by name.
+    #[config(nested)]
+    upstreams: std::collections::BTreeMap<String, Upstream>,
+    /// TLS, when terminated here.
+    #[config(nested)]
+    tls: Option<Tls>,
+    /// Where logs go.
+    #[config(nested)]
+    logs: Option<Logs>,
+    /// Limits.
+    #[config(nested)]
+    limits: Limits,
+}
+
+fn workers() -> u32 {
+    4
+}
+
+#[derive(Config, Debug)]
+struct Route {
+    /// The path prefix.
+    path: String,
+    /// Milliseconds to wait.
+    #[config(default = 1000)]
+    timeout_ms: u64,
+}
+
+#[derive(Config, Debug)]
+struct Upstream {
+    /// Base URL.
+    url: String,
+}
+
+#[derive(Config, Debug)]
+struct Tls {
+    /// Certificate file.
+    cert: String,
+}
+
+/// Kinds of log sinks.
+#[derive(Config, Debug)]
+enum Logs {
+    /// Standard error.
+    Stderr,
+    /// A file.
+    File(LogFile),
+}
+
+#[derive(Config, Debug)]
+struct LogFile {
+    /// Where.
+    path: String,
+    /// Rotate at this size.
+    #[config(default = 10)]
+    max_mb: u32,
+}
+
+#[derive(Config, Debug)]
+struct Limits {
+    /// Requests per second.
+    #[config(default = 100)]
+    rps: u32,
+}
+
+#[test]
+fn sections_in_the_template() {
+    let template = Sections::builder().toml_template();
+    assert_eq!(
+        template,
+        "# A service made of sections.\n\
+         \n\
+         # Worker threads.\n\
+         # workers =   (u32, default workers())\n\
+         \n\
+         # The routes, first match wins.\n\
+         # (a list: repeat the table for each entry)\n\
+         # [[routes]]\n\
+         # The path prefix.\n\
+         # path =   (String, required)\n\
+         \n\
+         # Milliseconds to wait.\n\
+         # timeout_ms = 1000\n\
+         \n\
+         # Backends by name.\n\
+         # (a map: one table per entry, named as you like)\n\
+         # [upstreams.<name>]\n\
+         # Base URL.\n\
+         # url =   (String, required)\n\
+         \n\
+         # TLS, when terminated here.\n\
+         # (optional: absent unless some key of it is set)\n\
+         # [tls]\n\
+         # Certificate file.\n\
+         # cert =   (String, required)\n\
+         \n\
+         # Where logs go.\n\
+         # (optional: absent unless some key of it is set)\n\
+         # [logs]\n\
+         # Standard error.\n\
+         # kind = \"stderr\"\n\
+         \n\
+         # A file.\n\
+         # kind = \"file\"\n\
+         # Where.\n\
+         # path =   (String, required)\n\
+         \n\
+         # Rotate at this size.\n\
+         # max_mb = 10\n\
+         \n\
+         # Limits.\n\
+         [limits]\n\
+         # Requests per second.\n\
+         rps = 100\n"
+    );
+    // It loads as it is: everything required lies in commented sections.
+    let loaded = Sections::builder().toml_str(template).load().unwrap();
+    assert_eq!(loaded.limits.rps, 100);
+    assert!(loaded.routes.is_empty() && loaded.tls.is_none() && loaded.logs.is_none());
+}

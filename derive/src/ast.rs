@@ -11,12 +11,29 @@ pub struct Container<'a> {
     pub attrs: ContainerAttrs,
     pub doc: String,
     pub fields: Vec<Field<'a>>,
+    /// For an enum: its variants (and no fields).
+    pub variants: Option<Vec<Variant<'a>>>,
+}
+
+/// A variant of an enum section: a unit, or a newtype of a `Config` struct.
+pub struct Variant<'a> {
+    pub ident: &'a Ident,
+    /// The tag's value that selects it.
+    pub name: String,
+    pub doc: String,
+    pub ty: Option<&'a Type>,
 }
 
 pub struct Field<'a> {
     pub ident: &'a Ident,
     pub ty: &'a Type,
+    /// The key in files: `rename`, or the name in the struct's
+    /// `rename_all` case.
     pub key: String,
+    /// What env variables and flags are spelled from: `rename`, or the Rust
+    /// name.
+    pub name: String,
+    pub kind: Kind<'a>,
     pub doc: String,
     pub attrs: FieldAttrs,
     /// `Option<T>`: T.
@@ -25,31 +42,73 @@ pub struct Field<'a> {
     pub secret_type: bool,
 }
 
+/// What a field holds, from `nested`, `skip` and the type.
+pub enum Kind<'a> {
+    Leaf,
+    Nested,
+    /// `Option<T>` with `nested`: T.
+    Optional(&'a Type),
+    /// `Vec<T>` with `nested`: T.
+    List(&'a Type),
+    /// `HashMap<K, T>` or `BTreeMap<K, T>` with `nested`: K and T.
+    Map(&'a Type, &'a Type),
+    Skipped,
+}
+
 impl Field<'_> {
     pub fn is_secret(&self) -> bool {
         self.attrs.secret.is_some() || self.secret_type
     }
 
-    pub fn is_bool(&self) -> bool {
-        last_ident(self.option_inner.unwrap_or(self.ty)).is_some_and(|i| i == "bool")
+    /// The shape of a leaf, by the last segment of its type's name.
+    pub fn shape(&self) -> &'static str {
+        let Some(ident) = last_ident(self.option_inner.unwrap_or(self.ty)) else {
+            return "Other";
+        };
+        match ident.to_string().as_str() {
+            "bool" => "Bool",
+            "u8" | "u16" | "u32" | "u64" | "u128" | "usize" | "i8" | "i16" | "i32" | "i64"
+            | "i128" | "isize" => "Integer",
+            "f32" | "f64" => "Float",
+            "String" | "PathBuf" | "char" | "SocketAddr" | "IpAddr" | "Ipv4Addr" | "Ipv6Addr" => {
+                "Text"
+            }
+            "Duration" => "Duration",
+            "Vec" | "VecDeque" | "HashSet" | "BTreeSet" => "List",
+            "HashMap" | "BTreeMap" => "Map",
+            _ => "Other",
+        }
     }
 
     pub fn is_list(&self) -> bool {
-        let ty = self.option_inner.unwrap_or(self.ty);
-        last_ident(ty)
-            .is_some_and(|i| i == "Vec" || i == "HashSet" || i == "BTreeSet" || i == "VecDeque")
+        match self.kind {
+            Kind::List(_) => true,
+            Kind::Leaf => self.shape() == "List",
+            _ => false,
+        }
     }
 
+    pub fn has_default(&self) -> bool {
+        let a = &self.attrs;
+        a.default.is_some() || a.default_code.is_some() || a.default_with.is_some()
+    }
+
+    /// Required: marked so, or a plain value (not `Option`, not a
+    /// collection, not a section) without a default.
     pub fn required(&self) -> bool {
-        self.option_inner.is_none()
-            && self.attrs.default.is_none()
-            && self.attrs.nested.is_none()
-            && self.attrs.skip.is_none()
+        if self.attrs.required.is_some() {
+            return true;
+        }
+        matches!(self.kind, Kind::Leaf)
+            && self.option_inner.is_none()
+            && !self.has_default()
+            && !matches!(self.shape(), "List" | "Map")
     }
 }
 
 pub fn parse<'a>(input: &'a DeriveInput, errors: &mut Errors) -> Option<Container<'a>> {
     let attrs = attr::container(&input.attrs, errors);
+    let c_attrs = &attrs;
     if !input.generics.params.is_empty() {
         errors.push(
             input.generics.span(),
@@ -62,15 +121,29 @@ pub fn parse<'a>(input: &'a DeriveInput, errors: &mut Errors) -> Option<Containe
             _ => {
                 errors.push(
                     input.ident.span(),
-                    "`Config` can only be derived for a struct with named fields",
+                    "`Config` can only be derived for a struct with named fields or an enum",
                 );
                 return None;
             }
         },
-        _ => {
+        Data::Enum(e) => {
+            let variants = e
+                .variants
+                .iter()
+                .map(|v| variant(v, c_attrs, errors))
+                .collect();
+            return Some(Container {
+                ident: &input.ident,
+                doc: attr::doc(&input.attrs),
+                attrs,
+                fields: Vec::new(),
+                variants: Some(variants),
+            });
+        }
+        Data::Union(_) => {
             errors.push(
                 input.ident.span(),
-                "`Config` can only be derived for a struct with named fields",
+                "`Config` can only be derived for a struct with named fields or an enum",
             );
             return None;
         }
@@ -82,14 +155,19 @@ pub fn parse<'a>(input: &'a DeriveInput, errors: &mut Errors) -> Option<Containe
             let ident = f.ident.as_ref().expect("named fields have idents");
             let attrs = attr::field(&f.attrs, errors);
             let raw = ident.to_string();
-            let key = match &attrs.rename {
-                Some(r) => r.value.clone(),
-                None => raw.strip_prefix("r#").unwrap_or(&raw).to_owned(),
+            let raw = raw.strip_prefix("r#").unwrap_or(&raw).to_owned();
+            let (key, name) = match (&attrs.rename, &c_attrs.rename_all) {
+                (Some(r), _) => (r.value.clone(), r.value.clone()),
+                (None, Some(case)) => (case.value.field(&raw), raw),
+                (None, None) => (raw.clone(), raw),
             };
+            let kind = kind(&f.ty, &attrs);
             Field {
                 ident,
                 ty: &f.ty,
                 key,
+                name,
+                kind,
                 doc: attr::doc(&f.attrs),
                 option_inner: generic_inner(&f.ty, "Option"),
                 // `Secret<T>` or `Option<Secret<T>>`: the value is secret either way.
@@ -104,7 +182,80 @@ pub fn parse<'a>(input: &'a DeriveInput, errors: &mut Errors) -> Option<Containe
         doc: attr::doc(&input.attrs),
         attrs,
         fields,
+        variants: None,
     })
+}
+
+fn variant<'a>(v: &'a syn::Variant, c_attrs: &ContainerAttrs, errors: &mut Errors) -> Variant<'a> {
+    let rename = attr::variant(&v.attrs, errors);
+    let raw = v.ident.to_string();
+    let name = match (rename, &c_attrs.rename_all) {
+        (Some(r), _) => r,
+        (None, Some(case)) => case.value.variant(&raw),
+        (None, None) => attr::Case::Snake.variant(&raw),
+    };
+    let ty = match &v.fields {
+        Fields::Unit => None,
+        Fields::Unnamed(f) if f.unnamed.len() == 1 => Some(&f.unnamed[0].ty),
+        other => {
+            errors.push(
+                other.span(),
+                "a variant of a `Config` enum holds one `Config` struct or nothing, as in \
+                 `S3(S3Storage)` or `Memory`",
+            );
+            None
+        }
+    };
+    if let Some(d) = &v.discriminant {
+        errors.push(
+            d.1.span(),
+            "a variant of a `Config` enum cannot have a discriminant",
+        );
+    }
+    Variant {
+        ident: &v.ident,
+        name,
+        doc: attr::doc(&v.attrs),
+        ty,
+    }
+}
+
+fn kind<'a>(ty: &'a Type, attrs: &FieldAttrs) -> Kind<'a> {
+    if attrs.skip.is_some() {
+        return Kind::Skipped;
+    }
+    if attrs.nested.is_none() {
+        return Kind::Leaf;
+    }
+    if let Some(inner) = generic_inner(ty, "Option") {
+        return Kind::Optional(inner);
+    }
+    if let Some(inner) = generic_inner(ty, "Vec") {
+        return Kind::List(inner);
+    }
+    for map in ["HashMap", "BTreeMap"] {
+        if let Some((key, value)) = generic_pair(ty, map) {
+            return Kind::Map(key, value);
+        }
+    }
+    Kind::Nested
+}
+
+/// `K` and `V` of `Name<K, V>` (and of `Name<K, V, S>`, a hasher).
+fn generic_pair<'a>(ty: &'a Type, name: &str) -> Option<(&'a Type, &'a Type)> {
+    let Type::Path(p) = ty else { return None };
+    let seg = p.path.segments.last()?;
+    if seg.ident != name {
+        return None;
+    }
+    let PathArguments::AngleBracketed(args) = &seg.arguments else {
+        return None;
+    };
+    let mut types = args.args.iter().filter_map(|a| match a {
+        GenericArgument::Type(t) => Some(t),
+        _ => None,
+    });
+    Some((types.next()?, types.next()?))
 }
 
 /// The last path segment's name of a type, if it is a path.

@@ -45,6 +45,8 @@ pub enum DefaultLit {
     Float(f64),
     Bool(bool),
     Array(Vec<DefaultLit>),
+    /// `{}`, for maps.
+    EmptyTable,
 }
 
 impl DefaultLit {
@@ -54,6 +56,7 @@ impl DefaultLit {
             DefaultLit::Int(_) => "an integer".to_owned(),
             DefaultLit::Float(_) => "a float".to_owned(),
             DefaultLit::Bool(_) => "a boolean".to_owned(),
+            DefaultLit::EmptyTable => "an empty table".to_owned(),
             DefaultLit::Array(items) => match items.first().map(DefaultLit::kind_name) {
                 None => "an empty array".to_owned(),
                 Some(first) if items.iter().all(|i| i.kind_name() == first) => {
@@ -73,6 +76,91 @@ impl DefaultLit {
 pub struct ContainerAttrs {
     pub name: Option<Sp<String>>,
     pub validate: Option<Sp<Path>>,
+    pub rename_all: Option<Sp<Case>>,
+    pub tag: Option<Sp<String>>,
+}
+
+/// A `rename_all` case, by serde's names.
+#[derive(Clone, Copy)]
+pub enum Case {
+    Lower,
+    Upper,
+    Pascal,
+    Camel,
+    Snake,
+    ScreamingSnake,
+    Kebab,
+    ScreamingKebab,
+}
+
+impl Case {
+    const NAMES: &'static [(&'static str, Case)] = &[
+        ("lowercase", Case::Lower),
+        ("UPPERCASE", Case::Upper),
+        ("PascalCase", Case::Pascal),
+        ("camelCase", Case::Camel),
+        ("snake_case", Case::Snake),
+        ("SCREAMING_SNAKE_CASE", Case::ScreamingSnake),
+        ("kebab-case", Case::Kebab),
+        ("SCREAMING-KEBAB-CASE", Case::ScreamingKebab),
+    ];
+
+    /// A snake_case field name in this case.
+    pub fn field(self, name: &str) -> String {
+        let words = name.split('_').filter(|w| !w.is_empty());
+        match self {
+            Case::Lower | Case::Snake => name.to_owned(),
+            Case::Upper | Case::ScreamingSnake => name.to_ascii_uppercase(),
+            Case::Kebab => name.replace('_', "-"),
+            Case::ScreamingKebab => name.replace('_', "-").to_ascii_uppercase(),
+            Case::Pascal => words.map(capitalise).collect(),
+            Case::Camel => {
+                let pascal: String = words.map(capitalise).collect();
+                let mut chars = pascal.chars();
+                match chars.next() {
+                    Some(first) => first.to_ascii_lowercase().to_string() + chars.as_str(),
+                    None => pascal,
+                }
+            }
+        }
+    }
+}
+
+impl Case {
+    /// A PascalCase variant name in this case.
+    pub fn variant(self, name: &str) -> String {
+        let mut snake = String::new();
+        for (i, c) in name.char_indices() {
+            if c.is_uppercase() && i > 0 {
+                snake.push('_');
+            }
+            snake.push(c.to_ascii_lowercase());
+        }
+        match self {
+            Case::Lower => name.to_ascii_lowercase(),
+            Case::Upper => name.to_ascii_uppercase(),
+            Case::Pascal => name.to_owned(),
+            Case::Camel => {
+                let mut chars = name.chars();
+                match chars.next() {
+                    Some(first) => first.to_ascii_lowercase().to_string() + chars.as_str(),
+                    None => String::new(),
+                }
+            }
+            Case::Snake => snake,
+            Case::ScreamingSnake => snake.to_ascii_uppercase(),
+            Case::Kebab => snake.replace('_', "-"),
+            Case::ScreamingKebab => snake.replace('_', "-").to_ascii_uppercase(),
+        }
+    }
+}
+
+fn capitalise(word: &str) -> String {
+    let mut chars = word.chars();
+    match chars.next() {
+        Some(first) => first.to_ascii_uppercase().to_string() + chars.as_str(),
+        None => String::new(),
+    }
 }
 
 #[derive(Default)]
@@ -81,6 +169,10 @@ pub struct FieldAttrs {
     /// The expression of `default = ..`, for errors about the value itself.
     /// The tokens of the default's value, to point errors at it.
     pub default_tokens: Option<proc_macro2::TokenStream>,
+    /// `default` without a value: the type's `Default`.
+    pub default_code: Option<Span>,
+    pub default_with: Option<Sp<Path>>,
+    pub required: Option<Span>,
     pub nested: Option<Span>,
     pub secret: Option<Span>,
     pub env: Option<Sp<String>>,
@@ -161,12 +253,49 @@ fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
     Ok(())
 }
 
+/// `#[serde(..)]` on a `Config` type or field: staid does not read it (its
+/// derive reads the struct itself), so it would be silently ignored.
+/// Each item is an error naming the staid attribute to use.
+fn refuse_serde(attr: &Attribute, errors: &mut Errors) {
+    let result = attr.parse_nested_meta(|meta| {
+        let name = path_name(&meta.path);
+        let instead = match name.as_str() {
+            "rename" => Some("#[config(rename = \"..\")]"),
+            "rename_all" => Some("#[config(rename_all = \"..\")]"),
+            "default" => Some("#[config(default)]` or `#[config(default = ..)]"),
+            "skip" | "skip_deserializing" => Some("#[config(skip)]"),
+            "tag" => Some("#[config(tag = \"..\")]"),
+            _ => None,
+        };
+        let message = match instead {
+            Some(instead) => {
+                format!("`#[serde({name})]` is not read by `Config`; use `{instead}` instead")
+            }
+            None => {
+                format!("`#[serde({name})]` is not read by `Config`, which has no such attribute")
+            }
+        };
+        errors.push(meta.path.span(), message);
+        skip_value(&meta)
+    });
+    if result.is_err() {
+        errors.push(
+            attr.path().span(),
+            "`#[serde(..)]` is not read by `Config`; use `#[config(..)]`",
+        );
+    }
+}
+
 fn for_each_config_attr(
     attrs: &[Attribute],
     errors: &mut Errors,
     mut each: impl FnMut(&ParseNestedMeta<'_>, &mut Errors) -> syn::Result<()>,
 ) {
     for attr in attrs {
+        if attr.path().is_ident("serde") {
+            refuse_serde(attr, errors);
+            continue;
+        }
         if !attr.path().is_ident("config") {
             continue;
         }
@@ -186,11 +315,33 @@ pub fn container(attrs: &[Attribute], errors: &mut Errors) -> ContainerAttrs {
         } else if meta.path.is_ident("validate") {
             let p: Path = meta.value()?.parse()?;
             set(&mut out.validate, p, meta, errors);
+        } else if meta.path.is_ident("rename_all") {
+            let s: LitStr = meta.value()?.parse()?;
+            let value = s.value();
+            match Case::NAMES.iter().find(|(name, _)| *name == value) {
+                Some((_, case)) => set(&mut out.rename_all, *case, meta, errors),
+                None => {
+                    let names: Vec<String> = Case::NAMES
+                        .iter()
+                        .map(|(n, _)| format!("\"{n}\""))
+                        .collect();
+                    errors.push(
+                        s.span(),
+                        format!(
+                            "unknown case `{value}` for `rename_all` (expected one of {})",
+                            names.join(", ")
+                        ),
+                    );
+                }
+            }
+        } else if meta.path.is_ident("tag") {
+            let s: LitStr = meta.value()?.parse()?;
+            set(&mut out.tag, s.value(), meta, errors);
         } else {
             errors.push(
                 meta.path.span(),
                 format!(
-                    "unknown attribute `{}` (expected `name` or `validate`)",
+                    "unknown attribute `{}` (expected `name`, `validate`, `rename_all` or `tag`)",
                     path_name(&meta.path)
                 ),
             );
@@ -201,11 +352,47 @@ pub fn container(attrs: &[Attribute], errors: &mut Errors) -> ContainerAttrs {
     out
 }
 
+/// A variant's attributes: only `rename`.
+pub fn variant(attrs: &[Attribute], errors: &mut Errors) -> Option<String> {
+    let mut rename: Option<Sp<String>> = None;
+    for_each_config_attr(attrs, errors, |meta, errors| {
+        if meta.path.is_ident("rename") {
+            let s: LitStr = meta.value()?.parse()?;
+            set(&mut rename, s.value(), meta, errors);
+        } else {
+            errors.push(
+                meta.path.span(),
+                format!(
+                    "unknown attribute `{}` on a variant (expected `rename`)",
+                    path_name(&meta.path)
+                ),
+            );
+            skip_value(meta)?;
+        }
+        Ok(())
+    });
+    rename.map(|r| r.value)
+}
+
 pub fn field(attrs: &[Attribute], errors: &mut Errors) -> FieldAttrs {
     let mut out = FieldAttrs::default();
     for_each_config_attr(attrs, errors, |meta, errors| {
         let p = &meta.path;
-        if p.is_ident("default") {
+        if p.is_ident("default") && !meta.input.peek(Token![=]) {
+            if out.default.is_some() {
+                errors.push(p.span(), "duplicate attribute `default`");
+            } else {
+                flag(&mut out.default_code, meta, errors);
+            }
+        } else if p.is_ident("default_with") {
+            let path: Path = meta.value()?.parse()?;
+            set(&mut out.default_with, path, meta, errors);
+        } else if p.is_ident("required") {
+            flag(&mut out.required, meta, errors);
+        } else if p.is_ident("default") {
+            if out.default_code.is_some() {
+                errors.push(p.span(), "duplicate attribute `default`");
+            }
             let tokens = value_tokens(meta.value()?)?;
             match syn::parse::Parser::parse2(default_literal, tokens.clone()) {
                 Ok(lit) => {
@@ -252,9 +439,9 @@ pub fn field(attrs: &[Attribute], errors: &mut Errors) -> FieldAttrs {
             errors.push(
                 p.span(),
                 format!(
-                    "unknown attribute `{}` (expected one of `default`, `nested`, `secret`, \
-                     `env`, `flag`, `short`, `rename`, `skip`, `from_str`, `merge`, `validate`, \
-                     `restart`)",
+                    "unknown attribute `{}` (expected one of `default`, `default_with`, \
+                     `required`, `nested`, `secret`, `env`, `flag`, `short`, `rename`, `skip`, \
+                     `from_str`, `merge`, `validate`, `restart`)",
                     path_name(p)
                 ),
             );
@@ -280,6 +467,14 @@ fn value_tokens(input: syn::parse::ParseStream<'_>) -> syn::Result<proc_macro2::
 /// hand because syn without its `full` feature (the build serde_derive
 /// shares) does not parse array expressions.
 fn default_literal(input: syn::parse::ParseStream<'_>) -> syn::Result<DefaultLit> {
+    if input.peek(syn::token::Brace) {
+        let content;
+        syn::braced!(content in input);
+        if !content.is_empty() {
+            return Err(content.error("`default = {}` takes only an empty table"));
+        }
+        return Ok(DefaultLit::EmptyTable);
+    }
     if input.peek(syn::token::Bracket) {
         let content;
         syn::bracketed!(content in input);
@@ -307,5 +502,5 @@ fn default_literal(input: syn::parse::ParseStream<'_>) -> syn::Result<DefaultLit
     Ok(value)
 }
 
-const NOT_LITERAL: &str =
-    "`default` takes a literal: a string, integer, float, boolean, or an array of those";
+const NOT_LITERAL: &str = "`default` takes a literal: a string, integer, float, boolean, an array \
+     of those, or `{}`; for any other value use `default_with = path`";

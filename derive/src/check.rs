@@ -1,7 +1,7 @@
 //! Rules across attributes, and `default` literals against field types
 //! where the type is one staid can recognise by name.
 
-use crate::ast::{generic_inner, last_ident, Container};
+use crate::ast::{generic_inner, last_ident, Container, Kind};
 use crate::attr::{DefaultLit, Errors};
 
 pub fn check(c: &Container<'_>, errors: &mut Errors) {
@@ -10,19 +10,88 @@ pub fn check(c: &Container<'_>, errors: &mut Errors) {
             errors.push(name.span, "`name` cannot be empty");
         }
     }
+    match (&c.attrs.tag, &c.variants) {
+        (Some(tag), None) => errors.push(
+            tag.span,
+            "`tag` is for enums: it names the key that selects the variant",
+        ),
+        (Some(tag), Some(_)) if tag.value.is_empty() || tag.value.contains('.') => {
+            errors.push(tag.span, "`tag` must be a key without `.`")
+        }
+        _ => {}
+    }
+    if let Some(variants) = &c.variants {
+        let mut names = std::collections::HashMap::new();
+        for v in variants {
+            if let Some(previous) = names.insert(v.name.clone(), v.ident) {
+                errors.push(
+                    v.ident.span(),
+                    format!("variant name `{}` is already used by `{previous}`", v.name),
+                );
+            }
+        }
+    }
     let mut keys = std::collections::HashMap::new();
     for f in &c.fields {
         let a = &f.attrs;
-        if a.nested.is_some() {
+        let literal = a.default.as_ref().map(|d| d.span);
+        if let (true, Some(with)) = (literal.or(a.default_code).is_some(), &a.default_with) {
+            errors.push(with.span, "`default` cannot be used with `default_with`");
+        }
+        if let Some(required) = a.required {
             let conflicts = [
-                ("default", a.default.as_ref().map(|d| d.span)),
+                (
+                    "default",
+                    a.default.as_ref().map(|d| d.span).or(a.default_code),
+                ),
+                ("default_with", a.default_with.as_ref().map(|d| d.span)),
+                ("skip", a.skip),
+            ];
+            for (name, span) in conflicts {
+                if span.is_some() {
+                    errors.push(required, format!("`required` cannot be used with `{name}`"));
+                }
+            }
+            if f.option_inner.is_some() {
+                errors.push(
+                    required,
+                    "`required` cannot be used on an `Option` field (remove `Option`, or \
+                     `required`)",
+                );
+            } else if matches!(f.kind, Kind::Nested) {
+                errors.push(
+                    required,
+                    "`required` cannot be used on a nested struct: its own fields say what \
+                     is required",
+                );
+            }
+        }
+        if let Kind::Map(key, _) = f.kind {
+            if last_ident(key).is_none_or(|i| i != "String") {
+                errors.push(
+                    syn::spanned::Spanned::span(key),
+                    "`nested` on a map needs `String` keys",
+                );
+            }
+        }
+        if a.nested.is_some() {
+            let merge = match f.kind {
+                Kind::List(_) => None,
+                _ => a.append,
+            };
+            let conflicts = [
+                (
+                    "default",
+                    a.default.as_ref().map(|d| d.span).or(a.default_code),
+                ),
+                ("default_with", a.default_with.as_ref().map(|d| d.span)),
                 ("env", a.env.as_ref().map(|d| d.span)),
                 ("flag", a.flag.as_ref().map(|d| d.span)),
                 ("short", a.short.as_ref().map(|d| d.span)),
                 ("secret", a.secret),
                 ("skip", a.skip),
                 ("from_str", a.from_str),
-                ("merge", a.append),
+                ("merge", merge),
             ];
             for (name, span) in conflicts {
                 if let Some(span) = span {
@@ -30,9 +99,17 @@ pub fn check(c: &Container<'_>, errors: &mut Errors) {
                 }
             }
         }
+        let code = a.default_with.as_ref().map(|d| d.span).or(a.default_code);
+        if let (Some(span), true) = (a.from_str, code.is_some()) {
+            errors.push(span, "`from_str` cannot be used with a default from code");
+        }
         if a.skip.is_some() {
             let conflicts = [
-                ("default", a.default.as_ref().map(|d| d.span)),
+                (
+                    "default",
+                    a.default.as_ref().map(|d| d.span).or(a.default_code),
+                ),
+                ("default_with", a.default_with.as_ref().map(|d| d.span)),
                 ("env", a.env.as_ref().map(|d| d.span)),
                 ("flag", a.flag.as_ref().map(|d| d.span)),
                 ("short", a.short.as_ref().map(|d| d.span)),
@@ -101,6 +178,7 @@ enum Expected {
     Bool,
     Array(&'static Expected),
     ArrayOfUnknown,
+    Table,
 }
 
 impl Expected {
@@ -112,6 +190,7 @@ impl Expected {
             Expected::Bool => "a boolean".to_owned(),
             Expected::Array(inner) => format!("an array of {}", strip_article(&inner.describe())),
             Expected::ArrayOfUnknown => "an array".to_owned(),
+            Expected::Table => "a table (`{}`)".to_owned(),
         }
     }
 }
@@ -136,6 +215,7 @@ fn expected_kind(ty: &syn::Type) -> Option<Expected> {
         i if INTS.contains(&i) => Expected::Int,
         "f32" | "f64" => Expected::Float,
         "bool" => Expected::Bool,
+        "HashMap" | "BTreeMap" => Expected::Table,
         "Vec" => match generic_inner(ty, "Vec").and_then(expected_kind) {
             Some(Expected::Str) => Expected::Array(&Expected::Str),
             Some(Expected::Int) => Expected::Array(&Expected::Int),
@@ -154,6 +234,7 @@ fn fits(lit: &DefaultLit, expected: Expected) -> bool {
         (DefaultLit::Float(_), Expected::Float) => true,
         (DefaultLit::Bool(_), Expected::Bool) => true,
         (DefaultLit::Array(_), Expected::ArrayOfUnknown) => true,
+        (DefaultLit::EmptyTable, Expected::Table) => true,
         (DefaultLit::Array(items), Expected::Array(inner)) => items.iter().all(|i| fits(i, *inner)),
         _ => false,
     }

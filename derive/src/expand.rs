@@ -1,10 +1,11 @@
 //! Code generation: the static schema and the `__build` function.
 
 use proc_macro2::TokenStream;
-use quote::{quote, ToTokens};
+use quote::{quote, quote_spanned, ToTokens};
+use syn::spanned::Spanned;
 use syn::DeriveInput;
 
-use crate::ast::{self, Container, Field};
+use crate::ast::{self, Container, Field, Kind};
 use crate::attr::{DefaultLit, Errors};
 use crate::check;
 
@@ -76,6 +77,7 @@ fn literal(lit: &DefaultLit) -> TokenStream {
             let items = items.iter().map(literal);
             quote!(::staid::__private::Literal::Array(&[#(#items),*]))
         }
+        DefaultLit::EmptyTable => quote!(::staid::__private::Literal::EmptyTable),
     }
 }
 
@@ -113,41 +115,173 @@ fn schema_field(f: &Field<'_>) -> TokenStream {
     };
     let secret = f.is_secret();
     let required = f.required();
-    let optional = f.option_inner.is_some();
-    let boolean = f.is_bool();
-    let list = f.is_list();
     let append = f.attrs.append.is_some();
-    let skip = f.attrs.skip.is_some();
     let restart = f.attrs.restart.is_some();
-    let nested = if f.attrs.nested.is_some() {
-        let t = f.ty;
-        quote!(::staid::__private::Some(<#t as ::staid::Config>::SCHEMA))
-    } else {
-        quote!(::staid::__private::None)
+    let name = &f.name;
+    let kind = match f.kind {
+        Kind::Leaf => {
+            let shape = quote::format_ident!("{}", f.shape());
+            let optional = f.option_inner.is_some();
+            quote!(::staid::__private::FieldKind::Leaf {
+                shape: ::staid::__private::Shape::#shape,
+                optional: #optional,
+            })
+        }
+        Kind::Nested => section_kind("Nested", f.ty),
+        Kind::Optional(inner) => section_kind("Optional", inner),
+        Kind::List(inner) => section_kind("List", inner),
+        Kind::Map(_, inner) => section_kind("Map", inner),
+        Kind::Skipped => quote!(::staid::__private::FieldKind::Skipped),
     };
+    // A leaf type's own JSON Schema, when it has one (the probe falls back
+    // to `None`); for `Option<T>`, T's, since absence needs no schema.
+    let json_schema = match f.kind {
+        Kind::Leaf => {
+            let probed = f.option_inner.unwrap_or(f.ty);
+            quote!({
+                #[allow(unused_imports)]
+                use ::staid::__private::NoSchema as _;
+                <::staid::__private::Probe<#probed>>::JSON_SCHEMA
+            })
+        }
+        _ => quote!(::staid::__private::None),
+    };
+    let default_code = opt_str(default_code_text(f).as_deref());
     quote! {
         ::staid::__private::Field {
             key: #key,
+            name: #name,
             ty: #ty,
             doc: #doc,
+            kind: #kind,
             default: #default,
+            default_code: #default_code,
             env: #env,
             flag: #flag,
             short: #short,
             secret: #secret,
             required: #required,
-            optional: #optional,
-            boolean: #boolean,
-            list: #list,
             append: #append,
-            skip: #skip,
             restart: #restart,
-            nested: #nested,
+            json_schema: #json_schema,
+        }
+    }
+}
+
+/// `<T as Config>::SCHEMA` in a section kind, spanned at the type so that a
+/// type that is not a `Config` is reported there.
+fn section_kind(kind: &str, ty: &syn::Type) -> TokenStream {
+    let kind = quote::format_ident!("{}", kind);
+    let schema = quote_spanned!(ty.span()=> <#ty as ::staid::Config>::SCHEMA);
+    quote!(::staid::__private::FieldKind::#kind(#schema))
+}
+
+/// `<T as Config>::__build`, spanned like the schema's reference to `T`, so
+/// that a `T` that is not `Config` gives one error.
+fn section_build(ty: &syn::Type) -> TokenStream {
+    quote_spanned!(ty.span()=> <#ty as ::staid::Config>::__build)
+}
+
+/// A default from code as help shows it.
+fn default_code_text(f: &Field<'_>) -> Option<String> {
+    if f.attrs.default_code.is_some() {
+        return Some("Default::default()".to_owned());
+    }
+    let path = &f.attrs.default_with.as_ref()?.value;
+    Some(format!("{}()", type_text_of(path)))
+}
+
+fn type_text_of(tokens: &impl ToTokens) -> String {
+    tokens.to_token_stream().to_string().replace(" :: ", "::")
+}
+
+/// An enum section: a schema whose one field is the tag, listing the
+/// variants; the build reads the tag, then the chosen variant's struct
+/// from the same table.
+fn expand_enum(c: &Container<'_>, variants: &[ast::Variant<'_>]) -> TokenStream {
+    let ident = c.ident;
+    let type_name = ident.to_string();
+    let name = opt_str(c.attrs.name.as_ref().map(|n| n.value.as_str()));
+    let doc = &c.doc;
+    let tag = c.attrs.tag.as_ref().map_or("kind", |t| t.value.as_str());
+    let listed: Vec<String> = variants.iter().map(|v| format!("`{}`", v.name)).collect();
+    let tag_doc = format!("Which variant: one of {}.", listed.join(", "));
+    let schema_variants = variants.iter().map(|v| {
+        let vname = &v.name;
+        let vdoc = &v.doc;
+        let schema = match v.ty {
+            Some(ty) => {
+                let schema = quote_spanned!(ty.span()=> <#ty as ::staid::Config>::SCHEMA);
+                quote!(::staid::__private::Some(#schema))
+            }
+            None => quote!(::staid::__private::None),
+        };
+        quote!(::staid::__private::Variant { name: #vname, doc: #vdoc, schema: #schema })
+    });
+    let arms = variants.iter().enumerate().map(|(i, v)| {
+        let vident = v.ident;
+        match v.ty {
+            Some(ty) => {
+                let build = section_build(ty);
+                quote!(#i => Self::#vident(__ctx.variant_fields(__node, __schema, #build)?),)
+            }
+            None => quote!(#i => {
+                __ctx.unknown_keys(__table, __schema);
+                Self::#vident
+            }),
+        }
+    });
+    let struct_validate = c.attrs.validate.as_ref().map(|v| {
+        let path = &v.value;
+        quote!(__ctx.validated_struct(#path(&__config));)
+    });
+    quote! {
+        #[automatically_derived]
+        impl ::staid::Config for #ident {
+            const SCHEMA: &'static ::staid::__private::Schema = &::staid::__private::Schema {
+                type_name: #type_name,
+                name: #name,
+                doc: #doc,
+                version: ::core::option_env!("CARGO_PKG_VERSION"),
+                fields: &[::staid::__private::Field {
+                    key: #tag,
+                    name: #tag,
+                    ty: "String",
+                    doc: #tag_doc,
+                    kind: ::staid::__private::FieldKind::Tag(&[#(#schema_variants),*]),
+                    default: ::staid::__private::None,
+                    default_code: ::staid::__private::None,
+                    env: ::staid::__private::None,
+                    flag: ::staid::__private::None,
+                    short: ::staid::__private::None,
+                    secret: false,
+                    required: true,
+                    append: false,
+                    json_schema: ::staid::__private::None,
+                }],
+            };
+
+            fn __build(
+                __node: ::staid::__private::Option<&::staid::__private::Value>,
+                __ctx: &mut ::staid::__private::Ctx<'_>,
+            ) -> ::staid::__private::Option<Self> {
+                let __schema = <Self as ::staid::Config>::SCHEMA;
+                let __table = __ctx.table(__node)?;
+                let __config = match __ctx.variant(__table, __schema)? {
+                    #(#arms)*
+                    _ => return ::staid::__private::None,
+                };
+                #struct_validate
+                ::staid::__private::Some(__config)
+            }
         }
     }
 }
 
 fn expand(c: &Container<'_>) -> TokenStream {
+    if let Some(variants) = &c.variants {
+        return expand_enum(c, variants);
+    }
     let ident = c.ident;
     let type_name = ident.to_string();
     let name = opt_str(c.attrs.name.as_ref().map(|n| n.value.as_str()));
@@ -160,11 +294,31 @@ fn expand(c: &Container<'_>) -> TokenStream {
         let var = quote::format_ident!("__field{}", i);
         let ty = f.ty;
         let field_ref = quote!(&<Self as ::staid::Config>::SCHEMA.fields[#i]);
-        let build = if f.attrs.skip.is_some() {
+        let code_default = match (&f.attrs.default_code, &f.attrs.default_with) {
+            (Some(_), _) => Some(quote!(<#ty as ::staid::__private::Default>::default)),
+            (None, Some(with)) => {
+                let path = &with.value;
+                Some(quote_spanned!(path.span()=> #path))
+            }
+            (None, None) => None,
+        };
+        let build = if let Kind::Skipped = f.kind {
             quote!(let #var: ::staid::__private::Option<#ty> =
                 ::staid::__private::Some(<#ty as ::staid::__private::Default>::default());)
-        } else if f.attrs.nested.is_some() {
-            quote!(let #var = __ctx.nested::<#ty>(__table, #field_ref);)
+        } else if let Kind::Nested = f.kind {
+            let build = section_build(ty);
+            quote!(let #var: ::staid::__private::Option<#ty> = __ctx.nested(__table, #field_ref, #build);)
+        } else if let Kind::Optional(inner) = f.kind {
+            let build = section_build(inner);
+            quote!(let #var: ::staid::__private::Option<#ty> = __ctx.optional(__table, #field_ref, #build);)
+        } else if let Kind::List(inner) = f.kind {
+            let build = section_build(inner);
+            quote!(let #var: ::staid::__private::Option<#ty> = __ctx.list(__table, #field_ref, #build);)
+        } else if let Kind::Map(_, inner) = f.kind {
+            let build = section_build(inner);
+            quote!(let #var: ::staid::__private::Option<#ty> = __ctx.map(__table, #field_ref, #build);)
+        } else if let Some(default) = code_default {
+            quote!(let #var = __ctx.leaf_or_else::<#ty>(__table, #field_ref, #default);)
         } else if f.attrs.from_str.is_some() {
             match f.option_inner {
                 Some(inner) => {

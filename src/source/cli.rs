@@ -16,7 +16,7 @@ use super::{LoadCtx, Source};
 use crate::error::{Exit, Problem, ProblemKind};
 use crate::naming::{self, Naming};
 use crate::origin::Origin;
-use crate::schema::Schema;
+use crate::schema::{Schema, Shape};
 use crate::value::{Kind, Value};
 
 /// The id and long name of the flag that names a configuration file.
@@ -125,11 +125,14 @@ impl Source for Cli {
         };
         let mut flags = Value::table(Origin::Default);
         let mut any = false;
-        ctx.schema.walk(&mut |path, field| {
+        ctx.schema.walk_named(&mut |path, names, field| {
+            if field.elements().is_some() {
+                return;
+            }
             let Ok(Some(values)) = matches.try_get_many::<String>(path) else {
                 return;
             };
-            let name = naming::flag(path, field);
+            let name = naming::flag(names, field);
             let origin = Origin::Flag { name };
             let mut values: Vec<Value> = values
                 .map(|v| Value::text(v.clone(), origin.clone()))
@@ -200,8 +203,15 @@ pub(crate) fn augment(
         }
     }
     let mut args = Vec::new();
-    schema.walk(&mut |path, field| {
-        let long = naming::flag(path, field);
+    let mut sections = Vec::new();
+    schema.walk_named(&mut |path, names, field| {
+        if field.elements().is_some() {
+            // Lists and maps of sections have no flags: their keys are not
+            // known before the load.
+            sections.push(path.to_owned());
+            return;
+        }
+        let long = naming::flag(names, field);
         let other = longs.get(&long).cloned().or_else(|| {
             app_ids
                 .contains(path)
@@ -241,13 +251,13 @@ pub(crate) fn augment(
                 }
             }
         }
-        arg = if field.boolean {
+        arg = if field.shape() == Some(Shape::Bool) {
             arg.num_args(0..=1)
                 .require_equals(true)
                 .default_missing_value("true")
                 .action(ArgAction::Set)
                 .value_name("BOOL")
-        } else if field.list {
+        } else if field.shape() == Some(Shape::List) {
             arg.action(ArgAction::Append)
         } else {
             arg.action(ArgAction::Set)
@@ -261,13 +271,15 @@ pub(crate) fn augment(
             .to_owned();
         let mut notes = String::new();
         if let Some(env) = &naming.env {
-            notes.push_str(&format!(" [env: {}]", env.var(path, field)));
+            notes.push_str(&format!(" [env: {}]", env.var(names, field)));
         }
         if let Some(default) = crate::redact::default_of(field) {
             let shown = default.to_string();
             if !shown.is_empty() {
                 notes.push_str(&format!(" [default: {shown}]"));
             }
+        } else if let Some(code) = field.default_code.filter(|_| !field.secret) {
+            notes.push_str(&format!(" [default: {code}]"));
         }
         if !help.is_empty() && !notes.is_empty() {
             help.push(' ');
@@ -328,6 +340,17 @@ pub(crate) fn augment(
         cmd = cmd.disable_version_flag(true);
     }
     cmd = cmd.args(args).args(kept);
+    if !sections.is_empty() && cmd.get_after_help().is_none() {
+        let list = sections
+            .iter()
+            .map(|s| format!("`{s}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        cmd = cmd.after_help(format!(
+            "{list}: lists and maps of sections have no flags; set them in a configuration \
+             file or the environment."
+        ));
+    }
     (cmd, problems)
 }
 

@@ -161,6 +161,62 @@ struct Plan {
     collisions: Vec<Problem>,
     /// `<PREFIX>CONFIG`, which names a file for discovery, not a field.
     config_var: String,
+    /// Maps of sections, whose entries are set one field at a time.
+    maps: Vec<MapPlan>,
+}
+
+/// The variables of a map of sections: `<MAP VAR><sep><ENTRY><SUFFIX>`,
+/// where the suffix spells a field path of the entry's struct
+/// (`MYAPP_UPSTREAMS_EU_URL`: entry `eu`, field `url`).
+#[derive(Debug)]
+struct MapPlan {
+    /// The map's key path.
+    path: String,
+    /// The map's own variable and the separator: what every entry's
+    /// variable starts with.
+    prefix: String,
+    /// Each field of an entry: the variable's ending (`_URL`) and the key
+    /// path inside the entry.
+    suffixes: Vec<(String, String)>,
+}
+
+impl MapPlan {
+    fn new(path: &str, var: &str, element: &'static Schema, naming: &EnvNaming) -> MapPlan {
+        let mut suffixes = Vec::new();
+        let inner = EnvNaming {
+            prefix: String::new(),
+            sep: naming.sep,
+        };
+        element.walk_named(&mut |keys, names, field| {
+            // An exact `env` name means nothing inside an entry: the entry's
+            // name is part of every variable.
+            let bare = crate::schema::Field {
+                env: None,
+                ..*field
+            };
+            let spelled = inner.var(names, &bare);
+            suffixes.push((format!("{}{spelled}", naming.sep), keys.to_owned()));
+        });
+        MapPlan {
+            path: path.to_owned(),
+            prefix: format!("{var}{}", naming.sep),
+            suffixes,
+        }
+    }
+
+    /// The ways `var` reads as an entry's field: (entry, key path inside).
+    fn readings<'p>(&'p self, var: &str) -> Vec<(String, &'p str)> {
+        let Some(rest) = var.strip_prefix(&self.prefix) else {
+            return Vec::new();
+        };
+        self.suffixes
+            .iter()
+            .filter_map(|(suffix, key)| {
+                let entry = rest.strip_suffix(suffix.as_str())?;
+                (!entry.is_empty()).then(|| (entry.to_ascii_lowercase(), key.as_str()))
+            })
+            .collect()
+    }
 }
 
 /// The plans made so far, by schema and naming rules. A process has a
@@ -194,9 +250,13 @@ impl Plan {
             is_outside: Vec::new(),
             collisions: Vec::new(),
             config_var: format!("{}CONFIG", naming.prefix),
+            maps: Vec::new(),
         };
-        schema.walk(&mut |path, field| {
-            let var = naming.var(path, field);
+        schema.walk_named(&mut |path, names, field| {
+            let var = naming.var(names, field);
+            if let crate::schema::FieldKind::Map(element) = field.kind {
+                plan.maps.push(MapPlan::new(path, &var, element, naming));
+            }
             if let Some(&(other, _)) = plan.by_var.get(&var) {
                 let other = &plan.fields[other].0;
                 plan.collisions.push(
@@ -248,13 +308,18 @@ impl Source for Env {
         let mut problems = plan.collisions.clone();
         let mut warnings = Vec::new();
         let mut found = vec![Found::default(); plan.fields.len()];
+        // Entries of maps of sections: key path, value, variable.
+        let mut entries: Vec<(String, &str, &str)> = Vec::new();
 
         if !naming.prefix.is_empty() {
             for (var, value) in env.with_prefix(&naming.prefix) {
                 match plan.by_var.get(var) {
                     Some(&(i, false)) => found[i].value = Some(value),
                     Some(&(i, true)) => found[i].file = Some(value),
-                    None if var == plan.config_var || self.unknown == Unknown::Ignore => {}
+                    None if var == plan.config_var => {}
+                    None if !plan.maps.is_empty()
+                        && map_entry(var, value, &plan, &mut entries, &mut problems) => {}
+                    None if self.unknown == Unknown::Ignore => {}
                     None => {
                         let problem = unknown(var, &plan);
                         match self.unknown {
@@ -333,10 +398,83 @@ impl Source for Env {
             layer.insert_at(path, value);
             any = true;
         }
+        for (path, value, var) in entries {
+            if value.is_empty() && self.empty_is_unset {
+                continue;
+            }
+            let origin = Origin::Env {
+                var: var.to_owned(),
+            };
+            layer.insert_at(&path, Value::text(value, origin));
+            any = true;
+        }
         ctx.sink.problems.extend(problems);
         ctx.sink.warnings.extend(warnings);
         Ok(any.then_some(layer))
     }
+}
+
+/// A variable under the prefix that names no field: when it lies under a
+/// map of sections, it sets a field of an entry (kept in `entries`), or is
+/// a problem when it names no field or could be read two ways. Returns
+/// whether the variable belonged to a map.
+fn map_entry<'e>(
+    var: &'e str,
+    value: &'e str,
+    plan: &Plan,
+    entries: &mut Vec<(String, &'e str, &'e str)>,
+    problems: &mut Vec<Problem>,
+) -> bool {
+    let Some(map) = plan.maps.iter().find(|m| var.starts_with(&m.prefix)) else {
+        return false;
+    };
+    let origin = Origin::Env {
+        var: var.to_owned(),
+    };
+    let mut readings = map.readings(var);
+    match readings.len() {
+        1 => {
+            let (entry, key) = readings.remove(0);
+            entries.push((format!("{}.{entry}.{key}", map.path), value, var));
+        }
+        0 => {
+            let endings: Vec<&str> = map.suffixes.iter().map(|(s, _)| s.as_str()).collect();
+            let problem = Problem::new(
+                ProblemKind::Unknown,
+                format!(
+                    "environment variable {var} names no field of an entry of `{}`",
+                    map.path
+                ),
+            )
+            .with_key(&map.path)
+            .with_origin(origin)
+            .with_help(format!(
+                "an entry's variables are {}<ENTRY> followed by one of {}",
+                map.prefix,
+                endings.join(", ")
+            ));
+            problems.push(problem);
+        }
+        _ => {
+            let both: Vec<String> = readings
+                .iter()
+                .map(|(entry, key)| format!("`{}.{entry}.{key}`", map.path))
+                .collect();
+            problems.push(
+                Problem::new(
+                    ProblemKind::Source,
+                    format!("environment variable {var} could set {}", both.join(" or ")),
+                )
+                .with_key(&map.path)
+                .with_origin(origin)
+                .with_help(format!(
+                    "set the entry in a file, or the whole map as inline JSON in {}",
+                    map.prefix.trim_end_matches('_')
+                )),
+            );
+        }
+    }
+    true
 }
 
 /// An unknown `<PREFIX>*` variable, with the closest known name.

@@ -102,14 +102,14 @@ impl Walk {
         restart: bool,
     ) {
         for field in schema.fields {
-            if field.skip {
+            if field.is_skipped() {
                 continue;
             }
             let path = join(prefix, field.key);
             let a = old.and_then(|t| t.get(field.key));
             let b = new.and_then(|t| t.get(field.key));
             let restart = restart || field.restart;
-            match field.nested {
+            match field.nested() {
                 _ if field.secret => {
                     if !same_opt(a, b) {
                         self.push(path, a, b, restart);

@@ -91,7 +91,7 @@ pub(super) fn view(
                 if field.is_some_and(|f| views.hides(f)) {
                     continue;
                 }
-                let nested = field.and_then(|f| f.nested);
+                let nested = field.and_then(|f| f.nested());
                 data.raw_set(key.as_str(), view(state, views, item, nested, field)?)?;
             }
             read_only(state, views, data)?

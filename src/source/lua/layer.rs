@@ -333,7 +333,7 @@ fn policy(
         let mut field = None;
         for part in key.split('.') {
             field = at.and_then(|s| s.field(part));
-            at = field.and_then(|f| f.nested);
+            at = field.and_then(|f| f.nested());
         }
         match field.filter(|f| f.secret) {
             Some(field) => fields.push(field),
@@ -421,7 +421,7 @@ fn revealed_at(
         if field.secret {
             return revealed.iter().any(|f| std::ptr::eq(*f, field));
         }
-        at = field.nested;
+        at = field.nested();
     }
     false
 }

@@ -127,7 +127,7 @@ impl Secrets {
             };
             if field.secret {
                 self.add_value(value);
-            } else if let Some(nested) = field.nested {
+            } else if let Some(nested) = field.nested() {
                 self.add_tree(nested, value);
             }
         }

@@ -347,7 +347,7 @@ impl Sandbox {
             if self.views.hides(field) {
                 return true;
             }
-            schema = field.nested;
+            schema = field.nested();
         }
         false
     }
@@ -405,7 +405,7 @@ fn key_field(
     let mut field = None;
     for part in key.split('.') {
         field = schema.and_then(|s| s.field(part));
-        schema = field.and_then(|f| f.nested);
+        schema = field.and_then(|f| f.nested());
     }
     (schema, field)
 }

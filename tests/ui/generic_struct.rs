@@ -1,0 +1,8 @@
+use staid::Config;
+
+#[derive(Config)]
+struct App<T> {
+    value: T,
+}
+
+fn main() {}

@@ -1,0 +1,15 @@
+use staid::Config;
+
+#[derive(Config)]
+struct App {
+    db: Db,
+}
+
+#[derive(Config)]
+struct Db {
+    host: String,
+}
+
+fn main() {
+    let _ = App::builder().load();
+}

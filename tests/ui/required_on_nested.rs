@@ -1,0 +1,16 @@
+use staid::Config;
+
+#[derive(Config)]
+struct App {
+    #[config(nested, required)]
+    db: Db,
+}
+
+#[derive(Config)]
+struct Db {
+    host: String,
+}
+
+fn main() {
+    let _ = App::builder().load();
+}
