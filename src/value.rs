@@ -171,6 +171,19 @@ impl Value {
         }
     }
 
+    /// Gives every node of this tree `origin`, for a document read from one
+    /// place (inline JSON in a variable, an etcd key); `text` marks its
+    /// strings as text to be converted by the field's type.
+    pub(crate) fn relabel(&mut self, origin: &Origin, text: bool) {
+        self.origin = origin.clone();
+        self.text = text && matches!(self.kind, Kind::String(_));
+        match &mut self.kind {
+            Kind::Array(items) => items.iter_mut().for_each(|v| v.relabel(origin, text)),
+            Kind::Table(table) => table.values_mut().for_each(|v| v.relabel(origin, text)),
+            _ => {}
+        }
+    }
+
     /// A short name of the kind, for error messages: `string`, `integer`, ...
     pub fn type_name(&self) -> &'static str {
         self.kind.type_name()

@@ -371,20 +371,10 @@ pub(crate) fn inline(text: &str, origin: &Origin) -> Result<Value, String> {
     }
     let mut value =
         value.unwrap_or_else(|| Value::new(Kind::String(String::new()), origin.clone()));
-    relabel(&mut value, origin);
+    // Its strings are text like the rest of that value (`"8080"` reads as
+    // a number field).
+    value.relabel(origin, true);
     Ok(value)
-}
-
-/// Gives every node the origin of the text it was read from; its strings are
-/// text like the rest of that value (`"8080"` reads as a number field).
-fn relabel(value: &mut Value, origin: &Origin) {
-    value.origin = origin.clone();
-    value.text = matches!(value.kind, Kind::String(_));
-    match &mut value.kind {
-        Kind::Array(items) => items.iter_mut().for_each(|v| relabel(v, origin)),
-        Kind::Table(table) => table.values_mut().for_each(|v| relabel(v, origin)),
-        _ => {}
-    }
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 use crate::error::{Problem, ProblemKind};
 use crate::format::parse_json_value;
 use crate::origin::Origin;
-use crate::value::{Kind, Value};
+use crate::value::Value;
 
 /// The suffix of keys whose value is a JSON document.
 pub(super) const JSON_SUFFIX: &str = ".json";
@@ -74,7 +74,7 @@ pub(super) fn build<'a>(
             }
             // `null` (or an empty text) sets nothing, as in a JSON file.
             let Some(mut doc) = doc else { continue };
-            relabel(&mut doc, &origin());
+            doc.relabel(&origin(), false);
             doc
         } else {
             Value::text(text, origin())
@@ -113,19 +113,10 @@ fn key_path(rest: &str) -> Result<(String, bool), &'static str> {
     Ok((path, json))
 }
 
-/// Gives every value of a document the key's origin.
-fn relabel(value: &mut Value, origin: &Origin) {
-    value.origin = origin.clone();
-    match &mut value.kind {
-        Kind::Array(items) => items.iter_mut().for_each(|v| relabel(v, origin)),
-        Kind::Table(table) => table.values_mut().for_each(|v| relabel(v, origin)),
-        _ => {}
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::value::Kind;
 
     fn entry<'a>(key: &'a str, value: &'a str, rev: i64) -> Entry<'a> {
         Entry {
