@@ -724,3 +724,33 @@ fn warnings_of_a_reload_arrive_with_it() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn a_garbage_file_is_rejected_quickly_and_drop_does_not_wait_long() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = file(dir.path(), "port = 1\n");
+    let watch = App::builder().file(&path).watch().unwrap();
+    // 100 KB of garbage: 40,000 syntax errors before reports were bounded,
+    // a load of many seconds that a drop had to wait for.
+    let started = Instant::now();
+    save_by_rename(&path, &"=\n".repeat(50_000));
+    match next(&watch) {
+        Reload::Rejected { error } => {
+            let text = error.to_string();
+            assert!(text.contains("more syntax errors in this file"), "{text}");
+        }
+        other => panic!("expected Rejected, got {other:?}"),
+    }
+    let rejected = started.elapsed();
+    assert_eq!(watch.current().port, 1);
+    // Again, and drop while that load may be running.
+    save_by_rename(&path, &"=\n".repeat(50_000));
+    thread::sleep(Duration::from_millis(60));
+    let dropping = Instant::now();
+    drop(watch);
+    let dropped = dropping.elapsed();
+    assert!(
+        dropped < rejected + Duration::from_secs(2),
+        "drop took {dropped:?}, a whole reload {rejected:?}"
+    );
+}
