@@ -105,6 +105,17 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// The snippet of a value: its line, with a caret as wide as the parser
+    /// saw the value.
+    fn snippet_of(&self, value: &Value, secret: bool) -> Option<Snippet> {
+        if secret || value.span.width == 0 {
+            return self.snippet(&value.origin, secret);
+        }
+        let (path, line, column) = value.origin.file_position()?;
+        let width = value.span.width as usize;
+        Some(self.texts.get(path)?.snippet_with(line, column, width))
+    }
+
     fn snippet(&self, origin: &Origin, secret: bool) -> Option<Snippet> {
         if secret {
             return None;
@@ -126,7 +137,7 @@ impl<'a> Ctx<'a> {
                         format!("expected a table, found {}", v.type_name()),
                     )
                     .with_key(self.path.clone())
-                    .with_snippet(self.snippet(&v.origin, false))
+                    .with_snippet(self.snippet_of(v, false))
                     .with_origin(v.origin.clone());
                     self.problems.push(problem);
                     None
@@ -339,7 +350,7 @@ impl<'a> Ctx<'a> {
             format!("expected {expected}, found {}", node.type_name()),
         )
         .with_key(self.path.clone())
-        .with_snippet(self.snippet(&node.origin, false))
+        .with_snippet(self.snippet_of(node, false))
         .with_origin(node.origin.clone());
         self.problems.push(problem);
     }
@@ -374,7 +385,7 @@ impl<'a> Ctx<'a> {
                     );
                     let problem = Problem::new(ProblemKind::Type, message)
                         .with_key(self.path.clone())
-                        .with_snippet(self.snippet(&value.origin, false))
+                        .with_snippet(self.snippet_of(value, false))
                         .with_origin(value.origin.clone());
                     self.problems.push(problem);
                     None
@@ -387,7 +398,7 @@ impl<'a> Ctx<'a> {
                             format!("unknown variant {name:?}, expected one of {}", names()),
                         )
                         .with_key(self.path.clone())
-                        .with_snippet(self.snippet(&value.origin, false))
+                        .with_snippet(self.snippet_of(value, false))
                         .with_origin(value.origin.clone());
                         if let Some(best) =
                             crate::naming::suggest(name, variants.iter().map(|v| v.name))
@@ -427,8 +438,9 @@ impl<'a> Ctx<'a> {
     ) {
         if let Err(e) = verdict {
             let len = self.push(field.key, field.name);
-            let origin = table.get(field.key).map(|v| v.origin.clone());
-            let snippet = origin.as_ref().and_then(|o| self.snippet(o, field.secret));
+            let value = table.get(field.key);
+            let origin = value.map(|v| v.origin.clone());
+            let snippet = value.and_then(|v| self.snippet_of(v, field.secret));
             let mut problem = Problem::new(ProblemKind::Validation, e.to_string())
                 .with_key(self.path.clone())
                 .with_snippet(snippet);
@@ -486,7 +498,7 @@ impl<'a> Ctx<'a> {
                 .origin
                 .file_position()
                 .and_then(|(path, _, _)| self.texts.get(path));
-            let (origin, snippet) = at_key(&value.origin, text, key, secret);
+            let (origin, snippet) = at_key(value, text, key, secret);
             let mut problem = Problem::new(ProblemKind::Unknown, "unknown key")
                 .with_key(self.path.clone())
                 .with_snippet(snippet)
@@ -530,7 +542,12 @@ impl<'a> Ctx<'a> {
         }
         let origin = e.origin.clone().or_else(|| value.map(|v| v.origin.clone()));
         let message = crate::redact::type_message(field, e.message);
-        let snippet = origin.as_ref().and_then(|o| self.snippet(o, field.secret));
+        // The field's own value keeps its extent; an item inside it (a list
+        // element) is placed by its origin.
+        let snippet = match value {
+            Some(v) if origin.as_ref() == Some(&v.origin) => self.snippet_of(v, field.secret),
+            _ => origin.as_ref().and_then(|o| self.snippet(o, field.secret)),
+        };
         let mut problem = Problem::new(ProblemKind::Type, message)
             .with_key(key)
             .with_snippet(snippet);
@@ -578,14 +595,28 @@ fn absent<T: DeserializeOwned>(field: &Field) -> Result<T, DeError> {
 /// the key stands before the value on the same line (`hots = 1`,
 /// `"hots": 1`): the key is what is wrong.
 fn at_key(
-    origin: &Origin,
+    value: &Value,
     text: Option<&Indexed>,
     key: &str,
     secret: bool,
 ) -> (Origin, Option<Snippet>) {
+    let origin = &value.origin;
     let (Some(text), Origin::File { path, line, column }) = (text, origin) else {
         return (origin.clone(), None);
     };
+    let moved = |line: usize, column: usize| Origin::File {
+        path: path.clone(),
+        line,
+        column,
+    };
+    // Where the parser saw the key.
+    if let Some((line, column, width)) = value.span.key {
+        let (line, column) = (line as usize, column as usize);
+        let snippet = (!secret).then(|| text.snippet_with(line, column, width as usize));
+        return (moved(line, column), snippet);
+    }
+    // Otherwise (a source that keeps no key positions), the key before the
+    // value on its line.
     let snippet = (!secret).then(|| text.snippet_at(*line, *column)).flatten();
     let line_text = text.line(*line);
     let before: String = line_text.chars().take(column - 1).collect();
@@ -599,11 +630,6 @@ fn at_key(
         return (origin.clone(), snippet);
     };
     let key_column = before[..at].chars().count() + 1;
-    let moved = Origin::File {
-        path: path.clone(),
-        line: *line,
-        column: key_column,
-    };
     let snippet = snippet.map(|_| Snippet::new(*line, key_column, line_text, key.chars().count()));
-    (moved, snippet)
+    (moved(*line, key_column), snippet)
 }

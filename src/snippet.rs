@@ -107,6 +107,11 @@ impl<'a> Lines<'a> {
         self.table.get_or_init(|| LineTable::new(self.text))
     }
 
+    /// The whole text.
+    pub(crate) fn text(&self) -> &'a str {
+        self.text
+    }
+
     /// 1-based line and column (in characters) of a byte offset.
     pub(crate) fn position(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
@@ -196,8 +201,13 @@ impl Indexed {
         start..starts.get(line).map_or(self.text.len(), |&next| next)
     }
 
-    /// A snippet for a value at a known line and column: the caret covers
-    /// the token that starts there.
+    /// A snippet with a caret of `width` characters at a line and column.
+    pub(crate) fn snippet_with(&self, line: usize, column: usize, width: usize) -> Snippet {
+        Snippet::new(line, column, self.line(line), width)
+    }
+
+    /// A snippet for a value at a known line and column, when the width of
+    /// the value is not known: the caret covers the token that starts there.
     pub(crate) fn snippet_at(&self, line: usize, column: usize) -> Option<Snippet> {
         if line == 0 || line > self.table().starts.len() {
             return None;

@@ -9,7 +9,7 @@ use crate::origin::Origin;
 pub type Table = BTreeMap<String, Value>;
 
 /// One node of a configuration tree, tagged with where it came from.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone)]
 pub struct Value {
     /// What the node holds.
     pub kind: Kind,
@@ -18,6 +18,45 @@ pub struct Value {
     /// Untyped text (an env value, a flag): converted by the target field's
     /// type rather than taken as a string.
     pub(crate) text: bool,
+    /// Where the value and its key stand in the text a parser read, beyond
+    /// the origin's line and column; kept so that snippets need not guess.
+    pub(crate) span: Span,
+}
+
+/// The extent of a value in its text, and where its key stands.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Span {
+    /// The caret's width: the value's characters on its first line; 0 when
+    /// not known.
+    pub(crate) width: u32,
+    /// 1-based line, column and width of the key that set the value.
+    pub(crate) key: Option<(u32, u32, u32)>,
+}
+
+/// Values are equal by what they hold and where they were set; the span is
+/// how the parser saw them.
+impl PartialEq for Value {
+    fn eq(&self, other: &Value) -> bool {
+        self.kind == other.kind && self.origin == other.origin && self.text == other.text
+    }
+}
+
+impl fmt::Debug for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Value")
+            .field("kind", &self.kind)
+            .field("origin", &self.origin)
+            .field("text", &self.text)
+            .finish()
+    }
+}
+
+impl Span {
+    /// The width of `text` up to its first line break, in characters.
+    pub(crate) fn width_of(text: &str) -> u32 {
+        let first = text.split('\n').next().unwrap_or("").trim_end_matches('\r');
+        u32::try_from(first.chars().count()).unwrap_or(u32::MAX)
+    }
 }
 
 /// The data of a [`Value`].
@@ -50,6 +89,7 @@ impl Value {
             kind,
             origin,
             text: false,
+            span: Span::default(),
         }
     }
 
@@ -71,6 +111,7 @@ impl Value {
             kind: Kind::String(text.into()),
             origin,
             text: true,
+            span: Span::default(),
         }
     }
 
@@ -167,6 +208,7 @@ impl Value {
                 self.kind = kind;
                 self.origin = other.origin;
                 self.text = other.text;
+                self.span = other.span;
             }
         }
     }

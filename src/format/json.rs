@@ -13,7 +13,7 @@ use super::toml::{more_syntax_errors, MAX_SYNTAX_ERRORS};
 use crate::error::{Problem, ProblemKind};
 use crate::origin::Origin;
 use crate::snippet::Lines;
-use crate::value::{Kind, Table, Value};
+use crate::value::{Kind, Span, Table, Value};
 
 const STRICT: ParseOptions = ParseOptions {
     allow_comments: false,
@@ -302,14 +302,33 @@ impl Convert<'_, '_> {
                         continue;
                     }
                     first.insert(name.clone(), at);
-                    if let Some(value) = self.value(&prop.value) {
+                    if let Some(mut value) = self.value(&prop.value) {
+                        // The name inside its quotes, as TOML keys are shown.
+                        let key = prop.name.range();
+                        let key = match self.text_at(key.start..key.end).starts_with('"') {
+                            true => key.start + 1..key.end.saturating_sub(1).max(key.start + 1),
+                            false => key.start..key.end,
+                        };
+                        let (line, column) = self.lines.position(self.base + key.start);
+                        let width = Span::width_of(self.text_at(key.start..key.end));
+                        value.span.key = Some((line as u32, column as u32, width.max(1)));
                         table.insert(name, value);
                     }
                 }
                 Kind::Table(table)
             }
         };
-        Some(Value::new(kind, self.origin(range.start)))
+        let mut value = Value::new(kind, self.origin(range.start));
+        value.span.width = Span::width_of(self.text_at(range.start..range.end));
+        Some(value)
+    }
+
+    /// The text of a span of the document.
+    fn text_at(&self, span: std::ops::Range<usize>) -> &str {
+        self.lines
+            .text()
+            .get(self.base + span.start..self.base + span.end)
+            .unwrap_or("")
     }
 }
 

@@ -19,7 +19,7 @@ use super::tables::{self, file_origin, By, How, Key, Shape, Tables};
 use crate::error::{Problem, ProblemKind};
 use crate::format::parse::{too_deep_problem, MAX_DEPTH};
 use crate::snippet::Lines;
-use crate::value::{Kind, Table, Value};
+use crate::value::{Kind, Span as Span_, Table, Value};
 
 /// A file yields at most this many syntax errors, then one problem that
 /// counts the rest: a file of garbage fails fast with a report one can read.
@@ -435,11 +435,8 @@ impl EventReceiver for Document<'_, '_> {
         let raw = self.raw(span, encoding);
         let mut name = Cow::Borrowed("");
         raw.decode_key(&mut name, error);
-        self.keys.push(Key {
-            name,
-            span,
-            at: (0, 0),
-        });
+        let at = self.cursor.position(span.start());
+        self.keys.push(Key { name, span, at });
     }
 
     fn key_sep(&mut self, _span: Span, _error: &mut dyn ErrorSink) {
@@ -467,7 +464,9 @@ impl EventReceiver for Document<'_, '_> {
         if let Some(Encoding::MlBasicString | Encoding::MlLiteralString) = encoding {
             self.cursor.pass(raw.as_str(), span.start());
         }
-        self.value(Value::new(kind, file_origin(self.file, at)), span, error);
+        let mut value = Value::new(kind, file_origin(self.file, at));
+        value.span.width = Span_::width_of(raw.as_str());
+        self.value(value, span, error);
     }
 
     fn comment(&mut self, span: Span, error: &mut dyn ErrorSink) {

@@ -19,9 +19,10 @@ pub(super) struct Key<'i> {
     /// Borrowed from the text unless quoting or escapes changed it.
     pub(super) name: Cow<'i, str>,
     pub(super) span: Span,
-    /// Line and column, the origin of the table the key names when it is
-    /// not the last part. Set when the `.` after it is read, in document
-    /// order, so that the forward-only cursor can give it.
+    /// Line and column: the origin of the table the key names when it is
+    /// not the last part, where a value's key stands when it is. Taken
+    /// when the key is read, in document order, so that the forward-only
+    /// cursor can give it.
     pub(super) at: (usize, usize),
 }
 
@@ -203,6 +204,10 @@ pub(super) fn insert<'i>(
     // One search for the common case, a new key.
     match reached.table.entry(String::from(&*last.name)) {
         Entry::Vacant(entry) => {
+            let mut value = value;
+            let (line, column) = last.at;
+            let width = crate::value::Span::width_of(&last.name).max(1);
+            value.span.key = Some((line as u32, column as u32, width));
             entry.insert(value);
         }
         Entry::Occupied(_) => duplicate(last, error),
