@@ -529,3 +529,50 @@ fn warnings_do_not_show_a_line_that_sets_a_secret() {
     assert_eq!(warnings.len(), 1);
     assert!(!warnings[0].contains("hunter2"), "{}", warnings[0]);
 }
+
+#[test]
+fn carets_cover_values_and_unknown_keys_as_the_parser_read_them() {
+    #[derive(Config, Debug)]
+    struct Small {
+        #[config(default = 1)]
+        port: u16,
+        #[config(nested)]
+        db: SmallDb,
+    }
+    #[derive(Config, Debug)]
+    struct SmallDb {
+        #[config(default = "h")]
+        host: String,
+    }
+    let err = Small::builder()
+        .toml_str("port = [1, 2]   # not a number\ndb = { host = \"a\", \"hots\" = 2 }\n")
+        .load()
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "2 problems in the configuration:
+
+error: `port`: expected an integer (u16), found an array
+  --> <toml>:1:8
+   |
+ 1 | port = [1, 2]   # not a number
+   |        ^^^^^^
+
+error: `db.hots`: unknown key
+  --> <toml>:2:20
+   |
+ 2 | db = { host = \"a\", \"hots\" = 2 }
+   |                    ^^^^^^
+  = help: did you mean `host`?"
+    );
+    let err = Small::builder()
+        .json_str("{\"port\": {\"a\": 1},\n \"db\": {\"hots\": 2}}")
+        .load()
+        .unwrap_err();
+    let shown = err.to_string();
+    assert!(
+        shown.contains(" 1 | {\"port\": {\"a\": 1},\n   |          ^^^^^^^^"),
+        "{shown}"
+    );
+    assert!(shown.contains("--> <json>:2:10"), "{shown}");
+}

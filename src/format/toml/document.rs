@@ -199,6 +199,17 @@ impl<'i, 'p> Document<'i, 'p> {
         }
     }
 
+    /// The width of a bracketed value from its opening at `at` to the
+    /// closing `close`, when both are on one line (the caret then covers it
+    /// all); 0 (not known) when it spans lines.
+    fn width_from(&self, at: (usize, usize), close: Span) -> u32 {
+        let (line, column) = self.cursor.position(close.end());
+        match line == at.0 && column > at.1 {
+            true => u32::try_from(column - at.1).unwrap_or(0),
+            false => 0,
+        }
+    }
+
     /// Refuses an array or inline table past the depth limit.
     fn deeper(&mut self, span: Span) -> bool {
         if self.frames.len() >= MAX_DEPTH {
@@ -396,16 +407,18 @@ impl EventReceiver for Document<'_, '_> {
             ..
         }) = self.frames.last_mut()
         {
-            let value = Value::new(
+            let (at, keys_from) = (*at, *keys_from);
+            let mut value = Value::new(
                 Kind::Table(std::mem::take(table)),
-                file_origin(self.file, *at),
+                file_origin(self.file, at),
             );
             // A key left without a value (a syntax error) is dropped.
-            if self.keys.len() > *keys_from {
-                self.dropped.get_or_insert(self.keys[*keys_from].span);
+            if self.keys.len() > keys_from {
+                self.dropped.get_or_insert(self.keys[keys_from].span);
             }
-            self.keys.truncate(*keys_from);
+            self.keys.truncate(keys_from);
             self.frames.pop();
+            value.span.width = self.width_from(at, span);
             self.value(value, span, error);
         }
     }
@@ -422,7 +435,8 @@ impl EventReceiver for Document<'_, '_> {
     fn array_close(&mut self, span: Span, error: &mut dyn ErrorSink) {
         if let Some(Frame::Array(..)) = self.frames.last() {
             if let Some(Frame::Array(items, at)) = self.frames.pop() {
-                let value = Value::new(Kind::Array(items), file_origin(self.file, at));
+                let mut value = Value::new(Kind::Array(items), file_origin(self.file, at));
+                value.span.width = self.width_from(at, span);
                 self.value(value, span, error);
             }
         }
@@ -436,7 +450,13 @@ impl EventReceiver for Document<'_, '_> {
         let mut name = Cow::Borrowed("");
         raw.decode_key(&mut name, error);
         let at = self.cursor.position(span.start());
-        self.keys.push(Key { name, span, at });
+        let width = Span_::width_of(raw.as_str()).max(1);
+        self.keys.push(Key {
+            name,
+            span,
+            at,
+            width,
+        });
     }
 
     fn key_sep(&mut self, _span: Span, _error: &mut dyn ErrorSink) {

@@ -24,6 +24,8 @@ pub(super) struct Key<'i> {
     /// when the key is read, in document order, so that the forward-only
     /// cursor can give it.
     pub(super) at: (usize, usize),
+    /// Its width as written (quotes included), for a caret under it.
+    pub(super) width: u32,
 }
 
 /// How a table came to be, which decides what the rest of the document may
@@ -206,8 +208,7 @@ pub(super) fn insert<'i>(
         Entry::Vacant(entry) => {
             let mut value = value;
             let (line, column) = last.at;
-            let width = crate::value::Span::width_of(&last.name).max(1);
-            value.span.key = Some((line as u32, column as u32, width));
+            value.span.key = Some((line as u32, column as u32, last.width));
             entry.insert(value);
         }
         Entry::Occupied(_) => duplicate(last, error),
