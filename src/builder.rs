@@ -13,7 +13,7 @@ use crate::format::Format;
 use crate::load::{Loaded, Unknown};
 
 use crate::plan::{Layer, Plan, Stack};
-use crate::source::{Discover, Env, File, Source, Text};
+use crate::source::{Dir, Discover, Env, File, Source, Text};
 use crate::Config;
 
 /// Builds a configuration of type `T` from layers, lowest first.
@@ -153,6 +153,19 @@ impl<T: Config> Builder<T> {
     /// valid like any other.
     pub fn optional_file(self, path: impl Into<PathBuf>) -> Self {
         self.source(File::optional(path))
+    }
+
+    /// Adds a directory of drop-in files that must exist (it may be empty):
+    /// each `.toml`, `.json` (and `.lua`) file in it is a layer, in lexical
+    /// order of file name, as described in [`Dir`].
+    pub fn dir(self, path: impl Into<PathBuf>) -> Self {
+        self.source(Dir::required(path))
+    }
+
+    /// Adds a directory of drop-in files that may be missing. If it exists,
+    /// it must be a readable directory.
+    pub fn optional_dir(self, path: impl Into<PathBuf>) -> Self {
+        self.source(Dir::optional(path))
     }
 
     /// Adds TOML text, for instance defaults compiled in with `include_str!`.

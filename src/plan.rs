@@ -98,9 +98,7 @@ impl Plan {
                         config_arg.as_deref(),
                     );
                     config_arg = None;
-                    for file in files {
-                        plan.layers.push(Arc::new(file));
-                    }
+                    plan.layers.extend(files);
                 }
                 Layer::Source(source) => plan.layers.push(source.clone()),
             }

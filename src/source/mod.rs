@@ -4,6 +4,7 @@
 #[cfg(feature = "cli")]
 mod cli;
 mod ctx;
+mod dir;
 mod discover;
 mod env;
 #[cfg(feature = "etcd")]
@@ -22,6 +23,9 @@ pub(crate) use cli::{augment, command, Parse};
 pub use cli::{Cli, CONFIG_FLAG, PRINT_CONFIG_FLAG};
 pub use ctx::{Check, Harness, LoadCtx, Source, Subscription};
 pub(crate) use ctx::{Sink, Texts};
+pub use dir::Dir;
+#[cfg(feature = "watch")]
+pub(crate) use dir::Entry;
 pub use discover::Discover;
 pub use env::Env;
 #[cfg(feature = "etcd")]
