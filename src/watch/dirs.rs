@@ -253,6 +253,20 @@ mod tests {
         assert!(!added);
     }
 
+    #[test]
+    fn a_drop_in_directory_is_watched_for_drop_ins_of_any_name() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = fs::canonicalize(tmp.path()).unwrap();
+        fs::create_dir(root.join("app.d")).unwrap();
+        let mut dirs = Dirs::default();
+        dirs.sync(&[root.join("app.d")], &mut notifier());
+        assert_eq!(dirs.watched(), [root.as_path(), &root.join("app.d")]);
+        assert!(dirs.concerns(&[root.join("app.d/50-new.toml")]));
+        assert!(dirs.concerns(&[root.join("app.d/50-new.tml")]));
+        assert!(!dirs.concerns(&[root.join("app.d/.50-new.toml.swp")]));
+        assert!(!dirs.concerns(&[root.join("app.d/50-new.toml~")]));
+    }
+
     #[cfg(unix)]
     #[test]
     fn a_symlinked_file_makes_its_directory_matter_and_its_target_watched() {
