@@ -13,7 +13,7 @@ use crate::format::Format;
 use crate::load::{Loaded, Unknown};
 
 use crate::plan::{Layer, Plan, Stack};
-use crate::source::{Dir, Discover, Env, File, Source, Text};
+use crate::source::{Dir, Discover, Dotenv, Env, File, Source, Text};
 use crate::Config;
 
 /// Builds a configuration of type `T` from layers, lowest first.
@@ -184,6 +184,41 @@ impl<T: Config> Builder<T> {
     /// `<PREFIX>CONFIG`.
     pub fn discover(self) -> Self {
         self.source(Discover::new())
+    }
+
+    /// Adds a `.env` file that must exist, read as an environment layer with
+    /// the names and conversions of [`env`](Builder::env); origins name the
+    /// file and line (`.env:3:12`). It never writes into the process
+    /// environment. See [`Dotenv`] for the syntax.
+    ///
+    /// ```
+    /// use staid::Config;
+    ///
+    /// #[derive(Config)]
+    /// #[config(name = "myapp")]
+    /// struct App {
+    ///     #[config(default = 8080)]
+    ///     port: u16,
+    /// }
+    ///
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let path = dir.path().join(".env");
+    /// std::fs::write(&path, "# local runs\nexport MYAPP_PORT='9000'\nPATH=/ignored\n").unwrap();
+    /// let loaded = App::builder().dotenv(&path).load_full().unwrap();
+    /// assert_eq!(loaded.config().port, 9000);
+    /// assert_eq!(
+    ///     loaded.origin("port").unwrap().to_string(),
+    ///     format!("{}:2:19", path.display())
+    /// );
+    /// ```
+    pub fn dotenv(self, path: impl Into<PathBuf>) -> Self {
+        self.source(Dotenv::required(path))
+    }
+
+    /// Adds a `.env` file that may be missing, as [`dotenv`](Builder::dotenv)
+    /// does. If it exists, it must be readable and valid.
+    pub fn optional_dotenv(self, path: impl Into<PathBuf>) -> Self {
+        self.source(Dotenv::optional(path))
     }
 
     /// Adds the process environment as a layer: `<PREFIX><KEY_PATH>`

@@ -6,6 +6,7 @@ mod cli;
 mod ctx;
 mod dir;
 mod discover;
+mod dotenv;
 mod env;
 #[cfg(feature = "etcd")]
 mod etcd;
@@ -27,6 +28,7 @@ pub use dir::Dir;
 #[cfg(feature = "watch")]
 pub(crate) use dir::Entry;
 pub use discover::Discover;
+pub use dotenv::Dotenv;
 pub use env::Env;
 #[cfg(feature = "etcd")]
 pub use etcd::Etcd;
