@@ -13,7 +13,7 @@ use crate::format::Format;
 use crate::load::{Loaded, Unknown};
 
 use crate::plan::{Layer, Plan, Stack};
-use crate::source::{Dir, Discover, Dotenv, Env, File, Source, Text};
+use crate::source::{Credentials, Dir, Discover, Dotenv, Env, File, Source, Text};
 use crate::Config;
 
 /// Builds a configuration of type `T` from layers, lowest first.
@@ -66,6 +66,7 @@ impl<T> std::fmt::Debug for Builder<T> {
                 #[cfg(feature = "cli")]
                 Layer::Cli => self.cli.describe(),
                 Layer::Discover(d) => d.describe(),
+                Layer::Credentials(c) => c.describe(),
                 Layer::Source(s) => s.describe(),
             })
             .collect();
@@ -131,6 +132,13 @@ impl<T: Config> Builder<T> {
             .and_then(Option::take)
         {
             self.layers.push(Layer::Discover(discover));
+            return self;
+        }
+        if let Some(credentials) = any
+            .downcast_mut::<Option<Credentials>>()
+            .and_then(Option::take)
+        {
+            self.layers.push(Layer::Credentials(credentials));
             return self;
         }
         if let Some(source) = slot {
@@ -219,6 +227,15 @@ impl<T: Config> Builder<T> {
     /// does. If it exists, it must be readable and valid.
     pub fn optional_dotenv(self, path: impl Into<PathBuf>) -> Self {
         self.source(Dotenv::optional(path))
+    }
+
+    /// Adds systemd credentials: when `$CREDENTIALS_DIRECTORY` is set in the
+    /// builder's environment, each file there named like a key path
+    /// (`db.password`) or like the field's variable (`MYAPP_DB_PASSWORD`)
+    /// sets that field. See [`Credentials`]; [`Config::load`] has them just
+    /// below the environment.
+    pub fn credentials(self) -> Self {
+        self.source(Credentials::new())
     }
 
     /// Adds the process environment as a layer: `<PREFIX><KEY_PATH>`

@@ -225,8 +225,9 @@ pub trait Config: Sized + 'static {
 
     /// Loads the conventional stack, lowest first: defaults; the files
     /// discovered for the app name ([`source::Discover`]); the file named by
-    /// `--config` or `<PREFIX>CONFIG`; the environment; the command line
-    /// (with the `cli` feature).
+    /// `--config` or `<PREFIX>CONFIG`; systemd credentials
+    /// ([`source::Credentials`]); the environment; the command line (with
+    /// the `cli` feature).
     ///
     /// This is the call for a binary's `main`: when the command line asks for
     /// `--help`, `--version` or `--print-config`, it prints the text and exits
@@ -234,7 +235,7 @@ pub trait Config: Sized + 'static {
     /// stderr. Builders return those as an [`Error`] with an [`Exit`] and as
     /// [`Loaded::warnings`] instead, and print nothing.
     fn load() -> Result<Self, Error> {
-        let builder = Self::builder().discover().env();
+        let builder = Self::builder().discover().credentials().env();
         #[cfg(feature = "cli")]
         let builder = builder.cli();
         match builder.load_full() {

@@ -10,7 +10,7 @@ use std::sync::{Arc, OnceLock};
 use crate::error::Exit;
 use crate::naming::Naming;
 use crate::schema::Schema;
-use crate::source::{Discover, Env, Source, Vars};
+use crate::source::{Credentials, Discover, Env, Source, Vars};
 
 /// One entry of a builder's stack, as it was added.
 pub(crate) enum Layer {
@@ -21,6 +21,8 @@ pub(crate) enum Layer {
     Cli,
     /// Files discovered for the app name, expanded when planning.
     Discover(Discover),
+    /// systemd credentials, their directory looked up when planning.
+    Credentials(Credentials),
     /// Any other source, as given.
     Source(Arc<dyn Source>),
 }
@@ -99,6 +101,10 @@ impl Plan {
                     );
                     config_arg = None;
                     plan.layers.extend(files);
+                }
+                Layer::Credentials(credentials) => {
+                    let resolved = credentials.resolved(plan.vars());
+                    plan.layers.push(Arc::new(resolved));
                 }
                 Layer::Source(source) => plan.layers.push(source.clone()),
             }

@@ -3,6 +3,7 @@
 
 #[cfg(feature = "cli")]
 mod cli;
+mod credentials;
 mod ctx;
 mod dir;
 mod discover;
@@ -22,6 +23,7 @@ pub use crate::format::Format;
 pub(crate) use cli::{augment, command, Parse};
 #[cfg(feature = "cli")]
 pub use cli::{Cli, CONFIG_FLAG, PRINT_CONFIG_FLAG};
+pub use credentials::{Credentials, CREDENTIALS_DIRECTORY};
 pub use ctx::{Check, Harness, LoadCtx, Source, Subscription};
 pub(crate) use ctx::{Sink, Texts};
 pub use dir::Dir;
