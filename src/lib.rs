@@ -107,6 +107,7 @@ mod naming;
 mod origin;
 #[cfg(feature = "schemars")]
 mod own_schema;
+mod paths;
 mod plan;
 mod redact;
 mod schema;
@@ -151,7 +152,9 @@ pub use watch::{Change, Events, Reload, Setting, Watch, WatchOptions};
 /// `rename = "key"` (the key, env and flag names), `skip` (never read; set
 /// from `Default`), `from_str` (read as text and parsed with `FromStr`),
 /// `merge = "append"` (a list adds to the list below instead of replacing
-/// it), `validate = path` (a `fn(&T) -> Result<(), E>`).
+/// it), `validate = path` (a `fn(&T) -> Result<(), E>`), `path` (on a
+/// `PathBuf`, `Option<PathBuf>` or `Vec<PathBuf>`: a relative value set in a
+/// file or script is resolved against that file's directory).
 /// Doc comments become help text. `#[serde(..)]` attributes are refused.
 ///
 /// ```

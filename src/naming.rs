@@ -144,6 +144,7 @@ mod tests {
             required: true,
             append: false,
             restart: false,
+            path: false,
             json_schema: None,
         };
         assert_eq!(
