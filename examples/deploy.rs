@@ -29,6 +29,7 @@ pub struct Service {
     /// Log level.
     #[config(default = "info")]
     pub log: String,
+    /// The database.
     #[config(nested)]
     pub db: Db,
 }
@@ -36,8 +37,10 @@ pub struct Service {
 /// The database.
 #[derive(Config, Debug)]
 pub struct Db {
+    /// Host name.
     #[config(default = "localhost")]
     pub host: String,
+    /// Connections kept open.
     #[config(default = 8)]
     pub pool: u32,
     /// From the credential `db.password`.
