@@ -23,6 +23,7 @@ struct App {
 }
 
 #[derive(Config, Debug)]
+#[allow(dead_code)] // `pool` is only there to be read from the file
 struct Db {
     #[config(default = "localhost")]
     host: String,
@@ -193,6 +194,7 @@ fn a_variable_set_twice_is_a_warning_and_the_later_wins() {
 fn a_secrets_bad_value_is_not_shown() {
     #[derive(Config, Debug)]
     #[config(name = "myapp")]
+    #[allow(dead_code)] // the load fails before it is read
     struct Pin {
         #[config(secret)]
         pin: u32,

@@ -6,7 +6,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use staid::{Config, Error, Origin};
+use staid::{Config, Origin};
 
 #[derive(Config, Debug)]
 #[config(name = "myapp")]

@@ -149,7 +149,7 @@ impl Source for Credentials {
                 Err(mut problem) => {
                     problem.key = Some(key.clone());
                     problem.origin = Some(origin);
-                    ctx.problem(problem);
+                    ctx.problem(*problem);
                 }
             }
         }
@@ -170,26 +170,26 @@ impl Source for Credentials {
 
 /// A credential's text, one trailing newline removed. Problems never show
 /// its content or a position in it.
-fn read_credential(path: &Path) -> Result<String, Problem> {
+fn read_credential(path: &Path) -> Result<String, Box<Problem>> {
     let arc: Arc<Path> = Arc::from(path);
     if path.is_dir() {
-        return Err(Problem::new(
+        return Err(Box::new(Problem::new(
             ProblemKind::Io,
             format!(
                 "cannot read credential {}: it is a directory, not a file",
                 path.display()
             ),
-        ));
+        )));
     }
     match read(&arc, false) {
         Ok(Some(text)) => {
             let text = text.strip_suffix('\n').unwrap_or(&text);
             Ok(text.strip_suffix('\r').unwrap_or(text).to_owned())
         }
-        Ok(None) => Err(Problem::new(
+        Ok(None) => Err(Box::new(Problem::new(
             ProblemKind::Io,
             format!("cannot read credential {}", path.display()),
-        )),
+        ))),
         Err(mut problems) => {
             let mut problem = problems.remove(0);
             problem.snippet = None;
@@ -201,7 +201,7 @@ fn read_credential(path: &Path) -> Result<String, Problem> {
                     &format!("credential {} is not", path.display()),
                     1,
                 );
-            Err(problem)
+            Err(Box::new(problem))
         }
     }
 }

@@ -103,15 +103,15 @@ impl Dir {
     /// The drop-ins in lexical order of file name, and the names skipped
     /// with a warning. `Ok(None)` when the directory is optional and
     /// missing.
-    fn list(&self) -> Result<Option<Listing>, Problem> {
+    fn list(&self) -> Result<Option<Listing>, Box<Problem>> {
         let problem = |reason: &str| {
-            Problem::new(
+            Box::new(Problem::new(
                 ProblemKind::Io,
                 format!(
                     "cannot read drop-in directory {}: {reason}",
                     self.path.display()
                 ),
-            )
+            ))
         };
         let entries = match std::fs::read_dir(&self.path) {
             Ok(entries) => entries,
@@ -160,7 +160,7 @@ impl Source for Dir {
         let listing = match self.list() {
             Ok(Some(listing)) => listing,
             Ok(None) => return Ok(None),
-            Err(problem) => return Err(vec![problem]),
+            Err(problem) => return Err(vec![*problem]),
         };
         for (path, why) in listing.suspects {
             ctx.warning(Problem::new(
