@@ -287,8 +287,35 @@ impl<T: Config> Builder<T> {
     /// type, default, whether it is required, and the doc comment, in the
     /// manner of envconfig's `Usage`. Names follow this builder's prefix and
     /// separator; secret defaults are not shown.
+    /// With [`discover`](Builder::discover), the files and drop-in
+    /// directories it reads follow the table.
     pub fn env_usage(&self) -> String {
-        crate::usage::env_table(T::SCHEMA, &self.env.naming(T::SCHEMA))
+        let naming = self.env.naming(T::SCHEMA);
+        let mut usage = crate::usage::env_table(T::SCHEMA, &naming);
+        let places = self.places(&naming.prefix);
+        if !places.is_empty() {
+            usage.push_str("\nConfiguration files, lowest first:\n");
+            for place in places {
+                usage.push_str(&format!("  {place}\n"));
+            }
+        }
+        usage
+    }
+
+    /// What discovery reads, as `--help` and `env_usage` list it, without
+    /// planning (which would parse the command line).
+    fn places(&self, prefix: &str) -> Vec<String> {
+        let Some(discover) = self.layers.iter().find_map(|l| match l {
+            Layer::Discover(d) => Some(d),
+            _ => None,
+        }) else {
+            return Vec::new();
+        };
+        let vars = match self.env.own_vars() {
+            Some(vars) => vars.clone(),
+            None => Arc::new(crate::source::Vars::from_process()),
+        };
+        discover.places(T::SCHEMA, &vars, prefix)
     }
 
     /// A commented TOML file listing every key with its doc comment and
@@ -427,6 +454,7 @@ impl<T: Config> Builder<T> {
                 .has(|l| matches!(l, Layer::Env))
                 .then(|| self.env.naming(T::SCHEMA)),
             flags: true,
+            places: self.places(&self.env.naming(T::SCHEMA).prefix),
         }
     }
 

@@ -13,6 +13,9 @@ pub(crate) struct Naming {
     pub(crate) env: Option<EnvNaming>,
     /// Whether the stack reads flags.
     pub(crate) flags: bool,
+    /// The files and drop-in directories discovery reads, lowest first, for
+    /// `--help` and `env_usage()`; empty without discovery.
+    pub(crate) places: Vec<String>,
 }
 
 /// Env variable names: `<prefix><sep><PATH joined by sep>`.

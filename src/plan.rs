@@ -65,11 +65,19 @@ impl Plan {
             naming: Naming {
                 env: has(|l| matches!(l, Layer::Env)).then(|| env_naming.clone()),
                 flags: false,
+                places: Vec::new(),
             },
             layers: Vec::new(),
             exit: None,
             print_config: false,
         };
+        // Discovery's places are named in `--help`, so before parsing.
+        if let Some(discover) = stack.layers.iter().find_map(|l| match l {
+            Layer::Discover(d) => Some(d),
+            _ => None,
+        }) {
+            plan.naming.places = discover.places(stack.schema, plan.vars(), &env_naming.prefix);
+        }
         #[cfg(feature = "cli")]
         let config_arg = plan.parse_flags(&stack, has(|l| matches!(l, Layer::Cli)));
         #[cfg(not(feature = "cli"))]

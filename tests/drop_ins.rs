@@ -262,3 +262,33 @@ fn a_lua_drop_in_sees_the_drop_ins_before_it() {
         .unwrap();
     assert_eq!(app.workers, 11);
 }
+
+#[test]
+fn help_and_env_usage_list_the_discovered_files_and_drop_in_directories() {
+    let builder = App::builder()
+        .discover()
+        .env_from([("XDG_CONFIG_HOME", "/home/u/.config")]);
+    let e = match cfg!(feature = "lua") {
+        true => "{toml,json,lua}",
+        false => "{toml,json}",
+    };
+    let places = format!(
+        "Configuration files, lowest first:\n  \
+         /etc/myapp/myapp.{e}\n  \
+         /etc/myapp/myapp.d/*.{e}\n  \
+         /home/u/.config/myapp/myapp.{e}\n  \
+         /home/u/.config/myapp/myapp.d/*.{e}\n  \
+         ./myapp.{e}\n  \
+         ./myapp.d/*.{e}\n  \
+         --config <FILE> or MYAPP_CONFIG\n"
+    );
+    let usage = builder.env_usage();
+    assert!(usage.ends_with(&format!("\n\n{places}")), "{usage}");
+    let err = builder.args(["myapp", "--help"]).load().unwrap_err();
+    let Some(staid::Exit::Help(help)) = err.as_exit() else {
+        panic!("not help: {err}");
+    };
+    assert!(help.trim_end().ends_with(places.trim_end()), "{help}");
+    // Without discovery, nothing is listed.
+    assert!(!App::builder().env_usage().contains("Configuration files"));
+}

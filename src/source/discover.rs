@@ -78,8 +78,29 @@ impl Discover {
         files
     }
 
-    /// The directories searched, lowest first, for `--help` and usage texts.
-    pub(crate) fn dirs(&self, vars: &Vars, name: &str) -> Vec<PathBuf> {
+    /// What discovery reads, lowest first, as `--help` and
+    /// `env_usage()` list it: `/etc/myapp/myapp.{toml,json}`,
+    /// `/etc/myapp/myapp.d/*.{toml,json}`, ...
+    pub(crate) fn places(&self, schema: &Schema, vars: &Vars, prefix: &str) -> Vec<String> {
+        let Some(name) = schema.name else {
+            return Vec::new();
+        };
+        let exts = extensions().collect::<Vec<_>>().join(",");
+        let mut places = Vec::new();
+        for dir in self.dirs(vars, name) {
+            let dir = dir.display();
+            places.push(format!("{dir}/{name}.{{{exts}}}"));
+            places.push(format!("{dir}/{name}.d/*.{{{exts}}}"));
+        }
+        places.push(match prefix.is_empty() {
+            true => "--config <FILE>".to_owned(),
+            false => format!("--config <FILE> or {prefix}CONFIG"),
+        });
+        places
+    }
+
+    /// The directories searched, lowest first.
+    fn dirs(&self, vars: &Vars, name: &str) -> Vec<PathBuf> {
         match &self.dirs {
             Some(dirs) => dirs.clone(),
             None => {
