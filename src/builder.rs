@@ -454,6 +454,7 @@ impl<T: Config> Builder<T> {
                 .has(|l| matches!(l, Layer::Env))
                 .then(|| self.env.naming(T::SCHEMA)),
             flags: true,
+            credentials: false,
             places: self.places(&self.env.naming(T::SCHEMA).prefix),
         }
     }

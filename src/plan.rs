@@ -65,6 +65,7 @@ impl Plan {
             naming: Naming {
                 env: has(|l| matches!(l, Layer::Env)).then(|| env_naming.clone()),
                 flags: false,
+                credentials: has(|l| matches!(l, Layer::Credentials(_))),
                 places: Vec::new(),
             },
             layers: Vec::new(),

@@ -227,3 +227,27 @@ fn a_mounted_kubernetes_secret_is_read_by_in_dir() {
     assert_eq!(loaded.config().db.password.as_deref(), Some("from-k8s"));
     assert!(loaded.warnings().is_empty(), "{:?}", loaded.warnings());
 }
+
+#[test]
+fn a_missing_value_names_the_credential_among_the_ways_to_set_it() {
+    #[derive(Config, Debug)]
+    #[config(name = "myapp")]
+    #[allow(dead_code)] // the load fails before it is read
+    struct Needs {
+        #[config(secret)]
+        api_key: String,
+    }
+    let tmp = Tmp::new();
+    let err = Needs::builder()
+        .credentials()
+        .env_from(tmp.env(&[]))
+        .args(["myapp"])
+        .load()
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "error: `api_key`: missing required value\n  = help: set it with `api_key` in a \
+         configuration file, the credential api_key, the environment variable MYAPP_API_KEY, \
+         or the flag --api-key"
+    );
+}
