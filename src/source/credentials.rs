@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use super::file::os_reason;
 use super::{read, LoadCtx, Source, Vars};
@@ -35,6 +35,8 @@ pub const CREDENTIALS_DIRECTORY: &str = "CREDENTIALS_DIRECTORY";
 #[derive(Clone, Debug, Default)]
 pub struct Credentials {
     dir: Option<PathBuf>,
+    /// Every name a credential may have, made on the first load of a plan.
+    names: Arc<OnceLock<HashMap<String, String>>>,
 }
 
 impl Credentials {
@@ -48,6 +50,7 @@ impl Credentials {
     pub fn in_dir(dir: impl Into<PathBuf>) -> Credentials {
         Credentials {
             dir: Some(dir.into()),
+            names: Arc::default(),
         }
     }
 
@@ -60,6 +63,7 @@ impl Credentials {
                     .filter(|d| !d.is_empty())
                     .map(PathBuf::from)
             }),
+            names: Arc::default(),
         }
     }
 }
@@ -112,12 +116,14 @@ impl Source for Credentials {
         };
         files.sort();
 
-        let naming = ctx
-            .naming
-            .env
-            .clone()
-            .unwrap_or_else(|| EnvNaming::new(ctx.schema.name, "_"));
-        let names = names(ctx.schema, &naming);
+        let names = self.names.get_or_init(|| {
+            let naming = ctx
+                .naming
+                .env
+                .clone()
+                .unwrap_or_else(|| EnvNaming::new(ctx.schema.name, "_"));
+            names(ctx.schema, &naming)
+        });
         let mut layer = Value::table(Origin::Default);
         let mut any = false;
         for file in files {

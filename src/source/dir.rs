@@ -22,7 +22,8 @@ use crate::value::Value;
 /// drop-in added or removed is noticed.
 ///
 /// Skipped without a word: hidden files, editor and package manager
-/// leftovers (`~`, `.swp`, `.bak`, `.dpkg-*`, `.rpmnew`, `.rpmsave`),
+/// leftovers (`~`, `.swp`, `.bak`, `.tmp`, `.dpkg-*`, `.rpmnew`,
+/// `.rpmsave`),
 /// subdirectories, and files of other extensions. An extension that looks
 /// like a mistake for one staid reads (`50-tuning.tml`, `20-a.TOML`) is
 /// skipped with a warning.
