@@ -206,3 +206,13 @@ fn a_secrets_bad_value_is_not_shown() {
     assert!(!text.contains("hunter2"), "{text}");
     assert!(text.contains("--> $DIR/.env:1:11"), "{text}");
 }
+
+#[test]
+fn a_variable_outside_the_prefix_is_ignored_as_the_environments_would_be() {
+    let tmp = Tmp::new();
+    let path = tmp.env("PORT=1\nOTHERAPP_PORT=2\nMYAPPX_PORT=3\n");
+    let loaded = App::builder().dotenv(&path).load_full().unwrap();
+    assert_eq!(loaded.config().port, 8080);
+    assert_eq!(loaded.origin("port"), Some(&staid::Origin::Default));
+    assert!(loaded.warnings().is_empty(), "{:?}", loaded.warnings());
+}
