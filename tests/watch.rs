@@ -224,6 +224,22 @@ fn adding_changing_and_removing_a_drop_in_reloads() {
         .is_err());
 }
 
+#[test]
+fn an_edited_dotenv_file_reloads() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(".env");
+    fs::write(&path, "APP_PORT=1\n").unwrap();
+    let watch = App::builder()
+        .dotenv(&path)
+        .env_prefix("APP")
+        .env_from([("UNRELATED", "1")])
+        .watch()
+        .unwrap();
+    assert_eq!(watch.current().port, 1);
+    save_by_rename(&path, "APP_PORT=2\n");
+    assert_eq!(updated(&watch).0.port, 2);
+}
+
 /// A drop-in directory that appears after the start is read.
 #[test]
 fn a_drop_in_directory_created_later_is_read() {
