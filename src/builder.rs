@@ -13,7 +13,7 @@ use crate::format::Format;
 use crate::load::{Loaded, Unknown};
 
 use crate::plan::{Layer, Plan, Stack};
-use crate::source::{Discover, Env, File, Source, Text};
+use crate::source::{Credentials, Dir, Discover, Dotenv, Env, File, Source, Text};
 use crate::Config;
 
 /// Builds a configuration of type `T` from layers, lowest first.
@@ -66,6 +66,7 @@ impl<T> std::fmt::Debug for Builder<T> {
                 #[cfg(feature = "cli")]
                 Layer::Cli => self.cli.describe(),
                 Layer::Discover(d) => d.describe(),
+                Layer::Credentials(c) => c.describe(),
                 Layer::Source(s) => s.describe(),
             })
             .collect();
@@ -133,6 +134,13 @@ impl<T: Config> Builder<T> {
             self.layers.push(Layer::Discover(discover));
             return self;
         }
+        if let Some(credentials) = any
+            .downcast_mut::<Option<Credentials>>()
+            .and_then(Option::take)
+        {
+            self.layers.push(Layer::Credentials(credentials));
+            return self;
+        }
         if let Some(source) = slot {
             self.layers.push(Layer::Source(Arc::new(source)));
         }
@@ -155,6 +163,19 @@ impl<T: Config> Builder<T> {
         self.source(File::optional(path))
     }
 
+    /// Adds a directory of drop-in files that must exist (it may be empty):
+    /// each `.toml`, `.json` (and `.lua`) file in it is a layer, in lexical
+    /// order of file name, as described in [`Dir`].
+    pub fn dir(self, path: impl Into<PathBuf>) -> Self {
+        self.source(Dir::required(path))
+    }
+
+    /// Adds a directory of drop-in files that may be missing. If it exists,
+    /// it must be a readable directory.
+    pub fn optional_dir(self, path: impl Into<PathBuf>) -> Self {
+        self.source(Dir::optional(path))
+    }
+
     /// Adds TOML text, for instance defaults compiled in with `include_str!`.
     /// Origins name it `<toml>`.
     pub fn toml_str(self, text: impl Into<Arc<str>>) -> Self {
@@ -171,6 +192,50 @@ impl<T: Config> Builder<T> {
     /// `<PREFIX>CONFIG`.
     pub fn discover(self) -> Self {
         self.source(Discover::new())
+    }
+
+    /// Adds a `.env` file that must exist, read as an environment layer with
+    /// the names and conversions of [`env`](Builder::env); origins name the
+    /// file and line (`.env:3:12`). It never writes into the process
+    /// environment. See [`Dotenv`] for the syntax.
+    ///
+    /// ```
+    /// use staid::Config;
+    ///
+    /// #[derive(Config)]
+    /// #[config(name = "myapp")]
+    /// struct App {
+    ///     #[config(default = 8080)]
+    ///     port: u16,
+    /// }
+    ///
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let path = dir.path().join(".env");
+    /// std::fs::write(&path, "# local runs\nexport MYAPP_PORT='9000'\nPATH=/ignored\n").unwrap();
+    /// let loaded = App::builder().dotenv(&path).load_full().unwrap();
+    /// assert_eq!(loaded.config().port, 9000);
+    /// assert_eq!(
+    ///     loaded.origin("port").unwrap().to_string(),
+    ///     format!("{}:2:19", path.display())
+    /// );
+    /// ```
+    pub fn dotenv(self, path: impl Into<PathBuf>) -> Self {
+        self.source(Dotenv::required(path))
+    }
+
+    /// Adds a `.env` file that may be missing, as [`dotenv`](Builder::dotenv)
+    /// does. If it exists, it must be readable and valid.
+    pub fn optional_dotenv(self, path: impl Into<PathBuf>) -> Self {
+        self.source(Dotenv::optional(path))
+    }
+
+    /// Adds systemd credentials: when `$CREDENTIALS_DIRECTORY` is set in the
+    /// builder's environment, each file there named like a key path
+    /// (`db.password`) or like the field's variable (`MYAPP_DB_PASSWORD`)
+    /// sets that field. See [`Credentials`]; [`Config::load`] has them just
+    /// below the environment.
+    pub fn credentials(self) -> Self {
+        self.source(Credentials::new())
     }
 
     /// Adds the process environment as a layer: `<PREFIX><KEY_PATH>`
@@ -222,8 +287,35 @@ impl<T: Config> Builder<T> {
     /// type, default, whether it is required, and the doc comment, in the
     /// manner of envconfig's `Usage`. Names follow this builder's prefix and
     /// separator; secret defaults are not shown.
+    /// With [`discover`](Builder::discover), the files and drop-in
+    /// directories it reads follow the table.
     pub fn env_usage(&self) -> String {
-        crate::usage::env_table(T::SCHEMA, &self.env.naming(T::SCHEMA))
+        let naming = self.env.naming(T::SCHEMA);
+        let mut usage = crate::usage::env_table(T::SCHEMA, &naming);
+        let places = self.places(&naming.prefix);
+        if !places.is_empty() {
+            usage.push_str("\nConfiguration files, lowest first:\n");
+            for place in places {
+                usage.push_str(&format!("  {place}\n"));
+            }
+        }
+        usage
+    }
+
+    /// What discovery reads, as `--help` and `env_usage` list it, without
+    /// planning (which would parse the command line).
+    fn places(&self, prefix: &str) -> Vec<String> {
+        let Some(discover) = self.layers.iter().find_map(|l| match l {
+            Layer::Discover(d) => Some(d),
+            _ => None,
+        }) else {
+            return Vec::new();
+        };
+        let vars = match self.env.own_vars() {
+            Some(vars) => vars.clone(),
+            None => Arc::new(crate::source::Vars::from_process()),
+        };
+        discover.places(T::SCHEMA, &vars, prefix)
     }
 
     /// A commented TOML file listing every key with its doc comment and
@@ -362,6 +454,8 @@ impl<T: Config> Builder<T> {
                 .has(|l| matches!(l, Layer::Env))
                 .then(|| self.env.naming(T::SCHEMA)),
             flags: true,
+            credentials: false,
+            places: self.places(&self.env.naming(T::SCHEMA).prefix),
         }
     }
 

@@ -107,6 +107,7 @@ mod naming;
 mod origin;
 #[cfg(feature = "schemars")]
 mod own_schema;
+mod paths;
 mod plan;
 mod redact;
 mod schema;
@@ -151,7 +152,9 @@ pub use watch::{Change, Events, Reload, Setting, Watch, WatchOptions};
 /// `rename = "key"` (the key, env and flag names), `skip` (never read; set
 /// from `Default`), `from_str` (read as text and parsed with `FromStr`),
 /// `merge = "append"` (a list adds to the list below instead of replacing
-/// it), `validate = path` (a `fn(&T) -> Result<(), E>`).
+/// it), `validate = path` (a `fn(&T) -> Result<(), E>`), `path` (on a
+/// `PathBuf`, `Option<PathBuf>` or `Vec<PathBuf>`: a relative value set in a
+/// file or script is resolved against that file's directory).
 /// Doc comments become help text. `#[serde(..)]` attributes are refused.
 ///
 /// ```
@@ -225,8 +228,9 @@ pub trait Config: Sized + 'static {
 
     /// Loads the conventional stack, lowest first: defaults; the files
     /// discovered for the app name ([`source::Discover`]); the file named by
-    /// `--config` or `<PREFIX>CONFIG`; the environment; the command line
-    /// (with the `cli` feature).
+    /// `--config` or `<PREFIX>CONFIG`; systemd credentials
+    /// ([`source::Credentials`]); the environment; the command line (with
+    /// the `cli` feature).
     ///
     /// This is the call for a binary's `main`: when the command line asks for
     /// `--help`, `--version` or `--print-config`, it prints the text and exits
@@ -234,7 +238,7 @@ pub trait Config: Sized + 'static {
     /// stderr. Builders return those as an [`Error`] with an [`Exit`] and as
     /// [`Loaded::warnings`] instead, and print nothing.
     fn load() -> Result<Self, Error> {
-        let builder = Self::builder().discover().env();
+        let builder = Self::builder().discover().credentials().env();
         #[cfg(feature = "cli")]
         let builder = builder.cli();
         match builder.load_full() {

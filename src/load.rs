@@ -132,6 +132,7 @@ impl Plan {
             }
         }
         let completed = crate::sections::complete(schema, &mut merged);
+        crate::paths::resolve(schema, &mut merged);
         let Sink {
             mut problems,
             mut warnings,

@@ -13,6 +13,11 @@ pub(crate) struct Naming {
     pub(crate) env: Option<EnvNaming>,
     /// Whether the stack reads flags.
     pub(crate) flags: bool,
+    /// Whether the stack reads systemd credentials.
+    pub(crate) credentials: bool,
+    /// The files and drop-in directories discovery reads, lowest first, for
+    /// `--help` and `env_usage()`; empty without discovery.
+    pub(crate) places: Vec<String>,
 }
 
 /// Env variable names: `<prefix><sep><PATH joined by sep>`.
@@ -79,6 +84,11 @@ impl Naming {
         flags: bool,
     ) -> String {
         let mut ways = vec![format!("`{path}` in a configuration file")];
+        // A credential is one file per field: none for elements of lists
+        // and maps, which have no flags either.
+        if self.credentials && flags {
+            ways.push(format!("the credential {path}"));
+        }
         if let Some(naming) = self.env.as_ref().filter(|_| env) {
             ways.push(format!(
                 "the environment variable {}",
@@ -144,6 +154,7 @@ mod tests {
             required: true,
             append: false,
             restart: false,
+            path: false,
             json_schema: None,
         };
         assert_eq!(

@@ -38,6 +38,14 @@ pub enum Origin {
         /// The file it named.
         path: PathBuf,
     },
+    /// A systemd credential (a file in `$CREDENTIALS_DIRECTORY`) or a file
+    /// of a mounted secret, named after the field it sets.
+    Credential {
+        /// The credential's name: a key path or an env variable's name.
+        name: String,
+        /// The file it was read from.
+        path: PathBuf,
+    },
     /// A command-line flag.
     Flag {
         /// The flag's long name, without the leading dashes.
@@ -85,6 +93,7 @@ impl fmt::Display for Origin {
             }
             Origin::Env { var } => write!(f, "env {var}"),
             Origin::EnvFile { var, path } => write!(f, "env {var} (file {})", path.display()),
+            Origin::Credential { name, .. } => write!(f, "credential {name}"),
             Origin::Flag { name } => write!(f, "flag --{name}"),
             Origin::Lua { script, line } => match line {
                 Some(line) => write!(f, "{}:{line}", script.display()),

@@ -10,7 +10,7 @@ use std::sync::{Arc, OnceLock};
 use crate::error::Exit;
 use crate::naming::Naming;
 use crate::schema::Schema;
-use crate::source::{Discover, Env, Source, Vars};
+use crate::source::{Credentials, Discover, Env, Source, Vars};
 
 /// One entry of a builder's stack, as it was added.
 pub(crate) enum Layer {
@@ -21,6 +21,8 @@ pub(crate) enum Layer {
     Cli,
     /// Files discovered for the app name, expanded when planning.
     Discover(Discover),
+    /// systemd credentials, their directory looked up when planning.
+    Credentials(Credentials),
     /// Any other source, as given.
     Source(Arc<dyn Source>),
 }
@@ -63,11 +65,20 @@ impl Plan {
             naming: Naming {
                 env: has(|l| matches!(l, Layer::Env)).then(|| env_naming.clone()),
                 flags: false,
+                credentials: has(|l| matches!(l, Layer::Credentials(_))),
+                places: Vec::new(),
             },
             layers: Vec::new(),
             exit: None,
             print_config: false,
         };
+        // Discovery's places are named in `--help`, so before parsing.
+        if let Some(discover) = stack.layers.iter().find_map(|l| match l {
+            Layer::Discover(d) => Some(d),
+            _ => None,
+        }) {
+            plan.naming.places = discover.places(stack.schema, plan.vars(), &env_naming.prefix);
+        }
         #[cfg(feature = "cli")]
         let config_arg = plan.parse_flags(&stack, has(|l| matches!(l, Layer::Cli)));
         #[cfg(not(feature = "cli"))]
@@ -98,9 +109,11 @@ impl Plan {
                         config_arg.as_deref(),
                     );
                     config_arg = None;
-                    for file in files {
-                        plan.layers.push(Arc::new(file));
-                    }
+                    plan.layers.extend(files);
+                }
+                Layer::Credentials(credentials) => {
+                    let resolved = credentials.resolved(plan.vars());
+                    plan.layers.push(Arc::new(resolved));
                 }
                 Layer::Source(source) => plan.layers.push(source.clone()),
             }

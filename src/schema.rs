@@ -63,6 +63,9 @@ pub struct Field {
     /// still updates it, and lists it in `Reload::Updated`'s
     /// `restart_required`.
     pub restart: bool,
+    /// `#[config(path)]` on a `PathBuf` field: a relative value set in a
+    /// file (or a Lua script) is resolved against that file's directory.
+    pub path: bool,
     /// A JSON Schema of the leaf's type, as JSON text, when the type offers
     /// one (`schemars::JsonSchema`, with the feature `schemars`).
     pub json_schema: Option<fn() -> String>,

@@ -230,6 +230,20 @@ impl Value {
     pub fn type_name(&self) -> &'static str {
         self.kind.type_name()
     }
+
+    /// Rewrites the origin of this node and every node below it, for a
+    /// source that reads through another (a `.env` file read as an
+    /// environment names its lines, not variables).
+    pub(crate) fn map_origins(&mut self, f: &impl Fn(&Origin) -> Option<Origin>) {
+        if let Some(origin) = f(&self.origin) {
+            self.origin = origin;
+        }
+        match &mut self.kind {
+            Kind::Table(table) => table.values_mut().for_each(|v| v.map_origins(f)),
+            Kind::Array(items) => items.iter_mut().for_each(|v| v.map_origins(f)),
+            _ => {}
+        }
+    }
 }
 
 impl Kind {

@@ -202,6 +202,61 @@ fn a_deleted_file_is_rejected_until_it_is_back() {
 }
 
 #[test]
+fn adding_changing_and_removing_a_drop_in_reloads() {
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("app.d");
+    fs::create_dir(&conf).unwrap();
+    fs::write(conf.join("10-base.toml"), "port = 1\n").unwrap();
+    let watch = App::builder().dir(&conf).watch().unwrap();
+    assert_eq!(watch.current().port, 1);
+
+    save_by_rename(&conf.join("50-tuning.toml"), "port = 2\n");
+    assert_eq!(updated(&watch).0.port, 2);
+    fs::write(conf.join("50-tuning.toml"), "port = 3\n").unwrap();
+    assert_eq!(settled(&watch).0.port, 3);
+    fs::remove_file(conf.join("50-tuning.toml")).unwrap();
+    assert_eq!(settled(&watch).0.port, 1);
+    // An editor's swap file is not a drop-in: nothing is sent for it.
+    fs::write(conf.join(".10-base.toml.swp"), "port = 9\n").unwrap();
+    assert!(watch
+        .events()
+        .recv_timeout(Duration::from_millis(500))
+        .is_err());
+}
+
+#[test]
+fn an_edited_dotenv_file_reloads() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(".env");
+    fs::write(&path, "APP_PORT=1\n").unwrap();
+    let watch = App::builder()
+        .dotenv(&path)
+        .env_prefix("APP")
+        .env_from([("UNRELATED", "1")])
+        .watch()
+        .unwrap();
+    assert_eq!(watch.current().port, 1);
+    save_by_rename(&path, "APP_PORT=2\n");
+    assert_eq!(updated(&watch).0.port, 2);
+}
+
+/// A drop-in directory that appears after the start is read.
+#[test]
+fn a_drop_in_directory_created_later_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = file(dir.path(), "port = 1\n");
+    let conf = dir.path().join("app.d");
+    let watch = App::builder()
+        .file(&base)
+        .optional_dir(&conf)
+        .watch()
+        .unwrap();
+    fs::create_dir(&conf).unwrap();
+    save_by_rename(&conf.join("50-tuning.toml"), "port = 2\n");
+    assert_eq!(settled(&watch).0.port, 2);
+}
+
+#[test]
 fn a_replaced_directory_is_watched_again() {
     let dir = tempfile::tempdir().unwrap();
     let conf = dir.path().join("conf");

@@ -181,6 +181,9 @@ pub struct FieldAttrs {
     pub rename: Option<Sp<String>>,
     pub skip: Option<Span>,
     pub restart: Option<Span>,
+    /// `path`: a relative value is resolved against the directory of the
+    /// file that set it.
+    pub path: Option<Span>,
     pub from_str: Option<Span>,
     pub append: Option<Span>,
     pub validate: Option<Sp<Path>>,
@@ -411,6 +414,8 @@ pub fn field(attrs: &[Attribute], errors: &mut Errors) -> FieldAttrs {
             flag(&mut out.skip, meta, errors);
         } else if p.is_ident("restart") {
             flag(&mut out.restart, meta, errors);
+        } else if p.is_ident("path") {
+            flag(&mut out.path, meta, errors);
         } else if p.is_ident("from_str") {
             flag(&mut out.from_str, meta, errors);
         } else if p.is_ident("merge") {
@@ -441,7 +446,7 @@ pub fn field(attrs: &[Attribute], errors: &mut Errors) -> FieldAttrs {
                 format!(
                     "unknown attribute `{}` (expected one of `default`, `default_with`, \
                      `required`, `nested`, `secret`, `env`, `flag`, `short`, `rename`, `skip`, \
-                     `from_str`, `merge`, `validate`, `restart`)",
+                     `from_str`, `merge`, `validate`, `restart`, `path`)",
                     path_name(p)
                 ),
             );

@@ -125,6 +125,14 @@ pub fn check(c: &Container<'_>, errors: &mut Errors) {
                 }
             }
         }
+        if let Some(span) = a.path {
+            if !matches!(f.kind, crate::ast::Kind::Leaf) || !is_path_type(f.ty) {
+                errors.push(
+                    span,
+                    "`path` needs a `PathBuf`, `Option<PathBuf>` or `Vec<PathBuf>` field",
+                );
+            }
+        }
         if let Some(span) = a.append {
             if !f.is_list() {
                 errors.push(
@@ -238,4 +246,28 @@ fn fits(lit: &DefaultLit, expected: Expected) -> bool {
         (DefaultLit::Array(items), Expected::Array(inner)) => items.iter().all(|i| fits(i, *inner)),
         _ => false,
     }
+}
+
+/// `PathBuf`, `Option<PathBuf>` or `Vec<PathBuf>`, by the types' names.
+fn is_path_type(ty: &syn::Type) -> bool {
+    fn last(ty: &syn::Type) -> Option<&syn::PathSegment> {
+        match ty {
+            syn::Type::Path(p) if p.qself.is_none() => p.path.segments.last(),
+            _ => None,
+        }
+    }
+    let Some(seg) = last(ty) else { return false };
+    if seg.ident == "PathBuf" {
+        return true;
+    }
+    if seg.ident != "Option" && seg.ident != "Vec" {
+        return false;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &seg.arguments else {
+        return false;
+    };
+    matches!(
+        args.args.first(),
+        Some(syn::GenericArgument::Type(inner)) if last(inner).is_some_and(|s| s.ident == "PathBuf")
+    )
 }

@@ -117,6 +117,7 @@ fn schema_field(f: &Field<'_>) -> TokenStream {
     let required = f.required();
     let append = f.attrs.append.is_some();
     let restart = f.attrs.restart.is_some();
+    let path = f.attrs.path.is_some();
     let name = &f.name;
     let kind = match f.kind {
         Kind::Leaf => {
@@ -163,6 +164,7 @@ fn schema_field(f: &Field<'_>) -> TokenStream {
             required: #required,
             append: #append,
             restart: #restart,
+            path: #path,
             json_schema: #json_schema,
         }
     }
@@ -258,6 +260,7 @@ fn expand_enum(c: &Container<'_>, variants: &[ast::Variant<'_>]) -> TokenStream 
                     required: true,
                     append: false,
                     restart: false,
+                    path: false,
                     json_schema: ::staid::__private::None,
                 }],
             };

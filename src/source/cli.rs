@@ -340,16 +340,28 @@ pub(crate) fn augment(
         cmd = cmd.disable_version_flag(true);
     }
     cmd = cmd.args(args).args(kept);
-    if !sections.is_empty() && cmd.get_after_help().is_none() {
+    // Notes after the options, unless the application has its own.
+    let mut notes = Vec::new();
+    if !sections.is_empty() {
         let list = sections
             .iter()
             .map(|s| format!("`{s}`"))
             .collect::<Vec<_>>()
             .join(", ");
-        cmd = cmd.after_help(format!(
+        notes.push(format!(
             "{list}: lists and maps of sections have no flags; set them in a configuration \
              file or the environment."
         ));
+    }
+    if !naming.places.is_empty() {
+        let places: Vec<String> = naming.places.iter().map(|p| format!("  {p}")).collect();
+        notes.push(format!(
+            "Configuration files, lowest first:\n{}",
+            places.join("\n")
+        ));
+    }
+    if !notes.is_empty() && cmd.get_after_help().is_none() {
+        cmd = cmd.after_help(notes.join("\n\n"));
     }
     (cmd, problems)
 }

@@ -1,10 +1,12 @@
 //! The files `App::load()` finds by itself: system, user and working
-//! directory, then the one named by `--config` or `MYAPP_CONFIG`.
+//! directory, each with its drop-in directory, then the one named by
+//! `--config` or `MYAPP_CONFIG`.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::file::extensions;
-use super::{File, LoadCtx, Source, Vars};
+use super::{Dir, File, LoadCtx, Source, Vars};
 use crate::error::Problem;
 use crate::naming::EnvNaming;
 use crate::schema::Schema;
@@ -14,16 +16,17 @@ use crate::value::Value;
 ///
 /// In order, lowest first, each file that exists is a layer:
 ///
-/// 1. `/etc/<name>/<name>.{toml,json}`
+/// 1. `/etc/<name>/<name>.{toml,json}`, then the drop-ins in
+///    `/etc/<name>/<name>.d/` (see [`Dir`])
 /// 2. `$XDG_CONFIG_HOME/<name>/<name>.{toml,json}` (`$HOME/.config` when
-///    `XDG_CONFIG_HOME` is unset)
-/// 3. `./<name>.{toml,json}` in the working directory
+///    `XDG_CONFIG_HOME` is unset), then its `<name>.d/`
+/// 3. `./<name>.{toml,json}` in the working directory, then `./<name>.d/`
 /// 4. the file named by `--config <FILE>` on the command line, or else by the
 ///    variable `<PREFIX>CONFIG` (`MYAPP_CONFIG`); this one must exist.
 ///
 /// With the `lua` feature, `<name>.lua` is looked for too, after `.toml` and
-/// `.json` in each place. Each file is a layer of its own, so a script sees
-/// every file found before it.
+/// `.json` in each place (and read among the drop-ins). Each file is a layer
+/// of its own, so a script sees every file found before it.
 ///
 /// The environment is the builder's, so `env_from` in tests applies here too.
 #[derive(Clone, Debug, Default)]
@@ -45,22 +48,20 @@ impl Discover {
         }
     }
 
-    /// The files this discovery stands for, lowest first: every candidate
-    /// (optional: most do not exist; under watch one may appear), then the
-    /// file named by `config_arg` (`--config`) or else `<PREFIX>CONFIG`,
-    /// which must exist. Resolved once, when the builder plans its loads.
+    /// The layers this discovery stands for, lowest first: every candidate
+    /// file and drop-in directory (optional: most do not exist; under watch
+    /// one may appear), then the file named by `config_arg` (`--config`) or
+    /// else `<PREFIX>CONFIG`, which must exist. Resolved once, when the
+    /// builder plans its loads; a drop-in directory lists its files on
+    /// every load.
     pub(crate) fn files(
         &self,
         schema: &Schema,
         vars: &Vars,
         prefix: &str,
         config_arg: Option<&Path>,
-    ) -> Vec<File> {
-        let mut files: Vec<File> = self
-            .candidates(schema, vars)
-            .into_iter()
-            .map(File::optional)
-            .collect();
+    ) -> Vec<Arc<dyn Source>> {
+        let mut files = self.candidates(schema, vars);
         let named = match config_arg {
             Some(path) => Some(path.to_owned()),
             // Without a prefix there is no such variable: a bare `CONFIG`
@@ -71,15 +72,36 @@ impl Discover {
                 .filter(|s| !s.is_empty())
                 .map(PathBuf::from),
         };
-        files.extend(named.map(File::required));
+        if let Some(named) = named {
+            files.push(Arc::new(File::required(named)));
+        }
         files
     }
 
-    fn candidates(&self, schema: &Schema, vars: &Vars) -> Vec<PathBuf> {
+    /// What discovery reads, lowest first, as `--help` and
+    /// `env_usage()` list it: `/etc/myapp/myapp.{toml,json}`,
+    /// `/etc/myapp/myapp.d/*.{toml,json}`, ...
+    pub(crate) fn places(&self, schema: &Schema, vars: &Vars, prefix: &str) -> Vec<String> {
         let Some(name) = schema.name else {
             return Vec::new();
         };
-        let dirs = match &self.dirs {
+        let exts = extensions().collect::<Vec<_>>().join(",");
+        let mut places = Vec::new();
+        for dir in self.dirs(vars, name) {
+            let dir = dir.display();
+            places.push(format!("{dir}/{name}.{{{exts}}}"));
+            places.push(format!("{dir}/{name}.d/*.{{{exts}}}"));
+        }
+        places.push(match prefix.is_empty() {
+            true => "--config <FILE>".to_owned(),
+            false => format!("--config <FILE> or {prefix}CONFIG"),
+        });
+        places
+    }
+
+    /// The directories searched, lowest first.
+    fn dirs(&self, vars: &Vars, name: &str) -> Vec<PathBuf> {
+        match &self.dirs {
             Some(dirs) => dirs.clone(),
             None => {
                 let user = vars
@@ -92,12 +114,19 @@ impl Discover {
                 dirs.push(PathBuf::from("."));
                 dirs
             }
+        }
+    }
+
+    fn candidates(&self, schema: &Schema, vars: &Vars) -> Vec<Arc<dyn Source>> {
+        let Some(name) = schema.name else {
+            return Vec::new();
         };
-        let mut out = Vec::new();
-        for dir in dirs {
+        let mut out: Vec<Arc<dyn Source>> = Vec::new();
+        for dir in self.dirs(vars, name) {
             for ext in extensions() {
-                out.push(dir.join(format!("{name}.{ext}")));
+                out.push(Arc::new(File::optional(dir.join(format!("{name}.{ext}")))));
             }
+            out.push(Arc::new(Dir::optional(dir.join(format!("{name}.d")))));
         }
         out
     }

@@ -32,6 +32,13 @@ pub(crate) fn extensions() -> impl Iterator<Item = &'static str> {
         .chain(SCRIPTS.iter().map(|(ext, _)| *ext))
 }
 
+/// Whether `path` names a script (run, seeing the layers below) rather
+/// than a file that is parsed.
+pub(crate) fn is_script(path: &Path) -> bool {
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+    SCRIPTS.iter().any(|(known, _)| *known == ext)
+}
+
 /// Parses or runs `text` read from `path`, by its extension.
 fn load_text(
     ctx: &mut LoadCtx<'_>,
@@ -193,7 +200,7 @@ pub(crate) fn read(path: &Arc<Path>, optional: bool) -> Result<Option<Arc<str>>,
 }
 
 /// The OS reason without Rust's "(os error 2)" suffix.
-fn os_reason(e: &io::Error) -> String {
+pub(crate) fn os_reason(e: &io::Error) -> String {
     let text = e.to_string();
     match text.find(" (os error") {
         Some(i) => text[..i].to_owned(),

@@ -3,8 +3,11 @@
 
 #[cfg(feature = "cli")]
 mod cli;
+mod credentials;
 mod ctx;
+mod dir;
 mod discover;
+mod dotenv;
 mod env;
 #[cfg(feature = "etcd")]
 mod etcd;
@@ -20,9 +23,14 @@ pub use crate::format::Format;
 pub(crate) use cli::{augment, command, Parse};
 #[cfg(feature = "cli")]
 pub use cli::{Cli, CONFIG_FLAG, PRINT_CONFIG_FLAG};
+pub use credentials::{Credentials, CREDENTIALS_DIRECTORY};
 pub use ctx::{Check, Harness, LoadCtx, Source, Subscription};
 pub(crate) use ctx::{Sink, Texts};
+pub use dir::Dir;
+#[cfg(feature = "watch")]
+pub(crate) use dir::Entry;
 pub use discover::Discover;
+pub use dotenv::Dotenv;
 pub use env::Env;
 #[cfg(feature = "etcd")]
 pub use etcd::Etcd;

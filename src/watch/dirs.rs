@@ -14,6 +14,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use super::notifier::Notifier;
+use crate::source::Entry;
 
 /// How many symlinks deep a file's target is followed.
 const MAX_LINKS: usize = 8;
@@ -27,13 +28,19 @@ struct Filter {
     /// whose target can be switched by entries of other names (Kubernetes
     /// swaps `..data`, not the file).
     any: bool,
+    /// The directory is a drop-in directory: a drop-in of any name matters,
+    /// since adding or removing one changes the configuration.
+    drop_ins: bool,
 }
 
 impl Filter {
     fn concerns(&self, name: &OsStr) -> bool {
         // `..data`, `..data_tmp` and `..2024_01_01_...` are how Kubernetes'
         // atomic writer swaps a ConfigMap volume.
-        self.any || self.names.contains(name) || name.as_encoded_bytes().starts_with(b"..")
+        self.any
+            || self.names.contains(name)
+            || name.as_encoded_bytes().starts_with(b"..")
+            || (self.drop_ins && Entry::of(name) != Entry::Skip)
     }
 }
 
@@ -143,6 +150,9 @@ fn wanted(files: &[PathBuf]) -> HashMap<PathBuf, Filter> {
             continue;
         };
         add(&file, &mut wanted);
+        if file.is_dir() {
+            wanted.entry(file.clone()).or_default().drop_ins = true;
+        }
         // A symlinked file changes when any link on the way is switched; the
         // real file's directory is watched too, for edits made there.
         let mut link = file.clone();
@@ -241,6 +251,20 @@ mod tests {
         );
         let (_, added) = dirs.sync(&files, &mut notifier);
         assert!(!added);
+    }
+
+    #[test]
+    fn a_drop_in_directory_is_watched_for_drop_ins_of_any_name() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = fs::canonicalize(tmp.path()).unwrap();
+        fs::create_dir(root.join("app.d")).unwrap();
+        let mut dirs = Dirs::default();
+        dirs.sync(&[root.join("app.d")], &mut notifier());
+        assert_eq!(dirs.watched(), [root.as_path(), &root.join("app.d")]);
+        assert!(dirs.concerns(&[root.join("app.d/50-new.toml")]));
+        assert!(dirs.concerns(&[root.join("app.d/50-new.tml")]));
+        assert!(!dirs.concerns(&[root.join("app.d/.50-new.toml.swp")]));
+        assert!(!dirs.concerns(&[root.join("app.d/50-new.toml~")]));
     }
 
     #[cfg(unix)]

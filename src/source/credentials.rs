@@ -1,0 +1,213 @@
+//! systemd credentials: the files of `$CREDENTIALS_DIRECTORY`, each the
+//! value of the field it is named after.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+use super::file::os_reason;
+use super::{read, LoadCtx, Source, Vars};
+use crate::error::{Problem, ProblemKind};
+use crate::naming::EnvNaming;
+use crate::origin::Origin;
+use crate::schema::Schema;
+use crate::value::Value;
+
+/// The variable systemd sets for a service with `LoadCredential=`,
+/// `LoadCredentialEncrypted=` or `SetCredential=`.
+pub const CREDENTIALS_DIRECTORY: &str = "CREDENTIALS_DIRECTORY";
+
+/// systemd credentials as a layer: [`Builder::credentials`](crate::Builder::credentials),
+/// and part of [`Config::load`](crate::Config::load)'s stack just below the
+/// environment.
+///
+/// When `$CREDENTIALS_DIRECTORY` is set (in the builder's environment, so
+/// `env_from` in tests applies), each file in that directory sets the field
+/// it is named after: by key path (`db.password`) or by the field's
+/// environment variable (`MYAPP_DB_PASSWORD`, in the stack's naming). The
+/// value is the file's text with one trailing newline removed, converted by
+/// the field's type; its origin is `credential db.password`. A file named
+/// after no field is a warning. When the variable is not set, the layer adds
+/// nothing.
+///
+/// A Kubernetes Secret mounted as files is the same layout:
+/// [`Credentials::in_dir`] reads such a directory.
+#[derive(Clone, Debug, Default)]
+pub struct Credentials {
+    dir: Option<PathBuf>,
+    /// Every name a credential may have, made on the first load of a plan.
+    names: Arc<OnceLock<HashMap<String, String>>>,
+}
+
+impl Credentials {
+    /// The directory named by `$CREDENTIALS_DIRECTORY`, if set.
+    pub fn new() -> Credentials {
+        Credentials::default()
+    }
+
+    /// This directory instead (a mounted Kubernetes Secret, tests); it must
+    /// exist.
+    pub fn in_dir(dir: impl Into<PathBuf>) -> Credentials {
+        Credentials {
+            dir: Some(dir.into()),
+            names: Arc::default(),
+        }
+    }
+
+    /// The directory, `$CREDENTIALS_DIRECTORY` looked up in `vars` when
+    /// none was given: done once, when the builder plans its loads.
+    pub(crate) fn resolved(&self, vars: &Vars) -> Credentials {
+        Credentials {
+            dir: self.dir.clone().or_else(|| {
+                vars.get(CREDENTIALS_DIRECTORY)
+                    .filter(|d| !d.is_empty())
+                    .map(PathBuf::from)
+            }),
+            names: Arc::default(),
+        }
+    }
+}
+
+/// Every name a credential may have, to the key path it sets.
+fn names(schema: &Schema, naming: &EnvNaming) -> HashMap<String, String> {
+    let mut names = HashMap::new();
+    schema.walk_named(&mut |path, field_names, field| {
+        names.insert(naming.var(field_names, field), path.to_owned());
+        names.insert(path.to_owned(), path.to_owned());
+    });
+    names
+}
+
+impl Source for Credentials {
+    fn describe(&self) -> String {
+        match &self.dir {
+            Some(dir) => format!("credentials in {}", dir.display()),
+            None => format!("credentials in ${CREDENTIALS_DIRECTORY}"),
+        }
+    }
+
+    fn load(&self, ctx: &mut LoadCtx<'_>) -> Result<Option<Value>, Vec<Problem>> {
+        // Run alone (in a `Harness`), the variable is looked up here.
+        let dir = match &self.dir {
+            Some(dir) => dir.clone(),
+            None => match self.resolved(ctx.env()).dir {
+                Some(dir) => dir,
+                None => return Ok(None),
+            },
+        };
+        let cannot = |reason: String| {
+            vec![Problem::new(
+                ProblemKind::Io,
+                format!(
+                    "cannot read the credentials directory {}: {reason}",
+                    dir.display()
+                ),
+            )]
+        };
+        let mut files: Vec<_> = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries
+                .filter_map(Result::ok)
+                .map(|e| e.file_name())
+                .collect(),
+            Err(e) if dir.is_file() || e.kind() == std::io::ErrorKind::NotADirectory => {
+                return Err(cannot("it is a file, not a directory".to_owned()))
+            }
+            Err(e) => return Err(cannot(os_reason(&e))),
+        };
+        files.sort();
+
+        let names = self.names.get_or_init(|| {
+            let naming = ctx
+                .naming
+                .env
+                .clone()
+                .unwrap_or_else(|| EnvNaming::new(ctx.schema.name, "_"));
+            names(ctx.schema, &naming)
+        });
+        let mut layer = Value::table(Origin::Default);
+        let mut any = false;
+        for file in files {
+            let Some(name) = file.to_str() else { continue };
+            let path = dir.join(name);
+            let origin = Origin::Credential {
+                name: name.to_owned(),
+                path: path.clone(),
+            };
+            let Some(key) = names.get(name) else {
+                // systemd keeps nothing else there; a Secret volume keeps its
+                // `..data` bookkeeping.
+                if !name.starts_with('.') {
+                    ctx.warning(
+                        Problem::new(
+                            ProblemKind::Unknown,
+                            format!("credential {name} names no field"),
+                        )
+                        .with_origin(origin),
+                    );
+                }
+                continue;
+            };
+            match read_credential(&path) {
+                Ok(text) => {
+                    layer.insert_at(key, Value::text(text, origin));
+                    any = true;
+                }
+                Err(mut problem) => {
+                    problem.key = Some(key.clone());
+                    problem.origin = Some(origin);
+                    ctx.problem(*problem);
+                }
+            }
+        }
+        Ok(any.then_some(layer))
+    }
+
+    /// The credentials, so that a rotated one reloads (the directory is
+    /// resolved when planning).
+    fn watch_paths(&self) -> Vec<PathBuf> {
+        match &self.dir {
+            Some(dir) => std::fs::read_dir(dir)
+                .map(|entries| entries.filter_map(Result::ok).map(|e| e.path()).collect())
+                .unwrap_or_default(),
+            None => Vec::new(),
+        }
+    }
+}
+
+/// A credential's text, one trailing newline removed. Problems never show
+/// its content or a position in it.
+fn read_credential(path: &Path) -> Result<String, Box<Problem>> {
+    let arc: Arc<Path> = Arc::from(path);
+    if path.is_dir() {
+        return Err(Box::new(Problem::new(
+            ProblemKind::Io,
+            format!(
+                "cannot read credential {}: it is a directory, not a file",
+                path.display()
+            ),
+        )));
+    }
+    match read(&arc, false) {
+        Ok(Some(text)) => {
+            let text = text.strip_suffix('\n').unwrap_or(&text);
+            Ok(text.strip_suffix('\r').unwrap_or(text).to_owned())
+        }
+        Ok(None) => Err(Box::new(Problem::new(
+            ProblemKind::Io,
+            format!("cannot read credential {}", path.display()),
+        ))),
+        Err(mut problems) => {
+            let mut problem = problems.remove(0);
+            problem.snippet = None;
+            problem.message = problem
+                .message
+                .replacen("cannot read ", "cannot read credential ", 1)
+                .replacen(
+                    &format!("{} is not", path.display()),
+                    &format!("credential {} is not", path.display()),
+                    1,
+                );
+            Err(Box::new(problem))
+        }
+    }
+}

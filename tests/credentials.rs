@@ -1,0 +1,253 @@
+//! systemd credentials: a real `CREDENTIALS_DIRECTORY` given through the
+//! builder's environment, names by key path and by variable, origins, the
+//! place in the stack, and every bad credential as an error naming it.
+//! Temporary paths are shown as `$DIR`.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use staid::source::Credentials;
+use staid::{Config, Exit, Origin};
+
+/// A service.
+#[derive(Config, Debug)]
+#[config(name = "myapp")]
+struct App {
+    #[config(default = 8080)]
+    port: u16,
+    #[config(nested)]
+    db: Db,
+    #[config(env = "API_TOKEN", secret)]
+    token: Option<String>,
+}
+
+#[derive(Config, Debug)]
+struct Db {
+    #[config(default = "localhost")]
+    host: String,
+    #[config(secret)]
+    password: Option<String>,
+}
+
+struct Tmp(tempfile::TempDir);
+
+impl Tmp {
+    fn new() -> Tmp {
+        Tmp(tempfile::tempdir().unwrap())
+    }
+
+    fn path(&self) -> &Path {
+        self.0.path()
+    }
+
+    fn write(&self, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.path().join(name);
+        fs::write(&path, bytes).unwrap();
+        path
+    }
+
+    /// The builder's environment with `CREDENTIALS_DIRECTORY` set to this
+    /// directory, and more variables.
+    fn env(&self, more: &[(&str, &str)]) -> Vec<(String, String)> {
+        let mut vars = vec![(
+            "CREDENTIALS_DIRECTORY".to_owned(),
+            self.path().display().to_string(),
+        )];
+        vars.extend(more.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        vars
+    }
+
+    fn text(&self, text: impl ToString) -> String {
+        text.to_string()
+            .replace(&self.path().display().to_string(), "$DIR")
+    }
+}
+
+#[test]
+fn credentials_set_fields_by_key_path_or_variable_with_one_newline_removed() {
+    let tmp = Tmp::new();
+    tmp.write("db.password", "hunter2\n");
+    tmp.write("MYAPP_DB_HOST", "db.internal\n\n");
+    tmp.write("API_TOKEN", "t0k3n\r\n");
+    tmp.write("port", "9000");
+    let loaded = App::builder()
+        .credentials()
+        .env_from(tmp.env(&[]))
+        .load_full()
+        .unwrap();
+    let app = loaded.config();
+    assert_eq!(app.db.password.as_deref(), Some("hunter2"));
+    assert_eq!(app.db.host, "db.internal\n");
+    assert_eq!(app.token.as_deref(), Some("t0k3n"));
+    assert_eq!(app.port, 9000);
+    assert_eq!(
+        loaded.origin("db.password"),
+        Some(&Origin::Credential {
+            name: "db.password".to_owned(),
+            path: tmp.path().join("db.password"),
+        })
+    );
+    assert_eq!(
+        loaded.explain().to_string(),
+        "port = 9000                # credential port\n\
+         db.host = \"db.internal\\n\"  # credential MYAPP_DB_HOST\n\
+         db.password = \"<secret>\"   # credential db.password\n\
+         token = \"<secret>\"         # credential API_TOKEN\n"
+    );
+}
+
+#[test]
+fn the_environment_wins_over_credentials_and_print_config_masks_them() {
+    let tmp = Tmp::new();
+    tmp.write("db.password", "hunter2\n");
+    tmp.write("port", "9000\n");
+    let err = App::builder()
+        .discover()
+        .credentials()
+        .env_from(tmp.env(&[("MYAPP_PORT", "9001")]))
+        .args(["myapp", "--print-config"])
+        .load()
+        .unwrap_err();
+    let Some(Exit::PrintConfig(text)) = err.as_exit() else {
+        panic!("not --print-config: {err}");
+    };
+    assert_eq!(
+        text,
+        "port = 9001               # env MYAPP_PORT\n\
+         db.host = \"localhost\"     # default\n\
+         db.password = \"<secret>\"  # credential db.password\n\
+         # token is not set\n"
+    );
+}
+
+#[test]
+fn without_the_variable_there_are_no_credentials() {
+    let loaded = App::builder()
+        .credentials()
+        .env_from([("HOME", "/nonexistent")])
+        .load_full()
+        .unwrap();
+    assert_eq!(loaded.origin("db.password"), None);
+}
+
+#[test]
+fn a_credential_for_no_field_is_a_warning() {
+    let tmp = Tmp::new();
+    tmp.write("db.password", "x");
+    tmp.write("db.passwrd", "x");
+    let loaded = App::builder()
+        .credentials()
+        .env_from(tmp.env(&[]))
+        .load_full()
+        .unwrap();
+    let warnings: Vec<String> = loaded.warnings().iter().map(|w| w.to_string()).collect();
+    assert_eq!(
+        warnings,
+        ["credential db.passwrd names no field\n  --> credential db.passwrd"]
+    );
+}
+
+#[test]
+fn a_credential_that_is_a_directory_or_not_utf8_is_an_error_naming_it() {
+    let tmp = Tmp::new();
+    fs::create_dir(tmp.path().join("db.password")).unwrap();
+    tmp.write("API_TOKEN", b"\xff\xfesecret");
+    let err = App::builder()
+        .credentials()
+        .env_from(tmp.env(&[]))
+        .load()
+        .unwrap_err();
+    assert_eq!(
+        tmp.text(&err),
+        "2 problems in the configuration:\n\n\
+         error: `token`: credential $DIR/API_TOKEN is not UTF-8 text\n  \
+         --> credential API_TOKEN\n\n\
+         error: `db.password`: cannot read credential $DIR/db.password: it is a directory, not a file\n  \
+         --> credential db.password"
+    );
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn an_unreadable_credential_is_an_error_naming_it() {
+    let tmp = Tmp::new();
+    // Unreadable even by root: this process's memory at offset 0 is EIO.
+    std::os::unix::fs::symlink("/proc/self/mem", tmp.path().join("db.password")).unwrap();
+    let err = App::builder()
+        .credentials()
+        .env_from(tmp.env(&[]))
+        .load()
+        .unwrap_err();
+    assert_eq!(
+        tmp.text(&err),
+        "error: `db.password`: cannot read credential $DIR/db.password: Input/output error\n  \
+         --> credential db.password"
+    );
+}
+
+#[test]
+fn a_credentials_directory_that_is_missing_or_a_file_is_an_error() {
+    let tmp = Tmp::new();
+    let file = tmp.write("creds", "");
+    let err = App::builder()
+        .credentials()
+        .env_from([("CREDENTIALS_DIRECTORY", file.display().to_string())])
+        .load()
+        .unwrap_err();
+    assert_eq!(
+        tmp.text(&err),
+        "error: cannot read the credentials directory $DIR/creds: it is a file, not a directory"
+    );
+    let err = App::builder()
+        .source(Credentials::in_dir(tmp.path().join("none")))
+        .load()
+        .unwrap_err();
+    assert_eq!(
+        tmp.text(&err),
+        "error: cannot read the credentials directory $DIR/none: No such file or directory"
+    );
+}
+
+/// A Kubernetes Secret volume: each key a symlink into `..data`, which
+/// points at a timestamped directory; the bookkeeping entries are skipped.
+#[cfg(unix)]
+#[test]
+fn a_mounted_kubernetes_secret_is_read_by_in_dir() {
+    use std::os::unix::fs::symlink;
+    let tmp = Tmp::new();
+    let stamp = tmp.path().join("..2026_12_01_10_00_00.1");
+    fs::create_dir(&stamp).unwrap();
+    fs::write(stamp.join("db.password"), "from-k8s\n").unwrap();
+    symlink("..2026_12_01_10_00_00.1", tmp.path().join("..data")).unwrap();
+    symlink("..data/db.password", tmp.path().join("db.password")).unwrap();
+    let loaded = App::builder()
+        .source(Credentials::in_dir(tmp.path()))
+        .load_full()
+        .unwrap();
+    assert_eq!(loaded.config().db.password.as_deref(), Some("from-k8s"));
+    assert!(loaded.warnings().is_empty(), "{:?}", loaded.warnings());
+}
+
+#[test]
+fn a_missing_value_names_the_credential_among_the_ways_to_set_it() {
+    #[derive(Config, Debug)]
+    #[config(name = "myapp")]
+    #[allow(dead_code)] // the load fails before it is read
+    struct Needs {
+        #[config(secret)]
+        api_key: String,
+    }
+    let tmp = Tmp::new();
+    let err = Needs::builder()
+        .credentials()
+        .env_from(tmp.env(&[]))
+        .args(["myapp"])
+        .load()
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "error: `api_key`: missing required value\n  = help: set it with `api_key` in a \
+         configuration file, the credential api_key, the environment variable MYAPP_API_KEY, \
+         or the flag --api-key"
+    );
+}

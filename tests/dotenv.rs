@@ -1,0 +1,218 @@
+//! `.env` files: the dotenv syntax, the environment's names and
+//! conversions, origins naming the line, and every bad input as an error
+//! naming the line. Temporary paths are shown as `$DIR`.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use staid::Config;
+
+#[derive(Config, Debug)]
+#[config(name = "myapp")]
+struct App {
+    #[config(default = 8080)]
+    port: u16,
+    #[config(default = "app")]
+    name: String,
+    #[config(nested)]
+    db: Db,
+    #[config(env = "DATABASE_URL")]
+    url: Option<String>,
+    #[config(default = [])]
+    tags: Vec<String>,
+}
+
+#[derive(Config, Debug)]
+#[allow(dead_code)] // `pool` is only there to be read from the file
+struct Db {
+    #[config(default = "localhost")]
+    host: String,
+    #[config(secret)]
+    password: Option<String>,
+    #[config(default = 4)]
+    pool: u32,
+}
+
+struct Tmp(tempfile::TempDir);
+
+impl Tmp {
+    fn new() -> Tmp {
+        Tmp(tempfile::tempdir().unwrap())
+    }
+
+    fn path(&self) -> &Path {
+        self.0.path()
+    }
+
+    fn env(&self, text: &str) -> PathBuf {
+        let path = self.path().join(".env");
+        fs::write(&path, text).unwrap();
+        path
+    }
+
+    fn text(&self, text: impl ToString) -> String {
+        text.to_string()
+            .replace(&self.path().display().to_string(), "$DIR")
+    }
+}
+
+const FILE: &str = r#"# Local runs.
+MYAPP_PORT=9000
+export MYAPP_NAME="my app"   # a comment
+MYAPP_DB_HOST='db.local'
+MYAPP_DB_PASSWORD="hunter2"
+MYAPP_TAGS=a,b
+DATABASE_URL="postgres://db
+/app"
+HOME=/not/read
+"#;
+
+#[test]
+fn variables_are_read_with_the_environments_names_and_origins_name_the_line() {
+    let tmp = Tmp::new();
+    let path = tmp.env(FILE);
+    let loaded = App::builder().dotenv(&path).load_full().unwrap();
+    let app = loaded.config();
+    assert_eq!((app.port, app.name.as_str()), (9000, "my app"));
+    assert_eq!(app.db.host, "db.local");
+    assert_eq!(app.db.password.as_deref(), Some("hunter2"));
+    assert_eq!(app.url.as_deref(), Some("postgres://db\n/app"));
+    assert_eq!(app.tags, ["a", "b"]);
+    assert!(loaded.warnings().is_empty());
+    assert_eq!(
+        tmp.text(loaded.explain()),
+        "port = 9000                  # $DIR/.env:2:12\n\
+         name = \"my app\"              # $DIR/.env:3:19\n\
+         db.host = \"db.local\"         # $DIR/.env:4:15\n\
+         db.password = \"<secret>\"     # $DIR/.env:5:19\n\
+         db.pool = 4                  # default\n\
+         url = \"postgres://db\\n/app\"  # $DIR/.env:7:14\n\
+         tags = \"a,b\"                 # $DIR/.env:6:12\n"
+    );
+}
+
+#[test]
+fn the_environment_above_wins_and_the_process_environment_is_not_written() {
+    let tmp = Tmp::new();
+    let path = tmp.env("MYAPP_PORT=9000\nMYAPP_DOTENV_TEST_UNSET=1\n");
+    let loaded = App::builder()
+        .dotenv(&path)
+        .env_from([("MYAPP_PORT", "9001")])
+        .unknown_env(staid::Unknown::Ignore)
+        .load_full();
+    // The file has its own setting for unknown variables (`Dotenv::unknown`).
+    let err = loaded.unwrap_err();
+    assert_eq!(
+        tmp.text(&err),
+        "error: unknown variable MYAPP_DOTENV_TEST_UNSET\n  --> $DIR/.env:2:25\n  \
+         = help: did you mean MYAPP_TAGS?"
+    );
+    assert!(std::env::var_os("MYAPP_DOTENV_TEST_UNSET").is_none());
+    let loaded = App::builder()
+        .source(staid::source::Dotenv::required(&path).unknown(staid::Unknown::Warn))
+        .load_full()
+        .unwrap();
+    assert_eq!(loaded.warnings().len(), 1);
+    assert!(std::env::var_os("MYAPP_DOTENV_TEST_UNSET").is_none());
+    let path = tmp.env("MYAPP_PORT=9000\n");
+    let app = App::builder()
+        .dotenv(&path)
+        .env_from([("MYAPP_PORT", "9001")])
+        .load()
+        .unwrap();
+    assert_eq!(app.port, 9001);
+}
+
+#[test]
+fn the_stacks_prefix_and_separator_apply() {
+    let tmp = Tmp::new();
+    let path = tmp.env("SVC__DB__HOST=db2\nMYAPP_PORT=1\n");
+    let app = App::builder()
+        .dotenv(&path)
+        .env_prefix("SVC")
+        .env_double_underscore()
+        .env_from([("SVC__PORT", "7")])
+        .load()
+        .unwrap();
+    assert_eq!((app.db.host.as_str(), app.port), ("db2", 7));
+}
+
+#[test]
+fn a_missing_file_is_an_error_unless_optional() {
+    let tmp = Tmp::new();
+    let path = tmp.path().join(".env");
+    let err = App::builder().dotenv(&path).load().unwrap_err();
+    assert_eq!(
+        tmp.text(&err),
+        "error: cannot read $DIR/.env: No such file or directory"
+    );
+    assert_eq!(
+        App::builder().optional_dotenv(&path).load().unwrap().port,
+        8080
+    );
+}
+
+#[test]
+fn a_line_without_equals_is_an_error_naming_the_line_and_the_rest_is_read() {
+    let tmp = Tmp::new();
+    let path = tmp.env("MYAPP_PORT=1\nMYAPP_NAME\nMYAPP_DB_POOL=x\n");
+    let err = App::builder().dotenv(&path).load().unwrap_err();
+    assert_eq!(
+        tmp.text(&err),
+        "2 problems in the configuration:\n\n\
+         error: a line without `=`: expected `NAME=VALUE`\n  --> $DIR/.env:2:1\n\n\
+         error: `db.pool`: expected an integer (u32), found \"x\"\n  --> $DIR/.env:3:15"
+    );
+}
+
+#[test]
+fn an_unterminated_quote_is_an_error_naming_where_it_opens() {
+    let tmp = Tmp::new();
+    let path = tmp.env("MYAPP_PORT=1\nMYAPP_NAME=\"open\nMYAPP_DB_HOST=h\n");
+    let err = App::builder().dotenv(&path).load().unwrap_err();
+    assert_eq!(
+        tmp.text(&err),
+        "error: a quoted value is not closed before the end of the file\n  --> $DIR/.env:2:12"
+    );
+}
+
+#[test]
+fn a_variable_set_twice_is_a_warning_and_the_later_wins() {
+    let tmp = Tmp::new();
+    let path = tmp.env("MYAPP_PORT=1\nMYAPP_PORT=2\n");
+    let loaded = App::builder().dotenv(&path).load_full().unwrap();
+    assert_eq!(loaded.config().port, 2);
+    assert_eq!(tmp.text(loaded.origin("port").unwrap()), "$DIR/.env:2:12");
+    let warnings: Vec<String> = loaded.warnings().iter().map(|w| tmp.text(w)).collect();
+    assert_eq!(
+        warnings,
+        ["MYAPP_PORT is set again (first on line 1); the later value wins\n  --> $DIR/.env:2:12"]
+    );
+}
+
+#[test]
+fn a_secrets_bad_value_is_not_shown() {
+    #[derive(Config, Debug)]
+    #[config(name = "myapp")]
+    #[allow(dead_code)] // the load fails before it is read
+    struct Pin {
+        #[config(secret)]
+        pin: u32,
+    }
+    let tmp = Tmp::new();
+    let path = tmp.env("MYAPP_PIN=hunter2\n");
+    let err = Pin::builder().dotenv(&path).load().unwrap_err();
+    let text = tmp.text(&err);
+    assert!(!text.contains("hunter2"), "{text}");
+    assert!(text.contains("--> $DIR/.env:1:11"), "{text}");
+}
+
+#[test]
+fn a_variable_outside_the_prefix_is_ignored_as_the_environments_would_be() {
+    let tmp = Tmp::new();
+    let path = tmp.env("PORT=1\nOTHERAPP_PORT=2\nMYAPPX_PORT=3\n");
+    let loaded = App::builder().dotenv(&path).load_full().unwrap();
+    assert_eq!(loaded.config().port, 8080);
+    assert_eq!(loaded.origin("port"), Some(&staid::Origin::Default));
+    assert!(loaded.warnings().is_empty(), "{:?}", loaded.warnings());
+}

@@ -1,0 +1,294 @@
+//! Drop-in directories: `myapp.d/` next to `myapp.toml` in each place
+//! discovery looks, `Builder::dir` and `optional_dir`; order, origins,
+//! skipped names, and every bad input as an error naming the drop-in. Paths
+//! of temporary directories are shown as `$DIR` in the expected text.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use staid::{Config, Origin};
+
+#[derive(Config, Debug)]
+#[config(name = "myapp")]
+struct App {
+    #[config(default = 8080)]
+    port: u16,
+    #[config(default = "app")]
+    name: String,
+    #[config(default = 1)]
+    workers: u32,
+}
+
+struct Tmp(tempfile::TempDir);
+
+impl Tmp {
+    fn new() -> Tmp {
+        Tmp(tempfile::tempdir().unwrap())
+    }
+
+    fn path(&self) -> &Path {
+        self.0.path()
+    }
+
+    /// Writes `rel` (creating its directories) and returns its path.
+    fn write(&self, rel: &str, text: &str) -> PathBuf {
+        let path = self.path().join(rel);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(&path, text).unwrap();
+        path
+    }
+
+    fn text(&self, text: impl ToString) -> String {
+        text.to_string()
+            .replace(&self.path().display().to_string(), "$DIR")
+    }
+}
+
+fn origin(tmp: &Tmp, loaded: &staid::Loaded<App>, key: &str) -> String {
+    tmp.text(loaded.origin(key).unwrap())
+}
+
+#[test]
+fn discovery_reads_each_places_file_then_its_drop_ins_in_lexical_order() {
+    let tmp = Tmp::new();
+    tmp.write("etc/myapp.toml", "port = 1\nname = \"etc\"\nworkers = 1\n");
+    tmp.write("etc/myapp.d/20-b.toml", "port = 3\n");
+    // Lexical, not numeric: `100-` sorts before `20-`.
+    tmp.write("etc/myapp.d/100-a.json", "{\"port\": 2, \"workers\": 5}");
+    tmp.write("user/myapp.d/10-name.toml", "\nname = \"user\"\n");
+    let loaded = App::builder()
+        .source(staid::source::Discover::in_dirs([
+            tmp.path().join("etc"),
+            tmp.path().join("user"),
+        ]))
+        .load_full()
+        .unwrap();
+    let app = loaded.config();
+    assert_eq!((app.port, app.name.as_str(), app.workers), (3, "user", 5));
+    assert_eq!(
+        origin(&tmp, &loaded, "port"),
+        "$DIR/etc/myapp.d/20-b.toml:1:8"
+    );
+    assert_eq!(
+        origin(&tmp, &loaded, "workers"),
+        "$DIR/etc/myapp.d/100-a.json:1:24"
+    );
+    assert_eq!(
+        origin(&tmp, &loaded, "name"),
+        "$DIR/user/myapp.d/10-name.toml:2:8"
+    );
+}
+
+#[test]
+fn a_builder_directory_is_read_in_order_and_layers_with_the_rest() {
+    let tmp = Tmp::new();
+    let base = tmp.write("base.toml", "port = 1\nworkers = 2\n");
+    tmp.write("conf.d/10-a.toml", "port = 2\n");
+    tmp.write("conf.d/20-b.toml", "port = 3\n");
+    let app = App::builder()
+        .file(&base)
+        .dir(tmp.path().join("conf.d"))
+        .env_from([("MYAPP_WORKERS", "9")])
+        .load()
+        .unwrap();
+    assert_eq!((app.port, app.workers), (3, 9));
+}
+
+#[test]
+fn an_empty_directory_adds_nothing() {
+    let tmp = Tmp::new();
+    fs::create_dir(tmp.path().join("conf.d")).unwrap();
+    let app = App::builder()
+        .dir(tmp.path().join("conf.d"))
+        .load()
+        .unwrap();
+    assert_eq!(app.port, 8080);
+}
+
+#[test]
+fn a_missing_directory_is_an_error_unless_optional() {
+    let tmp = Tmp::new();
+    let missing = tmp.path().join("conf.d");
+    let err = App::builder().dir(&missing).load().unwrap_err();
+    assert_eq!(
+        tmp.text(&err),
+        "error: cannot read drop-in directory $DIR/conf.d: No such file or directory"
+    );
+    let app = App::builder().optional_dir(&missing).load().unwrap();
+    assert_eq!(app.port, 8080);
+}
+
+#[test]
+fn a_directory_that_is_a_file_is_an_error_even_when_optional() {
+    let tmp = Tmp::new();
+    let file = tmp.write("conf.d", "port = 1\n");
+    let expected =
+        "error: cannot read drop-in directory $DIR/conf.d: it is a file, not a directory";
+    let err = App::builder().dir(&file).load().unwrap_err();
+    assert_eq!(tmp.text(&err), expected);
+    let err = App::builder().optional_dir(&file).load().unwrap_err();
+    assert_eq!(tmp.text(&err), expected);
+    // In a discovered place too: `myapp.d` is there, and it is not a directory.
+    tmp.write("etc/myapp.d", "");
+    let err = App::builder()
+        .source(staid::source::Discover::in_dirs([tmp.path().join("etc")]))
+        .load()
+        .unwrap_err();
+    assert_eq!(
+        tmp.text(&err),
+        "error: cannot read drop-in directory $DIR/etc/myapp.d: it is a file, not a directory"
+    );
+}
+
+#[test]
+fn hidden_files_backups_and_other_extensions_are_skipped_and_look_alikes_warned() {
+    let tmp = Tmp::new();
+    tmp.write("conf.d/10-ok.toml", "port = 1\n");
+    for skipped in [
+        ".hidden.toml",
+        "10-ok.toml~",
+        ".10-ok.toml.swp",
+        "10-ok.toml.bak",
+        "10-ok.toml.dpkg-old",
+        "10-ok.toml.rpmnew",
+        "10-ok.toml.rpmsave",
+        "README",
+        "notes.txt",
+    ] {
+        tmp.write(&format!("conf.d/{skipped}"), "port = 99\n");
+    }
+    tmp.write("conf.d/50-tuning.tml", "port = 98\n");
+    fs::create_dir(tmp.path().join("conf.d/sub.toml")).unwrap();
+    let loaded = App::builder()
+        .dir(tmp.path().join("conf.d"))
+        .load_full()
+        .unwrap();
+    assert_eq!(loaded.config().port, 1);
+    let warnings: Vec<String> = loaded.warnings().iter().map(|w| tmp.text(w)).collect();
+    assert_eq!(
+        warnings,
+        [
+            "$DIR/conf.d/50-tuning.tml: `.tml` is not an extension staid reads, \
+          so it is skipped; rename it to `.toml` to read it"
+        ]
+    );
+}
+
+#[test]
+fn every_broken_drop_in_is_reported_with_its_own_path_and_the_rest_still_read() {
+    let tmp = Tmp::new();
+    tmp.write("conf.d/10-a.toml", "port = [\n");
+    tmp.write("conf.d/20-b.toml", "name = \"b\"\n");
+    tmp.write("conf.d/30-c.json", "{\"workers\": \"many\"}");
+    let err = App::builder()
+        .dir(tmp.path().join("conf.d"))
+        .load()
+        .unwrap_err();
+    assert_eq!(
+        tmp.text(&err),
+        r#"2 problems in the configuration:
+
+error: invalid TOML: unclosed array, expected `]`
+  --> $DIR/conf.d/10-a.toml:1:9
+   |
+ 1 | port = [
+   |         ^
+
+error: `workers`: expected an integer (u32), found string "many"
+  --> $DIR/conf.d/30-c.json:1:13
+   |
+ 1 | {"workers": "many"}
+   |             ^^^^^^"#
+    );
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn an_unreadable_drop_in_is_reported_by_its_path() {
+    let tmp = Tmp::new();
+    tmp.write("conf.d/10-a.toml", "port = 1\n");
+    fs::create_dir_all(tmp.path().join("conf.d")).unwrap();
+    // A file that cannot be read even by root: reading this process's
+    // memory at offset 0 fails with EIO.
+    std::os::unix::fs::symlink("/proc/self/mem", tmp.path().join("conf.d/20-b.toml")).unwrap();
+    tmp.write("conf.d/30-c.toml", "port = x\n");
+    let err = App::builder()
+        .dir(tmp.path().join("conf.d"))
+        .load()
+        .unwrap_err();
+    assert_eq!(
+        tmp.text(&err),
+        "2 problems in the configuration:
+
+error: cannot read $DIR/conf.d/20-b.toml: Input/output error
+
+error: invalid TOML: string values must be quoted, expected literal string
+  --> $DIR/conf.d/30-c.toml:1:8
+   |
+ 1 | port = x
+   |        ^"
+    );
+}
+
+#[test]
+fn explain_names_the_drop_in() {
+    let tmp = Tmp::new();
+    tmp.write("conf.d/50-tuning.toml", "# tuning\nworkers = 16\n");
+    let loaded = App::builder()
+        .dir(tmp.path().join("conf.d"))
+        .load_full()
+        .unwrap();
+    assert_eq!(
+        tmp.text(loaded.explain()),
+        "port = 8080   # default\n\
+         name = \"app\"  # default\n\
+         workers = 16  # $DIR/conf.d/50-tuning.toml:2:11\n"
+    );
+    assert!(matches!(
+        loaded.origin("workers"),
+        Some(Origin::File { line: 2, .. })
+    ));
+}
+
+#[cfg(feature = "lua")]
+#[test]
+fn a_lua_drop_in_sees_the_drop_ins_before_it() {
+    let tmp = Tmp::new();
+    tmp.write("conf.d/10-a.toml", "port = 10\n");
+    tmp.write("conf.d/20-b.lua", "return { workers = config.port + 1 }\n");
+    let app = App::builder()
+        .dir(tmp.path().join("conf.d"))
+        .load()
+        .unwrap();
+    assert_eq!(app.workers, 11);
+}
+
+#[test]
+fn help_and_env_usage_list_the_discovered_files_and_drop_in_directories() {
+    let builder = App::builder()
+        .discover()
+        .env_from([("XDG_CONFIG_HOME", "/home/u/.config")]);
+    let e = match cfg!(feature = "lua") {
+        true => "{toml,json,lua}",
+        false => "{toml,json}",
+    };
+    let places = format!(
+        "Configuration files, lowest first:\n  \
+         /etc/myapp/myapp.{e}\n  \
+         /etc/myapp/myapp.d/*.{e}\n  \
+         /home/u/.config/myapp/myapp.{e}\n  \
+         /home/u/.config/myapp/myapp.d/*.{e}\n  \
+         ./myapp.{e}\n  \
+         ./myapp.d/*.{e}\n  \
+         --config <FILE> or MYAPP_CONFIG\n"
+    );
+    let usage = builder.env_usage();
+    assert!(usage.ends_with(&format!("\n\n{places}")), "{usage}");
+    let err = builder.args(["myapp", "--help"]).load().unwrap_err();
+    let Some(staid::Exit::Help(help)) = err.as_exit() else {
+        panic!("not help: {err}");
+    };
+    assert!(help.trim_end().ends_with(places.trim_end()), "{help}");
+    // Without discovery, nothing is listed.
+    assert!(!App::builder().env_usage().contains("Configuration files"));
+}
