@@ -298,7 +298,9 @@ impl<T: Config> Builder<T> {
     }
 
     /// What to do with `<PREFIX>*` variables that name no field. Default:
-    /// [`Unknown::Error`].
+    /// [`Unknown::Warn`], since platforms set variables of their own under
+    /// an app's prefix (Kubernetes service links); [`Unknown::Error`] is
+    /// the strict mode.
     pub fn unknown_env(self, unknown: Unknown) -> Self {
         self.with_env(|env| env.unknown(unknown))
     }
