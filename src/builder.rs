@@ -332,7 +332,8 @@ impl<T: Config> Builder<T> {
     /// arguments.
     #[cfg(feature = "cli")]
     pub fn matches(self, matches: &clap::ArgMatches) -> Self {
-        self.source(crate::source::Cli::matches(matches))
+        let cli = self.cli.with_matches(matches);
+        self.source(cli)
     }
 
     /// The clap command staid parses with [`cli`](Builder::cli): named after
@@ -350,9 +351,40 @@ impl<T: Config> Builder<T> {
     /// Adds staid's arguments (one per field, `--config`, `--print-config`)
     /// to an application's own clap command, for instance one with
     /// subcommands. Hand the matches back with [`matches`](Builder::matches).
+    ///
+    /// The flags are global (see [`global_flags`](Builder::global_flags)),
+    /// and `--help`/`-h` keeps working on every subcommand. A generated
+    /// name that the application already uses is left out, never handed to
+    /// clap (which would panic); each such clash is a warning in
+    /// [`Loaded::warnings`] naming both. [`try_augment`](Builder::try_augment)
+    /// makes them an error instead.
     #[cfg(feature = "cli")]
     pub fn augment(&self, cmd: clap::Command) -> clap::Command {
-        crate::source::augment(T::SCHEMA, &self.flag_naming(), cmd).0
+        self.cli.mount(T::SCHEMA, &self.flag_naming(), cmd).0
+    }
+
+    /// Like [`augment`](Builder::augment), but a clash between staid's
+    /// names and the application's is an [`Error`] listing every one, for
+    /// an application that wants its command line to stay exactly as
+    /// designed.
+    #[cfg(feature = "cli")]
+    pub fn try_augment(&self, cmd: clap::Command) -> Result<clap::Command, Error> {
+        match self.cli.mount(T::SCHEMA, &self.flag_naming(), cmd) {
+            (cmd, problems) if problems.is_empty() => Ok(cmd),
+            (_, problems) => Err(Error::from_problems(problems)),
+        }
+    }
+
+    /// Whether the flags [`augment`](Builder::augment) mounts are global:
+    /// accepted after the application's subcommands too
+    /// (`tool serve --port 9`). Default `true`: the configuration is the
+    /// whole program's, and an operator appends a flag to a command line
+    /// wherever it ends. `false` keeps them before the first subcommand.
+    #[cfg(feature = "cli")]
+    pub fn global_flags(mut self, yes: bool) -> Self {
+        self.plan = OnceLock::new();
+        self.cli = self.cli.global(yes);
+        self
     }
 
     /// The names help text shows: flags, and env variables when the stack

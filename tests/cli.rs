@@ -396,3 +396,172 @@ fn an_app_with_its_own_config_flag_keeps_it() {
     let svc = builder.matches(&matches).load().unwrap();
     assert_eq!(svc.port, 7);
 }
+
+/// Mounting into an application's parser with subcommands, as
+/// `examples/clap_app.rs` does: help on every subcommand, global flags, and
+/// each kind of clash reported.
+mod subcommands {
+    use clap::{Arg, ArgAction, Command};
+    use staid::{Config, Exit, ProblemKind};
+
+    /// A tool.
+    #[derive(Config, Debug)]
+    #[config(name = "tool")]
+    struct Tool {
+        /// Port to listen on.
+        #[config(default = 8080, short = 'p')]
+        port: u16,
+        /// Database host.
+        #[config(default = "localhost")]
+        db_host: String,
+    }
+
+    fn app() -> Command {
+        Command::new("tool")
+            .about("A tool")
+            .subcommand(
+                Command::new("serve")
+                    .about("Run the server")
+                    .arg(
+                        Arg::new("once")
+                            .long("once")
+                            .action(ArgAction::SetTrue)
+                            .help("Stop after one request"),
+                    ),
+            )
+            .subcommand(Command::new("check").about("Check the configuration"))
+    }
+
+    fn help_of(cmd: Command, args: &[&str]) -> String {
+        let err = cmd.try_get_matches_from(args).unwrap_err();
+        assert_eq!(err.kind(), clap::error::ErrorKind::DisplayHelp, "{err}");
+        err.render().to_string()
+    }
+
+    const SERVE_HELP: &str = "\
+Run the server
+
+Usage: tool serve [OPTIONS]
+
+Options:
+      --once               Stop after one request
+  -p, --port <PORT>        Port to listen on [env: TOOL_PORT] [default: 8080]
+      --db-host <DB_HOST>  Database host [env: TOOL_DB_HOST] [default: localhost]
+      --config <FILE>      Read this configuration file after the discovered ones
+      --print-config       Print the effective configuration with the origin of each value, and exit
+  -h, --help               Print help
+";
+
+    #[test]
+    fn help_works_on_every_subcommand() {
+        let builder = Tool::builder().env_from([("X", "y")]);
+        for args in [
+            &["tool", "serve", "--help"][..],
+            &["tool", "serve", "-h"],
+            &["tool", "help", "serve"],
+        ] {
+            assert_eq!(help_of(builder.augment(app()), args), SERVE_HELP, "{args:?}");
+        }
+    }
+
+    #[test]
+    fn flags_are_global_by_default() {
+        let builder = Tool::builder();
+        let matches = builder
+            .augment(app())
+            .try_get_matches_from(["tool", "serve", "--once", "-p", "9", "--db-host", "db2"])
+            .unwrap();
+        assert!(matches.subcommand_matches("serve").unwrap().get_flag("once"));
+        let tool = builder.matches(&matches).load().unwrap();
+        assert_eq!((tool.port, tool.db_host.as_str()), (9, "db2"));
+    }
+
+    #[test]
+    fn local_flags_are_refused_after_a_subcommand() {
+        let builder = Tool::builder().global_flags(false);
+        let err = builder
+            .augment(app())
+            .try_get_matches_from(["tool", "serve", "-p", "9"])
+            .unwrap_err();
+        assert_eq!(err.kind(), clap::error::ErrorKind::UnknownArgument);
+        // Before the subcommand they still work, and help still does.
+        let matches = builder
+            .augment(app())
+            .try_get_matches_from(["tool", "-p", "9", "serve"])
+            .unwrap();
+        assert_eq!(builder.matches(&matches).load().unwrap().port, 9);
+        let builder = Tool::builder().global_flags(false);
+        let help = help_of(builder.augment(app()), &["tool", "serve", "--help"]);
+        assert!(help.contains("  -h, --help  Print help"), "{help}");
+    }
+
+    fn warnings(builder: staid::Builder<Tool>, cmd: Command, args: &[&str]) -> Vec<String> {
+        let matches = builder.augment(cmd).try_get_matches_from(args).unwrap();
+        let loaded = builder.matches(&matches).load_full().unwrap();
+        loaded.warnings().iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn each_kind_of_clash_is_a_warning_naming_both() {
+        let cmd = app()
+            .arg(Arg::new("db").long("db-host"))
+            .arg(Arg::new("pretty").short('p').action(ArgAction::SetTrue))
+            .arg(Arg::new("config").long("config"));
+        assert_eq!(
+            warnings(Tool::builder(), cmd, &["tool"]),
+            [
+                "`port`: short flag -p of `port` is already used by the application's -p\n  \
+                 = help: staid's flag is --port alone",
+                "`db_host`: flag --db-host is generated for `db_host` but is already used by \
+                 the application's --db-host\n  = help: staid's flag is left out; the key can \
+                 still be set in a file or the environment, or give the field another flag with \
+                 #[config(flag = \"..\")]",
+                "the application already has --config; staid's --config is left out",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_subcommand_with_the_same_name_keeps_the_flag_local() {
+        let cmd = app().subcommand(
+            Command::new("bench").arg(Arg::new("port").long("port").short('p')),
+        );
+        let builder = Tool::builder();
+        assert_eq!(
+            warnings(Tool::builder(), cmd.clone(), &["tool", "--port", "1", "bench", "-p", "2"]),
+            ["`port`: flag --port is not global: the subcommand `bench`'s --port has the same \
+              name\n  = help: give staid's flag before the subcommand"]
+        );
+        let matches = builder
+            .augment(cmd)
+            .try_get_matches_from(["tool", "--port", "1", "bench", "-p", "2"])
+            .unwrap();
+        let bench = matches.subcommand_matches("bench").unwrap();
+        assert_eq!(bench.get_one::<String>("port").unwrap(), "2");
+        assert_eq!(builder.matches(&matches).load().unwrap().port, 1);
+    }
+
+    #[test]
+    fn try_augment_makes_clashes_an_error() {
+        let cmd = app().arg(Arg::new("pretty").short('p').action(ArgAction::SetTrue));
+        let err = Tool::builder().try_augment(cmd).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "error: `port`: short flag -p of `port` is already used by the application's -p\n  \
+             = help: staid's flag is --port alone"
+        );
+        assert_eq!(err.problems()[0].kind(), ProblemKind::Source);
+        assert!(Tool::builder().try_augment(app()).is_ok());
+    }
+
+    #[test]
+    fn version_stays_at_the_top() {
+        let builder = Tool::builder();
+        let err = builder
+            .augment(app().version("1.2.3"))
+            .try_get_matches_from(["tool", "--version"])
+            .unwrap_err();
+        assert_eq!(err.render().to_string(), "tool 1.2.3\n");
+        let _ = Exit::Help(String::new());
+    }
+}

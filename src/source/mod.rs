@@ -17,7 +17,7 @@ mod vars;
 /// Also at [`staid::format::Format`](crate::format::Format), where it lives.
 pub use crate::format::Format;
 #[cfg(feature = "cli")]
-pub(crate) use cli::{augment, command, Parse};
+pub(crate) use cli::{command, Parse};
 #[cfg(feature = "cli")]
 pub use cli::{Cli, CONFIG_FLAG, PRINT_CONFIG_FLAG};
 pub use ctx::{Check, Harness, LoadCtx, Source, Subscription};
