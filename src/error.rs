@@ -192,9 +192,11 @@ struct Inner {
     exit: Option<Exit>,
 }
 
-/// A load that ended without a configuration but not because of a problem:
-/// the command line asked for help, the version or the effective
-/// configuration. The text is what a program prints before exiting with 0.
+/// A load that ended without a configuration because the command line asked
+/// for something else: help, the version, the effective configuration, or
+/// a check. The text is what a program prints before exiting with 0 (or,
+/// for `--print-config` of an invalid configuration, before the problems
+/// and a non-zero exit; see [`Error::exit_process`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Exit {
@@ -202,8 +204,24 @@ pub enum Exit {
     Help(String),
     /// `--version`: the version line.
     Version(String),
-    /// `--print-config`: the effective configuration with origins.
+    /// `--print-config`: the effective configuration with origins (or, with
+    /// `=json` or `=toml`, as a file). When the configuration is invalid,
+    /// the [`Error`] holding it also has the problems, and the listing marks
+    /// each key that has one.
     PrintConfig(String),
+    /// `--check-config` on a configuration that loads: `configuration OK`,
+    /// then any warnings. A configuration that does not load is the
+    /// ordinary load error.
+    Check(String),
+}
+
+impl Exit {
+    /// The text to print.
+    pub fn text(&self) -> &str {
+        match self {
+            Exit::Help(t) | Exit::Version(t) | Exit::PrintConfig(t) | Exit::Check(t) => t,
+        }
+    }
 }
 
 impl Error {
@@ -215,6 +233,12 @@ impl Error {
                 exit: None,
             }),
         }
+    }
+
+    /// These problems, with the text `--print-config` prints for them.
+    pub(crate) fn with_exit(mut self, exit: Exit) -> Error {
+        self.inner.exit = Some(exit);
+        self
     }
 
     pub(crate) fn exit(exit: Exit) -> Error {
@@ -241,36 +265,36 @@ impl Error {
         self.inner.problems.is_empty()
     }
 
-    /// `Some` when the load stopped for `--help`, `--version` or
-    /// `--print-config` rather than for a problem.
+    /// `Some` when the command line asked for `--help`, `--version`,
+    /// `--print-config` or `--check-config`. Under `--print-config` an
+    /// invalid configuration has both: the listing here and the problems in
+    /// [`problems`](Error::problems).
     pub fn as_exit(&self) -> Option<&Exit> {
         self.inner.exit.as_ref()
     }
 
-    /// For a binary's `main`: prints help, version or the configuration and
-    /// exits 0, or prints the problems to stderr and exits 2.
+    /// For a binary's `main`: prints help, version, the configuration or
+    /// the check's `configuration OK` to stdout and exits 0; prints the
+    /// problems to stderr and exits 2. `--print-config` of an invalid
+    /// configuration prints both, the listing first, and exits 2.
     pub fn exit_process(&self) -> ! {
-        match self.as_exit() {
-            Some(Exit::Help(text) | Exit::Version(text) | Exit::PrintConfig(text)) => {
-                print!("{text}");
-                std::process::exit(0)
-            }
-            None => {
-                eprintln!("{self}");
-                std::process::exit(2)
-            }
+        if let Some(exit) = self.as_exit() {
+            print!("{}", exit.text());
         }
+        if self.is_empty() {
+            std::process::exit(0)
+        }
+        eprintln!("{self}");
+        std::process::exit(2)
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(exit) = &self.inner.exit {
-            return match exit {
-                Exit::Help(t) | Exit::Version(t) | Exit::PrintConfig(t) => f.write_str(t),
-            };
-        }
         let problems = &self.inner.problems;
+        if let (Some(exit), true) = (&self.inner.exit, problems.is_empty()) {
+            return f.write_str(exit.text());
+        }
         if problems.len() == 1 {
             return write!(f, "error: {}", problems[0]);
         }

@@ -108,6 +108,7 @@ mod origin;
 #[cfg(feature = "schemars")]
 mod own_schema;
 mod plan;
+mod print;
 mod redact;
 mod schema;
 mod secret;

@@ -107,6 +107,15 @@ impl<T: fmt::Debug> fmt::Debug for Loaded<T> {
     }
 }
 
+/// What `--check-config` prints for a configuration that loads.
+fn check_ok(warnings: &[Warning]) -> String {
+    let mut text = String::from("configuration OK\n");
+    for warning in warnings {
+        text.push_str(&format!("\nwarning: {warning}\n"));
+    }
+    text
+}
+
 impl Plan {
     /// Runs the plan: loads every layer, merges, builds `T`, and reports
     /// every problem of every layer at once.
@@ -137,12 +146,18 @@ impl Plan {
             mut warnings,
             checks,
             texts,
+            unparsed,
         } = sink;
         problems.extend(completed);
         let mut ctx = Ctx::new(unknown, &texts, &self.naming);
         let config = T::__build(Some(&merged), &mut ctx);
         problems.extend(ctx.problems);
         warnings.extend(ctx.warnings);
+        if !unparsed.is_empty() {
+            problems.retain(|p| {
+                p.kind() != ProblemKind::Missing || !p.key().is_some_and(|k| unparsed.iter().any(|u| u == k))
+            });
+        }
         for check in &checks {
             problems.extend(check(&merged));
         }
@@ -150,8 +165,12 @@ impl Plan {
         match config {
             Some(config) if problems.is_empty() => {
                 let loaded = Loaded::new(config, merged, warnings);
-                if self.print_config {
-                    return Err(Error::exit(Exit::PrintConfig(loaded.explain().to_string())));
+                if let Some(print) = self.print_config {
+                    let text = crate::print::render(print, schema, &loaded.tree, &[]);
+                    return Err(Error::exit(Exit::PrintConfig(text)));
+                }
+                if self.check_config {
+                    return Err(Error::exit(Exit::Check(check_ok(&loaded.warnings))));
                 }
                 Ok(loaded)
             }
@@ -165,7 +184,14 @@ impl Plan {
                     ));
                 }
                 crate::redact::problems(schema, &mut problems, &texts);
-                Err(Error::from_problems(problems))
+                let mut error = Error::from_problems(problems);
+                if let Some(print) = self.print_config {
+                    // When it is needed most: what did load, each key with
+                    // a problem marked.
+                    let text = crate::print::render(print, schema, &merged, error.problems());
+                    error = error.with_exit(Exit::PrintConfig(text));
+                }
+                Err(error)
             }
         }
     }

@@ -37,8 +37,10 @@ pub(crate) struct Plan {
     pub(crate) layers: Vec<Arc<dyn Source>>,
     /// `--help` or `--version`: every load ends with it.
     pub(crate) exit: Option<Exit>,
-    /// `--print-config`: a good load ends with the listing.
-    pub(crate) print_config: bool,
+    /// `--print-config`: a load ends with the configuration, in this form.
+    pub(crate) print_config: Option<crate::print::Print>,
+    /// `--check-config`: a good load ends with `configuration OK`.
+    pub(crate) check_config: bool,
 }
 
 /// What a builder hands to planning.
@@ -66,7 +68,8 @@ impl Plan {
             },
             layers: Vec::new(),
             exit: None,
-            print_config: false,
+            print_config: None,
+            check_config: false,
         };
         #[cfg(feature = "cli")]
         let config_arg = plan.parse_flags(&stack, has(|l| matches!(l, Layer::Cli)));
@@ -120,6 +123,7 @@ impl Plan {
         match stack.cli.parsed(stack.schema, &self.naming) {
             Parse::Flags(flags) => {
                 self.print_config = flags.print_config;
+                self.check_config = flags.check_config;
                 flags.config.clone()
             }
             Parse::Exit(exit) => {

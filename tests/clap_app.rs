@@ -23,12 +23,13 @@ Run the server
 Usage: tool serve [OPTIONS]
 
 Options:
-      --once               Serve one request, then exit
-  -p, --port <PORT>        Port to listen on [env: TOOL_PORT] [default: 8080]
-      --db-host <DB_HOST>  Database host [env: TOOL_DB_HOST] [default: localhost]
-      --config <FILE>      Read this configuration file after the discovered ones
-      --print-config       Print the effective configuration with the origin of each value, and exit
-  -h, --help               Print help
+      --once                     Serve one request, then exit
+  -p, --port <PORT>              Port to listen on [env: TOOL_PORT] [default: 8080]
+      --db-host <DB_HOST>        Database host [env: TOOL_DB_HOST] [default: localhost]
+      --config <FILE>            Read this configuration file after the discovered ones
+      --print-config[=<FORMAT>]  Print the effective configuration and exit: text with origins, json or toml
+      --check-config             Check the configuration, print every problem, and exit
+  -h, --help                     Print help
 "
     );
     let short = main_with(hermetic(), &["tool", "serve", "-h"]).unwrap_err();

@@ -216,8 +216,10 @@ Options:
           Worker threads [env: SVC_WORKERS]
       --config <FILE>
           Read this configuration file after the discovered ones
-      --print-config
-          Print the effective configuration with the origin of each value, and exit
+      --print-config[=<FORMAT>]
+          Print the effective configuration and exit: text with origins, json or toml
+      --check-config
+          Check the configuration, print every problem, and exit
   -h, --help
           Print help
   -V, --version
@@ -444,12 +446,13 @@ Run the server
 Usage: tool serve [OPTIONS]
 
 Options:
-      --once               Stop after one request
-  -p, --port <PORT>        Port to listen on [env: TOOL_PORT] [default: 8080]
-      --db-host <DB_HOST>  Database host [env: TOOL_DB_HOST] [default: localhost]
-      --config <FILE>      Read this configuration file after the discovered ones
-      --print-config       Print the effective configuration with the origin of each value, and exit
-  -h, --help               Print help
+      --once                     Stop after one request
+  -p, --port <PORT>              Port to listen on [env: TOOL_PORT] [default: 8080]
+      --db-host <DB_HOST>        Database host [env: TOOL_DB_HOST] [default: localhost]
+      --config <FILE>            Read this configuration file after the discovered ones
+      --print-config[=<FORMAT>]  Print the effective configuration and exit: text with origins, json or toml
+      --check-config             Check the configuration, print every problem, and exit
+  -h, --help                     Print help
 ";
 
     #[test]
@@ -563,5 +566,181 @@ Options:
             .unwrap_err();
         assert_eq!(err.render().to_string(), "tool 1.2.3\n");
         let _ = Exit::Help(String::new());
+    }
+}
+
+/// `--check-config` and `--print-config` on good, bad and warning-only
+/// configurations, as a deploy script or a unit's `ExecStartPre=` uses them.
+mod check_and_print {
+    use staid::{Config, Exit, ProblemKind};
+
+    /// A service.
+    #[derive(Config, Debug)]
+    #[config(name = "svc")]
+    struct Svc {
+        #[config(default = 8080)]
+        port: u16,
+        #[config(default = [])]
+        admin_hosts: Vec<String>,
+        limits: Option<std::collections::BTreeMap<String, u32>>,
+        #[config(nested)]
+        db: Db,
+        #[config(secret)]
+        token: Option<String>,
+    }
+
+    #[derive(Config, Debug)]
+    struct Db {
+        url: String,
+        #[config(default = "5s")]
+        timeout: std::time::Duration,
+    }
+
+    fn run(vars: &[(&str, &str)], toml: &str, flags: &[&str]) -> Result<Svc, staid::Error> {
+        let args = std::iter::once("svc").chain(flags.iter().copied());
+        Svc::builder()
+            .toml_str(toml.to_owned())
+            .env_from(vars.iter().copied())
+            .args(args)
+            .load()
+    }
+
+    #[test]
+    fn check_on_a_good_configuration_says_ok() {
+        let err = run(&[], "db.url = \"pg://db\"", &["--check-config"]).unwrap_err();
+        assert_eq!(err.as_exit(), Some(&Exit::Check("configuration OK\n".into())));
+        assert!(err.is_empty());
+        assert_eq!(err.to_string(), "configuration OK\n");
+    }
+
+    #[test]
+    fn check_with_warnings_is_ok_and_lists_them() {
+        let err = run(&[("SVC_PROT", "1")], "db.url = \"x\"", &["--check-config"]).unwrap_err();
+        assert_eq!(
+            err.as_exit(),
+            Some(&Exit::Check(
+                "configuration OK\n\nwarning: unknown environment variable SVC_PROT\n  \
+                 --> env SVC_PROT\n  = help: did you mean SVC_PORT?\n"
+                    .into()
+            ))
+        );
+    }
+
+    #[test]
+    fn check_on_a_bad_configuration_is_the_load_error() {
+        let err = run(&[("SVC_PORT", "high")], "", &["--check-config"]).unwrap_err();
+        assert_eq!(err.as_exit(), None);
+        let kinds: Vec<ProblemKind> = err.problems().iter().map(|p| p.kind()).collect();
+        assert_eq!(kinds, [ProblemKind::Type, ProblemKind::Missing], "{err}");
+    }
+
+    #[test]
+    fn print_shows_env_lists_and_maps_as_what_they_became() {
+        let err = run(
+            &[("SVC_ADMIN_HOSTS", "a,b\\,c"), ("SVC_LIMITS", "rps:10,burst:20")],
+            "db.url = \"pg://db\"\ntoken = \"hunter2\"",
+            &["--print-config"],
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.as_exit().map(Exit::text),
+            Some(
+                "port = 8080                        # default\n\
+                 admin_hosts = [\"a\", \"b,c\"]         # env SVC_ADMIN_HOSTS\n\
+                 limits = { burst = 20, rps = 10 }  # env SVC_LIMITS\n\
+                 db.url = \"pg://db\"                 # <toml>:1:10\n\
+                 db.timeout = \"5s\"                  # default\n\
+                 token = \"<secret>\"                 # <toml>:2:9\n"
+            )
+        );
+    }
+
+    #[test]
+    fn print_as_json_and_toml_loads_again() {
+        let vars = [("SVC_ADMIN_HOSTS", "a,b"), ("SVC_PORT", "9"), ("SVC_LIMITS", "rps:10")];
+        let toml = "db.url = \"pg://db\"";
+        let json = run(&vars, toml, &["--print-config=json"]).unwrap_err();
+        let json = json.as_exit().unwrap().text().to_owned();
+        assert_eq!(
+            json,
+            r#"{
+  "port": 9,
+  "admin_hosts": [
+    "a",
+    "b"
+  ],
+  "limits": {
+    "rps": 10
+  },
+  "db": {
+    "url": "pg://db",
+    "timeout": "5s"
+  }
+}
+"#
+        );
+        let toml_out = run(&vars, toml, &["--print-config=toml"]).unwrap_err();
+        let toml_out = toml_out.as_exit().unwrap().text().to_owned();
+        assert_eq!(
+            toml_out,
+            "port = 9\nadmin_hosts = [\"a\", \"b\"]\n\n[limits]\nrps = 10\n\n[db]\n\
+             url = \"pg://db\"\ntimeout = \"5s\"\n"
+        );
+        for text in [Svc::builder().json_str(json), Svc::builder().toml_str(toml_out)] {
+            let svc = text.load().unwrap();
+            assert_eq!((svc.port, svc.admin_hosts.len(), svc.db.url.as_str()), (9, 2, "pg://db"));
+        }
+    }
+
+    #[test]
+    fn print_masks_secrets_in_json() {
+        let err = run(&[], "db.url = \"x\"\ntoken = \"hunter2\"", &["--print-config=json"])
+            .unwrap_err();
+        let text = err.as_exit().unwrap().text();
+        assert!(text.contains("\"token\": \"<secret>\""), "{text}");
+        assert!(!text.contains("hunter2"), "{text}");
+    }
+
+    #[test]
+    fn print_on_a_type_error_marks_the_key_and_keeps_the_problems() {
+        let err = run(&[("SVC_PORT", "high")], "db.url = \"x\"", &["--print-config"]).unwrap_err();
+        assert_eq!(
+            err.as_exit().map(Exit::text),
+            Some(
+                "port = \"high\"      # env SVC_PORT  <- invalid value\n\
+                 admin_hosts = []   # default\n\
+                 # limits is not set\n\
+                 db.url = \"x\"       # <toml>:1:10\n\
+                 db.timeout = \"5s\"  # default\n\
+                 # token is not set\n"
+            )
+        );
+        assert_eq!(err.len(), 1);
+        assert_eq!(err.problems()[0].key(), Some("port"));
+        // Display is the error, not the listing.
+        assert!(err.to_string().starts_with("error: `port`: expected"), "{err}");
+    }
+
+    #[test]
+    fn print_on_a_syntax_error_shows_what_did_load() {
+        let err = Svc::builder()
+            .toml_str("port = 9\ndb.url = \"x\"\n[oops")
+            .env_from([("SVC_ADMIN_HOSTS", "a")])
+            .args(["svc", "--print-config"])
+            .load()
+            .unwrap_err();
+        assert_eq!(
+            err.as_exit().map(Exit::text),
+            Some(
+                "port = 8080          # default\n\
+                 admin_hosts = [\"a\"]  # env SVC_ADMIN_HOSTS\n\
+                 # limits is not set\n\
+                 # db.url is not set\n\
+                 db.timeout = \"5s\"    # default\n\
+                 # token is not set\n"
+            )
+        );
+        let kinds: Vec<ProblemKind> = err.problems().iter().map(|p| p.kind()).collect();
+        assert_eq!(kinds, [ProblemKind::Syntax], "{err}");
     }
 }

@@ -77,7 +77,7 @@ fn every_problem_of_every_file_at_once() {
         .unwrap_err();
     assert_eq!(
         text(dir.path(), &err),
-        r#"7 problems in the configuration:
+        r#"6 problems in the configuration:
 
 error: invalid TOML: string values must be quoted, expected literal string
   --> $DIR/c.toml:1:7
@@ -92,9 +92,6 @@ error: `port`: expected an integer (u16), found string "80"
    |
  1 | port = "80"
    |        ^^^^
-
-error: `url`: missing required value
-  = help: set it with `url` in a configuration file
 
 error: `database`: missing required value
   = help: set it with `database` in a configuration file
@@ -119,7 +116,6 @@ error: `hots`: unknown key
             ProblemKind::Syntax,
             ProblemKind::Io,
             ProblemKind::Type,
-            ProblemKind::Missing,
             ProblemKind::Missing,
             ProblemKind::Type,
             ProblemKind::Unknown,
@@ -528,4 +524,28 @@ fn warnings_do_not_show_a_line_that_sets_a_secret() {
     let warnings: Vec<String> = loaded.warnings().iter().map(|w| w.to_string()).collect();
     assert_eq!(warnings.len(), 1);
     assert!(!warnings[0].contains("hunter2"), "{}", warnings[0]);
+}
+
+#[test]
+fn a_key_in_a_file_that_does_not_parse_is_not_also_missing() {
+    // `url` is set by the broken file: the syntax error is the one
+    // problem; `database`, set nowhere, is still missing.
+    let err = App::builder()
+        .toml_str("url = \"u\"\nport = \n")
+        .load()
+        .unwrap_err();
+    let found: Vec<(ProblemKind, Option<&str>)> =
+        err.problems().iter().map(|p| (p.kind(), p.key())).collect();
+    assert_eq!(
+        found,
+        [(ProblemKind::Syntax, None), (ProblemKind::Missing, Some("database"))],
+        "{err}"
+    );
+    // JSON too.
+    let err = App::builder()
+        .json_str("{\"url\": \"u\", \"database\": }")
+        .load()
+        .unwrap_err();
+    assert_eq!(err.len(), 1, "{err}");
+    assert_eq!(err.problems()[0].kind(), ProblemKind::Syntax);
 }

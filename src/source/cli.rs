@@ -14,6 +14,7 @@ use clap::{Arg, ArgAction, ArgMatches, Command};
 
 use super::{LoadCtx, Source};
 use crate::error::{Exit, Problem, ProblemKind};
+use crate::print::Print;
 use crate::naming::{self, Naming};
 use crate::origin::Origin;
 use crate::schema::{Schema, Shape};
@@ -23,8 +24,16 @@ use crate::value::{Kind, Value};
 pub const CONFIG_FLAG: &str = "config";
 /// The id and long name of the flag that prints the effective configuration.
 pub const PRINT_CONFIG_FLAG: &str = "print-config";
+/// The id and long name of the flag that checks the configuration and exits.
+pub const CHECK_CONFIG_FLAG: &str = "check-config";
 
-const RESERVED: &[&str] = &[CONFIG_FLAG, PRINT_CONFIG_FLAG, "help", "version"];
+const RESERVED: &[&str] = &[
+    CONFIG_FLAG,
+    PRINT_CONFIG_FLAG,
+    CHECK_CONFIG_FLAG,
+    "help",
+    "version",
+];
 
 /// The command line as a layer: the process's arguments, given ones, or
 /// the matches of the application's own clap parser.
@@ -83,8 +92,10 @@ pub(crate) struct Flags {
     matches: Arc<ArgMatches>,
     /// `--config <FILE>`.
     pub(crate) config: Option<PathBuf>,
-    /// `--print-config`.
-    pub(crate) print_config: bool,
+    /// `--print-config[=FORMAT]`.
+    pub(crate) print_config: Option<Print>,
+    /// `--check-config`.
+    pub(crate) check_config: bool,
 }
 
 impl Cli {
@@ -211,7 +222,16 @@ impl Flags {
             .flatten()
             .cloned();
         let print_config = matches
-            .try_get_one::<bool>(PRINT_CONFIG_FLAG)
+            .try_get_one::<String>(PRINT_CONFIG_FLAG)
+            .ok()
+            .flatten()
+            .map(|format| match format.as_str() {
+                "json" => Print::Json,
+                "toml" => Print::Toml,
+                _ => Print::Listing,
+            });
+        let check_config = matches
+            .try_get_one::<bool>(CHECK_CONFIG_FLAG)
             .ok()
             .flatten()
             .copied()
@@ -220,6 +240,7 @@ impl Flags {
             matches,
             config,
             print_config,
+            check_config,
         }
     }
 }
@@ -412,8 +433,18 @@ pub(crate) fn augment(
             .help("Read this configuration file after the discovered ones"),
         Arg::new(PRINT_CONFIG_FLAG)
             .long(PRINT_CONFIG_FLAG)
+            .value_name("FORMAT")
+            .value_parser(["text", "json", "toml"])
+            .num_args(0..=1)
+            .require_equals(true)
+            .default_missing_value("text")
+            .hide_possible_values(true)
+            .action(ArgAction::Set)
+            .help("Print the effective configuration and exit: text with origins, json or toml"),
+        Arg::new(CHECK_CONFIG_FLAG)
+            .long(CHECK_CONFIG_FLAG)
             .action(ArgAction::SetTrue)
-            .help("Print the effective configuration with the origin of each value, and exit"),
+            .help("Check the configuration, print every problem, and exit"),
     ];
     // An application that has its own `--config` (or help, version) keeps
     // it; staid's is left out rather than handed to clap as a duplicate.

@@ -19,7 +19,7 @@ pub use crate::format::Format;
 #[cfg(feature = "cli")]
 pub(crate) use cli::{command, Parse};
 #[cfg(feature = "cli")]
-pub use cli::{Cli, CONFIG_FLAG, PRINT_CONFIG_FLAG};
+pub use cli::{Cli, CHECK_CONFIG_FLAG, CONFIG_FLAG, PRINT_CONFIG_FLAG};
 pub use ctx::{Check, Harness, LoadCtx, Source, Subscription};
 pub(crate) use ctx::{Sink, Texts};
 pub use discover::Discover;
