@@ -314,3 +314,94 @@ impl fmt::Debug for Error {
 }
 
 impl std::error::Error for Error {}
+
+/// What a struct validator found: any number of problems, each at a key
+/// path relative to the struct, so that staid can attach the origin and
+/// source line of each value.
+///
+/// A validator returns `Result<(), Invalid>`; the plain
+/// `Result<(), E: Display>` form keeps working (its message is one problem
+/// at the struct's own key).
+///
+/// ```
+/// use staid::{Config, Invalid};
+///
+/// #[derive(Config, Debug)]
+/// #[config(validate = check)]
+/// struct Pool {
+///     #[config(default = 1)]
+///     min: u32,
+///     #[config(default = 10)]
+///     max: u32,
+/// }
+///
+/// fn check(pool: &Pool) -> Result<(), Invalid> {
+///     let mut invalid = Invalid::new();
+///     if pool.min == 0 {
+///         invalid.push("min", "must be at least 1");
+///     }
+///     if pool.max < pool.min.max(1) {
+///         invalid.push("max", format!("must be at least {}", pool.min.max(1)));
+///     }
+///     invalid.into_result()
+/// }
+///
+/// let err = Pool::builder().toml_str("min = 0\nmax = 0").load().unwrap_err();
+/// assert_eq!(
+///     err.to_string(),
+///     "2 problems in the configuration:\n\n\
+///      error: `min`: must be at least 1\n  --> <toml>:1:7\n   |\n 1 | min = 0\n   |       ^\n\n\
+///      error: `max`: must be at least 1\n  --> <toml>:2:7\n   |\n 2 | max = 0\n   |       ^"
+/// );
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Invalid {
+    findings: Vec<(String, String)>,
+}
+
+impl Invalid {
+    /// No findings yet.
+    pub fn new() -> Invalid {
+        Invalid::default()
+    }
+
+    /// Adds a finding at `key`, a dotted path relative to the struct
+    /// (`"max"`, `"tls.cert"`); `""` is the struct itself.
+    pub fn push(&mut self, key: impl Into<String>, message: impl Into<String>) {
+        self.findings.push((key.into(), message.into()));
+    }
+
+    /// [`push`](Invalid::push), in a chain.
+    pub fn at(mut self, key: impl Into<String>, message: impl Into<String>) -> Invalid {
+        self.push(key, message);
+        self
+    }
+
+    /// Whether there are no findings.
+    pub fn is_empty(&self) -> bool {
+        self.findings.is_empty()
+    }
+
+    /// `Ok(())` without findings, else `Err(self)`: the validator's return
+    /// value.
+    pub fn into_result(self) -> Result<(), Invalid> {
+        match self.findings.is_empty() {
+            true => Ok(()),
+            false => Err(self),
+        }
+    }
+
+    /// The findings: key relative to the struct, and message.
+    pub fn findings(&self) -> &[(String, String)] {
+        &self.findings
+    }
+}
+
+/// The plain form of a validator's error: one finding at the struct. (So
+/// that this impl does not overlap `From<Invalid> for Invalid`, `Invalid`
+/// does not implement `Display`.)
+impl<E: fmt::Display> From<E> for Invalid {
+    fn from(e: E) -> Invalid {
+        Invalid::new().at("", e.to_string())
+    }
+}

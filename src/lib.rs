@@ -122,7 +122,7 @@ mod value;
 mod watch;
 
 pub use builder::Builder;
-pub use error::{Error, Exit, Problem, ProblemKind, Warning};
+pub use error::{Error, Exit, Invalid, Problem, ProblemKind, Warning};
 pub use explain::Explain;
 pub use load::{Loaded, Unknown};
 pub use origin::Origin;

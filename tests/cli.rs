@@ -284,6 +284,37 @@ fn config_flag_adds_a_file_above_discovered_ones() {
 }
 
 #[test]
+fn config_flag_and_config_variable_together_are_a_warning_naming_both() {
+    let dir = tempfile::tempdir().unwrap();
+    let flag = dir.path().join("flag.toml");
+    std::fs::write(&flag, "port = 2000\n").unwrap();
+    let loaded = Svc::builder()
+        .source(staid::source::Discover::in_dirs([dir.path()]))
+        .env_from([("SVC_CONFIG", "/etc/svc/other.toml")])
+        .args(args(&["--config", flag.to_str().unwrap()]))
+        .load_full()
+        .unwrap();
+    assert_eq!(loaded.config().port, 2000);
+    let warnings: Vec<String> = loaded.warnings().iter().map(ToString::to_string).collect();
+    assert_eq!(
+        warnings,
+        [format!(
+            "--config {} is read; the file named by SVC_CONFIG (/etc/svc/other.toml) is not\n  \
+             = help: give one of --config and SVC_CONFIG",
+            flag.display()
+        )]
+    );
+    // The same file both ways says nothing.
+    let loaded = Svc::builder()
+        .source(staid::source::Discover::in_dirs([dir.path()]))
+        .env_from([("SVC_CONFIG", flag.to_str().unwrap())])
+        .args(args(&["--config", flag.to_str().unwrap()]))
+        .load_full()
+        .unwrap();
+    assert!(loaded.warnings().is_empty());
+}
+
+#[test]
 fn config_flag_without_discovery_reads_the_file_below_the_flags() {
     let dir = tempfile::tempdir().unwrap();
     let named = dir.path().join("extra.toml");

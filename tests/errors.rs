@@ -549,3 +549,99 @@ fn a_key_in_a_file_that_does_not_parse_is_not_also_missing() {
     assert_eq!(err.len(), 1, "{err}");
     assert_eq!(err.problems()[0].kind(), ProblemKind::Syntax);
 }
+
+#[test]
+fn a_duration_given_as_a_number_says_how_durations_are_written() {
+    #[derive(Config, Debug)]
+    struct Timeouts {
+        #[config(default = "5s")]
+        read: std::time::Duration,
+    }
+    let err = Timeouts::builder().toml_str("read = 30").load().unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "error: `read`: expected a duration written as text, such as \"30s\" or \"1m30s\", \
+         found integer 30\n  --> <toml>:1:8\n   |\n 1 | read = 30\n   |        ^^"
+    );
+}
+
+mod struct_validators {
+    use staid::{Config, Invalid, ProblemKind};
+
+    #[derive(Config, Debug)]
+    #[config(validate = check)]
+    struct Server {
+        #[config(default = 1)]
+        workers: u32,
+        #[config(nested)]
+        tls: Tls,
+        #[config(secret)]
+        key: Option<String>,
+    }
+
+    #[derive(Config, Debug)]
+    struct Tls {
+        #[config(default = false)]
+        enabled: bool,
+        cert: Option<String>,
+    }
+
+    fn check(s: &Server) -> Result<(), Invalid> {
+        let mut invalid = Invalid::new();
+        if s.workers == 0 {
+            invalid.push("workers", "must be at least 1");
+        }
+        if s.tls.enabled && s.tls.cert.is_none() {
+            invalid.push("tls.enabled", "needs `tls.cert`");
+        }
+        if s.key.as_deref() == Some("short") {
+            invalid.push("key", "is too short");
+        }
+        if s.workers > 64 {
+            invalid.push("", "too many workers for one server");
+        }
+        invalid.into_result()
+    }
+
+    #[test]
+    fn several_findings_each_with_its_key_and_origin() {
+        let err = Server::builder()
+            .toml_str("workers = 0\nkey = \"short\"\n[tls]\nenabled = true\n")
+            .load()
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "3 problems in the configuration:\n\n\
+             error: `workers`: must be at least 1\n  --> <toml>:1:11\n   |\n 1 | workers = 0\n   |           ^\n\n\
+             error: `tls.enabled`: needs `tls.cert`\n  --> <toml>:4:11\n   |\n 4 | enabled = true\n   |           ^^^^\n\n\
+             error: `key`: is too short\n  --> <toml>:2:7"
+        );
+        assert!(err.problems().iter().all(|p| p.kind() == ProblemKind::Validation));
+    }
+
+    #[test]
+    fn a_finding_at_the_struct_itself_has_no_key() {
+        let err = Server::builder().toml_str("workers = 65").load().unwrap_err();
+        assert_eq!(err.to_string(), "error: too many workers for one server");
+    }
+
+    #[derive(Config, Debug)]
+    #[config(validate = plain)]
+    struct Plain {
+        #[config(default = 1)]
+        n: u32,
+    }
+
+    fn plain(p: &Plain) -> Result<(), String> {
+        match p.n {
+            0 => Err("n must not be 0".to_owned()),
+            _ => Ok(()),
+        }
+    }
+
+    #[test]
+    fn the_plain_form_keeps_working() {
+        let err = Plain::builder().toml_str("n = 0").load().unwrap_err();
+        assert_eq!(err.to_string(), "error: n must not be 0");
+    }
+}
