@@ -775,3 +775,34 @@ mod check_and_print {
         assert_eq!(kinds, [ProblemKind::Syntax], "{err}");
     }
 }
+
+#[test]
+fn the_loader_is_the_conventional_stack_with_policies_to_change() {
+    use staid::Unknown;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("svc.toml");
+    std::fs::write(&file, "port = 1000\n").unwrap();
+    let vars = [
+        ("SVC_CONFIG", file.to_str().unwrap()),
+        ("SVC_HOST", "env"),
+        ("SVC_PROT", "1"),
+        ("XDG_CONFIG_HOME", dir.path().to_str().unwrap()),
+    ];
+    // Files named by SVC_CONFIG, then env, then flags, as App::load() reads.
+    let loaded = Svc::loader()
+        .env_from(vars)
+        .args(args(&["--db-host", "flag"]))
+        .load_full()
+        .unwrap();
+    let svc = loaded.config();
+    assert_eq!((svc.port, svc.host.as_str(), svc.db.host.as_str()), (1000, "env", "flag"));
+    assert_eq!(loaded.warnings().len(), 1);
+    // The same stack, strict about variables.
+    let err = Svc::loader()
+        .unknown_env(Unknown::Error)
+        .env_from(vars)
+        .args(args(&[]))
+        .load()
+        .unwrap_err();
+    assert_eq!(err.problems()[0].message(), "unknown environment variable SVC_PROT");
+}

@@ -257,6 +257,7 @@ fn expand_enum(c: &Container<'_>, variants: &[ast::Variant<'_>]) -> TokenStream 
                     secret: false,
                     required: true,
                     append: false,
+                    restart: false,
                     json_schema: ::staid::__private::None,
                 }],
             };
