@@ -223,7 +223,12 @@ impl<T: Config> Builder<T> {
     /// manner of envconfig's `Usage`. Names follow this builder's prefix and
     /// separator; secret defaults are not shown.
     pub fn env_usage(&self) -> String {
-        crate::usage::env_table(T::SCHEMA, &self.env.naming(T::SCHEMA))
+        let naming = self.env.naming(T::SCHEMA);
+        let discovers = self.has(|l| matches!(l, Layer::Discover(_)));
+        let mut out = crate::usage::env_table(T::SCHEMA, &naming);
+        out.push('\n');
+        out.push_str(&crate::usage::env_notes(&naming, discovers));
+        out
     }
 
     /// A commented TOML file listing every key with its doc comment and
@@ -391,11 +396,20 @@ impl<T: Config> Builder<T> {
     /// reads the environment.
     #[cfg(feature = "cli")]
     fn flag_naming(&self) -> crate::naming::Naming {
+        let files = self.layers.iter().find_map(|l| match l {
+            Layer::Discover(d) => {
+                let vars = self.env.own_vars().cloned();
+                let vars = vars.unwrap_or_else(|| Arc::new(crate::source::Vars::from_process()));
+                Some(d.candidates(T::SCHEMA, &vars))
+            }
+            _ => None,
+        });
         crate::naming::Naming {
             env: self
                 .has(|l| matches!(l, Layer::Env))
                 .then(|| self.env.naming(T::SCHEMA)),
             flags: true,
+            files,
         }
     }
 

@@ -13,6 +13,9 @@ pub(crate) struct Naming {
     pub(crate) env: Option<EnvNaming>,
     /// Whether the stack reads flags.
     pub(crate) flags: bool,
+    /// The files discovery looks for, in order, when the stack discovers
+    /// them: for help on where configuration comes from.
+    pub(crate) files: Option<Vec<std::path::PathBuf>>,
 }
 
 /// Env variable names: `<prefix><sep><PATH joined by sep>`.

@@ -67,6 +67,7 @@ impl Plan {
             naming: Naming {
                 env: has(|l| matches!(l, Layer::Env)).then(|| env_naming.clone()),
                 flags: false,
+                files: None,
             },
             layers: Vec::new(),
             exit: None,
@@ -74,6 +75,15 @@ impl Plan {
             check_config: false,
             warnings: Vec::new(),
         };
+        #[cfg(feature = "cli")]
+        if has(|l| matches!(l, Layer::Cli)) {
+            // For `--help`: where configuration comes from.
+            let discover = stack.layers.iter().find_map(|l| match l {
+                Layer::Discover(d) => Some(d),
+                _ => None,
+            });
+            plan.naming.files = discover.map(|d| d.candidates(stack.schema, plan.vars()));
+        }
         #[cfg(feature = "cli")]
         let config_arg = plan.parse_flags(&stack, has(|l| matches!(l, Layer::Cli)));
         #[cfg(not(feature = "cli"))]

@@ -224,8 +224,50 @@ Options:
           Print help
   -V, --version
           Print version
+
+Configuration, lowest first (later wins):
+  defaults
+  the file named by --config
+  environment variables SVC_<KEY> (nested keys joined by _), or SVC_<KEY>_FILE naming a file that holds the value
+  flags
+
+In variables and flags, lists are written a,b,c (\\, for a comma inside an item), maps k:v,k:v, durations 1m30s or 250ms.
 ";
     assert_eq!(text, expected);
+}
+
+#[test]
+fn help_ends_with_where_configuration_comes_from() {
+    let err = Svc::builder()
+        .source(staid::source::Discover::in_dirs(["/etc/svc", "/srv"]))
+        .env_from([("SVC_HOST", "x")])
+        .args(args(&["--help"]))
+        .load()
+        .unwrap_err();
+    let text = err.as_exit().unwrap().text();
+    let tail = &text[text.find("Configuration,").unwrap()..];
+    assert_eq!(
+        tail,
+        "Configuration, lowest first (later wins):
+  defaults
+  /etc/svc/svc.{toml,json} if it exists
+  /srv/svc.{toml,json} if it exists
+  the file named by --config or SVC_CONFIG
+  environment variables SVC_<KEY> (nested keys joined by _), or SVC_<KEY>_FILE naming a file that holds the value
+  flags
+
+In variables and flags, lists are written a,b,c (\\, for a comma inside an item), maps k:v,k:v, durations 1m30s or 250ms.
+"
+    );
+    let usage = Svc::builder().discover().env_from([("X", "y")]).env_usage();
+    let notes = &usage[usage.find("\n\nAny variable").unwrap()..];
+    assert_eq!(
+        notes,
+        "\n\nAny variable can be given as <VARIABLE>_FILE instead, naming a file that holds the \
+         value (for secrets).\nSVC_CONFIG names a configuration file read after the discovered \
+         ones.\nIn variables and flags, lists are written a,b,c (\\, for a comma inside an item), \
+         maps k:v,k:v, durations 1m30s or 250ms.\n"
+    );
 }
 
 #[test]

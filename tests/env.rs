@@ -673,6 +673,9 @@ VARIABLE            TYPE      DEFAULT    REQUIRED    DESCRIPTION
 APP_PORT            u16       8080                   Port to listen on.
 DATABASE_URL        String               yes         Database URL.
 APP_DB_POOL_SIZE    u32       4                      Connection pool size.
+
+Any variable can be given as <VARIABLE>_FILE instead, naming a file that holds the value (for secrets).
+In variables and flags, lists are written a,b,c (\\, for a comma inside an item), maps k:v,k:v, durations 1m30s or 250ms.
 "
     );
 }

@@ -506,16 +506,21 @@ pub(crate) fn augment(
         );
     }
     cmd = cmd.args(args).args(kept);
-    if !sections.is_empty() && cmd.get_after_help().is_none() {
-        let list = sections
-            .iter()
-            .map(|s| format!("`{s}`"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        cmd = cmd.after_help(format!(
-            "{list}: lists and maps of sections have no flags; set them in a configuration \
-             file or the environment."
-        ));
+    // An application's own text after the help stays as it is.
+    if cmd.get_after_help().is_none() {
+        let mut after = crate::usage::sources(naming);
+        if !sections.is_empty() {
+            let list = sections
+                .iter()
+                .map(|s| format!("`{s}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            after.push_str(&format!(
+                "\n\n{list}: lists and maps of sections have no flags; set them in a \
+                 configuration file or the environment."
+            ));
+        }
+        cmd = cmd.after_help(after);
     }
     (cmd, problems)
 }

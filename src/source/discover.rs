@@ -75,7 +75,7 @@ impl Discover {
         files
     }
 
-    fn candidates(&self, schema: &Schema, vars: &Vars) -> Vec<PathBuf> {
+    pub(crate) fn candidates(&self, schema: &Schema, vars: &Vars) -> Vec<PathBuf> {
         let Some(name) = schema.name else {
             return Vec::new();
         };
