@@ -61,10 +61,7 @@ pub fn run(settings: &Settings, matches: &ArgMatches) -> String {
 
 /// Mounts staid's flags, parses `args`, loads: the whole of `main`, with
 /// the builder given so tests can pass their own environment.
-pub fn main_with(
-    builder: Builder<Settings>,
-    args: &[&str],
-) -> Result<String, clap::Error> {
+pub fn main_with(builder: Builder<Settings>, args: &[&str]) -> Result<String, clap::Error> {
     // staid's flags are global: `tool serve --port 9` works, and
     // `tool serve --help` lists them.
     let matches = builder.augment(command()).try_get_matches_from(args)?;

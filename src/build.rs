@@ -441,7 +441,11 @@ impl<'a> Ctx<'a> {
     /// Records a struct validator's verdict (`#[config(validate = ..)]` on the
     /// struct): each finding at its key below the struct, with the origin
     /// and line of the value there.
-    pub fn validated_struct<E: Into<crate::Invalid>>(&mut self, table: &Table, verdict: Result<(), E>) {
+    pub fn validated_struct<E: Into<crate::Invalid>>(
+        &mut self,
+        table: &Table,
+        verdict: Result<(), E>,
+    ) {
         let Err(invalid) = verdict else {
             return;
         };
@@ -452,8 +456,7 @@ impl<'a> Ctx<'a> {
                 (true, false) => key.clone(),
                 (false, false) => format!("{}.{key}", self.path),
             };
-            let mut problem =
-                Problem::new(ProblemKind::Validation, message.clone()).with_key(path);
+            let mut problem = Problem::new(ProblemKind::Validation, message.clone()).with_key(path);
             let value = match key.split_once('.') {
                 _ if key.is_empty() => None,
                 None => table.get(key.as_str()),

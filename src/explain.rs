@@ -179,7 +179,11 @@ fn leaf(path: &str, value: &Value, field: &Field, lines: &mut Lines) {
         // became (`hosts = ["a", "b"]`, not `hosts = "a,b"`).
         None if value.is_text() && matches!(field.shape(), Some(Shape::List | Shape::Map)) => {
             let typed = crate::print::typed(value, field.ty);
-            lines.push((format!("{path} = {}", Inline(&typed)), origin, path.to_owned()))
+            lines.push((
+                format!("{path} = {}", Inline(&typed)),
+                origin,
+                path.to_owned(),
+            ))
         }
         None => flatten(path, value, lines),
     }

@@ -156,7 +156,8 @@ impl Plan {
         warnings.extend(ctx.warnings);
         if !unparsed.is_empty() {
             problems.retain(|p| {
-                p.kind() != ProblemKind::Missing || !p.key().is_some_and(|k| unparsed.iter().any(|u| u == k))
+                p.kind() != ProblemKind::Missing
+                    || !p.key().is_some_and(|k| unparsed.iter().any(|u| u == k))
             });
         }
         for check in &checks {

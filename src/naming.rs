@@ -149,8 +149,14 @@ mod tests {
     #[test]
     fn suggests_variables_a_few_edits_away() {
         let known = ["MYAPP_LISTEN", "MYAPP_PORT", "MYAPP_CONFIG"];
-        assert_eq!(suggest_var("MYAPP_PROT", "MYAPP_", known), Some("MYAPP_PORT"));
-        assert_eq!(suggest_var("MYAPP_CONFIGS", "MYAPP_", known), Some("MYAPP_CONFIG"));
+        assert_eq!(
+            suggest_var("MYAPP_PROT", "MYAPP_", known),
+            Some("MYAPP_PORT")
+        );
+        assert_eq!(
+            suggest_var("MYAPP_CONFIGS", "MYAPP_", known),
+            Some("MYAPP_CONFIG")
+        );
         assert_eq!(suggest_var("MYAPP_LOGLEVEL", "MYAPP_", known), None);
         assert_eq!(suggest_var("MYAPP_X", "MYAPP_", known), None);
     }

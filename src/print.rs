@@ -23,7 +23,12 @@ pub(crate) enum Print {
 
 /// The configuration `tree` in the form `print`; `problems` are those of a
 /// load that failed (their keys are marked in the listing).
-pub(crate) fn render(print: Print, schema: &'static Schema, tree: &Value, problems: &[Problem]) -> String {
+pub(crate) fn render(
+    print: Print,
+    schema: &'static Schema,
+    tree: &Value,
+    problems: &[Problem],
+) -> String {
     let doc = || Doc::Table(section(schema, tree.as_table()));
     match print {
         Print::Listing => crate::explain::Explain::new(schema, tree)
@@ -93,8 +98,8 @@ pub(crate) fn typed(value: &Value, ty: &str) -> Value {
             }
             Kind::Table(table)
         }
-        "u8" | "u16" | "u32" | "u64" | "u128" | "usize" | "i8" | "i16" | "i32" | "i64"
-        | "i128" | "isize" => match crate::text::parse_int(text) {
+        "u8" | "u16" | "u32" | "u64" | "u128" | "usize" | "i8" | "i16" | "i32" | "i64" | "i128"
+        | "isize" => match crate::text::parse_int(text) {
             Some(i) => Kind::Integer(i),
             None => return value.clone(),
         },

@@ -197,7 +197,10 @@ fn next_header(bytes: &[u8], i: usize) -> usize {
     while let Some(at) = bytes[j..].iter().position(|&b| b == b'\n') {
         j += at + 1;
         let line = &bytes[j..];
-        let indent = line.iter().take_while(|b| matches!(b, b' ' | b'\t')).count();
+        let indent = line
+            .iter()
+            .take_while(|b| matches!(b, b' ' | b'\t'))
+            .count();
         if line.get(indent) == Some(&b'[') {
             return j;
         }

@@ -93,7 +93,8 @@ pub(crate) fn env_table(schema: &'static Schema, naming: &EnvNaming) -> String {
 }
 
 /// How variables and flags write values that are not plain text.
-const TEXT_FORMS: &str = "In variables and flags, lists are written a,b,c (\\, for a comma inside an item), maps \
+const TEXT_FORMS: &str =
+    "In variables and flags, lists are written a,b,c (\\, for a comma inside an item), maps \
                           k:v,k:v, durations 1m30s or 250ms.";
 
 /// What the table of variables leaves out: `_FILE`, `<PREFIX>CONFIG`, and
@@ -145,7 +146,11 @@ pub(crate) fn sources(naming: &crate::naming::Naming) -> String {
         config_var.unwrap_or_default()
     ));
     if let Some(env) = env {
-        let prefix = if env.prefix.is_empty() { "" } else { env.prefix.as_str() };
+        let prefix = if env.prefix.is_empty() {
+            ""
+        } else {
+            env.prefix.as_str()
+        };
         out.push_str(&format!(
             "  environment variables {prefix}<KEY> (nested keys joined by {}), or \
              {prefix}<KEY>_FILE naming a file that holds the value\n",

@@ -38,7 +38,10 @@ Options:
 
 #[test]
 fn a_global_flag_after_the_subcommand() {
-    let out = main_with(hermetic(), &["tool", "-v", "serve", "--once", "--port", "9000"]);
+    let out = main_with(
+        hermetic(),
+        &["tool", "-v", "serve", "--once", "--port", "9000"],
+    );
     assert_eq!(
         out.unwrap(),
         "serving on port 9000 (db db1, once: true, verbosity 1)"

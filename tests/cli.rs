@@ -495,14 +495,12 @@ mod subcommands {
         Command::new("tool")
             .about("A tool")
             .subcommand(
-                Command::new("serve")
-                    .about("Run the server")
-                    .arg(
-                        Arg::new("once")
-                            .long("once")
-                            .action(ArgAction::SetTrue)
-                            .help("Stop after one request"),
-                    ),
+                Command::new("serve").about("Run the server").arg(
+                    Arg::new("once")
+                        .long("once")
+                        .action(ArgAction::SetTrue)
+                        .help("Stop after one request"),
+                ),
             )
             .subcommand(Command::new("check").about("Check the configuration"))
     }
@@ -536,7 +534,11 @@ Options:
             &["tool", "serve", "-h"],
             &["tool", "help", "serve"],
         ] {
-            assert_eq!(help_of(builder.augment(app()), args), SERVE_HELP, "{args:?}");
+            assert_eq!(
+                help_of(builder.augment(app()), args),
+                SERVE_HELP,
+                "{args:?}"
+            );
         }
     }
 
@@ -547,7 +549,10 @@ Options:
             .augment(app())
             .try_get_matches_from(["tool", "serve", "--once", "-p", "9", "--db-host", "db2"])
             .unwrap();
-        assert!(matches.subcommand_matches("serve").unwrap().get_flag("once"));
+        assert!(matches
+            .subcommand_matches("serve")
+            .unwrap()
+            .get_flag("once"));
         let tool = builder.matches(&matches).load().unwrap();
         assert_eq!((tool.port, tool.db_host.as_str()), (9, "db2"));
     }
@@ -599,14 +604,19 @@ Options:
 
     #[test]
     fn a_subcommand_with_the_same_name_keeps_the_flag_local() {
-        let cmd = app().subcommand(
-            Command::new("bench").arg(Arg::new("port").long("port").short('p')),
-        );
+        let cmd =
+            app().subcommand(Command::new("bench").arg(Arg::new("port").long("port").short('p')));
         let builder = Tool::builder();
         assert_eq!(
-            warnings(Tool::builder(), cmd.clone(), &["tool", "--port", "1", "bench", "-p", "2"]),
-            ["`port`: flag --port is not global: the subcommand `bench`'s --port has the same \
-              name\n  = help: give staid's flag before the subcommand"]
+            warnings(
+                Tool::builder(),
+                cmd.clone(),
+                &["tool", "--port", "1", "bench", "-p", "2"]
+            ),
+            [
+                "`port`: flag --port is not global: the subcommand `bench`'s --port has the same \
+              name\n  = help: give staid's flag before the subcommand"
+            ]
         );
         let matches = builder
             .augment(cmd)
@@ -681,7 +691,10 @@ mod check_and_print {
     #[test]
     fn check_on_a_good_configuration_says_ok() {
         let err = run(&[], "db.url = \"pg://db\"", &["--check-config"]).unwrap_err();
-        assert_eq!(err.as_exit(), Some(&Exit::Check("configuration OK\n".into())));
+        assert_eq!(
+            err.as_exit(),
+            Some(&Exit::Check("configuration OK\n".into()))
+        );
         assert!(err.is_empty());
         assert_eq!(err.to_string(), "configuration OK\n");
     }
@@ -710,7 +723,10 @@ mod check_and_print {
     #[test]
     fn print_shows_env_lists_and_maps_as_what_they_became() {
         let err = run(
-            &[("SVC_ADMIN_HOSTS", "a,b\\,c"), ("SVC_LIMITS", "rps:10,burst:20")],
+            &[
+                ("SVC_ADMIN_HOSTS", "a,b\\,c"),
+                ("SVC_LIMITS", "rps:10,burst:20"),
+            ],
             "db.url = \"pg://db\"\ntoken = \"hunter2\"",
             &["--print-config"],
         )
@@ -730,7 +746,11 @@ mod check_and_print {
 
     #[test]
     fn print_as_json_and_toml_loads_again() {
-        let vars = [("SVC_ADMIN_HOSTS", "a,b"), ("SVC_PORT", "9"), ("SVC_LIMITS", "rps:10")];
+        let vars = [
+            ("SVC_ADMIN_HOSTS", "a,b"),
+            ("SVC_PORT", "9"),
+            ("SVC_LIMITS", "rps:10"),
+        ];
         let toml = "db.url = \"pg://db\"";
         let json = run(&vars, toml, &["--print-config=json"]).unwrap_err();
         let json = json.as_exit().unwrap().text().to_owned();
@@ -759,16 +779,26 @@ mod check_and_print {
             "port = 9\nadmin_hosts = [\"a\", \"b\"]\n\n[limits]\nrps = 10\n\n[db]\n\
              url = \"pg://db\"\ntimeout = \"5s\"\n"
         );
-        for text in [Svc::builder().json_str(json), Svc::builder().toml_str(toml_out)] {
+        for text in [
+            Svc::builder().json_str(json),
+            Svc::builder().toml_str(toml_out),
+        ] {
             let svc = text.load().unwrap();
-            assert_eq!((svc.port, svc.admin_hosts.len(), svc.db.url.as_str()), (9, 2, "pg://db"));
+            assert_eq!(
+                (svc.port, svc.admin_hosts.len(), svc.db.url.as_str()),
+                (9, 2, "pg://db")
+            );
         }
     }
 
     #[test]
     fn print_masks_secrets_in_json() {
-        let err = run(&[], "db.url = \"x\"\ntoken = \"hunter2\"", &["--print-config=json"])
-            .unwrap_err();
+        let err = run(
+            &[],
+            "db.url = \"x\"\ntoken = \"hunter2\"",
+            &["--print-config=json"],
+        )
+        .unwrap_err();
         let text = err.as_exit().unwrap().text();
         assert!(text.contains("\"token\": \"<secret>\""), "{text}");
         assert!(!text.contains("hunter2"), "{text}");
@@ -776,7 +806,12 @@ mod check_and_print {
 
     #[test]
     fn print_on_a_type_error_marks_the_key_and_keeps_the_problems() {
-        let err = run(&[("SVC_PORT", "high")], "db.url = \"x\"", &["--print-config"]).unwrap_err();
+        let err = run(
+            &[("SVC_PORT", "high")],
+            "db.url = \"x\"",
+            &["--print-config"],
+        )
+        .unwrap_err();
         assert_eq!(
             err.as_exit().map(Exit::text),
             Some(
@@ -791,7 +826,10 @@ mod check_and_print {
         assert_eq!(err.len(), 1);
         assert_eq!(err.problems()[0].key(), Some("port"));
         // Display is the error, not the listing.
-        assert!(err.to_string().starts_with("error: `port`: expected"), "{err}");
+        assert!(
+            err.to_string().starts_with("error: `port`: expected"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -837,7 +875,10 @@ fn the_loader_is_the_conventional_stack_with_policies_to_change() {
         .load_full()
         .unwrap();
     let svc = loaded.config();
-    assert_eq!((svc.port, svc.host.as_str(), svc.db.host.as_str()), (1000, "env", "flag"));
+    assert_eq!(
+        (svc.port, svc.host.as_str(), svc.db.host.as_str()),
+        (1000, "env", "flag")
+    );
     assert_eq!(loaded.warnings().len(), 1);
     // The same stack, strict about variables.
     let err = Svc::loader()
@@ -846,5 +887,8 @@ fn the_loader_is_the_conventional_stack_with_policies_to_change() {
         .args(args(&[]))
         .load()
         .unwrap_err();
-    assert_eq!(err.problems()[0].message(), "unknown environment variable SVC_PROT");
+    assert_eq!(
+        err.problems()[0].message(),
+        "unknown environment variable SVC_PROT"
+    );
 }

@@ -227,8 +227,10 @@ fn unknown_prefixed_variables_are_warnings_with_a_suggestion() {
     let warnings: Vec<String> = loaded.warnings().iter().map(ToString::to_string).collect();
     assert_eq!(
         warnings,
-        ["unknown environment variable ENV_CONFIG_PROT\n  --> env ENV_CONFIG_PROT\n  \
-          = help: did you mean ENV_CONFIG_PORT?"]
+        [
+            "unknown environment variable ENV_CONFIG_PROT\n  --> env ENV_CONFIG_PROT\n  \
+          = help: did you mean ENV_CONFIG_PORT?"
+        ]
     );
 }
 
@@ -258,8 +260,14 @@ fn suggestions_are_only_offered_when_close() {
         let loaded = App::builder().env_from([(var, "x")]).load_full().unwrap();
         loaded.warnings()[0].hint().map(str::to_owned)
     };
-    assert_eq!(hints("MYAPP_CONFIGS"), Some("did you mean MYAPP_CONFIG?".into()));
-    assert_eq!(hints("MYAPP_LISTNE"), Some("did you mean MYAPP_LISTEN?".into()));
+    assert_eq!(
+        hints("MYAPP_CONFIGS"),
+        Some("did you mean MYAPP_CONFIG?".into())
+    );
+    assert_eq!(
+        hints("MYAPP_LISTNE"),
+        Some("did you mean MYAPP_LISTEN?".into())
+    );
     assert_eq!(hints("MYAPP_LOG_LEVEL"), None);
 }
 
@@ -296,7 +304,12 @@ const SERVICE_LINKS_MESSAGE: &str = "environment variables MYAPP_PORT, MYAPP_POR
 #[test]
 fn kubernetes_service_links_are_one_warning_and_set_nothing() {
     let loaded = Served::builder()
-        .env_from(SERVICE_LINKS.iter().copied().chain([("MYAPP_LOG", "debug")]))
+        .env_from(
+            SERVICE_LINKS
+                .iter()
+                .copied()
+                .chain([("MYAPP_LOG", "debug")]),
+        )
         .load_full()
         .unwrap();
     assert_eq!(loaded.config().port, 8080);

@@ -538,7 +538,10 @@ fn a_key_in_a_file_that_does_not_parse_is_not_also_missing() {
         err.problems().iter().map(|p| (p.kind(), p.key())).collect();
     assert_eq!(
         found,
-        [(ProblemKind::Syntax, None), (ProblemKind::Missing, Some("database"))],
+        [
+            (ProblemKind::Syntax, None),
+            (ProblemKind::Missing, Some("database"))
+        ],
         "{err}"
     );
     // JSON too.
@@ -557,7 +560,10 @@ fn a_duration_given_as_a_number_says_how_durations_are_written() {
         #[config(default = "5s")]
         read: std::time::Duration,
     }
-    let err = Timeouts::builder().toml_str("read = 30").load().unwrap_err();
+    let err = Timeouts::builder()
+        .toml_str("read = 30")
+        .load()
+        .unwrap_err();
     assert_eq!(
         err.to_string(),
         "error: `read`: expected a duration written as text, such as \"30s\" or \"1m30s\", \
@@ -616,12 +622,18 @@ mod struct_validators {
              error: `tls.enabled`: needs `tls.cert`\n  --> <toml>:4:11\n   |\n 4 | enabled = true\n   |           ^^^^\n\n\
              error: `key`: is too short\n  --> <toml>:2:7"
         );
-        assert!(err.problems().iter().all(|p| p.kind() == ProblemKind::Validation));
+        assert!(err
+            .problems()
+            .iter()
+            .all(|p| p.kind() == ProblemKind::Validation));
     }
 
     #[test]
     fn a_finding_at_the_struct_itself_has_no_key() {
-        let err = Server::builder().toml_str("workers = 65").load().unwrap_err();
+        let err = Server::builder()
+            .toml_str("workers = 65")
+            .load()
+            .unwrap_err();
         assert_eq!(err.to_string(), "error: too many workers for one server");
     }
 

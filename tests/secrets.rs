@@ -38,11 +38,17 @@ fn assert_hidden(err: &Error) -> String {
 }
 
 fn toml(text: &str) -> Error {
-    Keys::builder().toml_str(text.to_owned()).load().unwrap_err()
+    Keys::builder()
+        .toml_str(text.to_owned())
+        .load()
+        .unwrap_err()
 }
 
 fn json(text: &str) -> Error {
-    Keys::builder().json_str(text.to_owned()).load().unwrap_err()
+    Keys::builder()
+        .json_str(text.to_owned())
+        .load()
+        .unwrap_err()
 }
 
 #[test]
@@ -129,7 +135,15 @@ fn no_malformed_document_shows_the_secret() {
         "\"{M}\" trailing",
     ];
     let keys = ["token", "list", "map", "\"token\"", "map.x"];
-    let noise = ["", "port = 2\n", "port = \"x\"\n", "[other]\n", "= =\n", "#c\n", "\"\n"];
+    let noise = [
+        "",
+        "port = 2\n",
+        "port = \"x\"\n",
+        "[other]\n",
+        "= =\n",
+        "#c\n",
+        "\"\n",
+    ];
     let mut rng = Rng(0x5eed_1234_abcd_0001);
     for _ in 0..400 {
         let mut doc = String::new();

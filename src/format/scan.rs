@@ -132,7 +132,11 @@ mod tests {
 
     #[test]
     fn json_keys_follow_the_objects() {
-        let text = r#"{"port": 9, "db": {"url": "x", "pool": }, "routes": [{"path": 1}], "t": "a\"b""#;
-        assert_eq!(json_keys(text), ["port", "db", "db.url", "db.pool", "routes", "t"]);
+        let text =
+            r#"{"port": 9, "db": {"url": "x", "pool": }, "routes": [{"path": 1}], "t": "a\"b""#;
+        assert_eq!(
+            json_keys(text),
+            ["port", "db", "db.url", "db.pool", "routes", "t"]
+        );
     }
 }

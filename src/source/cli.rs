@@ -14,9 +14,9 @@ use clap::{Arg, ArgAction, ArgMatches, Command};
 
 use super::{LoadCtx, Source};
 use crate::error::{Exit, Problem, ProblemKind};
-use crate::print::Print;
 use crate::naming::{self, Naming};
 use crate::origin::Origin;
+use crate::print::Print;
 use crate::schema::{Schema, Shape};
 use crate::value::{Kind, Value};
 

@@ -578,7 +578,10 @@ fn service_link(rest: &str, value: &str) -> bool {
 
 /// One problem for every service-link variable found, with the fix.
 fn service_links(vars: &[&str], prefix: &str) -> Problem {
-    let service = prefix.trim_end_matches('_').to_ascii_lowercase().replace('_', "-");
+    let service = prefix
+        .trim_end_matches('_')
+        .to_ascii_lowercase()
+        .replace('_', "-");
     let (what, are) = match vars {
         [_] => ("variable", "is a Kubernetes service link"),
         _ => ("variables", "are Kubernetes service links"),
