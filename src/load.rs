@@ -12,10 +12,14 @@ use crate::source::{LoadCtx, Sink};
 use crate::value::Value;
 use crate::Config;
 
-/// What to do with keys the configuration does not have.
+/// What to do with keys (and env variables) the configuration does not
+/// have. Keys in files default to `Error`; `<PREFIX>*` variables to `Warn`,
+/// since the environment is shared with the platform (see
+/// [`Builder::unknown_env`](crate::Builder::unknown_env)).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Unknown {
-    /// Fail the load (the default): a typo should not be silently ignored.
+    /// Fail the load (`Default::default()`): a typo should not be silently
+    /// ignored.
     #[default]
     Error,
     /// Load, and report each unknown key as a warning.
