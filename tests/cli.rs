@@ -246,18 +246,26 @@ fn help_ends_with_where_configuration_comes_from() {
         .unwrap_err();
     let text = err.as_exit().unwrap().text();
     let tail = &text[text.find("Configuration,").unwrap()..];
+    // Lua files are looked for too where the feature is on.
+    let exts = if cfg!(feature = "lua") {
+        "toml,json,lua"
+    } else {
+        "toml,json"
+    };
     assert_eq!(
         tail,
-        "Configuration, lowest first (later wins):
+        format!(
+            "Configuration, lowest first (later wins):
   defaults
-  /etc/svc/svc.{toml,json} if it exists
-  /srv/svc.{toml,json} if it exists
+  /etc/svc/svc.{{{exts}}} if it exists
+  /srv/svc.{{{exts}}} if it exists
   the file named by --config or SVC_CONFIG
   environment variables SVC_<KEY> (nested keys joined by _), or SVC_<KEY>_FILE naming a file that holds the value
   flags
 
 In variables and flags, lists are written a,b,c (\\, for a comma inside an item), maps k:v,k:v, durations 1m30s or 250ms.
 "
+        )
     );
     let usage = Svc::builder().discover().env_from([("X", "y")]).env_usage();
     let notes = &usage[usage.find("\n\nAny variable").unwrap()..];
