@@ -15,6 +15,7 @@ pub(crate) struct Naming {
     pub(crate) flags: bool,
     /// The files discovery looks for, in order, when the stack discovers
     /// them: for help on where configuration comes from.
+    #[cfg_attr(not(feature = "cli"), allow(dead_code))]
     pub(crate) files: Option<Vec<std::path::PathBuf>>,
 }
 

@@ -11,6 +11,8 @@ use crate::schema::{Field, FieldKind, Schema};
 use crate::value::{Key, Kind, Table, Value};
 
 /// The form `--print-config` prints in.
+// Chosen by flags only: without the `cli` feature nothing asks for it.
+#[cfg_attr(not(feature = "cli"), allow(dead_code))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Print {
     /// `key = value  # origin` lines ([`Explain`](crate::explain::Explain)).

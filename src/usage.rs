@@ -117,6 +117,7 @@ pub(crate) fn env_notes(naming: &EnvNaming, discovers: bool) -> String {
 
 /// The end of `--help`: where configuration comes from, lowest first, and
 /// how values are written on the command line and in variables.
+#[cfg_attr(not(feature = "cli"), allow(dead_code))]
 pub(crate) fn sources(naming: &crate::naming::Naming) -> String {
     let mut out = String::from("Configuration, lowest first (later wins):\n  defaults\n");
     if let Some(files) = &naming.files {
