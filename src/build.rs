@@ -451,11 +451,34 @@ impl<'a> Ctx<'a> {
     }
 
     /// Records a struct validator's verdict (`#[config(validate = ..)]` on the
-    /// struct).
-    pub fn validated_struct<E: Display>(&mut self, verdict: Result<(), E>) {
-        if let Err(e) = verdict {
-            let problem =
-                Problem::new(ProblemKind::Validation, e.to_string()).with_key(self.path.clone());
+    /// struct): each finding at its key below the struct, with the origin
+    /// and line of the value there.
+    pub fn validated_struct<E: Into<crate::Invalid>>(
+        &mut self,
+        table: &Table,
+        verdict: Result<(), E>,
+    ) {
+        let Err(invalid) = verdict else {
+            return;
+        };
+        let invalid: crate::Invalid = invalid.into();
+        for (key, message) in invalid.findings() {
+            let path = match (self.path.is_empty(), key.is_empty()) {
+                (_, true) => self.path.clone(),
+                (true, false) => key.clone(),
+                (false, false) => format!("{}.{key}", self.path),
+            };
+            let mut problem = Problem::new(ProblemKind::Validation, message.clone()).with_key(path);
+            let value = match key.split_once('.') {
+                _ if key.is_empty() => None,
+                None => table.get(key.as_str()),
+                Some((head, rest)) => table.get(head).and_then(|v| v.get(rest)),
+            };
+            if let Some(value) = value {
+                // Secrets lose the snippet where every problem does (redact).
+                problem.snippet = self.snippet(&value.origin, false);
+                problem.origin = Some(value.origin.clone());
+            }
             self.problems.push(problem);
         }
     }

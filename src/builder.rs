@@ -291,6 +291,7 @@ impl<T: Config> Builder<T> {
     /// directories it reads follow the table.
     pub fn env_usage(&self) -> String {
         let naming = self.env.naming(T::SCHEMA);
+        let discovers = self.has(|l| matches!(l, Layer::Discover(_)));
         let mut usage = crate::usage::env_table(T::SCHEMA, &naming);
         let places = self.places(&naming.prefix);
         if !places.is_empty() {
@@ -299,9 +300,10 @@ impl<T: Config> Builder<T> {
                 usage.push_str(&format!("  {place}\n"));
             }
         }
+        usage.push('\n');
+        usage.push_str(&crate::usage::env_notes(&naming, discovers));
         usage
     }
-
     /// What discovery reads, as `--help` and `env_usage` list it, without
     /// planning (which would parse the command line).
     fn places(&self, prefix: &str) -> Vec<String> {
@@ -390,7 +392,9 @@ impl<T: Config> Builder<T> {
     }
 
     /// What to do with `<PREFIX>*` variables that name no field. Default:
-    /// [`Unknown::Error`].
+    /// [`Unknown::Warn`], since platforms set variables of their own under
+    /// an app's prefix (Kubernetes service links); [`Unknown::Error`] is
+    /// the strict mode.
     pub fn unknown_env(self, unknown: Unknown) -> Self {
         self.with_env(|env| env.unknown(unknown))
     }
@@ -422,7 +426,8 @@ impl<T: Config> Builder<T> {
     /// arguments.
     #[cfg(feature = "cli")]
     pub fn matches(self, matches: &clap::ArgMatches) -> Self {
-        self.source(crate::source::Cli::matches(matches))
+        let cli = self.cli.with_matches(matches);
+        self.source(cli)
     }
 
     /// The clap command staid parses with [`cli`](Builder::cli): named after
@@ -440,9 +445,40 @@ impl<T: Config> Builder<T> {
     /// Adds staid's arguments (one per field, `--config`, `--print-config`)
     /// to an application's own clap command, for instance one with
     /// subcommands. Hand the matches back with [`matches`](Builder::matches).
+    ///
+    /// The flags are global (see [`global_flags`](Builder::global_flags)),
+    /// and `--help`/`-h` keeps working on every subcommand. A generated
+    /// name that the application already uses is left out, never handed to
+    /// clap (which would panic); each such clash is a warning in
+    /// [`Loaded::warnings`] naming both. [`try_augment`](Builder::try_augment)
+    /// makes them an error instead.
     #[cfg(feature = "cli")]
     pub fn augment(&self, cmd: clap::Command) -> clap::Command {
-        crate::source::augment(T::SCHEMA, &self.flag_naming(), cmd).0
+        self.cli.mount(T::SCHEMA, &self.flag_naming(), cmd).0
+    }
+
+    /// Like [`augment`](Builder::augment), but a clash between staid's
+    /// names and the application's is an [`Error`] listing every one, for
+    /// an application that wants its command line to stay exactly as
+    /// designed.
+    #[cfg(feature = "cli")]
+    pub fn try_augment(&self, cmd: clap::Command) -> Result<clap::Command, Error> {
+        match self.cli.mount(T::SCHEMA, &self.flag_naming(), cmd) {
+            (cmd, problems) if problems.is_empty() => Ok(cmd),
+            (_, problems) => Err(Error::from_problems(problems)),
+        }
+    }
+
+    /// Whether the flags [`augment`](Builder::augment) mounts are global:
+    /// accepted after the application's subcommands too
+    /// (`tool serve --port 9`). Default `true`: the configuration is the
+    /// whole program's, and an operator appends a flag to a command line
+    /// wherever it ends. `false` keeps them before the first subcommand.
+    #[cfg(feature = "cli")]
+    pub fn global_flags(mut self, yes: bool) -> Self {
+        self.plan = OnceLock::new();
+        self.cli = self.cli.global(yes);
+        self
     }
 
     /// The names help text shows: flags, and env variables when the stack

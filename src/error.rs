@@ -192,9 +192,11 @@ struct Inner {
     exit: Option<Exit>,
 }
 
-/// A load that ended without a configuration but not because of a problem:
-/// the command line asked for help, the version or the effective
-/// configuration. The text is what a program prints before exiting with 0.
+/// A load that ended without a configuration because the command line asked
+/// for something else: help, the version, the effective configuration, or
+/// a check. The text is what a program prints before exiting with 0 (or,
+/// for `--print-config` of an invalid configuration, before the problems
+/// and a non-zero exit; see [`Error::exit_process`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Exit {
@@ -202,8 +204,24 @@ pub enum Exit {
     Help(String),
     /// `--version`: the version line.
     Version(String),
-    /// `--print-config`: the effective configuration with origins.
+    /// `--print-config`: the effective configuration with origins (or, with
+    /// `=json` or `=toml`, as a file). When the configuration is invalid,
+    /// the [`Error`] holding it also has the problems, and the listing marks
+    /// each key that has one.
     PrintConfig(String),
+    /// `--check-config` on a configuration that loads: `configuration OK`,
+    /// then any warnings. A configuration that does not load is the
+    /// ordinary load error.
+    Check(String),
+}
+
+impl Exit {
+    /// The text to print.
+    pub fn text(&self) -> &str {
+        match self {
+            Exit::Help(t) | Exit::Version(t) | Exit::PrintConfig(t) | Exit::Check(t) => t,
+        }
+    }
 }
 
 impl Error {
@@ -215,6 +233,12 @@ impl Error {
                 exit: None,
             }),
         }
+    }
+
+    /// These problems, with the text `--print-config` prints for them.
+    pub(crate) fn with_exit(mut self, exit: Exit) -> Error {
+        self.inner.exit = Some(exit);
+        self
     }
 
     pub(crate) fn exit(exit: Exit) -> Error {
@@ -241,36 +265,36 @@ impl Error {
         self.inner.problems.is_empty()
     }
 
-    /// `Some` when the load stopped for `--help`, `--version` or
-    /// `--print-config` rather than for a problem.
+    /// `Some` when the command line asked for `--help`, `--version`,
+    /// `--print-config` or `--check-config`. Under `--print-config` an
+    /// invalid configuration has both: the listing here and the problems in
+    /// [`problems`](Error::problems).
     pub fn as_exit(&self) -> Option<&Exit> {
         self.inner.exit.as_ref()
     }
 
-    /// For a binary's `main`: prints help, version or the configuration and
-    /// exits 0, or prints the problems to stderr and exits 2.
+    /// For a binary's `main`: prints help, version, the configuration or
+    /// the check's `configuration OK` to stdout and exits 0; prints the
+    /// problems to stderr and exits 2. `--print-config` of an invalid
+    /// configuration prints both, the listing first, and exits 2.
     pub fn exit_process(&self) -> ! {
-        match self.as_exit() {
-            Some(Exit::Help(text) | Exit::Version(text) | Exit::PrintConfig(text)) => {
-                print!("{text}");
-                std::process::exit(0)
-            }
-            None => {
-                eprintln!("{self}");
-                std::process::exit(2)
-            }
+        if let Some(exit) = self.as_exit() {
+            print!("{}", exit.text());
         }
+        if self.is_empty() {
+            std::process::exit(0)
+        }
+        eprintln!("{self}");
+        std::process::exit(2)
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(exit) = &self.inner.exit {
-            return match exit {
-                Exit::Help(t) | Exit::Version(t) | Exit::PrintConfig(t) => f.write_str(t),
-            };
-        }
         let problems = &self.inner.problems;
+        if let (Some(exit), true) = (&self.inner.exit, problems.is_empty()) {
+            return f.write_str(exit.text());
+        }
         if problems.len() == 1 {
             return write!(f, "error: {}", problems[0]);
         }
@@ -290,3 +314,94 @@ impl fmt::Debug for Error {
 }
 
 impl std::error::Error for Error {}
+
+/// What a struct validator found: any number of problems, each at a key
+/// path relative to the struct, so that staid can attach the origin and
+/// source line of each value.
+///
+/// A validator returns `Result<(), Invalid>`; the plain
+/// `Result<(), E: Display>` form keeps working (its message is one problem
+/// at the struct's own key).
+///
+/// ```
+/// use staid::{Config, Invalid};
+///
+/// #[derive(Config, Debug)]
+/// #[config(validate = check)]
+/// struct Pool {
+///     #[config(default = 1)]
+///     min: u32,
+///     #[config(default = 10)]
+///     max: u32,
+/// }
+///
+/// fn check(pool: &Pool) -> Result<(), Invalid> {
+///     let mut invalid = Invalid::new();
+///     if pool.min == 0 {
+///         invalid.push("min", "must be at least 1");
+///     }
+///     if pool.max < pool.min.max(1) {
+///         invalid.push("max", format!("must be at least {}", pool.min.max(1)));
+///     }
+///     invalid.into_result()
+/// }
+///
+/// let err = Pool::builder().toml_str("min = 0\nmax = 0").load().unwrap_err();
+/// assert_eq!(
+///     err.to_string(),
+///     "2 problems in the configuration:\n\n\
+///      error: `min`: must be at least 1\n  --> <toml>:1:7\n   |\n 1 | min = 0\n   |       ^\n\n\
+///      error: `max`: must be at least 1\n  --> <toml>:2:7\n   |\n 2 | max = 0\n   |       ^"
+/// );
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Invalid {
+    findings: Vec<(String, String)>,
+}
+
+impl Invalid {
+    /// No findings yet.
+    pub fn new() -> Invalid {
+        Invalid::default()
+    }
+
+    /// Adds a finding at `key`, a dotted path relative to the struct
+    /// (`"max"`, `"tls.cert"`); `""` is the struct itself.
+    pub fn push(&mut self, key: impl Into<String>, message: impl Into<String>) {
+        self.findings.push((key.into(), message.into()));
+    }
+
+    /// [`push`](Invalid::push), in a chain.
+    pub fn at(mut self, key: impl Into<String>, message: impl Into<String>) -> Invalid {
+        self.push(key, message);
+        self
+    }
+
+    /// Whether there are no findings.
+    pub fn is_empty(&self) -> bool {
+        self.findings.is_empty()
+    }
+
+    /// `Ok(())` without findings, else `Err(self)`: the validator's return
+    /// value.
+    pub fn into_result(self) -> Result<(), Invalid> {
+        match self.findings.is_empty() {
+            true => Ok(()),
+            false => Err(self),
+        }
+    }
+
+    /// The findings: key relative to the struct, and message.
+    pub fn findings(&self) -> &[(String, String)] {
+        &self.findings
+    }
+}
+
+/// The plain form of a validator's error: one finding at the struct. (So
+/// that this impl does not overlap `From<Invalid> for Invalid`, `Invalid`
+/// does not implement `Display`.)
+impl<E: fmt::Display> From<E> for Invalid {
+    fn from(e: E) -> Invalid {
+        Invalid::new().at("", e.to_string())
+    }
+}

@@ -4,8 +4,9 @@
 
 use std::fmt;
 
+use crate::error::{Problem, ProblemKind};
 use crate::redact::MASK;
-use crate::schema::{Field, FieldKind, Schema};
+use crate::schema::{Field, FieldKind, Schema, Shape};
 use crate::value::{Inline, Key, Kind, Table, Value};
 
 /// The effective configuration as text; see [`Loaded::explain`](crate::Loaded::explain).
@@ -15,18 +16,60 @@ use crate::value::{Inline, Key, Kind, Table, Value};
 pub struct Explain<'a> {
     schema: &'static Schema,
     tree: &'a Value,
+    /// Keys with a problem and what kind, for the listing of a
+    /// configuration that failed to load.
+    marks: Vec<(String, ProblemKind)>,
 }
 
 impl<'a> Explain<'a> {
     pub(crate) fn new(schema: &'static Schema, tree: &'a Value) -> Explain<'a> {
-        Explain { schema, tree }
+        Explain {
+            schema,
+            tree,
+            marks: Vec::new(),
+        }
+    }
+
+    /// Marks each line whose key (or a key below it) has one of `problems`.
+    pub(crate) fn marking(mut self, problems: &[Problem]) -> Explain<'a> {
+        self.marks = problems
+            .iter()
+            .filter_map(|p| Some((p.key()?.to_owned(), p.kind())))
+            .collect();
+        self
+    }
+
+    /// The kinds of problem at `path` (as a line shows it) or below it.
+    fn mark(&self, path: &str) -> Option<String> {
+        let path = path.replace('"', "");
+        let mut kinds: Vec<String> = Vec::new();
+        for (key, kind) in &self.marks {
+            let at = key == &path
+                || key
+                    .strip_prefix(path.as_str())
+                    .is_some_and(|rest| rest.starts_with('.'));
+            if at && !kinds.contains(&kind.to_string()) {
+                kinds.push(kind.to_string());
+            }
+        }
+        (!kinds.is_empty()).then(|| format!("  <- {}", kinds.join(", ")))
     }
 }
 
 impl fmt::Display for Explain<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut lines: Vec<(String, Option<String>)> = Vec::new();
+        let mut lines: Lines = Vec::new();
         section(self.schema, self.tree.as_table(), "", &mut lines, 0);
+        let lines: Vec<(String, Option<String>)> = lines
+            .into_iter()
+            .map(|(line, origin, path)| match self.mark(&path) {
+                None => (line, origin),
+                Some(mark) => match origin {
+                    Some(origin) => (line, Some(format!("{origin}{mark}"))),
+                    None => (format!("{line}{mark}"), None),
+                },
+            })
+            .collect();
         let width = lines
             .iter()
             .filter(|(_, o)| o.is_some())
@@ -47,7 +90,8 @@ impl fmt::Display for Explain<'_> {
     }
 }
 
-type Lines = Vec<(String, Option<String>)>;
+/// Each line: its text, the origin of its value, and its key path.
+type Lines = Vec<(String, Option<String>, String)>;
 
 /// The lines of one struct's fields; sections are gone through, each value
 /// of their elements on its own line (`routes.0.path`).
@@ -104,8 +148,12 @@ fn section(schema: &Schema, tree: Option<&Table>, prefix: &str, lines: &mut Line
             }
             (_, None) => match field.default_code.filter(|_| !field.secret) {
                 // The value is the application's own: the code is shown.
-                Some(code) => lines.push((format!("# {path} = {code}  (default from code)"), None)),
-                None => lines.push((format!("# {path} is not set"), None)),
+                Some(code) => lines.push((
+                    format!("# {path} = {code}  (default from code)"),
+                    None,
+                    path.clone(),
+                )),
+                None => lines.push((format!("# {path} is not set"), None, path.clone())),
             },
             (_, Some(v)) => leaf(&path, v, field, lines),
         }
@@ -120,12 +168,23 @@ fn section(schema: &Schema, tree: Option<&Table>, prefix: &str, lines: &mut Line
 }
 
 fn leaf(path: &str, value: &Value, field: &Field, lines: &mut Lines) {
+    let origin = Some(value.origin.to_string());
     if field.secret {
-        lines.push((format!("{path} = {MASK}"), Some(value.origin.to_string())));
+        lines.push((format!("{path} = {MASK}"), origin, path.to_owned()));
         return;
     }
     match bare_text(value, field.ty) {
-        Some(text) => lines.push((format!("{path} = {text}"), Some(value.origin.to_string()))),
+        Some(text) => lines.push((format!("{path} = {text}"), origin, path.to_owned())),
+        // A list or map from env or flag text shows as the list or map it
+        // became (`hosts = ["a", "b"]`, not `hosts = "a,b"`).
+        None if value.is_text() && matches!(field.shape(), Some(Shape::List | Shape::Map)) => {
+            let typed = crate::print::typed(value, field.ty);
+            lines.push((
+                format!("{path} = {}", Inline(&typed)),
+                origin,
+                path.to_owned(),
+            ))
+        }
         None => flatten(path, value, lines),
     }
 }
@@ -156,7 +215,7 @@ fn bare_text<'v>(value: &'v Value, ty: &str) -> Option<&'v str> {
 
 /// Tables under a leaf (maps, structs that are plain serde types) become one
 /// line per value, so each keeps its own origin.
-fn flatten(path: &str, value: &Value, lines: &mut Vec<(String, Option<String>)>) {
+fn flatten(path: &str, value: &Value, lines: &mut Lines) {
     match &value.kind {
         Kind::Table(t) if !t.is_empty() => {
             for (k, v) in t {
@@ -166,6 +225,7 @@ fn flatten(path: &str, value: &Value, lines: &mut Vec<(String, Option<String>)>)
         _ => lines.push((
             format!("{path} = {}", Inline(value)),
             Some(value.origin.to_string()),
+            path.to_owned(),
         )),
     }
 }

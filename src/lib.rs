@@ -109,6 +109,7 @@ mod origin;
 mod own_schema;
 mod paths;
 mod plan;
+mod print;
 mod redact;
 mod schema;
 mod secret;
@@ -122,7 +123,7 @@ mod value;
 mod watch;
 
 pub use builder::Builder;
-pub use error::{Error, Exit, Problem, ProblemKind, Warning};
+pub use error::{Error, Exit, Invalid, Problem, ProblemKind, Warning};
 pub use explain::Explain;
 pub use load::{Loaded, Unknown};
 pub use origin::Origin;
@@ -226,22 +227,77 @@ pub trait Config: Sized + 'static {
         Builder::new()
     }
 
-    /// Loads the conventional stack, lowest first: defaults; the files
-    /// discovered for the app name ([`source::Discover`]); the file named by
-    /// `--config` or `<PREFIX>CONFIG`; systemd credentials
-    /// ([`source::Credentials`]); the environment; the command line (with
-    /// the `cli` feature).
+    /// The conventional stack as a builder, lowest first: defaults; the
+    /// files discovered for the app name ([`source::Discover`]); the file
+    /// named by `--config` or `<PREFIX>CONFIG`; systemd credentials
+    /// ([`source::Credentials`]); the environment; the command line (with the `cli` feature). [`load`](Config::load) is
+    /// built from it.
     ///
-    /// This is the call for a binary's `main`: when the command line asks for
-    /// `--help`, `--version` or `--print-config`, it prints the text and exits
-    /// the process with status 0, and it writes the load's warnings to
-    /// stderr. Builders return those as an [`Error`] with an [`Exit`] and as
-    /// [`Loaded::warnings`] instead, and print nothing.
-    fn load() -> Result<Self, Error> {
+    /// Its policies are changed like any builder's, without rebuilding the
+    /// stack: `App::loader().unknown_env(Unknown::Error).env_prefix("SVC")`.
+    /// `env_from` and `args` replace the process environment and command
+    /// line, so it is testable; `watch()` (feature `watch`) follows it.
+    ///
+    /// ```
+    /// use staid::{Config, Unknown};
+    ///
+    /// #[derive(Config, Debug)]
+    /// #[config(name = "svc")]
+    /// struct Svc {
+    ///     #[config(default = 8080)]
+    ///     port: u16,
+    /// }
+    ///
+    /// let svc = Svc::loader()
+    ///     .unknown_env(Unknown::Error)
+    ///     .env_from([("SVC_PORT", "9000")])
+    ///     .args(["svc"])
+    ///     .load()
+    ///     .unwrap();
+    /// assert_eq!(svc.port, 9000);
+    /// ```
+    fn loader() -> Builder<Self> {
         let builder = Self::builder().discover().credentials().env();
         #[cfg(feature = "cli")]
         let builder = builder.cli();
-        match builder.load_full() {
+        builder
+    }
+
+    /// Loads the conventional stack ([`loader`](Config::loader)).
+    ///
+    /// This is the call for a binary's `main`: when the command line asks for
+    /// `--help`, `--version`, `--print-config` or `--check-config`, it prints
+    /// the text and exits the process (see [`Error::exit_process`]), and it
+    /// writes the load's warnings to stderr. Builders return those as an
+    /// [`Error`] with an [`Exit`] and as [`Loaded::warnings`] instead, and
+    /// print nothing.
+    fn load() -> Result<Self, Error> {
+        Self::load_with(|stack| stack)
+    }
+
+    /// [`load`](Config::load) with the conventional stack's policies
+    /// changed: `f` gets the [`loader`](Config::loader) and returns it
+    /// configured, and the load behaves as `load()` does for `main`.
+    ///
+    /// ```no_run
+    /// use staid::{Config, Unknown};
+    ///
+    /// #[derive(Config, Debug)]
+    /// #[config(name = "svc")]
+    /// struct Svc {
+    ///     #[config(default = 8080)]
+    ///     port: u16,
+    /// }
+    ///
+    /// let svc = Svc::load_with(|stack| {
+    ///     stack
+    ///         .unknown_env(Unknown::Error)
+    ///         .unknown_keys(Unknown::Warn)
+    /// })?;
+    /// # Ok::<(), staid::Error>(())
+    /// ```
+    fn load_with(f: impl FnOnce(Builder<Self>) -> Builder<Self>) -> Result<Self, Error> {
+        match f(Self::loader()).load_full() {
             Ok(loaded) => {
                 for warning in loaded.warnings() {
                     eprintln!("warning: {warning}");

@@ -12,10 +12,14 @@ use crate::source::{LoadCtx, Sink};
 use crate::value::Value;
 use crate::Config;
 
-/// What to do with keys the configuration does not have.
+/// What to do with keys (and env variables) the configuration does not
+/// have. Keys in files default to `Error`; `<PREFIX>*` variables to `Warn`,
+/// since the environment is shared with the platform (see
+/// [`Builder::unknown_env`](crate::Builder::unknown_env)).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Unknown {
-    /// Fail the load (the default): a typo should not be silently ignored.
+    /// Fail the load (`Default::default()`): a typo should not be silently
+    /// ignored.
     #[default]
     Error,
     /// Load, and report each unknown key as a warning.
@@ -107,6 +111,15 @@ impl<T: fmt::Debug> fmt::Debug for Loaded<T> {
     }
 }
 
+/// What `--check-config` prints for a configuration that loads.
+fn check_ok(warnings: &[Warning]) -> String {
+    let mut text = String::from("configuration OK\n");
+    for warning in warnings {
+        text.push_str(&format!("\nwarning: {warning}\n"));
+    }
+    text
+}
+
 impl Plan {
     /// Runs the plan: loads every layer, merges, builds `T`, and reports
     /// every problem of every layer at once.
@@ -116,6 +129,7 @@ impl Plan {
         }
         let schema = T::SCHEMA;
         let mut sink = Sink::default();
+        sink.warnings.extend(self.warnings.iter().cloned());
         let mut merged = schema.defaults();
         for source in &self.layers {
             let mut ctx = LoadCtx {
@@ -138,12 +152,19 @@ impl Plan {
             mut warnings,
             checks,
             texts,
+            unparsed,
         } = sink;
         problems.extend(completed);
         let mut ctx = Ctx::new(unknown, &texts, &self.naming);
         let config = T::__build(Some(&merged), &mut ctx);
         problems.extend(ctx.problems);
         warnings.extend(ctx.warnings);
+        if !unparsed.is_empty() {
+            problems.retain(|p| {
+                p.kind() != ProblemKind::Missing
+                    || !p.key().is_some_and(|k| unparsed.iter().any(|u| u == k))
+            });
+        }
         for check in &checks {
             problems.extend(check(&merged));
         }
@@ -151,8 +172,12 @@ impl Plan {
         match config {
             Some(config) if problems.is_empty() => {
                 let loaded = Loaded::new(config, merged, warnings);
-                if self.print_config {
-                    return Err(Error::exit(Exit::PrintConfig(loaded.explain().to_string())));
+                if let Some(print) = self.print_config {
+                    let text = crate::print::render(print, schema, &loaded.tree, &[]);
+                    return Err(Error::exit(Exit::PrintConfig(text)));
+                }
+                if self.check_config {
+                    return Err(Error::exit(Exit::Check(check_ok(&loaded.warnings))));
                 }
                 Ok(loaded)
             }
@@ -166,7 +191,14 @@ impl Plan {
                     ));
                 }
                 crate::redact::problems(schema, &mut problems, &texts);
-                Err(Error::from_problems(problems))
+                let mut error = Error::from_problems(problems);
+                if let Some(print) = self.print_config {
+                    // When it is needed most: what did load, each key with
+                    // a problem marked.
+                    let text = crate::print::render(print, schema, &merged, error.problems());
+                    error = error.with_exit(Exit::PrintConfig(text));
+                }
+                Err(error)
             }
         }
     }

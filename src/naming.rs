@@ -123,6 +123,26 @@ pub(crate) fn suggest<'a>(
         .map(|(_, c)| c)
 }
 
+/// The known variable that `var` is likely a typo of: the names are
+/// compared after their common `prefix` (which every candidate shares and
+/// would make any two look alike), and only a few edits apart count.
+pub(crate) fn suggest_var<'a>(
+    var: &str,
+    prefix: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let rest = var.strip_prefix(prefix).unwrap_or(var);
+    candidates
+        .into_iter()
+        .filter_map(|c| {
+            let other = c.strip_prefix(prefix)?;
+            let edits = strsim::damerau_levenshtein(rest, other);
+            (edits <= (other.len() / 3).max(1)).then_some((edits, c))
+        })
+        .min_by_key(|(edits, _)| *edits)
+        .map(|(_, c)| c)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,6 +151,21 @@ mod tests {
     fn suggests_close_names_only() {
         assert_eq!(suggest("prot", ["host", "port"]), Some("port"));
         assert_eq!(suggest("database", ["host", "port"]), None);
+    }
+
+    #[test]
+    fn suggests_variables_a_few_edits_away() {
+        let known = ["MYAPP_LISTEN", "MYAPP_PORT", "MYAPP_CONFIG"];
+        assert_eq!(
+            suggest_var("MYAPP_PROT", "MYAPP_", known),
+            Some("MYAPP_PORT")
+        );
+        assert_eq!(
+            suggest_var("MYAPP_CONFIGS", "MYAPP_", known),
+            Some("MYAPP_CONFIG")
+        );
+        assert_eq!(suggest_var("MYAPP_LOGLEVEL", "MYAPP_", known), None);
+        assert_eq!(suggest_var("MYAPP_X", "MYAPP_", known), None);
     }
 
     #[test]

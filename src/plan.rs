@@ -39,8 +39,12 @@ pub(crate) struct Plan {
     pub(crate) layers: Vec<Arc<dyn Source>>,
     /// `--help` or `--version`: every load ends with it.
     pub(crate) exit: Option<Exit>,
-    /// `--print-config`: a good load ends with the listing.
-    pub(crate) print_config: bool,
+    /// `--print-config`: a load ends with the configuration, in this form.
+    pub(crate) print_config: Option<crate::print::Print>,
+    /// `--check-config`: a good load ends with `configuration OK`.
+    pub(crate) check_config: bool,
+    /// Warnings about the stack itself, reported by every load.
+    pub(crate) warnings: Vec<crate::error::Problem>,
 }
 
 /// What a builder hands to planning.
@@ -70,7 +74,9 @@ impl Plan {
             },
             layers: Vec::new(),
             exit: None,
-            print_config: false,
+            print_config: None,
+            check_config: false,
+            warnings: Vec::new(),
         };
         // Discovery's places are named in `--help`, so before parsing.
         if let Some(discover) = stack.layers.iter().find_map(|l| match l {
@@ -101,7 +107,12 @@ impl Plan {
                     plan.layers.push(Arc::new(stack.cli.clone()));
                 }
                 Layer::Discover(discover) => {
-                    let vars = plan.vars();
+                    let vars = plan.vars().clone();
+                    if let Some(arg) = &config_arg {
+                        plan.warnings
+                            .extend(config_twice(arg, &vars, &env_naming.prefix));
+                    }
+                    let vars = &vars;
                     let files = discover.files(
                         stack.schema,
                         vars,
@@ -133,6 +144,7 @@ impl Plan {
         match stack.cli.parsed(stack.schema, &self.naming) {
             Parse::Flags(flags) => {
                 self.print_config = flags.print_config;
+                self.check_config = flags.check_config;
                 flags.config.clone()
             }
             Parse::Exit(exit) => {
@@ -155,4 +167,25 @@ impl Plan {
     pub(crate) fn files(&self) -> Vec<PathBuf> {
         self.layers.iter().flat_map(|s| s.watch_paths()).collect()
     }
+}
+
+/// `--config` and `<PREFIX>CONFIG` both naming a file: the flag's is read
+/// (the command line is above the environment), and the warning names both
+/// so the variable's file is not thought to be in effect.
+fn config_twice(arg: &std::path::Path, vars: &Vars, prefix: &str) -> Option<crate::error::Problem> {
+    if prefix.is_empty() {
+        return None;
+    }
+    let var = format!("{prefix}CONFIG");
+    let named = vars.get(&var).filter(|v| !v.is_empty())?;
+    (std::path::Path::new(named) != arg).then(|| {
+        crate::error::Problem::new(
+            crate::error::ProblemKind::Source,
+            format!(
+                "--config {} is read; the file named by {var} ({named}) is not",
+                arg.display()
+            ),
+        )
+        .with_help(format!("give one of --config and {var}"))
+    })
 }

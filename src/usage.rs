@@ -92,6 +92,64 @@ pub(crate) fn env_table(schema: &'static Schema, naming: &EnvNaming) -> String {
     out
 }
 
+/// How variables and flags write values that are not plain text.
+const TEXT_FORMS: &str =
+    "In variables and flags, lists are written a,b,c (\\, for a comma inside an item), maps \
+                          k:v,k:v, durations 1m30s or 250ms.";
+
+/// What the table of variables leaves out: `_FILE`, `<PREFIX>CONFIG`, and
+/// the text forms of values.
+pub(crate) fn env_notes(naming: &EnvNaming, discovers: bool) -> String {
+    let mut out = String::from(
+        "Any variable can be given as <VARIABLE>_FILE instead, naming a file that holds the \
+         value (for secrets).\n",
+    );
+    if discovers && !naming.prefix.is_empty() {
+        out.push_str(&format!(
+            "{}CONFIG names a configuration file read after the discovered ones.\n",
+            naming.prefix
+        ));
+    }
+    out.push_str(TEXT_FORMS);
+    out.push('\n');
+    out
+}
+
+/// The end of `--help`: where configuration comes from, lowest first, and
+/// how values are written on the command line and in variables.
+#[cfg_attr(not(feature = "cli"), allow(dead_code))]
+pub(crate) fn sources(naming: &crate::naming::Naming) -> String {
+    let mut out = String::from("Configuration, lowest first (later wins):\n  defaults\n");
+    // Discovery's places, lowest first: `/etc/app/app.{toml,json}`, then
+    // its drop-in directory; `--config` has a line of its own below.
+    for place in naming.places.iter().filter(|p| !p.starts_with("--config")) {
+        out.push_str(&format!("  {place} if it exists\n"));
+    }
+    let env = naming.env.as_ref();
+    let config_var = env
+        .filter(|e| !naming.places.is_empty() && !e.prefix.is_empty())
+        .map(|e| format!(" or {}CONFIG", e.prefix));
+    out.push_str(&format!(
+        "  the file named by --config{}\n",
+        config_var.unwrap_or_default()
+    ));
+    if let Some(env) = env {
+        let prefix = if env.prefix.is_empty() {
+            ""
+        } else {
+            env.prefix.as_str()
+        };
+        out.push_str(&format!(
+            "  environment variables {prefix}<KEY> (nested keys joined by {}), or \
+             {prefix}<KEY>_FILE naming a file that holds the value\n",
+            env.sep
+        ));
+    }
+    out.push_str("  flags\n\n");
+    out.push_str(TEXT_FORMS);
+    out
+}
+
 /// When a required field is required only in some case: its optional
 /// section is present (`tls` is set), or its enum section has its variant
 /// (`storage.kind = "s3"`).

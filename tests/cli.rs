@@ -216,14 +216,66 @@ Options:
           Worker threads [env: SVC_WORKERS]
       --config <FILE>
           Read this configuration file after the discovered ones
-      --print-config
-          Print the effective configuration with the origin of each value, and exit
+      --print-config[=<FORMAT>]
+          Print the effective configuration and exit: text with origins, json or toml
+      --check-config
+          Check the configuration, print every problem, and exit
   -h, --help
           Print help
   -V, --version
           Print version
+
+Configuration, lowest first (later wins):
+  defaults
+  the file named by --config
+  environment variables SVC_<KEY> (nested keys joined by _), or SVC_<KEY>_FILE naming a file that holds the value
+  flags
+
+In variables and flags, lists are written a,b,c (\\, for a comma inside an item), maps k:v,k:v, durations 1m30s or 250ms.
 ";
     assert_eq!(text, expected);
+}
+
+#[test]
+fn help_ends_with_where_configuration_comes_from() {
+    let err = Svc::builder()
+        .source(staid::source::Discover::in_dirs(["/etc/svc", "/srv"]))
+        .env_from([("SVC_HOST", "x")])
+        .args(args(&["--help"]))
+        .load()
+        .unwrap_err();
+    let text = err.as_exit().unwrap().text();
+    let tail = &text[text.find("Configuration,").unwrap()..];
+    // Lua files are looked for too where the feature is on.
+    let exts = if cfg!(feature = "lua") {
+        "toml,json,lua"
+    } else {
+        "toml,json"
+    };
+    assert_eq!(
+        tail,
+        format!(
+            "Configuration, lowest first (later wins):
+  defaults
+  /etc/svc/svc.{{{exts}}} if it exists
+  /srv/svc.{{{exts}}} if it exists
+  the file named by --config or SVC_CONFIG
+  environment variables SVC_<KEY> (nested keys joined by _), or SVC_<KEY>_FILE naming a file that holds the value
+  flags
+
+In variables and flags, lists are written a,b,c (\\, for a comma inside an item), maps k:v,k:v, durations 1m30s or 250ms.
+"
+        )
+    );
+    let usage = Svc::builder().discover().env_from([("X", "y")]).env_usage();
+    let notes = &usage[usage.find("\n\nAny variable").unwrap()..];
+    assert_eq!(
+        notes,
+        "\n\nAny variable can be given as <VARIABLE>_FILE instead, naming a file that holds the \
+         value (for secrets).\nSVC_CONFIG names a configuration file read after the discovered \
+         ones.\nIn variables and flags, lists are written a,b,c (\\, for a comma inside an item), \
+         maps k:v,k:v, durations 1m30s or 250ms.\n"
+    );
 }
 
 #[test]
@@ -279,6 +331,37 @@ fn config_flag_adds_a_file_above_discovered_ones() {
         .unwrap();
     assert_eq!(svc.port, 2000);
     assert_eq!(svc.host, "disc");
+}
+
+#[test]
+fn config_flag_and_config_variable_together_are_a_warning_naming_both() {
+    let dir = tempfile::tempdir().unwrap();
+    let flag = dir.path().join("flag.toml");
+    std::fs::write(&flag, "port = 2000\n").unwrap();
+    let loaded = Svc::builder()
+        .source(staid::source::Discover::in_dirs([dir.path()]))
+        .env_from([("SVC_CONFIG", "/etc/svc/other.toml")])
+        .args(args(&["--config", flag.to_str().unwrap()]))
+        .load_full()
+        .unwrap();
+    assert_eq!(loaded.config().port, 2000);
+    let warnings: Vec<String> = loaded.warnings().iter().map(ToString::to_string).collect();
+    assert_eq!(
+        warnings,
+        [format!(
+            "--config {} is read; the file named by SVC_CONFIG (/etc/svc/other.toml) is not\n  \
+             = help: give one of --config and SVC_CONFIG",
+            flag.display()
+        )]
+    );
+    // The same file both ways says nothing.
+    let loaded = Svc::builder()
+        .source(staid::source::Discover::in_dirs([dir.path()]))
+        .env_from([("SVC_CONFIG", flag.to_str().unwrap())])
+        .args(args(&["--config", flag.to_str().unwrap()]))
+        .load_full()
+        .unwrap();
+    assert!(loaded.warnings().is_empty());
 }
 
 #[test]
@@ -395,4 +478,425 @@ fn an_app_with_its_own_config_flag_keeps_it() {
     );
     let svc = builder.matches(&matches).load().unwrap();
     assert_eq!(svc.port, 7);
+}
+
+/// Mounting into an application's parser with subcommands, as
+/// `examples/clap_app.rs` does: help on every subcommand, global flags, and
+/// each kind of clash reported.
+mod subcommands {
+    use clap::{Arg, ArgAction, Command};
+    use staid::{Config, Exit, ProblemKind};
+
+    /// A tool.
+    #[derive(Config, Debug)]
+    #[config(name = "tool")]
+    struct Tool {
+        /// Port to listen on.
+        #[config(default = 8080, short = 'p')]
+        port: u16,
+        /// Database host.
+        #[config(default = "localhost")]
+        db_host: String,
+    }
+
+    fn app() -> Command {
+        Command::new("tool")
+            .about("A tool")
+            .subcommand(
+                Command::new("serve").about("Run the server").arg(
+                    Arg::new("once")
+                        .long("once")
+                        .action(ArgAction::SetTrue)
+                        .help("Stop after one request"),
+                ),
+            )
+            .subcommand(Command::new("check").about("Check the configuration"))
+    }
+
+    fn help_of(cmd: Command, args: &[&str]) -> String {
+        let err = cmd.try_get_matches_from(args).unwrap_err();
+        assert_eq!(err.kind(), clap::error::ErrorKind::DisplayHelp, "{err}");
+        err.render().to_string()
+    }
+
+    const SERVE_HELP: &str = "\
+Run the server
+
+Usage: tool serve [OPTIONS]
+
+Options:
+      --once                     Stop after one request
+  -p, --port <PORT>              Port to listen on [env: TOOL_PORT] [default: 8080]
+      --db-host <DB_HOST>        Database host [env: TOOL_DB_HOST] [default: localhost]
+      --config <FILE>            Read this configuration file after the discovered ones
+      --print-config[=<FORMAT>]  Print the effective configuration and exit: text with origins, json or toml
+      --check-config             Check the configuration, print every problem, and exit
+  -h, --help                     Print help
+";
+
+    #[test]
+    fn help_works_on_every_subcommand() {
+        let builder = Tool::builder().env_from([("X", "y")]);
+        for args in [
+            &["tool", "serve", "--help"][..],
+            &["tool", "serve", "-h"],
+            &["tool", "help", "serve"],
+        ] {
+            assert_eq!(
+                help_of(builder.augment(app()), args),
+                SERVE_HELP,
+                "{args:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn flags_are_global_by_default() {
+        let builder = Tool::builder();
+        let matches = builder
+            .augment(app())
+            .try_get_matches_from(["tool", "serve", "--once", "-p", "9", "--db-host", "db2"])
+            .unwrap();
+        assert!(matches
+            .subcommand_matches("serve")
+            .unwrap()
+            .get_flag("once"));
+        let tool = builder.matches(&matches).load().unwrap();
+        assert_eq!((tool.port, tool.db_host.as_str()), (9, "db2"));
+    }
+
+    #[test]
+    fn local_flags_are_refused_after_a_subcommand() {
+        let builder = Tool::builder().global_flags(false);
+        let err = builder
+            .augment(app())
+            .try_get_matches_from(["tool", "serve", "-p", "9"])
+            .unwrap_err();
+        assert_eq!(err.kind(), clap::error::ErrorKind::UnknownArgument);
+        // Before the subcommand they still work, and help still does.
+        let matches = builder
+            .augment(app())
+            .try_get_matches_from(["tool", "-p", "9", "serve"])
+            .unwrap();
+        assert_eq!(builder.matches(&matches).load().unwrap().port, 9);
+        let builder = Tool::builder().global_flags(false);
+        let help = help_of(builder.augment(app()), &["tool", "serve", "--help"]);
+        assert!(help.contains("  -h, --help  Print help"), "{help}");
+    }
+
+    fn warnings(builder: staid::Builder<Tool>, cmd: Command, args: &[&str]) -> Vec<String> {
+        let matches = builder.augment(cmd).try_get_matches_from(args).unwrap();
+        let loaded = builder.matches(&matches).load_full().unwrap();
+        loaded.warnings().iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn each_kind_of_clash_is_a_warning_naming_both() {
+        let cmd = app()
+            .arg(Arg::new("db").long("db-host"))
+            .arg(Arg::new("pretty").short('p').action(ArgAction::SetTrue))
+            .arg(Arg::new("config").long("config"));
+        assert_eq!(
+            warnings(Tool::builder(), cmd, &["tool"]),
+            [
+                "`port`: short flag -p of `port` is already used by the application's -p\n  \
+                 = help: staid's flag is --port alone",
+                "`db_host`: flag --db-host is generated for `db_host` but is already used by \
+                 the application's --db-host\n  = help: staid's flag is left out; the key can \
+                 still be set in a file or the environment, or give the field another flag with \
+                 #[config(flag = \"..\")]",
+                "the application already has --config; staid's --config is left out",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_subcommand_with_the_same_name_keeps_the_flag_local() {
+        let cmd =
+            app().subcommand(Command::new("bench").arg(Arg::new("port").long("port").short('p')));
+        let builder = Tool::builder();
+        assert_eq!(
+            warnings(
+                Tool::builder(),
+                cmd.clone(),
+                &["tool", "--port", "1", "bench", "-p", "2"]
+            ),
+            [
+                "`port`: flag --port is not global: the subcommand `bench`'s --port has the same \
+              name\n  = help: give staid's flag before the subcommand"
+            ]
+        );
+        let matches = builder
+            .augment(cmd)
+            .try_get_matches_from(["tool", "--port", "1", "bench", "-p", "2"])
+            .unwrap();
+        let bench = matches.subcommand_matches("bench").unwrap();
+        assert_eq!(bench.get_one::<String>("port").unwrap(), "2");
+        assert_eq!(builder.matches(&matches).load().unwrap().port, 1);
+    }
+
+    #[test]
+    fn try_augment_makes_clashes_an_error() {
+        let cmd = app().arg(Arg::new("pretty").short('p').action(ArgAction::SetTrue));
+        let err = Tool::builder().try_augment(cmd).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "error: `port`: short flag -p of `port` is already used by the application's -p\n  \
+             = help: staid's flag is --port alone"
+        );
+        assert_eq!(err.problems()[0].kind(), ProblemKind::Source);
+        assert!(Tool::builder().try_augment(app()).is_ok());
+    }
+
+    #[test]
+    fn version_stays_at_the_top() {
+        let builder = Tool::builder();
+        let err = builder
+            .augment(app().version("1.2.3"))
+            .try_get_matches_from(["tool", "--version"])
+            .unwrap_err();
+        assert_eq!(err.render().to_string(), "tool 1.2.3\n");
+        let _ = Exit::Help(String::new());
+    }
+}
+
+/// `--check-config` and `--print-config` on good, bad and warning-only
+/// configurations, as a deploy script or a unit's `ExecStartPre=` uses them.
+mod check_and_print {
+    use staid::{Config, Exit, ProblemKind};
+
+    /// A service.
+    #[derive(Config, Debug)]
+    #[config(name = "svc")]
+    struct Svc {
+        #[config(default = 8080)]
+        port: u16,
+        #[config(default = [])]
+        admin_hosts: Vec<String>,
+        limits: Option<std::collections::BTreeMap<String, u32>>,
+        #[config(nested)]
+        db: Db,
+        #[config(secret)]
+        token: Option<String>,
+    }
+
+    #[derive(Config, Debug)]
+    struct Db {
+        url: String,
+        #[config(default = "5s")]
+        timeout: std::time::Duration,
+    }
+
+    fn run(vars: &[(&str, &str)], toml: &str, flags: &[&str]) -> Result<Svc, staid::Error> {
+        let args = std::iter::once("svc").chain(flags.iter().copied());
+        Svc::builder()
+            .toml_str(toml.to_owned())
+            .env_from(vars.iter().copied())
+            .args(args)
+            .load()
+    }
+
+    #[test]
+    fn check_on_a_good_configuration_says_ok() {
+        let err = run(&[], "db.url = \"pg://db\"", &["--check-config"]).unwrap_err();
+        assert_eq!(
+            err.as_exit(),
+            Some(&Exit::Check("configuration OK\n".into()))
+        );
+        assert!(err.is_empty());
+        assert_eq!(err.to_string(), "configuration OK\n");
+    }
+
+    #[test]
+    fn check_with_warnings_is_ok_and_lists_them() {
+        let err = run(&[("SVC_PROT", "1")], "db.url = \"x\"", &["--check-config"]).unwrap_err();
+        assert_eq!(
+            err.as_exit(),
+            Some(&Exit::Check(
+                "configuration OK\n\nwarning: unknown environment variable SVC_PROT\n  \
+                 --> env SVC_PROT\n  = help: did you mean SVC_PORT?\n"
+                    .into()
+            ))
+        );
+    }
+
+    #[test]
+    fn check_on_a_bad_configuration_is_the_load_error() {
+        let err = run(&[("SVC_PORT", "high")], "", &["--check-config"]).unwrap_err();
+        assert_eq!(err.as_exit(), None);
+        let kinds: Vec<ProblemKind> = err.problems().iter().map(|p| p.kind()).collect();
+        assert_eq!(kinds, [ProblemKind::Type, ProblemKind::Missing], "{err}");
+    }
+
+    #[test]
+    fn print_shows_env_lists_and_maps_as_what_they_became() {
+        let err = run(
+            &[
+                ("SVC_ADMIN_HOSTS", "a,b\\,c"),
+                ("SVC_LIMITS", "rps:10,burst:20"),
+            ],
+            "db.url = \"pg://db\"\ntoken = \"hunter2\"",
+            &["--print-config"],
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.as_exit().map(Exit::text),
+            Some(
+                "port = 8080                        # default\n\
+                 admin_hosts = [\"a\", \"b,c\"]         # env SVC_ADMIN_HOSTS\n\
+                 limits = { burst = 20, rps = 10 }  # env SVC_LIMITS\n\
+                 db.url = \"pg://db\"                 # <toml>:1:10\n\
+                 db.timeout = \"5s\"                  # default\n\
+                 token = \"<secret>\"                 # <toml>:2:9\n"
+            )
+        );
+    }
+
+    #[test]
+    fn print_as_json_and_toml_loads_again() {
+        let vars = [
+            ("SVC_ADMIN_HOSTS", "a,b"),
+            ("SVC_PORT", "9"),
+            ("SVC_LIMITS", "rps:10"),
+        ];
+        let toml = "db.url = \"pg://db\"";
+        let json = run(&vars, toml, &["--print-config=json"]).unwrap_err();
+        let json = json.as_exit().unwrap().text().to_owned();
+        assert_eq!(
+            json,
+            r#"{
+  "port": 9,
+  "admin_hosts": [
+    "a",
+    "b"
+  ],
+  "limits": {
+    "rps": 10
+  },
+  "db": {
+    "url": "pg://db",
+    "timeout": "5s"
+  }
+}
+"#
+        );
+        let toml_out = run(&vars, toml, &["--print-config=toml"]).unwrap_err();
+        let toml_out = toml_out.as_exit().unwrap().text().to_owned();
+        assert_eq!(
+            toml_out,
+            "port = 9\nadmin_hosts = [\"a\", \"b\"]\n\n[limits]\nrps = 10\n\n[db]\n\
+             url = \"pg://db\"\ntimeout = \"5s\"\n"
+        );
+        for text in [
+            Svc::builder().json_str(json),
+            Svc::builder().toml_str(toml_out),
+        ] {
+            let svc = text.load().unwrap();
+            assert_eq!(
+                (svc.port, svc.admin_hosts.len(), svc.db.url.as_str()),
+                (9, 2, "pg://db")
+            );
+        }
+    }
+
+    #[test]
+    fn print_masks_secrets_in_json() {
+        let err = run(
+            &[],
+            "db.url = \"x\"\ntoken = \"hunter2\"",
+            &["--print-config=json"],
+        )
+        .unwrap_err();
+        let text = err.as_exit().unwrap().text();
+        assert!(text.contains("\"token\": \"<secret>\""), "{text}");
+        assert!(!text.contains("hunter2"), "{text}");
+    }
+
+    #[test]
+    fn print_on_a_type_error_marks_the_key_and_keeps_the_problems() {
+        let err = run(
+            &[("SVC_PORT", "high")],
+            "db.url = \"x\"",
+            &["--print-config"],
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.as_exit().map(Exit::text),
+            Some(
+                "port = \"high\"      # env SVC_PORT  <- invalid value\n\
+                 admin_hosts = []   # default\n\
+                 # limits is not set\n\
+                 db.url = \"x\"       # <toml>:1:10\n\
+                 db.timeout = \"5s\"  # default\n\
+                 # token is not set\n"
+            )
+        );
+        assert_eq!(err.len(), 1);
+        assert_eq!(err.problems()[0].key(), Some("port"));
+        // Display is the error, not the listing.
+        assert!(
+            err.to_string().starts_with("error: `port`: expected"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn print_on_a_syntax_error_shows_what_did_load() {
+        let err = Svc::builder()
+            .toml_str("port = 9\ndb.url = \"x\"\n[oops")
+            .env_from([("SVC_ADMIN_HOSTS", "a")])
+            .args(["svc", "--print-config"])
+            .load()
+            .unwrap_err();
+        assert_eq!(
+            err.as_exit().map(Exit::text),
+            Some(
+                "port = 8080          # default\n\
+                 admin_hosts = [\"a\"]  # env SVC_ADMIN_HOSTS\n\
+                 # limits is not set\n\
+                 # db.url is not set\n\
+                 db.timeout = \"5s\"    # default\n\
+                 # token is not set\n"
+            )
+        );
+        let kinds: Vec<ProblemKind> = err.problems().iter().map(|p| p.kind()).collect();
+        assert_eq!(kinds, [ProblemKind::Syntax], "{err}");
+    }
+}
+
+#[test]
+fn the_loader_is_the_conventional_stack_with_policies_to_change() {
+    use staid::Unknown;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("svc.toml");
+    std::fs::write(&file, "port = 1000\n").unwrap();
+    let vars = [
+        ("SVC_CONFIG", file.to_str().unwrap()),
+        ("SVC_HOST", "env"),
+        ("SVC_PROT", "1"),
+        ("XDG_CONFIG_HOME", dir.path().to_str().unwrap()),
+    ];
+    // Files named by SVC_CONFIG, then env, then flags, as App::load() reads.
+    let loaded = Svc::loader()
+        .env_from(vars)
+        .args(args(&["--db-host", "flag"]))
+        .load_full()
+        .unwrap();
+    let svc = loaded.config();
+    assert_eq!(
+        (svc.port, svc.host.as_str(), svc.db.host.as_str()),
+        (1000, "env", "flag")
+    );
+    assert_eq!(loaded.warnings().len(), 1);
+    // The same stack, strict about variables.
+    let err = Svc::loader()
+        .unknown_env(Unknown::Error)
+        .env_from(vars)
+        .args(args(&[]))
+        .load()
+        .unwrap_err();
+    assert_eq!(
+        err.problems()[0].message(),
+        "unknown environment variable SVC_PROT"
+    );
 }

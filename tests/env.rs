@@ -73,6 +73,15 @@ fn load(vars: &[(&str, &str)]) -> Result<Spec, staid::Error> {
         .load()
 }
 
+/// The warnings of a load that succeeds.
+fn warned(vars: &[(&str, &str)]) -> Vec<staid::Warning> {
+    let loaded = Spec::builder()
+        .env_from(vars.iter().copied().chain([required()]))
+        .load_full()
+        .unwrap();
+    loaded.warnings().to_vec()
+}
+
 #[test]
 fn process_reads_every_kind_of_value() {
     let s = load(&[
@@ -148,10 +157,9 @@ fn the_unprefixed_name_is_not_read() {
 
 #[test]
 fn an_exact_name_is_read_without_prefix_and_the_prefixed_one_is_not() {
-    let s = load(&[("ENV_CONFIG_NO_PREFIX_WITH_ALT", "x")]);
     // The prefixed spelling is not the field's name: it is an unknown variable.
-    let err = s.unwrap_err();
-    assert_eq!(err.problems()[0].kind(), ProblemKind::Unknown);
+    let warnings = warned(&[("ENV_CONFIG_NO_PREFIX_WITH_ALT", "x")]);
+    assert_eq!(warnings[0].kind(), ProblemKind::Unknown);
     let s = load(&[("SERVICE_HOST", "h")]).unwrap();
     assert_eq!(s.no_prefix_with_alt.as_deref(), Some("h"));
 }
@@ -187,8 +195,8 @@ fn a_missing_required_value_names_its_variable() {
 fn skipped_fields_are_never_read() {
     let s = load(&[]).unwrap();
     assert_eq!(s.ignored, "");
-    let err = load(&[("ENV_CONFIG_IGNORED", "x")]).unwrap_err();
-    assert_eq!(err.problems()[0].kind(), ProblemKind::Unknown);
+    let warnings = warned(&[("ENV_CONFIG_IGNORED", "x")]);
+    assert_eq!(warnings[0].kind(), ProblemKind::Unknown);
 }
 
 #[test]
@@ -211,13 +219,141 @@ fn empty_values_count_as_unset_by_default_and_as_empty_when_asked() {
 }
 
 #[test]
-fn unknown_prefixed_variables_are_errors_with_a_suggestion() {
-    let err = load(&[("ENV_CONFIG_PROT", "1")]).unwrap_err();
+fn unknown_prefixed_variables_are_warnings_with_a_suggestion() {
+    let loaded = Spec::builder()
+        .env_from([("ENV_CONFIG_PROT", "1"), required()])
+        .load_full()
+        .unwrap();
+    let warnings: Vec<String> = loaded.warnings().iter().map(ToString::to_string).collect();
+    assert_eq!(
+        warnings,
+        [
+            "unknown environment variable ENV_CONFIG_PROT\n  --> env ENV_CONFIG_PROT\n  \
+          = help: did you mean ENV_CONFIG_PORT?"
+        ]
+    );
+}
+
+#[test]
+fn unknown_variables_are_errors_in_the_strict_mode() {
+    let err = Spec::builder()
+        .unknown_env(Unknown::Error)
+        .env_from([("ENV_CONFIG_PROT", "1"), required()])
+        .load()
+        .unwrap_err();
     assert_eq!(err.len(), 1);
     let p = &err.problems()[0];
     assert_eq!(p.kind(), ProblemKind::Unknown);
     assert_eq!(p.message(), "unknown environment variable ENV_CONFIG_PROT");
     assert_eq!(p.hint(), Some("did you mean ENV_CONFIG_PORT?"));
+}
+
+#[test]
+fn suggestions_are_only_offered_when_close() {
+    #[derive(Config, Debug)]
+    #[config(name = "myapp")]
+    struct App {
+        #[config(default = "0.0.0.0:80")]
+        listen: String,
+    }
+    let hints = |var: &str| {
+        let loaded = App::builder().env_from([(var, "x")]).load_full().unwrap();
+        loaded.warnings()[0].hint().map(str::to_owned)
+    };
+    assert_eq!(
+        hints("MYAPP_CONFIGS"),
+        Some("did you mean MYAPP_CONFIG?".into())
+    );
+    assert_eq!(
+        hints("MYAPP_LISTNE"),
+        Some("did you mean MYAPP_LISTEN?".into())
+    );
+    assert_eq!(hints("MYAPP_LOG_LEVEL"), None);
+}
+
+/// An app named like its Kubernetes Service, with a `port` field: the
+/// variables every pod in the namespace gets.
+#[derive(Config, Debug)]
+#[config(name = "myapp")]
+struct Served {
+    #[config(default = 8080)]
+    port: u16,
+    #[config(default = "info")]
+    log: String,
+}
+
+const SERVICE_LINKS: [(&str, &str); 9] = [
+    ("MYAPP_SERVICE_HOST", "10.0.0.11"),
+    ("MYAPP_SERVICE_PORT", "8080"),
+    ("MYAPP_SERVICE_PORT_HTTP", "8080"),
+    ("MYAPP_PORT", "tcp://10.0.0.11:8080"),
+    ("MYAPP_PORT_8080_TCP", "tcp://10.0.0.11:8080"),
+    ("MYAPP_PORT_8080_TCP_PROTO", "tcp"),
+    ("MYAPP_PORT_8080_TCP_PORT", "8080"),
+    ("MYAPP_PORT_8080_TCP_ADDR", "10.0.0.11"),
+    ("MYAPP_PORT_53_UDP", "udp://10.0.0.11:53"),
+];
+
+const SERVICE_LINKS_MESSAGE: &str = "environment variables MYAPP_PORT, MYAPP_PORT_53_UDP, \
+    MYAPP_PORT_8080_TCP, MYAPP_PORT_8080_TCP_ADDR, MYAPP_PORT_8080_TCP_PORT, \
+    MYAPP_PORT_8080_TCP_PROTO, MYAPP_SERVICE_HOST, MYAPP_SERVICE_PORT, MYAPP_SERVICE_PORT_HTTP \
+    are Kubernetes service links for a Service named `myapp`, not configuration; ignored\n  \
+    = help: set `enableServiceLinks: false` in the pod spec, or read the configuration under \
+    another prefix (Builder::env_prefix)";
+
+#[test]
+fn kubernetes_service_links_are_one_warning_and_set_nothing() {
+    let loaded = Served::builder()
+        .env_from(
+            SERVICE_LINKS
+                .iter()
+                .copied()
+                .chain([("MYAPP_LOG", "debug")]),
+        )
+        .load_full()
+        .unwrap();
+    assert_eq!(loaded.config().port, 8080);
+    assert_eq!(loaded.config().log, "debug");
+    let warnings: Vec<String> = loaded.warnings().iter().map(ToString::to_string).collect();
+    assert_eq!(warnings, [SERVICE_LINKS_MESSAGE]);
+}
+
+#[test]
+fn kubernetes_service_links_are_named_in_the_strict_mode() {
+    let err = Served::builder()
+        .unknown_env(Unknown::Error)
+        .env_from(SERVICE_LINKS)
+        .load()
+        .unwrap_err();
+    assert_eq!(err.to_string(), format!("error: {SERVICE_LINKS_MESSAGE}"));
+    // Ignored means ignored, the service link in `MYAPP_PORT` included.
+    let loaded = Served::builder()
+        .unknown_env(Unknown::Ignore)
+        .env_from(SERVICE_LINKS)
+        .load_full()
+        .unwrap();
+    assert_eq!(loaded.config().port, 8080);
+    assert!(loaded.warnings().is_empty());
+}
+
+#[test]
+fn a_port_variable_with_a_number_is_still_the_port() {
+    let loaded = Served::builder()
+        .env_from([("MYAPP_PORT", "9000"), ("MYAPP_PORTS", "1")])
+        .load_full()
+        .unwrap();
+    assert_eq!(loaded.config().port, 9000);
+    assert_eq!(
+        loaded.warnings()[0].message(),
+        "unknown environment variable MYAPP_PORTS"
+    );
+    // A URL that is not a service link is a bad port, as any other text.
+    let err = Served::builder()
+        .env_from([("MYAPP_PORT", "http://x:1")])
+        .load()
+        .unwrap_err();
+    assert_eq!(err.problems()[0].key(), Some("port"));
+    assert_eq!(err.problems()[0].kind(), ProblemKind::Type);
 }
 
 #[test]
@@ -309,13 +445,31 @@ fn file_indirection_reads_docker_secrets() {
             path: path.clone()
         })
     );
-    // The variable itself wins over its _FILE.
-    let s = load(&[
+}
+
+#[test]
+fn a_variable_and_its_file_twin_together_are_an_error_naming_both() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("password");
+    std::fs::write(&path, "s3cret\n").unwrap();
+    let err = load(&[
         ("ENV_CONFIG_PASSWORD", "direct"),
         ("ENV_CONFIG_PASSWORD_FILE", path.to_str().unwrap()),
     ])
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "error: `password`: both ENV_CONFIG_PASSWORD and ENV_CONFIG_PASSWORD_FILE are set\n  \
+         --> env ENV_CONFIG_PASSWORD\n  \
+         = help: unset one of them: ENV_CONFIG_PASSWORD_FILE names a file holding the value"
+    );
+    // An empty one is unset, so the other is read.
+    let s = load(&[
+        ("ENV_CONFIG_PASSWORD", ""),
+        ("ENV_CONFIG_PASSWORD_FILE", path.to_str().unwrap()),
+    ])
     .unwrap();
-    assert_eq!(s.password.as_deref(), Some("direct"));
+    assert_eq!(s.password.as_deref(), Some("s3cret"));
 }
 
 #[test]
@@ -532,6 +686,9 @@ VARIABLE            TYPE      DEFAULT    REQUIRED    DESCRIPTION
 APP_PORT            u16       8080                   Port to listen on.
 DATABASE_URL        String               yes         Database URL.
 APP_DB_POOL_SIZE    u32       4                      Connection pool size.
+
+Any variable can be given as <VARIABLE>_FILE instead, naming a file that holds the value (for secrets).
+In variables and flags, lists are written a,b,c (\\, for a comma inside an item), maps k:v,k:v, durations 1m30s or 250ms.
 "
     );
 }

@@ -476,6 +476,11 @@ fn env_usage_lists_sections() {
          MYAPP_UPSTREAMS_<NAME>_WEIGHT    u32                                  1\n\
          MYAPP_TLS_CERT                   String                                               if tls is set\n\
          MYAPP_TLS_KEY                    String                               /etc/key.pem\n\
-         MYAPP_PORT                       u16                                  8080\n"
+         MYAPP_PORT                       u16                                  8080\n\
+         \n\
+         Any variable can be given as <VARIABLE>_FILE instead, naming a file that holds the \
+         value (for secrets).\n\
+         In variables and flags, lists are written a,b,c (\\, for a comma inside an item), \
+         maps k:v,k:v, durations 1m30s or 250ms.\n"
     );
 }

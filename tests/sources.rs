@@ -88,6 +88,7 @@ fn env_from_then_env_reports_each_problem_once() {
     let err = App::builder()
         .env_from([("MYAPP_PORT", "high"), ("MYAPP_PROT", "1")])
         .env()
+        .unknown_env(Unknown::Error)
         .load()
         .unwrap_err();
     let kinds: Vec<ProblemKind> = err.problems().iter().map(|p| p.kind()).collect();

@@ -235,7 +235,7 @@ fn expand_enum(c: &Container<'_>, variants: &[ast::Variant<'_>]) -> TokenStream 
     });
     let struct_validate = c.attrs.validate.as_ref().map(|v| {
         let path = &v.value;
-        quote!(__ctx.validated_struct(#path(&__config));)
+        quote!(__ctx.validated_struct(__table, #path(&__config));)
     });
     quote! {
         #[automatically_derived]
@@ -347,7 +347,7 @@ fn expand(c: &Container<'_>) -> TokenStream {
     }
     let struct_validate = c.attrs.validate.as_ref().map(|v| {
         let path = &v.value;
-        quote!(__ctx.validated_struct(#path(&__config));)
+        quote!(__ctx.validated_struct(__table, #path(&__config));)
     });
 
     quote! {

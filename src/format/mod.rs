@@ -4,6 +4,7 @@
 
 mod json;
 pub(crate) mod parse;
+pub(crate) mod scan;
 mod toml;
 
 pub(crate) use json::inline as inline_json;

@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::path::PathBuf;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use clap::{Arg, ArgAction, ArgMatches, Command};
 
@@ -16,6 +16,7 @@ use super::{LoadCtx, Source};
 use crate::error::{Exit, Problem, ProblemKind};
 use crate::naming::{self, Naming};
 use crate::origin::Origin;
+use crate::print::Print;
 use crate::schema::{Schema, Shape};
 use crate::value::{Kind, Value};
 
@@ -23,8 +24,16 @@ use crate::value::{Kind, Value};
 pub const CONFIG_FLAG: &str = "config";
 /// The id and long name of the flag that prints the effective configuration.
 pub const PRINT_CONFIG_FLAG: &str = "print-config";
+/// The id and long name of the flag that checks the configuration and exits.
+pub const CHECK_CONFIG_FLAG: &str = "check-config";
 
-const RESERVED: &[&str] = &[CONFIG_FLAG, PRINT_CONFIG_FLAG, "help", "version"];
+const RESERVED: &[&str] = &[
+    CONFIG_FLAG,
+    PRINT_CONFIG_FLAG,
+    CHECK_CONFIG_FLAG,
+    "help",
+    "version",
+];
 
 /// The command line as a layer: the process's arguments, given ones, or
 /// the matches of the application's own clap parser.
@@ -34,10 +43,28 @@ const RESERVED: &[&str] = &[CONFIG_FLAG, PRINT_CONFIG_FLAG, "help", "version"];
 ///
 /// The arguments are parsed once per builder, when it plans its loads: a
 /// load or a watch reload never parses them again.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Cli {
     input: Input,
     parsed: OnceLock<Arc<Parse>>,
+    /// Whether staid's flags are global: accepted after a subcommand too.
+    global: bool,
+    /// What [`Builder::augment`](crate::Builder::augment) found when it
+    /// mounted the flags into the application's command: names that clash
+    /// with the application's arguments. Reported as warnings by every load
+    /// of the matches.
+    mounted: Arc<Mutex<Vec<Problem>>>,
+}
+
+impl Default for Cli {
+    fn default() -> Cli {
+        Cli {
+            input: Input::default(),
+            parsed: OnceLock::new(),
+            global: true,
+            mounted: Arc::default(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default)]
@@ -65,8 +92,10 @@ pub(crate) struct Flags {
     matches: Arc<ArgMatches>,
     /// `--config <FILE>`.
     pub(crate) config: Option<PathBuf>,
-    /// `--print-config`.
-    pub(crate) print_config: bool,
+    /// `--print-config[=FORMAT]`.
+    pub(crate) print_config: Option<Print>,
+    /// `--check-config`.
+    pub(crate) check_config: bool,
 }
 
 impl Cli {
@@ -86,7 +115,7 @@ impl Cli {
     {
         Cli {
             input: Input::Args(Arc::new(args.into_iter().map(Into::into).collect())),
-            parsed: OnceLock::new(),
+            ..Cli::default()
         }
     }
 
@@ -94,10 +123,42 @@ impl Cli {
     /// [`Builder::augment`](crate::Builder::augment) mounted staid's
     /// arguments.
     pub fn matches(matches: &ArgMatches) -> Cli {
+        Cli::default().with_matches(matches)
+    }
+
+    /// Whether staid's flags are global (the default, `true`): accepted
+    /// after a subcommand of the application's command as well as before
+    /// it (`tool serve --port 9`), and listed in every subcommand's help.
+    /// Configuration is the whole program's, and an operator adds a flag
+    /// at the end of a command line. A flag whose name a subcommand uses
+    /// for its own argument stays local, with a warning.
+    pub fn global(mut self, yes: bool) -> Cli {
+        self.global = yes;
+        self
+    }
+
+    /// This layer reading `matches`, with its settings and what mounting
+    /// found kept.
+    pub(crate) fn with_matches(&self, matches: &ArgMatches) -> Cli {
         Cli {
             input: Input::Matches(Arc::new(matches.clone())),
             parsed: OnceLock::new(),
+            global: self.global,
+            mounted: self.mounted.clone(),
         }
+    }
+
+    /// Mounts staid's arguments into the application's `cmd`; the clashes
+    /// found are kept for the loads of the matches, and returned.
+    pub(crate) fn mount(
+        &self,
+        schema: &'static Schema,
+        naming: &Naming,
+        cmd: Command,
+    ) -> (Command, Vec<Problem>) {
+        let (cmd, problems) = augment(schema, naming, cmd, self.global);
+        *self.mounted.lock().unwrap_or_else(|e| e.into_inner()) = problems.clone();
+        (cmd, problems)
     }
 
     /// The command line, parsed on first use and kept.
@@ -118,6 +179,10 @@ impl Source for Cli {
     }
 
     fn load(&self, ctx: &mut LoadCtx<'_>) -> Result<Option<Value>, Vec<Problem>> {
+        if let Input::Matches(_) = self.input {
+            let mounted = self.mounted.lock().unwrap_or_else(|e| e.into_inner());
+            ctx.sink.warnings.extend(mounted.iter().cloned());
+        }
         let matches = match self.parsed(ctx.schema, ctx.naming) {
             Parse::Flags(flags) => &flags.matches,
             Parse::Exit(_) => return Ok(None),
@@ -157,7 +222,16 @@ impl Flags {
             .flatten()
             .cloned();
         let print_config = matches
-            .try_get_one::<bool>(PRINT_CONFIG_FLAG)
+            .try_get_one::<String>(PRINT_CONFIG_FLAG)
+            .ok()
+            .flatten()
+            .map(|format| match format.as_str() {
+                "json" => Print::Json,
+                "toml" => Print::Toml,
+                _ => Print::Listing,
+            });
+        let check_config = matches
+            .try_get_one::<bool>(CHECK_CONFIG_FLAG)
             .ok()
             .flatten()
             .copied()
@@ -166,17 +240,69 @@ impl Flags {
             matches,
             config,
             print_config,
+            check_config,
         }
     }
 }
 
+/// The names the subcommands of `cmd` (at any depth) use for their own
+/// arguments, each with who uses it: a global flag of staid's must not
+/// meet one of them there (clap would panic).
+#[derive(Default)]
+struct Below {
+    longs: HashMap<String, String>,
+    shorts: HashMap<char, String>,
+    ids: HashMap<String, String>,
+}
+
+impl Below {
+    fn of(cmd: &Command) -> Below {
+        let mut below = Below::default();
+        below.walk(cmd, "");
+        below
+    }
+
+    fn walk(&mut self, cmd: &Command, path: &str) {
+        for sub in cmd.get_subcommands() {
+            let name = match path {
+                "" => sub.get_name().to_owned(),
+                _ => format!("{path} {}", sub.get_name()),
+            };
+            for arg in sub.get_arguments().filter(|a| !a.is_global_set()) {
+                let id = arg.get_id().to_string();
+                if let Some(l) = arg.get_long() {
+                    let who = format!("the subcommand `{name}`'s --{l}");
+                    self.longs.entry(l.to_owned()).or_insert(who);
+                }
+                if let Some(s) = arg.get_short() {
+                    let who = format!("the subcommand `{name}`'s -{s}");
+                    self.shorts.entry(s).or_insert(who);
+                }
+                let who = format!("the subcommand `{name}`'s argument `{id}`");
+                self.ids.entry(id).or_insert(who);
+            }
+            self.walk(sub, &name);
+        }
+    }
+
+    /// Who below uses a name of `arg`, if anyone.
+    fn clash(&self, arg: &Arg) -> Option<&str> {
+        let long = arg.get_long().and_then(|l| self.longs.get(l));
+        let short = arg.get_short().and_then(|s| self.shorts.get(&s));
+        let id = self.ids.get(arg.get_id().as_str());
+        long.or(short).or(id).map(String::as_str)
+    }
+}
+
 /// Adds staid's arguments for `schema` to `cmd`: one per field, plus
-/// `--config` and `--print-config`. Conflicting names are reported as
-/// problems and left out, never passed to clap (which would panic).
+/// `--config` and `--print-config`, global when `global` is set.
+/// Conflicting names are reported as problems and left out, never passed
+/// to clap (which would panic).
 pub(crate) fn augment(
     schema: &'static Schema,
     naming: &Naming,
     mut cmd: Command,
+    global: bool,
 ) -> (Command, Vec<Problem>) {
     let mut problems = Vec::new();
     let mut longs: HashMap<String, String> = RESERVED
@@ -202,6 +328,9 @@ pub(crate) fn augment(
             shorts.insert(s, format!("the application's -{s}"));
         }
     }
+    let below = Below::of(&cmd);
+    let left_out = "staid's flag is left out; the key can still be set in a file or the \
+                    environment, or give the field another flag with #[config(flag = \"..\")]";
     let mut args = Vec::new();
     let mut sections = Vec::new();
     schema.walk_named(&mut |path, names, field| {
@@ -226,9 +355,7 @@ pub(crate) fn augment(
                     ),
                 )
                 .with_key(path)
-                .with_help(
-                    "give the field another flag with #[config(flag = \"..\")] or rename it",
-                ),
+                .with_help(left_out),
             );
             return;
         }
@@ -243,7 +370,8 @@ pub(crate) fn augment(
                         ProblemKind::Source,
                         format!("short flag -{short} of `{path}` is already used by {other}"),
                     )
-                    .with_key(path),
+                    .with_key(path)
+                    .with_help(format!("staid's flag is --{long} alone")),
                 ),
                 None => {
                     shorts.insert(short, format!("`{path}`"));
@@ -290,9 +418,13 @@ pub(crate) fn augment(
         }
         args.push(arg);
     });
-    let help_short = (!shorts.contains_key(&'h')).then_some('h');
+    // `--help` is always global: clap's own help flag is turned off for the
+    // whole tree below (the setting propagates), so each subcommand needs
+    // this one. It gives up `-h` where a field or a subcommand has it.
+    let help_short =
+        (!shorts.contains_key(&'h') && !below.shorts.contains_key(&'h')).then_some('h');
     let version_short = (!shorts.contains_key(&'V')).then_some('V');
-    let mut extra = vec![
+    let extra = [
         Arg::new(CONFIG_FLAG)
             .long(CONFIG_FLAG)
             .value_name("FILE")
@@ -301,16 +433,71 @@ pub(crate) fn augment(
             .help("Read this configuration file after the discovered ones"),
         Arg::new(PRINT_CONFIG_FLAG)
             .long(PRINT_CONFIG_FLAG)
+            .value_name("FORMAT")
+            .value_parser(["text", "json", "toml"])
+            .num_args(0..=1)
+            .require_equals(true)
+            .default_missing_value("text")
+            .hide_possible_values(true)
+            .action(ArgAction::Set)
+            .help("Print the effective configuration and exit: text with origins, json or toml"),
+        Arg::new(CHECK_CONFIG_FLAG)
+            .long(CHECK_CONFIG_FLAG)
             .action(ArgAction::SetTrue)
-            .help("Print the effective configuration with the origin of each value, and exit"),
-        Arg::new("help")
-            .long("help")
-            .short(help_short)
-            .action(ArgAction::Help)
-            .help("Print help"),
+            .help("Check the configuration, print every problem, and exit"),
     ];
-    if cmd.get_version().is_some() {
-        extra.push(
+    // An application that has its own `--config` (or help, version) keeps
+    // it; staid's is left out rather than handed to clap as a duplicate.
+    for arg in extra {
+        let name = arg.get_id().to_string();
+        if !app_has(&name) {
+            args.push(arg);
+        } else {
+            problems.push(Problem::new(
+                ProblemKind::Source,
+                format!("the application already has --{name}; staid's --{name} is left out"),
+            ));
+        }
+    }
+    if global {
+        // A flag a subcommand also uses stays at the top, where it is
+        // still accepted before the subcommand.
+        args = args
+            .into_iter()
+            .map(|arg| match below.clash(&arg) {
+                None => arg.global(true),
+                Some(who) => {
+                    let flag = arg.get_long().unwrap_or_default().to_owned();
+                    let mut problem = Problem::new(
+                        ProblemKind::Source,
+                        format!("flag --{flag} is not global: {who} has the same name"),
+                    )
+                    .with_help("give staid's flag before the subcommand");
+                    let id = arg.get_id().as_str();
+                    if !RESERVED.contains(&id) {
+                        problem = problem.with_key(id);
+                    }
+                    problems.push(problem);
+                    arg
+                }
+            })
+            .collect();
+    }
+    let mut kept = Vec::new();
+    if !app_has("help") {
+        cmd = cmd.disable_help_flag(true);
+        kept.push(
+            Arg::new("help")
+                .long("help")
+                .short(help_short)
+                .action(ArgAction::Help)
+                .global(true)
+                .help("Print help"),
+        );
+    }
+    if cmd.get_version().is_some() && !app_has("version") {
+        cmd = cmd.disable_version_flag(true);
+        kept.push(
             Arg::new("version")
                 .long("version")
                 .short(version_short)
@@ -318,50 +505,22 @@ pub(crate) fn augment(
                 .help("Print version"),
         );
     }
-    // An application that has its own `--config` (or help, version) keeps
-    // it; staid's is left out rather than handed to clap as a duplicate.
-    let mut kept = Vec::new();
-    for arg in extra {
-        let name = arg.get_id().to_string();
-        if !app_has(&name) {
-            kept.push(arg);
-        } else if name == CONFIG_FLAG || name == PRINT_CONFIG_FLAG {
-            problems.push(Problem::new(
-                ProblemKind::Source,
-                format!("the application already has --{name}; staid's --{name} is left out"),
+    cmd = cmd.args(args).args(kept);
+    // An application's own text after the help stays as it is.
+    if cmd.get_after_help().is_none() {
+        let mut after = crate::usage::sources(naming);
+        if !sections.is_empty() {
+            let list = sections
+                .iter()
+                .map(|s| format!("`{s}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            after.push_str(&format!(
+                "\n\n{list}: lists and maps of sections have no flags; set them in a \
+                 configuration file or the environment."
             ));
         }
-    }
-    let (own_help, own_version) = (app_has("help"), app_has("version"));
-    if !own_help {
-        cmd = cmd.disable_help_flag(true);
-    }
-    if !own_version {
-        cmd = cmd.disable_version_flag(true);
-    }
-    cmd = cmd.args(args).args(kept);
-    // Notes after the options, unless the application has its own.
-    let mut notes = Vec::new();
-    if !sections.is_empty() {
-        let list = sections
-            .iter()
-            .map(|s| format!("`{s}`"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        notes.push(format!(
-            "{list}: lists and maps of sections have no flags; set them in a configuration \
-             file or the environment."
-        ));
-    }
-    if !naming.places.is_empty() {
-        let places: Vec<String> = naming.places.iter().map(|p| format!("  {p}")).collect();
-        notes.push(format!(
-            "Configuration files, lowest first:\n{}",
-            places.join("\n")
-        ));
-    }
-    if !notes.is_empty() && cmd.get_after_help().is_none() {
-        cmd = cmd.after_help(notes.join("\n\n"));
+        cmd = cmd.after_help(after);
     }
     (cmd, problems)
 }
@@ -381,7 +540,7 @@ pub(crate) fn command(schema: &'static Schema, naming: &Naming) -> (Command, Vec
     if let Some(version) = schema.version {
         cmd = cmd.version(version);
     }
-    augment(schema, naming, cmd)
+    augment(schema, naming, cmd, false)
 }
 
 /// Parses `args` (program name first) with the command for `schema`.

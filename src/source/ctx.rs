@@ -87,6 +87,9 @@ pub(crate) struct Sink {
     pub(crate) warnings: Vec<Warning>,
     pub(crate) checks: Vec<Check>,
     pub(crate) texts: Texts,
+    /// Keys that texts which failed to parse still name: not reported
+    /// missing, the syntax error being the problem to fix.
+    pub(crate) unparsed: Vec<String>,
 }
 
 /// What a source sees while it loads: the schema, the environment, the

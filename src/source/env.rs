@@ -65,7 +65,10 @@ impl Default for Env {
             prefix: None,
             separator: "_",
             empty_is_unset: true,
-            unknown: Unknown::Error,
+            // Platforms put variables of their own under an app's prefix
+            // (Kubernetes service links): a warning keeps such an app
+            // running and still shows the typo.
+            unknown: Unknown::Warn,
             vars: None,
         }
     }
@@ -107,7 +110,9 @@ impl Env {
     }
 
     /// What to do with `<PREFIX>*` variables that name no field. Default:
-    /// [`Unknown::Error`].
+    /// [`Unknown::Warn`]: Kubernetes and other platforms set variables under
+    /// an app's prefix that are not its configuration (see the README's
+    /// environment section); [`Unknown::Error`] is the strict mode.
     pub fn unknown(mut self, unknown: Unknown) -> Env {
         self.unknown = unknown;
         self
@@ -157,6 +162,10 @@ struct Plan {
     outside: Vec<(usize, String)>,
     /// By field index: whether it is one of `outside`.
     is_outside: Vec<bool>,
+    /// By field index: whether the field reads an integer, so that a
+    /// Kubernetes service link in its variable (`MYAPP_PORT=tcp://..`) is
+    /// recognised rather than reported as a bad number.
+    integer: Vec<bool>,
     /// Names two fields would share: reported on every load.
     collisions: Vec<Problem>,
     /// `<PREFIX>CONFIG`, which names a file for discovery, not a field.
@@ -248,6 +257,7 @@ impl Plan {
             by_var: HashMap::new(),
             outside: Vec::new(),
             is_outside: Vec::new(),
+            integer: Vec::new(),
             collisions: Vec::new(),
             config_var: format!("{}CONFIG", naming.prefix),
             maps: Vec::new(),
@@ -278,6 +288,8 @@ impl Plan {
             }
             plan.is_outside
                 .push(naming.prefix.is_empty() || !var.starts_with(&naming.prefix));
+            plan.integer
+                .push(field.shape() == Some(crate::schema::Shape::Integer));
             plan.by_var.insert(format!("{var}_FILE"), (index, true));
             plan.by_var.insert(var.clone(), (index, false));
             plan.fields.push((path.to_owned(), var));
@@ -308,6 +320,9 @@ impl Source for Env {
         let mut problems = plan.collisions.clone();
         let mut warnings = Vec::new();
         let mut found = vec![Found::default(); plan.fields.len()];
+        // Unknown variables that Kubernetes sets for a Service named like
+        // the prefix: reported together, as what they are.
+        let mut links: Vec<&str> = Vec::new();
         // Entries of maps of sections: key path, value, variable.
         let mut entries: Vec<(String, &str, &str)> = Vec::new();
 
@@ -320,8 +335,9 @@ impl Source for Env {
                     None if !plan.maps.is_empty()
                         && map_entry(var, value, &plan, &mut entries, &mut problems) => {}
                     None if self.unknown == Unknown::Ignore => {}
+                    None if service_link(&var[naming.prefix.len()..], value) => links.push(var),
                     None => {
-                        let problem = unknown(var, &plan);
+                        let problem = unknown(var, &plan, &naming.prefix);
                         match self.unknown {
                             Unknown::Error => problems.push(problem),
                             _ => warnings.push(problem),
@@ -360,7 +376,7 @@ impl Source for Env {
                     && *var != plan.config_var
                     && self.unknown != Unknown::Ignore =>
                 {
-                    let problem = unknown(var, &plan);
+                    let problem = unknown(var, &plan, &naming.prefix);
                     match self.unknown {
                         Unknown::Error => problems.push(problem),
                         _ => warnings.push(problem),
@@ -376,7 +392,31 @@ impl Source for Env {
             let Found { value, file } = found[i];
             let value = value.filter(|v| !(v.is_empty() && self.empty_is_unset));
             let value = match (value, file.filter(|f| !f.is_empty())) {
-                (Some(v), _) => Value::text(v, Origin::Env { var: var.clone() }),
+                (Some(_), Some(_)) => {
+                    problems.push(
+                        Problem::new(
+                            ProblemKind::Source,
+                            format!("both {var} and {var}_FILE are set"),
+                        )
+                        .with_key(path)
+                        .with_origin(Origin::Env { var: var.clone() })
+                        .with_help(format!(
+                            "unset one of them: {var}_FILE names a file holding the value"
+                        )),
+                    );
+                    continue;
+                }
+                (Some(v), None)
+                    if plan.integer[i]
+                        && var.strip_prefix(naming.prefix.as_str()) == Some("PORT")
+                        && service_link("PORT", v) =>
+                {
+                    // Not a number for `port` but Kubernetes' own variable:
+                    // named as such, and the field keeps its lower value.
+                    links.push(var);
+                    continue;
+                }
+                (Some(v), None) => Value::text(v, Origin::Env { var: var.clone() }),
                 (None, Some(file)) => {
                     let file_var = format!("{var}_FILE");
                     match read_secret_file(Path::new(file), &file_var) {
@@ -407,6 +447,14 @@ impl Source for Env {
             };
             layer.insert_at(&path, Value::text(value, origin));
             any = true;
+        }
+        if !links.is_empty() && self.unknown != Unknown::Ignore {
+            links.sort_unstable();
+            let problem = service_links(&links, &naming.prefix);
+            match self.unknown {
+                Unknown::Error => problems.push(problem),
+                _ => warnings.push(problem),
+            }
         }
         ctx.sink.problems.extend(problems);
         ctx.sink.warnings.extend(warnings);
@@ -477,8 +525,9 @@ fn map_entry<'e>(
     true
 }
 
-/// An unknown `<PREFIX>*` variable, with the closest known name.
-fn unknown(var: &str, plan: &Plan) -> Problem {
+/// An unknown `<PREFIX>*` variable, with the closest known name when it is
+/// close enough to be a typo of it.
+fn unknown(var: &str, plan: &Plan, prefix: &str) -> Problem {
     let mut problem = Problem::new(
         ProblemKind::Unknown,
         format!("unknown environment variable {var}"),
@@ -486,11 +535,68 @@ fn unknown(var: &str, plan: &Plan) -> Problem {
     .with_origin(Origin::Env {
         var: var.to_owned(),
     });
-    let known = plan.fields.iter().map(|(_, var)| var.as_str());
-    if let Some(best) = crate::naming::suggest(var, known) {
+    let known = plan
+        .fields
+        .iter()
+        .map(|(_, var)| var.as_str())
+        .chain([plan.config_var.as_str()]);
+    if let Some(best) = crate::naming::suggest_var(var, prefix, known) {
         problem = problem.with_help(format!("did you mean {best}?"));
     }
     problem
+}
+
+/// Whether `rest`, a variable's name after the prefix, with `value` is one
+/// of the variables Kubernetes sets in every pod for a Service whose name
+/// is the prefix: `SERVICE_HOST`, `SERVICE_PORT`, `SERVICE_PORT_<NAME>`,
+/// `PORT=tcp://<ip>:<port>`, `PORT_<port>_<PROTO>` and its `_PROTO`,
+/// `_PORT` and `_ADDR`.
+fn service_link(rest: &str, value: &str) -> bool {
+    let url = |v: &str| {
+        ["tcp://", "udp://", "sctp://"]
+            .iter()
+            .any(|scheme| v.strip_prefix(scheme).is_some_and(|a| a.contains(':')))
+    };
+    if rest == "SERVICE_HOST" || rest == "SERVICE_PORT" || rest.starts_with("SERVICE_PORT_") {
+        return true;
+    }
+    if rest == "PORT" {
+        return url(value);
+    }
+    let Some(after) = rest.strip_prefix("PORT_") else {
+        return false;
+    };
+    let mut parts = after.splitn(3, '_');
+    let number = parts.next().unwrap_or("");
+    let proto = parts.next().unwrap_or("");
+    let what = parts.next();
+    !number.is_empty()
+        && number.bytes().all(|b| b.is_ascii_digit())
+        && matches!(proto, "TCP" | "UDP" | "SCTP")
+        && matches!(what, None | Some("PROTO" | "PORT" | "ADDR"))
+}
+
+/// One problem for every service-link variable found, with the fix.
+fn service_links(vars: &[&str], prefix: &str) -> Problem {
+    let service = prefix
+        .trim_end_matches('_')
+        .to_ascii_lowercase()
+        .replace('_', "-");
+    let (what, are) = match vars {
+        [_] => ("variable", "is a Kubernetes service link"),
+        _ => ("variables", "are Kubernetes service links"),
+    };
+    Problem::new(
+        ProblemKind::Unknown,
+        format!(
+            "environment {what} {} {are} for a Service named `{service}`, not configuration; ignored",
+            vars.join(", ")
+        ),
+    )
+    .with_help(
+        "set `enableServiceLinks: false` in the pod spec, or read the configuration under \
+         another prefix (Builder::env_prefix)",
+    )
 }
 
 /// Reads a `_FILE` secret: the whole file, one trailing newline removed.

@@ -62,6 +62,10 @@ fn parse_text(
     text: Arc<str>,
 ) -> Option<Value> {
     let (value, problems) = parse_named(format, &text, &path);
+    if problems.iter().any(|p| p.kind() == ProblemKind::Syntax) {
+        let keys = crate::format::scan::keys(format, &text);
+        ctx.sink.unparsed.extend(keys);
+    }
     ctx.add_text(path, text);
     ctx.sink.problems.extend(problems);
     value

@@ -20,9 +20,9 @@ mod vars;
 /// Also at [`staid::format::Format`](crate::format::Format), where it lives.
 pub use crate::format::Format;
 #[cfg(feature = "cli")]
-pub(crate) use cli::{augment, command, Parse};
+pub(crate) use cli::{command, Parse};
 #[cfg(feature = "cli")]
-pub use cli::{Cli, CONFIG_FLAG, PRINT_CONFIG_FLAG};
+pub use cli::{Cli, CHECK_CONFIG_FLAG, CONFIG_FLAG, PRINT_CONFIG_FLAG};
 pub use credentials::{Credentials, CREDENTIALS_DIRECTORY};
 pub use ctx::{Check, Harness, LoadCtx, Source, Subscription};
 pub(crate) use ctx::{Sink, Texts};

@@ -1,0 +1,329 @@
+//! `--print-config=json` and `--print-config=toml`: the effective
+//! configuration as a file that loads again, each value as the type it
+//! became (env and flag text converted by the field's type), secrets
+//! masked.
+
+use std::fmt::Write as _;
+
+use crate::error::Problem;
+use crate::redact::MASKED_KEY;
+use crate::schema::{Field, FieldKind, Schema};
+use crate::value::{Key, Kind, Table, Value};
+
+/// The form `--print-config` prints in.
+// Chosen by flags only: without the `cli` feature nothing asks for it.
+#[cfg_attr(not(feature = "cli"), allow(dead_code))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Print {
+    /// `key = value  # origin` lines ([`Explain`](crate::explain::Explain)).
+    Listing,
+    /// A JSON document.
+    Json,
+    /// A TOML document.
+    Toml,
+}
+
+/// The configuration `tree` in the form `print`; `problems` are those of a
+/// load that failed (their keys are marked in the listing).
+pub(crate) fn render(
+    print: Print,
+    schema: &'static Schema,
+    tree: &Value,
+    problems: &[Problem],
+) -> String {
+    let doc = || Doc::Table(section(schema, tree.as_table()));
+    match print {
+        Print::Listing => crate::explain::Explain::new(schema, tree)
+            .marking(problems)
+            .to_string(),
+        Print::Json => {
+            let mut out = String::new();
+            json(&doc(), 0, &mut out);
+            out.push('\n');
+            out
+        }
+        Print::Toml => {
+            let mut out = String::new();
+            if let Doc::Table(entries) = doc() {
+                toml_table(&entries, "", &mut out);
+            }
+            out
+        }
+    }
+}
+
+/// Text from the environment or a flag as the value the field's type reads
+/// it as: `"8080"` for a `u16` as 8080, `"a,b"` for a `Vec` as a list,
+/// `"k:1"` for a map as a table. Text that does not read so, and every
+/// other value, is returned as it is.
+pub(crate) fn typed(value: &Value, ty: &str) -> Value {
+    let Kind::String(text) = &value.kind else {
+        return value.clone();
+    };
+    if !value.is_text() {
+        return value.clone();
+    }
+    let ty = ty.trim();
+    let ty = ty
+        .strip_prefix("Option<")
+        .and_then(|t| t.strip_suffix('>'))
+        .unwrap_or(ty);
+    fn inner(t: &str) -> Option<&str> {
+        t.split_once('<')
+            .and_then(|(_, rest)| rest.strip_suffix('>'))
+    }
+    // `std::collections::BTreeMap<..>` is a `BTreeMap`.
+    let head = ty.split('<').next().unwrap_or(ty);
+    let head = head.rsplit("::").next().unwrap_or(head).trim();
+    let origin = value.origin.clone();
+    let kind = match head {
+        "Vec" | "VecDeque" | "HashSet" | "BTreeSet" => {
+            let item = inner(ty).unwrap_or("String");
+            Kind::Array(
+                crate::text::list_values(text, &origin)
+                    .iter()
+                    .map(|v| typed(v, item))
+                    .collect(),
+            )
+        }
+        "HashMap" | "BTreeMap" => {
+            let of = inner(ty)
+                .and_then(|kv| kv.split_once(',').map(|(_, v)| v.trim()))
+                .unwrap_or("String");
+            let mut table = Table::new();
+            for pair in crate::text::split_escaped(text, ',') {
+                let Some((k, v)) = pair.split_once(':') else {
+                    return value.clone();
+                };
+                let v = Value::text(v.trim(), origin.clone());
+                table.insert(k.trim().to_owned(), typed(&v, of));
+            }
+            Kind::Table(table)
+        }
+        "u8" | "u16" | "u32" | "u64" | "u128" | "usize" | "i8" | "i16" | "i32" | "i64" | "i128"
+        | "isize" => match crate::text::parse_int(text) {
+            Some(i) => Kind::Integer(i),
+            None => return value.clone(),
+        },
+        "f32" | "f64" => match crate::text::parse_float(text) {
+            Some(x) => Kind::Float(x),
+            None => return value.clone(),
+        },
+        "bool" => match crate::text::parse_bool(text) {
+            Some(b) => Kind::Bool(b),
+            None => return value.clone(),
+        },
+        _ => return value.clone(),
+    };
+    Value::new(kind, origin)
+}
+
+/// A document in declaration order, secrets masked.
+enum Doc {
+    Value(Value),
+    List(Vec<Doc>),
+    Table(Vec<(String, Doc)>),
+}
+
+fn section(schema: &Schema, tree: Option<&Table>) -> Vec<(String, Doc)> {
+    let mut out = Vec::new();
+    let Some(tree) = tree else {
+        return out;
+    };
+    for field in schema.fields {
+        if field.is_skipped() {
+            continue;
+        }
+        let Some(value) = tree.get(field.key) else {
+            continue;
+        };
+        let doc = match (field.kind, &value.kind) {
+            (FieldKind::Nested(inner) | FieldKind::Optional(inner), Kind::Table(t)) => {
+                Doc::Table(section(inner, Some(t)))
+            }
+            (FieldKind::List(element), Kind::Array(items)) => Doc::List(
+                items
+                    .iter()
+                    .map(|item| match &item.kind {
+                        Kind::Table(t) => Doc::Table(section(element, Some(t))),
+                        _ => leaf(item, field),
+                    })
+                    .collect(),
+            ),
+            (FieldKind::Map(element), Kind::Table(entries)) => Doc::Table(
+                entries
+                    .iter()
+                    .map(|(k, e)| {
+                        let doc = match &e.kind {
+                            Kind::Table(t) => Doc::Table(section(element, Some(t))),
+                            _ => leaf(e, field),
+                        };
+                        (k.clone(), doc)
+                    })
+                    .collect(),
+            ),
+            _ => leaf(value, field),
+        };
+        out.push((field.key.to_owned(), doc));
+    }
+    if let Some(inner) = schema.variant_of(tree).and_then(|v| v.schema) {
+        out.extend(section(inner, Some(tree)));
+    }
+    out
+}
+
+fn leaf(value: &Value, field: &Field) -> Doc {
+    if field.secret {
+        return Doc::Value(Value::new(
+            Kind::String(MASKED_KEY.to_owned()),
+            value.origin.clone(),
+        ));
+    }
+    plain(&typed(value, field.ty))
+}
+
+fn plain(value: &Value) -> Doc {
+    match &value.kind {
+        Kind::Array(items) => Doc::List(items.iter().map(plain).collect()),
+        Kind::Table(t) => Doc::Table(t.iter().map(|(k, v)| (k.clone(), plain(v))).collect()),
+        _ => Doc::Value(value.clone()),
+    }
+}
+
+fn json(doc: &Doc, depth: usize, out: &mut String) {
+    let pad = |d: usize| "  ".repeat(d);
+    match doc {
+        Doc::Value(v) => match &v.kind {
+            Kind::Bool(b) => out.push_str(&b.to_string()),
+            Kind::Integer(i) => out.push_str(&i.to_string()),
+            Kind::Float(x) if x.is_finite() => out.push_str(&format!("{x:?}")),
+            // JSON has no infinity: the text form staid reads back.
+            Kind::Float(x) => json_string(&x.to_string(), out),
+            Kind::String(s) | Kind::Datetime(s) => json_string(s, out),
+            Kind::Array(_) | Kind::Table(_) => json(&plain(v), depth, out),
+        },
+        Doc::List(items) if items.is_empty() => out.push_str("[]"),
+        Doc::List(items) => {
+            out.push_str("[\n");
+            for (i, item) in items.iter().enumerate() {
+                out.push_str(&pad(depth + 1));
+                json(item, depth + 1, out);
+                out.push_str(if i + 1 < items.len() { ",\n" } else { "\n" });
+            }
+            out.push_str(&pad(depth));
+            out.push(']');
+        }
+        Doc::Table(entries) if entries.is_empty() => out.push_str("{}"),
+        Doc::Table(entries) => {
+            out.push_str("{\n");
+            for (i, (k, v)) in entries.iter().enumerate() {
+                out.push_str(&pad(depth + 1));
+                json_string(k, out);
+                out.push_str(": ");
+                json(v, depth + 1, out);
+                out.push_str(if i + 1 < entries.len() { ",\n" } else { "\n" });
+            }
+            out.push_str(&pad(depth));
+            out.push('}');
+        }
+    }
+}
+
+fn json_string(s: &str, out: &mut String) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// A table's plain keys first, then its tables as `[path]` and lists of
+/// tables as `[[path]]`, as TOML requires.
+fn toml_table(entries: &[(String, Doc)], path: &str, out: &mut String) {
+    let is_table = |d: &Doc| matches!(d, Doc::Table(_));
+    let tables_list =
+        |d: &Doc| matches!(d, Doc::List(items) if !items.is_empty() && items.iter().all(is_table));
+    for (k, v) in entries {
+        if !is_table(v) && !tables_list(v) {
+            let _ = writeln!(out, "{} = {}", Key(k), TomlInline(v));
+        }
+    }
+    for (k, v) in entries {
+        let at = match path {
+            "" => Key(k).to_string(),
+            _ => format!("{path}.{}", Key(k)),
+        };
+        match v {
+            Doc::Table(inner) => {
+                if !out.is_empty() {
+                    out.push('\n');
+                }
+                let _ = writeln!(out, "[{at}]");
+                toml_table(inner, &at, out);
+            }
+            Doc::List(items) if tables_list(v) => {
+                for item in items {
+                    if let Doc::Table(inner) = item {
+                        if !out.is_empty() {
+                            out.push('\n');
+                        }
+                        let _ = writeln!(out, "[[{at}]]");
+                        toml_table(inner, &at, out);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+struct TomlInline<'a>(&'a Doc);
+
+impl std::fmt::Display for TomlInline<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Doc::Value(v) => match &v.kind {
+                Kind::String(s) => {
+                    let mut out = String::new();
+                    // A TOML basic string escapes as JSON does, `\u` with
+                    // four digits included.
+                    json_string(s, &mut out);
+                    f.write_str(&out)
+                }
+                Kind::Float(x) if x.is_nan() => f.write_str("nan"),
+                Kind::Float(x) if x.is_infinite() => {
+                    f.write_str(if *x > 0.0 { "inf" } else { "-inf" })
+                }
+                _ => write!(f, "{}", crate::value::Inline(v)),
+            },
+            Doc::List(items) => {
+                f.write_str("[")?;
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{}", TomlInline(item))?;
+                }
+                f.write_str("]")
+            }
+            Doc::Table(entries) => {
+                f.write_str("{")?;
+                for (i, (k, v)) in entries.iter().enumerate() {
+                    f.write_str(if i > 0 { ", " } else { " " })?;
+                    write!(f, "{} = {}", Key(k), TomlInline(v))?;
+                }
+                f.write_str(if entries.is_empty() { "}" } else { " }" })
+            }
+        }
+    }
+}
