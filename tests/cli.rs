@@ -258,7 +258,9 @@ fn help_ends_with_where_configuration_comes_from() {
             "Configuration, lowest first (later wins):
   defaults
   /etc/svc/svc.{{{exts}}} if it exists
+  /etc/svc/svc.d/*.{{{exts}}} if it exists
   /srv/svc.{{{exts}}} if it exists
+  /srv/svc.d/*.{{{exts}}} if it exists
   the file named by --config or SVC_CONFIG
   environment variables SVC_<KEY> (nested keys joined by _), or SVC_<KEY>_FILE naming a file that holds the value
   flags

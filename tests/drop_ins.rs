@@ -283,12 +283,23 @@ fn help_and_env_usage_list_the_discovered_files_and_drop_in_directories() {
          --config <FILE> or MYAPP_CONFIG\n"
     );
     let usage = builder.env_usage();
-    assert!(usage.ends_with(&format!("\n\n{places}")), "{usage}");
+    assert!(usage.contains(&format!("\n\n{places}\n")), "{usage}");
     let err = builder.args(["myapp", "--help"]).load().unwrap_err();
     let Some(staid::Exit::Help(help)) = err.as_exit() else {
         panic!("not help: {err}");
     };
-    assert!(help.trim_end().ends_with(places.trim_end()), "{help}");
+    // `--help` ends with where configuration comes from, lowest first.
+    let listed = format!(
+        "  defaults\n  \
+         /etc/myapp/myapp.{e} if it exists\n  \
+         /etc/myapp/myapp.d/*.{e} if it exists\n  \
+         /home/u/.config/myapp/myapp.{e} if it exists\n  \
+         /home/u/.config/myapp/myapp.d/*.{e} if it exists\n  \
+         ./myapp.{e} if it exists\n  \
+         ./myapp.d/*.{e} if it exists\n  \
+         the file named by --config or MYAPP_CONFIG\n"
+    );
+    assert!(help.contains(&listed), "{help}");
     // Without discovery, nothing is listed.
     assert!(!App::builder().env_usage().contains("Configuration files"));
 }
