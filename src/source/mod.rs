@@ -14,6 +14,7 @@ mod etcd;
 mod file;
 #[cfg(feature = "lua")]
 mod lua;
+mod service_links;
 mod trigger;
 mod vars;
 

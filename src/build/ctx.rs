@@ -1,5 +1,5 @@
-//! The typed build: generated `Config::__build` code calls into `Ctx` for each
-//! field, and `Ctx` collects every problem instead of stopping at the first.
+//! `Ctx`: the state of one typed build, its leaves, validators, unknown
+//! keys and the problems they find.
 
 use std::fmt::Display;
 
@@ -15,7 +15,9 @@ use crate::source::Texts;
 use crate::value::{Kind, Table, Value};
 use crate::Unknown;
 
-static EMPTY: Table = Table::new();
+use super::sections::other_variant;
+
+pub(super) static EMPTY: Table = Table::new();
 
 /// What a leaf field's type must be: anything serde can read. A trait of
 /// its own so that a missing impl says what to do, not which serde bound
@@ -39,23 +41,23 @@ pub type Build<T> = fn(Option<&Value>, &mut Ctx<'_>) -> Option<T>;
 pub struct Ctx<'a> {
     pub(crate) problems: Vec<Problem>,
     pub(crate) warnings: Vec<Problem>,
-    path: String,
+    pub(super) path: String,
     /// The path of field names (env and flag spelling) beside `path`;
     /// `None` while it is the same as `path` (no `rename_all` on the way),
     /// so the common build keeps one path, not two.
-    names: Option<String>,
+    pub(super) names: Option<String>,
     /// How many lists of sections the build is inside: their elements have
     /// no env variables or flags of their own.
-    in_list: usize,
+    pub(super) in_list: usize,
     /// How many maps of sections: their entries have env variables, no
     /// flags.
-    in_map: usize,
+    pub(super) in_map: usize,
     /// While a variant of an enum section is built: the enum's path length
     /// and schema, so that its tag is not an unknown key of the variant.
-    variant: Option<(usize, &'static Schema)>,
-    unknown: Unknown,
-    texts: &'a Texts,
-    naming: &'a Naming,
+    pub(super) variant: Option<(usize, &'static Schema)>,
+    pub(super) unknown: Unknown,
+    pub(super) texts: &'a Texts,
+    pub(super) naming: &'a Naming,
 }
 
 impl<'a> Ctx<'a> {
@@ -76,7 +78,7 @@ impl<'a> Ctx<'a> {
 
     /// Goes one level down, to `key` (spelled `name` in env and flags);
     /// `pop` with the result comes back.
-    fn push(&mut self, key: &str, name: &str) -> (usize, usize) {
+    pub(super) fn push(&mut self, key: &str, name: &str) -> (usize, usize) {
         let len = (
             self.path.len(),
             self.names.as_ref().map_or(self.path.len(), String::len),
@@ -98,7 +100,7 @@ impl<'a> Ctx<'a> {
         len
     }
 
-    fn pop(&mut self, (path, names): (usize, usize)) {
+    pub(super) fn pop(&mut self, (path, names): (usize, usize)) {
         self.path.truncate(path);
         if let Some(n) = &mut self.names {
             n.truncate(names);
@@ -107,7 +109,7 @@ impl<'a> Ctx<'a> {
 
     /// The snippet of a value: its line, with a caret as wide as the parser
     /// saw the value.
-    fn snippet_of(&self, value: &Value, secret: bool) -> Option<Snippet> {
+    pub(super) fn snippet_of(&self, value: &Value, secret: bool) -> Option<Snippet> {
         if secret || value.span.width == 0 {
             return self.snippet(&value.origin, secret);
         }
@@ -116,7 +118,7 @@ impl<'a> Ctx<'a> {
         Some(self.texts.get(path)?.snippet_with(line, column, width))
     }
 
-    fn snippet(&self, origin: &Origin, secret: bool) -> Option<Snippet> {
+    pub(super) fn snippet(&self, origin: &Origin, secret: bool) -> Option<Snippet> {
         if secret {
             return None;
         }
@@ -206,227 +208,6 @@ impl<'a> Ctx<'a> {
                 None
             }
         }
-    }
-
-    /// Builds a `#[config(nested)]` field.
-    pub fn nested<T>(
-        &mut self,
-        table: &Table,
-        field: &'static Field,
-        build: Build<T>,
-    ) -> Option<T> {
-        let len = self.push(field.key, field.name);
-        let out = build(table.get(field.key), self);
-        self.pop(len);
-        out
-    }
-
-    /// Builds a field with a default computed by code
-    /// (`#[config(default)]`, `#[config(default_with = path)]`): `default`
-    /// runs when no layer sets the key.
-    pub fn leaf_or_else<T: Leaf>(
-        &mut self,
-        table: &Table,
-        field: &'static Field,
-        default: fn() -> T,
-    ) -> Option<T> {
-        match table.contains_key(field.key) {
-            true => self.leaf(table, field),
-            false => Some(default()),
-        }
-    }
-
-    /// Builds a `#[config(nested)]` `Option<T>` field: `None` when no layer
-    /// set any key of it, otherwise a `T` (defaults for the rest).
-    pub fn optional<T>(
-        &mut self,
-        table: &Table,
-        field: &'static Field,
-        build: Build<T>,
-    ) -> Option<Option<T>> {
-        let Some(node) = table.get(field.key) else {
-            return Some(None);
-        };
-        let len = self.push(field.key, field.name);
-        let out = build(Some(node), self);
-        self.pop(len);
-        out.map(Some)
-    }
-
-    /// Builds a `#[config(nested)]` `Vec<T>` field: each element of the
-    /// array as a `T`, every element's problems reported.
-    pub fn list<T>(
-        &mut self,
-        table: &Table,
-        field: &'static Field,
-        build: Build<T>,
-    ) -> Option<Vec<T>> {
-        let len = self.push(field.key, field.name);
-        let out = match table.get(field.key) {
-            None if field.required => {
-                self.missing(field);
-                None
-            }
-            None => Some(Vec::new()),
-            Some(node) => match &node.kind {
-                Kind::Array(items) => {
-                    self.in_list += 1;
-                    let mut out = Some(Vec::with_capacity(items.len()));
-                    for (i, item) in items.iter().enumerate() {
-                        let index = i.to_string();
-                        let at = self.push(&index, &index);
-                        match (build(Some(item), self), &mut out) {
-                            (Some(built), Some(out)) => out.push(built),
-                            _ => out = None,
-                        }
-                        self.pop(at);
-                    }
-                    self.in_list -= 1;
-                    out
-                }
-                _ => {
-                    self.not_a_section(node, "an array of tables");
-                    None
-                }
-            },
-        };
-        self.pop(len);
-        out
-    }
-
-    /// Builds a `#[config(nested)]` `HashMap<String, T>` or
-    /// `BTreeMap<String, T>` field: each entry of the table as a `T`.
-    pub fn map<T, M: FromIterator<(String, T)>>(
-        &mut self,
-        table: &Table,
-        field: &'static Field,
-        build: Build<T>,
-    ) -> Option<M> {
-        let len = self.push(field.key, field.name);
-        let out = match table.get(field.key) {
-            None if field.required => {
-                self.missing(field);
-                None
-            }
-            None => Some(M::from_iter(std::iter::empty())),
-            Some(node) => match &node.kind {
-                Kind::Table(entries) => {
-                    self.in_map += 1;
-                    let mut built = Vec::with_capacity(entries.len());
-                    let mut ok = true;
-                    for (key, entry) in entries {
-                        let at = self.push(key, key);
-                        match build(Some(entry), self) {
-                            Some(value) => built.push((key.clone(), value)),
-                            None => ok = false,
-                        }
-                        self.pop(at);
-                    }
-                    self.in_map -= 1;
-                    ok.then(|| built.into_iter().collect())
-                }
-                _ => {
-                    self.not_a_section(node, "a table of tables");
-                    None
-                }
-            },
-        };
-        self.pop(len);
-        out
-    }
-
-    /// A list or map of sections set to something else. Inline JSON that
-    /// did not parse was reported when it was read.
-    fn not_a_section(&mut self, node: &Value, expected: &str) {
-        if node.is_text()
-            && node
-                .as_str()
-                .is_some_and(|t| t.trim_start().starts_with(['[', '{']))
-        {
-            return;
-        }
-        let problem = Problem::new(
-            ProblemKind::Type,
-            format!("expected {expected}, found {}", node.type_name()),
-        )
-        .with_key(self.path.clone())
-        .with_snippet(self.snippet_of(node, false))
-        .with_origin(node.origin.clone());
-        self.problems.push(problem);
-    }
-
-    /// The variant an enum section's table selects, by index: `None` (with
-    /// a problem) when the tag is missing, not a string, or names no
-    /// variant.
-    pub fn variant(&mut self, table: &Table, schema: &'static Schema) -> Option<usize> {
-        let (tag, variants) = schema.tag()?;
-        let names = || {
-            variants
-                .iter()
-                .map(|v| format!("\"{}\"", v.name))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        let len = self.push(tag.key, tag.name);
-        let found = match table.get(tag.key) {
-            None => {
-                let problem = Problem::new(ProblemKind::Missing, "missing the variant's tag")
-                    .with_key(self.path.clone())
-                    .with_help(format!("set `{}` to one of {}", self.path, names()));
-                self.problems.push(problem);
-                None
-            }
-            Some(value) => match value.as_str() {
-                None => {
-                    let message = format!(
-                        "expected a string (one of {}), found {}",
-                        names(),
-                        value.type_name()
-                    );
-                    let problem = Problem::new(ProblemKind::Type, message)
-                        .with_key(self.path.clone())
-                        .with_snippet(self.snippet_of(value, false))
-                        .with_origin(value.origin.clone());
-                    self.problems.push(problem);
-                    None
-                }
-                Some(name) => match variants.iter().position(|v| v.name == name) {
-                    Some(index) => Some(index),
-                    None => {
-                        let mut problem = Problem::new(
-                            ProblemKind::Type,
-                            format!("unknown variant {name:?}, expected one of {}", names()),
-                        )
-                        .with_key(self.path.clone())
-                        .with_snippet(self.snippet_of(value, false))
-                        .with_origin(value.origin.clone());
-                        if let Some(best) =
-                            crate::naming::suggest(name, variants.iter().map(|v| v.name))
-                        {
-                            problem = problem.with_help(format!("did you mean \"{best}\"?"));
-                        }
-                        self.problems.push(problem);
-                        None
-                    }
-                },
-            },
-        };
-        self.pop(len);
-        found
-    }
-
-    /// Builds the struct of an enum section's variant from the enum's own
-    /// table (the variant's keys sit beside the tag).
-    pub fn variant_fields<T>(
-        &mut self,
-        node: Option<&Value>,
-        schema: &'static Schema,
-        build: Build<T>,
-    ) -> Option<T> {
-        let outer = self.variant.replace((self.path.len(), schema));
-        let out = build(node, self);
-        self.variant = outer;
-        out
     }
 
     /// Records a field validator's verdict.
@@ -542,7 +323,7 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    fn missing(&mut self, field: &'static Field) {
+    pub(super) fn missing(&mut self, field: &'static Field) {
         let ways = self.naming.ways_to_set(
             &self.path,
             self.names.as_deref().unwrap_or(&self.path),
@@ -556,7 +337,12 @@ impl<'a> Ctx<'a> {
         self.problems.push(problem);
     }
 
-    fn type_problem(&mut self, e: DeError, value: Option<&Value>, field: &'static Field) {
+    pub(super) fn type_problem(
+        &mut self,
+        e: DeError,
+        value: Option<&Value>,
+        field: &'static Field,
+    ) {
         let sub = e.sub_path();
         let mut key = self.path.clone();
         if !sub.is_empty() {
@@ -579,28 +365,9 @@ impl<'a> Ctx<'a> {
     }
 }
 
-/// The variant, other than the one `table` selects, that has `key`: (tag,
-/// variant name).
-fn other_variant(
-    schema: &'static Schema,
-    table: &Table,
-    key: &str,
-) -> Option<(&'static str, &'static str)> {
-    let (tag, variants) = schema.tag()?;
-    let chosen = schema.variant_of(table).map(|v| v.name);
-    variants
-        .iter()
-        .filter(|v| Some(v.name) != chosen)
-        .find(|v| {
-            v.schema
-                .is_some_and(|s| s.fields.iter().any(|f| f.key == key))
-        })
-        .map(|v| (tag.key, v.name))
-}
-
 /// A leaf that no layer set and that is not required: `None` for an
 /// `Option`, empty for a collection.
-fn absent<T: DeserializeOwned>(field: &Field) -> Result<T, DeError> {
+pub(super) fn absent<T: DeserializeOwned>(field: &Field) -> Result<T, DeError> {
     match field.kind {
         FieldKind::Leaf {
             optional: false,

@@ -1,0 +1,7 @@
+//! The typed build: generated `Config::__build` code calls into `Ctx` for each
+//! field, and `Ctx` collects every problem instead of stopping at the first.
+
+mod ctx;
+mod sections;
+
+pub use ctx::{Build, Ctx, Leaf};
