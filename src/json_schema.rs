@@ -4,7 +4,6 @@
 //! Written by hand from the static schema, as text: staid has no JSON
 //! serializer among its dependencies and needs none for this.
 
-use std::fmt::Write;
 use std::marker::PhantomData;
 
 use crate::schema::{Field, FieldKind, Literal, Schema, Shape};
@@ -395,21 +394,7 @@ fn literal(lit: &Literal) -> String {
 /// A JSON string literal.
 fn string(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
+    crate::print::json_string(s, &mut out);
     out
 }
 

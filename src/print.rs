@@ -229,7 +229,8 @@ fn json(doc: &Doc, depth: usize, out: &mut String) {
     }
 }
 
-fn json_string(s: &str, out: &mut String) {
+/// Writes `s` as a JSON string literal.
+pub(crate) fn json_string(s: &str, out: &mut String) {
     out.push('"');
     for c in s.chars() {
         match c {

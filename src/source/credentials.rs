@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
 use super::file::os_reason;
-use super::{read, LoadCtx, Source, Vars};
+use super::{read_value, LoadCtx, Source, Vars};
 use crate::error::{Problem, ProblemKind};
 use crate::naming::EnvNaming;
 use crate::origin::Origin;
@@ -177,7 +177,6 @@ impl Source for Credentials {
 /// A credential's text, one trailing newline removed. Problems never show
 /// its content or a position in it.
 fn read_credential(path: &Path) -> Result<String, Box<Problem>> {
-    let arc: Arc<Path> = Arc::from(path);
     if path.is_dir() {
         return Err(Box::new(Problem::new(
             ProblemKind::Io,
@@ -187,27 +186,15 @@ fn read_credential(path: &Path) -> Result<String, Box<Problem>> {
             ),
         )));
     }
-    match read(&arc, false) {
-        Ok(Some(text)) => {
-            let text = text.strip_suffix('\n').unwrap_or(&text);
-            Ok(text.strip_suffix('\r').unwrap_or(text).to_owned())
-        }
-        Ok(None) => Err(Box::new(Problem::new(
-            ProblemKind::Io,
-            format!("cannot read credential {}", path.display()),
-        ))),
-        Err(mut problems) => {
-            let mut problem = problems.remove(0);
-            problem.snippet = None;
-            problem.message = problem
-                .message
-                .replacen("cannot read ", "cannot read credential ", 1)
-                .replacen(
-                    &format!("{} is not", path.display()),
-                    &format!("credential {} is not", path.display()),
-                    1,
-                );
-            Err(Box::new(problem))
-        }
-    }
+    read_value(path).map_err(|mut problem| {
+        problem.message = problem
+            .message
+            .replacen("cannot read ", "cannot read credential ", 1)
+            .replacen(
+                &format!("{} is not", path.display()),
+                &format!("credential {} is not", path.display()),
+                1,
+            );
+        problem
+    })
 }

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use super::service_links::{service_link, service_links};
-use super::{read, LoadCtx, Source, Vars};
+use super::{read_value, LoadCtx, Source, Vars};
 use crate::error::{Problem, ProblemKind};
 use crate::naming::EnvNaming;
 use crate::origin::Origin;
@@ -547,27 +547,14 @@ fn unknown(var: &str, plan: &Plan, prefix: &str) -> Problem {
     problem
 }
 
-/// Reads a `_FILE` secret: the whole file, one trailing newline removed.
+/// Reads a `_FILE` secret, its problems placed at the variable that named
+/// it.
 fn read_secret_file(path: &Path, var: &str) -> Result<String, Box<Problem>> {
-    let arc: Arc<Path> = Arc::from(path);
-    match read(&arc, false) {
-        Ok(Some(text)) => {
-            let text = text.strip_suffix('\n').unwrap_or(&text);
-            Ok(text.strip_suffix('\r').unwrap_or(text).to_owned())
-        }
-        Ok(None) => Err(Box::new(Problem::new(
-            ProblemKind::Io,
-            format!("cannot read {}", path.display()),
-        ))),
-        Err(mut problems) => {
-            let mut problem = problems.remove(0);
-            problem.origin = Some(Origin::EnvFile {
-                var: var.to_owned(),
-                path: path.to_owned(),
-            });
-            // The file's content may be a secret: never quote a position in it.
-            problem.snippet = None;
-            Err(Box::new(problem))
-        }
-    }
+    read_value(path).map_err(|mut problem| {
+        problem.origin = Some(Origin::EnvFile {
+            var: var.to_owned(),
+            path: path.to_owned(),
+        });
+        problem
+    })
 }

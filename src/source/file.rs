@@ -167,6 +167,28 @@ fn unknown_format(path: &Arc<Path>) -> Problem {
     )
 }
 
+/// Reads a file that holds one value (a `_FILE` secret, a credential): the
+/// whole text, one trailing newline (`\n` or `\r\n`) removed. Its problems
+/// never show a line of it, which may be a secret.
+pub(crate) fn read_value(path: &Path) -> Result<String, Box<Problem>> {
+    let arc: Arc<Path> = Arc::from(path);
+    match read(&arc, false) {
+        Ok(Some(text)) => {
+            let text = text.strip_suffix('\n').unwrap_or(&text);
+            Ok(text.strip_suffix('\r').unwrap_or(text).to_owned())
+        }
+        Ok(None) => Err(Box::new(Problem::new(
+            ProblemKind::Io,
+            format!("cannot read {}", path.display()),
+        ))),
+        Err(mut problems) => {
+            let mut problem = problems.remove(0);
+            problem.snippet = None;
+            Err(Box::new(problem))
+        }
+    }
+}
+
 /// Reads a file as UTF-8 text. `Ok(None)` when it is optional and missing.
 pub(crate) fn read(path: &Arc<Path>, optional: bool) -> Result<Option<Arc<str>>, Vec<Problem>> {
     let io_problem = |reason: String| {

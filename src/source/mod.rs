@@ -35,7 +35,7 @@ pub use dotenv::Dotenv;
 pub use env::Env;
 #[cfg(feature = "etcd")]
 pub use etcd::Etcd;
-pub(crate) use file::read;
+pub(crate) use file::{read, read_value};
 pub use file::{File, Text};
 #[cfg(feature = "lua")]
 pub use lua::{HostValue, Lua};
