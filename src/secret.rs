@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use serde::{Deserialize, Deserializer};
+use serde_core::{Deserialize, Deserializer};
 
 /// A value that is never printed: its `Debug` shows `Secret("<secret>")`.
 ///

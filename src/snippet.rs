@@ -201,9 +201,11 @@ impl Indexed {
         start..starts.get(line).map_or(self.text.len(), |&next| next)
     }
 
-    /// A snippet with a caret of `width` characters at a line and column.
-    pub(crate) fn snippet_with(&self, line: usize, column: usize, width: usize) -> Snippet {
-        Snippet::new(line, column, self.line(line), width)
+    /// A snippet with a caret at a line and column, under the `bytes` of
+    /// text that start there (those on that line).
+    pub(crate) fn snippet_with(&self, line: usize, column: usize, bytes: usize) -> Snippet {
+        let line_text = self.line(line);
+        Snippet::new(line, column, line_text, chars_in(line_text, column, bytes))
     }
 
     /// A snippet for a value at a known line and column, when the width of
@@ -217,6 +219,27 @@ impl Indexed {
         let width = token_width(&rest);
         Some(Snippet::new(line, column, line_str, width))
     }
+}
+
+/// How many characters the `bytes` from `column` (1-based, in characters)
+/// of `line` cover, cut at the line's end: at least one.
+fn chars_in(line: &str, column: usize, bytes: usize) -> usize {
+    let from = line
+        .char_indices()
+        .nth(column.saturating_sub(1))
+        .map_or(line.len(), |(at, _)| at);
+    let rest = &line[from..];
+    let mut end = bytes.min(rest.len());
+    while !rest.is_char_boundary(end) {
+        end -= 1;
+    }
+    let part = &rest[..end];
+    let width = if part.is_ascii() {
+        part.len()
+    } else {
+        part.chars().count()
+    };
+    width.max(1)
 }
 
 /// Pushes the offset after each `\n`. Eight bytes at a time: a word without

@@ -26,10 +26,13 @@ pub struct Value {
 /// The extent of a value in its text, and where its key stands.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Span {
-    /// The caret's width: the value's characters on its first line; 0 when
-    /// not known.
+    /// The caret's width: the value's length in bytes as written, of
+    /// which a snippet shows the part on the value's first line; 0 when
+    /// not known. Bytes, so that parsers need not count characters for
+    /// every value: the snippet counts them for the one it shows.
     pub(crate) width: u32,
-    /// 1-based line, column and width of the key that set the value.
+    /// 1-based line and column, and width in bytes, of the key that set
+    /// the value.
     pub(crate) key: Option<(u32, u32, u32)>,
 }
 
@@ -48,14 +51,6 @@ impl fmt::Debug for Value {
             .field("origin", &self.origin)
             .field("text", &self.text)
             .finish()
-    }
-}
-
-impl Span {
-    /// The width of `text` up to its first line break, in characters.
-    pub(crate) fn width_of(text: &str) -> u32 {
-        let first = text.split('\n').next().unwrap_or("").trim_end_matches('\r');
-        u32::try_from(first.chars().count()).unwrap_or(u32::MAX)
     }
 }
 

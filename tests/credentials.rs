@@ -4,7 +4,10 @@
 //! Temporary paths are shown as `$DIR`.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+
+#[path = "support/tmp.rs"]
+mod tmp;
+use tmp::Tmp;
 
 use staid::source::Credentials;
 use staid::{Config, Exit, Origin};
@@ -29,23 +32,7 @@ struct Db {
     password: Option<String>,
 }
 
-struct Tmp(tempfile::TempDir);
-
 impl Tmp {
-    fn new() -> Tmp {
-        Tmp(tempfile::tempdir().unwrap())
-    }
-
-    fn path(&self) -> &Path {
-        self.0.path()
-    }
-
-    fn write(&self, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
-        let path = self.path().join(name);
-        fs::write(&path, bytes).unwrap();
-        path
-    }
-
     /// The builder's environment with `CREDENTIALS_DIRECTORY` set to this
     /// directory, and more variables.
     fn env(&self, more: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -55,11 +42,6 @@ impl Tmp {
         )];
         vars.extend(more.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         vars
-    }
-
-    fn text(&self, text: impl ToString) -> String {
-        text.to_string()
-            .replace(&self.path().display().to_string(), "$DIR")
     }
 }
 

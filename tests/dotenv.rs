@@ -2,8 +2,11 @@
 //! conversions, origins naming the line, and every bad input as an error
 //! naming the line. Temporary paths are shown as `$DIR`.
 
-use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+
+#[path = "support/tmp.rs"]
+mod tmp;
+use tmp::Tmp;
 
 use staid::Config;
 
@@ -33,26 +36,10 @@ struct Db {
     pool: u32,
 }
 
-struct Tmp(tempfile::TempDir);
-
 impl Tmp {
-    fn new() -> Tmp {
-        Tmp(tempfile::tempdir().unwrap())
-    }
-
-    fn path(&self) -> &Path {
-        self.0.path()
-    }
-
+    /// Writes `.env` in the directory.
     fn env(&self, text: &str) -> PathBuf {
-        let path = self.path().join(".env");
-        fs::write(&path, text).unwrap();
-        path
-    }
-
-    fn text(&self, text: impl ToString) -> String {
-        text.to_string()
-            .replace(&self.path().display().to_string(), "$DIR")
+        self.write(".env", text)
     }
 }
 

@@ -4,7 +4,10 @@
 //! of temporary directories are shown as `$DIR` in the expected text.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+
+#[path = "support/tmp.rs"]
+mod tmp;
+use tmp::Tmp;
 
 use staid::{Config, Origin};
 
@@ -17,31 +20,6 @@ struct App {
     name: String,
     #[config(default = 1)]
     workers: u32,
-}
-
-struct Tmp(tempfile::TempDir);
-
-impl Tmp {
-    fn new() -> Tmp {
-        Tmp(tempfile::tempdir().unwrap())
-    }
-
-    fn path(&self) -> &Path {
-        self.0.path()
-    }
-
-    /// Writes `rel` (creating its directories) and returns its path.
-    fn write(&self, rel: &str, text: &str) -> PathBuf {
-        let path = self.path().join(rel);
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(&path, text).unwrap();
-        path
-    }
-
-    fn text(&self, text: impl ToString) -> String {
-        text.to_string()
-            .replace(&self.path().display().to_string(), "$DIR")
-    }
 }
 
 fn origin(tmp: &Tmp, loaded: &staid::Loaded<App>, key: &str) -> String {

@@ -658,20 +658,23 @@ mod struct_validators {
     }
 }
 
+/// A small schema for the caret tests: a number and a nested table.
+#[derive(Config, Debug)]
+struct Small {
+    #[config(default = 1)]
+    port: u16,
+    #[config(nested)]
+    db: SmallDb,
+}
+
+#[derive(Config, Debug)]
+struct SmallDb {
+    #[config(default = "h")]
+    host: String,
+}
+
 #[test]
 fn carets_cover_values_and_unknown_keys_as_the_parser_read_them() {
-    #[derive(Config, Debug)]
-    struct Small {
-        #[config(default = 1)]
-        port: u16,
-        #[config(nested)]
-        db: SmallDb,
-    }
-    #[derive(Config, Debug)]
-    struct SmallDb {
-        #[config(default = "h")]
-        host: String,
-    }
     let err = Small::builder()
         .toml_str("port = [1, 2]   # not a number\ndb = { host = \"a\", \"hots\" = 2 }\n")
         .load()
@@ -703,4 +706,56 @@ error: `db.hots`: unknown key
         "{shown}"
     );
     assert!(shown.contains("--> <json>:2:10"), "{shown}");
+}
+
+/// A value that spans lines is underlined from where it starts to the end
+/// of that line, and a caret under non-ASCII text is as wide as its
+/// characters (widths are kept in bytes and counted when shown).
+#[test]
+fn carets_cover_values_that_span_lines_and_non_ascii_text() {
+    let err = Small::builder()
+        .toml_str("port = [ 1,\n  2,\n]\n[db]\nhost = 1\nhots = \"héllo wörld\"\n")
+        .load()
+        .unwrap_err();
+    let shown = err.to_string();
+    assert!(
+        shown.contains(" 1 | port = [ 1,\n   |        ^^^^\n"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains(" 6 | hots = \"héllo wörld\"\n   | ^^^^\n"),
+        "{shown}"
+    );
+    let err = Small::builder()
+        .json_str("{\"port\": [\n  1\n], \"db\": {\"host\": \"é\"}}")
+        .load()
+        .unwrap_err();
+    let shown = err.to_string();
+    assert!(
+        shown.contains(" 1 | {\"port\": [\n   |          ^"),
+        "{shown}"
+    );
+
+    #[derive(Config, Debug)]
+    struct Named {
+        name: u16,
+    }
+    let err = Named::builder()
+        .toml_str("name = \"ünïcödé\"\n")
+        .load()
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains(" 1 | name = \"ünïcödé\"\n   |        ^^^^^^^^^"),
+        "{err}"
+    );
+    let err = Named::builder()
+        .toml_str("name = \"\"\"ü\nzwei\"\"\"\n")
+        .load()
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .ends_with(" 1 | name = \"\"\"ü\n   |        ^^^^"),
+        "{err}"
+    );
 }

@@ -3,8 +3,11 @@
 //! working directory. Temporary paths are shown as `$DIR`.
 
 use std::collections::BTreeMap;
-use std::fs;
 use std::path::{Path, PathBuf};
+
+#[path = "support/tmp.rs"]
+mod tmp;
+use tmp::Tmp;
 
 use staid::Config;
 
@@ -28,30 +31,6 @@ struct App {
 struct Site {
     #[config(path)]
     root: PathBuf,
-}
-
-struct Tmp(tempfile::TempDir);
-
-impl Tmp {
-    fn new() -> Tmp {
-        Tmp(tempfile::tempdir().unwrap())
-    }
-
-    fn path(&self) -> &Path {
-        self.0.path()
-    }
-
-    fn write(&self, rel: &str, text: &str) -> PathBuf {
-        let path = self.path().join(rel);
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(&path, text).unwrap();
-        path
-    }
-
-    fn text(&self, text: impl ToString) -> String {
-        text.to_string()
-            .replace(&self.path().display().to_string(), "$DIR")
-    }
 }
 
 #[test]

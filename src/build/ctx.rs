@@ -3,7 +3,7 @@
 
 use std::fmt::Display;
 
-use serde::de::DeserializeOwned;
+use serde_core::de::DeserializeOwned;
 
 use crate::de::{self, DeError};
 use crate::error::{Problem, ProblemKind};

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use serde::de::{self};
+use serde_core::de::{self};
 
 use crate::origin::Origin;
 

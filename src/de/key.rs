@@ -1,6 +1,6 @@
 //! Map keys: always text, so `HashMap<u16, _>` reads `"8080"` keys.
 
-use serde::de::{self, IntoDeserializer, Visitor};
+use serde_core::de::{self, IntoDeserializer, Visitor};
 
 use crate::text;
 
@@ -63,7 +63,7 @@ impl<'de> de::Deserializer<'de> for KeyDe<'_> {
         visitor.visit_newtype_struct(self)
     }
 
-    serde::forward_to_deserialize_any! {
+    serde_core::forward_to_deserialize_any! {
         i128 u128 f32 f64 char str string bytes byte_buf option unit unit_struct
         seq tuple tuple_struct map struct identifier ignored_any
     }

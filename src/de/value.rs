@@ -1,7 +1,7 @@
 //! The deserializer over one `Value`: text converted by the type asked for,
 //! typed values taken as they are; and enums read from it.
 
-use serde::de::{self, DeserializeSeed, EnumAccess, IntoDeserializer, VariantAccess, Visitor};
+use serde_core::de::{self, DeserializeSeed, EnumAccess, IntoDeserializer, VariantAccess, Visitor};
 
 use crate::origin::Origin;
 use crate::text;

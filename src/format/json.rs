@@ -13,7 +13,7 @@ use super::toml::{more_syntax_errors, MAX_SYNTAX_ERRORS};
 use crate::error::{Problem, ProblemKind};
 use crate::origin::Origin;
 use crate::snippet::Lines;
-use crate::value::{Kind, Span, Table, Value};
+use crate::value::{Kind, Table, Value};
 
 const STRICT: ParseOptions = ParseOptions {
     allow_comments: false,
@@ -310,7 +310,7 @@ impl Convert<'_, '_> {
                             false => key.start..key.end,
                         };
                         let (line, column) = self.lines.position(self.base + key.start);
-                        let width = Span::width_of(self.text_at(key.start..key.end));
+                        let width = u32::try_from(key.len()).unwrap_or(u32::MAX);
                         value.span.key = Some((line as u32, column as u32, width.max(1)));
                         table.insert(name, value);
                     }
@@ -319,7 +319,7 @@ impl Convert<'_, '_> {
             }
         };
         let mut value = Value::new(kind, self.origin(range.start));
-        value.span.width = Span::width_of(self.text_at(range.start..range.end));
+        value.span.width = u32::try_from(range.end - range.start).unwrap_or(u32::MAX);
         Some(value)
     }
 

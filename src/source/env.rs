@@ -347,9 +347,10 @@ impl Source for Env {
                 }
             }
         }
-        if plan.outside.len() * 2 > env.len() {
-            // More names to look up than variables (no prefix): go through
-            // the variables instead, each one hash lookup.
+        if plan.outside.len() > 4 {
+            // Many names to look up (no prefix, or many `env = ".."`): one
+            // pass over the variables, each one hash lookup, rather than a
+            // search of the snapshot per name.
             for (var, value) in env.iter() {
                 match plan.by_var.get(var) {
                     Some(&(i, false)) if plan.is_outside[i] => found[i].value = Some(value),

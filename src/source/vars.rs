@@ -5,9 +5,11 @@
 /// [`Builder::env_from`](crate::Builder::env_from) or [`Env::vars`](super::Env::vars).
 #[derive(Clone, Debug, Default)]
 pub struct Vars {
-    /// Sorted by name, one entry per name (the last given wins). A sorted
-    /// list rather than a map: built once per plan, then only searched, and
-    /// a process has a few dozen variables.
+    /// One entry per name (the last given wins), in the order the process
+    /// environment lists them, or sorted by name for pairs given by hand.
+    /// Searched from end to end rather than sorted or hashed: a process has
+    /// a few dozen variables and a load looks up a handful, so building an
+    /// index would cost more than every lookup it saves.
     vars: Vec<(String, String)>,
     /// Variables whose value is not UTF-8, by name.
     pub(crate) invalid: Vec<String>,
@@ -17,7 +19,9 @@ impl Vars {
     /// The process environment. Variables that are not UTF-8 are kept aside
     /// so the env layer can report them by name.
     pub fn from_process() -> Vars {
-        Vars::from_os_pairs(std::env::vars_os())
+        // The OS gives each name once, so there is nothing to deduplicate.
+        let (vars, invalid) = Vars::split(std::env::vars_os());
+        Vars { vars, invalid }
     }
 
     /// An environment made of these pairs only.
@@ -28,7 +32,7 @@ impl Vars {
             .into_iter()
             .map(|(k, v)| (k.into(), v.into()))
             .collect();
-        Vars::sorted(vars, Vec::new())
+        Vars::deduplicated(vars, Vec::new())
     }
 
     /// An environment made of these pairs only, as the OS gives them: values
@@ -37,6 +41,15 @@ impl Vars {
     pub fn from_os_pairs<K: Into<std::ffi::OsString>, V: Into<std::ffi::OsString>>(
         pairs: impl IntoIterator<Item = (K, V)>,
     ) -> Vars {
+        let (vars, invalid) = Vars::split(pairs);
+        Vars::deduplicated(vars, invalid)
+    }
+
+    /// UTF-8 pairs, and the names of those whose value is not UTF-8; a name
+    /// that is not UTF-8 can name no field and is left out.
+    fn split<K: Into<std::ffi::OsString>, V: Into<std::ffi::OsString>>(
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> (Vec<(String, String)>, Vec<String>) {
         let mut vars = Vec::new();
         let mut invalid = Vec::new();
         for (k, v) in pairs {
@@ -46,16 +59,13 @@ impl Vars {
                 (Err(_), _) => {}
             }
         }
-        Vars::sorted(vars, invalid)
+        (vars, invalid)
     }
 
-    fn sorted(mut vars: Vec<(String, String)>, invalid: Vec<String>) -> Vars {
-        // Stable, so that of two pairs with one name the later stays last
-        // (the process environment has none: the cheap case).
+    /// Sorted by name, of two pairs with one name the later kept.
+    fn deduplicated(mut vars: Vec<(String, String)>, invalid: Vec<String>) -> Vars {
+        // Stable, so that of two pairs with one name the later stays last.
         vars.sort_by(|a, b| a.0.cmp(&b.0));
-        if vars.windows(2).all(|w| w[0].0 != w[1].0) {
-            return Vars { vars, invalid };
-        }
         let mut deduped: Vec<(String, String)> = Vec::with_capacity(vars.len());
         for pair in vars {
             match deduped.last_mut() {
@@ -81,26 +91,24 @@ impl Vars {
 
     /// One variable.
     pub fn get(&self, name: &str) -> Option<&str> {
-        let at = self
-            .vars
-            .binary_search_by(|(k, _)| k.as_str().cmp(name))
-            .ok()?;
-        Some(&self.vars[at].1)
+        self.vars
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
-    /// Every variable, sorted by name.
+    /// Every variable: the process environment in its own order, pairs
+    /// given by hand sorted by name.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
         self.vars.iter().map(|(k, v)| (k.as_str(), v.as_str()))
     }
 
-    /// The variables whose name starts with `prefix`, sorted by name: a range
-    /// of the sorted list, so the thousand unrelated variables of a real
-    /// environment are never looked at.
+    /// The variables whose name starts with `prefix`, sorted by name (so
+    /// that what is reported about them comes in a stable order).
     pub fn with_prefix<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = (&'a str, &'a str)> {
-        let from = self.vars.partition_point(|(k, _)| k.as_str() < prefix);
-        self.vars[from..]
-            .iter()
-            .take_while(move |(k, _)| k.starts_with(prefix))
-            .map(|(k, v)| (k.as_str(), v.as_str()))
+        let mut found: Vec<(&str, &str)> =
+            self.iter().filter(|(k, _)| k.starts_with(prefix)).collect();
+        found.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        found.into_iter()
     }
 }

@@ -15,11 +15,11 @@ use toml_parser::parser::{parse_document, EventReceiver};
 use toml_parser::{ErrorSink, Expected, ParseError, Raw, Source, Span};
 
 use super::position::Cursor;
-use super::tables::{self, file_origin, By, How, Key, Shape, Tables};
+use super::tables::{self, byte_width, file_origin, By, How, Key, Shape, Tables};
 use crate::error::{Problem, ProblemKind};
 use crate::format::parse::{too_deep_problem, MAX_DEPTH};
 use crate::snippet::Lines;
-use crate::value::{Kind, Span as Span_, Table, Value};
+use crate::value::{Kind, Table, Value};
 
 /// A file yields at most this many syntax errors, then one problem that
 /// counts the rest: a file of garbage fails fast with a report one can read.
@@ -115,7 +115,8 @@ fn thousands(n: usize) -> String {
 
 /// An array or inline table being read.
 enum Frame<'i> {
-    Array(Vec<Value>, (usize, usize)),
+    /// Its items, and the line, column and byte offset of its `[`.
+    Array(Vec<Value>, (usize, usize), usize),
     Inline {
         table: Table,
         /// Its tables made by dotted keys, which later dotted keys in it may
@@ -124,6 +125,8 @@ enum Frame<'i> {
         /// Where its pending key starts in `Document::keys`.
         keys_from: usize,
         at: (usize, usize),
+        /// The byte offset of its `{`.
+        start: usize,
     },
 }
 
@@ -202,12 +205,9 @@ impl<'i, 'p> Document<'i, 'p> {
     /// The width of a bracketed value from its opening at `at` to the
     /// closing `close`, when both are on one line (the caret then covers it
     /// all); 0 (not known) when it spans lines.
-    fn width_from(&self, at: (usize, usize), close: Span) -> u32 {
-        let (line, column) = self.cursor.position(close.end());
-        match line == at.0 && column > at.1 {
-            true => u32::try_from(column - at.1).unwrap_or(0),
-            false => 0,
-        }
+    /// The width of a value from its opening bracket to its closing one.
+    fn width_from(start: usize, close: Span) -> u32 {
+        u32::try_from(close.end().saturating_sub(start)).unwrap_or(u32::MAX)
     }
 
     /// Refuses an array or inline table past the depth limit.
@@ -223,7 +223,7 @@ impl<'i, 'p> Document<'i, 'p> {
     /// its key.
     fn value(&mut self, value: Value, span: Span, error: &mut dyn ErrorSink) {
         match self.frames.last_mut() {
-            Some(Frame::Array(items, _)) => items.push(value),
+            Some(Frame::Array(items, ..)) => items.push(value),
             Some(Frame::Inline {
                 table,
                 shape,
@@ -395,6 +395,7 @@ impl EventReceiver for Document<'_, '_> {
             shape: Shape::new(How::Header),
             keys_from: self.keys.len(),
             at,
+            start: span.start(),
         });
         true
     }
@@ -404,10 +405,11 @@ impl EventReceiver for Document<'_, '_> {
             table,
             keys_from,
             at,
+            start,
             ..
         }) = self.frames.last_mut()
         {
-            let (at, keys_from) = (*at, *keys_from);
+            let (at, keys_from, start) = (*at, *keys_from, *start);
             let mut value = Value::new(
                 Kind::Table(std::mem::take(table)),
                 file_origin(self.file, at),
@@ -418,7 +420,7 @@ impl EventReceiver for Document<'_, '_> {
             }
             self.keys.truncate(keys_from);
             self.frames.pop();
-            value.span.width = self.width_from(at, span);
+            value.span.width = Self::width_from(start, span);
             self.value(value, span, error);
         }
     }
@@ -428,15 +430,15 @@ impl EventReceiver for Document<'_, '_> {
             return false;
         }
         let at = self.cursor.position(span.start());
-        self.frames.push(Frame::Array(Vec::new(), at));
+        self.frames.push(Frame::Array(Vec::new(), at, span.start()));
         true
     }
 
     fn array_close(&mut self, span: Span, error: &mut dyn ErrorSink) {
         if let Some(Frame::Array(..)) = self.frames.last() {
-            if let Some(Frame::Array(items, at)) = self.frames.pop() {
+            if let Some(Frame::Array(items, at, start)) = self.frames.pop() {
                 let mut value = Value::new(Kind::Array(items), file_origin(self.file, at));
-                value.span.width = self.width_from(at, span);
+                value.span.width = Self::width_from(start, span);
                 self.value(value, span, error);
             }
         }
@@ -450,7 +452,7 @@ impl EventReceiver for Document<'_, '_> {
         let mut name = Cow::Borrowed("");
         raw.decode_key(&mut name, error);
         let at = self.cursor.position(span.start());
-        let width = Span_::width_of(raw.as_str()).max(1);
+        let width = byte_width(raw.as_str()).max(1);
         self.keys.push(Key {
             name,
             span,
@@ -485,7 +487,7 @@ impl EventReceiver for Document<'_, '_> {
             self.cursor.pass(raw.as_str(), span.start());
         }
         let mut value = Value::new(kind, file_origin(self.file, at));
-        value.span.width = Span_::width_of(raw.as_str());
+        value.span.width = byte_width(raw.as_str());
         self.value(value, span, error);
     }
 

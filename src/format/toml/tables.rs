@@ -24,7 +24,7 @@ pub(super) struct Key<'i> {
     /// when the key is read, in document order, so that the forward-only
     /// cursor can give it.
     pub(super) at: (usize, usize),
-    /// Its width as written (quotes included), for a caret under it.
+    /// Its width in bytes as written (quotes included), for a caret under it.
     pub(super) width: u32,
 }
 
@@ -82,6 +82,11 @@ pub(super) fn file_origin(file: &Arc<Path>, (line, column): (usize, usize)) -> O
         line,
         column,
     }
+}
+
+/// A value's or key's width as written, in bytes (see `value::Span`).
+pub(super) fn byte_width(raw: &str) -> u32 {
+    u32::try_from(raw.len()).unwrap_or(u32::MAX)
 }
 
 fn duplicate(key: &Key<'_>, error: &mut dyn ErrorSink) {
