@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use crate::error::Problem;
 use crate::redact::MASKED_KEY;
 use crate::schema::{Field, FieldKind, Schema};
-use crate::value::{Key, Kind, Table, Value};
+use crate::value::{inline_array, inline_table, Key, Kind, Table, Value};
 
 /// The form `--print-config` prints in.
 // Chosen by flags only: without the `cli` feature nothing asks for it.
@@ -307,23 +307,9 @@ impl std::fmt::Display for TomlInline<'_> {
                 }
                 _ => write!(f, "{}", crate::value::Inline(v)),
             },
-            Doc::List(items) => {
-                f.write_str("[")?;
-                for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        f.write_str(", ")?;
-                    }
-                    write!(f, "{}", TomlInline(item))?;
-                }
-                f.write_str("]")
-            }
+            Doc::List(items) => inline_array(f, items.iter().map(TomlInline)),
             Doc::Table(entries) => {
-                f.write_str("{")?;
-                for (i, (k, v)) in entries.iter().enumerate() {
-                    f.write_str(if i > 0 { ", " } else { " " })?;
-                    write!(f, "{} = {}", Key(k), TomlInline(v))?;
-                }
-                f.write_str(if entries.is_empty() { "}" } else { " }" })
+                inline_table(f, entries.iter().map(|(k, v)| (k.as_str(), TomlInline(v))))
             }
         }
     }

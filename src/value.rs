@@ -290,26 +290,41 @@ impl fmt::Display for Inline<'_> {
             }
             Kind::String(s) => write!(f, "{s:?}"),
             Kind::Datetime(d) => f.write_str(d),
-            Kind::Array(items) => {
-                f.write_str("[")?;
-                for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        f.write_str(", ")?;
-                    }
-                    write!(f, "{}", Inline(item))?;
-                }
-                f.write_str("]")
-            }
-            Kind::Table(t) => {
-                f.write_str("{")?;
-                for (i, (k, v)) in t.iter().enumerate() {
-                    f.write_str(if i > 0 { ", " } else { " " })?;
-                    write!(f, "{} = {}", Key(k), Inline(v))?;
-                }
-                f.write_str(if t.is_empty() { "}" } else { " }" })
-            }
+            Kind::Array(items) => inline_array(f, items.iter().map(Inline)),
+            Kind::Table(t) => inline_table(f, t.iter().map(|(k, v)| (k.as_str(), Inline(v)))),
         }
     }
+}
+
+/// `[a, b]`: items in TOML's inline form.
+pub(crate) fn inline_array<T: fmt::Display>(
+    f: &mut fmt::Formatter<'_>,
+    items: impl Iterator<Item = T>,
+) -> fmt::Result {
+    f.write_str("[")?;
+    for (i, item) in items.enumerate() {
+        if i > 0 {
+            f.write_str(", ")?;
+        }
+        write!(f, "{item}")?;
+    }
+    f.write_str("]")
+}
+
+/// `{ a = 1, b = 2 }`: entries in TOML's inline form, keys quoted when
+/// they are not bare.
+pub(crate) fn inline_table<'k, T: fmt::Display>(
+    f: &mut fmt::Formatter<'_>,
+    entries: impl Iterator<Item = (&'k str, T)>,
+) -> fmt::Result {
+    f.write_str("{")?;
+    let mut empty = true;
+    for (i, (k, v)) in entries.enumerate() {
+        f.write_str(if i > 0 { ", " } else { " " })?;
+        write!(f, "{} = {v}", Key(k))?;
+        empty = false;
+    }
+    f.write_str(if empty { "}" } else { " }" })
 }
 
 /// A key, quoted when it is not a bare TOML key.

@@ -2,7 +2,10 @@
 //! the type facts (Option, bool, Secret) read off the field types.
 
 use syn::spanned::Spanned;
-use syn::{Data, DeriveInput, Fields, GenericArgument, Ident, PathArguments, Type};
+use syn::{
+    AngleBracketedGenericArguments, Data, DeriveInput, Fields, GenericArgument, Ident,
+    PathArguments, Type,
+};
 
 use crate::attr::{self, ContainerAttrs, Errors, FieldAttrs};
 
@@ -241,16 +244,22 @@ fn kind<'a>(ty: &'a Type, attrs: &FieldAttrs) -> Kind<'a> {
     Kind::Nested
 }
 
-/// `K` and `V` of `Name<K, V>` (and of `Name<K, V, S>`, a hasher).
-fn generic_pair<'a>(ty: &'a Type, name: &str) -> Option<(&'a Type, &'a Type)> {
+/// The `<..>` of a type whose last path segment is `name`.
+fn generic_args<'a>(ty: &'a Type, name: &str) -> Option<&'a AngleBracketedGenericArguments> {
     let Type::Path(p) = ty else { return None };
     let seg = p.path.segments.last()?;
     if seg.ident != name {
         return None;
     }
-    let PathArguments::AngleBracketed(args) = &seg.arguments else {
-        return None;
-    };
+    match &seg.arguments {
+        PathArguments::AngleBracketed(args) => Some(args),
+        _ => None,
+    }
+}
+
+/// `K` and `V` of `Name<K, V>` (and of `Name<K, V, S>`, a hasher).
+fn generic_pair<'a>(ty: &'a Type, name: &str) -> Option<(&'a Type, &'a Type)> {
+    let args = generic_args(ty, name)?;
     let mut types = args.args.iter().filter_map(|a| match a {
         GenericArgument::Type(t) => Some(t),
         _ => None,
@@ -270,14 +279,7 @@ pub fn last_ident(ty: &Type) -> Option<&Ident> {
 
 /// `T` of `Name<T>`.
 pub fn generic_inner<'a>(ty: &'a Type, name: &str) -> Option<&'a Type> {
-    let Type::Path(p) = ty else { return None };
-    let seg = p.path.segments.last()?;
-    if seg.ident != name {
-        return None;
-    }
-    let PathArguments::AngleBracketed(args) = &seg.arguments else {
-        return None;
-    };
+    let args = generic_args(ty, name)?;
     match args.args.first()? {
         GenericArgument::Type(t) if args.args.len() == 1 => Some(t),
         _ => None,

@@ -425,15 +425,16 @@ pub fn field(attrs: &[Attribute], errors: &mut Errors) -> FieldAttrs {
                 "replace" => {}
                 _ => errors.push(s.span(), "`merge` is \"append\" or \"replace\""),
             }
-        } else if p.is_ident("env") {
+        } else if p.is_ident("env") || p.is_ident("flag") || p.is_ident("rename") {
             let s: LitStr = meta.value()?.parse()?;
-            set(&mut out.env, s.value(), meta, errors);
-        } else if p.is_ident("flag") {
-            let s: LitStr = meta.value()?.parse()?;
-            set(&mut out.flag, s.value(), meta, errors);
-        } else if p.is_ident("rename") {
-            let s: LitStr = meta.value()?.parse()?;
-            set(&mut out.rename, s.value(), meta, errors);
+            let slot = if p.is_ident("env") {
+                &mut out.env
+            } else if p.is_ident("flag") {
+                &mut out.flag
+            } else {
+                &mut out.rename
+            };
+            set(slot, s.value(), meta, errors);
         } else if p.is_ident("short") {
             let c: LitChar = meta.value()?.parse()?;
             set(&mut out.short, c.value(), meta, errors);

@@ -2,7 +2,7 @@
 //! where the type is one staid can recognise by name.
 
 use crate::ast::{generic_inner, last_ident, Container, Kind};
-use crate::attr::{DefaultLit, Errors};
+use crate::attr::{DefaultLit, Errors, FieldAttrs};
 
 pub fn check(c: &Container<'_>, errors: &mut Errors) {
     if let Some(name) = &c.attrs.name {
@@ -79,21 +79,13 @@ pub fn check(c: &Container<'_>, errors: &mut Errors) {
                 Kind::List(_) => None,
                 _ => a.append,
             };
-            let conflicts = [
-                (
-                    "default",
-                    a.default.as_ref().map(|d| d.span).or(a.default_code),
-                ),
-                ("default_with", a.default_with.as_ref().map(|d| d.span)),
-                ("env", a.env.as_ref().map(|d| d.span)),
-                ("flag", a.flag.as_ref().map(|d| d.span)),
-                ("short", a.short.as_ref().map(|d| d.span)),
+            let others = [
                 ("secret", a.secret),
                 ("skip", a.skip),
                 ("from_str", a.from_str),
                 ("merge", merge),
             ];
-            for (name, span) in conflicts {
+            for (name, span) in value_sources(a).into_iter().chain(others) {
                 if let Some(span) = span {
                     errors.push(span, format!("`nested` cannot be used with `{name}`"));
                 }
@@ -104,19 +96,11 @@ pub fn check(c: &Container<'_>, errors: &mut Errors) {
             errors.push(span, "`from_str` cannot be used with a default from code");
         }
         if a.skip.is_some() {
-            let conflicts = [
-                (
-                    "default",
-                    a.default.as_ref().map(|d| d.span).or(a.default_code),
-                ),
-                ("default_with", a.default_with.as_ref().map(|d| d.span)),
-                ("env", a.env.as_ref().map(|d| d.span)),
-                ("flag", a.flag.as_ref().map(|d| d.span)),
-                ("short", a.short.as_ref().map(|d| d.span)),
+            let others = [
                 ("validate", a.validate.as_ref().map(|d| d.span)),
                 ("from_str", a.from_str),
             ];
-            for (name, span) in conflicts {
+            for (name, span) in value_sources(a).into_iter().chain(others) {
                 if let Some(span) = span {
                     errors.push(
                         span,
@@ -201,6 +185,21 @@ impl Expected {
             Expected::Table => "a table (`{}`)".to_owned(),
         }
     }
+}
+
+/// The attributes that give a field a value of its own (a default, a
+/// variable, a flag), which neither a nested nor a skipped field takes.
+fn value_sources(a: &FieldAttrs) -> [(&'static str, Option<proc_macro2::Span>); 5] {
+    [
+        (
+            "default",
+            a.default.as_ref().map(|d| d.span).or(a.default_code),
+        ),
+        ("default_with", a.default_with.as_ref().map(|d| d.span)),
+        ("env", a.env.as_ref().map(|d| d.span)),
+        ("flag", a.flag.as_ref().map(|d| d.span)),
+        ("short", a.short.as_ref().map(|d| d.span)),
+    ]
 }
 
 fn strip_article(s: &str) -> String {

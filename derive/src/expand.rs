@@ -201,10 +201,6 @@ fn type_text_of(tokens: &impl ToTokens) -> String {
 /// variants; the build reads the tag, then the chosen variant's struct
 /// from the same table.
 fn expand_enum(c: &Container<'_>, variants: &[ast::Variant<'_>]) -> TokenStream {
-    let ident = c.ident;
-    let type_name = ident.to_string();
-    let name = opt_str(c.attrs.name.as_ref().map(|n| n.value.as_str()));
-    let doc = &c.doc;
     let tag = c.attrs.tag.as_ref().map_or("kind", |t| t.value.as_str());
     let listed: Vec<String> = variants.iter().map(|v| format!("`{}`", v.name)).collect();
     let tag_doc = format!("Which variant: one of {}.", listed.join(", "));
@@ -233,6 +229,45 @@ fn expand_enum(c: &Container<'_>, variants: &[ast::Variant<'_>]) -> TokenStream 
             }),
         }
     });
+    let field = quote! {
+        ::staid::__private::Field {
+            key: #tag,
+            name: #tag,
+            ty: "String",
+            doc: #tag_doc,
+            kind: ::staid::__private::FieldKind::Tag(&[#(#schema_variants),*]),
+            default: ::staid::__private::None,
+            default_code: ::staid::__private::None,
+            env: ::staid::__private::None,
+            flag: ::staid::__private::None,
+            short: ::staid::__private::None,
+            secret: false,
+            required: true,
+            append: false,
+            restart: false,
+            path: false,
+            json_schema: ::staid::__private::None,
+        }
+    };
+    let build = quote! {
+        let __schema = <Self as ::staid::Config>::SCHEMA;
+        let __table = __ctx.table(__node)?;
+        let __config = match __ctx.variant(__table, __schema)? {
+            #(#arms)*
+            _ => return ::staid::__private::None,
+        };
+    };
+    config_impl(c, field, build)
+}
+
+/// The `Config` impl: the schema with these fields, and a build that runs
+/// `build` (which binds `__table` and `__config`), then the struct's own
+/// validator.
+fn config_impl(c: &Container<'_>, fields: TokenStream, build: TokenStream) -> TokenStream {
+    let ident = c.ident;
+    let type_name = ident.to_string();
+    let name = opt_str(c.attrs.name.as_ref().map(|n| n.value.as_str()));
+    let doc = &c.doc;
     let struct_validate = c.attrs.validate.as_ref().map(|v| {
         let path = &v.value;
         quote!(__ctx.validated_struct(__table, #path(&__config));)
@@ -245,36 +280,14 @@ fn expand_enum(c: &Container<'_>, variants: &[ast::Variant<'_>]) -> TokenStream 
                 name: #name,
                 doc: #doc,
                 version: ::core::option_env!("CARGO_PKG_VERSION"),
-                fields: &[::staid::__private::Field {
-                    key: #tag,
-                    name: #tag,
-                    ty: "String",
-                    doc: #tag_doc,
-                    kind: ::staid::__private::FieldKind::Tag(&[#(#schema_variants),*]),
-                    default: ::staid::__private::None,
-                    default_code: ::staid::__private::None,
-                    env: ::staid::__private::None,
-                    flag: ::staid::__private::None,
-                    short: ::staid::__private::None,
-                    secret: false,
-                    required: true,
-                    append: false,
-                    restart: false,
-                    path: false,
-                    json_schema: ::staid::__private::None,
-                }],
+                fields: &[#fields],
             };
 
             fn __build(
                 __node: ::staid::__private::Option<&::staid::__private::Value>,
                 __ctx: &mut ::staid::__private::Ctx<'_>,
             ) -> ::staid::__private::Option<Self> {
-                let __schema = <Self as ::staid::Config>::SCHEMA;
-                let __table = __ctx.table(__node)?;
-                let __config = match __ctx.variant(__table, __schema)? {
-                    #(#arms)*
-                    _ => return ::staid::__private::None,
-                };
+                #build
                 #struct_validate
                 ::staid::__private::Some(__config)
             }
@@ -286,10 +299,6 @@ fn expand(c: &Container<'_>) -> TokenStream {
     if let Some(variants) = &c.variants {
         return expand_enum(c, variants);
     }
-    let ident = c.ident;
-    let type_name = ident.to_string();
-    let name = opt_str(c.attrs.name.as_ref().map(|n| n.value.as_str()));
-    let doc = &c.doc;
     let fields = c.fields.iter().map(schema_field);
 
     let mut builds = Vec::new();
@@ -345,33 +354,11 @@ fn expand(c: &Container<'_>) -> TokenStream {
         let field_ident = f.ident;
         inits.push(quote!(#field_ident: #var?));
     }
-    let struct_validate = c.attrs.validate.as_ref().map(|v| {
-        let path = &v.value;
-        quote!(__ctx.validated_struct(__table, #path(&__config));)
-    });
-
-    quote! {
-        #[automatically_derived]
-        impl ::staid::Config for #ident {
-            const SCHEMA: &'static ::staid::__private::Schema = &::staid::__private::Schema {
-                type_name: #type_name,
-                name: #name,
-                doc: #doc,
-                version: ::core::option_env!("CARGO_PKG_VERSION"),
-                fields: &[#(#fields),*],
-            };
-
-            fn __build(
-                __node: ::staid::__private::Option<&::staid::__private::Value>,
-                __ctx: &mut ::staid::__private::Ctx<'_>,
-            ) -> ::staid::__private::Option<Self> {
-                let __table = __ctx.table(__node)?;
-                #(#builds)*
-                __ctx.unknown_keys(__table, <Self as ::staid::Config>::SCHEMA);
-                let __config = Self { #(#inits),* };
-                #struct_validate
-                ::staid::__private::Some(__config)
-            }
-        }
-    }
+    let build = quote! {
+        let __table = __ctx.table(__node)?;
+        #(#builds)*
+        __ctx.unknown_keys(__table, <Self as ::staid::Config>::SCHEMA);
+        let __config = Self { #(#inits),* };
+    };
+    config_impl(c, quote!(#(#fields),*), build)
 }

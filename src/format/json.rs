@@ -408,14 +408,8 @@ mod tests {
         }
     }
 
-    /// Each problem as `message at origin`.
     fn located(text: &str) -> Vec<String> {
-        load(text)
-            .map(|v| panic!("{text:?} was read: {v:?}"))
-            .unwrap_err()
-            .iter()
-            .map(|p| format!("{} at {}", p.message(), p.origin().unwrap()))
-            .collect()
+        crate::format::located(text, load(text))
     }
 
     #[test]

@@ -8,4 +8,15 @@ pub(crate) mod scan;
 mod toml;
 
 pub(crate) use json::inline as inline_json;
+
+/// For the parsers' tests: each problem of a text that must not be read, as
+/// `message at origin`.
+#[cfg(test)]
+fn located(text: &str, read: Result<crate::Value, Vec<crate::Problem>>) -> Vec<String> {
+    read.map(|v| panic!("{text:?} was read: {v:?}"))
+        .unwrap_err()
+        .iter()
+        .map(|p| format!("{} at {}", p.message(), p.origin().unwrap()))
+        .collect()
+}
 pub use parse::{parse, parse_json_value, Format, MAX_DEPTH};

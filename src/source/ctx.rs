@@ -147,6 +147,23 @@ impl LoadCtx<'_> {
         self.sink.warnings.push(warning);
     }
 
+    /// Merges the result of one of several loads that make one layer (the
+    /// files of a drop-in directory, or of discovery run alone) into
+    /// `merged`: a failed load's problems are kept, and the others still
+    /// count.
+    pub(crate) fn merge_loaded(
+        &mut self,
+        merged: &mut Option<Value>,
+        loaded: Result<Option<Value>, Vec<Problem>>,
+    ) {
+        match (loaded, merged.as_mut()) {
+            (Ok(Some(layer)), Some(m)) => self.schema.merge_layer(m, layer),
+            (Ok(Some(layer)), None) => *merged = Some(layer),
+            (Ok(None), _) => {}
+            (Err(problems), _) => self.sink.problems.extend(problems),
+        }
+    }
+
     /// Registers a check of the final merged configuration.
     pub fn add_check(&mut self, check: Check) {
         self.sink.checks.push(check);

@@ -189,15 +189,9 @@ impl Source for Dir {
                 naming: ctx.naming,
             };
             // Optional: a drop-in removed since the listing is simply gone.
-            match File::optional(path).load(&mut file_ctx) {
-                Ok(Some(layer)) => match &mut merged {
-                    Some(m) => ctx.schema.merge_layer(m, layer),
-                    None => merged = Some(layer),
-                },
-                Ok(None) => {}
-                // One broken drop-in does not hide the others' problems.
-                Err(problems) => ctx.sink.problems.extend(problems),
-            }
+            // One broken drop-in does not hide the others' problems.
+            let loaded = File::optional(path).load(&mut file_ctx);
+            ctx.merge_loaded(&mut merged, loaded);
         }
         Ok(merged)
     }

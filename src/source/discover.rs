@@ -145,14 +145,8 @@ impl Source for Discover {
         let files = self.files(ctx.schema, ctx.env(), &prefix, None);
         let mut merged: Option<Value> = None;
         for file in files {
-            match file.load(ctx) {
-                Ok(Some(layer)) => match &mut merged {
-                    Some(m) => ctx.schema.merge_layer(m, layer),
-                    None => merged = Some(layer),
-                },
-                Ok(None) => {}
-                Err(problems) => ctx.sink.problems.extend(problems),
-            }
+            let loaded = file.load(ctx);
+            ctx.merge_loaded(&mut merged, loaded);
         }
         Ok(merged)
     }

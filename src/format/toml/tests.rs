@@ -373,14 +373,8 @@ fn syntax_errors_are_all_reported_with_their_place() {
     assert!(problems.iter().all(|p| p.kind() == ProblemKind::Syntax));
 }
 
-/// Each problem as `message at origin`.
 fn located(text: &str) -> Vec<String> {
-    load(text)
-        .map(|v| panic!("{text:?} was read: {v:?}"))
-        .unwrap_err()
-        .iter()
-        .map(|p| format!("{} at {}", p.message(), p.origin().unwrap()))
-        .collect()
+    crate::format::located(text, load(text))
 }
 
 #[test]
