@@ -156,15 +156,8 @@ fn secret_spans(text: &str, keys: &[&str]) -> Vec<Range<usize>> {
     let bytes = text.as_bytes();
     let mut spans = Vec::new();
     for key in keys {
-        let mut from = 0;
-        while let Some(at) = text[from..].find(key) {
-            let start = from + at;
+        for start in word_starts(text, key) {
             let end = start + key.len();
-            from = end;
-            let before = text[..start].chars().next_back();
-            if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '-') {
-                continue;
-            }
             // The rest of a dotted key (`map.x = ..`), quotes, blanks.
             let mut i = end;
             while i < bytes.len()
@@ -291,19 +284,18 @@ fn secret_fields(schema: &'static Schema, keys: &mut Vec<&'static str>, depth: u
 /// Whether `line` assigns `key`: the key at a word boundary, maybe quoted,
 /// then `=` (TOML, also inside inline tables) or `:` (JSON).
 fn sets_key(line: &str, key: &str) -> bool {
-    let mut from = 0;
-    while let Some(at) = line[from..].find(key) {
-        let start = from + at;
-        let end = start + key.len();
-        from = end;
-        let before = line[..start].chars().next_back();
-        if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '-') {
-            continue;
-        }
-        let rest = line[end..].trim_start_matches('"').trim_start();
-        if rest.starts_with('=') || rest.starts_with(':') {
-            return true;
-        }
-    }
-    false
+    word_starts(line, key).any(|start| {
+        let rest = line[start + key.len()..]
+            .trim_start_matches('"')
+            .trim_start();
+        rest.starts_with('=') || rest.starts_with(':')
+    })
+}
+
+/// Where `key` starts in `text` with no letter, digit, `_` or `-` before it.
+fn word_starts<'t>(text: &'t str, key: &'t str) -> impl Iterator<Item = usize> + 't {
+    text.match_indices(key).map(|(at, _)| at).filter(|&at| {
+        let before = text[..at].chars().next_back();
+        !before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '-')
+    })
 }

@@ -126,6 +126,18 @@ impl<'a> Ctx<'a> {
         self.texts.get(path)?.snippet_at(line, column)
     }
 
+    /// Reports `node` at the current path as not the `expected` shape.
+    pub(super) fn mismatch(&mut self, expected: &str, node: &Value) {
+        let problem = Problem::new(
+            ProblemKind::Type,
+            format!("expected {expected}, found {}", node.type_name()),
+        )
+        .with_key(self.path.clone())
+        .with_snippet(self.snippet_of(node, false))
+        .with_origin(node.origin.clone());
+        self.problems.push(problem);
+    }
+
     /// The table a struct is built from: empty when nothing set it, `None`
     /// (with a problem) when something that is not a table did.
     pub fn table<'v>(&mut self, node: Option<&'v Value>) -> Option<&'v Table> {
@@ -134,14 +146,7 @@ impl<'a> Ctx<'a> {
             Some(v) => match v.as_table() {
                 Some(t) => Some(t),
                 None => {
-                    let problem = Problem::new(
-                        ProblemKind::Type,
-                        format!("expected a table, found {}", v.type_name()),
-                    )
-                    .with_key(self.path.clone())
-                    .with_snippet(self.snippet_of(v, false))
-                    .with_origin(v.origin.clone());
-                    self.problems.push(problem);
+                    self.mismatch("a table", v);
                     None
                 }
             },

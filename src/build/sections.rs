@@ -144,14 +144,7 @@ impl Ctx<'_> {
         {
             return;
         }
-        let problem = Problem::new(
-            ProblemKind::Type,
-            format!("expected {expected}, found {}", node.type_name()),
-        )
-        .with_key(self.path.clone())
-        .with_snippet(self.snippet_of(node, false))
-        .with_origin(node.origin.clone());
-        self.problems.push(problem);
+        self.mismatch(expected, node);
     }
 
     /// The variant an enum section's table selects, by index: `None` (with
