@@ -6,73 +6,40 @@
 
 #![cfg(all(feature = "etcd", feature = "watch"))]
 
+#[path = "support/reload.rs"]
+mod reload;
 #[path = "support/etcd.rs"]
 mod support;
 
-use std::net::{TcpListener, TcpStream};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
+use reload::{next, rejected, updated};
 use staid::source::Etcd;
-use staid::{Config, ProblemKind};
-use support::{free_port, Cluster, WAIT};
+use staid::{Config, ProblemKind, Reload, Watch, WatchOptions};
+use support::{free_port, App, Cluster};
 
-#[derive(Config, Debug)]
-#[config(name = "myapp")]
-struct App {
-    #[config(default = 8080)]
-    port: u16,
-    #[config(default = "app")]
-    name: String,
-    #[config(nested)]
-    db: Db,
-}
-
-#[derive(Config, Debug)]
-struct Db {
-    #[config(default = "localhost")]
-    host: String,
-    #[config(default = 1)]
-    pool: u32,
-}
-
-use staid::{Reload, Watch, WatchOptions};
-use std::net::Shutdown;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-
-fn watch(etcd: &Cluster) -> Watch<App> {
+/// A watch on `source`, retrying every 500 ms, and deaf to SIGHUP, which
+/// every watch in the process would receive.
+fn watch_on(source: Etcd) -> Watch<App> {
     App::builder()
-        .source(Etcd::new([etcd.endpoint(0)], "/myapp/").retry(Duration::from_millis(500)))
+        .source(source.retry(Duration::from_millis(500)))
         .watch_with(WatchOptions::new().sighup(false))
         .unwrap()
 }
 
-fn next(watch: &Watch<App>) -> Reload<App> {
-    watch
-        .events()
-        .recv_timeout(WAIT)
-        .expect("a reload within the wait")
+fn watch(etcd: &Cluster) -> Watch<App> {
+    watch_on(Etcd::new([etcd.endpoint(0)], "/myapp/"))
 }
 
-fn updated(watch: &Watch<App>) -> (std::sync::Arc<App>, Vec<String>) {
-    match next(watch) {
-        Reload::Updated {
-            config, changed, ..
-        } => (config, changed),
-        Reload::Rejected { error } => panic!("rejected: {error}"),
-        #[allow(unreachable_patterns)]
-        other => panic!("{other:?}"),
-    }
-}
-
-fn rejected(watch: &Watch<App>) -> staid::Error {
-    match next(watch) {
-        Reload::Rejected { error } => error,
-        Reload::Updated { changed, .. } => panic!("updated {changed:?}"),
-        #[allow(unreachable_patterns)]
-        other => panic!("{other:?}"),
-    }
+/// Waits until a change made now comes through `proxy`: the watch is open
+/// before the test cuts the connection.
+fn wait_until_open(watch: &Watch<App>, etcd: &Cluster, proxy: &Proxy) {
+    etcd.put("/myapp/name", "before");
+    assert_eq!(until_updated(watch, &proxy.endpoint()).0.name, "before");
 }
 
 /// Waits for the report of a lost watch; a reload that fails because
@@ -94,7 +61,7 @@ fn until_lost(watch: &Watch<App>, endpoint: &str) {
 
 /// Waits for an update; reloads that fail because etcd cannot be
 /// reached yet may come first.
-fn until_updated(watch: &Watch<App>, endpoint: &str) -> (std::sync::Arc<App>, Vec<String>) {
+fn until_updated(watch: &Watch<App>, endpoint: &str) -> (Arc<App>, Vec<String>) {
     let unreachable = format!("cannot read /myapp/ from etcd at {endpoint}: ");
     loop {
         match next(watch) {
@@ -198,12 +165,8 @@ fn a_compacted_revision_reloads_the_whole_prefix_and_says_so() {
     };
     etcd.put("/myapp/port", "9000");
     let proxy = Proxy::start(etcd.client_port(0));
-    let watch = App::builder()
-        .source(Etcd::new([proxy.endpoint()], "/myapp/").retry(Duration::from_millis(500)))
-        .watch_with(WatchOptions::new().sighup(false))
-        .unwrap();
-    etcd.put("/myapp/name", "before");
-    assert_eq!(until_updated(&watch, &proxy.endpoint()).0.name, "before");
+    let watch = watch_on(Etcd::new([proxy.endpoint()], "/myapp/"));
+    wait_until_open(&watch, &etcd, &proxy);
 
     proxy.cut();
     until_lost(&watch, &proxy.endpoint());
@@ -255,15 +218,8 @@ fn an_expired_login_is_renewed_for_loads_and_for_the_watch() {
     etcd.put("/myapp/port", "9000");
     etcd.enable_auth("r00t-pw");
     let proxy = Proxy::start(etcd.client_port(0));
-    let source = Etcd::new([proxy.endpoint()], "/myapp/")
-        .user("root", "r00t-pw")
-        .retry(Duration::from_millis(500));
-    let watch = App::builder()
-        .source(source)
-        .watch_with(WatchOptions::new().sighup(false))
-        .unwrap();
-    etcd.put("/myapp/name", "before");
-    assert_eq!(until_updated(&watch, &proxy.endpoint()).0.name, "before");
+    let watch = watch_on(Etcd::new([proxy.endpoint()], "/myapp/").user("root", "r00t-pw"));
+    wait_until_open(&watch, &etcd, &proxy);
 
     // The watch is reopened, and the load that follows is made, with
     // tokens that expired meanwhile.
@@ -392,12 +348,8 @@ fn a_change_made_while_the_connection_is_lost_is_not_missed() {
     };
     etcd.put("/myapp/port", "9000");
     let proxy = Proxy::start(etcd.client_port(0));
-    let watch = App::builder()
-        .source(Etcd::new([proxy.endpoint()], "/myapp/").retry(Duration::from_millis(500)))
-        .watch_with(WatchOptions::new().sighup(false))
-        .unwrap();
-    etcd.put("/myapp/name", "before");
-    assert_eq!(until_updated(&watch, &proxy.endpoint()).0.name, "before");
+    let watch = watch_on(Etcd::new([proxy.endpoint()], "/myapp/"));
+    wait_until_open(&watch, &etcd, &proxy);
 
     proxy.cut();
     until_lost(&watch, &proxy.endpoint());

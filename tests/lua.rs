@@ -2,34 +2,18 @@
 //! the errors a user gets.
 #![cfg(feature = "lua")]
 
+/// The service of fixtures/lua/plugin.lua, as the example defines it.
+#[path = "../examples/lua_plugin.rs"]
+#[allow(dead_code)]
+mod example;
+
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::Arc;
 
+use example::Svc;
 use staid::source::{Discover, Format, Lua};
 use staid::{Config, Origin, ProblemKind};
-
-/// The service of fixtures/lua/plugin.lua.
-#[derive(Config, Debug)]
-#[config(name = "svc")]
-struct Svc {
-    workers: u32,
-    region: String,
-    #[config(nested)]
-    db: Db,
-}
-
-#[derive(Config, Debug)]
-struct Db {
-    user: String,
-    host: String,
-    #[config(default = 5432)]
-    port: u16,
-    name: String,
-    url: Option<String>,
-    #[config(default = 4)]
-    pool: u32,
-}
 
 const PLUGIN: &str = "fixtures/lua/plugin.lua";
 

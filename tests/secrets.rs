@@ -5,6 +5,10 @@
 
 use std::collections::HashMap;
 
+#[path = "support/rng.rs"]
+mod rng;
+use rng::Rng;
+
 use staid::{Config, Error};
 
 const MARK: &str = "abc123secret";
@@ -101,23 +105,6 @@ fn flags_of_secret_fields_are_not_shown() {
         .load()
         .unwrap_err();
     assert_hidden(&err);
-}
-
-/// A small seeded generator (xorshift), so the property test is the same
-/// on every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[(self.next() % items.len() as u64) as usize]
-    }
 }
 
 #[test]

@@ -10,10 +10,12 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use staid::source::{LoadCtx, Source};
-use staid::{Config, Kind, Origin, Problem, Reload, Table, Value, Watch, WatchOptions};
+#[path = "support/reload.rs"]
+mod reload;
+use reload::{updated, WAIT};
 
-const WAIT: Duration = Duration::from_secs(30);
+use staid::source::{LoadCtx, Source};
+use staid::{Config, Kind, Origin, Problem, Reload, Table, Value, WatchOptions};
 
 static ALONE: Mutex<()> = Mutex::new(());
 
@@ -53,16 +55,6 @@ impl Source for Memory {
             Value::new(Kind::Integer(state.0.into()), Origin::Code),
         );
         Ok(Some(Value::new(Kind::Table(table), Origin::Code)))
-    }
-}
-
-fn updated(watch: &Watch<App>) -> (Arc<App>, Vec<String>) {
-    match watch.events().recv_timeout(WAIT).expect("a reload") {
-        Reload::Updated {
-            config, changed, ..
-        } => (config, changed),
-        Reload::Rejected { error } => panic!("rejected:\n{error}"),
-        other => panic!("not an update: {other:?}"),
     }
 }
 
