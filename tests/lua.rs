@@ -12,6 +12,10 @@ use std::path::Path;
 use std::sync::Arc;
 
 use example::Svc;
+#[path = "support/tmp.rs"]
+mod tmp;
+use tmp::Tmp;
+
 use staid::source::{Discover, Format, Lua};
 use staid::{Config, Origin, ProblemKind};
 
@@ -322,17 +326,12 @@ fn a_missing_script_is_an_io_error_unless_optional() {
 
 #[test]
 fn discovery_finds_lua_files_and_text_layers_run_lua() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("svc.toml"),
-        "workers = 2\n[db]\nuser = \"u\"\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("svc.lua"),
+    let dir = Tmp::new();
+    dir.write("svc.toml", "workers = 2\n[db]\nuser = \"u\"\n");
+    dir.write(
+        "svc.lua",
         "return { region = 'r' .. config.workers, db = { host = 'h', name = 'n' } }",
-    )
-    .unwrap();
+    );
     let svc = Svc::builder()
         .source(Discover::in_dirs([dir.path()]))
         .source(Lua::text(
