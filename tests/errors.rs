@@ -59,6 +59,11 @@ fn app_with(rest: &str) -> staid::Builder<App> {
     App::builder().toml_str(format!("{REQUIRED}{rest}"))
 }
 
+/// The error of loading `app_with(rest)`.
+fn app_error(rest: &str) -> Error {
+    app_with(rest).load().unwrap_err()
+}
+
 #[test]
 fn every_problem_of_every_file_at_once() {
     let dir = Tmp::new();
@@ -122,7 +127,7 @@ error: `hots`: unknown key
 
 #[test]
 fn problems_carry_key_origin_and_hint_as_data() {
-    let err = app_with("[db]\nhots = 1\n").load().unwrap_err();
+    let err = app_error("[db]\nhots = 1\n");
     assert_eq!(err.len(), 1);
     let p = &err.problems()[0];
     assert_eq!(p.kind(), ProblemKind::Unknown);
@@ -183,9 +188,7 @@ fn an_empty_string_is_not_missing() {
 /// A struct's unknown keys are reported after its fields, nested ones first.
 #[test]
 fn unknown_keys_suggest_the_closest_key() {
-    let err = app_with("prot = 1\n[db]\npol = 2\nzzz = 3\n")
-        .load()
-        .unwrap_err();
+    let err = app_error("prot = 1\n[db]\npol = 2\nzzz = 3\n");
     assert_eq!(
         err.to_string(),
         "3 problems in the configuration:
@@ -214,9 +217,7 @@ error: `prot`: unknown key
 
 #[test]
 fn unknown_tables_are_one_problem() {
-    let err = app_with("[dbb]\nhost = \"x\"\npool = 2\n")
-        .load()
-        .unwrap_err();
+    let err = app_error("[dbb]\nhost = \"x\"\npool = 2\n");
     assert_eq!(err.len(), 1);
     assert_eq!(err.problems()[0].key(), Some("dbb"));
     assert_eq!(err.problems()[0].hint(), Some("did you mean `db`?"));
@@ -263,7 +264,7 @@ fn unknown_keys_can_be_ignored() {
 
 #[test]
 fn field_validators_point_at_the_value() {
-    let err = app_with("port = 80\n").load().unwrap_err();
+    let err = app_error("port = 80\n");
     assert_eq!(
         err.to_string(),
         "error: `port`: port 80 needs root; use 1024 or above
@@ -289,7 +290,7 @@ fn field_validators_see_values_from_the_environment() {
 
 #[test]
 fn struct_validators_run_on_the_built_value() {
-    let err = app_with("host = \"localhost\"\n").load().unwrap_err();
+    let err = app_error("host = \"localhost\"\n");
     assert_eq!(err.to_string(), "error: `host` and `db.host` must differ");
     assert_eq!(err.problems()[0].kind(), ProblemKind::Validation);
     assert_eq!(err.problems()[0].key(), None);
@@ -325,7 +326,7 @@ fn struct_validators_of_nested_structs_name_their_path() {
 
 #[test]
 fn validators_do_not_run_on_values_that_failed_to_build() {
-    let err = app_with("port = 70000\n").load().unwrap_err();
+    let err = app_error("port = 70000\n");
     assert_eq!(err.len(), 1);
     assert_eq!(err.problems()[0].kind(), ProblemKind::Type);
 }
@@ -417,11 +418,9 @@ fn a_secret_that_fails_validation_is_not_shown() {
 fn a_misspelt_secret_key_is_not_shown() {
     // `passwrd` is not a secret field, but it is most likely a typo of one:
     // its value must not be quoted.
-    let err = app_with(&format!(
+    let err = app_error(&format!(
         "tokn = \"{SECRET}\"\n[db]\npasswrd = \"{SECRET}\"\n"
-    ))
-    .load()
-    .unwrap_err();
+    ));
     assert_hidden(&err);
     assert_eq!(
         err.to_string(),

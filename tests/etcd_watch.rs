@@ -35,11 +35,13 @@ fn watch(etcd: &Cluster) -> Watch<App> {
     watch_on(Etcd::new([etcd.endpoint(0)], "/myapp/"))
 }
 
-/// Waits until a change made now comes through `proxy`: the watch is open
-/// before the test cuts the connection.
-fn wait_until_open(watch: &Watch<App>, etcd: &Cluster, proxy: &Proxy) {
+/// Cuts `proxy` once the watch through it is open (a change made now has
+/// come through), and waits for the watch to report the loss.
+fn cut_once_open(watch: &Watch<App>, etcd: &Cluster, proxy: &Proxy) {
     etcd.put("/myapp/name", "before");
     assert_eq!(until_updated(watch, &proxy.endpoint()).0.name, "before");
+    proxy.cut();
+    until_lost(watch, &proxy.endpoint());
 }
 
 /// Waits for the report of a lost watch; a reload that fails because
@@ -166,10 +168,7 @@ fn a_compacted_revision_reloads_the_whole_prefix_and_says_so() {
     etcd.put("/myapp/port", "9000");
     let proxy = Proxy::start(etcd.client_port(0));
     let watch = watch_on(Etcd::new([proxy.endpoint()], "/myapp/"));
-    wait_until_open(&watch, &etcd, &proxy);
-
-    proxy.cut();
-    until_lost(&watch, &proxy.endpoint());
+    cut_once_open(&watch, &etcd, &proxy);
     // While staid is away, the history it would resume from goes.
     etcd.put("/myapp/port", "9001");
     let last = etcd.put("/myapp/name", "after");
@@ -219,12 +218,9 @@ fn an_expired_login_is_renewed_for_loads_and_for_the_watch() {
     etcd.enable_auth("r00t-pw");
     let proxy = Proxy::start(etcd.client_port(0));
     let watch = watch_on(Etcd::new([proxy.endpoint()], "/myapp/").user("root", "r00t-pw"));
-    wait_until_open(&watch, &etcd, &proxy);
-
     // The watch is reopened, and the load that follows is made, with
     // tokens that expired meanwhile.
-    proxy.cut();
-    until_lost(&watch, &proxy.endpoint());
+    cut_once_open(&watch, &etcd, &proxy);
     thread::sleep(Duration::from_secs(3));
     etcd.put("/myapp/port", "9001");
     proxy.restore();
@@ -349,10 +345,7 @@ fn a_change_made_while_the_connection_is_lost_is_not_missed() {
     etcd.put("/myapp/port", "9000");
     let proxy = Proxy::start(etcd.client_port(0));
     let watch = watch_on(Etcd::new([proxy.endpoint()], "/myapp/"));
-    wait_until_open(&watch, &etcd, &proxy);
-
-    proxy.cut();
-    until_lost(&watch, &proxy.endpoint());
+    cut_once_open(&watch, &etcd, &proxy);
     // etcd is up; staid cannot see it.
     etcd.put("/myapp/port", "9001");
     proxy.restore();

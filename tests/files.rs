@@ -28,6 +28,15 @@ struct Db {
     pool: u32,
 }
 
+/// The error of loading `App` from one file, `name` holding `bytes`, with
+/// the directory it is in (the expected texts write its path `$DIR`).
+fn file_error(name: &str, bytes: impl AsRef<[u8]>) -> (Tmp, Error) {
+    let dir = Tmp::new();
+    let path = dir.write(name, bytes);
+    let err = App::builder().file(&path).load().unwrap_err();
+    (dir, err)
+}
+
 fn kinds(err: &Error) -> Vec<ProblemKind> {
     err.problems().iter().map(|p| p.kind()).collect()
 }
@@ -50,9 +59,7 @@ fn an_empty_json_file_is_valid_and_defaults_apply() {
 
 #[test]
 fn a_file_that_is_not_utf8_names_the_place() {
-    let dir = Tmp::new();
-    let path = dir.write("bad.toml", b"port = 1\nname = \"ab\xff\xfe\"\n");
-    let err = App::builder().file(&path).load().unwrap_err();
+    let (dir, err) = file_error("bad.toml", b"port = 1\nname = \"ab\xff\xfe\"\n");
     assert_eq!(kinds(&err), [ProblemKind::Io]);
     assert_eq!(
         dir.text(&err),
@@ -84,9 +91,7 @@ const READS: &str = if cfg!(feature = "lua") {
 
 #[test]
 fn an_unknown_extension_says_which_formats_are_read() {
-    let dir = Tmp::new();
-    let path = dir.write("app.yaml", "port: 1\n");
-    let err = App::builder().file(&path).load().unwrap_err();
+    let (dir, err) = file_error("app.yaml", "port: 1\n");
     assert_eq!(kinds(&err), [ProblemKind::Format]);
     assert_eq!(
         dir.text(&err),
@@ -96,9 +101,7 @@ fn an_unknown_extension_says_which_formats_are_read() {
 
 #[test]
 fn a_file_without_extension_has_no_format() {
-    let dir = Tmp::new();
-    let path = dir.write("appconfig", "port = 1\n");
-    let err = App::builder().file(&path).load().unwrap_err();
+    let (dir, err) = file_error("appconfig", "port = 1\n");
     assert_eq!(
         dir.text(&err),
         format!("error: $DIR/appconfig: unknown format (no extension); staid reads {READS}")
@@ -107,9 +110,7 @@ fn a_file_without_extension_has_no_format() {
 
 #[test]
 fn out_of_range_integers_in_toml_say_the_range() {
-    let dir = Tmp::new();
-    let path = dir.write("app.toml", "port = 70000\n[db]\npool = -1\n");
-    let err = App::builder().file(&path).load().unwrap_err();
+    let (dir, err) = file_error("app.toml", "port = 70000\n[db]\npool = -1\n");
     assert_eq!(
         dir.text(&err),
         "2 problems in the configuration:
@@ -130,12 +131,10 @@ error: `db.pool`: -1 is out of range for u32 (0 to 4294967295)
 
 #[test]
 fn out_of_range_integers_in_json_say_the_range() {
-    let dir = Tmp::new();
-    let path = dir.write(
+    let (dir, err) = file_error(
         "app.json",
         "{\"port\": -3, \"db\": {\"pool\": 99999999999999999999999}}",
     );
-    let err = App::builder().file(&path).load().unwrap_err();
     assert_eq!(
         dir.text(&err),
         "2 problems in the configuration:
@@ -173,9 +172,7 @@ fn out_of_range_inside_a_list_names_the_item() {
 
 #[test]
 fn duplicate_keys_in_toml() {
-    let dir = Tmp::new();
-    let path = dir.write("app.toml", "port = 1\nname = \"a\"\nport = 2\n");
-    let err = App::builder().file(&path).load().unwrap_err();
+    let (dir, err) = file_error("app.toml", "port = 1\nname = \"a\"\nport = 2\n");
     assert_eq!(kinds(&err), [ProblemKind::Syntax]);
     assert_eq!(
         dir.text(&err),
@@ -189,9 +186,7 @@ fn duplicate_keys_in_toml() {
 
 #[test]
 fn duplicate_keys_in_json() {
-    let dir = Tmp::new();
-    let path = dir.write("app.json", "{\n  \"port\": 1,\n  \"port\": 2\n}\n");
-    let err = App::builder().file(&path).load().unwrap_err();
+    let (dir, err) = file_error("app.json", "{\n  \"port\": 1,\n  \"port\": 2\n}\n");
     assert_eq!(kinds(&err), [ProblemKind::Syntax]);
     assert_eq!(
         dir.text(&err),
@@ -217,9 +212,7 @@ fn duplicate_keys_in_nested_json_objects() {
 
 #[test]
 fn deep_json_nesting_is_refused_without_overflowing_the_stack() {
-    let dir = Tmp::new();
-    let path = dir.write("deep.json", "[".repeat(100_000));
-    let err = App::builder().file(&path).load().unwrap_err();
+    let (dir, err) = file_error("deep.json", "[".repeat(100_000));
     assert_eq!(kinds(&err), [ProblemKind::TooDeep]);
     // The line is cut to 100 characters around the caret, at the 81st `[`.
     let shown = "[".repeat(100);

@@ -55,17 +55,15 @@ fn json(text: &str) -> Error {
         .unwrap_err()
 }
 
+fn env(var: &str, value: String) -> Error {
+    Keys::builder().env_from([(var, value)]).load().unwrap_err()
+}
+
 #[test]
 fn keys_of_a_secret_map_are_masked_in_key_paths() {
     let cases = [
-        Keys::builder()
-            .env_from([("SK_MAP", format!("{MARK}:x"))])
-            .load()
-            .unwrap_err(),
-        Keys::builder()
-            .env_from([("SK_MAP", format!("{{\"{MARK}\": \"x\"}}"))])
-            .load()
-            .unwrap_err(),
+        env("SK_MAP", format!("{MARK}:x")),
+        env("SK_MAP", format!("{{\"{MARK}\": \"x\"}}")),
         toml(&format!("[map]\n{MARK} = \"x\"\n")),
         toml(&format!("map = {{ {MARK} = \"x\" }}\n")),
         json(&format!("{{\"map\": {{\"{MARK}\": \"x\"}}}}")),
