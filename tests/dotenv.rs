@@ -46,6 +46,12 @@ impl Tmp {
     fn dotenv(&self, text: &str) -> staid::Builder<App> {
         App::builder().dotenv(self.env(text))
     }
+
+    /// The error of loading `App` from `.env` holding `text`, with this
+    /// directory written `$DIR`.
+    fn dotenv_error(&self, text: &str) -> String {
+        self.text(self.dotenv(text).load().unwrap_err())
+    }
 }
 
 const FILE: &str = r#"# Local runs.
@@ -143,12 +149,8 @@ fn a_missing_file_is_an_error_unless_optional() {
 #[test]
 fn a_line_without_equals_is_an_error_naming_the_line_and_the_rest_is_read() {
     let tmp = Tmp::new();
-    let err = tmp
-        .dotenv("MYAPP_PORT=1\nMYAPP_NAME\nMYAPP_DB_POOL=x\n")
-        .load()
-        .unwrap_err();
     assert_eq!(
-        tmp.text(&err),
+        tmp.dotenv_error("MYAPP_PORT=1\nMYAPP_NAME\nMYAPP_DB_POOL=x\n"),
         "2 problems in the configuration:\n\n\
          error: a line without `=`: expected `NAME=VALUE`\n  --> $DIR/.env:2:1\n\n\
          error: `db.pool`: expected an integer (u32), found \"x\"\n  --> $DIR/.env:3:15"
@@ -158,12 +160,8 @@ fn a_line_without_equals_is_an_error_naming_the_line_and_the_rest_is_read() {
 #[test]
 fn an_unterminated_quote_is_an_error_naming_where_it_opens() {
     let tmp = Tmp::new();
-    let err = tmp
-        .dotenv("MYAPP_PORT=1\nMYAPP_NAME=\"open\nMYAPP_DB_HOST=h\n")
-        .load()
-        .unwrap_err();
     assert_eq!(
-        tmp.text(&err),
+        tmp.dotenv_error("MYAPP_PORT=1\nMYAPP_NAME=\"open\nMYAPP_DB_HOST=h\n"),
         "error: a quoted value is not closed before the end of the file\n  --> $DIR/.env:2:12"
     );
 }

@@ -35,6 +35,17 @@ fn watch(etcd: &Cluster) -> Watch<App> {
     watch_on(Etcd::new([etcd.endpoint(0)], "/myapp/"))
 }
 
+/// etcd holding `port = 9000`, and a watch on it through a proxy that is
+/// cut once the watch is open; `None` without etcd.
+fn cut_off_watch() -> Option<(Cluster, Proxy, Watch<App>)> {
+    let etcd = Cluster::start(1)?;
+    etcd.put("/myapp/port", "9000");
+    let proxy = Proxy::start(etcd.client_port(0));
+    let watch = watch_on(Etcd::new([proxy.endpoint()], "/myapp/"));
+    cut_once_open(&watch, &etcd, &proxy);
+    Some((etcd, proxy, watch))
+}
+
 /// Cuts `proxy` once the watch through it is open (a change made now has
 /// come through), and waits for the watch to report the loss.
 fn cut_once_open(watch: &Watch<App>, etcd: &Cluster, proxy: &Proxy) {
@@ -162,13 +173,9 @@ fn etcd_stopped_and_restarted_is_reported_and_resumed_without_losing_a_change() 
 
 #[test]
 fn a_compacted_revision_reloads_the_whole_prefix_and_says_so() {
-    let Some(etcd) = Cluster::start(1) else {
+    let Some((etcd, proxy, watch)) = cut_off_watch() else {
         return;
     };
-    etcd.put("/myapp/port", "9000");
-    let proxy = Proxy::start(etcd.client_port(0));
-    let watch = watch_on(Etcd::new([proxy.endpoint()], "/myapp/"));
-    cut_once_open(&watch, &etcd, &proxy);
     // While staid is away, the history it would resume from goes.
     etcd.put("/myapp/port", "9001");
     let last = etcd.put("/myapp/name", "after");
@@ -339,13 +346,9 @@ impl Drop for Proxy {
 
 #[test]
 fn a_change_made_while_the_connection_is_lost_is_not_missed() {
-    let Some(etcd) = Cluster::start(1) else {
+    let Some((etcd, proxy, watch)) = cut_off_watch() else {
         return;
     };
-    etcd.put("/myapp/port", "9000");
-    let proxy = Proxy::start(etcd.client_port(0));
-    let watch = watch_on(Etcd::new([proxy.endpoint()], "/myapp/"));
-    cut_once_open(&watch, &etcd, &proxy);
     // etcd is up; staid cannot see it.
     etcd.put("/myapp/port", "9001");
     proxy.restore();

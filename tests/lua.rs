@@ -21,6 +21,14 @@ use staid::{Config, Origin, ProblemKind};
 
 const PLUGIN: &str = "fixtures/lua/plugin.lua";
 
+/// The example's layers: its TOML file, then the plugin, told that the host
+/// has `cpus` CPUs.
+fn plugin(cpus: u32) -> staid::Builder<Svc> {
+    Svc::builder()
+        .file("fixtures/lua/svc.toml")
+        .source(Lua::file(PLUGIN).host("cpus", cpus))
+}
+
 fn lua_at(script: &str, line: usize) -> Origin {
     Origin::Lua {
         script: Arc::from(Path::new(script)),
@@ -30,9 +38,7 @@ fn lua_at(script: &str, line: usize) -> Origin {
 
 #[test]
 fn a_script_computes_values_from_the_layers_below_and_the_host() {
-    let loaded = Svc::builder()
-        .file("fixtures/lua/svc.toml")
-        .source(Lua::file(PLUGIN).host("cpus", 3))
+    let loaded = plugin(3)
         .env_from([("DEPLOY_REGION", "eu-west")])
         .load_full()
         .unwrap();
@@ -72,9 +78,7 @@ db.pool = 12                                      # fixtures/lua/plugin.lua:30
 fn validate_hooks_see_the_final_configuration_after_env() {
     // The environment sets 100 workers after the script ran: the hook sees
     // them as a number and rejects them, along with the other problems.
-    let err = Svc::builder()
-        .file("fixtures/lua/svc.toml")
-        .source(Lua::file(PLUGIN).host("cpus", 2))
+    let err = plugin(2)
         .env_from([("SVC_WORKERS", "100"), ("SVC_DB_PORT", "x")])
         .load()
         .unwrap_err();
@@ -90,9 +94,7 @@ fn validate_hooks_see_the_final_configuration_after_env() {
 
 #[test]
 fn a_hook_can_fail_by_returning_false_and_a_message() {
-    let err = Svc::builder()
-        .file("fixtures/lua/svc.toml")
-        .source(Lua::file(PLUGIN).host("cpus", 2))
+    let err = plugin(2)
         .env_from([("SVC_DB_POOL", "50")])
         .load()
         .unwrap_err();
