@@ -10,7 +10,6 @@
 //! Run with `cargo bench --bench env`.
 
 use std::hint::black_box;
-use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use staid::Config;
@@ -73,10 +72,7 @@ fn benches(c: &mut Criterion) {
 
 criterion_group! {
     name = env;
-    config = Criterion::default()
-        .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_secs(3))
-        .sample_size(30);
+    config = workloads::settings(30);
     targets = benches
 }
 criterion_main!(env);

@@ -10,10 +10,11 @@
 //! Run with `cargo bench --bench errors`.
 
 use std::hint::black_box;
-use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use staid::Config;
+
+mod workloads;
 
 const SIZE: usize = 100 * 1024;
 
@@ -92,10 +93,7 @@ fn benches(c: &mut Criterion) {
 
 criterion_group! {
     name = errors;
-    config = Criterion::default()
-        .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_secs(3))
-        .sample_size(20);
+    config = workloads::settings(20);
     targets = benches
 }
 criterion_main!(errors);

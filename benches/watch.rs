@@ -12,11 +12,16 @@
 
 use std::fs;
 use std::hint::black_box;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, Criterion, SamplingMode};
-use staid::{Config, Reload, WatchOptions};
+use staid::{Config, Reload, Watch, WatchOptions};
+
+/// The threads' costs, read as the watch tests read them.
+#[cfg(target_os = "linux")]
+#[path = "../tests/support/proc.rs"]
+mod proc;
 
 /// A small service configuration, so the time is the watch's, not the
 /// parser's.
@@ -54,6 +59,20 @@ fn write_in_place(path: &Path, port: u32) {
     fs::write(path, text(port)).unwrap();
 }
 
+type Save = fn(&Path, u32);
+
+/// A watch on `bench.toml` in `dir`, first written by `save`, with this
+/// debounce.
+fn watched(dir: &Path, save: Save, debounce_ms: u64) -> (PathBuf, Watch<App>) {
+    let path = dir.join("bench.toml");
+    save(&path, 0);
+    let watch = App::builder()
+        .file(&path)
+        .watch_with(WatchOptions::new().debounce(Duration::from_millis(debounce_ms)))
+        .unwrap();
+    (path, watch)
+}
+
 fn latency(c: &mut Criterion) {
     let mut group = c.benchmark_group("watch");
     group
@@ -61,19 +80,13 @@ fn latency(c: &mut Criterion) {
         .sample_size(20)
         .measurement_time(Duration::from_secs(12))
         .warm_up_time(Duration::from_secs(1));
-    type Save = fn(&Path, u32);
     let saves: [(&str, Save); 2] = [("rename", save_by_rename), ("in_place", write_in_place)];
     for (debounce_ms, (how, save)) in [50u64, 10]
         .into_iter()
         .flat_map(|d| saves.iter().map(move |s| (d, *s)))
     {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("bench.toml");
-        save(&path, 0);
-        let watch = App::builder()
-            .file(&path)
-            .watch_with(WatchOptions::new().debounce(Duration::from_millis(debounce_ms)))
-            .unwrap();
+        let (path, watch) = watched(dir.path(), save, debounce_ms);
         let mut port = 0;
         let name = format!("{how}_to_updated/debounce_{debounce_ms}ms");
         group.bench_function(name, |b| {
@@ -105,38 +118,15 @@ fn latency(c: &mut Criterion) {
     group.finish();
 }
 
-/// CPU time (user + system, in clock ticks) and voluntary context switches
-/// (wake-ups) of the whole process, summed over its threads.
-#[cfg(target_os = "linux")]
-fn process_cost() -> (u64, u64) {
-    let (mut ticks, mut wakeups) = (0, 0);
-    for task in fs::read_dir("/proc/self/task").unwrap().flatten() {
-        let (Ok(stat), Ok(status)) = (
-            fs::read_to_string(task.path().join("stat")),
-            fs::read_to_string(task.path().join("status")),
-        ) else {
-            continue;
-        };
-        let fields: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..].split(' ').collect();
-        ticks += fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
-        wakeups += status
-            .lines()
-            .find_map(|l| l.strip_prefix("voluntary_ctxt_switches:"))
-            .and_then(|n| n.trim().parse::<u64>().ok())
-            .unwrap_or(0);
-    }
-    (ticks, wakeups)
-}
-
 /// The process's cost over 10 s of an idle watch, beside the same 10 s
 /// without one. The measuring thread's own sleep is one wake-up.
 #[cfg(target_os = "linux")]
 fn idle() {
     let idle = Duration::from_secs(10);
     let measure = || {
-        let before = process_cost();
+        let before = proc::cost(|_| true);
         std::thread::sleep(idle);
-        let after = process_cost();
+        let after = proc::cost(|_| true);
         (after.0 - before.0, after.1 - before.1)
     };
     let (ticks, wakeups) = measure();
@@ -146,12 +136,7 @@ fn idle() {
     );
     for debounce_ms in [50u64, 1] {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("bench.toml");
-        save_by_rename(&path, 0);
-        let watch = App::builder()
-            .file(&path)
-            .watch_with(WatchOptions::new().debounce(Duration::from_millis(debounce_ms)))
-            .unwrap();
+        let (_path, watch) = watched(dir.path(), save_by_rename, debounce_ms);
         std::thread::sleep(Duration::from_millis(200));
         let (ticks, wakeups) = measure();
         println!(

@@ -14,32 +14,33 @@ use staid::Config;
 /// An order service.
 #[derive(Config, Debug)]
 #[config(name = "svc")]
-struct Svc {
+pub struct Svc {
     /// Worker threads; the plugin derives them from the CPU count.
-    workers: u32,
+    pub workers: u32,
     /// Deployment region (the plugin reads `DEPLOY_REGION`).
-    region: String,
+    pub region: String,
+    /// The orders database.
     #[config(nested)]
-    db: Db,
+    pub db: Db,
 }
 
 /// The database connection.
 #[derive(Config, Debug)]
-struct Db {
+pub struct Db {
     /// User name.
-    user: String,
+    pub user: String,
     /// Server host name.
-    host: String,
+    pub host: String,
     /// Server port.
     #[config(default = 5432)]
-    port: u16,
+    pub port: u16,
     /// Database name.
-    name: String,
+    pub name: String,
     /// Connection URL; the plugin builds it from the parts above.
-    url: Option<String>,
+    pub url: Option<String>,
     /// Connections in the pool.
     #[config(default = 4)]
-    pool: u32,
+    pub pool: u32,
 }
 
 fn main() {

@@ -4,6 +4,10 @@
 // Sample structs exist to be loaded; not every field is read back.
 #![allow(dead_code)]
 
+#[path = "support/tmp.rs"]
+mod tmp;
+use tmp::Tmp;
+
 use staid::{Config, Exit, Origin, ProblemKind};
 
 /// A sample service.
@@ -321,11 +325,9 @@ fn print_config_shows_origins_and_masks_secrets() {
 
 #[test]
 fn config_flag_adds_a_file_above_discovered_ones() {
-    let dir = tempfile::tempdir().unwrap();
-    let discovered = dir.path().join("svc.toml");
-    std::fs::write(&discovered, "port = 1000\nhost = \"disc\"\n").unwrap();
-    let named = dir.path().join("other.json");
-    std::fs::write(&named, r#"{"port": 2000}"#).unwrap();
+    let dir = Tmp::new();
+    dir.write("svc.toml", "port = 1000\nhost = \"disc\"\n");
+    let named = dir.write("other.json", r#"{"port": 2000}"#);
     let svc = Svc::builder()
         .source(staid::source::Discover::in_dirs([dir.path()]))
         .args(args(&["--config", named.to_str().unwrap()]))
@@ -337,9 +339,8 @@ fn config_flag_adds_a_file_above_discovered_ones() {
 
 #[test]
 fn config_flag_and_config_variable_together_are_a_warning_naming_both() {
-    let dir = tempfile::tempdir().unwrap();
-    let flag = dir.path().join("flag.toml");
-    std::fs::write(&flag, "port = 2000\n").unwrap();
+    let dir = Tmp::new();
+    let flag = dir.write("flag.toml", "port = 2000\n");
     let loaded = Svc::builder()
         .source(staid::source::Discover::in_dirs([dir.path()]))
         .env_from([("SVC_CONFIG", "/etc/svc/other.toml")])
@@ -368,9 +369,8 @@ fn config_flag_and_config_variable_together_are_a_warning_naming_both() {
 
 #[test]
 fn config_flag_without_discovery_reads_the_file_below_the_flags() {
-    let dir = tempfile::tempdir().unwrap();
-    let named = dir.path().join("extra.toml");
-    std::fs::write(&named, "port = 2000\nhost = \"from-file\"\n").unwrap();
+    let dir = Tmp::new();
+    let named = dir.write("extra.toml", "port = 2000\nhost = \"from-file\"\n");
     let loaded = Svc::builder()
         .toml_str("port = 1000")
         .args(args(&[
@@ -869,9 +869,8 @@ mod check_and_print {
 #[test]
 fn the_loader_is_the_conventional_stack_with_policies_to_change() {
     use staid::Unknown;
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("svc.toml");
-    std::fs::write(&file, "port = 1000\n").unwrap();
+    let dir = Tmp::new();
+    let file = dir.write("svc.toml", "port = 1000\n");
     let vars = [
         ("SVC_CONFIG", file.to_str().unwrap()),
         ("SVC_HOST", "env"),

@@ -43,6 +43,12 @@ impl Tmp {
         vars.extend(more.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         vars
     }
+
+    /// A builder of `App` that reads this directory's credentials, in an
+    /// environment with nothing else.
+    fn builder(&self) -> staid::Builder<App> {
+        App::builder().credentials().env_from(self.env(&[]))
+    }
 }
 
 #[test]
@@ -52,11 +58,7 @@ fn credentials_set_fields_by_key_path_or_variable_with_one_newline_removed() {
     tmp.write("MYAPP_DB_HOST", "db.internal\n\n");
     tmp.write("API_TOKEN", "t0k3n\r\n");
     tmp.write("port", "9000");
-    let loaded = App::builder()
-        .credentials()
-        .env_from(tmp.env(&[]))
-        .load_full()
-        .unwrap();
+    let loaded = tmp.builder().load_full().unwrap();
     let app = loaded.config();
     assert_eq!(app.db.password.as_deref(), Some("hunter2"));
     assert_eq!(app.db.host, "db.internal\n");
@@ -117,11 +119,7 @@ fn a_credential_for_no_field_is_a_warning() {
     let tmp = Tmp::new();
     tmp.write("db.password", "x");
     tmp.write("db.passwrd", "x");
-    let loaded = App::builder()
-        .credentials()
-        .env_from(tmp.env(&[]))
-        .load_full()
-        .unwrap();
+    let loaded = tmp.builder().load_full().unwrap();
     let warnings: Vec<String> = loaded.warnings().iter().map(|w| w.to_string()).collect();
     assert_eq!(
         warnings,
@@ -134,11 +132,7 @@ fn a_credential_that_is_a_directory_or_not_utf8_is_an_error_naming_it() {
     let tmp = Tmp::new();
     fs::create_dir(tmp.path().join("db.password")).unwrap();
     tmp.write("API_TOKEN", b"\xff\xfesecret");
-    let err = App::builder()
-        .credentials()
-        .env_from(tmp.env(&[]))
-        .load()
-        .unwrap_err();
+    let err = tmp.builder().load().unwrap_err();
     assert_eq!(
         tmp.text(&err),
         "2 problems in the configuration:\n\n\
@@ -155,11 +149,7 @@ fn an_unreadable_credential_is_an_error_naming_it() {
     let tmp = Tmp::new();
     // Unreadable even by root: this process's memory at offset 0 is EIO.
     std::os::unix::fs::symlink("/proc/self/mem", tmp.path().join("db.password")).unwrap();
-    let err = App::builder()
-        .credentials()
-        .env_from(tmp.env(&[]))
-        .load()
-        .unwrap_err();
+    let err = tmp.builder().load().unwrap_err();
     assert_eq!(
         tmp.text(&err),
         "error: `db.password`: cannot read credential $DIR/db.password: Input/output error\n  \

@@ -8,6 +8,10 @@ mod example;
 use std::path::Path;
 
 use example::{App, Properties};
+#[path = "support/tmp.rs"]
+mod tmp;
+use tmp::Tmp;
+
 use staid::source::{Harness, Source};
 use staid::{Config, ProblemKind};
 
@@ -50,13 +54,11 @@ fn in_a_builder_text_is_converted_by_each_fields_type() {
 
 #[test]
 fn every_bad_line_is_reported_with_a_caret_and_type_errors_show_the_line() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("bad.properties");
-    std::fs::write(
-        &path,
+    let dir = Tmp::new();
+    let path = dir.write(
+        "bad.properties",
         "server.port = high\njust words\n.pool = 3\ndb.pool = 2\ndb.pool = 3\n",
-    )
-    .unwrap();
+    );
     let err = App::builder()
         .source(Properties::file(&path))
         .load()

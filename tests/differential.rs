@@ -16,6 +16,8 @@
 //!   is exact), and nesting stops at 80 levels.
 
 mod reference;
+#[path = "support/rng.rs"]
+mod rng;
 
 use std::fmt::Write as _;
 use std::time::Instant;
@@ -23,37 +25,15 @@ use std::time::Instant;
 use reference::{
     json_reads, same_json, staid_json, staid_toml, staid_toml_places, toml_places, toml_reads, Tree,
 };
+use rng::Rng;
 use staid::ProblemKind;
 
 /// Documents generated per format; each is also mutated `MUTANTS` times.
 const DOCUMENTS: usize = 2000;
 const MUTANTS: usize = 5;
 
-// The generators: a seeded xorshift, documents built from it, and
-// mutations of them.
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    fn chance(&mut self, percent: usize) -> bool {
-        self.below(100) < percent
-    }
-
-    fn pick<'a, T: ?Sized>(&mut self, items: &[&'a T]) -> &'a T {
-        items[self.below(items.len())]
-    }
-}
+// The generators: documents built from a seeded xorshift, and mutations
+// of them.
 
 const TOML_SCALARS: &[&str] = &[
     "0",
@@ -381,42 +361,57 @@ fn differ(text: &str, staid: &Result<Tree, Vec<ProblemKind>>, reference: &Option
     panic!("staid and the reference differ on {text:?}\n  staid:     {staid:?}\n  reference: {reference:?}")
 }
 
-#[test]
-fn toml_reads_as_the_toml_crate_reads() {
-    let started = Instant::now();
-    let mut rng = Rng(0x5eed_57a1_d070_0001);
+/// Runs `DOCUMENTS` generated documents, and `MUTANTS` mutations of each,
+/// through `compare`, which counts the case and says whether the reference
+/// read it; then checks what both formats must: the generator mostly writes
+/// valid documents, or the trees are hardly compared, and a good share of
+/// the cases is read alike.
+fn compare_generated(
+    seed: u64,
+    generate: fn(&mut Rng) -> String,
+    mut compare: impl FnMut(&str, &mut Count) -> bool,
+) -> Count {
+    let mut rng = Rng(seed);
     let mut count = Count::default();
     let mut valid = 0;
     for _ in 0..DOCUMENTS {
-        let document = toml_document(&mut rng);
+        let document = generate(&mut rng);
         let mutants: Vec<String> = (0..MUTANTS).map(|_| mutate(&mut rng, &document)).collect();
         for (n, text) in std::iter::once(&document).chain(&mutants).enumerate() {
             count.cases += 1;
-            let reference = toml_reads(text);
-            let staid = staid_toml(text);
-            match (&staid, &reference) {
-                (Ok(a), Some(b)) if a == b => {
-                    count.accepted += 1;
-                    // And every value where the `toml` crate has it.
-                    let (mine, theirs) = (staid_toml_places(text), toml_places(text));
-                    assert_eq!(mine, theirs, "{text:?}");
-                    count.places += mine.len();
-                }
-                (Err(_), None) => count.refused += 1,
-                _ => differ(text, &staid, &reference),
-            }
-            if n == 0 && reference.is_some() {
+            let read = compare(text, &mut count);
+            if n == 0 && read {
                 valid += 1;
             }
         }
     }
-    // The generator must mostly write valid documents, or the trees are
-    // hardly compared.
     assert!(
         valid * 10 > DOCUMENTS * 9,
         "{valid} of {DOCUMENTS} generated documents valid"
     );
     assert!(count.accepted * 4 > count.cases, "{count:?}");
+    count
+}
+
+#[test]
+fn toml_reads_as_the_toml_crate_reads() {
+    let started = Instant::now();
+    let count = compare_generated(0x5eed_57a1_d070_0001, toml_document, |text, count| {
+        let reference = toml_reads(text);
+        let staid = staid_toml(text);
+        match (&staid, &reference) {
+            (Ok(a), Some(b)) if a == b => {
+                count.accepted += 1;
+                // And every value where the `toml` crate has it.
+                let (mine, theirs) = (staid_toml_places(text), toml_places(text));
+                assert_eq!(mine, theirs, "{text:?}");
+                count.places += mine.len();
+            }
+            (Err(_), None) => count.refused += 1,
+            _ => differ(text, &staid, &reference),
+        }
+        reference.is_some()
+    });
     assert!(count.places > 10 * count.accepted, "{count:?}");
     println!("TOML: {count:?} in {:?}", started.elapsed());
 }
@@ -424,31 +419,16 @@ fn toml_reads_as_the_toml_crate_reads() {
 #[test]
 fn json_reads_as_serde_json_reads() {
     let started = Instant::now();
-    let mut rng = Rng(0x5eed_57a1_d070_0002);
-    let mut count = Count::default();
-    let mut valid = 0;
-    for _ in 0..DOCUMENTS {
-        let document = json_document(&mut rng);
-        let mutants: Vec<String> = (0..MUTANTS).map(|_| mutate(&mut rng, &document)).collect();
-        for (n, text) in std::iter::once(&document).chain(&mutants).enumerate() {
-            count.cases += 1;
-            let reference = json_reads(text);
-            let staid = staid_json(text);
-            match (&staid, &reference) {
-                (Ok(a), Some(b)) if same_json(a, b) => count.accepted += 1,
-                (Err(_), None) => count.refused += 1,
-                (Err(kinds), Some(_)) if kinds == &[ProblemKind::TooDeep] => count.by_policy += 1,
-                _ => differ(text, &staid, &reference),
-            }
-            if n == 0 && reference.is_some() {
-                valid += 1;
-            }
+    let count = compare_generated(0x5eed_57a1_d070_0002, json_document, |text, count| {
+        let reference = json_reads(text);
+        let staid = staid_json(text);
+        match (&staid, &reference) {
+            (Ok(a), Some(b)) if same_json(a, b) => count.accepted += 1,
+            (Err(_), None) => count.refused += 1,
+            (Err(kinds), Some(_)) if kinds == &[ProblemKind::TooDeep] => count.by_policy += 1,
+            _ => differ(text, &staid, &reference),
         }
-    }
-    assert!(
-        valid * 10 > DOCUMENTS * 9,
-        "{valid} of {DOCUMENTS} generated documents valid"
-    );
-    assert!(count.accepted * 4 > count.cases, "{count:?}");
+        reference.is_some()
+    });
     println!("JSON: {count:?} in {:?}", started.elapsed());
 }

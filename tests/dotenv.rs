@@ -41,6 +41,17 @@ impl Tmp {
     fn env(&self, text: &str) -> PathBuf {
         self.write(".env", text)
     }
+
+    /// `App`'s builder over `.env` in the directory, holding `text`.
+    fn dotenv(&self, text: &str) -> staid::Builder<App> {
+        App::builder().dotenv(self.env(text))
+    }
+
+    /// The error of loading `App` from `.env` holding `text`, with this
+    /// directory written `$DIR`.
+    fn dotenv_error(&self, text: &str) -> String {
+        self.text(self.dotenv(text).load().unwrap_err())
+    }
 }
 
 const FILE: &str = r#"# Local runs.
@@ -57,8 +68,7 @@ HOME=/not/read
 #[test]
 fn variables_are_read_with_the_environments_names_and_origins_name_the_line() {
     let tmp = Tmp::new();
-    let path = tmp.env(FILE);
-    let loaded = App::builder().dotenv(&path).load_full().unwrap();
+    let loaded = tmp.dotenv(FILE).load_full().unwrap();
     let app = loaded.config();
     assert_eq!((app.port, app.name.as_str()), (9000, "my app"));
     assert_eq!(app.db.host, "db.local");
@@ -100,9 +110,8 @@ fn the_environment_above_wins_and_the_process_environment_is_not_written() {
         .unwrap();
     assert_eq!(loaded.warnings().len(), 1);
     assert!(std::env::var_os("MYAPP_DOTENV_TEST_UNSET").is_none());
-    let path = tmp.env("MYAPP_PORT=9000\n");
-    let app = App::builder()
-        .dotenv(&path)
+    let app = tmp
+        .dotenv("MYAPP_PORT=9000\n")
         .env_from([("MYAPP_PORT", "9001")])
         .load()
         .unwrap();
@@ -112,9 +121,8 @@ fn the_environment_above_wins_and_the_process_environment_is_not_written() {
 #[test]
 fn the_stacks_prefix_and_separator_apply() {
     let tmp = Tmp::new();
-    let path = tmp.env("SVC__DB__HOST=db2\nMYAPP_PORT=1\n");
-    let app = App::builder()
-        .dotenv(&path)
+    let app = tmp
+        .dotenv("SVC__DB__HOST=db2\nMYAPP_PORT=1\n")
         .env_prefix("SVC")
         .env_double_underscore()
         .env_from([("SVC__PORT", "7")])
@@ -141,10 +149,8 @@ fn a_missing_file_is_an_error_unless_optional() {
 #[test]
 fn a_line_without_equals_is_an_error_naming_the_line_and_the_rest_is_read() {
     let tmp = Tmp::new();
-    let path = tmp.env("MYAPP_PORT=1\nMYAPP_NAME\nMYAPP_DB_POOL=x\n");
-    let err = App::builder().dotenv(&path).load().unwrap_err();
     assert_eq!(
-        tmp.text(&err),
+        tmp.dotenv_error("MYAPP_PORT=1\nMYAPP_NAME\nMYAPP_DB_POOL=x\n"),
         "2 problems in the configuration:\n\n\
          error: a line without `=`: expected `NAME=VALUE`\n  --> $DIR/.env:2:1\n\n\
          error: `db.pool`: expected an integer (u32), found \"x\"\n  --> $DIR/.env:3:15"
@@ -154,10 +160,8 @@ fn a_line_without_equals_is_an_error_naming_the_line_and_the_rest_is_read() {
 #[test]
 fn an_unterminated_quote_is_an_error_naming_where_it_opens() {
     let tmp = Tmp::new();
-    let path = tmp.env("MYAPP_PORT=1\nMYAPP_NAME=\"open\nMYAPP_DB_HOST=h\n");
-    let err = App::builder().dotenv(&path).load().unwrap_err();
     assert_eq!(
-        tmp.text(&err),
+        tmp.dotenv_error("MYAPP_PORT=1\nMYAPP_NAME=\"open\nMYAPP_DB_HOST=h\n"),
         "error: a quoted value is not closed before the end of the file\n  --> $DIR/.env:2:12"
     );
 }
@@ -165,8 +169,10 @@ fn an_unterminated_quote_is_an_error_naming_where_it_opens() {
 #[test]
 fn a_variable_set_twice_is_a_warning_and_the_later_wins() {
     let tmp = Tmp::new();
-    let path = tmp.env("MYAPP_PORT=1\nMYAPP_PORT=2\n");
-    let loaded = App::builder().dotenv(&path).load_full().unwrap();
+    let loaded = tmp
+        .dotenv("MYAPP_PORT=1\nMYAPP_PORT=2\n")
+        .load_full()
+        .unwrap();
     assert_eq!(loaded.config().port, 2);
     assert_eq!(tmp.text(loaded.origin("port").unwrap()), "$DIR/.env:2:12");
     let warnings: Vec<String> = loaded.warnings().iter().map(|w| tmp.text(w)).collect();
@@ -196,8 +202,10 @@ fn a_secrets_bad_value_is_not_shown() {
 #[test]
 fn a_variable_outside_the_prefix_is_ignored_as_the_environments_would_be() {
     let tmp = Tmp::new();
-    let path = tmp.env("PORT=1\nOTHERAPP_PORT=2\nMYAPPX_PORT=3\n");
-    let loaded = App::builder().dotenv(&path).load_full().unwrap();
+    let loaded = tmp
+        .dotenv("PORT=1\nOTHERAPP_PORT=2\nMYAPPX_PORT=3\n")
+        .load_full()
+        .unwrap();
     assert_eq!(loaded.config().port, 8080);
     assert_eq!(loaded.origin("port"), Some(&staid::Origin::Default));
     assert!(loaded.warnings().is_empty(), "{:?}", loaded.warnings());

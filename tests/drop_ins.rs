@@ -22,6 +22,11 @@ struct App {
     workers: u32,
 }
 
+/// A builder of `App` that reads the drop-ins of `conf.d/` in `tmp`.
+fn conf_d(tmp: &Tmp) -> staid::Builder<App> {
+    App::builder().dir(tmp.path().join("conf.d"))
+}
+
 fn origin(tmp: &Tmp, loaded: &staid::Loaded<App>, key: &str) -> String {
     tmp.text(loaded.origin(key).unwrap())
 }
@@ -76,10 +81,7 @@ fn a_builder_directory_is_read_in_order_and_layers_with_the_rest() {
 fn an_empty_directory_adds_nothing() {
     let tmp = Tmp::new();
     fs::create_dir(tmp.path().join("conf.d")).unwrap();
-    let app = App::builder()
-        .dir(tmp.path().join("conf.d"))
-        .load()
-        .unwrap();
+    let app = conf_d(&tmp).load().unwrap();
     assert_eq!(app.port, 8080);
 }
 
@@ -137,10 +139,7 @@ fn hidden_files_backups_and_other_extensions_are_skipped_and_look_alikes_warned(
     }
     tmp.write("conf.d/50-tuning.tml", "port = 98\n");
     fs::create_dir(tmp.path().join("conf.d/sub.toml")).unwrap();
-    let loaded = App::builder()
-        .dir(tmp.path().join("conf.d"))
-        .load_full()
-        .unwrap();
+    let loaded = conf_d(&tmp).load_full().unwrap();
     assert_eq!(loaded.config().port, 1);
     let warnings: Vec<String> = loaded.warnings().iter().map(|w| tmp.text(w)).collect();
     assert_eq!(
@@ -158,10 +157,7 @@ fn every_broken_drop_in_is_reported_with_its_own_path_and_the_rest_still_read() 
     tmp.write("conf.d/10-a.toml", "port = [\n");
     tmp.write("conf.d/20-b.toml", "name = \"b\"\n");
     tmp.write("conf.d/30-c.json", "{\"workers\": \"many\"}");
-    let err = App::builder()
-        .dir(tmp.path().join("conf.d"))
-        .load()
-        .unwrap_err();
+    let err = conf_d(&tmp).load().unwrap_err();
     assert_eq!(
         tmp.text(&err),
         r#"2 problems in the configuration:
@@ -190,10 +186,7 @@ fn an_unreadable_drop_in_is_reported_by_its_path() {
     // memory at offset 0 fails with EIO.
     std::os::unix::fs::symlink("/proc/self/mem", tmp.path().join("conf.d/20-b.toml")).unwrap();
     tmp.write("conf.d/30-c.toml", "port = x\n");
-    let err = App::builder()
-        .dir(tmp.path().join("conf.d"))
-        .load()
-        .unwrap_err();
+    let err = conf_d(&tmp).load().unwrap_err();
     assert_eq!(
         tmp.text(&err),
         "2 problems in the configuration:
@@ -212,10 +205,7 @@ error: invalid TOML: string values must be quoted, expected literal string
 fn explain_names_the_drop_in() {
     let tmp = Tmp::new();
     tmp.write("conf.d/50-tuning.toml", "# tuning\nworkers = 16\n");
-    let loaded = App::builder()
-        .dir(tmp.path().join("conf.d"))
-        .load_full()
-        .unwrap();
+    let loaded = conf_d(&tmp).load_full().unwrap();
     assert_eq!(
         tmp.text(loaded.explain()),
         "port = 8080   # default\n\
@@ -234,10 +224,7 @@ fn a_lua_drop_in_sees_the_drop_ins_before_it() {
     let tmp = Tmp::new();
     tmp.write("conf.d/10-a.toml", "port = 10\n");
     tmp.write("conf.d/20-b.lua", "return { workers = config.port + 1 }\n");
-    let app = App::builder()
-        .dir(tmp.path().join("conf.d"))
-        .load()
-        .unwrap();
+    let app = conf_d(&tmp).load().unwrap();
     assert_eq!(app.workers, 11);
 }
 

@@ -11,6 +11,10 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use serde::Deserialize;
+#[path = "support/tmp.rs"]
+mod tmp;
+use tmp::Tmp;
+
 use staid::{Config, Origin, ProblemKind, Unknown};
 
 /// The specification, after envconfig's.
@@ -427,9 +431,8 @@ fn secrets_never_show_in_errors() {
 
 #[test]
 fn file_indirection_reads_docker_secrets() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("password");
-    std::fs::write(&path, "s3cret\n").unwrap();
+    let dir = Tmp::new();
+    let path = dir.write("password", "s3cret\n");
     let loaded = Spec::builder()
         .env_from([
             ("ENV_CONFIG_PASSWORD_FILE", path.to_str().unwrap()),
@@ -449,9 +452,8 @@ fn file_indirection_reads_docker_secrets() {
 
 #[test]
 fn a_variable_and_its_file_twin_together_are_an_error_naming_both() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("password");
-    std::fs::write(&path, "s3cret\n").unwrap();
+    let dir = Tmp::new();
+    let path = dir.write("password", "s3cret\n");
     let err = load(&[
         ("ENV_CONFIG_PASSWORD", "direct"),
         ("ENV_CONFIG_PASSWORD_FILE", path.to_str().unwrap()),

@@ -4,8 +4,9 @@
 // Most structs here are loaded only to fail: their fields are never read.
 #![allow(dead_code)]
 
-use std::fs;
-use std::path::{Path, PathBuf};
+#[path = "support/tmp.rs"]
+mod tmp;
+use tmp::Tmp;
 
 use staid::{Config, Error, ProblemKind, Secret, Unknown};
 
@@ -52,22 +53,23 @@ fn check_app(app: &App) -> Result<(), &'static str> {
 
 const REQUIRED: &str = "url = \"u\"\ndatabase = \"d\"\n";
 
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let path = dir.join(name);
-    fs::write(&path, text).unwrap();
-    path
+/// `App`'s builder over a TOML text that sets the required values, then
+/// `rest` (from line 3).
+fn app_with(rest: &str) -> staid::Builder<App> {
+    App::builder().toml_str(format!("{REQUIRED}{rest}"))
 }
 
-fn text(dir: &Path, err: &Error) -> String {
-    err.to_string().replace(&dir.display().to_string(), "$DIR")
+/// The error of loading `app_with(rest)`.
+fn app_error(rest: &str) -> Error {
+    app_with(rest).load().unwrap_err()
 }
 
 #[test]
 fn every_problem_of_every_file_at_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let a = write(dir.path(), "a.toml", "port = \"80\"\n[db]\npool = 1.5\n");
-    let b = write(dir.path(), "b.json", "{\n  \"hots\": \"x\"\n}\n");
-    let c = write(dir.path(), "c.toml", "url = \n");
+    let dir = Tmp::new();
+    let a = dir.write("a.toml", "port = \"80\"\n[db]\npool = 1.5\n");
+    let b = dir.write("b.json", "{\n  \"hots\": \"x\"\n}\n");
+    let c = dir.write("c.toml", "url = \n");
     let err = App::builder()
         .file(&a)
         .file(&b)
@@ -76,7 +78,7 @@ fn every_problem_of_every_file_at_once() {
         .load()
         .unwrap_err();
     assert_eq!(
-        text(dir.path(), &err),
+        dir.text(&err),
         r#"6 problems in the configuration:
 
 error: invalid TOML: string values must be quoted, expected literal string
@@ -125,10 +127,7 @@ error: `hots`: unknown key
 
 #[test]
 fn problems_carry_key_origin_and_hint_as_data() {
-    let err = App::builder()
-        .toml_str("url = \"u\"\ndatabase = \"d\"\n[db]\nhots = 1\n")
-        .load()
-        .unwrap_err();
+    let err = app_error("[db]\nhots = 1\n");
     assert_eq!(err.len(), 1);
     let p = &err.problems()[0];
     assert_eq!(p.kind(), ProblemKind::Unknown);
@@ -189,10 +188,7 @@ fn an_empty_string_is_not_missing() {
 /// A struct's unknown keys are reported after its fields, nested ones first.
 #[test]
 fn unknown_keys_suggest_the_closest_key() {
-    let err = App::builder()
-        .toml_str(format!("{REQUIRED}prot = 1\n[db]\npol = 2\nzzz = 3\n"))
-        .load()
-        .unwrap_err();
+    let err = app_error("prot = 1\n[db]\npol = 2\nzzz = 3\n");
     assert_eq!(
         err.to_string(),
         "3 problems in the configuration:
@@ -221,10 +217,7 @@ error: `prot`: unknown key
 
 #[test]
 fn unknown_tables_are_one_problem() {
-    let err = App::builder()
-        .toml_str(format!("{REQUIRED}[dbb]\nhost = \"x\"\npool = 2\n"))
-        .load()
-        .unwrap_err();
+    let err = app_error("[dbb]\nhost = \"x\"\npool = 2\n");
     assert_eq!(err.len(), 1);
     assert_eq!(err.problems()[0].key(), Some("dbb"));
     assert_eq!(err.problems()[0].hint(), Some("did you mean `db`?"));
@@ -232,8 +225,7 @@ fn unknown_tables_are_one_problem() {
 
 #[test]
 fn unknown_keys_can_be_warnings() {
-    let loaded = App::builder()
-        .toml_str(format!("{REQUIRED}prot = 1\n"))
+    let loaded = app_with("prot = 1\n")
         .unknown_keys(Unknown::Warn)
         .load_full()
         .unwrap();
@@ -252,8 +244,7 @@ fn unknown_keys_can_be_warnings() {
 
 #[test]
 fn warnings_do_not_hide_errors() {
-    let err = App::builder()
-        .toml_str(format!("{REQUIRED}prot = 1\nport = \"x\"\n"))
+    let err = app_with("prot = 1\nport = \"x\"\n")
         .unknown_keys(Unknown::Warn)
         .load()
         .unwrap_err();
@@ -263,8 +254,7 @@ fn warnings_do_not_hide_errors() {
 
 #[test]
 fn unknown_keys_can_be_ignored() {
-    let loaded = App::builder()
-        .toml_str(format!("{REQUIRED}prot = 1\n[db]\nextra = true\n"))
+    let loaded = app_with("prot = 1\n[db]\nextra = true\n")
         .unknown_keys(Unknown::Ignore)
         .load_full()
         .unwrap();
@@ -274,10 +264,7 @@ fn unknown_keys_can_be_ignored() {
 
 #[test]
 fn field_validators_point_at_the_value() {
-    let err = App::builder()
-        .toml_str(format!("{REQUIRED}port = 80\n"))
-        .load()
-        .unwrap_err();
+    let err = app_error("port = 80\n");
     assert_eq!(
         err.to_string(),
         "error: `port`: port 80 needs root; use 1024 or above
@@ -291,8 +278,7 @@ fn field_validators_point_at_the_value() {
 
 #[test]
 fn field_validators_see_values_from_the_environment() {
-    let err = App::builder()
-        .toml_str(REQUIRED)
+    let err = app_with("")
         .env_from([("SVC_PORT", "22")])
         .load()
         .unwrap_err();
@@ -304,10 +290,7 @@ fn field_validators_see_values_from_the_environment() {
 
 #[test]
 fn struct_validators_run_on_the_built_value() {
-    let err = App::builder()
-        .toml_str(format!("{REQUIRED}host = \"localhost\"\n"))
-        .load()
-        .unwrap_err();
+    let err = app_error("host = \"localhost\"\n");
     assert_eq!(err.to_string(), "error: `host` and `db.host` must differ");
     assert_eq!(err.problems()[0].kind(), ProblemKind::Validation);
     assert_eq!(err.problems()[0].key(), None);
@@ -343,10 +326,7 @@ fn struct_validators_of_nested_structs_name_their_path() {
 
 #[test]
 fn validators_do_not_run_on_values_that_failed_to_build() {
-    let err = App::builder()
-        .toml_str(format!("{REQUIRED}port = 70000\n"))
-        .load()
-        .unwrap_err();
+    let err = app_error("port = 70000\n");
     assert_eq!(err.len(), 1);
     assert_eq!(err.problems()[0].kind(), ProblemKind::Type);
 }
@@ -438,12 +418,9 @@ fn a_secret_that_fails_validation_is_not_shown() {
 fn a_misspelt_secret_key_is_not_shown() {
     // `passwrd` is not a secret field, but it is most likely a typo of one:
     // its value must not be quoted.
-    let err = App::builder()
-        .toml_str(format!(
-            "{REQUIRED}tokn = \"{SECRET}\"\n[db]\npasswrd = \"{SECRET}\"\n"
-        ))
-        .load()
-        .unwrap_err();
+    let err = app_error(&format!(
+        "tokn = \"{SECRET}\"\n[db]\npasswrd = \"{SECRET}\"\n"
+    ));
     assert_hidden(&err);
     assert_eq!(
         err.to_string(),

@@ -9,39 +9,17 @@
 
 #[path = "support/etcd.rs"]
 mod support;
+#[path = "support/tmp.rs"]
+mod tmp;
 
-use std::fs;
 use std::net::{TcpListener, TcpStream};
 use std::thread;
 use std::time::Duration;
 
 use staid::source::Etcd;
 use staid::{Config, Origin, ProblemKind};
-use support::Cluster;
-
-#[derive(Config, Debug)]
-#[config(name = "myapp")]
-struct App {
-    #[config(default = 8080)]
-    port: u16,
-    #[config(default = "app")]
-    name: String,
-    #[config(default = "1s")]
-    timeout: Duration,
-    #[config(nested)]
-    db: Db,
-    tags: Option<Vec<String>>,
-}
-
-#[derive(Config, Debug)]
-struct Db {
-    #[config(default = "localhost")]
-    host: String,
-    #[config(default = 5432)]
-    port: u16,
-    #[config(default = 1)]
-    pool: u32,
-}
+use support::{App, Cluster};
+use tmp::Tmp;
 
 fn remote(server: &Cluster, key: &str, revision: i64) -> Origin {
     Origin::Remote {
@@ -123,13 +101,11 @@ fn its_place_in_the_stack_is_the_builders_order() {
     etcd.put("/myapp/port", "9000");
     etcd.put("/myapp/name", "from-etcd");
     etcd.put("/myapp/db/host", "etcd-db");
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("myapp.toml");
-    fs::write(
-        &file,
+    let dir = Tmp::new();
+    let file = dir.write(
+        "myapp.toml",
         "port = 7000\nname = \"from-file\"\n[db]\nhost = \"file-db\"\npool = 3\n",
-    )
-    .unwrap();
+    );
 
     // file < etcd < env
     let app = App::builder()

@@ -6,6 +6,9 @@
 
 #![cfg(feature = "etcd")]
 
+#[cfg(feature = "watch")]
+#[path = "support/reload.rs"]
+mod reload;
 #[path = "support/etcd.rs"]
 mod support;
 
@@ -13,16 +16,7 @@ use std::time::Duration;
 
 use staid::source::Etcd;
 use staid::{Config, Origin};
-use support::Cluster;
-
-#[derive(Config, Debug)]
-#[config(name = "myapp")]
-struct App {
-    #[config(default = 8080)]
-    port: u16,
-    #[config(default = "app")]
-    name: String,
-}
+use support::{App, Cluster};
 
 /// A source on every member, with timeouts short enough for tests.
 fn source(cluster: &Cluster) -> Etcd {
@@ -146,23 +140,16 @@ fn one_unreachable_endpoint_among_good_members_is_skipped() {
 
 #[cfg(feature = "watch")]
 mod watch {
+    use super::reload::{next, updated};
     use super::*;
     use staid::{Reload, Watch, WatchOptions};
     use std::time::Instant;
-    use support::WAIT;
 
     fn watch(cluster: &Cluster) -> Watch<App> {
         App::builder()
             .source(source(cluster))
             .watch_with(WatchOptions::new().sighup(false))
             .unwrap()
-    }
-
-    fn next(watch: &Watch<App>) -> Reload<App> {
-        watch
-            .events()
-            .recv_timeout(WAIT)
-            .expect("a reload within the wait")
     }
 
     #[test]
@@ -176,25 +163,17 @@ mod watch {
         // The watch is on m1, the first member listed that answers: make
         // sure it is open before killing m1.
         cluster.put("/myapp/name", "before");
-        match next(&watch) {
-            Reload::Updated { config, .. } => assert_eq!(config.name, "before"),
-            other => panic!("{other:?}"),
-        }
+        assert_eq!(updated(&watch).0.name, "before");
 
         cluster.kill(0);
         let killed = Instant::now();
         // Made while staid moves the watch to another member.
         cluster.put_via(&[1, 2], "/myapp/port", "9001");
         let acknowledged = Instant::now();
-        match next(&watch) {
-            Reload::Updated {
-                config, changed, ..
-            } => {
-                assert_eq!(config.port, 9001);
-                assert_eq!(changed, ["port"]);
-            }
-            other => panic!("expected the change made after the kill: {other:?}"),
-        }
+        // The change made after the kill.
+        let (config, changed) = updated(&watch);
+        assert_eq!(config.port, 9001);
+        assert_eq!(changed, ["port"]);
         eprintln!(
             "from the watch's member killed to the next change delivered: {:?} \
              ({:?} after etcdctl returned)",
@@ -205,10 +184,7 @@ mod watch {
         // The watch itself is on a live member now, not only one reload.
         let put = Instant::now();
         cluster.put_via(&[2], "/myapp/name", "after");
-        match next(&watch) {
-            Reload::Updated { config, .. } => assert_eq!(config.name, "after"),
-            other => panic!("{other:?}"),
-        }
+        assert_eq!(updated(&watch).0.name, "after");
         eprintln!("a change after the move: {:?}", put.elapsed());
         // Losing one member of three is not worth a report.
         assert!(watch.events().try_recv().is_err());
@@ -222,10 +198,7 @@ mod watch {
         cluster.put("/myapp/port", "9000");
         let watch = watch(&cluster);
         cluster.put("/myapp/name", "before");
-        match next(&watch) {
-            Reload::Updated { config, .. } => assert_eq!(config.name, "before"),
-            other => panic!("{other:?}"),
-        }
+        assert_eq!(updated(&watch).0.name, "before");
 
         // Stopped, m1 keeps its connections open and answers nothing.
         cluster.signal(0, "STOP");
@@ -252,10 +225,7 @@ mod watch {
         let watch = watch(&cluster);
         // The watch is open once a change arrives through it.
         cluster.put("/myapp/name", "before");
-        match next(&watch) {
-            Reload::Updated { config, .. } => assert_eq!(config.name, "before"),
-            other => panic!("{other:?}"),
-        }
+        assert_eq!(updated(&watch).0.name, "before");
 
         cluster.kill(0);
         cluster.kill(1);
@@ -285,15 +255,10 @@ mod watch {
         cluster.wait_until_member_answers(1);
         let back = Instant::now();
         cluster.put("/myapp/port", "9001");
-        match next(&watch) {
-            Reload::Updated {
-                config, changed, ..
-            } => {
-                assert_eq!(config.port, 9001);
-                assert_eq!(changed, ["port"]);
-            }
-            other => panic!("expected the watch to be back: {other:?}"),
-        }
+        // The watch is back.
+        let (config, changed) = updated(&watch);
+        assert_eq!(config.port, 9001);
+        assert_eq!(changed, ["port"]);
         eprintln!("a change after quorum came back: {:?}", back.elapsed());
     }
 }

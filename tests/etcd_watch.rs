@@ -6,73 +6,53 @@
 
 #![cfg(all(feature = "etcd", feature = "watch"))]
 
+#[path = "support/reload.rs"]
+mod reload;
 #[path = "support/etcd.rs"]
 mod support;
 
-use std::net::{TcpListener, TcpStream};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
+use reload::{next, rejected, updated};
 use staid::source::Etcd;
-use staid::{Config, ProblemKind};
-use support::{free_port, Cluster, WAIT};
+use staid::{Config, ProblemKind, Reload, Watch, WatchOptions};
+use support::{free_port, App, Cluster};
 
-#[derive(Config, Debug)]
-#[config(name = "myapp")]
-struct App {
-    #[config(default = 8080)]
-    port: u16,
-    #[config(default = "app")]
-    name: String,
-    #[config(nested)]
-    db: Db,
-}
-
-#[derive(Config, Debug)]
-struct Db {
-    #[config(default = "localhost")]
-    host: String,
-    #[config(default = 1)]
-    pool: u32,
-}
-
-use staid::{Reload, Watch, WatchOptions};
-use std::net::Shutdown;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-
-fn watch(etcd: &Cluster) -> Watch<App> {
+/// A watch on `source`, retrying every 500 ms, and deaf to SIGHUP, which
+/// every watch in the process would receive.
+fn watch_on(source: Etcd) -> Watch<App> {
     App::builder()
-        .source(Etcd::new([etcd.endpoint(0)], "/myapp/").retry(Duration::from_millis(500)))
+        .source(source.retry(Duration::from_millis(500)))
         .watch_with(WatchOptions::new().sighup(false))
         .unwrap()
 }
 
-fn next(watch: &Watch<App>) -> Reload<App> {
-    watch
-        .events()
-        .recv_timeout(WAIT)
-        .expect("a reload within the wait")
+fn watch(etcd: &Cluster) -> Watch<App> {
+    watch_on(Etcd::new([etcd.endpoint(0)], "/myapp/"))
 }
 
-fn updated(watch: &Watch<App>) -> (std::sync::Arc<App>, Vec<String>) {
-    match next(watch) {
-        Reload::Updated {
-            config, changed, ..
-        } => (config, changed),
-        Reload::Rejected { error } => panic!("rejected: {error}"),
-        #[allow(unreachable_patterns)]
-        other => panic!("{other:?}"),
-    }
+/// etcd holding `port = 9000`, and a watch on it through a proxy that is
+/// cut once the watch is open; `None` without etcd.
+fn cut_off_watch() -> Option<(Cluster, Proxy, Watch<App>)> {
+    let etcd = Cluster::start(1)?;
+    etcd.put("/myapp/port", "9000");
+    let proxy = Proxy::start(etcd.client_port(0));
+    let watch = watch_on(Etcd::new([proxy.endpoint()], "/myapp/"));
+    cut_once_open(&watch, &etcd, &proxy);
+    Some((etcd, proxy, watch))
 }
 
-fn rejected(watch: &Watch<App>) -> staid::Error {
-    match next(watch) {
-        Reload::Rejected { error } => error,
-        Reload::Updated { changed, .. } => panic!("updated {changed:?}"),
-        #[allow(unreachable_patterns)]
-        other => panic!("{other:?}"),
-    }
+/// Cuts `proxy` once the watch through it is open (a change made now has
+/// come through), and waits for the watch to report the loss.
+fn cut_once_open(watch: &Watch<App>, etcd: &Cluster, proxy: &Proxy) {
+    etcd.put("/myapp/name", "before");
+    assert_eq!(until_updated(watch, &proxy.endpoint()).0.name, "before");
+    proxy.cut();
+    until_lost(watch, &proxy.endpoint());
 }
 
 /// Waits for the report of a lost watch; a reload that fails because
@@ -94,7 +74,7 @@ fn until_lost(watch: &Watch<App>, endpoint: &str) {
 
 /// Waits for an update; reloads that fail because etcd cannot be
 /// reached yet may come first.
-fn until_updated(watch: &Watch<App>, endpoint: &str) -> (std::sync::Arc<App>, Vec<String>) {
+fn until_updated(watch: &Watch<App>, endpoint: &str) -> (Arc<App>, Vec<String>) {
     let unreachable = format!("cannot read /myapp/ from etcd at {endpoint}: ");
     loop {
         match next(watch) {
@@ -193,20 +173,9 @@ fn etcd_stopped_and_restarted_is_reported_and_resumed_without_losing_a_change() 
 
 #[test]
 fn a_compacted_revision_reloads_the_whole_prefix_and_says_so() {
-    let Some(etcd) = Cluster::start(1) else {
+    let Some((etcd, proxy, watch)) = cut_off_watch() else {
         return;
     };
-    etcd.put("/myapp/port", "9000");
-    let proxy = Proxy::start(etcd.client_port(0));
-    let watch = App::builder()
-        .source(Etcd::new([proxy.endpoint()], "/myapp/").retry(Duration::from_millis(500)))
-        .watch_with(WatchOptions::new().sighup(false))
-        .unwrap();
-    etcd.put("/myapp/name", "before");
-    assert_eq!(until_updated(&watch, &proxy.endpoint()).0.name, "before");
-
-    proxy.cut();
-    until_lost(&watch, &proxy.endpoint());
     // While staid is away, the history it would resume from goes.
     etcd.put("/myapp/port", "9001");
     let last = etcd.put("/myapp/name", "after");
@@ -255,20 +224,10 @@ fn an_expired_login_is_renewed_for_loads_and_for_the_watch() {
     etcd.put("/myapp/port", "9000");
     etcd.enable_auth("r00t-pw");
     let proxy = Proxy::start(etcd.client_port(0));
-    let source = Etcd::new([proxy.endpoint()], "/myapp/")
-        .user("root", "r00t-pw")
-        .retry(Duration::from_millis(500));
-    let watch = App::builder()
-        .source(source)
-        .watch_with(WatchOptions::new().sighup(false))
-        .unwrap();
-    etcd.put("/myapp/name", "before");
-    assert_eq!(until_updated(&watch, &proxy.endpoint()).0.name, "before");
-
+    let watch = watch_on(Etcd::new([proxy.endpoint()], "/myapp/").user("root", "r00t-pw"));
     // The watch is reopened, and the load that follows is made, with
     // tokens that expired meanwhile.
-    proxy.cut();
-    until_lost(&watch, &proxy.endpoint());
+    cut_once_open(&watch, &etcd, &proxy);
     thread::sleep(Duration::from_secs(3));
     etcd.put("/myapp/port", "9001");
     proxy.restore();
@@ -387,20 +346,9 @@ impl Drop for Proxy {
 
 #[test]
 fn a_change_made_while_the_connection_is_lost_is_not_missed() {
-    let Some(etcd) = Cluster::start(1) else {
+    let Some((etcd, proxy, watch)) = cut_off_watch() else {
         return;
     };
-    etcd.put("/myapp/port", "9000");
-    let proxy = Proxy::start(etcd.client_port(0));
-    let watch = App::builder()
-        .source(Etcd::new([proxy.endpoint()], "/myapp/").retry(Duration::from_millis(500)))
-        .watch_with(WatchOptions::new().sighup(false))
-        .unwrap();
-    etcd.put("/myapp/name", "before");
-    assert_eq!(until_updated(&watch, &proxy.endpoint()).0.name, "before");
-
-    proxy.cut();
-    until_lost(&watch, &proxy.endpoint());
     // etcd is up; staid cannot see it.
     etcd.put("/myapp/port", "9001");
     proxy.restore();

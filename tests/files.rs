@@ -2,7 +2,10 @@
 //! panic. Paths of temporary files are shown as `$DIR` in the expected text.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+
+#[path = "support/tmp.rs"]
+mod tmp;
+use tmp::Tmp;
 
 use staid::{Config, Error, ProblemKind};
 
@@ -25,28 +28,13 @@ struct Db {
     pool: u32,
 }
 
-struct Dir(tempfile::TempDir);
-
-impl Dir {
-    fn new() -> Dir {
-        Dir(tempfile::tempdir().unwrap())
-    }
-
-    fn path(&self) -> &Path {
-        self.0.path()
-    }
-
-    fn write(&self, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
-        let path = self.path().join(name);
-        fs::write(&path, bytes).unwrap();
-        path
-    }
-
-    /// The error's text with this directory written as `$DIR`.
-    fn text(&self, err: &Error) -> String {
-        err.to_string()
-            .replace(&self.path().display().to_string(), "$DIR")
-    }
+/// The error of loading `App` from one file, `name` holding `bytes`, with
+/// the directory it is in (the expected texts write its path `$DIR`).
+fn file_error(name: &str, bytes: impl AsRef<[u8]>) -> (Tmp, Error) {
+    let dir = Tmp::new();
+    let path = dir.write(name, bytes);
+    let err = App::builder().file(&path).load().unwrap_err();
+    (dir, err)
 }
 
 fn kinds(err: &Error) -> Vec<ProblemKind> {
@@ -55,7 +43,7 @@ fn kinds(err: &Error) -> Vec<ProblemKind> {
 
 #[test]
 fn an_empty_toml_file_is_valid_and_defaults_apply() {
-    let dir = Dir::new();
+    let dir = Tmp::new();
     let path = dir.write("empty.toml", "");
     let app = App::builder().file(&path).load().unwrap();
     assert_eq!((app.port, app.name.as_str(), app.db.pool), (8080, "app", 4));
@@ -63,7 +51,7 @@ fn an_empty_toml_file_is_valid_and_defaults_apply() {
 
 #[test]
 fn an_empty_json_file_is_valid_and_defaults_apply() {
-    let dir = Dir::new();
+    let dir = Tmp::new();
     let path = dir.write("empty.json", " \n\t\n");
     let app = App::builder().file(&path).load().unwrap();
     assert_eq!(app.port, 8080);
@@ -71,9 +59,7 @@ fn an_empty_json_file_is_valid_and_defaults_apply() {
 
 #[test]
 fn a_file_that_is_not_utf8_names_the_place() {
-    let dir = Dir::new();
-    let path = dir.write("bad.toml", b"port = 1\nname = \"ab\xff\xfe\"\n");
-    let err = App::builder().file(&path).load().unwrap_err();
+    let (dir, err) = file_error("bad.toml", b"port = 1\nname = \"ab\xff\xfe\"\n");
     assert_eq!(kinds(&err), [ProblemKind::Io]);
     assert_eq!(
         dir.text(&err),
@@ -83,7 +69,7 @@ fn a_file_that_is_not_utf8_names_the_place() {
 
 #[test]
 fn a_directory_where_a_file_was_named() {
-    let dir = Dir::new();
+    let dir = Tmp::new();
     fs::create_dir(dir.path().join("conf.toml")).unwrap();
     let err = App::builder()
         .file(dir.path().join("conf.toml"))
@@ -105,9 +91,7 @@ const READS: &str = if cfg!(feature = "lua") {
 
 #[test]
 fn an_unknown_extension_says_which_formats_are_read() {
-    let dir = Dir::new();
-    let path = dir.write("app.yaml", "port: 1\n");
-    let err = App::builder().file(&path).load().unwrap_err();
+    let (dir, err) = file_error("app.yaml", "port: 1\n");
     assert_eq!(kinds(&err), [ProblemKind::Format]);
     assert_eq!(
         dir.text(&err),
@@ -117,9 +101,7 @@ fn an_unknown_extension_says_which_formats_are_read() {
 
 #[test]
 fn a_file_without_extension_has_no_format() {
-    let dir = Dir::new();
-    let path = dir.write("appconfig", "port = 1\n");
-    let err = App::builder().file(&path).load().unwrap_err();
+    let (dir, err) = file_error("appconfig", "port = 1\n");
     assert_eq!(
         dir.text(&err),
         format!("error: $DIR/appconfig: unknown format (no extension); staid reads {READS}")
@@ -128,9 +110,7 @@ fn a_file_without_extension_has_no_format() {
 
 #[test]
 fn out_of_range_integers_in_toml_say_the_range() {
-    let dir = Dir::new();
-    let path = dir.write("app.toml", "port = 70000\n[db]\npool = -1\n");
-    let err = App::builder().file(&path).load().unwrap_err();
+    let (dir, err) = file_error("app.toml", "port = 70000\n[db]\npool = -1\n");
     assert_eq!(
         dir.text(&err),
         "2 problems in the configuration:
@@ -151,12 +131,10 @@ error: `db.pool`: -1 is out of range for u32 (0 to 4294967295)
 
 #[test]
 fn out_of_range_integers_in_json_say_the_range() {
-    let dir = Dir::new();
-    let path = dir.write(
+    let (dir, err) = file_error(
         "app.json",
         "{\"port\": -3, \"db\": {\"pool\": 99999999999999999999999}}",
     );
-    let err = App::builder().file(&path).load().unwrap_err();
     assert_eq!(
         dir.text(&err),
         "2 problems in the configuration:
@@ -194,9 +172,7 @@ fn out_of_range_inside_a_list_names_the_item() {
 
 #[test]
 fn duplicate_keys_in_toml() {
-    let dir = Dir::new();
-    let path = dir.write("app.toml", "port = 1\nname = \"a\"\nport = 2\n");
-    let err = App::builder().file(&path).load().unwrap_err();
+    let (dir, err) = file_error("app.toml", "port = 1\nname = \"a\"\nport = 2\n");
     assert_eq!(kinds(&err), [ProblemKind::Syntax]);
     assert_eq!(
         dir.text(&err),
@@ -210,9 +186,7 @@ fn duplicate_keys_in_toml() {
 
 #[test]
 fn duplicate_keys_in_json() {
-    let dir = Dir::new();
-    let path = dir.write("app.json", "{\n  \"port\": 1,\n  \"port\": 2\n}\n");
-    let err = App::builder().file(&path).load().unwrap_err();
+    let (dir, err) = file_error("app.json", "{\n  \"port\": 1,\n  \"port\": 2\n}\n");
     assert_eq!(kinds(&err), [ProblemKind::Syntax]);
     assert_eq!(
         dir.text(&err),
@@ -238,9 +212,7 @@ fn duplicate_keys_in_nested_json_objects() {
 
 #[test]
 fn deep_json_nesting_is_refused_without_overflowing_the_stack() {
-    let dir = Dir::new();
-    let path = dir.write("deep.json", "[".repeat(100_000));
-    let err = App::builder().file(&path).load().unwrap_err();
+    let (dir, err) = file_error("deep.json", "[".repeat(100_000));
     assert_eq!(kinds(&err), [ProblemKind::TooDeep]);
     // The line is cut to 100 characters around the caret, at the 81st `[`.
     let shown = "[".repeat(100);
@@ -388,7 +360,7 @@ fn a_json_file_must_hold_an_object() {
 
 #[test]
 fn a_missing_file_gives_the_os_reason() {
-    let dir = Dir::new();
+    let dir = Tmp::new();
     let err = App::builder()
         .file(dir.path().join("absent.toml"))
         .load()
@@ -402,7 +374,7 @@ fn a_missing_file_gives_the_os_reason() {
 
 #[test]
 fn an_optional_file_that_is_missing_is_fine() {
-    let dir = Dir::new();
+    let dir = Tmp::new();
     let app = App::builder()
         .optional_file(dir.path().join("absent.toml"))
         .optional_file(dir.path().join("absent.json"))
@@ -415,7 +387,7 @@ fn an_optional_file_that_is_missing_is_fine() {
 fn an_optional_file_that_cannot_be_read_is_an_error() {
     // A path through a regular file fails with "not a directory", not
     // "not found": the file is there to be read and is not readable.
-    let dir = Dir::new();
+    let dir = Tmp::new();
     dir.write("plain", "x");
     let err = App::builder()
         .optional_file(dir.path().join("plain/app.toml"))
@@ -430,7 +402,7 @@ fn an_optional_file_that_cannot_be_read_is_an_error() {
 
 #[test]
 fn an_optional_file_that_is_a_directory_is_an_error() {
-    let dir = Dir::new();
+    let dir = Tmp::new();
     fs::create_dir(dir.path().join("local.toml")).unwrap();
     let err = App::builder()
         .optional_file(dir.path().join("local.toml"))
@@ -444,7 +416,7 @@ fn an_optional_file_that_is_a_directory_is_an_error() {
 
 #[test]
 fn an_optional_file_that_is_invalid_is_an_error() {
-    let dir = Dir::new();
+    let dir = Tmp::new();
     let path = dir.write("local.json", "{\"port\": }");
     let err = App::builder().optional_file(&path).load().unwrap_err();
     assert_eq!(kinds(&err), [ProblemKind::Syntax]);
@@ -484,7 +456,7 @@ fn an_integer_past_every_integer_type_is_a_syntax_error_not_text() {
         #[allow(dead_code)] // only the error is looked at
         name: Option<String>,
     }
-    let dir = Dir::new();
+    let dir = Tmp::new();
     let path = dir.write(
         "big.toml",
         "name = 123456789012345678901234567890123456789012345\n",

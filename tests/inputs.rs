@@ -6,6 +6,10 @@
 
 use std::time::{Duration, Instant};
 
+#[path = "support/tmp.rs"]
+mod tmp;
+use tmp::Tmp;
+
 use staid::{Config, Error};
 
 #[derive(Config, Debug)]
@@ -25,6 +29,10 @@ fn toml_err(text: &str) -> Error {
 
 fn json_err(text: &str) -> Error {
     App::builder().json_str(text).load().unwrap_err()
+}
+
+fn env_err(var: &str, value: &str) -> Error {
+    App::builder().env_from([(var, value)]).load().unwrap_err()
 }
 
 #[test]
@@ -60,9 +68,8 @@ fn json_strings_and_whitespace_are_as_strict_as_rfc_8259() {
 
 #[test]
 fn a_json_file_with_a_byte_order_mark_is_read() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("app.json");
-    std::fs::write(&path, "\u{feff}{\"mask\": 7}\n").unwrap();
+    let dir = Tmp::new();
+    let path = dir.write("app.json", "\u{feff}{\"mask\": 7}\n");
     let app = App::builder().file(&path).load().unwrap();
     assert_eq!(app.mask, 7);
 }
@@ -102,10 +109,7 @@ fn a_file_of_garbage_fails_fast_with_a_bounded_report() {
 
 #[test]
 fn floats_from_text_and_files_never_become_infinite() {
-    let err = App::builder()
-        .env_from([("APP_RATIO", "1e400")])
-        .load()
-        .unwrap_err();
+    let err = env_err("APP_RATIO", "1e400");
     assert_eq!(
         err.to_string(),
         "error: `ratio`: expected a number, found \"1e400\"\n  --> env APP_RATIO"
@@ -122,10 +126,7 @@ fn floats_from_text_and_files_never_become_infinite() {
 #[test]
 fn deeply_nested_inline_json_in_an_env_value_is_an_error() {
     let deep = "[".repeat(100_000);
-    let err = App::builder()
-        .env_from([("APP_LIST", deep.as_str())])
-        .load()
-        .unwrap_err();
+    let err = env_err("APP_LIST", deep.as_str());
     assert_eq!(
         err.to_string(),
         "error: `list`: invalid inline JSON: nesting is deeper than the limit of 80 levels at column 81\n  \

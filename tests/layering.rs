@@ -2,9 +2,12 @@
 //! environment. Tables merge deeply, arrays and scalars replace, and every
 //! value keeps the origin of the layer that set it.
 
-use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
+
+#[path = "support/tmp.rs"]
+mod tmp;
+use tmp::Tmp;
 
 use staid::{Config, Origin};
 
@@ -32,12 +35,6 @@ struct Db {
     pool: u32,
 }
 
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let path = dir.join(name);
-    fs::write(&path, text).unwrap();
-    path
-}
-
 fn at(path: &Path, line: usize, column: usize) -> Origin {
     Origin::File {
         path: Arc::from(path),
@@ -59,12 +56,8 @@ fn defaults_alone_fill_every_field() {
 
 #[test]
 fn files_override_defaults_and_env_overrides_files() {
-    let dir = tempfile::tempdir().unwrap();
-    let toml = write(
-        dir.path(),
-        "app.toml",
-        "port = 9000\n[db]\nhost = \"db1\"\n",
-    );
+    let dir = Tmp::new();
+    let toml = dir.write("app.toml", "port = 9000\n[db]\nhost = \"db1\"\n");
     let app = App::builder()
         .file(&toml)
         .env_from([("SVC_DB_HOST", "db2")])
@@ -81,9 +74,9 @@ fn files_override_defaults_and_env_overrides_files() {
 
 #[test]
 fn a_later_file_wins_over_an_earlier_one() {
-    let dir = tempfile::tempdir().unwrap();
-    let first = write(dir.path(), "a.toml", "port = 1000\nhost = \"first\"\n");
-    let second = write(dir.path(), "b.json", r#"{ "port": 2000 }"#);
+    let dir = Tmp::new();
+    let first = dir.write("a.toml", "port = 1000\nhost = \"first\"\n");
+    let second = dir.write("b.json", r#"{ "port": 2000 }"#);
     let app = App::builder().file(&first).file(&second).load().unwrap();
     assert_eq!(app.port, 2000);
     assert_eq!(app.host, "first");
@@ -92,8 +85,8 @@ fn a_later_file_wins_over_an_earlier_one() {
 #[test]
 fn builder_order_decides_not_source_kind() {
     // The environment given first is overridden by the file given after it.
-    let dir = tempfile::tempdir().unwrap();
-    let toml = write(dir.path(), "app.toml", "port = 9000\n");
+    let dir = Tmp::new();
+    let toml = dir.write("app.toml", "port = 9000\n");
     let app = App::builder()
         .env_from([("SVC_PORT", "7000")])
         .file(&toml)
@@ -104,9 +97,9 @@ fn builder_order_decides_not_source_kind() {
 
 #[test]
 fn tables_merge_key_by_key_across_layers() {
-    let dir = tempfile::tempdir().unwrap();
-    let a = write(dir.path(), "a.toml", "[db]\nhost = \"h1\"\nport = 1\n");
-    let b = write(dir.path(), "b.json", r#"{ "db": { "port": 2 } }"#);
+    let dir = Tmp::new();
+    let a = dir.write("a.toml", "[db]\nhost = \"h1\"\nport = 1\n");
+    let b = dir.write("b.json", r#"{ "db": { "port": 2 } }"#);
     let loaded = App::builder()
         .file(&a)
         .file(&b)
@@ -127,9 +120,9 @@ fn tables_merge_key_by_key_across_layers() {
 
 #[test]
 fn arrays_replace_and_do_not_append() {
-    let dir = tempfile::tempdir().unwrap();
-    let a = write(dir.path(), "a.toml", "tags = [\"x\", \"y\", \"z\"]\n");
-    let b = write(dir.path(), "b.toml", "tags = [\"q\"]\n");
+    let dir = Tmp::new();
+    let a = dir.write("a.toml", "tags = [\"x\", \"y\", \"z\"]\n");
+    let b = dir.write("b.toml", "tags = [\"q\"]\n");
     let loaded = App::builder().file(&a).file(&b).load_full().unwrap();
     assert_eq!(loaded.config().tags, ["q"]);
     assert_eq!(loaded.origin("tags"), Some(&at(&b, 1, 8)));
@@ -163,9 +156,8 @@ fn origins_of_defaults() {
 
 #[test]
 fn origins_of_toml_values_are_line_and_column() {
-    let dir = tempfile::tempdir().unwrap();
-    let toml = write(
-        dir.path(),
+    let dir = Tmp::new();
+    let toml = dir.write(
         "app.toml",
         "# comment\nhost   =   \"h\"\ntags = [\"a\",  \"b\"]\n\n[db]\n  port = 1\n",
     );
@@ -203,10 +195,8 @@ fn origins_of_toml_dotted_keys_and_inline_tables() {
 
 #[test]
 fn origins_of_json_values_are_line_and_column() {
-    let dir = tempfile::tempdir().unwrap();
-    let json = write(
-        dir.path(),
-        "app.json",
+    let dir = Tmp::new();
+    let json = dir.write("app.json",
         "{\n  \"host\": \"h\",\n  \"tags\": [\"a\", \"b\"],\n  \"db\": {\n    \"port\": 1\n  }\n}\n",
     );
     let loaded = App::builder().file(&json).load_full().unwrap();
@@ -246,7 +236,7 @@ fn env_origin_names_the_variable() {
 
 #[test]
 fn optional_file_that_is_missing_adds_nothing() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Tmp::new();
     let loaded = App::builder()
         .optional_file(dir.path().join("absent.toml"))
         .load_full()

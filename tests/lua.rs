@@ -2,36 +2,32 @@
 //! the errors a user gets.
 #![cfg(feature = "lua")]
 
+/// The service of fixtures/lua/plugin.lua, as the example defines it.
+#[path = "../examples/lua_plugin.rs"]
+#[allow(dead_code)]
+mod example;
+
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::Arc;
 
+use example::Svc;
+#[path = "support/tmp.rs"]
+mod tmp;
+use tmp::Tmp;
+
 use staid::source::{Discover, Format, Lua};
 use staid::{Config, Origin, ProblemKind};
 
-/// The service of fixtures/lua/plugin.lua.
-#[derive(Config, Debug)]
-#[config(name = "svc")]
-struct Svc {
-    workers: u32,
-    region: String,
-    #[config(nested)]
-    db: Db,
-}
-
-#[derive(Config, Debug)]
-struct Db {
-    user: String,
-    host: String,
-    #[config(default = 5432)]
-    port: u16,
-    name: String,
-    url: Option<String>,
-    #[config(default = 4)]
-    pool: u32,
-}
-
 const PLUGIN: &str = "fixtures/lua/plugin.lua";
+
+/// The example's layers: its TOML file, then the plugin, told that the host
+/// has `cpus` CPUs.
+fn plugin(cpus: u32) -> staid::Builder<Svc> {
+    Svc::builder()
+        .file("fixtures/lua/svc.toml")
+        .source(Lua::file(PLUGIN).host("cpus", cpus))
+}
 
 fn lua_at(script: &str, line: usize) -> Origin {
     Origin::Lua {
@@ -42,9 +38,7 @@ fn lua_at(script: &str, line: usize) -> Origin {
 
 #[test]
 fn a_script_computes_values_from_the_layers_below_and_the_host() {
-    let loaded = Svc::builder()
-        .file("fixtures/lua/svc.toml")
-        .source(Lua::file(PLUGIN).host("cpus", 3))
+    let loaded = plugin(3)
         .env_from([("DEPLOY_REGION", "eu-west")])
         .load_full()
         .unwrap();
@@ -84,9 +78,7 @@ db.pool = 12                                      # fixtures/lua/plugin.lua:30
 fn validate_hooks_see_the_final_configuration_after_env() {
     // The environment sets 100 workers after the script ran: the hook sees
     // them as a number and rejects them, along with the other problems.
-    let err = Svc::builder()
-        .file("fixtures/lua/svc.toml")
-        .source(Lua::file(PLUGIN).host("cpus", 2))
+    let err = plugin(2)
         .env_from([("SVC_WORKERS", "100"), ("SVC_DB_PORT", "x")])
         .load()
         .unwrap_err();
@@ -102,9 +94,7 @@ fn validate_hooks_see_the_final_configuration_after_env() {
 
 #[test]
 fn a_hook_can_fail_by_returning_false_and_a_message() {
-    let err = Svc::builder()
-        .file("fixtures/lua/svc.toml")
-        .source(Lua::file(PLUGIN).host("cpus", 2))
+    let err = plugin(2)
         .env_from([("SVC_DB_POOL", "50")])
         .load()
         .unwrap_err();
@@ -338,17 +328,12 @@ fn a_missing_script_is_an_io_error_unless_optional() {
 
 #[test]
 fn discovery_finds_lua_files_and_text_layers_run_lua() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("svc.toml"),
-        "workers = 2\n[db]\nuser = \"u\"\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("svc.lua"),
+    let dir = Tmp::new();
+    dir.write("svc.toml", "workers = 2\n[db]\nuser = \"u\"\n");
+    dir.write(
+        "svc.lua",
         "return { region = 'r' .. config.workers, db = { host = 'h', name = 'n' } }",
-    )
-    .unwrap();
+    );
     let svc = Svc::builder()
         .source(Discover::in_dirs([dir.path()]))
         .source(Lua::text(

@@ -137,6 +137,14 @@ impl Cost {
             Err(e) => e.to_string(),
         }
     }
+
+    /// The configuration of a load that had to succeed, within `time` and
+    /// with at most `mib` of peak memory growth.
+    fn loaded(self, time: Duration, mib: u64) -> App {
+        assert!(self.took < time, "took {:?}", self.took);
+        assert!(self.peak_mib <= mib, "peak grew by {} MiB", self.peak_mib);
+        self.result.unwrap()
+    }
 }
 
 const TIME: Duration = Duration::from_millis(300);
@@ -287,14 +295,10 @@ fn a_long_key_in_the_script_text_is_indexed_once() {
         script.push_str("x = 1, ");
     }
     script.push_str("}\nreturn { name = 'ok' }");
-    let cost = host.script(roomy(&script));
-    assert!(cost.took < Duration::from_secs(3), "took {:?}", cost.took);
-    assert!(
-        cost.peak_mib <= HOST_MIB,
-        "peak grew by {} MiB",
-        cost.peak_mib
-    );
-    assert_eq!(cost.result.unwrap().name.as_deref(), Some("ok"));
+    let app = host
+        .script(roomy(&script))
+        .loaded(Duration::from_secs(3), HOST_MIB);
+    assert_eq!(app.name.as_deref(), Some("ok"));
     host.after();
 }
 
@@ -310,14 +314,10 @@ fn many_assignments_and_many_keys_load_in_time() {
     script
         .push_str("local r = {} for i = 1, 99000 do r['k' .. i] = 'v' end\nreturn { labels = r }");
     // Quadratic, this is some 3e9 suffix comparisons: far past the limit.
-    let cost = host.script(Lua::text("big.lua", script).time_limit(Duration::from_secs(10)));
-    assert!(cost.took < Duration::from_secs(5), "took {:?}", cost.took);
-    assert!(
-        cost.peak_mib <= HOST_MIB,
-        "peak grew by {} MiB",
-        cost.peak_mib
-    );
-    assert_eq!(cost.result.unwrap().labels.unwrap().len(), 99_000);
+    let app = host
+        .script(Lua::text("big.lua", script).time_limit(Duration::from_secs(10)))
+        .loaded(Duration::from_secs(5), HOST_MIB);
+    assert_eq!(app.labels.unwrap().len(), 99_000);
     host.after();
 }
 

@@ -5,6 +5,10 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
+#[path = "support/tmp.rs"]
+mod tmp;
+use tmp::Tmp;
+
 use staid::source::Lua;
 use staid::{Config, Error, ProblemKind};
 
@@ -85,6 +89,28 @@ fn missing_global(name: &str, line: usize) -> String {
     format!("error: attempt to index a nil value (global '{name}')\n  --> evil.lua:{line}")
 }
 
+/// The error of calling what the sandbox left out: `what` is `global 'x'`
+/// or `field 'x'`.
+fn nil_call(what: &str, line: usize) -> String {
+    format!("error: attempt to call a nil value ({what})\n  --> evil.lua:{line}")
+}
+
+/// Each script must end on the time limit, within [`TIME`].
+#[track_caller]
+fn all_time_out(scripts: &[&str]) {
+    for text in scripts {
+        assert_eq!(hostile_timed(text), TIME_OUT, "{text}");
+    }
+}
+
+/// Loads a good script, which must succeed.
+fn good(script: &str) -> App {
+    App::builder()
+        .source(Lua::text("ok.lua", script))
+        .load()
+        .unwrap()
+}
+
 // Only the safe parts of the standard library.
 
 #[test]
@@ -107,7 +133,7 @@ fn os_execute_exit_and_remove_are_absent() {
         let name = call.split('(').next().unwrap().trim_start_matches("os.");
         assert_eq!(
             hostile(script(&format!("local x = 1\n{call}"))),
-            format!("error: attempt to call a nil value (field '{name}')\n  --> evil.lua:{line}")
+            nil_call(&format!("field '{name}'"), line)
         );
     }
     assert!(!std::path::Path::new("/tmp/staid-pwned").exists());
@@ -130,7 +156,7 @@ fn os_getenv_sees_only_the_builders_environment() {
 fn require_and_package_are_absent() {
     assert_eq!(
         hostile(script("local x = 1\nrequire('os')")),
-        "error: attempt to call a nil value (global 'require')\n  --> evil.lua:2"
+        nil_call("global 'require'", 2)
     );
     assert_eq!(
         hostile(script("package.loadlib('libc.so.6', 'system')")),
@@ -140,14 +166,12 @@ fn require_and_package_are_absent() {
 
 #[test]
 fn dofile_and_loadfile_are_absent() {
-    assert_eq!(
-        hostile(script("dofile('/etc/passwd')")),
-        "error: attempt to call a nil value (global 'dofile')\n  --> evil.lua:1"
-    );
-    assert_eq!(
-        hostile(script("loadfile('/etc/passwd')")),
-        "error: attempt to call a nil value (global 'loadfile')\n  --> evil.lua:1"
-    );
+    for name in ["dofile", "loadfile"] {
+        assert_eq!(
+            hostile(script(&format!("{name}('/etc/passwd')"))),
+            nil_call(&format!("global '{name}'"), 1)
+        );
+    }
 }
 
 #[test]
@@ -160,26 +184,25 @@ fn debug_is_absent() {
 
 #[test]
 fn collectgarbage_and_print_are_absent() {
-    assert_eq!(
-        hostile(script("collectgarbage('stop')")),
-        "error: attempt to call a nil value (global 'collectgarbage')\n  --> evil.lua:1"
-    );
-    assert_eq!(
-        hostile(script("print('to the app output')")),
-        "error: attempt to call a nil value (global 'print')\n  --> evil.lua:1"
-    );
+    for (call, name) in [
+        ("collectgarbage('stop')", "collectgarbage"),
+        ("print('to the app output')", "print"),
+    ] {
+        assert_eq!(
+            hostile(script(call)),
+            nil_call(&format!("global '{name}'"), 1)
+        );
+    }
 }
 
 #[test]
 fn string_dump_is_absent() {
-    assert_eq!(
-        hostile(script("local f = function() end\nstring.dump(f)")),
-        "error: attempt to call a nil value (field 'dump')\n  --> evil.lua:2"
-    );
-    assert_eq!(
-        hostile(script("local f = function() end\nlocal s = ('').dump(f)")),
-        "error: attempt to call a nil value (field 'dump')\n  --> evil.lua:2"
-    );
+    for text in [
+        "local f = function() end\nstring.dump(f)",
+        "local f = function() end\nlocal s = ('').dump(f)",
+    ] {
+        assert_eq!(hostile(script(text)), nil_call("field 'dump'", 2));
+    }
 }
 
 #[test]
@@ -194,22 +217,15 @@ fn load_takes_text_chunks_only() {
     );
     assert!(err.ends_with("--> evil.lua:2"), "{err}");
     // Text chunks work, and see the same sandbox.
-    let app = App::builder()
-        .source(Lua::text(
-            "ok.lua",
-            "return { port = load('return 7')(), name = tostring(load('return io')()) }",
-        ))
-        .load()
-        .unwrap();
+    let app = good("return { port = load('return 7')(), name = tostring(load('return io')()) }");
     assert_eq!((app.port, app.name.as_deref()), (7, Some("nil")));
 }
 
 #[test]
 fn a_binary_script_file_is_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("evil.lua");
+    let dir = Tmp::new();
     // The signature of a Lua 5.4 chunk, as UTF-8 text could hold it.
-    std::fs::write(&path, b"\x1bLua\x54\x00").unwrap();
+    let path = dir.write("evil.lua", b"\x1bLua\x54\x00");
     let err = App::builder().file(&path).load().unwrap_err();
     assert_eq!(err.problems()[0].kind(), ProblemKind::Syntax);
     assert!(
@@ -239,56 +255,33 @@ fn an_endless_loop_hits_the_instruction_limit() {
 
 #[test]
 fn a_loop_in_pcall_cannot_catch_the_limit() {
-    assert_eq!(
-        hostile_timed("while true do\n  pcall(function() while true do end end)\nend"),
-        TIME_OUT
-    );
-    assert_eq!(
-        hostile_timed(
-            "for i = 1, 3 do pcall(pcall, pcall, function() while true do end end) end\n\
-             return { port = 1 }"
-        ),
-        TIME_OUT
-    );
+    all_time_out(&[
+        "while true do\n  pcall(function() while true do end end)\nend",
+        "for i = 1, 3 do pcall(pcall, pcall, function() while true do end end) end\n\
+         return { port = 1 }",
+    ]);
 }
 
 #[test]
 fn xpcall_and_its_handler_cannot_catch_the_limit() {
-    assert_eq!(
-        hostile_timed(
-            "while true do xpcall(function() while true do end end, function(e) return e end) end"
-        ),
-        TIME_OUT
-    );
-    assert_eq!(
-        hostile_timed("while true do xpcall(error, function() while true do end end) end"),
-        TIME_OUT
-    );
+    all_time_out(&[
+        "while true do xpcall(function() while true do end end, function(e) return e end) end",
+        "while true do xpcall(error, function() while true do end end) end",
+    ]);
 }
 
 #[test]
 fn coroutines_are_metered_too() {
-    assert_eq!(
-        hostile_timed("coroutine.wrap(function() while true do end end)()"),
-        TIME_OUT
-    );
-    // `coroutine.resume` returns errors like pcall: it must re-raise a limit.
-    assert_eq!(
-        hostile_timed(
-            "while true do\n  coroutine.resume(coroutine.create(function() while true do end end))\nend"
-        ),
-        TIME_OUT
-    );
-    // Nested, and yielding between slices of work.
-    assert_eq!(
-        hostile_timed(
-            "local co = coroutine.wrap(function()\n\
-               while true do coroutine.wrap(function() for i = 1, 1e5 do end end)() coroutine.yield() end\n\
-             end)\n\
-             while true do co() end"
-        ),
-        TIME_OUT
-    );
+    all_time_out(&[
+        "coroutine.wrap(function() while true do end end)()",
+        // `coroutine.resume` returns errors like pcall: it must re-raise a limit.
+        "while true do\n  coroutine.resume(coroutine.create(function() while true do end end))\nend",
+        // Nested, and yielding between slices of work.
+        "local co = coroutine.wrap(function()\n\
+           while true do coroutine.wrap(function() for i = 1, 1e5 do end end)() coroutine.yield() end\n\
+         end)\n\
+         while true do co() end",
+    ]);
 }
 
 #[test]
@@ -336,28 +329,16 @@ fn table_growth_hits_the_memory_limit() {
     );
     // A memory error caught by pcall is still within the limit: the script
     // goes on, and the state is usable.
-    let app = App::builder()
-        .source(Lua::text(
-            "ok.lua",
-            "local ok = pcall(string.rep, 'x', 1 << 30)\nreturn { port = ok and 1 or 2 }",
-        ))
-        .load()
-        .unwrap();
+    let app = good("local ok = pcall(string.rep, 'x', 1 << 30)\nreturn { port = ok and 1 or 2 }");
     assert_eq!(app.port, 2);
 }
 
 #[test]
 fn an_error_object_whose_tostring_loops_is_stopped() {
-    assert_eq!(
-        hostile_timed("error(setmetatable({}, { __tostring = function() while true do end end }))"),
-        TIME_OUT
-    );
-    assert_eq!(
-        hostile_timed(
-            "validate(function() error(setmetatable({}, { __tostring = function() while true do end end })) end)"
-        ),
-        TIME_OUT
-    );
+    all_time_out(&[
+        "error(setmetatable({}, { __tostring = function() while true do end end }))",
+        "validate(function() error(setmetatable({}, { __tostring = function() while true do end end })) end)",
+    ]);
 }
 
 #[test]
@@ -394,18 +375,11 @@ fn finalizers_are_refused_and_close_handlers_are_metered() {
 
 #[test]
 fn callbacks_from_library_functions_are_metered() {
-    assert_eq!(
-        hostile_timed("string.gsub('abc', '%w', function() while true do end end)"),
-        TIME_OUT
-    );
-    assert_eq!(
-        hostile_timed("table.sort({3, 2, 1}, function() while true do end end)"),
-        TIME_OUT
-    );
-    assert_eq!(
-        hostile_timed("load(function() while true do end end)"),
-        TIME_OUT
-    );
+    all_time_out(&[
+        "string.gsub('abc', '%w', function() while true do end end)",
+        "table.sort({3, 2, 1}, function() while true do end end)",
+        "load(function() while true do end end)",
+    ]);
 }
 
 #[test]
@@ -490,20 +464,16 @@ fn the_host_keeps_working_after_many_hostile_scripts() {
 fn coroutines_still_work_as_lua_defines_them() {
     // A generator through the rebuilt `coroutine.wrap`, and `<close>` run
     // when a coroutine ends normally.
-    let app = App::builder()
-        .source(Lua::text(
-            "ok.lua",
-            "local n, closed = 0, false\n\
-             for v in coroutine.wrap(function() for i = 1, 4 do coroutine.yield(i) end end) do\n\
-               n = n + v\n\
-             end\n\
-             coroutine.wrap(function()\n\
-               local x <close> = setmetatable({}, { __close = function() closed = true end })\n\
-             end)()\n\
-             return { port = n, name = tostring(closed) }",
-        ))
-        .load()
-        .unwrap();
+    let app = good(
+        "local n, closed = 0, false\n\
+         for v in coroutine.wrap(function() for i = 1, 4 do coroutine.yield(i) end end) do\n\
+           n = n + v\n\
+         end\n\
+         coroutine.wrap(function()\n\
+           local x <close> = setmetatable({}, { __close = function() closed = true end })\n\
+         end)()\n\
+         return { port = n, name = tostring(closed) }",
+    );
     assert_eq!((app.port, app.name.as_deref()), (10, Some("true")));
     // An error inside a wrapped coroutine keeps its line.
     assert_eq!(

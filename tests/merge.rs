@@ -1,6 +1,10 @@
 //! Per-field merge rules: `merge = "append"` adds to the list below instead
 //! of replacing it.
 
+#[path = "support/tmp.rs"]
+mod tmp;
+use tmp::Tmp;
+
 use staid::{Config, Origin};
 
 #[derive(Config, Debug)]
@@ -43,10 +47,10 @@ fn append_accumulates_across_layers_even_through_an_empty_list() {
 
 #[test]
 fn append_applies_between_discovered_files_too() {
-    let low = tempfile::tempdir().unwrap();
-    let high = tempfile::tempdir().unwrap();
-    std::fs::write(low.path().join("app.toml"), "plugins = [\"low\"]\n").unwrap();
-    std::fs::write(high.path().join("app.toml"), "plugins = [\"high\"]\n").unwrap();
+    let low = Tmp::new();
+    let high = Tmp::new();
+    low.write("app.toml", "plugins = [\"low\"]\n");
+    high.write("app.toml", "plugins = [\"high\"]\n");
     let app = App::builder()
         .source(staid::source::Discover::in_dirs([low.path(), high.path()]))
         .load()
@@ -56,9 +60,8 @@ fn append_applies_between_discovered_files_too() {
 
 #[test]
 fn append_applies_to_flags_over_a_config_file() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("extra.toml");
-    std::fs::write(&file, "plugins = [\"file\"]\n").unwrap();
+    let dir = Tmp::new();
+    let file = dir.write("extra.toml", "plugins = [\"file\"]\n");
     let app = App::builder()
         .args([
             "app",

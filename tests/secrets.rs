@@ -5,6 +5,10 @@
 
 use std::collections::HashMap;
 
+#[path = "support/rng.rs"]
+mod rng;
+use rng::Rng;
+
 use staid::{Config, Error};
 
 const MARK: &str = "abc123secret";
@@ -51,17 +55,15 @@ fn json(text: &str) -> Error {
         .unwrap_err()
 }
 
+fn env(var: &str, value: String) -> Error {
+    Keys::builder().env_from([(var, value)]).load().unwrap_err()
+}
+
 #[test]
 fn keys_of_a_secret_map_are_masked_in_key_paths() {
     let cases = [
-        Keys::builder()
-            .env_from([("SK_MAP", format!("{MARK}:x"))])
-            .load()
-            .unwrap_err(),
-        Keys::builder()
-            .env_from([("SK_MAP", format!("{{\"{MARK}\": \"x\"}}"))])
-            .load()
-            .unwrap_err(),
+        env("SK_MAP", format!("{MARK}:x")),
+        env("SK_MAP", format!("{{\"{MARK}\": \"x\"}}")),
         toml(&format!("[map]\n{MARK} = \"x\"\n")),
         toml(&format!("map = {{ {MARK} = \"x\" }}\n")),
         json(&format!("{{\"map\": {{\"{MARK}\": \"x\"}}}}")),
@@ -101,23 +103,6 @@ fn flags_of_secret_fields_are_not_shown() {
         .load()
         .unwrap_err();
     assert_hidden(&err);
-}
-
-/// A small seeded generator (xorshift), so the property test is the same
-/// on every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[(self.next() % items.len() as u64) as usize]
-    }
 }
 
 #[test]

@@ -46,6 +46,10 @@ fn error(toml: &str) -> String {
         .to_string()
 }
 
+fn env_error(var: &str, value: &str) -> staid::Error {
+    App::builder().env_from([(var, value)]).load().unwrap_err()
+}
+
 #[test]
 fn a_list_item_that_is_not_a_table() {
     assert_eq!(
@@ -84,10 +88,7 @@ fn an_option_section_given_as_a_scalar() {
 
 #[test]
 fn inline_json_in_env_that_does_not_parse() {
-    let err = App::builder()
-        .env_from([("MYAPP_ROUTES", "[{\"path\": }]")])
-        .load()
-        .unwrap_err();
+    let err = env_error("MYAPP_ROUTES", "[{\"path\": }]");
     assert_eq!(err.problems().len(), 1, "{err}");
     let problem = &err.problems()[0];
     assert_eq!(problem.kind(), ProblemKind::Syntax);
@@ -102,10 +103,7 @@ fn inline_json_in_env_that_does_not_parse() {
 
 #[test]
 fn env_text_for_a_list_that_is_not_json() {
-    let err = App::builder()
-        .env_from([("MYAPP_ROUTES", "/a,/b")])
-        .load()
-        .unwrap_err();
+    let err = env_error("MYAPP_ROUTES", "/a,/b");
     assert_eq!(
         err.to_string(),
         "error: `routes`: expected an array of tables, found string\n  --> env MYAPP_ROUTES"

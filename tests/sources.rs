@@ -5,6 +5,10 @@
 // Sample structs exist to be loaded; not every field is read back.
 #![allow(dead_code)]
 
+#[path = "support/tmp.rs"]
+mod tmp;
+use tmp::Tmp;
+
 use staid::source::{Cli, Discover, Env};
 use staid::{Config, Exit, ProblemKind, Unknown};
 
@@ -147,9 +151,8 @@ fn a_cli_source_given_to_source_reads_like_args() {
 
 #[test]
 fn one_builder_loads_many_times_from_one_plan() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("myapp.toml");
-    std::fs::write(&file, "port = 1\n").unwrap();
+    let dir = Tmp::new();
+    let file = dir.write("myapp.toml", "port = 1\n");
     let builder = App::builder()
         .source(Discover::in_dirs([dir.path()]))
         .env_from([("MYAPP_DB_POOL", "2")])
@@ -174,14 +177,9 @@ fn one_builder_loads_many_times_from_one_plan() {
 
 #[test]
 fn config_goes_above_discovered_files_or_below_the_flags() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("myapp.toml"),
-        "port = 1\nhost = \"found\"\n",
-    )
-    .unwrap();
-    let named = dir.path().join("named.toml");
-    std::fs::write(&named, "port = 2\n").unwrap();
+    let dir = Tmp::new();
+    dir.write("myapp.toml", "port = 1\nhost = \"found\"\n");
+    let named = dir.write("named.toml", "port = 2\n");
     let args = [
         "myapp".into(),
         "--config".into(),

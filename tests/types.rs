@@ -44,6 +44,13 @@ fn env(var: &str, value: &str) -> Types {
     Types::builder().env_from([(var, value)]).load().unwrap()
 }
 
+fn env_err(var: &str, value: &str) -> staid::Error {
+    Types::builder()
+        .env_from([(var, value)])
+        .load()
+        .unwrap_err()
+}
+
 #[test]
 fn option_is_none_when_nothing_sets_it() {
     let t = Types::builder().load().unwrap();
@@ -177,10 +184,7 @@ fn u64_above_i64_max_from_json_and_env() {
 #[test]
 fn env_integers_in_every_base_and_range_checked() {
     assert_eq!(env("T_SMALL", "-0x10").small, Some(-16));
-    let err = Types::builder()
-        .env_from([("T_SMALL", "200")])
-        .load()
-        .unwrap_err();
+    let err = env_err("T_SMALL", "200");
     assert_eq!(
         err.to_string(),
         "error: `small`: 200 is out of range for i8 (-128 to 127)\n  --> env T_SMALL"
@@ -192,10 +196,7 @@ fn text_stays_text_for_strings_and_becomes_bool_for_bools() {
     assert_eq!(env("T_NAME", "123").name.as_deref(), Some("123"));
     assert_eq!(env("T_FLAG", "T").flag, Some(true));
     assert_eq!(env("T_FLAG", "0").flag, Some(false));
-    let err = Types::builder()
-        .env_from([("T_FLAG", "yes")])
-        .load()
-        .unwrap_err();
+    let err = env_err("T_FLAG", "yes");
     assert_eq!(
         err.problems()[0].message(),
         "expected a boolean (true/false, 1/0, t/f), found \"yes\""

@@ -15,12 +15,15 @@ use std::task::{Context, Poll, Wake, Waker};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use staid::source::{LoadCtx, Source};
-use staid::{Config, Error, Kind, Origin, Problem, Reload, Table, Value, Watch};
+#[path = "support/reload.rs"]
+mod reload;
+#[path = "support/tmp.rs"]
+mod tmp;
+use reload::{next, rejected, save_by_rename, settled, updated, WAIT};
+use tmp::Tmp;
 
-/// Long enough for a reload on a loaded machine; a test that passes waits
-/// far less.
-const WAIT: Duration = Duration::from_secs(30);
+use staid::source::{LoadCtx, Source};
+use staid::{Config, Kind, Origin, Problem, Reload, Table, Value, Watch};
 
 /// `port` has no default, so an empty or half-written file is rejected:
 /// it can never pass for a valid configuration.
@@ -40,61 +43,6 @@ struct App {
 struct Db {
     #[config(default = "localhost")]
     host: String,
-}
-
-fn file(dir: &Path, text: &str) -> PathBuf {
-    let path = dir.join("app.toml");
-    fs::write(&path, text).unwrap();
-    path
-}
-
-/// Saves the way most editors do: a new file renamed over the old one.
-fn save_by_rename(path: &Path, text: &str) {
-    let tmp = path.with_extension("tmp");
-    fs::write(&tmp, text).unwrap();
-    fs::rename(&tmp, path).unwrap();
-}
-
-fn next<T>(watch: &Watch<T>) -> Reload<T> {
-    watch
-        .events()
-        .recv_timeout(WAIT)
-        .expect("a reload within the wait")
-}
-
-/// The next reload, which must be an update.
-fn updated<T: std::fmt::Debug>(watch: &Watch<T>) -> (Arc<T>, Vec<String>) {
-    match next(watch) {
-        Reload::Updated {
-            config, changed, ..
-        } => (config, changed),
-        Reload::Rejected { error } => panic!("rejected:\n{error}"),
-        other => panic!("not an update: {other:?}"),
-    }
-}
-
-/// The next reload, which must be a rejection.
-fn rejected<T: std::fmt::Debug>(watch: &Watch<T>) -> Error {
-    match next(watch) {
-        Reload::Rejected { error } => error,
-        other => panic!("not a rejection: {other:?}"),
-    }
-}
-
-/// The first update after any rejections: an in-place write is seen
-/// half-done now and then, and that is rightly rejected on the way.
-fn settled<T: std::fmt::Debug>(watch: &Watch<T>) -> (Arc<T>, Vec<String>) {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        match watch.events().recv_timeout(left).expect("an update") {
-            Reload::Updated {
-                config, changed, ..
-            } => return (config, changed),
-            Reload::Rejected { .. } => continue,
-            other => panic!("not an update: {other:?}"),
-        }
-    }
 }
 
 /// A layer held in memory, changed by the test, that counts its loads and
@@ -155,8 +103,8 @@ impl Source for Memory {
 
 #[test]
 fn an_edit_in_place_is_sent_with_the_changed_keys() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = file(dir.path(), "port = 1\n");
+    let dir = Tmp::new();
+    let path = dir.write("app.toml", "port = 1\n");
     let watch = App::builder().file(&path).watch().unwrap();
     assert_eq!(watch.current().port, 1);
 
@@ -169,8 +117,8 @@ fn an_edit_in_place_is_sent_with_the_changed_keys() {
 
 #[test]
 fn saves_by_rename_are_seen_again_and_again() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = file(dir.path(), "port = 1\n");
+    let dir = Tmp::new();
+    let path = dir.write("app.toml", "port = 1\n");
     let watch = App::builder().file(&path).watch().unwrap();
     for port in 2..5 {
         save_by_rename(&path, &format!("port = {port}\n"));
@@ -188,8 +136,8 @@ fn saves_by_rename_are_seen_again_and_again() {
 
 #[test]
 fn a_deleted_file_is_rejected_until_it_is_back() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = file(dir.path(), "port = 1\n");
+    let dir = Tmp::new();
+    let path = dir.write("app.toml", "port = 1\n");
     let watch = App::builder().file(&path).watch().unwrap();
 
     fs::remove_file(&path).unwrap();
@@ -203,10 +151,9 @@ fn a_deleted_file_is_rejected_until_it_is_back() {
 
 #[test]
 fn adding_changing_and_removing_a_drop_in_reloads() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Tmp::new();
+    dir.write("app.d/10-base.toml", "port = 1\n");
     let conf = dir.path().join("app.d");
-    fs::create_dir(&conf).unwrap();
-    fs::write(conf.join("10-base.toml"), "port = 1\n").unwrap();
     let watch = App::builder().dir(&conf).watch().unwrap();
     assert_eq!(watch.current().port, 1);
 
@@ -226,9 +173,8 @@ fn adding_changing_and_removing_a_drop_in_reloads() {
 
 #[test]
 fn an_edited_dotenv_file_reloads() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join(".env");
-    fs::write(&path, "APP_PORT=1\n").unwrap();
+    let dir = Tmp::new();
+    let path = dir.write(".env", "APP_PORT=1\n");
     let watch = App::builder()
         .dotenv(&path)
         .env_prefix("APP")
@@ -243,8 +189,8 @@ fn an_edited_dotenv_file_reloads() {
 /// A drop-in directory that appears after the start is read.
 #[test]
 fn a_drop_in_directory_created_later_is_read() {
-    let dir = tempfile::tempdir().unwrap();
-    let base = file(dir.path(), "port = 1\n");
+    let dir = Tmp::new();
+    let base = dir.write("app.toml", "port = 1\n");
     let conf = dir.path().join("app.d");
     let watch = App::builder()
         .file(&base)
@@ -258,10 +204,9 @@ fn a_drop_in_directory_created_later_is_read() {
 
 #[test]
 fn a_replaced_directory_is_watched_again() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Tmp::new();
+    let path = dir.write("conf/app.toml", "port = 1\n");
     let conf = dir.path().join("conf");
-    fs::create_dir(&conf).unwrap();
-    let path = file(&conf, "port = 1\n");
     let watch = App::builder().optional_file(&path).watch().unwrap();
 
     fs::remove_dir_all(&conf).unwrap();
@@ -291,7 +236,7 @@ fn a_kubernetes_configmap_swap_is_seen() {
         fs::rename(vol.join("..data_tmp"), vol.join("..data")).unwrap();
     }
 
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Tmp::new();
     let vol = dir.path();
     publish(vol, "..2024_01_01_00_00_00.1", "port = 1\n");
     symlink("..data/app.toml", vol.join("app.toml")).unwrap();
@@ -311,9 +256,8 @@ fn a_kubernetes_configmap_swap_is_seen() {
 
 #[test]
 fn json_files_are_watched() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("app.json");
-    fs::write(&path, r#"{"port": 1}"#).unwrap();
+    let dir = Tmp::new();
+    let path = dir.write("app.json", r#"{"port": 1}"#);
     let watch = App::builder().file(&path).watch().unwrap();
     save_by_rename(&path, r#"{"port": 2, "db": {"host": "db2"}}"#);
     let (config, changed) = updated(&watch);
@@ -326,16 +270,14 @@ fn json_files_are_watched() {
 #[cfg(feature = "lua")]
 #[test]
 fn lua_files_are_watched_and_their_hooks_can_reject() {
-    let dir = tempfile::tempdir().unwrap();
-    let toml = file(dir.path(), "port = 1\n");
-    let lua = dir.path().join("plugin.lua");
+    let dir = Tmp::new();
+    let toml = dir.write("app.toml", "port = 1\n");
     let hook = "validate('port', function(p)\n  \
                 if p > 1000 then error('port ' .. p .. ' is too high') end\nend)\n";
-    fs::write(
-        &lua,
+    let lua = dir.write(
+        "plugin.lua",
         format!("{hook}return {{ name = 'svc-' .. config.port }}\n"),
-    )
-    .unwrap();
+    );
     let watch = App::builder().file(&toml).file(&lua).watch().unwrap();
     assert_eq!(watch.current().name, "svc-1");
 
@@ -355,7 +297,7 @@ fn lua_files_are_watched_and_their_hooks_can_reject() {
 
 #[test]
 fn an_optional_file_that_appears_later_is_read() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Tmp::new();
     // Its directory does not exist yet either.
     let path = dir.path().join("conf.d/local/app.toml");
     let watch = App::builder()
@@ -364,22 +306,28 @@ fn an_optional_file_that_appears_later_is_read() {
         .watch()
         .unwrap();
 
-    fs::create_dir_all(path.parent().unwrap()).unwrap();
-    fs::write(&path, "port = 7\n").unwrap();
+    dir.write("conf.d/local/app.toml", "port = 7\n");
     let (config, changed) = settled(&watch);
     assert_eq!((config.port, changed), (7, vec!["port".to_owned()]));
 }
 
-#[test]
-fn a_bad_file_is_rejected_once_and_never_becomes_current() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = file(dir.path(), "port = 1\n");
+/// A watch on `app.toml`, holding `port = 1`, under a `Memory` layer whose
+/// loads tell when a reload has happened.
+fn watched_with_memory(dir: &Tmp) -> (PathBuf, Memory, Watch<App>) {
+    let path = dir.write("app.toml", "port = 1\n");
     let memory = Memory::default();
     let watch = App::builder()
         .file(&path)
         .source(memory.clone())
         .watch()
         .unwrap();
+    (path, memory, watch)
+}
+
+#[test]
+fn a_bad_file_is_rejected_once_and_never_becomes_current() {
+    let dir = Tmp::new();
+    let (path, memory, watch) = watched_with_memory(&dir);
 
     save_by_rename(&path, "port = \"x\"\nname = 5\n");
     let error = rejected(&watch);
@@ -401,14 +349,8 @@ fn a_bad_file_is_rejected_once_and_never_becomes_current() {
 
 #[test]
 fn a_file_change_that_changes_nothing_sends_nothing_and_a_reload_by_hand_says_unchanged() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = file(dir.path(), "port = 1\n");
-    let memory = Memory::default();
-    let watch = App::builder()
-        .file(&path)
-        .source(memory.clone())
-        .watch()
-        .unwrap();
+    let dir = Tmp::new();
+    let (path, memory, watch) = watched_with_memory(&dir);
 
     // The same content; then the same values on other lines.
     for text in ["port = 1\n", "# moved down\n\nport = 1\nname = \"svc\"\n"] {
@@ -430,14 +372,8 @@ fn a_file_change_that_changes_nothing_sends_nothing_and_a_reload_by_hand_says_un
 
 #[test]
 fn reading_the_files_does_not_trigger_another_reload() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = file(dir.path(), "port = 1\n");
-    let memory = Memory::default();
-    let watch = App::builder()
-        .file(&path)
-        .source(memory.clone())
-        .watch()
-        .unwrap();
+    let dir = Tmp::new();
+    let (path, memory, watch) = watched_with_memory(&dir);
     save_by_rename(&path, "port = 2\n");
     updated(&watch);
 
@@ -488,9 +424,9 @@ fn a_panic_while_reloading_is_rejected_and_the_watch_lives_on() {
 
 #[test]
 fn changes_are_named_by_key_and_secrets_never_by_value() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = file(
-        dir.path(),
+    let dir = Tmp::new();
+    let path = dir.write(
+        "app.toml",
         "port = 1\ntoken = \"old-secret\"\n[labels]\nenv = \"dev\"\nteam = \"a\"\n",
     );
     let watch = App::builder().file(&path).watch().unwrap();
@@ -524,9 +460,8 @@ fn complete(stamp: &String) -> Result<(), String> {
 
 #[test]
 fn the_final_state_of_a_burst_of_writes_is_delivered_and_nothing_invalid_is_current() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("burst.toml");
-    fs::write(&path, "stamp = \"0!\"\n").unwrap();
+    let dir = Tmp::new();
+    let path = dir.write("burst.toml", "stamp = \"0!\"\n");
     let watch = Arc::new(Burst::builder().file(&path).watch().unwrap());
 
     // A reader that checks every configuration it is given.
@@ -580,14 +515,14 @@ fn the_final_state_of_a_burst_of_writes_is_delivered_and_nothing_invalid_is_curr
 
 #[test]
 fn the_first_load_must_succeed() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Tmp::new();
     let missing = App::builder()
         .file(dir.path().join("nope.toml"))
         .watch()
         .unwrap_err();
     assert!(missing.to_string().contains("nope.toml"), "{missing}");
 
-    let path = file(dir.path(), "port = 70000\n");
+    let path = dir.write("app.toml", "port = 70000\n");
     let error = App::builder().file(&path).watch().unwrap_err();
     assert!(error.to_string().contains("70000"), "{error}");
 }
@@ -608,8 +543,8 @@ impl Source for Alive {
 
 #[test]
 fn dropping_the_watch_ends_its_thread_and_disconnects_receivers() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = file(dir.path(), "port = 1\n");
+    let dir = Tmp::new();
+    let path = dir.write("app.toml", "port = 1\n");
     let alive = Arc::new(());
     let watch = App::builder()
         .file(&path)
@@ -688,13 +623,11 @@ struct Pool {
 
 #[test]
 fn a_reload_reads_as_old_and_new_values_with_origins_and_lists_restarts_apart() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("server.toml");
-    fs::write(
-        &path,
+    let dir = Tmp::new();
+    let path = dir.write(
+        "server.toml",
         "listen = \"0.0.0.0:80\"\nlevel = \"info\"\ntoken = \"old-secret\"\n",
-    )
-    .unwrap();
+    );
     let watch = Server::builder().file(&path).watch().unwrap();
 
     save_by_rename(
@@ -738,8 +671,8 @@ fn a_reload_reads_as_old_and_new_values_with_origins_and_lists_restarts_apart() 
 
 #[test]
 fn warnings_of_a_reload_arrive_with_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = file(dir.path(), "port = 1\n");
+    let dir = Tmp::new();
+    let path = dir.write("app.toml", "port = 1\n");
     let watch = App::builder()
         .file(&path)
         .unknown_keys(staid::Unknown::Warn)
@@ -782,8 +715,8 @@ fn warnings_of_a_reload_arrive_with_it() {
 
 #[test]
 fn a_garbage_file_is_rejected_quickly_and_drop_does_not_wait_long() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = file(dir.path(), "port = 1\n");
+    let dir = Tmp::new();
+    let path = dir.write("app.toml", "port = 1\n");
     let watch = App::builder().file(&path).watch().unwrap();
     // 100 KB of garbage: 40,000 syntax errors before reports were bounded,
     // a load of many seconds that a drop had to wait for.

@@ -13,6 +13,12 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+#[cfg(target_os = "linux")]
+#[path = "support/proc.rs"]
+mod proc;
+#[cfg(target_os = "linux")]
+use proc::watch_threads;
+
 use staid::{Config, Reload};
 
 /// A version `n` of the file is whole when `stamp` is `"<n>-done!"`. Both
@@ -158,12 +164,7 @@ fn a_thousand_changes_never_make_a_torn_or_invalid_configuration_current() {
     // Nothing of the watch is left: no thread, right after the drop; no
     // open file. (This test's own threads, joined above, may take the
     // kernel a moment more to remove.)
-    let left: Vec<String> = fs::read_dir("/proc/self/task")
-        .unwrap()
-        .filter_map(|t| fs::read_to_string(t.ok()?.path().join("comm")).ok())
-        .filter(|name| name.starts_with("staid-") || name.starts_with("notify-rs"))
-        .collect();
-    assert_eq!(left, Vec::<String>::new());
+    assert_eq!(watch_threads(), Vec::<String>::new());
     let deadline = Instant::now() + Duration::from_secs(10);
     while count("/proc/self/task") > threads && Instant::now() < deadline {
         thread::sleep(Duration::from_millis(1));

@@ -10,10 +10,19 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread;
 use std::time::{Duration, Instant};
 
+#[cfg(target_os = "linux")]
+#[path = "support/proc.rs"]
+mod proc;
+#[path = "support/reload.rs"]
+mod reload;
+#[cfg(target_os = "linux")]
+use proc::{cost, is_watch, watch_threads};
+use reload::{updated, WAIT};
+
+use signal_hook::consts::SIGHUP;
+use signal_hook::low_level::raise;
 use staid::source::{LoadCtx, Source};
 use staid::{Config, Kind, Origin, Problem, Reload, Table, Value, Watch, WatchOptions};
-
-const WAIT: Duration = Duration::from_secs(30);
 
 static ALONE: Mutex<()> = Mutex::new(());
 
@@ -56,27 +65,20 @@ impl Source for Memory {
     }
 }
 
-fn updated(watch: &Watch<App>) -> (Arc<App>, Vec<String>) {
-    match watch.events().recv_timeout(WAIT).expect("a reload") {
-        Reload::Updated {
-            config, changed, ..
-        } => (config, changed),
-        Reload::Rejected { error } => panic!("rejected:\n{error}"),
-        other => panic!("not an update: {other:?}"),
-    }
+/// A watch on a `Memory` layer that holds `port` to begin with.
+fn watch_memory(port: u16) -> (Memory, Watch<App>) {
+    let memory = Memory::default();
+    memory.set(port);
+    // The handler is registered before `watch()` returns: a SIGHUP from
+    // then on reloads instead of ending the process.
+    let watch = App::builder().source(memory.clone()).watch().unwrap();
+    (memory, watch)
 }
 
 #[test]
 fn sighup_reloads_and_merged_signals_do_no_harm() {
-    use signal_hook::consts::SIGHUP;
-    use signal_hook::low_level::raise;
-
     let _alone = alone();
-    let memory = Memory::default();
-    memory.set(1);
-    // The handler is registered before `watch()` returns: a SIGHUP from here
-    // on reloads instead of ending the process.
-    let watch = App::builder().source(memory.clone()).watch().unwrap();
+    let (memory, watch) = watch_memory(1);
 
     memory.set(2);
     raise(SIGHUP).unwrap();
@@ -108,13 +110,8 @@ fn sighup_reloads_and_merged_signals_do_no_harm() {
 
 #[test]
 fn sighup_that_changes_nothing_is_answered_unchanged() {
-    use signal_hook::consts::SIGHUP;
-    use signal_hook::low_level::raise;
-
     let _alone = alone();
-    let memory = Memory::default();
-    memory.set(1);
-    let watch = App::builder().source(memory.clone()).watch().unwrap();
+    let (memory, watch) = watch_memory(1);
 
     // `systemctl reload` can tell "reloaded, same" from "signal lost".
     raise(SIGHUP).unwrap();
@@ -125,26 +122,6 @@ fn sighup_that_changes_nothing_is_answered_unchanged() {
     memory.set(2);
     raise(SIGHUP).unwrap();
     assert_eq!(updated(&watch).0.port, 2);
-}
-
-/// The names of this process's threads.
-#[cfg(target_os = "linux")]
-fn threads() -> Vec<String> {
-    std::fs::read_dir("/proc/self/task")
-        .unwrap()
-        .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("comm")).ok())
-        .map(|name| name.trim().to_owned())
-        .collect()
-}
-
-/// Ours are `staid-*`; notify's are `notify-rs ...` (the kernel keeps the
-/// first 15 bytes of a name).
-#[cfg(target_os = "linux")]
-fn watch_threads() -> Vec<String> {
-    threads()
-        .into_iter()
-        .filter(|name| name.starts_with("staid-") || name.starts_with("notify-rs"))
-        .collect()
 }
 
 #[cfg(target_os = "linux")]
@@ -176,40 +153,6 @@ fn dropping_the_watch_ends_every_thread_it_started_before_drop_returns() {
     }
 }
 
-/// CPU time (user + system, in clock ticks) and context switches
-/// (voluntary: the thread slept and was woken) of the threads whose names
-/// pass `which`, from `/proc/self/task`.
-#[cfg(target_os = "linux")]
-fn cost(which: impl Fn(&str) -> bool) -> (u64, u64) {
-    let (mut ticks, mut wakeups) = (0, 0);
-    for task in std::fs::read_dir("/proc/self/task").unwrap() {
-        let task = task.unwrap().path();
-        let Ok(name) = std::fs::read_to_string(task.join("comm")) else {
-            continue;
-        };
-        if !which(name.trim()) {
-            continue;
-        }
-        let (Ok(stat), Ok(status)) = (
-            std::fs::read_to_string(task.join("stat")),
-            std::fs::read_to_string(task.join("status")),
-        ) else {
-            continue;
-        };
-        // After the name in parentheses: state is field 3, utime 14, stime 15.
-        let fields: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..].split(' ').collect();
-        ticks += fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
-        wakeups += status
-            .lines()
-            .find_map(|l| l.strip_prefix("voluntary_ctxt_switches:"))
-            .unwrap()
-            .trim()
-            .parse::<u64>()
-            .unwrap();
-    }
-    (ticks, wakeups)
-}
-
 /// An idle watch costs nothing: no thread of it wakes while no file
 /// changes, even with the shortest debounce (the debouncer this replaced
 /// woke every quarter of it: 4000 times a second at 1 ms).
@@ -224,7 +167,6 @@ fn an_idle_watch_does_not_wake_up() {
         .file(&path)
         .watch_with(WatchOptions::new().debounce(Duration::from_millis(1)))
         .unwrap();
-    let ours = |name: &str| name.starts_with("staid-") || name.starts_with("notify-rs");
     // Let the threads start and settle after the first load.
     let deadline = Instant::now() + WAIT;
     while watch_threads().len() < 3 {
@@ -234,10 +176,10 @@ fn an_idle_watch_does_not_wake_up() {
     thread::sleep(Duration::from_millis(200));
 
     let idle = Duration::from_secs(10);
-    let (ticks, wakeups) = cost(ours);
+    let (ticks, wakeups) = cost(is_watch);
     let (all_ticks, _) = cost(|_| true);
     thread::sleep(idle);
-    let (ticks, wakeups) = (cost(ours).0 - ticks, cost(ours).1 - wakeups);
+    let (ticks, wakeups) = (cost(is_watch).0 - ticks, cost(is_watch).1 - wakeups);
     let all_ticks = cost(|_| true).0 - all_ticks;
     println!(
         "idle watch over {idle:?}: {wakeups} wake-ups of its threads, {ticks} ticks of their CPU, \

@@ -16,10 +16,13 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+#[path = "support/reload.rs"]
+mod reload;
+use reload::{next, rejected, updated, WAIT};
+
 use staid::source::Discover;
 use staid::{Config, Reload, Watch, WatchOptions};
 
-const WAIT: Duration = Duration::from_secs(30);
 /// The default settle time.
 const SETTLE: Duration = Duration::from_secs(1);
 
@@ -51,10 +54,6 @@ fn setup() -> (tempfile::TempDir, PathBuf) {
     let path = dir.path().join("svc.toml");
     fs::write(&path, BEFORE).unwrap();
     (dir, path)
-}
-
-fn next(watch: &Watch<Svc>) -> Reload<Svc> {
-    watch.events().recv_timeout(WAIT).expect("a reload")
 }
 
 /// Samples `current()` on a thread of its own until stopped, and keeps
@@ -103,36 +102,41 @@ fn expect_full(watch: &Watch<Svc>) {
     }
 }
 
-#[test]
-fn a_file_truncated_and_closed_then_written_is_not_current_while_empty() {
-    let (_dir, path) = setup();
-    let watch = Arc::new(Svc::builder().file(&path).watch().unwrap());
+/// Makes `change` while a `Sampler` watches: the first reload after it
+/// must be the full text, and nothing else but the text before may have
+/// been current meanwhile.
+fn only_the_full_text_becomes_current(watch: Watch<Svc>, change: impl FnOnce()) {
+    let watch = Arc::new(watch);
     let sampler = Sampler::start(&watch);
-
-    // `: > svc.toml`, then the text a moment later.
-    drop(fs::File::create(&path).unwrap());
-    thread::sleep(Duration::from_millis(200));
-    fs::write(&path, full()).unwrap();
-
+    change();
     expect_full(&watch);
     assert_eq!(sampler.odd(), []);
 }
 
 #[test]
+fn a_file_truncated_and_closed_then_written_is_not_current_while_empty() {
+    let (_dir, path) = setup();
+    let watch = Svc::builder().file(&path).watch().unwrap();
+    only_the_full_text_becomes_current(watch, || {
+        // `: > svc.toml`, then the text a moment later.
+        drop(fs::File::create(&path).unwrap());
+        thread::sleep(Duration::from_millis(200));
+        fs::write(&path, full()).unwrap();
+    });
+}
+
+#[test]
 fn a_file_written_in_two_parts_with_a_pause_is_not_current_half_written() {
     let (_dir, path) = setup();
-    let watch = Arc::new(Svc::builder().file(&path).watch().unwrap());
-    let sampler = Sampler::start(&watch);
-
-    // A slow writer: the first half is valid text on its own.
-    let mut file = fs::File::create(&path).unwrap();
-    file.write_all(HEAD.as_bytes()).unwrap();
-    thread::sleep(Duration::from_millis(300));
-    file.write_all(TAIL.as_bytes()).unwrap();
-    drop(file);
-
-    expect_full(&watch);
-    assert_eq!(sampler.odd(), []);
+    let watch = Svc::builder().file(&path).watch().unwrap();
+    only_the_full_text_becomes_current(watch, || {
+        // A slow writer: the first half is valid text on its own.
+        let mut file = fs::File::create(&path).unwrap();
+        file.write_all(HEAD.as_bytes()).unwrap();
+        thread::sleep(Duration::from_millis(300));
+        file.write_all(TAIL.as_bytes()).unwrap();
+        drop(file);
+    });
 }
 
 /// Looks for `svc.toml` in `dir` only.
@@ -146,15 +150,12 @@ fn discovered(dir: &Path, options: WatchOptions) -> Watch<Svc> {
 #[test]
 fn a_discovered_file_deleted_and_created_again_is_one_change() {
     let (dir, path) = setup();
-    let watch = Arc::new(discovered(dir.path(), WatchOptions::new()));
-    let sampler = Sampler::start(&watch);
-
-    fs::remove_file(&path).unwrap();
-    thread::sleep(Duration::from_millis(100));
-    fs::write(&path, full()).unwrap();
-
-    expect_full(&watch);
-    assert_eq!(sampler.odd(), []);
+    let watch = discovered(dir.path(), WatchOptions::new());
+    only_the_full_text_becomes_current(watch, || {
+        fs::remove_file(&path).unwrap();
+        thread::sleep(Duration::from_millis(100));
+        fs::write(&path, full()).unwrap();
+    });
 }
 
 #[test]
@@ -237,17 +238,11 @@ fn a_reload_by_hand_reads_an_emptied_or_deleted_file_at_once() {
 
     drop(fs::File::create(&path).unwrap());
     watch.reload();
-    match next(&watch) {
-        Reload::Updated { config, .. } => assert_eq!(config.port, 8080),
-        other => panic!("{other:?}"),
-    }
+    assert_eq!(updated(&watch).0.port, 8080);
 
     // Written whole and closed: read without a reload by hand.
     fs::write(&path, BEFORE).unwrap();
-    match next(&watch) {
-        Reload::Updated { config, .. } => assert_eq!(config.port, 1),
-        other => panic!("{other:?}"),
-    }
+    assert_eq!(updated(&watch).0.port, 1);
     fs::remove_file(&path).unwrap();
     watch.reload();
     match next(&watch) {
@@ -265,10 +260,7 @@ fn a_reload_by_hand_reads_an_emptied_or_deleted_file_at_once() {
     let required = required.watch_with(patient()).unwrap();
     fs::remove_file(dir.path().join("other.toml")).unwrap();
     required.reload();
-    match required.events().recv_timeout(WAIT).expect("a reload") {
-        Reload::Rejected { error } => assert!(error.to_string().contains("other.toml")),
-        other => panic!("{other:?}"),
-    }
+    assert!(rejected(&required).to_string().contains("other.toml"));
 }
 
 #[test]
@@ -281,8 +273,5 @@ fn saves_by_rename_wait_for_no_settle_time() {
     expect_full(&watch);
     // An edit in place that closes the file does not wait either.
     fs::write(&path, BEFORE).unwrap();
-    match next(&watch) {
-        Reload::Updated { config, .. } => assert_eq!(config.port, 1),
-        other => panic!("{other:?}"),
-    }
+    assert_eq!(updated(&watch).0.port, 1);
 }

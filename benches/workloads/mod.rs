@@ -4,6 +4,9 @@
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
+use std::time::Duration;
+
+use criterion::Criterion;
 
 use serde::Deserialize;
 use staid::Config;
@@ -124,20 +127,11 @@ pub struct Route {
 }
 
 /// The same text with the routes as one leaf value, read by serde in one
-/// go (what 0.1 could do): the cost of sections is the difference.
+/// go through `Route`'s `Deserialize` (what 0.1 could do): the cost of
+/// sections is the difference.
 #[derive(Config, Deserialize, Debug, PartialEq)]
 pub struct GatewayLeaf {
-    pub routes: BTreeMap<String, RouteValue>,
-}
-
-#[derive(Deserialize, Debug, PartialEq)]
-pub struct RouteValue {
-    pub path: String,
-    pub upstream: String,
-    pub timeout_ms: u64,
-    pub retries: u32,
-    pub methods: Vec<String>,
-    pub enabled: bool,
+    pub routes: BTreeMap<String, Route>,
 }
 
 pub const TYPICAL: &str = include_str!("../../fixtures/bench/typical.toml");
@@ -160,4 +154,13 @@ pub fn large_text() -> String {
         ));
     }
     text
+}
+
+/// The measurement settings of the load, env and error benchmarks: short
+/// runs, so that the whole set stays quick.
+pub fn settings(sample_size: usize) -> Criterion {
+    Criterion::default()
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(3))
+        .sample_size(sample_size)
 }

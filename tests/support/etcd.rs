@@ -8,6 +8,8 @@
 //! says so and returns `None`, so the test passes, except under CI (`CI`
 //! set), where a missing etcd fails it. Waits are generous because the
 //! machine may be loaded.
+//!
+//! Also the schema that the etcd tests load, from keys under `/myapp/`.
 
 #![allow(dead_code)]
 
@@ -19,6 +21,34 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
+
+use staid::Config;
+
+/// The application of the etcd tests: scalars, a duration, a list and a
+/// nested table, each with a key of its own under `/myapp/`.
+#[derive(Config, Debug)]
+#[config(name = "myapp")]
+pub struct App {
+    #[config(default = 8080)]
+    pub port: u16,
+    #[config(default = "app")]
+    pub name: String,
+    #[config(default = "1s")]
+    pub timeout: Duration,
+    #[config(nested)]
+    pub db: Db,
+    pub tags: Option<Vec<String>>,
+}
+
+#[derive(Config, Debug)]
+pub struct Db {
+    #[config(default = "localhost")]
+    pub host: String,
+    #[config(default = 5432)]
+    pub port: u16,
+    #[config(default = 1)]
+    pub pool: u32,
+}
 
 /// Long enough for etcd to start, or a reload to arrive, on a loaded machine.
 pub const WAIT: Duration = Duration::from_secs(30);
