@@ -190,6 +190,9 @@ pub struct Error {
 struct Inner {
     problems: Vec<Problem>,
     exit: Option<Exit>,
+    /// The load answered `--check-config`: for `main`, a failure is the
+    /// check's verdict (status 2) rather than an error to handle.
+    checked: bool,
 }
 
 /// A load that ended without a configuration because the command line asked
@@ -231,6 +234,7 @@ impl Error {
             inner: Box::new(Inner {
                 problems,
                 exit: None,
+                checked: false,
             }),
         }
     }
@@ -241,11 +245,24 @@ impl Error {
         self
     }
 
+    /// Marks a failed load that answered `--check-config`.
+    pub(crate) fn checked(mut self) -> Error {
+        self.inner.checked = true;
+        self
+    }
+
+    /// Whether `main` should print this and exit: help and the like, or a
+    /// failed `--check-config`.
+    pub(crate) fn ends_process(&self) -> bool {
+        self.inner.exit.is_some() || self.inner.checked
+    }
+
     pub(crate) fn exit(exit: Exit) -> Error {
         Error {
             inner: Box::new(Inner {
                 problems: Vec::new(),
                 exit: Some(exit),
+                checked: false,
             }),
         }
     }

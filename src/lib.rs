@@ -304,7 +304,7 @@ pub trait Config: Sized + 'static {
                 }
                 Ok(loaded.into_config())
             }
-            Err(e) if e.as_exit().is_some() => e.exit_process(),
+            Err(e) if e.ends_process() => e.exit_process(),
             Err(e) => Err(e),
         }
     }

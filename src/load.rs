@@ -198,6 +198,9 @@ impl Plan {
                     let text = crate::print::render(print, schema, &merged, error.problems());
                     error = error.with_exit(Exit::PrintConfig(text));
                 }
+                if self.check_config {
+                    error = error.checked();
+                }
                 Err(error)
             }
         }

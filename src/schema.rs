@@ -346,6 +346,23 @@ impl Schema {
     /// Merges a layer on top of `merged`: later wins, tables merge deeply,
     /// and lists of `merge = "append"` fields are appended to.
     pub(crate) fn merge_layer(&self, merged: &mut Value, mut layer: Value) {
+        if self.has_maps() {
+            // A map's text over a map below merges with it entry by entry,
+            // as a table from a file does; text that does not read as a
+            // table is left for the build to report.
+            self.walk(&mut |path, field| {
+                let plain = match field.kind {
+                    FieldKind::Map(_) => false,
+                    FieldKind::Leaf { shape, .. } if shape == Shape::Map => true,
+                    _ => return,
+                };
+                if merged.get(path).is_some_and(|v| v.as_table().is_some()) {
+                    if let Some(above) = layer.get_mut(path) {
+                        let _ = crate::sections::text_to_table(above, plain);
+                    }
+                }
+            });
+        }
         if !self.has_append() {
             merged.merge(layer);
             return;
@@ -376,6 +393,15 @@ impl Schema {
             }
         });
         merged.merge(layer);
+    }
+
+    /// Whether any field, here or nested, is a map (of sections or of values).
+    fn has_maps(&self) -> bool {
+        self.fields.iter().any(|f| {
+            matches!(f.kind, FieldKind::Map(_))
+                || f.shape() == Some(Shape::Map)
+                || f.nested().is_some_and(Schema::has_maps)
+        })
     }
 
     /// Whether any field, here or nested, is `merge = "append"`.

@@ -171,3 +171,30 @@ fn inline_json(value: &mut Value, path: &str, problems: &mut Vec<Problem>) {
         ),
     }
 }
+
+/// Text from env or a flag for a map (`MYAPP_UPSTREAMS='{"eu": {..}}'`, or
+/// `a:1,b:2` for a map of plain values) read as the table it stands for, so
+/// that it merges entry by entry with the entries below it and beside it
+/// instead of replacing them. `Ok(false)`: not text, or not a table's text.
+pub(crate) fn text_to_table(value: &mut Value, plain_pairs: bool) -> Result<bool, String> {
+    let (Kind::String(text), true) = (&value.kind, value.is_text()) else {
+        return Ok(false);
+    };
+    let trimmed = text.trim_start();
+    let table = if trimmed.starts_with('{') {
+        match crate::format::inline_json(trimmed, &value.origin)? {
+            Value {
+                kind: Kind::Table(t),
+                ..
+            } => t,
+            _ => return Ok(false),
+        }
+    } else if plain_pairs && !trimmed.is_empty() && !trimmed.starts_with('[') {
+        crate::de::text_map(text, &value.origin).map_err(|e| e.message)?
+    } else {
+        return Ok(false);
+    };
+    value.kind = Kind::Table(table);
+    value.text = false;
+    Ok(true)
+}

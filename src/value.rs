@@ -281,13 +281,11 @@ impl fmt::Display for Inline<'_> {
         match &self.0.kind {
             Kind::Bool(b) => write!(f, "{b}"),
             Kind::Integer(i) => write!(f, "{i}"),
-            Kind::Float(x) => {
-                if x.is_finite() && x.fract() == 0.0 && x.abs() < 1e16 {
-                    write!(f, "{x:.1}")
-                } else {
-                    write!(f, "{x}")
-                }
-            }
+            // `{:?}` keeps a fraction or an exponent (`8.0`, `1e300`), so
+            // that the text reads back as a float; `{}` would write 1e300
+            // as 301 digits, an integer too large for TOML.
+            Kind::Float(x) if x.is_finite() => write!(f, "{x:?}"),
+            Kind::Float(x) => write!(f, "{x}"),
             Kind::String(s) => write!(f, "{s:?}"),
             Kind::Datetime(d) => f.write_str(d),
             Kind::Array(items) => inline_array(f, items.iter().map(Inline)),

@@ -901,3 +901,23 @@ fn the_loader_is_the_conventional_stack_with_policies_to_change() {
         "unknown environment variable SVC_PROT"
     );
 }
+
+/// Floats of every size print as floats, so `--print-config=toml` reads
+/// back as it was: 1e300 is not written as 301 digits of an integer.
+#[test]
+fn printed_floats_read_back_as_the_same_floats() {
+    #[derive(Config, Debug)]
+    struct Nums {
+        values: Vec<f64>,
+    }
+    let text = "values = [1e300, -2.5e17, 8.0, 0.1, 1e-7, 123456789012345680.0]\n";
+    let err = Nums::builder()
+        .toml_str(text)
+        .args(["app", "--print-config=toml"])
+        .load()
+        .unwrap_err();
+    let printed = err.as_exit().unwrap().text().to_owned();
+    let again = Nums::builder().toml_str(printed.clone()).load().unwrap();
+    let first = Nums::builder().toml_str(text).load().unwrap();
+    assert_eq!(again.values, first.values, "{printed}");
+}

@@ -484,3 +484,69 @@ fn env_usage_lists_sections() {
          maps k:v,k:v, durations 1m30s or 250ms.\n"
     );
 }
+
+/// A map's inline JSON from the environment merges entry by entry with the
+/// entries of a file below it and of the variables beside it, as a table
+/// from a file does; plain maps of values too.
+#[test]
+fn inline_json_for_a_map_merges_with_files_and_entry_variables() {
+    let app = App::builder()
+        .toml_str("[upstreams.eu]\nurl = \"http://file-eu\"\n[upstreams.ap]\nurl = \"http://ap\"\n")
+        .env_from([
+            (
+                "MYAPP_UPSTREAMS",
+                r#"{"eu": {"weight": 5}, "us": {"url": "http://us"}}"#,
+            ),
+            ("MYAPP_UPSTREAMS_SA_URL", "http://sa"),
+        ])
+        .load()
+        .unwrap();
+    let got: Vec<(&str, &str, u32)> = app
+        .upstreams
+        .iter()
+        .map(|(k, u)| (k.as_str(), u.url.as_str(), u.weight))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("ap", "http://ap", 1),
+            ("eu", "http://file-eu", 5),
+            ("sa", "http://sa", 1),
+            ("us", "http://us", 1),
+        ]
+    );
+
+    // Broken JSON beside entry variables is reported, not dropped.
+    let err = App::builder()
+        .env_from([
+            ("MYAPP_UPSTREAMS", r#"{"eu": "#),
+            ("MYAPP_UPSTREAMS_SA_URL", "http://sa"),
+        ])
+        .load()
+        .unwrap_err();
+    let shown = err.to_string();
+    assert!(shown.contains("invalid inline JSON"), "{shown}");
+    assert!(shown.contains("env MYAPP_UPSTREAMS"), "{shown}");
+
+    #[derive(Config, Debug)]
+    #[config(name = "myapp")]
+    struct Labels {
+        labels: HashMap<String, u32>,
+    }
+    let labels = Labels::builder()
+        .toml_str("[labels]\na = 1\nb = 2\n")
+        .env_from([("MYAPP_LABELS", "b:20,c:30")])
+        .load()
+        .unwrap()
+        .labels;
+    let mut got: Vec<(&String, &u32)> = labels.iter().collect();
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            (&"a".to_owned(), &1),
+            (&"b".to_owned(), &20),
+            (&"c".to_owned(), &30)
+        ]
+    );
+}

@@ -11,4 +11,4 @@ mod tests;
 mod value;
 
 pub(crate) use error::DeError;
-pub(crate) use value::{from_nothing, from_value};
+pub(crate) use value::{from_nothing, from_value, text_map};

@@ -374,7 +374,7 @@ impl<'de> de::Deserializer<'de> for ValueDe<'_> {
 }
 
 /// `key:value,key:value` text as a table of text values.
-pub(super) fn text_map(s: &str, origin: &Origin) -> Result<Table, DeError> {
+pub(crate) fn text_map(s: &str, origin: &Origin) -> Result<Table, DeError> {
     let mut table = Table::new();
     for pair in text::split_escaped(s, ',') {
         let Some((k, v)) = pair.split_once(':') else {

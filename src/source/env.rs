@@ -440,6 +440,22 @@ impl Source for Env {
             layer.insert_at(path, value);
             any = true;
         }
+        // The map's own variable (inline JSON) and variables of its entries
+        // together: the entries go into the table the JSON stands for.
+        for map in &plan.maps {
+            if !entries.iter().any(|(path, ..)| path.starts_with(&map.path)) {
+                continue;
+            }
+            if let Some(whole) = layer.get_mut(&map.path) {
+                if let Err(message) = crate::sections::text_to_table(whole, false) {
+                    problems.push(
+                        Problem::new(ProblemKind::Syntax, message)
+                            .with_key(&map.path)
+                            .with_origin(whole.origin.clone()),
+                    );
+                }
+            }
+        }
         for (path, value, var) in entries {
             if value.is_empty() && self.empty_is_unset {
                 continue;

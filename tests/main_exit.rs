@@ -1,0 +1,46 @@
+//! What `App::load()` does for `main` when the command line asks for a
+//! check: the process itself prints and exits, with status 0 for a good
+//! configuration and 2 for a bad one. Run as a program of its own (no test
+//! harness): it runs itself as the child that calls `App::load()`.
+
+use std::process::Command;
+
+use staid::Config;
+
+#[derive(Config, Debug)]
+#[config(name = "exitapp")]
+#[allow(dead_code)] // loaded only to be checked
+struct App {
+    #[config(default = 8080)]
+    port: u16,
+}
+
+fn main() {
+    if std::env::var_os("EXITAPP_AS_MAIN").is_some() {
+        // The child: a `main` as an application writes it.
+        let app = App::load();
+        println!("loaded: {app:?}");
+        return;
+    }
+    let run = |port: &str| {
+        Command::new(std::env::current_exe().unwrap())
+            .arg("--check-config")
+            .env("EXITAPP_AS_MAIN", "1")
+            .env("EXITAPP_PORT", port)
+            .output()
+            .unwrap()
+    };
+
+    let good = run("9000");
+    assert_eq!(good.status.code(), Some(0), "{good:?}");
+    let stdout = String::from_utf8_lossy(&good.stdout);
+    assert!(stdout.starts_with("configuration OK"), "{stdout}");
+
+    let bad = run("high");
+    assert_eq!(bad.status.code(), Some(2), "{bad:?}");
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(stderr.contains("`port`"), "{stderr}");
+    assert!(stderr.contains("EXITAPP_PORT"), "{stderr}");
+    assert!(!String::from_utf8_lossy(&bad.stdout).contains("loaded"));
+    println!("main_exit: --check-config exits 0 when good and 2 when bad");
+}
