@@ -2,6 +2,37 @@
 //! of Go's envconfig (base-prefixed integers, `strconv.ParseBool` booleans,
 //! comma lists, `key:value` maps).
 
+/// The most characters of a value that a message quotes: a value of a
+/// megabyte is a megabyte of error otherwise.
+const MAX_QUOTED: usize = 64;
+
+/// `s` quoted as in Rust source (`"a\tb"`), cut after [`MAX_QUOTED`]
+/// characters with how long it was.
+pub(crate) fn quoted(s: &str) -> String {
+    match s.char_indices().nth(MAX_QUOTED) {
+        None => format!("{s:?}"),
+        Some((cut, _)) => {
+            let shown = format!("{:?}", &s[..cut]);
+            format!(
+                "{}...\" ({} characters)",
+                &shown[..shown.len() - 1],
+                s.chars().count()
+            )
+        }
+    }
+}
+
+/// A message cut to a length that a report can hold: messages from a
+/// field's own type (serde's `invalid value: string "..."`) may quote the
+/// whole value.
+pub(crate) fn bounded(message: String) -> String {
+    const MAX: usize = 512;
+    match message.char_indices().nth(MAX) {
+        None => message,
+        Some((cut, _)) => format!("{}... (cut at {MAX} characters)", &message[..cut]),
+    }
+}
+
 /// Go's `strconv.ParseBool` forms.
 pub(crate) fn parse_bool(s: &str) -> Option<bool> {
     match s.trim() {

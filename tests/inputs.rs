@@ -133,3 +133,31 @@ fn deeply_nested_inline_json_in_an_env_value_is_an_error() {
          --> env APP_LIST"
     );
 }
+
+/// A long value is quoted cut, with its length, so a megabyte of a value is
+/// not a megabyte of error; the snippet is cut around the caret as well.
+#[test]
+fn long_values_are_quoted_cut_in_messages() {
+    #[derive(staid::Config, Debug)]
+    struct Port {
+        port: u16,
+    }
+    let long = "b".repeat(1_000_000);
+    let err = Port::builder()
+        .toml_str(format!("port = \"{long}\"\n"))
+        .load()
+        .unwrap_err();
+    let shown = err.to_string();
+    assert!(shown.len() < 2_000, "{} bytes", shown.len());
+    let quoted = format!(
+        "found string \"{}...\" (1000000 characters)",
+        "b".repeat(64)
+    );
+    assert!(shown.contains(&quoted), "{shown}");
+    let err = Port::builder()
+        .env_from([("PORT_PORT", long.as_str())])
+        .env_prefix("PORT")
+        .load()
+        .unwrap_err();
+    assert!(err.to_string().len() < 2_000);
+}

@@ -202,7 +202,10 @@ impl<'a> Ctx<'a> {
                 let len = self.push(field.key, field.name);
                 let value = table.get(field.key);
                 // type_problem hides the message for secret fields.
-                let message = format!("invalid value {text:?}: {e}");
+                let message = crate::text::bounded(format!(
+                    "invalid value {}: {e}",
+                    crate::text::quoted(&text)
+                ));
                 let e = DeError {
                     message,
                     origin: None,

@@ -187,7 +187,11 @@ impl Ctx<'_> {
                     None => {
                         let mut problem = Problem::new(
                             ProblemKind::Type,
-                            format!("unknown variant {name:?}, expected one of {}", names()),
+                            format!(
+                                "unknown variant {}, expected one of {}",
+                                crate::text::quoted(name),
+                                names()
+                            ),
                         )
                         .with_key(self.path.clone())
                         .with_snippet(self.snippet_of(value, false))

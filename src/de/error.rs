@@ -53,7 +53,7 @@ impl std::error::Error for DeError {}
 impl de::Error for DeError {
     fn custom<T: fmt::Display>(msg: T) -> Self {
         DeError {
-            message: msg.to_string(),
+            message: crate::text::bounded(msg.to_string()),
             origin: None,
             path: Vec::new(),
         }

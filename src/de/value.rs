@@ -27,8 +27,8 @@ pub(super) fn found(value: &Value) -> String {
         Kind::Bool(b) => format!("boolean {b}"),
         Kind::Integer(i) => format!("integer {i}"),
         Kind::Float(x) => format!("float {x}"),
-        Kind::String(s) if value.is_text() => format!("{s:?}"),
-        Kind::String(s) => format!("string {s:?}"),
+        Kind::String(s) if value.is_text() => text::quoted(s),
+        Kind::String(s) => format!("string {}", text::quoted(s)),
         Kind::Datetime(d) => format!("datetime {d}"),
         Kind::Array(_) => "an array".to_owned(),
         Kind::Table(_) => "a table".to_owned(),
@@ -325,8 +325,8 @@ impl<'de> de::Deserializer<'de> for ValueDe<'_> {
                     Ok(d) => d,
                     Err(e) => {
                         return self.fail(de::Error::custom(format_args!(
-                            "expected a duration such as \"1m30s\" or \"250ms\", found {:?} ({e})",
-                            s
+                            "expected a duration such as \"1m30s\" or \"250ms\", found {} ({e})",
+                            text::quoted(s)
                         )))
                     }
                 };
@@ -379,7 +379,8 @@ pub(crate) fn text_map(s: &str, origin: &Origin) -> Result<Table, DeError> {
     for pair in text::split_escaped(s, ',') {
         let Some((k, v)) = pair.split_once(':') else {
             return Err(de::Error::custom(format_args!(
-                "expected `key:value` pairs separated by commas, found {pair:?}"
+                "expected `key:value` pairs separated by commas, found {}",
+                text::quoted(&pair)
             )));
         };
         table.insert(k.trim().to_owned(), Value::text(v.trim(), origin.clone()));
