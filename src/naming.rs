@@ -109,7 +109,8 @@ impl Naming {
 }
 
 /// The closest of `candidates` to `word`, if one is close enough to be a
-/// likely typo.
+/// likely typo: alike by Jaro-Winkler, or (for short names, which that
+/// measure never finds alike: `s4` for `s3`) one edit apart.
 pub(crate) fn suggest<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
@@ -117,8 +118,14 @@ pub(crate) fn suggest<'a>(
     let word = word.to_ascii_lowercase();
     candidates
         .into_iter()
-        .map(|c| (strsim::jaro_winkler(&word, &c.to_ascii_lowercase()), c))
-        .filter(|(score, _)| *score > 0.8)
+        .filter_map(|c| {
+            let c_lower = c.to_ascii_lowercase();
+            let score = strsim::jaro_winkler(&word, &c_lower);
+            let one_edit = word.chars().count() >= 2
+                && c_lower.chars().count() >= 2
+                && strsim::damerau_levenshtein(&word, &c_lower) <= 1;
+            (score > 0.8 || one_edit).then_some((score, c))
+        })
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, c)| c)
 }
@@ -151,6 +158,9 @@ mod tests {
     fn suggests_close_names_only() {
         assert_eq!(suggest("prot", ["host", "port"]), Some("port"));
         assert_eq!(suggest("database", ["host", "port"]), None);
+        assert_eq!(suggest("s4", ["memory", "s3"]), Some("s3"));
+        assert_eq!(suggest("gc", ["gcs", "s3"]), Some("gcs"));
+        assert_eq!(suggest("x", ["y", "s3"]), None);
     }
 
     #[test]
