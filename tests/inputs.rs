@@ -161,3 +161,33 @@ fn long_values_are_quoted_cut_in_messages() {
         .unwrap_err();
     assert!(err.to_string().len() < 2_000);
 }
+
+/// A byte-order mark is skipped, and line 1's columns are counted after it,
+/// as an editor shows them.
+#[test]
+fn a_byte_order_mark_does_not_shift_columns() {
+    #[derive(staid::Config, Debug)]
+    struct Port {
+        port: u16,
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text, at) in [
+        ("a.toml", "\u{feff}port = \"x\"\n", ":1:8"),
+        ("a.json", "\u{feff}{\"port\": \"x\"}", ":1:10"),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        let err = Port::builder().file(&path).load().unwrap_err();
+        let shown = err.to_string();
+        assert!(
+            shown.contains(&format!("{}{at}", path.display())),
+            "{shown}"
+        );
+        assert!(!shown.contains('\u{feff}'), "{shown}");
+    }
+    let err = Port::builder()
+        .toml_str("\u{feff}port = \"x\"")
+        .load()
+        .unwrap_err();
+    assert!(err.to_string().contains("<toml>:1:8"), "{err}");
+}

@@ -84,6 +84,8 @@ pub(crate) fn parse_named(
     text: &str,
     name: &Arc<Path>,
 ) -> (Option<Value>, Vec<Problem>) {
+    // Positions count from after a byte-order mark, as an editor shows them.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let lines = Lines::new(text);
     match format {
         // The TOML parser counts depth itself (see `toml::parse`).

@@ -61,6 +61,12 @@ fn parse_text(
     path: Arc<Path>,
     text: Arc<str>,
 ) -> Option<Value> {
+    // A byte-order mark (some Windows editors write one) is not part of the
+    // document: without it, line 1's columns and snippet are the editor's.
+    let text: Arc<str> = match text.strip_prefix('\u{feff}') {
+        Some(rest) => Arc::from(rest),
+        None => text,
+    };
     let (value, problems) = parse_named(format, &text, &path);
     if problems.iter().any(|p| p.kind() == ProblemKind::Syntax) {
         let keys = crate::format::scan::keys(format, &text);
