@@ -78,8 +78,10 @@ impl<T: Config> Loaded<T> {
         self.config
     }
 
-    /// The merged tree of values with their origins (secrets included: do
-    /// not print it; use [`explain`](Loaded::explain)).
+    /// The merged tree of values with their origins. Its `Debug` shows the
+    /// values of secret fields as the mask; their values themselves are
+    /// there to read (`as_str`), so print [`explain`](Loaded::explain)
+    /// rather than values taken out of the tree.
     pub fn tree(&self) -> &Value {
         &self.tree
     }
@@ -171,6 +173,8 @@ impl Plan {
         crate::redact::problems(schema, &mut warnings, &texts);
         match config {
             Some(config) if problems.is_empty() => {
+                let mut merged = merged;
+                crate::redact::mark(schema, &mut merged);
                 let loaded = Loaded::new(config, merged, warnings);
                 if let Some(print) = self.print_config {
                     let text = crate::print::render(print, schema, &loaded.tree, &[]);

@@ -12,7 +12,7 @@ use crate::error::Problem;
 use crate::origin::Origin;
 use crate::schema::{Field, Literal, Schema};
 use crate::source::Texts;
-use crate::value::{Inline, Value};
+use crate::value::{Inline, Kind, Value};
 
 /// What a secret value is shown as, wherever a value would be shown.
 pub const MASK: &str = "\"<secret>\"";
@@ -69,6 +69,59 @@ pub(crate) fn type_message(field: &Field, message: String) -> String {
 /// Whether the value at `path` is secret or lies inside a secret field.
 pub(crate) fn is_secret(schema: &Schema, path: &str) -> bool {
     secret_len(schema, path).is_some()
+}
+
+/// Marks the values of secret fields in a loaded tree, and everything below
+/// them, so that the tree's `Debug` masks them.
+pub(crate) fn mark(schema: &Schema, tree: &mut Value) {
+    fn any(schema: &Schema, depth: usize) -> bool {
+        depth < crate::format::MAX_DEPTH
+            && schema.fields.iter().any(|f| {
+                f.secret
+                    || f.nested()
+                        .or(f.elements())
+                        .is_some_and(|s| any(s, depth + 1))
+                    || f.variants().is_some_and(|vs| {
+                        vs.iter()
+                            .filter_map(|v| v.schema)
+                            .any(|s| any(s, depth + 1))
+                    })
+            })
+    }
+    fn all(node: &mut Value) {
+        node.secret = true;
+        match &mut node.kind {
+            Kind::Table(t) => t.values_mut().for_each(all),
+            Kind::Array(items) => items.iter_mut().for_each(all),
+            _ => {}
+        }
+    }
+    fn go(schema: &Schema, node: &mut Value, path: &mut String) {
+        let each = |key: &str, child: &mut Value, path: &mut String| {
+            let len = path.len();
+            if len > 0 {
+                path.push('.');
+            }
+            path.push_str(key);
+            match is_secret(schema, path) {
+                true => all(child),
+                false => go(schema, child, path),
+            }
+            path.truncate(len);
+        };
+        match &mut node.kind {
+            Kind::Table(t) => t.iter_mut().for_each(|(k, v)| each(k, v, path)),
+            Kind::Array(items) => {
+                for (i, item) in items.iter_mut().enumerate() {
+                    each(&i.to_string(), item, path);
+                }
+            }
+            _ => {}
+        }
+    }
+    if any(schema, 0) {
+        go(schema, tree, &mut String::new());
+    }
 }
 
 /// The value at `path` as it may be shown: in TOML's inline form, or the

@@ -18,6 +18,9 @@ pub struct Value {
     /// Untyped text (an env value, a flag): converted by the target field's
     /// type rather than taken as a string.
     pub(crate) text: bool,
+    /// Set by the load on the values of secret fields (and all below them),
+    /// so that `Debug` of a loaded tree shows the mask.
+    pub(crate) secret: bool,
     /// Where the value and its key stand in the text a parser read, beyond
     /// the origin's line and column; kept so that snippets need not guess.
     pub(crate) span: Span,
@@ -46,9 +49,12 @@ impl PartialEq for Value {
 
 impl fmt::Debug for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Value")
-            .field("kind", &self.kind)
-            .field("origin", &self.origin)
+        let mut out = f.debug_struct("Value");
+        match self.secret {
+            true => out.field("kind", &format_args!("{}", crate::redact::MASK)),
+            false => out.field("kind", &self.kind),
+        };
+        out.field("origin", &self.origin)
             .field("text", &self.text)
             .finish()
     }
@@ -84,6 +90,7 @@ impl Value {
             kind,
             origin,
             text: false,
+            secret: false,
             span: Span::default(),
         }
     }
@@ -106,6 +113,7 @@ impl Value {
             kind: Kind::String(text.into()),
             origin,
             text: true,
+            secret: false,
             span: Span::default(),
         }
     }

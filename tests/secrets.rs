@@ -163,3 +163,43 @@ fn no_malformed_document_shows_the_secret() {
         }
     }
 }
+
+/// `Debug` of a loaded tree masks secret fields, below sections too, and
+/// everything inside a secret table or list.
+#[test]
+fn debug_of_the_loaded_tree_masks_secrets() {
+    #[derive(Config, Debug)]
+    #[config(name = "app")]
+    struct App {
+        #[config(secret)]
+        token: String,
+        #[config(secret, default = [])]
+        keys: Vec<String>,
+        #[config(nested)]
+        backends: HashMap<String, Backend>,
+        #[config(default = 1)]
+        port: u16,
+    }
+    #[derive(Config, Debug)]
+    struct Backend {
+        url: String,
+        #[config(secret)]
+        password: Option<String>,
+    }
+    let loaded = App::builder()
+        .toml_str(
+            "token = \"tok-SECRET-1\"\nkeys = [\"key-SECRET-2\"]\n\
+             [backends.eu]\nurl = \"http://eu\"\npassword = \"pw-SECRET-3\"\n",
+        )
+        .load_full()
+        .unwrap();
+    let shown = format!("{:?}", loaded.tree());
+    assert!(!shown.contains("SECRET"), "{shown}");
+    assert!(shown.contains("http://eu"), "{shown}");
+    assert!(shown.contains("<secret>"), "{shown}");
+    // The values are still there to read.
+    assert_eq!(
+        loaded.tree().get("backends.eu.password").unwrap().as_str(),
+        Some("pw-SECRET-3")
+    );
+}
