@@ -68,8 +68,9 @@ pub enum Origin {
         source: String,
         /// The key in the store: `/myapp/db/port`.
         key: String,
-        /// The version of the value, where the store has one (etcd's
-        /// `mod_revision`, shown as `revision 7`).
+        /// The version of the value, where the store has one, in the
+        /// store's own words: shown in parentheses after the source (etcd
+        /// gives `revision 7`, its `mod_revision`).
         version: Option<String>,
     },
 }
