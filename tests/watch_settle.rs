@@ -275,3 +275,120 @@ fn saves_by_rename_wait_for_no_settle_time() {
     fs::write(&path, BEFORE).unwrap();
     assert_eq!(updated(&watch).0.port, 1);
 }
+
+/// A drop-in directory `svc.d` in a temporary directory, holding
+/// `10-port.toml` with `port = 5`.
+fn drop_in() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("svc.d");
+    fs::create_dir(&conf).unwrap();
+    let path = conf.join("10-port.toml");
+    fs::write(&path, "port = 5\n").unwrap();
+    (dir, conf, path)
+}
+
+/// Nothing is sent for a while longer than the settle time.
+fn quiet(watch: &Watch<Svc>) {
+    let got = watch.events().recv_timeout(SETTLE * 2);
+    assert!(got.is_err(), "{got:?}");
+}
+
+#[test]
+fn a_drop_in_deleted_and_created_again_is_no_deletion() {
+    let (_dir, conf, path) = drop_in();
+    let watch = Svc::builder().dir(&conf).watch().unwrap();
+    assert_eq!(watch.current().port, 5);
+
+    // The same text back: nothing changed, nothing is sent.
+    fs::remove_file(&path).unwrap();
+    thread::sleep(Duration::from_millis(200));
+    fs::write(&path, "port = 5\n").unwrap();
+    quiet(&watch);
+    assert_eq!(watch.current().port, 5);
+
+    // Other text back: one change, from the old text to the new.
+    fs::remove_file(&path).unwrap();
+    thread::sleep(Duration::from_millis(200));
+    fs::write(&path, "port = 6\n").unwrap();
+    match next(&watch) {
+        Reload::Updated {
+            config,
+            changed,
+            warnings,
+            ..
+        } => {
+            assert_eq!(config.port, 6);
+            assert_eq!(changed, ["port"]);
+            assert!(warnings.is_empty(), "{warnings:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+    quiet(&watch);
+}
+
+#[test]
+fn a_discovered_drop_in_deleted_and_created_again_is_no_deletion() {
+    let (dir, _conf, path) = drop_in();
+    let watch = discovered(dir.path(), WatchOptions::new());
+    assert_eq!(watch.current().port, 5);
+    fs::remove_file(&path).unwrap();
+    thread::sleep(Duration::from_millis(200));
+    fs::write(&path, "port = 5\n").unwrap();
+    quiet(&watch);
+    assert_eq!(watch.current().port, 5);
+}
+
+#[test]
+fn a_drop_in_gone_for_the_settle_time_is_applied_with_a_warning() {
+    let (_dir, conf, path) = drop_in();
+    let watch = Svc::builder().dir(&conf).watch().unwrap();
+
+    let removed = Instant::now();
+    fs::remove_file(&path).unwrap();
+    match next(&watch) {
+        Reload::Updated {
+            config,
+            changes,
+            warnings,
+            ..
+        } => {
+            assert!(removed.elapsed() >= SETTLE, "{:?}", removed.elapsed());
+            assert_eq!(config.port, 8080);
+            let lines: Vec<String> = changes.iter().map(ToString::to_string).collect();
+            let file = path.display();
+            assert_eq!(lines, [format!("port: 5 ({file}:1:8) -> 8080 (default)")]);
+            let warnings: Vec<String> = warnings.iter().map(ToString::to_string).collect();
+            assert_eq!(
+                warnings,
+                [format!(
+                    "{file} was removed: the settings it held no longer apply"
+                )]
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    // Named once: nothing more is sent about it.
+    quiet(&watch);
+
+    // Back again: an ordinary change, with nothing to warn of.
+    fs::write(&path, "port = 5\n").unwrap();
+    match next(&watch) {
+        Reload::Updated {
+            config, warnings, ..
+        } => {
+            assert_eq!(config.port, 5);
+            assert!(warnings.is_empty(), "{warnings:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_drop_in_added_or_edited_waits_for_no_settle_time() {
+    let (_dir, conf, path) = drop_in();
+    let watch = Svc::builder().dir(&conf).watch_with(patient()).unwrap();
+    fs::write(conf.join("50-name.toml"), "name = \"api\"\n").unwrap();
+    assert_eq!(updated(&watch).0.name, "api");
+    fs::write(&path, "port = 6\n").unwrap();
+    assert_eq!(updated(&watch).0.port, 6);
+}

@@ -6,7 +6,7 @@
 //! Nothing here ticks: the reload thread sleeps until [`Settle::next`], which
 //! is `None` while no file event is pending.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
@@ -200,6 +200,27 @@ impl Settle {
         self.next = self.writing.values().max().map(|&at| at + self.settle);
     }
 
+    /// The files to look at: `files`, the ones the layers list now, and
+    /// those the last load read that are gone and so no longer listed (a
+    /// drop-in removed from its directory), so that a drop-in's
+    /// disappearance settles, and is named, like any other file's.
+    pub(super) fn with_gone(&self, mut files: Vec<PathBuf>) -> Vec<PathBuf> {
+        let listed: HashSet<&PathBuf> = files.iter().collect();
+        let mut gone: Vec<PathBuf> = self
+            .last
+            .iter()
+            .filter(|(file, &state)| {
+                state != State::Missing
+                    && !listed.contains(file)
+                    && Stamp::of(file).state == State::Missing
+            })
+            .map(|(file, _)| file.clone())
+            .collect();
+        gone.sort();
+        files.extend(gone);
+        files
+    }
+
     /// The files that were there at the last load and are gone in `stamps`.
     pub(super) fn removed<'a>(&self, files: &'a [PathBuf], stamps: &[Stamp]) -> Vec<&'a Path> {
         files
@@ -285,6 +306,26 @@ mod tests {
             fs::write(&file, "port = 1\n").unwrap();
             settle.loaded(&files, &stamps(&files));
         }
+    }
+
+    #[test]
+    fn a_file_read_and_no_longer_listed_is_looked_at_until_a_load_sees_it_gone() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("10-a.toml");
+        fs::write(&file, "port = 1\n").unwrap();
+        let mut settle = started(&file);
+        // Still there: only what the layers list is looked at.
+        assert!(settle.with_gone(Vec::new()).is_empty());
+        fs::remove_file(&file).unwrap();
+        let files = settle.with_gone(Vec::new());
+        assert_eq!(files, [file.as_path()]);
+        let t0 = Instant::now();
+        settle.event(&event(What::Removed, &file), t0);
+        assert_eq!(settle.look(&files, t0 + DEBOUNCE), Verdict::Wait);
+        let now = stamps(&files);
+        assert_eq!(settle.removed(&files, &now), [file.as_path()]);
+        settle.loaded(&files, &now);
+        assert!(settle.with_gone(Vec::new()).is_empty());
     }
 
     #[test]

@@ -138,7 +138,7 @@ impl<T: Config + Send + Sync> Worker<T> {
             }
             if let Some(asked) = asked {
                 self.reload(asked);
-            } else if self.settle.look(&self.builder.plan().files(), now) == Verdict::Read {
+            } else if self.settle.look(&self.files(), now) == Verdict::Read {
                 self.reload(Asked::Files);
             }
         }
@@ -146,7 +146,7 @@ impl<T: Config + Send + Sync> Worker<T> {
 
     fn reload(&mut self, asked: Asked) {
         for round in 1..=MAX_RELOADS_PER_TRIGGER {
-            let files = self.builder.plan().files();
+            let files = self.files();
             let before = stamps(&files);
             let result = catch_unwind(AssertUnwindSafe(|| self.builder.load_full()));
             let result = result.unwrap_or_else(|panic| Err(panicked(panic.as_ref())));
@@ -170,6 +170,13 @@ impl<T: Config + Send + Sync> Worker<T> {
                 return;
             }
         }
+    }
+
+    /// The files to watch and look at: those the layers list now, and
+    /// those read at the last load that are gone since (a removed drop-in),
+    /// until a load has seen them gone.
+    fn files(&self) -> Vec<PathBuf> {
+        self.settle.with_gone(self.builder.plan().files())
     }
 
     /// Makes a good configuration current and says so, or reports a bad one.
