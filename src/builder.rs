@@ -67,6 +67,7 @@ impl<T> std::fmt::Debug for Builder<T> {
                 Layer::Cli => self.cli.describe(),
                 Layer::Discover(d) => d.describe(),
                 Layer::Credentials(c) => c.describe(),
+                Layer::OtherEnv(e) => e.describe(),
                 Layer::Source(s) => s.describe(),
             })
             .collect();
@@ -108,7 +109,7 @@ impl<T: Config> Builder<T> {
             // The first env layer is the builder's, which `env_*` methods
             // configure; another one is a layer of its own.
             if self.has(|l| matches!(l, Layer::Env)) {
-                self.layers.push(Layer::Source(Arc::new(env)));
+                self.layers.push(Layer::OtherEnv(Arc::new(env)));
             } else {
                 self.env = env;
                 self.layers.push(Layer::Env);
@@ -489,6 +490,7 @@ impl<T: Config> Builder<T> {
             env: self
                 .has(|l| matches!(l, Layer::Env))
                 .then(|| self.env.naming(T::SCHEMA)),
+            other_env: Vec::new(),
             flags: true,
             credentials: false,
             places: self.places(&self.env.naming(T::SCHEMA).prefix),

@@ -11,6 +11,8 @@ use crate::schema::Field;
 pub(crate) struct Naming {
     /// `Some` when the stack reads the environment.
     pub(crate) env: Option<EnvNaming>,
+    /// Other environment layers of the stack, each with its own prefix.
+    pub(crate) other_env: Vec<EnvNaming>,
     /// Whether the stack reads flags.
     pub(crate) flags: bool,
     /// Whether the stack reads systemd credentials.
@@ -89,11 +91,26 @@ impl Naming {
         if self.credentials && flags {
             ways.push(format!("the credential {path}"));
         }
-        if let Some(naming) = self.env.as_ref().filter(|_| env) {
-            ways.push(format!(
-                "the environment variable {}",
-                naming.var(names, field)
-            ));
+        if env {
+            let vars: Vec<String> = self
+                .env
+                .iter()
+                .chain(&self.other_env)
+                .map(|naming| naming.var(names, field))
+                .fold(Vec::new(), |mut vars, var| {
+                    if !vars.contains(&var) {
+                        vars.push(var);
+                    }
+                    vars
+                });
+            match vars.as_slice() {
+                [] => {}
+                [one] => ways.push(format!("the environment variable {one}")),
+                [first @ .., last] => ways.push(format!(
+                    "the environment variables {} or {last}",
+                    first.join(", ")
+                )),
+            }
         }
         if self.flags && flags {
             ways.push(format!("the flag --{}", flag(names, field)));

@@ -23,6 +23,9 @@ pub(crate) enum Layer {
     Discover(Discover),
     /// systemd credentials, their directory looked up when planning.
     Credentials(Credentials),
+    /// An environment layer beside the builder's (`.source(Env::..)` once
+    /// there is one), with its own prefix.
+    OtherEnv(Arc<crate::source::Env>),
     /// Any other source, as given.
     Source(Arc<dyn Source>),
 }
@@ -68,6 +71,7 @@ impl Plan {
             vars,
             naming: Naming {
                 env: has(|l| matches!(l, Layer::Env)).then(|| env_naming.clone()),
+                other_env: Vec::new(),
                 flags: false,
                 credentials: has(|l| matches!(l, Layer::Credentials(_))),
                 places: Vec::new(),
@@ -125,6 +129,10 @@ impl Plan {
                 Layer::Credentials(credentials) => {
                     let resolved = credentials.resolved(plan.vars());
                     plan.layers.push(Arc::new(resolved));
+                }
+                Layer::OtherEnv(env) => {
+                    plan.naming.other_env.push(env.naming(stack.schema));
+                    plan.layers.push(env.clone());
                 }
                 Layer::Source(source) => plan.layers.push(source.clone()),
             }

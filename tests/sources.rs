@@ -206,3 +206,24 @@ fn config_goes_above_discovered_files_or_below_the_flags() {
     let origin = loaded.origin("port").unwrap().to_string();
     assert!(origin.ends_with("named.toml:1:8"), "{origin}");
 }
+
+/// A missing value names the variables of every environment layer.
+#[test]
+fn missing_values_name_every_env_layer() {
+    #[derive(Config, Debug)]
+    #[config(name = "myapp")]
+    #[allow(dead_code)]
+    struct Need {
+        url: String,
+    }
+    let err = Need::builder()
+        .env_from([("UNRELATED", "1")])
+        .source(staid::source::Env::prefixed("OTHER").vars([("UNRELATED", "1")]))
+        .load()
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "error: `url`: missing required value\n  = help: set it with `url` in a \
+         configuration file, or the environment variables MYAPP_URL or OTHER_URL"
+    );
+}
