@@ -353,7 +353,9 @@ impl Schema {
             self.walk(&mut |path, field| {
                 let plain = match field.kind {
                     FieldKind::Map(_) => false,
-                    FieldKind::Leaf { shape, .. } if shape == Shape::Map => true,
+                    FieldKind::Leaf {
+                        shape: Shape::Map, ..
+                    } => true,
                     _ => return,
                 };
                 if merged.get(path).is_some_and(|v| v.as_table().is_some()) {

@@ -32,7 +32,7 @@ impl Snippet {
             return Snippet {
                 line,
                 column,
-                text: line_text.to_owned(),
+                text: shown(line_text.chars()),
                 caret: column,
                 width,
             };
@@ -46,7 +46,7 @@ impl Snippet {
             text.push_str("...");
             caret += 3;
         }
-        text.extend(line_text.chars().skip(start).take(end - start));
+        text.push_str(&shown(line_text.chars().skip(start).take(end - start)));
         if end < len {
             text.push_str("...");
         }
@@ -219,6 +219,18 @@ impl Indexed {
         let width = token_width(&rest);
         Some(Snippet::new(line, column, line_str, width))
     }
+}
+
+/// A line's characters as a terminal may show them: control characters
+/// (an escape sequence in a file would act on the reader's terminal) become
+/// U+FFFD, one character for one, so the caret stays under its column.
+fn shown(chars: impl Iterator<Item = char>) -> String {
+    chars
+        .map(|c| match c.is_control() && c != '\t' {
+            true => '\u{fffd}',
+            false => c,
+        })
+        .collect()
 }
 
 /// How many characters the `bytes` from `column` (1-based, in characters)

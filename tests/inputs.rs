@@ -191,3 +191,23 @@ fn a_byte_order_mark_does_not_shift_columns() {
         .unwrap_err();
     assert!(err.to_string().contains("<toml>:1:8"), "{err}");
 }
+
+/// Control characters in a file's line (a terminal escape sequence) are not
+/// written to the reader's terminal by a snippet.
+#[test]
+fn snippets_do_not_write_control_characters() {
+    #[derive(staid::Config, Debug)]
+    struct Port {
+        port: u16,
+    }
+    let err = Port::builder()
+        .toml_str("port = \"\u{1b}[2J\u{7}x\" # \u{1b}]0;title\u{7}\n")
+        .load()
+        .unwrap_err();
+    let shown = err.to_string();
+    assert!(
+        !shown.chars().any(|c| c.is_control() && c != '\n'),
+        "{shown:?}"
+    );
+    assert!(shown.contains("port = \""), "{shown}");
+}
