@@ -170,6 +170,7 @@ fn no_malformed_document_shows_the_secret() {
 fn debug_of_the_loaded_tree_masks_secrets() {
     #[derive(Config, Debug)]
     #[config(name = "app")]
+    #[allow(dead_code)] // loaded to look at the tree
     struct App {
         #[config(secret)]
         token: String,
@@ -181,6 +182,7 @@ fn debug_of_the_loaded_tree_masks_secrets() {
         port: u16,
     }
     #[derive(Config, Debug)]
+    #[allow(dead_code)] // loaded to look at the tree
     struct Backend {
         url: String,
         #[config(secret)]
