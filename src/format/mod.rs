@@ -9,6 +9,14 @@ mod toml;
 
 pub(crate) use json::inline as inline_json;
 
+/// The text after its byte-order mark, when it starts with exactly one: the
+/// parsers skip one mark themselves, so a second must reach them to be
+/// refused.
+pub(crate) fn without_bom(text: &str) -> Option<&str> {
+    text.strip_prefix('\u{feff}')
+        .filter(|rest| !rest.starts_with('\u{feff}'))
+}
+
 /// For the parsers' tests: each problem of a text that must not be read, as
 /// `message at origin`.
 #[cfg(test)]

@@ -85,7 +85,7 @@ pub(crate) fn parse_named(
     name: &Arc<Path>,
 ) -> (Option<Value>, Vec<Problem>) {
     // Positions count from after a byte-order mark, as an editor shows them.
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let text = super::without_bom(text).unwrap_or(text);
     let lines = Lines::new(text);
     match format {
         // The TOML parser counts depth itself (see `toml::parse`).

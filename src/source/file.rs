@@ -63,7 +63,8 @@ fn parse_text(
 ) -> Option<Value> {
     // A byte-order mark (some Windows editors write one) is not part of the
     // document: without it, line 1's columns and snippet are the editor's.
-    let text: Arc<str> = match text.strip_prefix('\u{feff}') {
+    // (Only one: a second is an error the parsers report.)
+    let text: Arc<str> = match crate::format::without_bom(&text) {
         Some(rest) => Arc::from(rest),
         None => text,
     };

@@ -272,6 +272,12 @@ pub fn toml_places(text: &str) -> Vec<Place> {
                 let start = v.span().start;
                 let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
                 let line = text[..start].matches('\n').count() + 1;
+                // staid counts line 1's columns after a byte-order mark, as
+                // an editor shows them; the `toml` crate's spans include it.
+                let line_start = match line_start == 0 && text.starts_with('\u{feff}') {
+                    true => '\u{feff}'.len_utf8(),
+                    false => line_start,
+                };
                 out.push((
                     path.clone(),
                     line,
