@@ -163,37 +163,16 @@ fn a_discovered_file_gone_for_the_settle_time_is_applied_with_a_warning() {
     let (dir, path) = setup();
     let watch = discovered(dir.path(), WatchOptions::new());
 
-    let removed = Instant::now();
-    fs::remove_file(&path).unwrap();
-    match next(&watch) {
-        Reload::Updated {
-            config,
-            changes,
-            warnings,
-            ..
-        } => {
-            assert!(removed.elapsed() >= SETTLE, "{:?}", removed.elapsed());
-            assert_eq!(config.port, 8080);
-            let lines: Vec<String> = changes.iter().map(ToString::to_string).collect();
-            let file = path.display();
-            assert_eq!(
-                lines,
-                [
-                    format!("port: 1 ({file}:1:8) -> 8080 (default)"),
-                    format!("name: \"old\" ({file}:2:8) -> \"svc\" (default)"),
-                    format!("level: \"warn\" ({file}:3:9) -> \"info\" (default)"),
-                ]
-            );
-            let warnings: Vec<String> = warnings.iter().map(ToString::to_string).collect();
-            assert_eq!(
-                warnings,
-                [format!(
-                    "{file} was removed: the settings it held no longer apply"
-                )]
-            );
-        }
-        other => panic!("{other:?}"),
-    }
+    let file = path.display();
+    removed_after_settling(
+        &watch,
+        &path,
+        &[
+            format!("port: 1 ({file}:1:8) -> 8080 (default)"),
+            format!("name: \"old\" ({file}:2:8) -> \"svc\" (default)"),
+            format!("level: \"warn\" ({file}:3:9) -> \"info\" (default)"),
+        ],
+    );
 
     // Back again: an ordinary change, with nothing to warn of.
     fs::write(&path, BEFORE).unwrap();
@@ -343,30 +322,12 @@ fn a_drop_in_gone_for_the_settle_time_is_applied_with_a_warning() {
     let (_dir, conf, path) = drop_in();
     let watch = Svc::builder().dir(&conf).watch().unwrap();
 
-    let removed = Instant::now();
-    fs::remove_file(&path).unwrap();
-    match next(&watch) {
-        Reload::Updated {
-            config,
-            changes,
-            warnings,
-            ..
-        } => {
-            assert!(removed.elapsed() >= SETTLE, "{:?}", removed.elapsed());
-            assert_eq!(config.port, 8080);
-            let lines: Vec<String> = changes.iter().map(ToString::to_string).collect();
-            let file = path.display();
-            assert_eq!(lines, [format!("port: 5 ({file}:1:8) -> 8080 (default)")]);
-            let warnings: Vec<String> = warnings.iter().map(ToString::to_string).collect();
-            assert_eq!(
-                warnings,
-                [format!(
-                    "{file} was removed: the settings it held no longer apply"
-                )]
-            );
-        }
-        other => panic!("{other:?}"),
-    }
+    let file = path.display();
+    removed_after_settling(
+        &watch,
+        &path,
+        &[format!("port: 5 ({file}:1:8) -> 8080 (default)")],
+    );
     // Named once: nothing more is sent about it.
     quiet(&watch);
 
@@ -391,4 +352,34 @@ fn a_drop_in_added_or_edited_waits_for_no_settle_time() {
     assert_eq!(updated(&watch).0.name, "api");
     fs::write(&path, "port = 6\n").unwrap();
     assert_eq!(updated(&watch).0.port, 6);
+}
+
+/// Removes `path` and checks that the watch applies it only after the
+/// settle time, with these changes (the port back to its default) and the
+/// warning that names the file.
+fn removed_after_settling(watch: &Watch<Svc>, path: &Path, changed: &[String]) {
+    let removed = Instant::now();
+    fs::remove_file(path).unwrap();
+    match next(watch) {
+        Reload::Updated {
+            config,
+            changes,
+            warnings,
+            ..
+        } => {
+            assert!(removed.elapsed() >= SETTLE, "{:?}", removed.elapsed());
+            assert_eq!(config.port, 8080);
+            let lines: Vec<String> = changes.iter().map(ToString::to_string).collect();
+            assert_eq!(lines, changed);
+            let warnings: Vec<String> = warnings.iter().map(ToString::to_string).collect();
+            assert_eq!(
+                warnings,
+                [format!(
+                    "{} was removed: the settings it held no longer apply",
+                    path.display()
+                )]
+            );
+        }
+        other => panic!("{other:?}"),
+    }
 }
