@@ -92,17 +92,14 @@ impl Naming {
             ways.push(format!("the credential {path}"));
         }
         if env {
-            let vars: Vec<String> = self
-                .env
-                .iter()
-                .chain(&self.other_env)
-                .map(|naming| naming.var(names, field))
-                .fold(Vec::new(), |mut vars, var| {
-                    if !vars.contains(&var) {
-                        vars.push(var);
-                    }
-                    vars
-                });
+            // One name once, when two layers spell it alike.
+            let mut vars: Vec<String> = Vec::new();
+            for naming in self.env.iter().chain(&self.other_env) {
+                let var = naming.var(names, field);
+                if !vars.contains(&var) {
+                    vars.push(var);
+                }
+            }
             match vars.as_slice() {
                 [] => {}
                 [one] => ways.push(format!("the environment variable {one}")),

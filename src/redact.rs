@@ -72,19 +72,20 @@ pub(crate) fn is_secret(schema: &Schema, path: &str) -> bool {
 }
 
 /// Marks the values of secret fields in a loaded tree, and everything below
-/// them, so that the tree's `Debug` masks them.
+/// them, so that the tree's `Debug` masks them. Led by the schema: only the
+/// parts of the tree under a schema that holds a secret are looked at.
 pub(crate) fn mark(schema: &Schema, tree: &mut Value) {
-    fn any(schema: &Schema, depth: usize) -> bool {
+    fn holds(schema: &Schema, depth: usize) -> bool {
         depth < crate::format::MAX_DEPTH
             && schema.fields.iter().any(|f| {
                 f.secret
                     || f.nested()
                         .or(f.elements())
-                        .is_some_and(|s| any(s, depth + 1))
+                        .is_some_and(|s| holds(s, depth + 1))
                     || f.variants().is_some_and(|vs| {
                         vs.iter()
                             .filter_map(|v| v.schema)
-                            .any(|s| any(s, depth + 1))
+                            .any(|s| holds(s, depth + 1))
                     })
             })
     }
@@ -96,32 +97,39 @@ pub(crate) fn mark(schema: &Schema, tree: &mut Value) {
             _ => {}
         }
     }
-    fn go(schema: &Schema, node: &mut Value, path: &mut String) {
-        let each = |key: &str, child: &mut Value, path: &mut String| {
-            let len = path.len();
-            if len > 0 {
-                path.push('.');
-            }
-            path.push_str(key);
-            match is_secret(schema, path) {
-                true => all(child),
-                false => go(schema, child, path),
-            }
-            path.truncate(len);
+    fn go(schema: &Schema, node: &mut Value, depth: usize) {
+        if !holds(schema, depth) {
+            return;
+        }
+        let Kind::Table(table) = &mut node.kind else {
+            return;
         };
-        match &mut node.kind {
-            Kind::Table(t) => t.iter_mut().for_each(|(k, v)| each(k, v, path)),
-            Kind::Array(items) => {
-                for (i, item) in items.iter_mut().enumerate() {
-                    each(&i.to_string(), item, path);
+        // An enum section's variant keeps its fields beside the tag.
+        let mut variants = Vec::new();
+        for field in schema.fields {
+            if let Some(vs) = field.variants() {
+                variants.extend(vs.iter().filter_map(|v| v.schema));
+            }
+            let Some(child) = table.get_mut(field.key) else {
+                continue;
+            };
+            if field.secret {
+                all(child);
+            } else if let Some(nested) = field.nested() {
+                go(nested, child, depth + 1);
+            } else if let Some(element) = field.elements() {
+                match &mut child.kind {
+                    Kind::Array(items) => items.iter_mut().for_each(|i| go(element, i, depth + 1)),
+                    Kind::Table(t) => t.values_mut().for_each(|v| go(element, v, depth + 1)),
+                    _ => {}
                 }
             }
-            _ => {}
+        }
+        for variant in variants {
+            go(variant, node, depth + 1);
         }
     }
-    if any(schema, 0) {
-        go(schema, tree, &mut String::new());
-    }
+    go(schema, tree, 0);
 }
 
 /// The value at `path` as it may be shown: in TOML's inline form, or the

@@ -152,16 +152,9 @@ fn elements(
 /// Text from env or a flag that holds a JSON array or object becomes the
 /// values it holds, with the text's origin.
 fn inline_json(value: &mut Value, path: &str, problems: &mut Vec<Problem>) {
-    let Kind::String(text) = &value.kind else {
+    let Some(text) = text_of(value).filter(|t| t.starts_with(['[', '{'])) else {
         return;
     };
-    if !value.is_text() {
-        return;
-    }
-    let text = text.trim_start();
-    if !(text.starts_with('[') || text.starts_with('{')) {
-        return;
-    }
     match crate::format::inline_json(text, &value.origin) {
         Ok(parsed) => *value = parsed,
         Err(message) => problems.push(
@@ -177,10 +170,9 @@ fn inline_json(value: &mut Value, path: &str, problems: &mut Vec<Problem>) {
 /// that it merges entry by entry with the entries below it and beside it
 /// instead of replacing them. `Ok(false)`: not text, or not a table's text.
 pub(crate) fn text_to_table(value: &mut Value, plain_pairs: bool) -> Result<bool, String> {
-    let (Kind::String(text), true) = (&value.kind, value.is_text()) else {
+    let Some(trimmed) = text_of(value) else {
         return Ok(false);
     };
-    let trimmed = text.trim_start();
     let table = if trimmed.starts_with('{') {
         match crate::format::inline_json(trimmed, &value.origin)? {
             Value {
@@ -190,11 +182,20 @@ pub(crate) fn text_to_table(value: &mut Value, plain_pairs: bool) -> Result<bool
             _ => return Ok(false),
         }
     } else if plain_pairs && !trimmed.is_empty() && !trimmed.starts_with('[') {
-        crate::de::text_map(text, &value.origin).map_err(|e| e.message)?
+        crate::de::text_map(trimmed, &value.origin).map_err(|e| e.message)?
     } else {
         return Ok(false);
     };
     value.kind = Kind::Table(table);
     value.text = false;
     Ok(true)
+}
+
+/// The text of a value from env or a flag, without leading blanks; `None`
+/// for a typed value.
+fn text_of(value: &Value) -> Option<&str> {
+    match &value.kind {
+        Kind::String(text) if value.is_text() => Some(text.trim_start()),
+        _ => None,
+    }
 }

@@ -205,3 +205,42 @@ fn debug_of_the_loaded_tree_masks_secrets() {
         Some("pw-SECRET-3")
     );
 }
+
+/// An enum section's variant keeps its fields beside the tag: a secret
+/// field of the chosen variant is masked in `Debug` of the tree as well, in
+/// a list of such sections too.
+#[test]
+fn debug_of_the_loaded_tree_masks_secrets_of_enum_variants() {
+    #[derive(Config, Debug)]
+    #[config(name = "app")]
+    #[allow(dead_code)] // loaded to look at the tree
+    struct App {
+        #[config(nested)]
+        store: Store,
+        #[config(nested)]
+        mirrors: Vec<Store>,
+    }
+    #[derive(Config, Debug)]
+    #[allow(dead_code)]
+    enum Store {
+        Memory,
+        S3(S3),
+    }
+    #[derive(Config, Debug)]
+    #[allow(dead_code)]
+    struct S3 {
+        bucket: String,
+        #[config(secret)]
+        key: String,
+    }
+    let loaded = App::builder()
+        .toml_str(
+            "[store]\nkind = \"s3\"\nbucket = \"b1\"\nkey = \"k-SECRET-1\"\n\
+             [[mirrors]]\nkind = \"s3\"\nbucket = \"b2\"\nkey = \"k-SECRET-2\"\n",
+        )
+        .load_full()
+        .unwrap();
+    let shown = format!("{:?}", loaded.tree());
+    assert!(!shown.contains("SECRET"), "{shown}");
+    assert!(shown.contains("b1") && shown.contains("b2"), "{shown}");
+}

@@ -443,7 +443,11 @@ impl Source for Env {
         // The map's own variable (inline JSON) and variables of its entries
         // together: the entries go into the table the JSON stands for.
         for map in &plan.maps {
-            if !entries.iter().any(|(path, ..)| path.starts_with(&map.path)) {
+            let below = |path: &str| {
+                path.strip_prefix(map.path.as_str())
+                    .is_some_and(|rest| rest.starts_with('.'))
+            };
+            if !entries.iter().any(|(path, ..)| below(path)) {
                 continue;
             }
             if let Some(whole) = layer.get_mut(&map.path) {
