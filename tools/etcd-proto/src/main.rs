@@ -18,7 +18,7 @@ const HEADER: &str = "\
 
 fn main() -> ExitCode {
     let check = std::env::args().skip(1).any(|a| a == "--check");
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../src/source/etcd/proto");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../core/src/source/etcd/proto");
     let target = dir.join("etcdserverpb.rs");
     let code = match generate(&dir) {
         Ok(code) => code,

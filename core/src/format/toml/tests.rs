@@ -193,7 +193,7 @@ fn valid_documents_read_as_toml_reads_them() {
         assert!(load(text).is_ok(), "{text:?}: {:?}", load(text).err());
         same_as_toml(text);
     }
-    same_as_toml(include_str!("../../../fixtures/bench/typical.toml"));
+    same_as_toml(include_str!("../../../../fixtures/bench/typical.toml"));
     same_as_toml(&large_text());
 }
 
