@@ -181,7 +181,7 @@ fn an_unreachable_etcd_is_a_load_error_naming_the_endpoint() {
     eprintln!("{err}");
 }
 
-/// The committed Rust code of etcd's messages (src/source/etcd/proto/) is
+/// The committed Rust code of etcd's messages (core/src/source/etcd/proto/) is
 /// what `etcd.proto` generates. Generating needs protoc, which building
 /// staid does not: without one this says so and passes.
 #[test]

@@ -1,4 +1,4 @@
-//! Writes `src/source/etcd/proto/etcdserverpb.rs` from `etcd.proto` beside
+//! Writes `core/src/source/etcd/proto/etcdserverpb.rs` from `etcd.proto` beside
 //! it, or with `--check`, fails if the file differs from what it would
 //! write. Needs `protoc` (`$PROTOC`, or on `PATH`).
 //!
