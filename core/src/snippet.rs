@@ -128,6 +128,19 @@ impl<'a> Lines<'a> {
         (line + 1, column + 1)
     }
 
+    /// The 1-based line of a byte offset, and the bytes that line spans
+    /// (with its line ending): no columns counted, for callers that ask
+    /// about many offsets.
+    pub(crate) fn line_of(&self, offset: usize) -> (usize, std::ops::Range<usize>) {
+        let offset = offset.min(self.text.len());
+        let starts = &self.table().starts;
+        let line = starts.partition_point(|&s| s <= offset) - 1;
+        let end = starts
+            .get(line + 1)
+            .map_or(self.text.len() + 1, |&next| next);
+        (line + 1, starts[line]..end)
+    }
+
     /// A snippet for a byte span.
     pub(crate) fn snippet(&self, span: std::ops::Range<usize>) -> Snippet {
         let (line, column) = self.position(span.start);

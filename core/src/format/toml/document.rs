@@ -31,7 +31,7 @@ pub(crate) fn parse(
     lines: &Lines<'_>,
 ) -> (Option<Value>, Vec<Problem>) {
     let tokens = Source::new(text).lex().into_vec();
-    let mut errors = Capped::default();
+    let mut errors = Capped::new(lines);
     let mut document = Document::new(text, path);
     parse_document(&tokens, &mut document, &mut errors);
     // Past the depth limit the rest is not read: that one problem says it.
@@ -51,7 +51,7 @@ pub(crate) fn parse(
         let mut problems: Vec<Problem> = errors
             .kept
             .iter()
-            .map(|e| problem(e, text, path, lines))
+            .map(|(_, e)| problem(e, text, path, lines))
             .collect();
         if let Some((first, count)) = errors.more {
             problems.push(more_syntax_errors("TOML", count, path, lines, first));
@@ -62,21 +62,54 @@ pub(crate) fn parse(
     (Some(Value::new(Kind::Table(root), origin)), Vec::new())
 }
 
-/// The parser's errors, the first [`MAX_SYNTAX_ERRORS`] kept, the rest
-/// counted from where the first of them is.
-#[derive(Default)]
-struct Capped {
-    kept: Vec<ParseError>,
+/// The parser's errors, one a line, the first [`MAX_SYNTAX_ERRORS`] kept
+/// (with their line), the rest counted from where the first of them is.
+///
+/// One a line: past a line's first error the parser is recovering, and what
+/// it reports after that on the same line (`a = { b = }` twice, a missing
+/// comma three ways) follows from the first.
+struct Capped<'l> {
+    lines: &'l Lines<'l>,
+    kept: Vec<(usize, ParseError)>,
     more: Option<(usize, usize)>,
+    /// The line of the last error and the bytes it spans: errors come
+    /// mostly in order, many to a line in garbage, so most need no search.
+    line: (usize, std::ops::Range<usize>),
+    /// The last line of a kept error, past which none is kept.
+    last_kept: usize,
 }
 
-impl ErrorSink for Capped {
+impl<'l> Capped<'l> {
+    fn new(lines: &'l Lines<'l>) -> Capped<'l> {
+        Capped {
+            lines,
+            kept: Vec::new(),
+            more: None,
+            line: (0, 0..0),
+            last_kept: 0,
+        }
+    }
+}
+
+impl ErrorSink for Capped<'_> {
     fn report_error(&mut self, error: ParseError) {
-        if self.kept.len() < MAX_SYNTAX_ERRORS {
-            self.kept.push(error);
+        let offset = error.unexpected().map_or(0, |s| s.start());
+        let same_line = self.line.0 > 0 && self.line.1.contains(&offset);
+        if !same_line {
+            self.line = self.lines.line_of(offset);
+        }
+        let line = self.line.0;
+        if line <= self.last_kept && self.kept.iter().any(|(seen, _)| *seen == line) {
             return;
         }
-        let offset = error.unexpected().map_or(0, |s| s.start());
+        if self.kept.len() < MAX_SYNTAX_ERRORS {
+            self.last_kept = self.last_kept.max(line);
+            self.kept.push((line, error));
+            return;
+        }
+        if same_line {
+            return;
+        }
         let (_, count) = self.more.get_or_insert((offset, 0));
         *count += 1;
     }
@@ -572,7 +605,8 @@ mod tests {
         let text = "[a 1\n";
         let path: Arc<Path> = Arc::from(Path::new("t.toml"));
         let mut document = Document::new(text, &path);
-        let mut errors = Capped::default();
+        let lines = Lines::new(text);
+        let mut errors = Capped::new(&lines);
         document.std_table_open(Span::new_unchecked(0, 1), &mut errors);
         document.simple_key(Span::new_unchecked(1, 2), None, &mut errors);
         document.scalar(Span::new_unchecked(3, 4), None, &mut errors);

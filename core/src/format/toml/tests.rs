@@ -426,10 +426,11 @@ fn a_file_yields_a_bounded_number_of_syntax_errors_then_a_count() {
     let last = problems.last().unwrap();
     assert_eq!(
         last.message(),
-        "invalid TOML: ... and 119,899 more syntax errors in this file"
+        "invalid TOML: ... and 39,900 more syntax errors in this file"
     );
-    // At the first one left out: three errors a line, the 101st on line 34.
-    assert_eq!(last.origin().unwrap().to_string(), "t.toml:34:1");
+    // At the first one left out: the parser finds three errors a line, of
+    // which the first is reported, so the 101st is on line 101.
+    assert_eq!(last.origin().unwrap().to_string(), "t.toml:101:1");
     assert!(problems.iter().all(|p| p.kind() == ProblemKind::Syntax));
     // Exactly at the bound, no count; one past it, a count of one.
     let unquoted = |n: usize| (0..n).map(|i| format!("k{i} = \n")).collect::<String>();
@@ -456,4 +457,29 @@ fn floats_too_large_for_f64_are_errors_not_infinity() {
     assert_eq!(value.get("a").unwrap().kind, Kind::Float(f64::NEG_INFINITY));
     assert_eq!(value.get("b").unwrap().kind, Kind::Float(0.0));
     assert_eq!(value.get("c").unwrap().kind, Kind::Float(f64::MAX));
+}
+
+#[test]
+fn one_syntax_error_a_line_is_reported() {
+    // What the parser reports past a line's first error follows from it.
+    for text in [
+        "x = { port = }\n",
+        "x = { port = , a = 1 }\n",
+        "x = { port = 1 a = 2 }\n",
+    ] {
+        let problems = load(text).unwrap_err();
+        assert_eq!(problems.len(), 1, "{text:?}: {problems:?}");
+        assert_eq!(
+            problems[0].origin().unwrap().to_string(),
+            "t.toml:1:14",
+            "{text:?}"
+        );
+    }
+    // Mistakes on separate lines are each reported, in order.
+    let problems = load("a = { b = }\nc = 1\nd = [1,,2]\n").unwrap_err();
+    let at: Vec<String> = problems
+        .iter()
+        .map(|p| p.origin().unwrap().to_string())
+        .collect();
+    assert_eq!(at, ["t.toml:1:11", "t.toml:3:8"]);
 }
