@@ -395,6 +395,32 @@ fn config_flag_without_discovery_reads_the_file_below_the_flags() {
     );
 }
 
+/// `db_host` beside `db.host`: both spell `--db-host`. The schema is at
+/// fault, so the help says to rename one field's flag.
+#[test]
+fn two_fields_with_one_flag_are_an_error_that_says_to_rename_one() {
+    #[derive(Config, Debug)]
+    #[config(name = "clash")]
+    struct Clash {
+        #[config(nested)]
+        db: ClashDb,
+        #[config(default = 1)]
+        db_host: u16,
+    }
+    #[derive(Config, Debug)]
+    struct ClashDb {
+        #[config(default = 2)]
+        host: u16,
+    }
+    let err = Clash::builder().args(["clash"]).load().unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "error: `db_host`: flag --db-host is generated for `db_host` but is already used by \
+         `db.host`\n  = help: two fields have one flag: give one of them another with \
+         #[config(flag = \"..\")]"
+    );
+}
+
 mod mounted {
     use super::*;
     use clap::{Arg, ArgAction, Command};

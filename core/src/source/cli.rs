@@ -347,6 +347,15 @@ pub(crate) fn augment(
                 .then(|| format!("the application's argument `{path}`"))
         });
         if let Some(other) = other {
+            // Two fields of the schema spell one flag: the schema is to
+            // change, not the application's command.
+            let help = match other.starts_with('`') {
+                true => {
+                    "two fields have one flag: give one of them another with \
+                         #[config(flag = \"..\")]"
+                }
+                false => left_out,
+            };
             problems.push(
                 Problem::new(
                     ProblemKind::Source,
@@ -355,7 +364,7 @@ pub(crate) fn augment(
                     ),
                 )
                 .with_key(path)
-                .with_help(left_out),
+                .with_help(help),
             );
             return;
         }
