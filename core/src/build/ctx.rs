@@ -155,25 +155,26 @@ impl<'a> Ctx<'a> {
 
     /// Builds a leaf field from its key in `table`.
     pub fn leaf<T: Leaf>(&mut self, table: &Table, field: &'static Field) -> Option<T> {
-        let len = self.push(field.key, field.name);
+        // The key path is only for problems, so it is written only for one.
         let result = match table.get(field.key) {
             Some(value) => de::from_value::<T>(value).map_err(|e| (e, Some(value))),
             None if field.required => {
+                let len = self.push(field.key, field.name);
                 self.missing(field);
                 self.pop(len);
                 return None;
             }
             None => absent::<T>(field).map_err(|e| (e, None)),
         };
-        let out = match result {
+        match result {
             Ok(v) => Some(v),
             Err((e, value)) => {
+                let len = self.push(field.key, field.name);
                 self.type_problem(e, value, field);
+                self.pop(len);
                 None
             }
-        };
-        self.pop(len);
-        out
+        }
     }
 
     /// Builds a `#[config(from_str)]` field: the value is read as text and
