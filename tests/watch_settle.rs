@@ -175,16 +175,7 @@ fn a_discovered_file_gone_for_the_settle_time_is_applied_with_a_warning() {
     );
 
     // Back again: an ordinary change, with nothing to warn of.
-    fs::write(&path, BEFORE).unwrap();
-    match next(&watch) {
-        Reload::Updated {
-            config, warnings, ..
-        } => {
-            assert_eq!(config.port, 1);
-            assert!(warnings.is_empty(), "{warnings:?}");
-        }
-        other => panic!("{other:?}"),
-    }
+    written_back(&watch, &path, BEFORE, 1);
 }
 
 #[test]
@@ -272,6 +263,13 @@ fn quiet(watch: &Watch<Svc>) {
     assert!(got.is_err(), "{got:?}");
 }
 
+/// Removes `path` and, a moment later, writes `text` to it.
+fn deleted_and_created_again(path: &Path, text: &str) {
+    fs::remove_file(path).unwrap();
+    thread::sleep(Duration::from_millis(200));
+    fs::write(path, text).unwrap();
+}
+
 #[test]
 fn a_drop_in_deleted_and_created_again_is_no_deletion() {
     let (_dir, conf, path) = drop_in();
@@ -279,16 +277,12 @@ fn a_drop_in_deleted_and_created_again_is_no_deletion() {
     assert_eq!(watch.current().port, 5);
 
     // The same text back: nothing changed, nothing is sent.
-    fs::remove_file(&path).unwrap();
-    thread::sleep(Duration::from_millis(200));
-    fs::write(&path, "port = 5\n").unwrap();
+    deleted_and_created_again(&path, "port = 5\n");
     quiet(&watch);
     assert_eq!(watch.current().port, 5);
 
     // Other text back: one change, from the old text to the new.
-    fs::remove_file(&path).unwrap();
-    thread::sleep(Duration::from_millis(200));
-    fs::write(&path, "port = 6\n").unwrap();
+    deleted_and_created_again(&path, "port = 6\n");
     match next(&watch) {
         Reload::Updated {
             config,
@@ -310,9 +304,7 @@ fn a_discovered_drop_in_deleted_and_created_again_is_no_deletion() {
     let (dir, _conf, path) = drop_in();
     let watch = discovered(dir.path(), WatchOptions::new());
     assert_eq!(watch.current().port, 5);
-    fs::remove_file(&path).unwrap();
-    thread::sleep(Duration::from_millis(200));
-    fs::write(&path, "port = 5\n").unwrap();
+    deleted_and_created_again(&path, "port = 5\n");
     quiet(&watch);
     assert_eq!(watch.current().port, 5);
 }
@@ -332,16 +324,7 @@ fn a_drop_in_gone_for_the_settle_time_is_applied_with_a_warning() {
     quiet(&watch);
 
     // Back again: an ordinary change, with nothing to warn of.
-    fs::write(&path, "port = 5\n").unwrap();
-    match next(&watch) {
-        Reload::Updated {
-            config, warnings, ..
-        } => {
-            assert_eq!(config.port, 5);
-            assert!(warnings.is_empty(), "{warnings:?}");
-        }
-        other => panic!("{other:?}"),
-    }
+    written_back(&watch, &path, "port = 5\n", 5);
 }
 
 #[test]
@@ -379,6 +362,21 @@ fn removed_after_settling(watch: &Watch<Svc>, path: &Path, changed: &[String]) {
                     path.display()
                 )]
             );
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+/// Writes `text` back to a file that was removed: an ordinary change to
+/// `port`, with nothing to warn of.
+fn written_back(watch: &Watch<Svc>, path: &Path, text: &str, port: u16) {
+    fs::write(path, text).unwrap();
+    match next(watch) {
+        Reload::Updated {
+            config, warnings, ..
+        } => {
+            assert_eq!(config.port, port);
+            assert!(warnings.is_empty(), "{warnings:?}");
         }
         other => panic!("{other:?}"),
     }
