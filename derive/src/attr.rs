@@ -215,18 +215,21 @@ pub fn doc(attrs: &[Attribute]) -> String {
 }
 
 fn set<T>(slot: &mut Option<Sp<T>>, value: T, meta: &ParseNestedMeta<'_>, errors: &mut Errors) {
-    let span = meta.path.span();
-    if slot.is_some() {
-        errors.push(
-            span,
-            format!("duplicate attribute `{}`", path_name(&meta.path)),
-        );
-    } else {
-        *slot = Some(Sp { value, span });
-    }
+    once(slot, |span| Sp { value, span }, meta, errors);
 }
 
 fn flag(slot: &mut Option<Span>, meta: &ParseNestedMeta<'_>, errors: &mut Errors) {
+    once(slot, |span| span, meta, errors);
+}
+
+/// Fills `slot` from the attribute's span, or reports the attribute as a
+/// duplicate if an earlier one filled it.
+fn once<T>(
+    slot: &mut Option<T>,
+    value: impl FnOnce(Span) -> T,
+    meta: &ParseNestedMeta<'_>,
+    errors: &mut Errors,
+) {
     let span = meta.path.span();
     if slot.is_some() {
         errors.push(
@@ -234,7 +237,7 @@ fn flag(slot: &mut Option<Span>, meta: &ParseNestedMeta<'_>, errors: &mut Errors
             format!("duplicate attribute `{}`", path_name(&meta.path)),
         );
     } else {
-        *slot = Some(span);
+        *slot = Some(value(span));
     }
 }
 
