@@ -29,17 +29,34 @@ fn remote(server: &Cluster, key: &str, revision: i64) -> Origin {
     }
 }
 
+/// The text of the error of a load from `source`, which must say that
+/// the first member of `etcd` could not be read.
+fn refused(etcd: &Cluster, source: Etcd) -> String {
+    let err = App::builder().source(source).load().unwrap_err();
+    let text = err.to_string();
+    let expected = format!(
+        "error: cannot read /myapp/ from etcd at {}: ",
+        etcd.endpoint(0)
+    );
+    assert!(text.starts_with(&expected), "{text}");
+    text
+}
+
 #[test]
 fn loads_the_keys_under_the_prefix() {
-    let Some(etcd) = Cluster::start(1) else {
+    let Some(etcd) = Cluster::start_holding(
+        1,
+        &[
+            ("/myapp/port", "9000"),
+            ("/myapp/name", "123"),
+            ("/myapp/timeout", "1m30s"),
+            ("/myapp/db/host", "db1"),
+            ("/myapp/db.json", r#"{"port": 6432, "pool": 8}"#),
+            ("/myapp/tags", r#"["a", "b"]"#),
+        ],
+    ) else {
         return;
     };
-    etcd.put("/myapp/port", "9000");
-    etcd.put("/myapp/name", "123");
-    etcd.put("/myapp/timeout", "1m30s");
-    etcd.put("/myapp/db/host", "db1");
-    etcd.put("/myapp/db.json", r#"{"port": 6432, "pool": 8}"#);
-    etcd.put("/myapp/tags", r#"["a", "b"]"#);
     // Neither is under `/myapp/`.
     etcd.put("/myapp2/port", "1");
     etcd.put("/other/port", "2");
@@ -95,12 +112,16 @@ fn origins_name_endpoint_key_and_revision() {
 
 #[test]
 fn its_place_in_the_stack_is_the_builders_order() {
-    let Some(etcd) = Cluster::start(1) else {
+    let Some(etcd) = Cluster::start_holding(
+        1,
+        &[
+            ("/myapp/port", "9000"),
+            ("/myapp/name", "from-etcd"),
+            ("/myapp/db/host", "etcd-db"),
+        ],
+    ) else {
         return;
     };
-    etcd.put("/myapp/port", "9000");
-    etcd.put("/myapp/name", "from-etcd");
-    etcd.put("/myapp/db/host", "etcd-db");
     let dir = Tmp::new();
     let file = dir.write(
         "myapp.toml",
@@ -253,11 +274,15 @@ fn no_endpoint_is_a_load_error() {
 
 #[test]
 fn a_json_key_that_is_not_json_has_its_line_and_column() {
-    let Some(etcd) = Cluster::start(1) else {
+    let Some(etcd) = Cluster::start_holding(
+        1,
+        &[
+            ("/myapp/db.json", "{\"host\": \"db1\",\n \"port\": }"),
+            ("/myapp/port", "9000"),
+        ],
+    ) else {
         return;
     };
-    etcd.put("/myapp/db.json", "{\"host\": \"db1\",\n \"port\": }");
-    etcd.put("/myapp/port", "9000");
     let err = App::builder()
         .etcd([etcd.endpoint(0)], "/myapp/")
         .load()
@@ -300,10 +325,9 @@ fn timeouts_are_the_configured_ones() {
 
 #[test]
 fn loading_from_async_code_neither_panics_nor_needs_a_runtime() {
-    let Some(etcd) = Cluster::start(1) else {
+    let Some(etcd) = Cluster::start_holding(1, &[("/myapp/port", "9000")]) else {
         return;
     };
-    etcd.put("/myapp/port", "9000");
     let endpoint = etcd.endpoint(0);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -318,10 +342,9 @@ fn loading_from_async_code_neither_panics_nor_needs_a_runtime() {
 
 #[test]
 fn user_and_password_are_passed_and_the_password_never_shown() {
-    let Some(etcd) = Cluster::start(1) else {
+    let Some(etcd) = Cluster::start_holding(1, &[("/myapp/port", "9000")]) else {
         return;
     };
-    etcd.put("/myapp/port", "9000");
     etcd.enable_auth("r00t-pw");
 
     let app = App::builder()
@@ -330,16 +353,10 @@ fn user_and_password_are_passed_and_the_password_never_shown() {
         .unwrap();
     assert_eq!(app.port, 9000);
 
-    let err = App::builder()
-        .source(Etcd::new([etcd.endpoint(0)], "/myapp/").user("root", "wrong-pw-42"))
-        .load()
-        .unwrap_err();
-    let text = err.to_string();
-    let expected = format!(
-        "error: cannot read /myapp/ from etcd at {}: ",
-        etcd.endpoint(0)
+    let text = refused(
+        &etcd,
+        Etcd::new([etcd.endpoint(0)], "/myapp/").user("root", "wrong-pw-42"),
     );
-    assert!(text.starts_with(&expected), "{text}");
     assert!(text.contains("authentication failed"), "{text}");
     assert!(!text.contains("wrong-pw-42"), "{text}");
 }
@@ -378,23 +395,12 @@ fn tls_with_a_ca_and_a_client_certificate() {
     assert_eq!(app.port, 9000);
 
     // The member wants a client certificate.
-    let err = App::builder()
-        .source(with_ca(etcd.endpoint(0)))
-        .load()
-        .unwrap_err();
-    let text = err.to_string();
-    let expected = format!(
-        "error: cannot read /myapp/ from etcd at {}: ",
-        etcd.endpoint(0)
-    );
-    assert!(text.starts_with(&expected), "{text}");
+    refused(&etcd, with_ca(etcd.endpoint(0)));
 
     // Only the system's roots: the member's certificate is not trusted.
-    let err = App::builder()
-        .source(Etcd::new([etcd.endpoint(0)], "/myapp/").timeout(Duration::from_secs(2)))
-        .load()
-        .unwrap_err();
-    let text = err.to_string();
-    assert!(text.starts_with(&expected), "{text}");
+    let text = refused(
+        &etcd,
+        Etcd::new([etcd.endpoint(0)], "/myapp/").timeout(Duration::from_secs(2)),
+    );
     assert!(text.contains("certificate"), "{text}");
 }

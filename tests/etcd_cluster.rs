@@ -35,10 +35,9 @@ fn origin_member(loaded: &staid::Loaded<App>, key: &str) -> String {
 
 #[test]
 fn a_load_succeeds_with_any_one_member_down() {
-    let Some(mut cluster) = Cluster::start(3) else {
+    let Some(mut cluster) = Cluster::start_holding(3, &[("/myapp/port", "9000")]) else {
         return;
     };
-    cluster.put("/myapp/port", "9000");
     for down in 0..3 {
         cluster.kill(down);
         let started = std::time::Instant::now();
@@ -75,10 +74,9 @@ fn a_load_never_sees_a_value_older_than_an_acknowledged_write() {
 
 #[test]
 fn with_no_quorum_a_load_fails_naming_the_endpoints() {
-    let Some(mut cluster) = Cluster::start(3) else {
+    let Some(mut cluster) = Cluster::start_holding(3, &[("/myapp/port", "9000")]) else {
         return;
     };
-    cluster.put("/myapp/port", "9000");
     cluster.kill(0);
     cluster.kill(1);
     let err = App::builder().source(source(&cluster)).load().unwrap_err();
@@ -125,10 +123,9 @@ fn with_every_endpoint_unreachable_a_load_says_so() {
 
 #[test]
 fn one_unreachable_endpoint_among_good_members_is_skipped() {
-    let Some(cluster) = Cluster::start(3) else {
+    let Some(cluster) = Cluster::start_holding(3, &[("/myapp/port", "9000")]) else {
         return;
     };
-    cluster.put("/myapp/port", "9000");
     let mut endpoints = vec!["http://127.0.0.1:1".to_owned()];
     endpoints.extend(cluster.endpoints().into_iter().take(2));
     let app = App::builder()
@@ -154,10 +151,9 @@ mod watch {
 
     #[test]
     fn killing_the_member_the_watch_is_on_loses_no_change() {
-        let Some(mut cluster) = Cluster::start(3) else {
+        let Some(mut cluster) = Cluster::start_holding(3, &[("/myapp/port", "9000")]) else {
             return;
         };
-        cluster.put("/myapp/port", "9000");
         let watch = watch(&cluster);
         assert_eq!(watch.current().port, 9000);
         // The watch is on m1, the first member listed that answers: make
@@ -192,10 +188,9 @@ mod watch {
 
     #[test]
     fn a_hung_member_under_the_watch_is_given_up_after_an_unanswered_ping() {
-        let Some(cluster) = Cluster::start(3) else {
+        let Some(cluster) = Cluster::start_holding(3, &[("/myapp/port", "9000")]) else {
             return;
         };
-        cluster.put("/myapp/port", "9000");
         let watch = watch(&cluster);
         cluster.put("/myapp/name", "before");
         assert_eq!(updated(&watch).0.name, "before");
@@ -218,10 +213,9 @@ mod watch {
 
     #[test]
     fn no_quorum_is_rejected_once_and_the_watch_recovers_by_itself() {
-        let Some(mut cluster) = Cluster::start(3) else {
+        let Some(mut cluster) = Cluster::start_holding(3, &[("/myapp/port", "9000")]) else {
             return;
         };
-        cluster.put("/myapp/port", "9000");
         let watch = watch(&cluster);
         // The watch is open once a change arrives through it.
         cluster.put("/myapp/name", "before");

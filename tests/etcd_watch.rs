@@ -38,8 +38,7 @@ fn watch(etcd: &Cluster) -> Watch<App> {
 /// etcd holding `port = 9000`, and a watch on it through a proxy that is
 /// cut once the watch is open; `None` without etcd.
 fn cut_off_watch() -> Option<(Cluster, Proxy, Watch<App>)> {
-    let etcd = Cluster::start(1)?;
-    etcd.put("/myapp/port", "9000");
+    let etcd = Cluster::start_holding(1, &[("/myapp/port", "9000")])?;
     let proxy = Proxy::start(etcd.client_port(0));
     let watch = watch_on(Etcd::new([proxy.endpoint()], "/myapp/"));
     cut_once_open(&watch, &etcd, &proxy);
@@ -92,10 +91,9 @@ fn until_updated(watch: &Watch<App>, endpoint: &str) -> (Arc<App>, Vec<String>) 
 
 #[test]
 fn a_change_under_the_prefix_reloads() {
-    let Some(etcd) = Cluster::start(1) else {
+    let Some(etcd) = Cluster::start_holding(1, &[("/myapp/port", "9000")]) else {
         return;
     };
-    etcd.put("/myapp/port", "9000");
     let watch = watch(&etcd);
     assert_eq!(watch.current().port, 9000);
 
@@ -119,10 +117,9 @@ fn a_change_under_the_prefix_reloads() {
 
 #[test]
 fn a_bad_value_is_rejected_and_the_good_configuration_kept() {
-    let Some(etcd) = Cluster::start(1) else {
+    let Some(etcd) = Cluster::start_holding(1, &[("/myapp/port", "9000")]) else {
         return;
     };
-    etcd.put("/myapp/port", "9000");
     let watch = watch(&etcd);
 
     let revision = etcd.put("/myapp/port", "90000");
@@ -144,10 +141,9 @@ fn a_bad_value_is_rejected_and_the_good_configuration_kept() {
 
 #[test]
 fn etcd_stopped_and_restarted_is_reported_and_resumed_without_losing_a_change() {
-    let Some(mut etcd) = Cluster::start(1) else {
+    let Some(mut etcd) = Cluster::start_holding(1, &[("/myapp/port", "9000")]) else {
         return;
     };
-    etcd.put("/myapp/port", "9000");
     let watch = watch(&etcd);
 
     etcd.kill(0);

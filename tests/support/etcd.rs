@@ -216,6 +216,15 @@ impl Cluster {
         Cluster::start_with(size, false, &[])
     }
 
+    /// [`Cluster::start`], then puts `keys` (key and value).
+    pub fn start_holding(size: usize, keys: &[(&str, &str)]) -> Option<Cluster> {
+        let cluster = Cluster::start(size)?;
+        for (key, value) in keys {
+            cluster.put(key, value);
+        }
+        Some(cluster)
+    }
+
     /// A cluster whose members get these flags besides the usual ones.
     pub fn start_with_flags(size: usize, flags: &[&str]) -> Option<Cluster> {
         Cluster::start_with(size, false, flags)
