@@ -189,6 +189,24 @@ pub struct FieldAttrs {
     pub validate: Option<Sp<Path>>,
 }
 
+impl FieldAttrs {
+    /// The slot of the field attribute that `path` names, if it is one
+    /// written as a bare word (`nested`, `secret`, ..).
+    fn word(&mut self, path: &Path) -> Option<&mut Option<Span>> {
+        let slot = match path.get_ident()?.to_string().as_str() {
+            "required" => &mut self.required,
+            "nested" => &mut self.nested,
+            "secret" => &mut self.secret,
+            "skip" => &mut self.skip,
+            "restart" => &mut self.restart,
+            "path" => &mut self.path,
+            "from_str" => &mut self.from_str,
+            _ => return None,
+        };
+        Some(slot)
+    }
+}
+
 /// The doc comment, lines trimmed of one leading space, joined by `\n`.
 pub fn doc(attrs: &[Attribute]) -> String {
     let mut lines = Vec::new();
@@ -247,6 +265,16 @@ fn path_name(path: &Path) -> String {
         .map(|s| s.ident.to_string())
         .collect::<Vec<_>>()
         .join("::")
+}
+
+/// Reports the attribute as unknown, `expected` saying what would be
+/// known there, and skips its value so parsing can go on.
+fn unknown(meta: &ParseNestedMeta<'_>, expected: &str, errors: &mut Errors) -> syn::Result<()> {
+    errors.push(
+        meta.path.span(),
+        format!("unknown attribute `{}` {expected}", path_name(&meta.path)),
+    );
+    skip_value(meta)
 }
 
 /// Skips what follows an unknown attribute so parsing can go on.
@@ -344,14 +372,11 @@ pub fn container(attrs: &[Attribute], errors: &mut Errors) -> ContainerAttrs {
             let s: LitStr = meta.value()?.parse()?;
             set(&mut out.tag, s.value(), meta, errors);
         } else {
-            errors.push(
-                meta.path.span(),
-                format!(
-                    "unknown attribute `{}` (expected `name`, `validate`, `rename_all` or `tag`)",
-                    path_name(&meta.path)
-                ),
-            );
-            skip_value(meta)?;
+            unknown(
+                meta,
+                "(expected `name`, `validate`, `rename_all` or `tag`)",
+                errors,
+            )?;
         }
         Ok(())
     });
@@ -366,14 +391,7 @@ pub fn variant(attrs: &[Attribute], errors: &mut Errors) -> Option<String> {
             let s: LitStr = meta.value()?.parse()?;
             set(&mut rename, s.value(), meta, errors);
         } else {
-            errors.push(
-                meta.path.span(),
-                format!(
-                    "unknown attribute `{}` on a variant (expected `rename`)",
-                    path_name(&meta.path)
-                ),
-            );
-            skip_value(meta)?;
+            unknown(meta, "on a variant (expected `rename`)", errors)?;
         }
         Ok(())
     });
@@ -393,8 +411,8 @@ pub fn field(attrs: &[Attribute], errors: &mut Errors) -> FieldAttrs {
         } else if p.is_ident("default_with") {
             let path: Path = meta.value()?.parse()?;
             set(&mut out.default_with, path, meta, errors);
-        } else if p.is_ident("required") {
-            flag(&mut out.required, meta, errors);
+        } else if let Some(slot) = out.word(p) {
+            flag(slot, meta, errors);
         } else if p.is_ident("default") {
             if out.default_code.is_some() {
                 errors.push(p.span(), "duplicate attribute `default`");
@@ -409,18 +427,6 @@ pub fn field(attrs: &[Attribute], errors: &mut Errors) -> FieldAttrs {
                 }
                 Err(_) => errors.add(syn::Error::new_spanned(&tokens, NOT_LITERAL)),
             }
-        } else if p.is_ident("nested") {
-            flag(&mut out.nested, meta, errors);
-        } else if p.is_ident("secret") {
-            flag(&mut out.secret, meta, errors);
-        } else if p.is_ident("skip") {
-            flag(&mut out.skip, meta, errors);
-        } else if p.is_ident("restart") {
-            flag(&mut out.restart, meta, errors);
-        } else if p.is_ident("path") {
-            flag(&mut out.path, meta, errors);
-        } else if p.is_ident("from_str") {
-            flag(&mut out.from_str, meta, errors);
         } else if p.is_ident("merge") {
             let s: LitStr = meta.value()?.parse()?;
             match s.value().as_str() {
@@ -445,16 +451,13 @@ pub fn field(attrs: &[Attribute], errors: &mut Errors) -> FieldAttrs {
             let path: Path = meta.value()?.parse()?;
             set(&mut out.validate, path, meta, errors);
         } else {
-            errors.push(
-                p.span(),
-                format!(
-                    "unknown attribute `{}` (expected one of `default`, `default_with`, \
-                     `required`, `nested`, `secret`, `env`, `flag`, `short`, `rename`, `skip`, \
-                     `from_str`, `merge`, `validate`, `restart`, `path`)",
-                    path_name(p)
-                ),
-            );
-            skip_value(meta)?;
+            unknown(
+                meta,
+                "(expected one of `default`, `default_with`, `required`, `nested`, `secret`, \
+                 `env`, `flag`, `short`, `rename`, `skip`, `from_str`, `merge`, `validate`, \
+                 `restart`, `path`)",
+                errors,
+            )?;
         }
         Ok(())
     });
