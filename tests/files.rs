@@ -7,7 +7,7 @@ use std::fs;
 mod tmp;
 use tmp::Tmp;
 
-use staid::{Config, Error, ProblemKind};
+use staid::{Builder, Config, Error, ProblemKind};
 
 #[derive(Config, Debug)]
 #[allow(dead_code)] // some fields are only there to be checked
@@ -35,6 +35,14 @@ fn file_error(name: &str, bytes: impl AsRef<[u8]>) -> (Tmp, Error) {
     let path = dir.write(name, bytes);
     let err = App::builder().file(&path).load().unwrap_err();
     (dir, err)
+}
+
+/// The text of the load error of `builder`, which must be one that a
+/// file could not be read, with `dir` written `$DIR`.
+fn io_error(dir: &Tmp, builder: Builder<App>) -> String {
+    let err = builder.load().unwrap_err();
+    assert_eq!(kinds(&err), [ProblemKind::Io]);
+    dir.text(&err)
 }
 
 fn kinds(err: &Error) -> Vec<ProblemKind> {
@@ -71,13 +79,8 @@ fn a_file_that_is_not_utf8_names_the_place() {
 fn a_directory_where_a_file_was_named() {
     let dir = Tmp::new();
     fs::create_dir(dir.path().join("conf.toml")).unwrap();
-    let err = App::builder()
-        .file(dir.path().join("conf.toml"))
-        .load()
-        .unwrap_err();
-    assert_eq!(kinds(&err), [ProblemKind::Io]);
     assert_eq!(
-        dir.text(&err),
+        io_error(&dir, App::builder().file(dir.path().join("conf.toml"))),
         "error: cannot read $DIR/conf.toml: it is a directory, not a file"
     );
 }
@@ -361,13 +364,8 @@ fn a_json_file_must_hold_an_object() {
 #[test]
 fn a_missing_file_gives_the_os_reason() {
     let dir = Tmp::new();
-    let err = App::builder()
-        .file(dir.path().join("absent.toml"))
-        .load()
-        .unwrap_err();
-    assert_eq!(kinds(&err), [ProblemKind::Io]);
     assert_eq!(
-        dir.text(&err),
+        io_error(&dir, App::builder().file(dir.path().join("absent.toml"))),
         "error: cannot read $DIR/absent.toml: No such file or directory"
     );
 }
@@ -389,13 +387,9 @@ fn an_optional_file_that_cannot_be_read_is_an_error() {
     // "not found": the file is there to be read and is not readable.
     let dir = Tmp::new();
     dir.write("plain", "x");
-    let err = App::builder()
-        .optional_file(dir.path().join("plain/app.toml"))
-        .load()
-        .unwrap_err();
-    assert_eq!(kinds(&err), [ProblemKind::Io]);
+    let optional = App::builder().optional_file(dir.path().join("plain/app.toml"));
     assert_eq!(
-        dir.text(&err),
+        io_error(&dir, optional),
         "error: cannot read $DIR/plain/app.toml: Not a directory"
     );
 }
@@ -404,12 +398,9 @@ fn an_optional_file_that_cannot_be_read_is_an_error() {
 fn an_optional_file_that_is_a_directory_is_an_error() {
     let dir = Tmp::new();
     fs::create_dir(dir.path().join("local.toml")).unwrap();
-    let err = App::builder()
-        .optional_file(dir.path().join("local.toml"))
-        .load()
-        .unwrap_err();
+    let optional = App::builder().optional_file(dir.path().join("local.toml"));
     assert_eq!(
-        dir.text(&err),
+        io_error(&dir, optional),
         "error: cannot read $DIR/local.toml: it is a directory, not a file"
     );
 }

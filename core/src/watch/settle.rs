@@ -253,21 +253,22 @@ mod tests {
         }
     }
 
-    /// A settle that has loaded `file` as it is now.
-    fn started(file: &Path) -> Settle {
+    /// `name` holding `port = 1` in a new directory, and a settle that has
+    /// loaded it.
+    fn started(name: &str) -> (tempfile::TempDir, PathBuf, Settle) {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join(name);
+        fs::write(&file, "port = 1\n").unwrap();
         let mut settle = Settle::new(DEBOUNCE, SETTLE);
-        let files = [file.to_owned()];
+        let files = [file.clone()];
         settle.loaded(&files, &stamps(&files));
-        settle
+        (dir, file, settle)
     }
 
     #[test]
     fn a_file_still_open_for_writing_waits_for_its_close_or_the_settle_time() {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("app.toml");
-        fs::write(&file, "port = 1\n").unwrap();
+        let (_dir, file, mut settle) = started("app.toml");
         let files = [file.clone()];
-        let mut settle = started(&file);
         assert_eq!(settle.look(&files, Instant::now()), Verdict::Idle);
 
         let t0 = Instant::now();
@@ -284,11 +285,8 @@ mod tests {
 
     #[test]
     fn a_file_newly_empty_or_missing_is_read_once_it_stays_so() {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("app.toml");
-        fs::write(&file, "port = 1\n").unwrap();
+        let (_dir, file, mut settle) = started("app.toml");
         let files = [file.clone()];
-        let mut settle = started(&file);
 
         for change in [|f: &Path| fs::write(f, ""), |f: &Path| fs::remove_file(f)] {
             change(&file).unwrap();
@@ -310,10 +308,7 @@ mod tests {
 
     #[test]
     fn a_file_read_and_no_longer_listed_is_looked_at_until_a_load_sees_it_gone() {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("10-a.toml");
-        fs::write(&file, "port = 1\n").unwrap();
-        let mut settle = started(&file);
+        let (_dir, file, mut settle) = started("10-a.toml");
         // Still there: only what the layers list is looked at.
         assert!(settle.with_gone(Vec::new()).is_empty());
         fs::remove_file(&file).unwrap();
@@ -330,11 +325,8 @@ mod tests {
 
     #[test]
     fn a_removed_file_is_named_once() {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("app.toml");
-        fs::write(&file, "port = 1\n").unwrap();
+        let (_dir, file, mut settle) = started("app.toml");
         let files = [file.clone()];
-        let mut settle = started(&file);
         fs::remove_file(&file).unwrap();
         let now = stamps(&files);
         assert_eq!(settle.removed(&files, &now), [file.as_path()]);
