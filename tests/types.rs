@@ -40,6 +40,18 @@ fn toml(text: &str) -> Types {
     Types::builder().toml_str(text).load().unwrap()
 }
 
+fn toml_err(text: &str) -> staid::Error {
+    Types::builder().toml_str(text).load().unwrap_err()
+}
+
+fn json(text: &str) -> Types {
+    Types::builder().json_str(text).load().unwrap()
+}
+
+fn json_err(text: &str) -> staid::Error {
+    Types::builder().json_str(text).load().unwrap_err()
+}
+
 fn env(var: &str, value: &str) -> Types {
     Types::builder().env_from([(var, value)]).load().unwrap()
 }
@@ -88,10 +100,7 @@ fn maps_with_string_keys() {
 fn unit_enums_from_strings() {
     assert_eq!(toml("level = \"warn\"").level, Some(Level::Warn));
     assert_eq!(env("T_LEVEL", "debug").level, Some(Level::Debug));
-    let err = Types::builder()
-        .toml_str("level = \"loud\"")
-        .load()
-        .unwrap_err();
+    let err = toml_err("level = \"loud\"");
     assert_eq!(
         err.to_string(),
         "error: `level`: unknown variant `loud`, expected one of `debug`, `info`, `warn`
@@ -115,10 +124,7 @@ fn paths_and_addresses() {
         env("T_SOCKET", "[::1]:443").socket,
         Some(SocketAddr::from((Ipv6Addr::LOCALHOST, 443)))
     );
-    let err = Types::builder()
-        .toml_str("ip = \"10.0.0.300\"")
-        .load()
-        .unwrap_err();
+    let err = toml_err("ip = \"10.0.0.300\"");
     assert_eq!(err.problems()[0].key(), Some("ip"));
     assert_eq!(err.problems()[0].message(), "invalid IP address syntax");
 }
@@ -135,10 +141,7 @@ fn durations_in_humantime_forms() {
         Some(Duration::from_secs(7500))
     );
     assert_eq!(env("T_WAIT", "1day").wait, Some(Duration::from_secs(86400)));
-    let err = Types::builder()
-        .toml_str("wait = \"soon\"")
-        .load()
-        .unwrap_err();
+    let err = toml_err("wait = \"soon\"");
     assert_eq!(
         err.problems()[0].message(),
         "expected a duration such as \"1m30s\" or \"250ms\", found \"soon\" (expected number at 0)"
@@ -150,13 +153,12 @@ fn floats_from_integers() {
     assert_eq!(toml("ratio = 2").ratio, Some(2.0));
     assert_eq!(toml("ratio = 0.25").ratio, Some(0.25));
     assert_eq!(env("T_RATIO", "1e3").ratio, Some(1000.0));
-    let json = Types::builder().json_str(r#"{"ratio": 3}"#).load().unwrap();
-    assert_eq!(json.ratio, Some(3.0));
+    assert_eq!(json(r#"{"ratio": 3}"#).ratio, Some(3.0));
 }
 
 #[test]
 fn integers_are_not_floats() {
-    let err = Types::builder().toml_str("maybe = 1.0").load().unwrap_err();
+    let err = toml_err("maybe = 1.0");
     assert_eq!(
         err.problems()[0].message(),
         "expected an integer (u16), found float 1"
@@ -165,16 +167,9 @@ fn integers_are_not_floats() {
 
 #[test]
 fn u64_above_i64_max_from_json_and_env() {
-    let t = Types::builder()
-        .json_str(r#"{"big": 18446744073709551615}"#)
-        .load()
-        .unwrap();
-    assert_eq!(t.big, Some(u64::MAX));
+    assert_eq!(json(r#"{"big": 18446744073709551615}"#).big, Some(u64::MAX));
     assert_eq!(env("T_BIG", "18446744073709551615").big, Some(u64::MAX));
-    let err = Types::builder()
-        .json_str(r#"{"big": 18446744073709551616}"#)
-        .load()
-        .unwrap_err();
+    let err = json_err(r#"{"big": 18446744073709551616}"#);
     assert_eq!(
         err.problems()[0].message(),
         "18446744073709551616 is out of range for u64 (0 to 18446744073709551615)"
@@ -205,10 +200,7 @@ fn text_stays_text_for_strings_and_becomes_bool_for_bools() {
 
 #[test]
 fn file_strings_are_not_guessed_into_numbers() {
-    let err = Types::builder()
-        .toml_str("maybe = \"8080\"\nname = 5\n")
-        .load()
-        .unwrap_err();
+    let err = toml_err("maybe = \"8080\"\nname = 5\n");
     let messages: Vec<&str> = err.problems().iter().map(|p| p.message()).collect();
     assert_eq!(
         messages,
