@@ -9,7 +9,6 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread;
@@ -19,7 +18,7 @@ use std::time::{Duration, Instant};
 mod reload;
 #[path = "support/tmp.rs"]
 mod tmp;
-use reload::{next, rejected, save_by_rename, settled, updated, WAIT};
+use reload::{next, rejected, save_by_rename, settled, updated, Reader, WAIT};
 use tmp::Tmp;
 
 use staid::source::{LoadCtx, Source};
@@ -465,19 +464,9 @@ fn the_final_state_of_a_burst_of_writes_is_delivered_and_nothing_invalid_is_curr
     let watch = Arc::new(Burst::builder().file(&path).watch().unwrap());
 
     // A reader that checks every configuration it is given.
-    let done = Arc::new(AtomicBool::new(false));
-    let reader = {
-        let (watch, done) = (watch.clone(), done.clone());
-        thread::spawn(move || {
-            let mut seen = 0u64;
-            while !done.load(Ordering::Relaxed) {
-                let stamp = watch.current().stamp.clone();
-                assert!(stamp.ends_with('!'), "`{stamp}` became current");
-                seen += 1;
-            }
-            seen
-        })
-    };
+    let reader = Reader::start(&watch, Duration::ZERO, |now: &Burst| {
+        assert!(now.stamp.ends_with('!'), "`{}` became current", now.stamp);
+    });
 
     let last = 1000;
     for i in 1..=last {
@@ -509,8 +498,7 @@ fn the_final_state_of_a_burst_of_writes_is_delivered_and_nothing_invalid_is_curr
         }
     }
     assert_eq!(watch.current().stamp, want);
-    done.store(true, Ordering::Relaxed);
-    assert!(reader.join().unwrap() > 0);
+    assert!(reader.stop() > 0);
 }
 
 #[test]

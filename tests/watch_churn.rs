@@ -8,7 +8,6 @@
 use std::fs;
 use std::io::Write;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -18,6 +17,10 @@ use std::time::{Duration, Instant};
 mod proc;
 #[cfg(target_os = "linux")]
 use proc::watch_threads;
+
+#[path = "support/reload.rs"]
+mod reload;
+use reload::Reader;
 
 use staid::{Config, Reload};
 
@@ -99,20 +102,9 @@ fn a_thousand_changes_never_make_a_torn_or_invalid_configuration_current() {
     // Optional, so that a deletion applied would be valid too (the
     // defaults), and only the settle time keeps it out.
     let watch = Arc::new(Churn::builder().optional_file(&path).watch().unwrap());
-    let done = Arc::new(AtomicBool::new(false));
-    let reader = {
-        let (watch, done) = (watch.clone(), done.clone());
-        thread::spawn(move || {
-            let mut samples = 0u64;
-            while !done.load(Ordering::Relaxed) {
-                let now = watch.current();
-                assert!(whole(&now), "became current: {now:?}");
-                samples += 1;
-                thread::sleep(Duration::from_micros(100));
-            }
-            samples
-        })
-    };
+    let reader = Reader::start(&watch, Duration::from_micros(100), |now| {
+        assert!(whole(now), "became current: {now:?}");
+    });
     // Every configuration that becomes current is sent first; each is
     // checked here as well as by the reader.
     let events = watch.events().clone();
@@ -148,8 +140,7 @@ fn a_thousand_changes_never_make_a_torn_or_invalid_configuration_current() {
         );
         thread::sleep(Duration::from_millis(1));
     }
-    done.store(true, Ordering::Relaxed);
-    assert!(reader.join().unwrap() > 0);
+    assert!(reader.stop() > 0);
     drop(watch);
     let updates = checker.join().unwrap();
     let (at, seq) = *updates.last().unwrap();

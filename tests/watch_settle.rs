@@ -11,14 +11,13 @@
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
 #[path = "support/reload.rs"]
 mod reload;
-use reload::{next, rejected, updated, WAIT};
+use reload::{next, rejected, updated, Reader, WAIT};
 
 use staid::source::Discover;
 use staid::{Config, Reload, Watch, WatchOptions};
@@ -60,32 +59,27 @@ fn setup() -> (tempfile::TempDir, PathBuf) {
 /// every configuration it saw that was neither the one before nor the
 /// full new one.
 struct Sampler {
-    stop: Arc<AtomicBool>,
-    thread: thread::JoinHandle<Vec<Svc>>,
+    reader: Reader,
+    odd: Arc<Mutex<Vec<Svc>>>,
 }
 
 impl Sampler {
     fn start(watch: &Arc<Watch<Svc>>) -> Sampler {
-        let stop = Arc::new(AtomicBool::new(false));
-        let (watch, done) = (watch.clone(), stop.clone());
-        let thread = thread::spawn(move || {
-            let mut odd = Vec::new();
-            while !done.load(Ordering::Relaxed) {
-                let now = watch.current();
-                let before = now.port == 1 && now.name == "old" && now.level == "warn";
-                if !before && !is_full(&now) && odd.last() != Some(&*now) {
-                    odd.push((*now).clone());
-                }
-                thread::sleep(Duration::from_micros(200));
+        let odd = Arc::new(Mutex::new(Vec::new()));
+        let seen = odd.clone();
+        let reader = Reader::start(watch, Duration::from_micros(200), move |now: &Svc| {
+            let before = now.port == 1 && now.name == "old" && now.level == "warn";
+            let mut seen = seen.lock().unwrap();
+            if !before && !is_full(now) && seen.last() != Some(now) {
+                seen.push(now.clone());
             }
-            odd
         });
-        Sampler { stop, thread }
+        Sampler { reader, odd }
     }
 
     fn odd(self) -> Vec<Svc> {
-        self.stop.store(true, Ordering::Relaxed);
-        self.thread.join().unwrap()
+        self.reader.stop();
+        self.odd.lock().unwrap().clone()
     }
 }
 

@@ -1,13 +1,15 @@
-//! Waiting for the reloads of a `Watch` in the hot reload tests. Waits are
-//! long enough for a reload on a loaded machine; a test that passes waits
-//! far less.
+//! Waiting for the reloads of a `Watch` in the hot reload tests, and
+//! reading its current configuration all along. Waits are long enough for
+//! a reload on a loaded machine; a test that passes waits far less.
 
 #![allow(dead_code)]
 
 use std::fmt::Debug;
 use std::fs;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::thread;
 use std::time::{Duration, Instant};
 
 use staid::{Error, Reload, Watch};
@@ -61,4 +63,40 @@ pub fn save_by_rename(path: &Path, text: &str) {
     let tmp = path.with_extension("tmp");
     fs::write(&tmp, text).unwrap();
     fs::rename(&tmp, path).unwrap();
+}
+
+/// A thread that reads `current()` of a watch over and over until stopped,
+/// and hands each configuration it reads to a check.
+pub struct Reader {
+    stop: Arc<AtomicBool>,
+    thread: thread::JoinHandle<u64>,
+}
+
+impl Reader {
+    /// Starts reading, with `pause` between two reads.
+    pub fn start<T: Send + Sync + 'static>(
+        watch: &Arc<Watch<T>>,
+        pause: Duration,
+        check: impl Fn(&T) + Send + 'static,
+    ) -> Reader {
+        let stop = Arc::new(AtomicBool::new(false));
+        let (watch, done) = (watch.clone(), stop.clone());
+        let thread = thread::spawn(move || {
+            let mut reads = 0u64;
+            while !done.load(Ordering::Relaxed) {
+                check(&watch.current());
+                reads += 1;
+                thread::sleep(pause);
+            }
+            reads
+        });
+        Reader { stop, thread }
+    }
+
+    /// Stops the thread and returns how many configurations it read; a
+    /// failed check fails the test here.
+    pub fn stop(self) -> u64 {
+        self.stop.store(true, Ordering::Relaxed);
+        self.thread.join().unwrap()
+    }
 }
