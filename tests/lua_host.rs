@@ -111,6 +111,12 @@ impl Turn {
         self.load(App::builder().env_from([("OTHER", "1")]).source(lua))
     }
 
+    /// The error text of a script with a roomy time limit that had to fail
+    /// within `time` and [`HOST_MIB`].
+    fn roomy_failure(&self, text: &str, time: Duration) -> String {
+        self.script(roomy(text)).failed(time, HOST_MIB)
+    }
+
     /// After a hostile load: no thread of it lives on, and a good script
     /// loads at once.
     fn after(&self) {
@@ -130,8 +136,7 @@ impl Cost {
     /// The error text of a load that had to fail, within `time` and with
     /// at most `mib` of peak memory growth.
     fn failed(self, time: Duration, mib: u64) -> String {
-        assert!(self.took < time, "took {:?}", self.took);
-        assert!(self.peak_mib <= mib, "peak grew by {} MiB", self.peak_mib);
+        self.within(time, mib);
         match self.result {
             Ok(app) => panic!("a hostile script must fail the load, got {app:?}"),
             Err(e) => e.to_string(),
@@ -141,9 +146,15 @@ impl Cost {
     /// The configuration of a load that had to succeed, within `time` and
     /// with at most `mib` of peak memory growth.
     fn loaded(self, time: Duration, mib: u64) -> App {
+        self.within(time, mib);
+        self.result.unwrap()
+    }
+
+    /// The load took less than `time` and grew the peak memory by at most
+    /// `mib`.
+    fn within(&self, time: Duration, mib: u64) {
         assert!(self.took < time, "took {:?}", self.took);
         assert!(self.peak_mib <= mib, "peak grew by {} MiB", self.peak_mib);
-        self.result.unwrap()
     }
 }
 
@@ -221,13 +232,12 @@ fn a_close_handler_cannot_run_past_the_instruction_limit() {
 #[test]
 fn one_string_referenced_everywhere_is_not_copied_everywhere() {
     let host = turn();
-    let err = host
-        .script(roomy(
-            "local s = string.rep('x', 8 << 20)\n\
-             local l = {} for i = 1, 99000 do l[i] = s end\n\
-             return { list = l }",
-        ))
-        .failed(Duration::from_secs(5), HOST_MIB);
+    let err = host.roomy_failure(
+        "local s = string.rep('x', 8 << 20)\n\
+         local l = {} for i = 1, 99000 do l[i] = s end\n\
+         return { list = l }",
+        Duration::from_secs(5),
+    );
     assert_eq!(
         err,
         "error: `list.3`: the script's result takes more than 32 MiB once copied out of Lua \
@@ -239,11 +249,10 @@ fn one_string_referenced_everywhere_is_not_copied_everywhere() {
 #[test]
 fn a_long_key_in_a_cyclic_table_is_not_copied_per_level() {
     let host = turn();
-    let err = host
-        .script(roomy(
-            "local k = string.rep('k', 4 << 20)\nlocal t = {}\nt[k] = t\nreturn { labels = t }",
-        ))
-        .failed(Duration::from_secs(5), HOST_MIB);
+    let err = host.roomy_failure(
+        "local k = string.rep('k', 4 << 20)\nlocal t = {}\nt[k] = t\nreturn { labels = t }",
+        Duration::from_secs(5),
+    );
     assert!(err.contains("once copied out of Lua"), "{err}");
     assert!(err.len() < 4096, "{} bytes of error text", err.len());
     host.after();
@@ -253,12 +262,11 @@ fn a_long_key_in_a_cyclic_table_is_not_copied_per_level() {
 fn hook_messages_are_cut_and_counted() {
     let host = turn();
     // The same 4 MiB message from a hundred hooks.
-    let err = host
-        .script(roomy(
-            "local m = string.rep('m', 4 << 20)\n\
-             for i = 1, 100 do validate(function() return false, m end) end",
-        ))
-        .failed(Duration::from_secs(5), HOST_MIB);
+    let err = host.roomy_failure(
+        "local m = string.rep('m', 4 << 20)\n\
+         for i = 1, 100 do validate(function() return false, m end) end",
+        Duration::from_secs(5),
+    );
     assert!(err.len() < 64 * 1024, "{} bytes of error text", err.len());
     assert!(
         err.starts_with("50 problems in the configuration:"),
@@ -274,11 +282,10 @@ fn hook_messages_are_cut_and_counted() {
     );
     host.after();
     // Registering hooks without end.
-    let err = host
-        .script(roomy(
-            "for i = 1, 990000 do validate('port', function() return false end) end",
-        ))
-        .failed(Duration::from_secs(5), HOST_MIB);
+    let err = host.roomy_failure(
+        "for i = 1, 990000 do validate('port', function() return false end) end",
+        Duration::from_secs(5),
+    );
     assert_eq!(
         err,
         "error: a script may register at most 1000 validate hooks\n  --> evil.lua:1"
@@ -391,11 +398,10 @@ fn a_result_is_whole_or_an_error() {
 #[test]
 fn validate_inside_a_hook_is_an_error() {
     let host = turn();
-    let err = host
-        .script(roomy(
-            "validate(function()\n  validate(function() end)\nend)",
-        ))
-        .failed(Duration::from_secs(2), HOST_MIB);
+    let err = host.roomy_failure(
+        "validate(function()\n  validate(function() end)\nend)",
+        Duration::from_secs(2),
+    );
     assert_eq!(
         err,
         "error: validate cannot be called from a validate hook\n  --> evil.lua:2"
@@ -702,9 +708,7 @@ fn script_text_cannot_forge_errors_or_reach_the_terminal() {
             "error: at table and function\n  --> evil.lua:1".to_owned(),
         ),
     ] {
-        let err = host
-            .script(roomy(&script))
-            .failed(Duration::from_secs(2), HOST_MIB);
+        let err = host.roomy_failure(&script, Duration::from_secs(2));
         assert_eq!(err, want, "{script}");
         assert_eq!(err.matches("\n  --> ").count(), 1, "{err}");
         assert!(!err.contains("0x"), "{err}");
@@ -739,7 +743,7 @@ fn the_usual_escapes_end_in_errors_on_the_host() {
         ("string.find(string.rep('a', 1 << 16), string.rep('(', 300))", "too many captures"),
         ("return { name = tostring(getmetatable('').__index) }", "attempt to index a boolean value"),
     ] {
-        let err = host.script(roomy(script)).failed(Duration::from_secs(3), HOST_MIB);
+        let err = host.roomy_failure(script, Duration::from_secs(3));
         assert!(err.contains(want), "{script}: {err}");
         host.after();
     }
