@@ -14,7 +14,11 @@ use std::hint::black_box;
 use criterion::{criterion_group, criterion_main, Criterion};
 use staid::Config;
 
+#[path = "../tests/support/rng.rs"]
+mod rng;
 mod workloads;
+
+use rng::Rng;
 
 const SIZE: usize = 100 * 1024;
 
@@ -43,43 +47,54 @@ fn duplicate_keys() -> String {
 
 /// Printable ASCII and line breaks from a fixed-seed xorshift.
 fn noise() -> String {
-    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut rng = Rng(0x2545_f491_4f6c_dd1d);
     (0..SIZE)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            match state % 97 {
-                95 | 96 => '\n',
-                n => char::from(b' ' + n as u8),
-            }
+        .map(|_| match rng.next() % 97 {
+            95 | 96 => '\n',
+            n => char::from(b' ' + n as u8),
         })
         .collect()
 }
 
 fn toml_garbage(c: &mut Criterion, name: &str, text: &str) {
     assert!(toml::from_str::<toml::Table>(text).is_err());
-    let mut group = c.benchmark_group(name);
-    group.throughput(criterion::Throughput::Bytes(text.len() as u64));
-    group.bench_function("staid", |b| {
-        b.iter(|| App::builder().toml_str(black_box(text)).load().unwrap_err())
-    });
-    group.bench_function("toml (first error)", |b| {
-        b.iter(|| toml::from_str::<toml::Table>(black_box(text)).unwrap_err())
-    });
-    group.finish();
+    let toml = |text: &str| toml::from_str::<toml::Table>(text).unwrap_err();
+    garbage(
+        c,
+        name,
+        text,
+        |text| App::builder().toml_str(text),
+        ("toml (first error)", toml),
+    );
 }
 
 fn json_garbage(c: &mut Criterion, name: &str, text: &str) {
+    // serde_json takes the last of the repeated keys: the floor of one pass.
+    let serde_json = |text: &str| serde_json::from_str::<serde_json::Value>(text).ok();
+    garbage(
+        c,
+        name,
+        text,
+        |text| App::builder().json_str(text),
+        ("serde_json (one pass)", serde_json),
+    );
+}
+
+/// A group `name` over `text`: staid failing to load the builder that
+/// `builder` makes of it, and the other parser, under its label.
+fn garbage<R>(
+    c: &mut Criterion,
+    name: &str,
+    text: &str,
+    builder: impl Fn(&str) -> staid::Builder<App>,
+    (label, other): (&str, impl Fn(&str) -> R),
+) {
     let mut group = c.benchmark_group(name);
     group.throughput(criterion::Throughput::Bytes(text.len() as u64));
     group.bench_function("staid", |b| {
-        b.iter(|| App::builder().json_str(black_box(text)).load().unwrap_err())
+        b.iter(|| builder(black_box(text)).load().unwrap_err())
     });
-    // serde_json takes the last of the repeated keys: the floor of one pass.
-    group.bench_function("serde_json (one pass)", |b| {
-        b.iter(|| serde_json::from_str::<serde_json::Value>(black_box(text)).ok())
-    });
+    group.bench_function(label, |b| b.iter(|| other(black_box(text))));
     group.finish();
 }
 
