@@ -85,13 +85,19 @@ fn large_script() -> String {
     script
 }
 
+/// The script layer of the service, with its host value.
+fn plugin() -> Lua {
+    Lua::text("plugin.lua", SCRIPT).host("cpus", 4)
+}
+
+/// `Svc` loaded from the TOML text, then `lua` over it.
+fn over_toml(lua: Lua) -> Svc {
+    Svc::builder().toml_str(TOML).source(lua).load().unwrap()
+}
+
 fn bench(c: &mut Criterion) {
     let large = large_script();
-    let svc = Svc::builder()
-        .toml_str(TOML)
-        .source(Lua::text("plugin.lua", SCRIPT).host("cpus", 4))
-        .load()
-        .unwrap();
+    let svc = over_toml(plugin());
     assert_eq!(svc.workers, 8, "the script layer must have run");
     let mut group = c.benchmark_group("lua");
     group.measurement_time(Duration::from_secs(5));
@@ -99,24 +105,10 @@ fn bench(c: &mut Criterion) {
         b.iter(|| black_box(Svc::builder().toml_str(TOML).load().unwrap()))
     });
     group.bench_function("toml + script layer (10 assignments, 1 hook)", |b| {
-        b.iter(|| {
-            let svc = Svc::builder()
-                .toml_str(TOML)
-                .source(Lua::text("plugin.lua", SCRIPT).host("cpus", 4))
-                .load()
-                .unwrap();
-            black_box(svc)
-        })
+        b.iter(|| black_box(over_toml(plugin())))
     });
     group.bench_function("toml + empty script (sandbox on its thread)", |b| {
-        b.iter(|| {
-            let svc = Svc::builder()
-                .toml_str(TOML)
-                .source(Lua::text("empty.lua", ""))
-                .load()
-                .unwrap();
-            black_box(svc)
-        })
+        b.iter(|| black_box(over_toml(Lua::text("empty.lua", ""))))
     });
     group.bench_function("large script (10,000 assignments)", |b| {
         b.iter(|| {
