@@ -77,6 +77,14 @@ fn load(vars: &[(&str, &str)]) -> Result<Spec, staid::Error> {
         .load()
 }
 
+/// `Spec`'s builder given the misspelt `ENV_CONFIG_PROT`, with `unknown`
+/// for variables that name no field.
+fn misspelt(unknown: Unknown) -> staid::Builder<Spec> {
+    Spec::builder()
+        .unknown_env(unknown)
+        .env_from([("ENV_CONFIG_PROT", "1"), required()])
+}
+
 /// The warnings of a load that succeeds.
 fn warned(vars: &[(&str, &str)]) -> Vec<staid::Warning> {
     let loaded = Spec::builder()
@@ -240,11 +248,7 @@ fn unknown_prefixed_variables_are_warnings_with_a_suggestion() {
 
 #[test]
 fn unknown_variables_are_errors_in_the_strict_mode() {
-    let err = Spec::builder()
-        .unknown_env(Unknown::Error)
-        .env_from([("ENV_CONFIG_PROT", "1"), required()])
-        .load()
-        .unwrap_err();
+    let err = misspelt(Unknown::Error).load().unwrap_err();
     assert_eq!(err.len(), 1);
     let p = &err.problems()[0];
     assert_eq!(p.kind(), ProblemKind::Unknown);
@@ -362,17 +366,9 @@ fn a_port_variable_with_a_number_is_still_the_port() {
 
 #[test]
 fn unknown_variables_can_be_warnings_or_ignored() {
-    let loaded = Spec::builder()
-        .unknown_env(Unknown::Warn)
-        .env_from([("ENV_CONFIG_PROT", "1"), required()])
-        .load_full()
-        .unwrap();
+    let loaded = misspelt(Unknown::Warn).load_full().unwrap();
     assert_eq!(loaded.warnings().len(), 1);
-    let loaded = Spec::builder()
-        .unknown_env(Unknown::Ignore)
-        .env_from([("ENV_CONFIG_PROT", "1"), required()])
-        .load_full()
-        .unwrap();
+    let loaded = misspelt(Unknown::Ignore).load_full().unwrap();
     assert!(loaded.warnings().is_empty());
 }
 
