@@ -100,11 +100,17 @@ impl Source for Memory {
     }
 }
 
+/// A watch on `name`, holding `text`, in a new directory.
+fn watched(name: &str, text: &str) -> (Tmp, PathBuf, Watch<App>) {
+    let dir = Tmp::new();
+    let path = dir.write(name, text);
+    let watch = App::builder().file(&path).watch().unwrap();
+    (dir, path, watch)
+}
+
 #[test]
 fn an_edit_in_place_is_sent_with_the_changed_keys() {
-    let dir = Tmp::new();
-    let path = dir.write("app.toml", "port = 1\n");
-    let watch = App::builder().file(&path).watch().unwrap();
+    let (_dir, path, watch) = watched("app.toml", "port = 1\n");
     assert_eq!(watch.current().port, 1);
 
     fs::write(&path, "port = 2\n[db]\nhost = \"db2\"\n").unwrap();
@@ -116,9 +122,7 @@ fn an_edit_in_place_is_sent_with_the_changed_keys() {
 
 #[test]
 fn saves_by_rename_are_seen_again_and_again() {
-    let dir = Tmp::new();
-    let path = dir.write("app.toml", "port = 1\n");
-    let watch = App::builder().file(&path).watch().unwrap();
+    let (_dir, path, watch) = watched("app.toml", "port = 1\n");
     for port in 2..5 {
         save_by_rename(&path, &format!("port = {port}\n"));
         let (config, changed) = updated(&watch);
@@ -135,9 +139,7 @@ fn saves_by_rename_are_seen_again_and_again() {
 
 #[test]
 fn a_deleted_file_is_rejected_until_it_is_back() {
-    let dir = Tmp::new();
-    let path = dir.write("app.toml", "port = 1\n");
-    let watch = App::builder().file(&path).watch().unwrap();
+    let (_dir, path, watch) = watched("app.toml", "port = 1\n");
 
     fs::remove_file(&path).unwrap();
     let error = rejected(&watch);
@@ -255,9 +257,7 @@ fn a_kubernetes_configmap_swap_is_seen() {
 
 #[test]
 fn json_files_are_watched() {
-    let dir = Tmp::new();
-    let path = dir.write("app.json", r#"{"port": 1}"#);
-    let watch = App::builder().file(&path).watch().unwrap();
+    let (_dir, path, watch) = watched("app.json", r#"{"port": 1}"#);
     save_by_rename(&path, r#"{"port": 2, "db": {"host": "db2"}}"#);
     let (config, changed) = updated(&watch);
     assert_eq!(changed, ["port", "db.host"]);
@@ -423,12 +423,10 @@ fn a_panic_while_reloading_is_rejected_and_the_watch_lives_on() {
 
 #[test]
 fn changes_are_named_by_key_and_secrets_never_by_value() {
-    let dir = Tmp::new();
-    let path = dir.write(
+    let (_dir, path, watch) = watched(
         "app.toml",
         "port = 1\ntoken = \"old-secret\"\n[labels]\nenv = \"dev\"\nteam = \"a\"\n",
     );
-    let watch = App::builder().file(&path).watch().unwrap();
 
     save_by_rename(
         &path,
@@ -703,9 +701,7 @@ fn warnings_of_a_reload_arrive_with_it() {
 
 #[test]
 fn a_garbage_file_is_rejected_quickly_and_drop_does_not_wait_long() {
-    let dir = Tmp::new();
-    let path = dir.write("app.toml", "port = 1\n");
-    let watch = App::builder().file(&path).watch().unwrap();
+    let (_dir, path, watch) = watched("app.toml", "port = 1\n");
     // 100 KB of garbage: 40,000 syntax errors before reports were bounded,
     // a load of many seconds that a drop had to wait for.
     let started = Instant::now();
