@@ -130,15 +130,25 @@ impl<'a> Lines<'a> {
 
     /// The 1-based line of a byte offset, and the bytes that line spans
     /// (with its line ending): no columns counted, for callers that ask
-    /// about many offsets.
-    pub(crate) fn line_of(&self, offset: usize) -> (usize, std::ops::Range<usize>) {
+    /// about many offsets. `near` is a line the offset is likely on or just
+    /// below (that of the offset asked about before), tried before a search.
+    pub(crate) fn line_of(&self, offset: usize, near: usize) -> (usize, std::ops::Range<usize>) {
         let offset = offset.min(self.text.len());
         let starts = &self.table().starts;
+        let bounds = |line: usize| {
+            let end = starts
+                .get(line + 1)
+                .map_or(self.text.len() + 1, |&next| next);
+            starts[line]..end
+        };
+        // 0-based: the line `near` names, then the one below it.
+        for line in [near.saturating_sub(1), near] {
+            if line < starts.len() && bounds(line).contains(&offset) {
+                return (line + 1, bounds(line));
+            }
+        }
         let line = starts.partition_point(|&s| s <= offset) - 1;
-        let end = starts
-            .get(line + 1)
-            .map_or(self.text.len() + 1, |&next| next);
-        (line + 1, starts[line]..end)
+        (line + 1, bounds(line))
     }
 
     /// A snippet for a byte span.

@@ -57,12 +57,20 @@ fn toml_keys(text: &str) -> Vec<String> {
     keys
 }
 
-/// A TOML key as a path: parts trimmed, quotes removed.
+/// A TOML key as a path: parts trimmed, quotes removed. Empty for a blank
+/// key, without allocating: a garbage file has one on every line.
 fn dotted(key: &str) -> String {
-    key.split('.')
-        .map(|part| part.trim().trim_matches(|c| c == '"' || c == '\''))
-        .collect::<Vec<_>>()
-        .join(".")
+    let mut path = String::new();
+    if key.trim().is_empty() {
+        return path;
+    }
+    for (i, part) in key.split('.').enumerate() {
+        if i > 0 {
+            path.push('.');
+        }
+        path.push_str(part.trim().trim_matches(|c| c == '"' || c == '\''));
+    }
+    path
 }
 
 /// Every object key, by the path of objects around it; keys inside arrays

@@ -96,7 +96,7 @@ impl ErrorSink for Capped<'_> {
         let offset = error.unexpected().map_or(0, |s| s.start());
         let same_line = self.line.0 > 0 && self.line.1.contains(&offset);
         if !same_line {
-            self.line = self.lines.line_of(offset);
+            self.line = self.lines.line_of(offset, self.line.0);
         }
         let line = self.line.0;
         if line <= self.last_kept && self.kept.iter().any(|(seen, _)| *seen == line) {
