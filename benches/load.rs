@@ -19,7 +19,8 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use staid::Config;
 
 mod workloads;
-use workloads::{large_text, Gateway, GatewayLeaf, Service, TYPICAL};
+use workloads::large::large_text;
+use workloads::{Gateway, GatewayLeaf, Service, TYPICAL};
 
 fn with_staid<T: Config>(text: &str) -> T {
     T::builder().toml_str(text).load().unwrap()

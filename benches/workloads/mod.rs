@@ -136,25 +136,7 @@ pub struct GatewayLeaf {
 
 pub const TYPICAL: &str = include_str!("../../fixtures/bench/typical.toml");
 
-pub fn large_text() -> String {
-    let mut text = String::with_capacity(200_000);
-    for i in 0..1000 {
-        text.push_str(&format!(
-            "[routes.r{i:04}]\n\
-             path = \"/api/v1/customers/{i:04}/orders/items\"\n\
-             upstream = \"http://orders-backend-{}.internal.example.com:8080/v1\"\n\
-             timeout_ms = {}\n\
-             retries = {}\n\
-             methods = [\"GET\", \"POST\", \"PUT\", \"DELETE\"]\n\
-             enabled = {}\n\n",
-            i % 16,
-            1000 + i * 7 % 9000,
-            i % 5,
-            i % 3 != 0
-        ));
-    }
-    text
-}
+pub mod large;
 
 /// The measurement settings of the load, env and error benchmarks: short
 /// runs, so that the whole set stays quick.

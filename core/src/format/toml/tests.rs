@@ -100,22 +100,10 @@ fn same_as_toml(text: &str) {
     }
 }
 
-fn large_text() -> String {
-    let mut text = String::new();
-    for i in 0..1000 {
-        text.push_str(&format!(
-            "[routes.r{i:04}]\npath = \"/api/v1/customers/{i:04}/orders/items\"\n\
-             upstream = \"http://orders-backend-{}.internal.example.com:8080/v1\"\n\
-             timeout_ms = {}\nretries = {}\nmethods = [\"GET\", \"POST\", \"PUT\", \"DELETE\"]\n\
-             enabled = {}\n\n",
-            i % 16,
-            1000 + i * 7 % 9000,
-            i % 5,
-            i % 3 != 0
-        ));
-    }
-    text
-}
+/// The text of the large load benchmark.
+#[path = "../../../../benches/workloads/large.rs"]
+mod large;
+use large::large_text;
 
 const VALID: &[&str] = &[
     "",
