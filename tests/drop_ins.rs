@@ -193,11 +193,12 @@ fn an_unreadable_drop_in_is_reported_by_its_path() {
 
 error: cannot read $DIR/conf.d/20-b.toml: Input/output error
 
-error: invalid TOML: string values must be quoted, expected literal string
+error: invalid TOML: string values must be quoted
   --> $DIR/conf.d/30-c.toml:1:8
    |
  1 | port = x
-   |        ^"
+   |        ^
+  = help: a string is written in quotes: key = \"text\""
     );
 }
 

@@ -546,26 +546,53 @@ impl EventReceiver for Document<'_, '_> {
     }
 }
 
-/// A parser error as a staid problem: `toml`'s wording, with the place.
+/// A parser error as a staid problem: `toml`'s wording, with the place,
+/// and plainer words for the two mistakes people make most.
 fn problem(e: &ParseError, text: &str, path: &Arc<Path>, lines: &Lines<'_>) -> Problem {
     let span = e.unexpected().map_or(0..0, |s| s.start()..s.end());
     let (line, column) = lines.position(span.start);
     let mut message = describe(e);
-    if message == "duplicate key" {
-        if let Some(key) = text.get(span.clone()).filter(|k| !k.contains('\n')) {
-            message = format!("duplicate key `{key}`");
+    let mut help = None;
+    let here = text.get(span.start..).unwrap_or("");
+    let after_equals = text
+        .get(..span.start)
+        .is_some_and(|before| before.trim_end_matches([' ', '\t']).ends_with('='));
+    match e.description() {
+        "duplicate key" => {
+            if let Some(key) = text.get(span.clone()).filter(|k| !k.contains('\n')) {
+                message = format!("duplicate key `{key}`");
+            }
         }
+        // `port =` with nothing after it: the parser reads the end of the
+        // line (or `#`, `,`, `}`) as a value that is not one.
+        "string values must be quoted" | "invalid literal string"
+            if after_equals
+                && (here.is_empty() || here.starts_with(['\n', '\r', '#', ',', '}', ']'])) =>
+        {
+            message = "missing value after `=`".to_owned();
+        }
+        // `host = localhost`. The text itself is not repeated: it may be
+        // a secret's.
+        "string values must be quoted" => {
+            message = "string values must be quoted".to_owned();
+            help = Some("a string is written in quotes: key = \"text\"");
+        }
+        _ => {}
     }
-    Problem::new(ProblemKind::Syntax, format!("invalid TOML: {message}"))
+    let mut problem = Problem::new(ProblemKind::Syntax, format!("invalid TOML: {message}"))
         .with_origin(file_origin(path, (line, column)))
-        .with_snippet(Some(lines.snippet(span)))
+        .with_snippet(Some(lines.snippet(span)));
+    if let Some(help) = help {
+        problem = problem.with_help(help);
+    }
+    problem
 }
 
 /// The description and what was expected: "invalid literal string,
 /// expected `'`".
 fn describe(e: &ParseError) -> String {
     let mut message = e.description().to_owned();
-    if let Some(expected) = e.expected() {
+    if let Some(expected) = e.expected().filter(|expected| !expected.is_empty()) {
         push_expected(&mut message, expected);
     }
     message.truncate(message.trim_end().len());
@@ -574,9 +601,6 @@ fn describe(e: &ParseError) -> String {
 
 fn push_expected(message: &mut String, expected: &[Expected]) {
     message.push_str(", expected ");
-    if expected.is_empty() {
-        message.push_str("nothing");
-    }
     for (i, item) in expected.iter().enumerate() {
         if i > 0 {
             message.push_str(", ");

@@ -353,7 +353,7 @@ fn syntax_errors_are_all_reported_with_their_place() {
     assert_eq!(
         shown,
         [
-            "invalid TOML: string values must be quoted, expected literal string at t.toml:2:5",
+            "invalid TOML: missing value after `=` at t.toml:2:5",
             "invalid TOML: invalid literal string, expected `'` at t.toml:3:7",
             "invalid TOML: invalid hexadecimal number at t.toml:4:8",
         ]
@@ -424,7 +424,7 @@ fn a_file_yields_a_bounded_number_of_syntax_errors_then_a_count() {
     let unquoted = |n: usize| (0..n).map(|i| format!("k{i} = \n")).collect::<String>();
     let problems = load(&unquoted(100)).unwrap_err();
     assert_eq!(problems.len(), 100);
-    assert!(problems[99].message().contains("must be quoted"));
+    assert!(problems[99].message().contains("missing value"));
     assert_eq!(
         located(&unquoted(101))[100],
         "invalid TOML: ... and 1 more syntax error in this file at t.toml:101:8"
@@ -470,4 +470,37 @@ fn one_syntax_error_a_line_is_reported() {
         .map(|p| p.origin().unwrap().to_string())
         .collect();
     assert_eq!(at, ["t.toml:1:11", "t.toml:3:8"]);
+}
+
+#[test]
+fn a_missing_value_and_an_unquoted_string_are_named_plainly() {
+    for text in [
+        "port =\n",
+        "port =",
+        "port = # set later\n",
+        "x = { port = }\n",
+        "port = ,\n",
+    ] {
+        assert_eq!(
+            messages(text),
+            ["invalid TOML: missing value after `=`"],
+            "{text:?}"
+        );
+    }
+    let problems = load("host = localhost\n").unwrap_err();
+    assert_eq!(
+        problems[0].to_string(),
+        "invalid TOML: string values must be quoted\n  --> t.toml:1:8\n   |\n 1 | host = \
+         localhost\n   |        ^^^^^^^^^\n  = help: a string is written in quotes: key = \"text\""
+    );
+    // An unclosed string ends at the line's end too, and is not a missing
+    // value; an error with nothing expected says nothing of it.
+    assert_eq!(
+        messages("name = 'x\n"),
+        ["invalid TOML: invalid literal string, expected `'`"]
+    );
+    assert_eq!(
+        messages("a = 08\n"),
+        ["invalid TOML: unexpected leading zero"]
+    );
 }
