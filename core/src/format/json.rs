@@ -85,7 +85,7 @@ fn read(
         Ok(parsed) => parsed,
         Err(e) => {
             let range = e.range();
-            let message = format!("invalid JSON: {}", e.kind());
+            let message = format!("invalid JSON: {}", describe(e.kind(), body, range.start));
             return (
                 None,
                 vec![conv.problem(ProblemKind::Syntax, message, range.start..range.end)],
@@ -369,7 +369,7 @@ pub(crate) fn inline(text: &str, origin: &Origin) -> Result<Value, String> {
     let parsed = parsed.map_err(|e| {
         format!(
             "invalid inline JSON: {} at column {}",
-            e.kind(),
+            describe(e.kind(), text, e.range().start),
             e.column_display()
         )
     })?;
@@ -394,6 +394,34 @@ pub(crate) fn inline(text: &str, origin: &Origin) -> Result<Value, String> {
     // a number field).
     value.relabel(origin, true);
     Ok(value)
+}
+
+/// The parser's description of what it refused, in the lower case of
+/// staid's other messages, and a value missing after `:` said as such.
+fn describe(kind: &jsonc_parser::errors::ParseErrorKind, text: &str, at: usize) -> String {
+    use jsonc_parser::errors::ParseErrorKind as K;
+    let after_colon = text
+        .get(..at)
+        .is_some_and(|before| before.trim_end().ends_with(':'));
+    match kind {
+        K::UnexpectedCloseBrace
+        | K::UnexpectedCloseBracket
+        | K::UnexpectedComma
+        | K::ExpectedObjectValue
+        | K::UnterminatedObject
+            if after_colon =>
+        {
+            "missing value after `:`".to_owned()
+        }
+        other => {
+            let text = other.to_string();
+            let mut chars = text.chars();
+            match chars.next() {
+                Some(first) => first.to_lowercase().chain(chars).collect(),
+                None => text,
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -457,7 +485,33 @@ mod tests {
         // The earlier of two faults is the one reported.
         assert_eq!(
             located("{\"a\": x, \"b\":\u{a0}1}"),
-            ["invalid JSON: Unexpected token at t.json:1:7"]
+            ["invalid JSON: unexpected token at t.json:1:7"]
+        );
+    }
+
+    #[test]
+    fn a_missing_value_is_named_and_the_parsers_words_are_lower_case() {
+        for text in [
+            "{\"a\": }",
+            "{\"a\": , \"b\": 1}",
+            "{\"a\": {\"b\":\n}}",
+            "{\"a\": ",
+        ] {
+            let found = located(text);
+            assert_eq!(found.len(), 1, "{text:?}");
+            assert!(
+                found[0].starts_with("invalid JSON: missing value after `:` at t.json:"),
+                "{text:?}: {found:?}"
+            );
+        }
+        assert_eq!(
+            located("{\"a\": [1,,2]}"),
+            ["invalid JSON: unexpected comma at t.json:1:10"]
+        );
+        let origin = Origin::Env { var: "V".into() };
+        assert_eq!(
+            inline("{\"a\": }", &origin).unwrap_err(),
+            "invalid inline JSON: missing value after `:` at column 7"
         );
     }
 
