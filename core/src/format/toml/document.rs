@@ -565,7 +565,9 @@ fn problem(e: &ParseError, text: &str, path: &Arc<Path>, lines: &Lines<'_>) -> P
         }
         // `port =` with nothing after it: the parser reads the end of the
         // line (or `#`, `,`, `}`) as a value that is not one.
-        "string values must be quoted" | "invalid literal string"
+        "string values must be quoted"
+        | "invalid literal string"
+        | "extra comma in inline table"
             if after_equals
                 && (here.is_empty() || here.starts_with(['\n', '\r', '#', ',', '}', ']'])) =>
         {

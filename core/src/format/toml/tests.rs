@@ -479,6 +479,7 @@ fn a_missing_value_and_an_unquoted_string_are_named_plainly() {
         "port =",
         "port = # set later\n",
         "x = { port = }\n",
+        "x = { port = , a = 1 }\n",
         "port = ,\n",
     ] {
         assert_eq!(
