@@ -99,3 +99,41 @@ error: `server.port`: expected an integer (u16), found \"high\"
         "`db.pool`: `db.pool` is set again (first on line 4); the later one wins"
     );
 }
+
+/// A source that says column 0 (columns are 1-based) for values whose
+/// text it registered: problems at them still come with a snippet, and
+/// the load never panics.
+#[test]
+fn a_source_that_says_column_0_gets_snippets_not_a_panic() {
+    use staid::source::LoadCtx;
+    use staid::{Origin, Problem, Value};
+    use std::sync::Arc;
+
+    struct ColumnZero;
+    impl Source for ColumnZero {
+        fn describe(&self) -> String {
+            "column zero".to_owned()
+        }
+        fn load(&self, ctx: &mut LoadCtx<'_>) -> Result<Option<Value>, Vec<Problem>> {
+            let path: Arc<Path> = Arc::from(Path::new("zero.props"));
+            ctx.add_text(path.clone(), Arc::from("port = high\nstray = 1\n"));
+            let at = |line| Origin::File {
+                path: path.clone(),
+                line,
+                column: 0,
+            };
+            let mut layer = Value::table(Origin::Code);
+            layer.insert_at("server.port", Value::text("high", at(1)));
+            layer.insert_at("stray", Value::text("1", at(2)));
+            Ok(Some(layer))
+        }
+    }
+    let err = App::builder().source(ColumnZero).load().unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("`server.port`: expected an integer"),
+        "{text}"
+    );
+    assert!(text.contains("`stray`: unknown key"), "{text}");
+    assert!(text.contains(" 1 | port = high\n"), "{text}");
+}

@@ -27,6 +27,8 @@ impl Snippet {
     /// The snippet of `line_text` (line `line` of a file) with a caret of
     /// `width` characters at `column`.
     pub(crate) fn new(line: usize, column: usize, line_text: &str, width: usize) -> Snippet {
+        // Columns are 1-based; a source outside the crate may still say 0.
+        let column = column.max(1);
         let len = line_text.chars().count();
         if len <= MAX_SNIPPET {
             return Snippet {
@@ -238,7 +240,7 @@ impl Indexed {
             return None;
         }
         let line_str = self.table().line(&self.text, line);
-        let rest: String = line_str.chars().skip(column - 1).collect();
+        let rest: String = line_str.chars().skip(column.saturating_sub(1)).collect();
         let width = token_width(&rest);
         Some(Snippet::new(line, column, line_str, width))
     }

@@ -418,7 +418,7 @@ fn at_key(
     // value on its line.
     let snippet = (!secret).then(|| text.snippet_at(*line, *column)).flatten();
     let line_text = text.line(*line);
-    let before: String = line_text.chars().take(column - 1).collect();
+    let before: String = line_text.chars().take(column.saturating_sub(1)).collect();
     let found = before.rfind(key).filter(|&at| {
         let prev = before[..at].chars().next_back();
         let next = before[at + key.len()..].chars().next();
