@@ -128,6 +128,7 @@ fn hidden_files_backups_and_other_extensions_are_skipped_and_look_alikes_warned(
         ".hidden.toml",
         "10-ok.toml~",
         ".10-ok.toml.swp",
+        "#10-ok.toml#",
         "10-ok.toml.bak",
         "10-ok.toml.dpkg-old",
         "10-ok.toml.rpmnew",
@@ -147,6 +148,44 @@ fn hidden_files_backups_and_other_extensions_are_skipped_and_look_alikes_warned(
         [
             "$DIR/conf.d/50-tuning.tml: `.tml` is not an extension staid reads, \
           so it is skipped; rename it to `.toml` to read it"
+        ]
+    );
+}
+
+/// What is not a file among the drop-ins is passed over with a warning: a
+/// FIFO, which would hold the load until a writer came, and a link to
+/// nothing. The load runs on a thread, so that a hang fails the test.
+#[cfg(unix)]
+#[test]
+fn a_fifo_or_a_dangling_link_among_drop_ins_is_skipped_with_a_warning() {
+    let tmp = Tmp::new();
+    tmp.write("conf.d/10-a.toml", "port = 1\n");
+    let fifo = tmp.path().join("conf.d/30-c.toml");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    assert!(made.unwrap().success());
+    let gone = tmp.path().join("gone.toml");
+    std::os::unix::fs::symlink(gone, tmp.path().join("conf.d/40-d.toml")).unwrap();
+    let dir = tmp.path().join("conf.d");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let loaded = App::builder().dir(dir).load_full();
+        let _ = tx.send(loaded.map(|l| {
+            let warnings: Vec<String> = l.warnings().iter().map(ToString::to_string).collect();
+            (l.config().port, warnings)
+        }));
+    });
+    let (port, warnings) = rx
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .expect("the load returns")
+        .unwrap();
+    assert_eq!(port, 1);
+    let warnings: Vec<String> = warnings.iter().map(|w| tmp.text(w)).collect();
+    assert_eq!(
+        warnings,
+        [
+            "$DIR/conf.d/30-c.toml: it is not a regular file (a FIFO, a socket or a device), so \
+             it is skipped",
+            "$DIR/conf.d/40-d.toml: it is a link to nothing, so it is skipped",
         ]
     );
 }

@@ -212,3 +212,41 @@ fn snippets_do_not_write_control_characters() {
     );
     assert!(shown.contains("port = \""), "{shown}");
 }
+
+/// A file is read up to 16 MiB: a link to an endless device is an error,
+/// not all the memory there is.
+#[cfg(unix)]
+#[test]
+fn an_endless_file_is_refused_past_16_mib() {
+    let err = App::builder().file("/dev/zero").load().unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "error: cannot read /dev/zero: it is larger than 16 MiB, the most staid reads"
+    );
+}
+
+/// An optional file (as discovered files are) must be a regular file: a
+/// FIFO there would hold the load until a writer came.
+#[cfg(unix)]
+#[test]
+fn an_optional_file_that_is_a_fifo_is_refused_without_waiting() {
+    let dir = Tmp::new();
+    let fifo = dir.path().join("app.toml");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    assert!(made.unwrap().success());
+    let (tx, rx) = std::sync::mpsc::channel();
+    let path = fifo.clone();
+    std::thread::spawn(move || {
+        let err = App::builder().optional_file(path).load().map(|_| ());
+        let _ = tx.send(err.map_err(|e| e.to_string()));
+    });
+    let err = rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the load returns")
+        .unwrap_err();
+    assert_eq!(
+        dir.text(err),
+        "error: cannot read $DIR/app.toml: it is not a regular file (a FIFO, a socket or a \
+         device)"
+    );
+}

@@ -53,6 +53,8 @@ impl Entry {
         const LEFTOVERS: &[&str] = &[".swp", ".bak", ".rpmnew", ".rpmsave", ".tmp"];
         if name.starts_with('.')
             || name.ends_with('~')
+            // Emacs's autosave, `#10-a.toml#`.
+            || (name.starts_with('#') && name.ends_with('#'))
             || name.contains(".dpkg-")
             || LEFTOVERS.iter().any(|l| name.ends_with(l))
         {
@@ -137,7 +139,22 @@ impl Dir {
                 continue;
             }
             match Entry::of(&name) {
-                Entry::DropIn => listing.files.push(path),
+                // What is not a file is passed over, said why: a link to
+                // nothing, or a FIFO, which would hold the load forever.
+                Entry::DropIn => match std::fs::metadata(&path) {
+                    Ok(meta) if meta.is_file() => listing.files.push(path),
+                    Ok(_) => listing.suspects.push((
+                        path,
+                        "it is not a regular file (a FIFO, a socket or a device), so it is \
+                         skipped"
+                            .to_owned(),
+                    )),
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => listing
+                        .suspects
+                        .push((path, "it is a link to nothing, so it is skipped".to_owned())),
+                    // Unreadable: the load says why.
+                    Err(_) => listing.files.push(path),
+                },
                 Entry::Skip => {}
                 Entry::Suspect(why) => listing.suspects.push((path, why)),
             }
@@ -223,6 +240,7 @@ mod tests {
         for name in [
             ".hidden.toml",
             "a.toml~",
+            "#a.toml#",
             ".a.toml.swp",
             "a.toml.swp",
             "a.toml.bak",

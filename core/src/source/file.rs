@@ -196,22 +196,48 @@ pub(crate) fn read_value(path: &Path) -> Result<String, Box<Problem>> {
     }
 }
 
+/// The largest file a layer reads: far above any configuration, and far
+/// below what a link to `/dev/zero` would make a load allocate.
+pub(crate) const MAX_FILE_BYTES: u64 = 16 << 20;
+
 /// Reads a file as UTF-8 text. `Ok(None)` when it is optional and missing.
+///
+/// A file found rather than named (optional, as discovered files and
+/// drop-ins are) must be a regular file: opening a FIFO would wait for a
+/// writer forever. One named outright may be a pipe (`--config <(gen)`).
 pub(crate) fn read(path: &Arc<Path>, optional: bool) -> Result<Option<Arc<str>>, Vec<Problem>> {
+    use std::io::Read;
     let io_problem = |reason: String| {
         vec![Problem::new(
             ProblemKind::Io,
             format!("cannot read {}: {reason}", path.display()),
         )]
     };
-    let bytes = match std::fs::read(path) {
-        Ok(bytes) => bytes,
+    let opened = match std::fs::metadata(path) {
+        Ok(meta) if meta.is_dir() => Err(io::Error::from(io::ErrorKind::IsADirectory)),
+        Ok(meta) if optional && !meta.is_file() => {
+            return Err(io_problem(
+                "it is not a regular file (a FIFO, a socket or a device)".to_owned(),
+            ))
+        }
+        _ => std::fs::File::open(path),
+    };
+    let mut bytes = Vec::new();
+    let read = opened.and_then(|file| file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes));
+    match read {
+        Ok(_) if bytes.len() as u64 > MAX_FILE_BYTES => {
+            return Err(io_problem(format!(
+                "it is larger than {} MiB, the most staid reads",
+                MAX_FILE_BYTES >> 20
+            )))
+        }
+        Ok(_) => {}
         Err(e) if e.kind() == io::ErrorKind::NotFound && optional => return Ok(None),
         Err(e) if e.kind() == io::ErrorKind::IsADirectory || path.is_dir() => {
             return Err(io_problem("it is a directory, not a file".to_owned()))
         }
         Err(e) => return Err(io_problem(os_reason(&e))),
-    };
+    }
     match String::from_utf8(bytes) {
         Ok(text) => Ok(Some(Arc::from(text))),
         Err(e) => {
