@@ -250,3 +250,34 @@ fn an_optional_file_that_is_a_fifo_is_refused_without_waiting() {
          device)"
     );
 }
+
+/// Names from outside (a key, a variable's name, a file's) are printed with
+/// control characters escaped: no line of a report is forged, no escape
+/// sequence reaches the terminal.
+#[test]
+fn control_characters_in_keys_variables_and_paths_are_escaped() {
+    let err = toml_err("\"ho\\u001b[31mts\\nerror: forged\" = 1\n");
+    let text = err.to_string();
+    assert!(
+        text.starts_with("error: `ho\\u{1b}[31mts\\nerror: forged`: unknown key\n  --> <toml>:1:1"),
+        "{text}"
+    );
+    assert!(!text.contains('\u{1b}'), "{text:?}");
+
+    let err = App::builder()
+        .env_from([("APP_X\nerror: `mask`: forged\n  --> /etc/passwd:1:1", "1")])
+        .unknown_env(staid::Unknown::Error)
+        .load()
+        .unwrap_err();
+    assert_eq!(
+        err.to_string().lines().next().unwrap(),
+        "error: unknown environment variable APP_X\\nerror: `mask`: forged\\n  --> /etc/passwd:1:1"
+    );
+
+    let dir = Tmp::new();
+    let path = dir.write("ev\u{1b}[2Jil.toml", "mask = \"x\"\n");
+    let err = App::builder().file(&path).load().unwrap_err();
+    let text = dir.text(err);
+    assert!(text.contains("--> $DIR/ev\\u{1b}[2Jil.toml:1:8"), "{text}");
+    assert!(!text.contains('\u{1b}'), "{text:?}");
+}

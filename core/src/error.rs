@@ -160,11 +160,17 @@ impl Problem {
     }
 }
 
+/// What comes from outside (a key, a variable's name, a file's) is printed
+/// with its control characters escaped, so that a report never gains a
+/// line it did not write nor acts on the terminal; the snippet shows them
+/// as U+FFFD.
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use crate::text::printable;
+        let message = printable(&self.message);
         match &self.key {
-            Some(key) => write!(f, "`{key}`: {}", self.message)?,
-            None => f.write_str(&self.message)?,
+            Some(key) => write!(f, "`{}`: {message}", printable(key))?,
+            None => f.write_str(&message)?,
         }
         if let Some(origin) = &self.origin {
             write!(f, "\n  --> {origin}")?;
@@ -173,7 +179,7 @@ impl fmt::Display for Problem {
             s.render(f)?;
         }
         if let Some(help) = &self.help {
-            write!(f, "\n  = help: {help}")?;
+            write!(f, "\n  = help: {}", printable(help))?;
         }
         Ok(())
     }

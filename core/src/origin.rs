@@ -85,20 +85,29 @@ impl Origin {
     }
 }
 
+/// Names and paths with their control characters escaped (`\n`,
+/// `\u{1b}`): a file named with an escape sequence, or an etcd key with a
+/// newline, must not act on the terminal or forge a line of a report.
 impl fmt::Display for Origin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use crate::text::printable;
+        let path = |p: &Path| printable(&p.to_string_lossy()).into_owned();
         match self {
             Origin::Default => f.write_str("default"),
-            Origin::File { path, line, column } => {
-                write!(f, "{}:{line}:{column}", path.display())
+            Origin::File {
+                path: p,
+                line,
+                column,
+            } => write!(f, "{}:{line}:{column}", path(p)),
+            Origin::Env { var } => write!(f, "env {}", printable(var)),
+            Origin::EnvFile { var, path: p } => {
+                write!(f, "env {} (file {})", printable(var), path(p))
             }
-            Origin::Env { var } => write!(f, "env {var}"),
-            Origin::EnvFile { var, path } => write!(f, "env {var} (file {})", path.display()),
-            Origin::Credential { name, .. } => write!(f, "credential {name}"),
-            Origin::Flag { name } => write!(f, "flag --{name}"),
+            Origin::Credential { name, .. } => write!(f, "credential {}", printable(name)),
+            Origin::Flag { name } => write!(f, "flag --{}", printable(name)),
             Origin::Lua { script, line } => match line {
-                Some(line) => write!(f, "{}:{line}", script.display()),
-                None => write!(f, "{}", script.display()),
+                Some(line) => write!(f, "{}:{line}", path(script)),
+                None => write!(f, "{}", path(script)),
             },
             Origin::Code => f.write_str("set in code"),
             Origin::Remote {
@@ -106,9 +115,9 @@ impl fmt::Display for Origin {
                 key,
                 version,
             } => {
-                write!(f, "{key} at {source}")?;
+                write!(f, "{} at {}", printable(key), printable(source))?;
                 match version {
-                    Some(version) => write!(f, " ({version})"),
+                    Some(version) => write!(f, " ({})", printable(version)),
                     None => Ok(()),
                 }
             }

@@ -2,6 +2,36 @@
 //! of Go's envconfig (base-prefixed integers, `strconv.ParseBool` booleans,
 //! comma lists, `key:value` maps).
 
+/// Whether a character may not be printed as it is: a control character
+/// (a newline would start a line that looks like staid's own, an escape
+/// acts on the terminal), or one that reorders text (Trojan Source).
+pub(crate) fn unprintable(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}')
+}
+
+/// Pushes `c` to `out`, escaped (`\n`, `\u{1b}`) if it is unprintable.
+pub(crate) fn push_printable(out: &mut String, c: char) {
+    match c {
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        '\t' => out.push_str("\\t"),
+        c if unprintable(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+        c => out.push(c),
+    }
+}
+
+/// Text from outside (a key, a variable's or a file's name) as a report may
+/// print it: unprintable characters escaped, the rest as it is.
+pub(crate) fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(unprintable) {
+        return s.into();
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    s.chars().for_each(|c| push_printable(&mut out, c));
+    out.into()
+}
+
 /// The most characters of a value that a message quotes: a value of a
 /// megabyte is a megabyte of error otherwise.
 const MAX_QUOTED: usize = 64;

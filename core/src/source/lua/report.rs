@@ -6,8 +6,6 @@
 //! block, so a key cannot forge an `error: ... --> /etc/app/real.toml:3:1`
 //! block of its own; escaping control characters keeps terminal escapes out.
 
-use std::fmt::Write as _;
-
 use crate::error::{Problem, ProblemKind};
 use crate::origin::Origin;
 use crate::schema::Schema;
@@ -44,28 +42,12 @@ pub(super) fn sanitize(text: &str, max: usize) -> String {
             out.push('…');
             break;
         }
-        match c {
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if unprintable(c) => {
-                let _ = write!(out, "\\u{{{:x}}}", c as u32);
-            }
-            c => out.push(c),
-        }
+        crate::text::push_printable(&mut out, c);
     }
     out
 }
 
-/// Whether a character may not be printed as it is: a control character,
-/// or one that reorders text on a terminal (Trojan Source).
-pub(super) fn unprintable(c: char) -> bool {
-    c.is_control() || is_bidi(c)
-}
-
-fn is_bidi(c: char) -> bool {
-    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}')
-}
+pub(super) use crate::text::unprintable;
 
 /// Removes the address Lua prints after a type name (`table: 0x55d0c9a8`),
 /// which tells a reader of the error where the host's heap is.
