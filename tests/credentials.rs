@@ -128,6 +128,43 @@ fn a_credential_for_no_field_is_a_warning() {
 }
 
 #[test]
+fn two_credentials_for_one_field_are_an_error_naming_both() {
+    let tmp = Tmp::new();
+    tmp.write("db.password", "hunter2\n");
+    tmp.write("MYAPP_DB_PASSWORD", "swordfish\n");
+    tmp.write("port", "9000\n");
+    let err = tmp.builder().load().unwrap_err();
+    let text = tmp.text(&err);
+    assert_eq!(
+        text,
+        "error: `db.password`: both credentials MYAPP_DB_PASSWORD and db.password are set\n  \
+         --> credential MYAPP_DB_PASSWORD\n  \
+         = help: remove one of them from $DIR: a field takes one credential, by key path or \
+         by variable"
+    );
+    assert!(
+        !text.contains("hunter2") && !text.contains("swordfish"),
+        "{text}"
+    );
+    // --print-config shows what did load, and neither value.
+    let err = tmp
+        .builder()
+        .args(["myapp", "--print-config"])
+        .load()
+        .unwrap_err();
+    let Some(Exit::PrintConfig(listing)) = err.as_exit() else {
+        panic!("not --print-config: {err}");
+    };
+    assert_eq!(
+        listing,
+        "port = 9000            # credential port\n\
+         db.host = \"localhost\"  # default\n\
+         # db.password is not set  <- source failed\n\
+         # token is not set\n"
+    );
+}
+
+#[test]
 fn a_credential_that_is_a_directory_or_not_utf8_is_an_error_naming_it() {
     let tmp = Tmp::new();
     fs::create_dir(tmp.path().join("db.password")).unwrap();

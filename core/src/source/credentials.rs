@@ -124,14 +124,15 @@ impl Source for Credentials {
                 .unwrap_or_else(|| EnvNaming::new(ctx.schema.name, "_"));
             names(ctx.schema, &naming)
         });
-        let mut layer = Value::table(Origin::Default);
-        let mut any = false;
-        for file in files {
+        // Each field's credentials, in the order of their names: a field
+        // named twice (by key path and by variable) is an error, not a
+        // silent choice of one file.
+        let mut by_key: Vec<(&String, Vec<&str>)> = Vec::new();
+        for file in &files {
             let Some(name) = file.to_str() else { continue };
-            let path = dir.join(name);
             let origin = Origin::Credential {
                 name: name.to_owned(),
-                path: path.clone(),
+                path: dir.join(name),
             };
             let Some(key) = names.get(name) else {
                 // systemd keeps nothing else there; a Secret volume keeps its
@@ -147,6 +148,35 @@ impl Source for Credentials {
                 }
                 continue;
             };
+            match by_key.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, named)) => named.push(name),
+                None => by_key.push((key, vec![name])),
+            }
+        }
+        let mut layer = Value::table(Origin::Default);
+        let mut any = false;
+        for (key, named) in by_key {
+            let name = named[0];
+            let path = dir.join(name);
+            let origin = Origin::Credential {
+                name: name.to_owned(),
+                path: path.clone(),
+            };
+            if let [first, second, ..] = named[..] {
+                ctx.problem(
+                    Problem::new(
+                        ProblemKind::Source,
+                        format!("both credentials {first} and {second} are set"),
+                    )
+                    .with_key(key)
+                    .with_origin(origin)
+                    .with_help(format!(
+                        "remove one of them from {}: a field takes one credential, by key path or by variable",
+                        dir.display()
+                    )),
+                );
+                continue;
+            }
             match read_credential(&path) {
                 Ok(text) => {
                     layer.insert_at(key, Value::text(text, origin));
