@@ -686,6 +686,72 @@ Options:
         assert_eq!(err.render().to_string(), "tool 1.2.3\n");
         let _ = Exit::Help(String::new());
     }
+
+    /// `tool serve --version` prints what clap alone prints when the
+    /// application propagates its version, and is refused when it does not.
+    #[test]
+    fn a_propagated_version_reaches_every_subcommand() {
+        let version = |cmd: Command, args: &[&str]| {
+            let err = cmd.try_get_matches_from(args).unwrap_err();
+            assert_eq!(err.kind(), clap::error::ErrorKind::DisplayVersion, "{err}");
+            err.render().to_string()
+        };
+        let propagating = || app().version("1.2.3").propagate_version(true);
+        let builder = Tool::builder().env_from([("X", "y")]);
+        for args in [
+            &["tool", "serve", "--version"][..],
+            &["tool", "serve", "-V"],
+            &["tool", "check", "-V"],
+        ] {
+            assert_eq!(
+                version(builder.augment(propagating()), args),
+                version(propagating(), args),
+                "{args:?}"
+            );
+        }
+        assert_eq!(
+            version(
+                builder.augment(propagating()),
+                &["tool", "serve", "--version"]
+            ),
+            "tool-serve 1.2.3\n"
+        );
+        assert_eq!(
+            version(builder.augment(propagating()), &["tool", "--version"]),
+            "tool 1.2.3\n"
+        );
+        let help = help_of(builder.augment(propagating()), &["tool", "serve", "--help"]);
+        assert_eq!(
+            help,
+            SERVE_HELP.replace(
+                "  -h, --help                     Print help\n",
+                "  -h, --help                     Print help\n  \
+                 -V, --version                  Print version\n"
+            )
+        );
+        // Without propagation, as clap alone.
+        let err = builder
+            .augment(app().version("1.2.3"))
+            .try_get_matches_from(["tool", "serve", "--version"])
+            .unwrap_err();
+        assert_eq!(err.kind(), clap::error::ErrorKind::UnknownArgument);
+        // A subcommand's own -V keeps it; the global flag is --version there.
+        let cmd = propagating().subcommand(
+            Command::new("bench").arg(Arg::new("verbose").short('V').action(ArgAction::SetTrue)),
+        );
+        let matches = builder
+            .augment(cmd.clone())
+            .try_get_matches_from(["tool", "bench", "-V"])
+            .unwrap();
+        assert!(matches
+            .subcommand_matches("bench")
+            .unwrap()
+            .get_flag("verbose"));
+        assert_eq!(
+            version(builder.augment(cmd), &["tool", "bench", "--version"]),
+            "tool-bench 1.2.3\n"
+        );
+    }
 }
 
 /// `--check-config` and `--print-config` on good, bad and warning-only

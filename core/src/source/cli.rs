@@ -432,7 +432,15 @@ pub(crate) fn augment(
     // this one. It gives up `-h` where a field or a subcommand has it.
     let help_short =
         (!shorts.contains_key(&'h') && !below.shorts.contains_key(&'h')).then_some('h');
-    let version_short = (!shorts.contains_key(&'V')).then_some('V');
+    // When the application propagates its version, clap would give every
+    // subcommand `--version`; staid's one flag does that by being global,
+    // unless a subcommand has a `--version` of its own.
+    let version_global = cmd.is_propagate_version_set()
+        && !below.longs.contains_key("version")
+        && !below.ids.contains_key("version");
+    let version_short = (!shorts.contains_key(&'V')
+        && (!version_global || !below.shorts.contains_key(&'V')))
+    .then_some('V');
     let extra = [
         Arg::new(CONFIG_FLAG)
             .long(CONFIG_FLAG)
@@ -511,6 +519,7 @@ pub(crate) fn augment(
                 .long("version")
                 .short(version_short)
                 .action(ArgAction::Version)
+                .global(version_global)
                 .help("Print version"),
         );
     }
