@@ -540,6 +540,64 @@ fn colliding_names_are_a_load_error_unless_separated() {
     assert_eq!(app.db.host.as_deref(), Some("b"));
 }
 
+/// A field `key_file` spells the `_FILE` variable of a field `key`: a
+/// load error in either order of declaration, never a file read into `key`.
+#[test]
+fn a_field_named_like_another_fields_file_variable_is_a_load_error() {
+    #[derive(Config, Debug)]
+    #[config(name = "myapp")]
+    struct FileFirst {
+        key_file: Option<String>,
+        key: Option<String>,
+    }
+    #[derive(Config, Debug)]
+    #[config(name = "myapp")]
+    struct KeyFirst {
+        key: Option<String>,
+        key_file: Option<String>,
+    }
+    let dir = Tmp::new();
+    let path = dir.write("k.txt", "s3cret\n");
+    let vars = [("MYAPP_KEY_FILE", path.to_str().unwrap())];
+    let help = "separate nested keys with `__` (Builder::env_double_underscore) or give one \
+                field its own name with #[config(env = \"..\")]";
+
+    let err = FileFirst::builder().env_from(vars).load().unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "error: `key`: environment variable MYAPP_KEY_FILE would set both `key_file` and \
+             `key`\n  = help: {help}"
+        )
+    );
+    let err = KeyFirst::builder().env_from(vars).load().unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "error: `key_file`: environment variable MYAPP_KEY_FILE would set both `key` and \
+             `key_file`\n  = help: {help}"
+        )
+    );
+    assert!(!err.to_string().contains("s3cret"), "{err}");
+
+    // With a name of its own, `key_file` is a value and `key` reads its file.
+    #[derive(Config, Debug)]
+    #[config(name = "myapp")]
+    struct Renamed {
+        #[config(env = "MYAPP_KEY_PATH")]
+        key_file: Option<String>,
+        key: Option<String>,
+    }
+    let app = Renamed::builder()
+        .env_from([("MYAPP_KEY_PATH", "a"), vars[0]])
+        .load()
+        .unwrap();
+    assert_eq!(
+        (app.key_file.as_deref(), app.key.as_deref()),
+        (Some("a"), Some("s3cret"))
+    );
+}
+
 #[test]
 fn an_explicit_prefix_replaces_the_name() {
     let s = Spec::builder()

@@ -268,12 +268,20 @@ impl Plan {
             if let crate::schema::FieldKind::Map(element) = field.kind {
                 plan.maps.push(MapPlan::new(path, &var, element, naming));
             }
-            if let Some(&(other, _)) = plan.by_var.get(&var) {
+            // The field's `_FILE` form counts too: a field named `key_file`
+            // declared before `key` owns `<PREFIX>KEY_FILE` already.
+            let file_var = format!("{var}_FILE");
+            let taken = [&var, &file_var]
+                .into_iter()
+                .find_map(|v| Some((v, plan.by_var.get(v)?.0)));
+            if let Some((shared, other)) = taken {
                 let other = &plan.fields[other].0;
                 plan.collisions.push(
                     Problem::new(
                         ProblemKind::Source,
-                        format!("environment variable {var} would set both `{other}` and `{path}`"),
+                        format!(
+                            "environment variable {shared} would set both `{other}` and `{path}`"
+                        ),
                     )
                     .with_key(path)
                     .with_help(
@@ -285,13 +293,13 @@ impl Plan {
             }
             let index = plan.fields.len();
             if naming.prefix.is_empty() || !var.starts_with(&naming.prefix) {
-                plan.outside.push((index, format!("{var}_FILE")));
+                plan.outside.push((index, file_var.clone()));
             }
             plan.is_outside
                 .push(naming.prefix.is_empty() || !var.starts_with(&naming.prefix));
             plan.integer
                 .push(field.shape() == Some(crate::schema::Shape::Integer));
-            plan.by_var.insert(format!("{var}_FILE"), (index, true));
+            plan.by_var.insert(file_var, (index, true));
             plan.by_var.insert(var.clone(), (index, false));
             plan.fields.push((path.to_owned(), var));
         });
