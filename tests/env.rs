@@ -364,6 +364,62 @@ fn a_port_variable_with_a_number_is_still_the_port() {
     assert_eq!(err.problems()[0].kind(), ProblemKind::Type);
 }
 
+/// `MYAPP_PORT=tcp://..` is Kubernetes' own variable whatever the type of
+/// the field it would set: the field keeps its lower value and the warning
+/// names the variable.
+#[test]
+fn a_service_link_in_the_port_variable_is_a_link_for_any_field_type() {
+    #[derive(Config, Debug)]
+    #[config(name = "myapp")]
+    struct Addressed {
+        #[config(default = "0.0.0.0:8080")]
+        port: SocketAddr,
+    }
+    #[derive(Config, Debug)]
+    #[config(name = "myapp")]
+    struct Texted {
+        #[config(default = "8080")]
+        port: String,
+    }
+    let message = "environment variable MYAPP_PORT is a Kubernetes service link for a Service \
+        named `myapp`, not configuration; ignored\n  \
+        = help: set `enableServiceLinks: false` in the pod spec, or read the configuration under \
+        another prefix (Builder::env_prefix)";
+    let link = [("MYAPP_PORT", "tcp://10.0.0.11:8080")];
+
+    let loaded = Addressed::builder().env_from(link).load_full().unwrap();
+    assert_eq!(loaded.config().port, "0.0.0.0:8080".parse().unwrap());
+    let warnings: Vec<String> = loaded.warnings().iter().map(ToString::to_string).collect();
+    assert_eq!(warnings, [message]);
+
+    let loaded = Texted::builder().env_from(link).load_full().unwrap();
+    assert_eq!(loaded.config().port, "8080");
+    let warnings: Vec<String> = loaded.warnings().iter().map(ToString::to_string).collect();
+    assert_eq!(warnings, [message]);
+    assert_eq!(loaded.explain().to_string(), "port = \"8080\"  # default\n");
+
+    // In the strict mode it is the error, still named as a link.
+    let err = Texted::builder()
+        .unknown_env(Unknown::Error)
+        .env_from(link)
+        .load()
+        .unwrap_err();
+    assert_eq!(err.to_string(), format!("error: {message}"));
+
+    // An address that is no link is the field's value, as before.
+    let loaded = Addressed::builder()
+        .env_from([("MYAPP_PORT", "127.0.0.1:9000")])
+        .load_full()
+        .unwrap();
+    assert_eq!(loaded.config().port, "127.0.0.1:9000".parse().unwrap());
+    assert!(loaded.warnings().is_empty(), "{:?}", loaded.warnings());
+    let texted = Texted::builder()
+        .env_from([("MYAPP_PORT", "http://x:1")])
+        .load()
+        .unwrap();
+    assert_eq!(texted.port, "http://x:1");
+}
+
 #[test]
 fn unknown_variables_can_be_warnings_or_ignored() {
     let loaded = misspelt(Unknown::Warn).load_full().unwrap();

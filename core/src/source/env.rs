@@ -163,10 +163,6 @@ struct Plan {
     outside: Vec<(usize, String)>,
     /// By field index: whether it is one of `outside`.
     is_outside: Vec<bool>,
-    /// By field index: whether the field reads an integer, so that a
-    /// Kubernetes service link in its variable (`MYAPP_PORT=tcp://..`) is
-    /// recognised rather than reported as a bad number.
-    integer: Vec<bool>,
     /// Names two fields would share: reported on every load.
     collisions: Vec<Problem>,
     /// `<PREFIX>CONFIG`, which names a file for discovery, not a field.
@@ -258,7 +254,6 @@ impl Plan {
             by_var: HashMap::new(),
             outside: Vec::new(),
             is_outside: Vec::new(),
-            integer: Vec::new(),
             collisions: Vec::new(),
             config_var: format!("{}CONFIG", naming.prefix),
             maps: Vec::new(),
@@ -297,8 +292,6 @@ impl Plan {
             }
             plan.is_outside
                 .push(naming.prefix.is_empty() || !var.starts_with(&naming.prefix));
-            plan.integer
-                .push(field.shape() == Some(crate::schema::Shape::Integer));
             plan.by_var.insert(file_var, (index, true));
             plan.by_var.insert(var.clone(), (index, false));
             plan.fields.push((path.to_owned(), var));
@@ -417,12 +410,12 @@ impl Source for Env {
                     continue;
                 }
                 (Some(v), None)
-                    if plan.integer[i]
-                        && var.strip_prefix(naming.prefix.as_str()) == Some("PORT")
+                    if var.strip_prefix(naming.prefix.as_str()) == Some("PORT")
                         && service_link("PORT", v) =>
                 {
-                    // Not a number for `port` but Kubernetes' own variable:
-                    // named as such, and the field keeps its lower value.
+                    // Kubernetes' own variable, whatever the field's type (a
+                    // number, an address, text): named as such, and the field
+                    // keeps its lower value.
                     links.push(var);
                     continue;
                 }
