@@ -615,8 +615,9 @@ fn a_field_named_like_another_fields_file_variable_is_a_load_error() {
     let dir = Tmp::new();
     let path = dir.write("k.txt", "s3cret\n");
     let vars = [("MYAPP_KEY_FILE", path.to_str().unwrap())];
-    let help = "separate nested keys with `__` (Builder::env_double_underscore) or give one \
-                field its own name with #[config(env = \"..\")]";
+    // `__` would not part them: the variables end the same either way.
+    let help = "give one field its own name with #[config(env = \"..\")]; <NAME>_FILE names a \
+                file that holds <NAME>'s value";
 
     let err = FileFirst::builder().env_from(vars).load().unwrap_err();
     assert_eq!(

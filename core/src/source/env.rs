@@ -268,9 +268,21 @@ impl Plan {
             let file_var = format!("{var}_FILE");
             let taken = [&var, &file_var]
                 .into_iter()
-                .find_map(|v| Some((v, plan.by_var.get(v)?.0)));
-            if let Some((shared, other)) = taken {
+                .find_map(|v| Some((v, *plan.by_var.get(v)?)));
+            if let Some((shared, (other, other_file))) = taken {
                 let other = &plan.fields[other].0;
+                // Through a `_FILE` form, `__` would not part them: the
+                // variables end the same either way.
+                let help = match other_file || *shared == file_var {
+                    true => {
+                        "give one field its own name with #[config(env = \"..\")]; \
+                         <NAME>_FILE names a file that holds <NAME>'s value"
+                    }
+                    false => {
+                        "separate nested keys with `__` (Builder::env_double_underscore) or give \
+                         one field its own name with #[config(env = \"..\")]"
+                    }
+                };
                 plan.collisions.push(
                     Problem::new(
                         ProblemKind::Source,
@@ -279,10 +291,7 @@ impl Plan {
                         ),
                     )
                     .with_key(path)
-                    .with_help(
-                        "separate nested keys with `__` (Builder::env_double_underscore) or give \
-                         one field its own name with #[config(env = \"..\")]",
-                    ),
+                    .with_help(help),
                 );
                 return;
             }
