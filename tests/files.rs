@@ -461,3 +461,36 @@ fn an_integer_past_every_integer_type_is_a_syntax_error_not_text() {
         dir.text(&err)
     );
 }
+
+/// Two texts are named apart, so each problem shows a line of its own text.
+#[test]
+fn each_text_layer_is_named_apart_and_shows_its_own_line() {
+    let err = App::builder()
+        .toml_str("port = \"eighty\"\n")
+        .toml_str("name = \"from the second text\"\nport = \"ninety\"\n")
+        .json_str("{\"list\": 1}")
+        .json_str("{\"list\": [\"x\"]}")
+        .load()
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains(
+            "error: `port`: expected an integer (u16), found string \"ninety\"\n  --> <toml 2>:2:8\n   \
+             |\n 2 | port = \"ninety\"\n"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("--> <json 2>:1:11"), "{text}");
+    assert!(!text.contains("from the second text"), "{text}");
+
+    let err = App::builder()
+        .toml_str("port = \"eighty\"\n")
+        .toml_str("name = \"from the second text\"\n")
+        .load()
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "error: `port`: expected an integer (u16), found string \"eighty\"\n  --> <toml>:1:8\n   \
+         |\n 1 | port = \"eighty\"\n   |        ^^^^^^^^"
+    );
+}

@@ -50,6 +50,9 @@ pub struct Builder<T> {
     #[cfg(feature = "cli")]
     cli: crate::source::Cli,
     unknown: Unknown,
+    /// How many TOML and JSON texts were added, so that each is named apart
+    /// (`<toml>`, `<toml 2>`): snippets are found by that name.
+    texts: (usize, usize),
     /// Resolved on the first load; every method that changes the stack
     /// takes `self`, so a plan never outlives the stack it was made for.
     plan: OnceLock<Plan>,
@@ -92,6 +95,7 @@ impl<T: Config> Builder<T> {
             #[cfg(feature = "cli")]
             cli: crate::source::Cli::default(),
             unknown: Unknown::Error,
+            texts: (0, 0),
             plan: OnceLock::new(),
             _config: PhantomData,
         }
@@ -178,14 +182,18 @@ impl<T: Config> Builder<T> {
     }
 
     /// Adds TOML text, for instance defaults compiled in with `include_str!`.
-    /// Origins name it `<toml>`.
-    pub fn toml_str(self, text: impl Into<Arc<str>>) -> Self {
-        self.source(Text::new(Format::Toml, "<toml>", text))
+    /// Origins name it `<toml>`; a second one `<toml 2>`, and so on.
+    pub fn toml_str(mut self, text: impl Into<Arc<str>>) -> Self {
+        self.texts.0 += 1;
+        let name = text_name("toml", self.texts.0);
+        self.source(Text::new(Format::Toml, name, text))
     }
 
-    /// Adds JSON text. Origins name it `<json>`.
-    pub fn json_str(self, text: impl Into<Arc<str>>) -> Self {
-        self.source(Text::new(Format::Json, "<json>", text))
+    /// Adds JSON text. Origins name it `<json>`; a second one `<json 2>`.
+    pub fn json_str(mut self, text: impl Into<Arc<str>>) -> Self {
+        self.texts.1 += 1;
+        let name = text_name("json", self.texts.1);
+        self.source(Text::new(Format::Json, name, text))
     }
 
     /// Adds the files discovered for `#[config(name = "..")]`, as described
@@ -547,5 +555,13 @@ impl<T: Config> Builder<T> {
             .iter()
             .filter_map(|s| s.subscribe(trigger.clone()))
             .collect()
+    }
+}
+
+/// The name of the `n`th text of a format (1-based): `<toml>`, `<toml 2>`.
+fn text_name(format: &str, n: usize) -> String {
+    match n {
+        1 => format!("<{format}>"),
+        n => format!("<{format} {n}>"),
     }
 }
