@@ -197,7 +197,9 @@ fn json(doc: &Doc, depth: usize, out: &mut String) {
             Kind::Bool(b) => out.push_str(&b.to_string()),
             Kind::Integer(i) => out.push_str(&i.to_string()),
             Kind::Float(x) if x.is_finite() => out.push_str(&format!("{x:?}")),
-            // JSON has no infinity: the text form staid reads back.
+            // JSON has no NaN or infinity: the text env and flags accept
+            // (`"NaN"`, `"inf"`), which a JSON file cannot give back as a
+            // number (README says so; `=toml` can).
             Kind::Float(x) => json_string(&x.to_string(), out),
             Kind::String(s) | Kind::Datetime(s) => json_string(s, out),
             Kind::Array(_) | Kind::Table(_) => json(&plain(v), depth, out),
