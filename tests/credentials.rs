@@ -180,6 +180,32 @@ fn a_credential_that_is_a_directory_or_not_utf8_is_an_error_naming_it() {
     );
 }
 
+/// A FIFO among the credentials is an error at once, not a load that
+/// waits for a writer: the load runs on a thread, so a hang fails.
+#[cfg(unix)]
+#[test]
+fn a_credential_that_is_a_fifo_is_an_error_without_waiting() {
+    let tmp = Tmp::new();
+    let made = std::process::Command::new("mkfifo")
+        .arg(tmp.path().join("db.password"))
+        .status();
+    assert!(made.unwrap().success());
+    let builder = tmp.builder();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(builder.load().map(|_| ()).map_err(|e| e.to_string()));
+    });
+    let err = rx
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .expect("the load returns")
+        .unwrap_err();
+    assert_eq!(
+        tmp.text(err),
+        "error: `db.password`: cannot read credential $DIR/db.password: it is not a regular \
+         file (a FIFO, a socket or a device)\n  --> credential db.password"
+    );
+}
+
 #[cfg(target_os = "linux")]
 #[test]
 fn an_unreadable_credential_is_an_error_naming_it() {
