@@ -137,3 +137,37 @@ fn a_source_that_says_column_0_gets_snippets_not_a_panic() {
     assert!(text.contains("`stray`: unknown key"), "{text}");
     assert!(text.contains(" 1 | port = high\n"), "{text}");
 }
+
+/// A layer loaded through `Harness` hides secrets as a whole load does: a
+/// secret field's value shows as the mask in `Debug`.
+#[test]
+fn a_harness_hides_secret_values_in_debug() {
+    use staid::source::LoadCtx;
+    use staid::{Origin, Problem, Value};
+
+    #[derive(Config)]
+    #[allow(dead_code)]
+    struct Vault {
+        #[config(secret)]
+        token: Option<String>,
+        #[config(default = "x")]
+        name: String,
+    }
+    struct Fixed;
+    impl Source for Fixed {
+        fn describe(&self) -> String {
+            "fixed".to_owned()
+        }
+        fn load(&self, _: &mut LoadCtx<'_>) -> Result<Option<Value>, Vec<Problem>> {
+            let mut layer = Value::table(Origin::Code);
+            layer.insert_at("token", Value::text("hunter2", Origin::Code));
+            layer.insert_at("name", Value::text("plain", Origin::Code));
+            Ok(Some(layer))
+        }
+    }
+    let layer = Harness::new::<Vault>().load(&Fixed).unwrap().unwrap();
+    let shown = format!("{layer:?}");
+    assert!(!shown.contains("hunter2"), "{shown}");
+    assert!(shown.contains("plain"), "{shown}");
+    assert_eq!(layer.get("token").unwrap().as_str(), Some("hunter2"));
+}

@@ -232,6 +232,10 @@ impl Harness {
 
     /// Runs `source`'s [`load`](Source::load) with this context. Problems it
     /// reports through the context are kept for [`problems`](Harness::problems).
+    ///
+    /// Secrets are hidden as a whole load hides them: the values of secret
+    /// fields show as the mask in `Debug`, and problems at them lose their
+    /// snippets.
     pub fn load(&mut self, source: &dyn Source) -> Result<Option<Value>, Vec<Problem>> {
         let mut ctx = LoadCtx {
             schema: self.schema,
@@ -240,7 +244,21 @@ impl Harness {
             sink: &mut self.sink,
             naming: &self.naming,
         };
-        source.load(&mut ctx)
+        let loaded = source.load(&mut ctx);
+        let (schema, sink) = (self.schema, &mut self.sink);
+        crate::redact::problems(schema, &mut sink.problems, &sink.texts);
+        crate::redact::problems(schema, &mut sink.warnings, &sink.texts);
+        match loaded {
+            Ok(Some(mut layer)) => {
+                crate::redact::mark(schema, &mut layer);
+                Ok(Some(layer))
+            }
+            Ok(None) => Ok(None),
+            Err(mut problems) => {
+                crate::redact::problems(schema, &mut problems, &sink.texts);
+                Err(problems)
+            }
+        }
     }
 
     /// The problems reported so far through the context.
