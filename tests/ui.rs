@@ -1,5 +1,5 @@
-//! Misuse of `#[derive(Config)]`: each case in tests/ui gives one error,
-//! pointing at the offending token (see the `.stderr` next to it).
+//! Misuse of `#[derive(Config)]`: each case in tests/ui is refused at
+//! compile time, pointing at the offending token (see the `.stderr` next to it).
 
 #[test]
 fn derive_misuse() {

@@ -137,18 +137,20 @@ pub fn check(c: &Container<'_>, errors: &mut Errors) {
         }
         if let Some(d) = &a.default {
             let ty = f.option_inner.unwrap_or(f.ty);
-            if let Some(expected) = expected_kind(ty) {
-                if !fits(&d.value, expected) {
-                    let message = format!(
-                        "`default` is {} but the field's type needs {}",
-                        d.value.kind_name(),
-                        expected.describe()
-                    );
-                    match &a.default_tokens {
-                        // Point at the value, which is what is wrong.
-                        Some(tokens) => errors.add(syn::Error::new_spanned(tokens, message)),
-                        None => errors.push(d.span, message),
-                    }
+            let message = match expected_kind(ty) {
+                Some(expected) if !fits(&d.value, expected) => Some(format!(
+                    "`default` is {} but the field's type needs {}",
+                    d.value.kind_name(),
+                    expected.describe()
+                )),
+                Some(_) => out_of_range(&d.value, ty),
+                None => None,
+            };
+            if let Some(message) = message {
+                match &a.default_tokens {
+                    // Point at the value, which is what is wrong.
+                    Some(tokens) => errors.add(syn::Error::new_spanned(tokens, message)),
+                    None => errors.push(d.span, message),
                 }
             }
         }
@@ -232,6 +234,41 @@ fn expected_kind(ty: &syn::Type) -> Option<Expected> {
         },
         _ => return None,
     })
+}
+
+/// An integer default (or an item of a list's) that the field's integer
+/// type cannot hold, said as a load would say it.
+fn out_of_range(lit: &DefaultLit, ty: &syn::Type) -> Option<String> {
+    let (ints, name) = match lit {
+        DefaultLit::Int(v) => (vec![*v], last_ident(ty)?.to_string()),
+        DefaultLit::Array(items) => (
+            items
+                .iter()
+                .filter_map(|i| match i {
+                    DefaultLit::Int(v) => Some(*v),
+                    _ => None,
+                })
+                .collect(),
+            last_ident(generic_inner(ty, "Vec")?)?.to_string(),
+        ),
+        _ => return None,
+    };
+    let (min, max): (i128, i128) = match name.as_str() {
+        "u8" => (0, u8::MAX.into()),
+        "u16" => (0, u16::MAX.into()),
+        "u32" => (0, u32::MAX.into()),
+        "u64" | "usize" => (0, u64::MAX.into()),
+        "u128" => (0, i128::MAX),
+        "i8" => (i8::MIN.into(), i8::MAX.into()),
+        "i16" => (i16::MIN.into(), i16::MAX.into()),
+        "i32" => (i32::MIN.into(), i32::MAX.into()),
+        "i64" | "isize" => (i64::MIN.into(), i64::MAX.into()),
+        _ => return None,
+    };
+    let bad = ints.into_iter().find(|v| !(min..=max).contains(v))?;
+    Some(format!(
+        "`default` {bad} is out of range for {name} ({min} to {max})"
+    ))
 }
 
 fn fits(lit: &DefaultLit, expected: Expected) -> bool {
