@@ -186,19 +186,9 @@ fn a_credential_that_is_a_directory_or_not_utf8_is_an_error_naming_it() {
 #[test]
 fn a_credential_that_is_a_fifo_is_an_error_without_waiting() {
     let tmp = Tmp::new();
-    let made = std::process::Command::new("mkfifo")
-        .arg(tmp.path().join("db.password"))
-        .status();
-    assert!(made.unwrap().success());
+    tmp.fifo("db.password");
     let builder = tmp.builder();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(builder.load().map(|_| ()).map_err(|e| e.to_string()));
-    });
-    let err = rx
-        .recv_timeout(std::time::Duration::from_secs(10))
-        .expect("the load returns")
-        .unwrap_err();
+    let err = tmp::within_10s(move || builder.load().map(|_| ())).unwrap_err();
     assert_eq!(
         tmp.text(err),
         "error: `db.password`: cannot read credential $DIR/db.password: it is not a regular \

@@ -160,24 +160,13 @@ fn hidden_files_backups_and_other_extensions_are_skipped_and_look_alikes_warned(
 fn a_fifo_or_a_dangling_link_among_drop_ins_is_skipped_with_a_warning() {
     let tmp = Tmp::new();
     tmp.write("conf.d/10-a.toml", "port = 1\n");
-    let fifo = tmp.path().join("conf.d/30-c.toml");
-    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
-    assert!(made.unwrap().success());
+    tmp.fifo("conf.d/30-c.toml");
     let gone = tmp.path().join("gone.toml");
     std::os::unix::fs::symlink(gone, tmp.path().join("conf.d/40-d.toml")).unwrap();
     let dir = tmp.path().join("conf.d");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let loaded = App::builder().dir(dir).load_full();
-        let _ = tx.send(loaded.map(|l| {
-            let warnings: Vec<String> = l.warnings().iter().map(ToString::to_string).collect();
-            (l.config().port, warnings)
-        }));
-    });
-    let (port, warnings) = rx
-        .recv_timeout(std::time::Duration::from_secs(10))
-        .expect("the load returns")
-        .unwrap();
+    let loaded = tmp::within_10s(move || App::builder().dir(dir).load_full().unwrap());
+    let port = loaded.config().port;
+    let warnings: Vec<String> = loaded.warnings().iter().map(ToString::to_string).collect();
     assert_eq!(port, 1);
     let warnings: Vec<String> = warnings.iter().map(|w| tmp.text(w)).collect();
     assert_eq!(

@@ -231,19 +231,9 @@ fn an_endless_file_is_refused_past_16_mib() {
 #[test]
 fn an_optional_file_that_is_a_fifo_is_refused_without_waiting() {
     let dir = Tmp::new();
-    let fifo = dir.path().join("app.toml");
-    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
-    assert!(made.unwrap().success());
-    let (tx, rx) = std::sync::mpsc::channel();
-    let path = fifo.clone();
-    std::thread::spawn(move || {
-        let err = App::builder().optional_file(path).load().map(|_| ());
-        let _ = tx.send(err.map_err(|e| e.to_string()));
-    });
-    let err = rx
-        .recv_timeout(Duration::from_secs(10))
-        .expect("the load returns")
-        .unwrap_err();
+    let fifo = dir.fifo("app.toml");
+    let err =
+        tmp::within_10s(move || App::builder().optional_file(fifo).load().map(|_| ())).unwrap_err();
     assert_eq!(
         dir.text(err),
         "error: cannot read $DIR/app.toml: it is not a regular file (a FIFO, a socket or a \
