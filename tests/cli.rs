@@ -172,6 +172,14 @@ fn unknown_flags_get_clap_error_with_a_suggestion() {
         "{err}"
     );
     assert!(problem.message().contains("--port"), "{err}");
+    // Printed as clap prints it: its lines are lines, not `\n`.
+    assert!(
+        err.to_string().starts_with(
+            "error: unexpected argument '--prot' found\n\n  tip: a similar argument exists: \
+             '--port'\n"
+        ),
+        "{err}"
+    );
 }
 
 #[test]

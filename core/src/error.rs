@@ -56,6 +56,9 @@ pub struct Problem {
     pub(crate) message: String,
     pub(crate) snippet: Option<Snippet>,
     pub(crate) help: Option<String>,
+    /// The message is a text of several lines of its own (clap's error for
+    /// the command line), whose line breaks are printed as they are.
+    pub(crate) lines: bool,
 }
 
 /// A warning is a problem that the builder was told not to fail on (for
@@ -73,7 +76,14 @@ impl Problem {
             message: message.into(),
             snippet: None,
             help: None,
+            lines: false,
         }
+    }
+
+    /// The message is a text of several lines (clap's rendered error).
+    pub(crate) fn with_lines(mut self) -> Problem {
+        self.lines = true;
+        self
     }
 
     /// Sets the dotted key path the problem is about.
@@ -167,7 +177,16 @@ impl Problem {
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         use crate::text::printable;
-        let message = printable(&self.message);
+        let message = match self.lines {
+            true => self
+                .message
+                .split('\n')
+                .map(printable)
+                .collect::<Vec<_>>()
+                .join("\n")
+                .into(),
+            false => printable(&self.message),
+        };
         match &self.key {
             Some(key) => write!(f, "`{}`: {message}", printable(key))?,
             None => f.write_str(&message)?,

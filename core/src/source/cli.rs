@@ -583,7 +583,7 @@ fn parse(schema: &'static Schema, naming: &Naming, args: Vec<OsString>) -> Parse
                         _ => ProblemKind::Syntax,
                     };
                     let message = text.trim_end().trim_start_matches("error: ").to_owned();
-                    Parse::Problems(vec![Problem::new(problem_kind, message)])
+                    Parse::Problems(vec![Problem::new(problem_kind, message).with_lines()])
                 }
             }
         }
