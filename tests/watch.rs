@@ -726,3 +726,82 @@ fn a_garbage_file_is_rejected_quickly_and_drop_does_not_wait_long() {
         "drop took {dropped:?}, a whole reload {rejected:?}"
     );
 }
+
+/// Sections whose elements hold a secret, and an enum section.
+#[derive(Config, Debug)]
+struct Fleet {
+    #[config(nested)]
+    routes: Vec<Route>,
+    #[config(nested)]
+    upstreams: BTreeMap<String, Route>,
+    #[config(nested)]
+    store: Option<Store>,
+}
+
+#[derive(Config, Debug)]
+struct Route {
+    #[config(default = "/")]
+    path: String,
+    #[config(secret, default = "dflt-key")]
+    key: String,
+}
+
+#[derive(Config, Debug)]
+enum Store {
+    Memory,
+    Disk(Disk),
+}
+
+#[derive(Config, Debug)]
+struct Disk {
+    dir: String,
+    #[config(secret)]
+    passphrase: Option<String>,
+}
+
+/// A change to a list or map of sections shows their elements with the
+/// secrets masked, and a switch of an enum section's variant names the
+/// keys of the variant it left.
+#[test]
+fn changes_mask_secrets_inside_sections_and_name_what_a_variant_left() {
+    let dir = Tmp::new();
+    let path = dir.write(
+        "fleet.toml",
+        "[[routes]]\nkey = \"SECRET-1\"\n[upstreams.x]\nkey = \"SECRET-2\"\n\
+         [store]\nkind = \"disk\"\ndir = \"/d\"\npassphrase = \"SECRET-3\"\n",
+    );
+    let watch = Fleet::builder().file(&path).watch().unwrap();
+    save_by_rename(
+        &path,
+        "[[routes]]\npath = \"/b\"\nkey = \"SECRET-4\"\n[store]\nkind = \"memory\"\n",
+    );
+    match next(&watch) {
+        Reload::Updated {
+            changed, changes, ..
+        } => {
+            let log: String = changes
+                .iter()
+                .map(|c| format!("{}\n", dir.text(c)))
+                .collect();
+            for secret in ["SECRET", "dflt-key"] {
+                assert!(!log.contains(secret), "{log}");
+            }
+            assert_eq!(
+                changed,
+                [
+                    "routes",
+                    "upstreams",
+                    "store.kind",
+                    "store.dir",
+                    "store.passphrase"
+                ],
+                "{log}"
+            );
+            assert!(
+                log.contains("routes: [{ key = \"<secret>\", path = \"/\" }]"),
+                "{log}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}

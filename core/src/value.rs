@@ -286,6 +286,11 @@ pub(crate) struct Inline<'a>(pub &'a Value);
 
 impl fmt::Display for Inline<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // A secret a load marked, an element's field included, is never
+        // written out, whatever prints the value around it.
+        if self.0.secret {
+            return f.write_str(crate::redact::MASK);
+        }
         match &self.0.kind {
             Kind::Bool(b) => write!(f, "{b}"),
             Kind::Integer(i) => write!(f, "{i}"),

@@ -127,6 +127,17 @@ impl Walk {
                 _ => self.leaf(path, a, b, restart),
             }
         }
+        // An enum section's variant keeps its fields beside the tag: those
+        // of the variant before and of the one after, each walked once.
+        let chosen =
+            |t: Option<&Table>| t.and_then(|t| schema.variant_of(t)).and_then(|v| v.schema);
+        let (was, is) = (chosen(old), chosen(new));
+        if let Some(was) = was {
+            self.fields(was, prefix, old, new, restart);
+        }
+        if let Some(is) = is.filter(|is| !was.is_some_and(|was| std::ptr::eq(was, *is))) {
+            self.fields(is, prefix, old, new, restart);
+        }
     }
 
     /// A leaf field. Tables under it (maps, plain serde structs) are
