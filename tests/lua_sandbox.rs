@@ -483,3 +483,72 @@ fn coroutines_still_work_as_lua_defines_them() {
         "error: boom\n  --> evil.lua:2"
     );
 }
+
+/// Sections whose elements hold secrets.
+#[derive(Config, Debug)]
+struct Vaulted {
+    #[config(nested)]
+    routes: Vec<Keyed>,
+    #[config(nested)]
+    upstreams: BTreeMap<String, Keyed>,
+    #[config(nested)]
+    store: Option<Locked>,
+    #[config(default = "")]
+    out: String,
+}
+
+#[derive(Config, Debug)]
+struct Keyed {
+    #[config(default = "/")]
+    path: String,
+    #[config(secret)]
+    key: Option<String>,
+}
+
+#[derive(Config, Debug)]
+enum Locked {
+    Memory,
+    Disk(LockedDisk),
+}
+
+#[derive(Config, Debug)]
+struct LockedDisk {
+    #[config(default = "/d")]
+    dir: String,
+    #[config(secret)]
+    passphrase: Option<String>,
+}
+
+const VAULTED: &str = "[[routes]]\nkey = \"SECRET-ROUTE\"\n[upstreams.x]\nkey = \"SECRET-UP\"\n\
+                       [store]\nkind = \"disk\"\npassphrase = \"SECRET-DISK\"\n";
+
+/// A script sees no secret inside a list, a map or an enum section, and
+/// what it would copy out of one is refused without showing it.
+#[test]
+fn a_script_sees_no_secret_inside_lists_maps_or_variants() {
+    let read = "local s = ''\n\
+                for _, r in ipairs(config.routes) do s = s .. tostring(r.key) .. ';' end\n\
+                for n, r in pairs(config.upstreams) do s = s .. n .. '=' .. tostring(r.key) .. ';' end\n\
+                s = s .. tostring(config.store.passphrase) .. ',' .. config.store.kind\n\
+                return { out = s }";
+    let app = Vaulted::builder()
+        .toml_str(VAULTED)
+        .source(Lua::text("peek.lua", read))
+        .load()
+        .unwrap();
+    assert_eq!(app.out, "nil;x=nil;nil,disk");
+    assert_eq!(app.routes[0].key.as_deref(), Some("SECRET-ROUTE"));
+    // Nor does `pairs` over an element list what it hides.
+    let keys = "local s = ''\nfor k in pairs(config.upstreams.x) do s = s .. k .. ';' end\n\
+                for k in pairs(config.store) do s = s .. k .. ';' end\nreturn { out = s }";
+    let app = Vaulted::builder()
+        .toml_str(VAULTED)
+        .source(Lua::text("keys.lua", keys))
+        .load()
+        .unwrap();
+    assert!(
+        !app.out.contains("key;") && !app.out.contains("passphrase"),
+        "{}",
+        app.out
+    );
+}

@@ -78,16 +78,36 @@ pub(super) fn view(
         },
         Kind::Datetime(s) => LuaValue::String(state.create_string(s)?),
         Kind::Array(items) => {
+            // The items of a list of sections are structs of their own.
+            let element = field.and_then(|f| f.elements());
             let data = state.create_table_with_capacity(items.len(), 0)?;
             for item in items {
-                data.raw_push(view(state, views, item, None, field)?)?;
+                let item = match element {
+                    Some(element) => view(state, views, item, Some(element), None)?,
+                    None => view(state, views, item, None, field)?,
+                };
+                data.raw_push(item)?;
             }
             read_only(state, views, data)?
         }
         Kind::Table(entries) => {
+            // The entries of a map of sections, likewise.
+            let element = field
+                .and_then(|f| f.elements())
+                .filter(|_| schema.is_none());
+            // An enum section's chosen variant keeps its fields beside the tag.
+            let variant = schema
+                .and_then(|s| s.variant_of(entries))
+                .and_then(|v| v.schema);
             let data = state.create_table_with_capacity(0, entries.len())?;
             for (key, item) in entries {
-                let field = schema.and_then(|s| s.field(key));
+                if let Some(element) = element {
+                    data.raw_set(key.as_str(), view(state, views, item, Some(element), None)?)?;
+                    continue;
+                }
+                let field = schema
+                    .and_then(|s| s.field(key))
+                    .or_else(|| variant.and_then(|v| v.field(key)));
                 if field.is_some_and(|f| views.hides(f)) {
                     continue;
                 }

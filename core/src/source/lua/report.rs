@@ -103,17 +103,39 @@ pub(super) struct Secrets {
 impl Secrets {
     /// Adds every string and number under the secret fields of `tree`.
     pub(super) fn add_tree(&mut self, schema: &Schema, tree: &Value) {
+        self.add_below(schema, tree, 0);
+        self.sort();
+    }
+
+    /// Those of one struct's table: its fields, its chosen variant's, and
+    /// the elements of its lists and maps of sections.
+    fn add_below(&mut self, schema: &Schema, tree: &Value, depth: usize) {
+        let Some(table) = tree.as_table().filter(|_| depth < crate::format::MAX_DEPTH) else {
+            return;
+        };
         for field in schema.fields {
-            let Some(value) = tree.as_table().and_then(|t| t.get(field.key)) else {
+            let Some(value) = table.get(field.key) else {
                 continue;
             };
             if field.secret {
                 self.add_value(value);
             } else if let Some(nested) = field.nested() {
-                self.add_tree(nested, value);
+                self.add_below(nested, value, depth + 1);
+            } else if let Some(element) = field.elements() {
+                match &value.kind {
+                    Kind::Array(items) => items
+                        .iter()
+                        .for_each(|item| self.add_below(element, item, depth + 1)),
+                    Kind::Table(t) => t
+                        .values()
+                        .for_each(|entry| self.add_below(element, entry, depth + 1)),
+                    _ => {}
+                }
             }
         }
-        self.sort();
+        if let Some(variant) = schema.variant_of(table).and_then(|v| v.schema) {
+            self.add_below(variant, tree, depth + 1);
+        }
     }
 
     fn add_value(&mut self, value: &Value) {
