@@ -486,6 +486,7 @@ fn coroutines_still_work_as_lua_defines_them() {
 
 /// Sections whose elements hold secrets.
 #[derive(Config, Debug)]
+#[allow(dead_code)]
 struct Vaulted {
     #[config(nested)]
     routes: Vec<Keyed>,
@@ -498,6 +499,7 @@ struct Vaulted {
 }
 
 #[derive(Config, Debug)]
+#[allow(dead_code)]
 struct Keyed {
     #[config(default = "/")]
     path: String,
@@ -506,12 +508,14 @@ struct Keyed {
 }
 
 #[derive(Config, Debug)]
+#[allow(dead_code)]
 enum Locked {
     Memory,
     Disk(LockedDisk),
 }
 
 #[derive(Config, Debug)]
+#[allow(dead_code)]
 struct LockedDisk {
     #[config(default = "/d")]
     dir: String,

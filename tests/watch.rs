@@ -727,8 +727,10 @@ fn a_garbage_file_is_rejected_quickly_and_drop_does_not_wait_long() {
     );
 }
 
-/// Sections whose elements hold a secret, and an enum section.
+/// Sections whose elements hold a secret, and an enum section; read only
+/// through the changes of a reload.
 #[derive(Config, Debug)]
+#[allow(dead_code)]
 struct Fleet {
     #[config(nested)]
     routes: Vec<Route>,
@@ -739,6 +741,7 @@ struct Fleet {
 }
 
 #[derive(Config, Debug)]
+#[allow(dead_code)]
 struct Route {
     #[config(default = "/")]
     path: String,
@@ -747,12 +750,14 @@ struct Route {
 }
 
 #[derive(Config, Debug)]
+#[allow(dead_code)]
 enum Store {
     Memory,
     Disk(Disk),
 }
 
 #[derive(Config, Debug)]
+#[allow(dead_code)]
 struct Disk {
     dir: String,
     #[config(secret)]
