@@ -223,3 +223,57 @@ fn toml_datetimes_read_as_strings() {
         .unwrap();
     assert_eq!(when.at, "1979-05-27T07:32:00Z");
 }
+
+/// Env text for a list is inline JSON only when it reads as JSON: a list of
+/// addresses or of words in brackets is split at commas, and
+/// `--print-config` shows the list the build read.
+#[test]
+fn a_list_of_bracketed_addresses_is_a_list_not_json() {
+    #[derive(Config, Debug)]
+    #[config(name = "l")]
+    struct Lists {
+        #[config(default = [])]
+        listen: Vec<SocketAddr>,
+        #[config(default = [])]
+        words: Vec<String>,
+    }
+    let app = Lists::builder()
+        .env_from([
+            ("L_LISTEN", "[::1]:8080,0.0.0.0:80,[2001:db8::1]:443"),
+            ("L_WORDS", "[WARN] x,y"),
+        ])
+        .load()
+        .unwrap();
+    assert_eq!(
+        app.listen,
+        [
+            "[::1]:8080".parse::<SocketAddr>().unwrap(),
+            "0.0.0.0:80".parse().unwrap(),
+            "[2001:db8::1]:443".parse().unwrap()
+        ]
+    );
+    assert_eq!(app.words, ["[WARN] x", "y"]);
+
+    let printed = |value: &str| {
+        let err = Lists::builder()
+            .env_from([("L_WORDS", value)])
+            .args(["l", "--print-config=toml"])
+            .load()
+            .unwrap_err();
+        match err.as_exit() {
+            Some(staid::Exit::PrintConfig(text)) => text.clone(),
+            other => panic!("{other:?}"),
+        }
+    };
+    let app = Lists::builder()
+        .env_from([("L_WORDS", "[\"a,b\", \"c\"]")])
+        .load()
+        .unwrap();
+    assert_eq!(app.words, ["a,b", "c"]);
+    assert!(
+        printed("[\"a,b\", \"c\"]").contains("words = [\"a,b\", \"c\"]"),
+        "{}",
+        printed("[\"a,b\", \"c\"]")
+    );
+    assert!(printed("[WARN] x,y").contains("words = [\"[WARN] x\", \"y\"]"));
+}

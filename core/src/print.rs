@@ -76,6 +76,18 @@ pub(crate) fn typed(value: &Value, ty: &str) -> Value {
     let head = ty.split('<').next().unwrap_or(ty);
     let head = head.rsplit("::").next().unwrap_or(head).trim();
     let origin = value.origin.clone();
+    // Inline JSON is read as JSON, as the build reads it; its items are
+    // typed already.
+    if matches!(
+        head,
+        "Vec" | "VecDeque" | "HashSet" | "BTreeSet" | "HashMap" | "BTreeMap"
+    ) && crate::text::looks_like_json(text)
+    {
+        return match crate::format::inline_json(text.trim(), &origin) {
+            Ok(parsed) => parsed,
+            Err(_) => value.clone(),
+        };
+    }
     let kind = match head {
         "Vec" | "VecDeque" | "HashSet" | "BTreeSet" => {
             let item = inner(ty).unwrap_or("String");

@@ -166,6 +166,31 @@ pub(crate) fn split_escaped(s: &str, sep: char) -> Vec<String> {
 /// A comma-separated list of text, as values of text with `origin`: how env
 /// and flag text becomes a list, both for the typed build and for
 /// `merge = "append"`, which must split it the same way.
+/// Whether env or flag text is inline JSON (`[1, 2]`, `{"a": 1}`) rather
+/// than a list of items. It opens with `[` or `{` and what follows could
+/// start JSON; a number or a word there only counts when the text also
+/// closes the bracket, since `[2001:db8::1]:8080` and `[::1]:80,[::2]:80`
+/// (addresses) and `[WARN] x` are text.
+pub(crate) fn looks_like_json(s: &str) -> bool {
+    let s = s.trim();
+    let close = match s.as_bytes().first() {
+        Some(b'[') => ']',
+        Some(b'{') => '}',
+        _ => return false,
+    };
+    let rest = s[1..].trim_start();
+    let word = |w: &str| {
+        rest.strip_prefix(w)
+            .is_some_and(|after| !after.starts_with(|c: char| c.is_alphanumeric()))
+    };
+    match rest.chars().next() {
+        Some('[' | '{' | '"' | ']' | '}') => true,
+        Some('-' | '0'..='9') => s.ends_with(close),
+        Some(_) => (word("true") || word("false") || word("null")) && s.ends_with(close),
+        None => false,
+    }
+}
+
 pub(crate) fn list_values(s: &str, origin: &crate::Origin) -> Vec<crate::Value> {
     split_escaped(s, ',')
         .into_iter()
@@ -176,6 +201,33 @@ pub(crate) fn list_values(s: &str, origin: &crate::Origin) -> Vec<crate::Value> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn inline_json_is_told_from_lists_of_addresses_and_words() {
+        for json in [
+            "[1, 2]",
+            " [] ",
+            "[\"a,b\", \"c\"]",
+            "[[1], [2]]",
+            "{\"a\": 1}",
+            "[true]",
+            "[-1]",
+        ] {
+            assert!(looks_like_json(json), "{json}");
+        }
+        for text in [
+            "[::1]:8080,0.0.0.0:80",
+            "[::1]",
+            "[fe80::1]:80",
+            "[WARN] x,y",
+            "{x},y",
+            "[falsey]",
+            "a,b",
+            "[1",
+        ] {
+            assert!(!looks_like_json(text), "{text}");
+        }
+    }
 
     #[test]
     fn integers_in_every_base() {

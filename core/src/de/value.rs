@@ -92,7 +92,7 @@ impl<'a> ValueDe<'a> {
     /// the text's origin.
     fn inline_json(&self, s: &str) -> Result<Option<Value>, DeError> {
         let t = s.trim_start();
-        if !(t.starts_with('[') || t.starts_with('{')) {
+        if !text::looks_like_json(t) {
             return Ok(None);
         }
         crate::format::inline_json(t, &self.value.origin)
