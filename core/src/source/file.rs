@@ -204,7 +204,7 @@ pub(crate) const MAX_FILE_BYTES: u64 = 16 << 20;
 ///
 /// A file found rather than named (optional, as discovered files and
 /// drop-ins are) must be a regular file: opening a FIFO would wait for a
-/// writer forever. One named outright may be a pipe (`--config <(gen)`).
+/// writer forever. One named outright may be a named pipe.
 pub(crate) fn read(path: &Arc<Path>, optional: bool) -> Result<Option<Arc<str>>, Vec<Problem>> {
     use std::io::Read;
     let io_problem = |reason: String| {
