@@ -230,3 +230,48 @@ fn env_usage_says_when_a_variant_field_is_required() {
         "MYAPP_BACKUP_KIND String if backup is set Which variant: one of `memory`, `s3`, `fs`."
     );
 }
+
+/// A higher layer that changes the variant replaces the section: the keys
+/// the layers below set for the other variant go with it. One that keeps
+/// the variant merges key by key, as any table does.
+#[test]
+fn a_higher_layer_can_switch_the_variant() {
+    let base = "[storage]\nkind = \"s3\"\nbucket = \"b\"\nregion = \"eu-west-1\"\n\
+                [backup]\nkind = \"fs\"\npath = \"/bk\"\n";
+    let app = App::builder()
+        .toml_str(base)
+        .toml_str("[storage]\nkind = \"memory\"\n")
+        .load()
+        .unwrap();
+    assert_eq!(app.storage, Storage::Memory);
+    let app = App::builder()
+        .toml_str(base)
+        .env_from([
+            ("MYAPP_STORAGE_KIND", "fs"),
+            ("MYAPP_STORAGE_PATH", "/data"),
+            ("MYAPP_BACKUP_KIND", "memory"),
+        ])
+        .env()
+        .load()
+        .unwrap();
+    assert_eq!(
+        app.storage,
+        Storage::LocalDisk(Disk {
+            path: "/data".into()
+        })
+    );
+    assert_eq!(app.backup, Some(Storage::Memory));
+    // The same variant: the region from below stays.
+    let app = App::builder()
+        .toml_str(base)
+        .toml_str("[storage]\nkind = \"s3\"\nbucket = \"c\"\n")
+        .load()
+        .unwrap();
+    assert_eq!(
+        app.storage,
+        Storage::S3(S3Storage {
+            bucket: "c".into(),
+            region: "eu-west-1".into()
+        })
+    );
+}

@@ -365,6 +365,25 @@ impl Schema {
                 }
             });
         }
+        if self.has_tags() {
+            // An enum section whose variant this layer changes: what the
+            // layers below set was the other variant's, and goes.
+            self.walk(&mut |path, field| {
+                if field.variants().is_none() {
+                    return;
+                }
+                let tag = |tree: &Value| tree.get(path).and_then(Value::as_str).map(str::to_owned);
+                let (Some(was), Some(is)) = (tag(merged), tag(&layer)) else {
+                    return;
+                };
+                let section = path.rsplit_once('.').map_or("", |(section, _)| section);
+                if was != is && !section.is_empty() {
+                    if let Some(below) = merged.get_mut(section) {
+                        below.kind = Kind::Table(Table::new());
+                    }
+                }
+            });
+        }
         if !self.has_append() {
             merged.merge(layer);
             return;
@@ -404,6 +423,13 @@ impl Schema {
                 || f.shape() == Some(Shape::Map)
                 || f.nested().is_some_and(Schema::has_maps)
         })
+    }
+
+    /// Whether any enum section sits at a fixed path, here or nested.
+    fn has_tags(&self) -> bool {
+        self.fields
+            .iter()
+            .any(|f| f.variants().is_some() || f.nested().is_some_and(Schema::has_tags))
     }
 
     /// Whether any field, here or nested, is `merge = "append"`.
