@@ -244,3 +244,28 @@ fn debug_of_the_loaded_tree_masks_secrets_of_enum_variants() {
     assert!(!shown.contains("SECRET"), "{shown}");
     assert!(shown.contains("b1") && shown.contains("b2"), "{shown}");
 }
+
+/// A secret map starts as the default `{}`; explain names where its entries
+/// came from, not the default.
+#[test]
+fn a_secret_map_set_by_env_is_explained_with_its_variable() {
+    #[derive(Config, Debug)]
+    #[config(name = "hd")]
+    #[allow(dead_code)]
+    struct Headers {
+        #[config(secret, default = {})]
+        hdrs: std::collections::BTreeMap<String, String>,
+    }
+    let loaded = Headers::builder()
+        .env_from([("HD_HDRS", "a:PASSWORD6,b:other")])
+        .env()
+        .load_full()
+        .unwrap();
+    let explained = loaded.explain().to_string();
+    assert_eq!(explained, "hdrs = \"<secret>\"  # env HD_HDRS\n");
+    let loaded = Headers::builder().load_full().unwrap();
+    assert_eq!(
+        loaded.explain().to_string(),
+        "hdrs = \"<secret>\"  # default\n"
+    );
+}

@@ -170,7 +170,11 @@ fn section(schema: &Schema, tree: Option<&Table>, prefix: &str, lines: &mut Line
 fn leaf(path: &str, value: &Value, field: &Field, lines: &mut Lines) {
     let origin = Some(value.origin.to_string());
     if field.secret {
-        lines.push((format!("{path} = {MASK}"), origin, path.to_owned()));
+        lines.push((
+            format!("{path} = {MASK}"),
+            secret_origin(value),
+            path.to_owned(),
+        ));
         return;
     }
     match bare_text(value, field.ty) {
@@ -228,4 +232,34 @@ fn flatten(path: &str, value: &Value, lines: &mut Lines) {
             path.to_owned(),
         )),
     }
+}
+
+/// Where a secret shown as one masked line was set. A table's own origin is
+/// where it began (the default `{}`, say), while its entries came from the
+/// layers above: those are named, a file once (at its first entry), up to
+/// three.
+fn secret_origin(value: &Value) -> Option<String> {
+    let Kind::Table(table) = &value.kind else {
+        return Some(value.origin.to_string());
+    };
+    if value.origin != crate::Origin::Default {
+        return Some(value.origin.to_string());
+    }
+    let mut seen: Vec<String> = Vec::new();
+    let mut named: Vec<String> = Vec::new();
+    for entry in table.values() {
+        let place = match entry.origin.file_position() {
+            Some((path, _, _)) => path.display().to_string(),
+            None => entry.origin.to_string(),
+        };
+        if !seen.contains(&place) {
+            seen.push(place);
+            named.push(entry.origin.to_string());
+        }
+    }
+    Some(match named.len() {
+        0 => value.origin.to_string(),
+        1..=3 => named.join(", "),
+        n => format!("{} and {} more", named[..3].join(", "), n - 3),
+    })
 }
