@@ -182,6 +182,19 @@ fn unknown_flags_get_clap_error_with_a_suggestion() {
     );
 }
 
+/// `--token --s3cret` reads as an unknown flag after a `--token` with no
+/// value; clap would quote it back, so the secret is masked.
+#[test]
+fn a_secret_that_looks_like_a_flag_is_not_quoted_back() {
+    let err = Svc::builder()
+        .args(args(&["--token", "--Sup3rS3cret"]))
+        .load()
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(!text.contains("Sup3rS3cret"), "{text}");
+    assert!(text.contains("'<secret>'"), "{text}");
+}
+
 #[test]
 fn a_flag_given_twice_is_refused_unless_it_is_a_list() {
     let err = Svc::builder()

@@ -567,11 +567,15 @@ fn parse(schema: &'static Schema, naming: &Naming, args: Vec<OsString>) -> Parse
     if !problems.is_empty() {
         return Parse::Problems(problems);
     }
+    let secrets = secret_values(schema, &args);
     match cmd.try_get_matches_from(args) {
         Ok(matches) => Parse::Flags(Flags::new(Arc::new(matches))),
         Err(e) => {
             use clap::error::ErrorKind as K;
-            let text = e.render().to_string();
+            let mut text = e.render().to_string();
+            for secret in &secrets {
+                text = text.replace(&format!("'{secret}'"), "'<secret>'");
+            }
             match e.kind() {
                 K::DisplayHelp | K::DisplayHelpOnMissingArgumentOrSubcommand => {
                     Parse::Exit(Exit::Help(text))
@@ -588,4 +592,28 @@ fn parse(schema: &'static Schema, naming: &Naming, args: Vec<OsString>) -> Parse
             }
         }
     }
+}
+
+/// The arguments that follow a secret field's flag (`--token x`): clap
+/// quotes an argument back in its error, as when a secret starts with `-`
+/// (`--token --s3cret` reads as an unknown flag), so those are masked.
+fn secret_values(schema: &'static Schema, args: &[OsString]) -> Vec<String> {
+    let mut flags: Vec<String> = Vec::new();
+    schema.walk_named(&mut |path, names, field| {
+        if schema.is_secret(path) {
+            flags.push(format!("--{}", naming::flag(names, field)));
+            if let Some(short) = field.short {
+                flags.push(format!("-{short}"));
+            }
+        }
+    });
+    args.windows(2)
+        .filter(|pair| flags.iter().any(|flag| pair[0] == flag.as_str()))
+        .filter_map(|pair| {
+            pair[1]
+                .to_str()
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned)
+        })
+        .collect()
 }
