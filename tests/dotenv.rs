@@ -88,6 +88,16 @@ fn variables_are_read_with_the_environments_names_and_origins_name_the_line() {
     );
 }
 
+/// A byte-order mark (Windows editors write one) is skipped, not read as
+/// part of the first name.
+#[test]
+fn a_byte_order_mark_is_skipped() {
+    let tmp = Tmp::new();
+    let loaded = tmp.dotenv("\u{feff}MYAPP_PORT=9001\n").load_full().unwrap();
+    assert_eq!(loaded.config().port, 9001);
+    assert_eq!(tmp.text(loaded.origin("port").unwrap()), "$DIR/.env:1:12");
+}
+
 #[test]
 fn the_environment_above_wins_and_the_process_environment_is_not_written() {
     let tmp = Tmp::new();

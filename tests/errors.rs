@@ -546,6 +546,18 @@ fn a_duration_given_as_a_number_says_how_durations_are_written() {
         "error: `read`: expected a duration written as text, such as \"30s\" or \"1m30s\", \
          found integer 30\n  --> <toml>:1:8\n   |\n 1 | read = 30\n   |        ^^"
     );
+    // A time of day is no length of time either.
+    let err = Timeouts::builder()
+        .toml_str("read = 07:30:00")
+        .load()
+        .unwrap_err();
+    assert!(
+        err.to_string().starts_with(
+            "error: `read`: expected a duration written as text, such as \"30s\" or \"1m30s\", \
+             found datetime"
+        ),
+        "{err}"
+    );
 }
 
 mod struct_validators {

@@ -334,9 +334,15 @@ impl<'de> de::Deserializer<'de> for ValueDe<'_> {
                     .visit_map(DurationMap::new(d))
                     .map_err(|e: DeError| e.at(&self.value.origin));
             }
-            if let Kind::Integer(_) | Kind::Float(_) | Kind::Bool(_) = self.value.kind {
-                // A bare number has no unit: say how a duration is written,
-                // not that `Duration` is a table underneath.
+            if let Kind::Integer(_)
+            | Kind::Float(_)
+            | Kind::Bool(_)
+            | Kind::Datetime(_)
+            | Kind::Array(_) = self.value.kind
+            {
+                // A bare number has no unit (nor a time of day a length):
+                // say how a duration is written, not that `Duration` is a
+                // table underneath.
                 return self.fail(mismatch(
                     self.value,
                     "a duration written as text, such as \"30s\" or \"1m30s\"",

@@ -167,6 +167,8 @@ fn file_origin(path: &Arc<Path>, line: usize, column: usize) -> Origin {
 /// The variables of a dotenv text, in order, with the line and column of
 /// each, and a problem for each line that is not valid.
 fn parse(path: &Arc<Path>, text: &str) -> (Vec<Entry>, Vec<Problem>) {
+    // A byte-order mark, as an editor on Windows writes, is not a name.
+    let text = crate::format::without_bom(text).unwrap_or(text);
     let lines: Vec<&str> = text.lines().collect();
     // dotenvy yields variables and errors in file order without positions;
     // each is found by scanning forward from the last one found.
