@@ -550,3 +550,27 @@ fn inline_json_for_a_map_merges_with_files_and_entry_variables() {
         ]
     );
 }
+
+/// A map entry whose name has a dot: explain quotes it, and `origin` finds
+/// it by the same spelling.
+#[test]
+fn an_entry_named_with_a_dot_is_found_by_its_quoted_path() {
+    let loaded = App::builder()
+        .toml_str("[upstreams.\"eu.west\"]\nurl = \"http://eu\"\n")
+        .load_full()
+        .unwrap();
+    let explained = loaded.explain().to_string();
+    assert!(
+        explained.contains("upstreams.\"eu.west\".url = \"http://eu\""),
+        "{explained}"
+    );
+    assert_eq!(
+        loaded
+            .origin("upstreams.\"eu.west\".url")
+            .map(ToString::to_string)
+            .as_deref(),
+        Some("<toml>:2:7")
+    );
+    assert!(loaded.origin("upstreams.\"eu.west.url").is_none());
+    assert!(loaded.origin("upstreams.eu.west.url").is_none());
+}

@@ -9,7 +9,7 @@ use crate::explain::Explain;
 use crate::origin::Origin;
 use crate::plan::Plan;
 use crate::source::{LoadCtx, Sink};
-use crate::value::Value;
+use crate::value::{Kind, Value};
 use crate::Config;
 
 /// What to do with keys (and env variables) the configuration does not
@@ -87,9 +87,22 @@ impl<T: Config> Loaded<T> {
     }
 
     /// Where the value at a dotted key path (`"db.port"`) came from. `None`
-    /// when no layer set it.
+    /// when no layer set it. A key with a dot in it is quoted, as explain
+    /// prints it: `upstreams."eu.west".url`.
     pub fn origin(&self, path: &str) -> Option<&Origin> {
-        self.tree.get(path).map(|v| &v.origin)
+        let node = match path.contains('"') {
+            false => self.tree.get(path),
+            true => quoted_parts(path).and_then(|parts| {
+                parts
+                    .iter()
+                    .try_fold(&self.tree, |node, part| match &node.kind {
+                        Kind::Table(t) => t.get(part.as_str()),
+                        Kind::Array(items) => items.get(part.parse::<usize>().ok()?),
+                        _ => None,
+                    })
+            }),
+        };
+        node.map(|v| &v.origin)
     }
 
     /// Problems that did not fail the load, such as unknown keys under
@@ -209,4 +222,22 @@ impl Plan {
             }
         }
     }
+}
+
+/// The parts of a dotted path whose keys may be quoted (`a."b.c".d`, with
+/// `\"` and `\\` inside quotes); `None` when a quote is left open.
+fn quoted_parts(path: &str) -> Option<Vec<String>> {
+    let mut parts = vec![String::new()];
+    let mut chars = path.chars();
+    let mut quoted = false;
+    while let Some(c) = chars.next() {
+        let part = parts.last_mut()?;
+        match (c, quoted) {
+            ('"', _) => quoted = !quoted,
+            ('\\', true) => part.push(chars.next()?),
+            ('.', false) => parts.push(String::new()),
+            (c, _) => part.push(c),
+        }
+    }
+    (!quoted).then_some(parts)
 }
