@@ -184,6 +184,13 @@ fn env_integers_in_every_base_and_range_checked() {
         err.to_string(),
         "error: `small`: 200 is out of range for i8 (-128 to 127)\n  --> env T_SMALL"
     );
+    // Past every type staid reads: said so, not "expected an integer" alone.
+    let err = env_err("T_SMALL", "340282366920938463463374607431768211455");
+    assert_eq!(
+        err.problems()[0].message(),
+        "expected an integer (i8), found \"340282366920938463463374607431768211455\" (it is past \
+         the range of i128, the largest integer staid reads)"
+    );
 }
 
 #[test]

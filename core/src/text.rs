@@ -114,9 +114,16 @@ fn leading_zero(digits: &str) -> bool {
 /// zero.
 pub(crate) fn int_hint(s: &str) -> Option<&'static str> {
     let digits = s.trim().trim_start_matches(['+', '-']);
-    let decimal = digits.chars().all(|c| c.is_ascii_digit() || c == '_');
-    (decimal && leading_zero(&digits.replace('_', "")))
-        .then_some("a leading 0 is ambiguous: drop it for decimal, or use the 0o prefix for octal")
+    let decimal = !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit() || c == '_');
+    if decimal && leading_zero(&digits.replace('_', "")) {
+        return Some(
+            "a leading 0 is ambiguous: drop it for decimal, or use the 0o prefix for octal",
+        );
+    }
+    // Digits only, and no i128: more of them than an i128 holds.
+    let digits = digits.replace('_', "");
+    (decimal && digits.parse::<i128>().is_err())
+        .then_some("it is past the range of i128, the largest integer staid reads")
 }
 
 /// A float, as Rust's `f64::from_str` reads it (also `inf`, `NaN`), except
