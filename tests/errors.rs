@@ -748,3 +748,39 @@ fn carets_cover_values_that_span_lines_and_non_ascii_text() {
         "{err}"
     );
 }
+
+/// Under `rename_all` a struct validator may name a key as files spell it
+/// or by the Rust field's name; either way the finding has its origin.
+#[test]
+fn a_struct_validator_may_name_a_field_by_its_rust_name() {
+    use staid::Invalid;
+
+    #[derive(Config, Debug)]
+    #[config(rename_all = "camelCase")]
+    #[allow(dead_code)]
+    struct Gateway {
+        #[config(nested)]
+        route_list: Vec<Route>,
+    }
+    #[derive(Config, Debug)]
+    #[config(rename_all = "camelCase", validate = slash)]
+    #[allow(dead_code)]
+    struct Route {
+        path_prefix: String,
+    }
+    fn slash(r: &Route) -> Result<(), Invalid> {
+        match r.path_prefix.starts_with('/') {
+            true => Ok(()),
+            false => Err(Invalid::new().at("path_prefix", "must start with /")),
+        }
+    }
+    let err = Gateway::builder()
+        .toml_str("[[routeList]]\npathPrefix = \"/a\"\n[[routeList]]\npathPrefix = \"b\"\n")
+        .load()
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "error: `routeList.1.pathPrefix`: must start with /\n  --> <toml>:4:14\n   |\n 4 | \
+         pathPrefix = \"b\"\n   |              ^^^"
+    );
+}

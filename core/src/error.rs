@@ -408,7 +408,8 @@ impl Invalid {
     }
 
     /// Adds a finding at `key`, a dotted path relative to the struct
-    /// (`"max"`, `"tls.cert"`); `""` is the struct itself.
+    /// (`"max"`, `"tls.cert"`) of keys as files spell them or of the Rust
+    /// field names (the same under `rename_all`); `""` is the struct itself.
     pub fn push(&mut self, key: impl Into<String>, message: impl Into<String>) {
         self.findings.push((key.into(), message.into()));
     }

@@ -270,7 +270,11 @@ fn config_impl(c: &Container<'_>, fields: TokenStream, build: TokenStream) -> To
     let doc = &c.doc;
     let struct_validate = c.attrs.validate.as_ref().map(|v| {
         let path = &v.value;
-        quote!(__ctx.validated_struct(__table, #path(&__config));)
+        quote!(__ctx.validated_struct(
+            __table,
+            <Self as ::staid::Config>::SCHEMA,
+            #path(&__config),
+        );)
     });
     quote! {
         #[automatically_derived]

@@ -19,6 +19,32 @@ use super::sections::other_variant;
 
 pub(super) static EMPTY: Table = Table::new();
 
+/// A validator's key path with each Rust field name (`path_prefix`) spelled
+/// as files spell its key (`pathPrefix` under `rename_all`), so that either
+/// finds the value and its origin.
+fn file_keys(schema: &'static Schema, path: &str) -> String {
+    let mut at = Some(schema);
+    // After a list or map of sections: its index or entry, then its struct.
+    let mut element: Option<&'static Schema> = None;
+    let parts: Vec<&str> = path
+        .split('.')
+        .map(|part| {
+            if let Some(next) = element.take() {
+                at = Some(next);
+                return part;
+            }
+            let field = at.and_then(|s| {
+                s.field(part)
+                    .or_else(|| s.fields.iter().find(|f| f.name == part))
+            });
+            at = field.and_then(|f| f.nested());
+            element = field.and_then(|f| f.elements());
+            field.map_or(part, |f| f.key)
+        })
+        .collect();
+    parts.join(".")
+}
+
 /// What a leaf field's type must be: anything serde can read. A trait of
 /// its own so that a missing impl says what to do, not which serde bound
 /// failed (a `Config` struct there is usually a forgotten `nested`).
@@ -246,6 +272,7 @@ impl<'a> Ctx<'a> {
     pub fn validated_struct<E: Into<crate::Invalid>>(
         &mut self,
         table: &Table,
+        schema: &'static Schema,
         verdict: Result<(), E>,
     ) {
         let Err(invalid) = verdict else {
@@ -253,6 +280,7 @@ impl<'a> Ctx<'a> {
         };
         let invalid: crate::Invalid = invalid.into();
         for (key, message) in invalid.findings() {
+            let key = &file_keys(schema, key);
             let path = match (self.path.is_empty(), key.is_empty()) {
                 (_, true) => self.path.clone(),
                 (true, false) => key.clone(),
