@@ -556,3 +556,47 @@ fn a_script_sees_no_secret_inside_lists_maps_or_variants() {
         app.out
     );
 }
+
+/// Two variants with a field of one key, secret in one only: the script
+/// sees the key of the variant chosen, and only if it is not secret there.
+#[test]
+fn a_variants_secret_is_hidden_though_another_variant_shares_its_key() {
+    #[derive(Config, Debug)]
+    #[allow(dead_code)]
+    struct Authed {
+        #[config(nested)]
+        auth: Auth,
+        #[config(default = "")]
+        out: String,
+    }
+    #[derive(Config, Debug)]
+    #[allow(dead_code)]
+    enum Auth {
+        Plain(PlainAuth),
+        Vault(VaultAuth),
+    }
+    #[derive(Config, Debug)]
+    #[allow(dead_code)]
+    struct PlainAuth {
+        key: String,
+    }
+    #[derive(Config, Debug)]
+    #[allow(dead_code)]
+    struct VaultAuth {
+        #[config(secret)]
+        key: String,
+    }
+    let peek = || Lua::text("peek.lua", "return { out = tostring(config.auth.key) }");
+    let app = Authed::builder()
+        .toml_str("[auth]\nkind = \"vault\"\nkey = \"SECRET-V\"\n")
+        .source(peek())
+        .load()
+        .unwrap();
+    assert_eq!(app.out, "nil");
+    let app = Authed::builder()
+        .toml_str("[auth]\nkind = \"plain\"\nkey = \"public\"\n")
+        .source(peek())
+        .load()
+        .unwrap();
+    assert_eq!(app.out, "public");
+}

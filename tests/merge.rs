@@ -35,6 +35,24 @@ fn append_fields_add_to_the_list_below_and_others_replace() {
     );
 }
 
+/// Bracketed items that are not JSON (addresses) are appended like any
+/// other items; inline JSON is appended as the list it reads as.
+#[test]
+fn append_takes_bracketed_items_and_inline_json_alike() {
+    let app = App::builder()
+        .env_from([("APP_PLUGINS", "[::1]:80,[::2]:80")])
+        .env()
+        .load()
+        .unwrap();
+    assert_eq!(app.plugins, ["a", "[::1]:80", "[::2]:80"]);
+    let app = App::builder()
+        .env_from([("APP_PLUGINS", "[\"b,c\", \"d\"]")])
+        .env()
+        .load()
+        .unwrap();
+    assert_eq!(app.plugins, ["a", "b,c", "d"]);
+}
+
 #[test]
 fn append_accumulates_across_layers_even_through_an_empty_list() {
     let app = App::builder()

@@ -260,15 +260,24 @@ impl Schema {
     }
 
     /// The field with this key; in an enum's schema, the tag or a field of
-    /// any variant (the first that has it).
+    /// a variant: a secret one if any variant's field with this key is
+    /// secret (so that what asks by key alone hides it), else the first.
     pub fn field(&self, key: &str) -> Option<&'static Field> {
         if let Some(field) = self.fields.iter().find(|f| f.key == key) {
             return Some(field);
         }
-        self.variants()?
+        let mut found = self
+            .variants()?
             .iter()
             .filter_map(|v| v.schema)
-            .find_map(|s| s.field(key))
+            .filter_map(|s| s.field(key));
+        let first = found.next()?;
+        Some(
+            found
+                .find(|f| f.secret)
+                .filter(|_| !first.secret)
+                .unwrap_or(first),
+        )
     }
 
     /// For an enum section: its tag field and variants.
@@ -399,7 +408,7 @@ impl Schema {
             // inline JSON), as the build would read it.
             if let (Kind::String(text), true) = (&above.kind, above.is_text()) {
                 let trimmed = text.trim_start();
-                if trimmed.starts_with('[') {
+                if crate::text::looks_like_json(trimmed) {
                     if let Ok(parsed) = crate::format::inline_json(trimmed, &above.origin) {
                         *above = parsed;
                     }

@@ -170,21 +170,17 @@ pub(crate) fn split_escaped(s: &str, sep: char) -> Vec<String> {
     items
 }
 
-/// A comma-separated list of text, as values of text with `origin`: how env
-/// and flag text becomes a list, both for the typed build and for
-/// `merge = "append"`, which must split it the same way.
 /// Whether env or flag text is inline JSON (`[1, 2]`, `{"a": 1}`) rather
 /// than a list of items. It opens with `[` or `{` and what follows could
-/// start JSON; a number or a word there only counts when the text also
-/// closes the bracket, since `[2001:db8::1]:8080` and `[::1]:80,[::2]:80`
-/// (addresses) and `[WARN] x` are text.
+/// start JSON. A number or a word there counts only when the brackets close
+/// at the very end, and no `:` stands in an array outside an object or a
+/// string (JSON has none there): so `[2001:db8::1]:8080`, `[::1]:80,[::2]:80`
+/// and `[WARN] x` are text.
 pub(crate) fn looks_like_json(s: &str) -> bool {
     let s = s.trim();
-    let close = match s.as_bytes().first() {
-        Some(b'[') => ']',
-        Some(b'{') => '}',
-        _ => return false,
-    };
+    if !s.starts_with(['[', '{']) {
+        return false;
+    }
     let rest = s[1..].trim_start();
     let word = |w: &str| {
         rest.strip_prefix(w)
@@ -192,12 +188,47 @@ pub(crate) fn looks_like_json(s: &str) -> bool {
     };
     match rest.chars().next() {
         Some('[' | '{' | '"' | ']' | '}') => true,
-        Some('-' | '0'..='9') => s.ends_with(close),
-        Some(_) => (word("true") || word("false") || word("null")) && s.ends_with(close),
+        Some('-' | '0'..='9') => closes_like_json(s),
+        Some(_) => (word("true") || word("false") || word("null")) && closes_like_json(s),
         None => false,
     }
 }
 
+/// Whether the bracket `s` opens with closes at its end, with no `:` in an
+/// array outside a string.
+fn closes_like_json(s: &str) -> bool {
+    let mut open: Vec<char> = Vec::new();
+    let mut chars = s.char_indices();
+    while let Some((at, c)) = chars.next() {
+        match c {
+            '"' => {
+                while let Some((_, c)) = chars.next() {
+                    match c {
+                        '\\' => {
+                            chars.next();
+                        }
+                        '"' => break,
+                        _ => {}
+                    }
+                }
+            }
+            '[' | '{' => open.push(c),
+            ']' | '}' => {
+                open.pop();
+                if open.is_empty() {
+                    return at + 1 == s.len();
+                }
+            }
+            ':' if open.last() == Some(&'[') => return false,
+            _ => {}
+        }
+    }
+    false
+}
+
+/// A comma-separated list of text, as values of text with `origin`: how env
+/// and flag text becomes a list, both for the typed build and for
+/// `merge = "append"`, which must split it the same way.
 pub(crate) fn list_values(s: &str, origin: &crate::Origin) -> Vec<crate::Value> {
     split_escaped(s, ',')
         .into_iter()

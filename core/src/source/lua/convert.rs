@@ -105,9 +105,11 @@ pub(super) fn view(
                     data.raw_set(key.as_str(), view(state, views, item, Some(element), None)?)?;
                     continue;
                 }
-                let field = schema
-                    .and_then(|s| s.field(key))
-                    .or_else(|| variant.and_then(|v| v.field(key)));
+                // The chosen variant's own field first: another variant may
+                // use the key for a field of another kind.
+                let field = variant
+                    .and_then(|v| v.field(key))
+                    .or_else(|| schema.and_then(|s| s.field(key)));
                 if field.is_some_and(|f| views.hides(f)) {
                     continue;
                 }
