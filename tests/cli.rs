@@ -193,6 +193,25 @@ fn a_secret_that_looks_like_a_flag_is_not_quoted_back() {
     let text = err.to_string();
     assert!(!text.contains("Sup3rS3cret"), "{text}");
     assert!(text.contains("'<secret>'"), "{text}");
+    // Nor the part clap quotes of `--a=b`, nor after shorts run together.
+    let err = Svc::builder()
+        .args(args(&["--token", "--Sup3r=S3cret"]))
+        .load()
+        .unwrap_err();
+    assert!(!err.to_string().contains("Sup3r"), "{err}");
+    #[derive(Config, Debug)]
+    #[allow(dead_code)]
+    struct Shorts {
+        #[config(default = false, short = 'v')]
+        verbose: bool,
+        #[config(secret, short = 't')]
+        token: Option<String>,
+    }
+    let err = Shorts::builder()
+        .args(["shorts", "-vt", "--Sup3rS3cret"])
+        .load()
+        .unwrap_err();
+    assert!(!err.to_string().contains("Sup3r"), "{err}");
 }
 
 #[test]

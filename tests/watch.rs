@@ -754,6 +754,14 @@ struct Route {
 enum Store {
     Memory,
     Disk(Disk),
+    Cloud(Cloud),
+}
+
+#[derive(Config, Debug)]
+#[allow(dead_code)]
+struct Cloud {
+    dir: String,
+    bucket: String,
 }
 
 #[derive(Config, Debug)]
@@ -809,4 +817,18 @@ fn changes_mask_secrets_inside_sections_and_name_what_a_variant_left() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+/// Two variants with a key of the same name: a switch names it once.
+#[test]
+fn a_variant_switch_names_a_shared_key_once() {
+    let dir = Tmp::new();
+    let path = dir.write("fleet.toml", "[store]\nkind = \"disk\"\ndir = \"/d\"\n");
+    let watch = Fleet::builder().file(&path).watch().unwrap();
+    save_by_rename(
+        &path,
+        "[store]\nkind = \"cloud\"\ndir = \"/c\"\nbucket = \"b\"\n",
+    );
+    let (_, changed) = updated(&watch);
+    assert_eq!(changed, ["store.kind", "store.dir", "store.bucket"]);
 }

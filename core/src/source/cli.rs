@@ -598,22 +598,34 @@ fn parse(schema: &'static Schema, naming: &Naming, args: Vec<OsString>) -> Parse
 /// quotes an argument back in its error, as when a secret starts with `-`
 /// (`--token --s3cret` reads as an unknown flag), so those are masked.
 fn secret_values(schema: &'static Schema, args: &[OsString]) -> Vec<String> {
-    let mut flags: Vec<String> = Vec::new();
+    let mut longs: Vec<String> = Vec::new();
+    let mut shorts: Vec<char> = Vec::new();
     schema.walk_named(&mut |path, names, field| {
         if schema.is_secret(path) {
-            flags.push(format!("--{}", naming::flag(names, field)));
-            if let Some(short) = field.short {
-                flags.push(format!("-{short}"));
-            }
+            longs.push(format!("--{}", naming::flag(names, field)));
+            shorts.extend(field.short);
         }
     });
-    args.windows(2)
-        .filter(|pair| flags.iter().any(|flag| pair[0] == flag.as_str()))
-        .filter_map(|pair| {
-            pair[1]
-                .to_str()
-                .filter(|v| !v.is_empty())
-                .map(str::to_owned)
-        })
-        .collect()
+    // `--token`, `-t`, or `-vt`: shorts run together, the secret's last.
+    let takes_secret = |arg: &OsString| {
+        let Some(arg) = arg.to_str() else {
+            return false;
+        };
+        longs.iter().any(|long| arg == long)
+            || (arg.len() > 1
+                && arg.starts_with('-')
+                && !arg.starts_with("--")
+                && arg.chars().last().is_some_and(|c| shorts.contains(&c)))
+    };
+    let mut values = Vec::new();
+    for pair in args.windows(2).filter(|pair| takes_secret(&pair[0])) {
+        if let Some(value) = pair[1].to_str().filter(|v| !v.is_empty()) {
+            // clap quotes `--a=b` by its flag part, `--a`.
+            if let Some((flag, _)) = value.split_once('=') {
+                values.push(flag.to_owned());
+            }
+            values.push(value.to_owned());
+        }
+    }
+    values
 }

@@ -102,33 +102,11 @@ impl Walk {
         restart: bool,
     ) {
         for field in schema.fields {
-            if field.is_skipped() {
-                continue;
-            }
-            let path = join(prefix, field.key);
-            let a = old.and_then(|t| t.get(field.key));
-            let b = new.and_then(|t| t.get(field.key));
-            let restart = restart || field.restart;
-            match field.nested() {
-                _ if field.secret => {
-                    if !same_opt(a, b) {
-                        self.push(path, a, b, restart);
-                    }
-                }
-                Some(nested) if is_table_or_none(a) && is_table_or_none(b) => {
-                    self.fields(
-                        nested,
-                        &path,
-                        a.and_then(Value::as_table),
-                        b.and_then(Value::as_table),
-                        restart,
-                    );
-                }
-                _ => self.leaf(path, a, b, restart),
-            }
+            self.field(field, prefix, old, new, restart);
         }
         // An enum section's variant keeps its fields beside the tag: those
-        // of the variant before and of the one after, each walked once.
+        // of the variant before, then those of the one after that the one
+        // before did not have.
         let chosen =
             |t: Option<&Table>| t.and_then(|t| schema.variant_of(t)).and_then(|v| v.schema);
         let (was, is) = (chosen(old), chosen(new));
@@ -136,7 +114,45 @@ impl Walk {
             self.fields(was, prefix, old, new, restart);
         }
         if let Some(is) = is.filter(|is| !was.is_some_and(|was| std::ptr::eq(was, *is))) {
-            self.fields(is, prefix, old, new, restart);
+            for field in is.fields {
+                if !was.is_some_and(|was| was.fields.iter().any(|f| f.key == field.key)) {
+                    self.field(field, prefix, old, new, restart);
+                }
+            }
+        }
+    }
+
+    fn field(
+        &mut self,
+        field: &'static crate::schema::Field,
+        prefix: &str,
+        old: Option<&Table>,
+        new: Option<&Table>,
+        restart: bool,
+    ) {
+        if field.is_skipped() {
+            return;
+        }
+        let path = join(prefix, field.key);
+        let a = old.and_then(|t| t.get(field.key));
+        let b = new.and_then(|t| t.get(field.key));
+        let restart = restart || field.restart;
+        match field.nested() {
+            _ if field.secret => {
+                if !same_opt(a, b) {
+                    self.push(path, a, b, restart);
+                }
+            }
+            Some(nested) if is_table_or_none(a) && is_table_or_none(b) => {
+                self.fields(
+                    nested,
+                    &path,
+                    a.and_then(Value::as_table),
+                    b.and_then(Value::as_table),
+                    restart,
+                );
+            }
+            _ => self.leaf(path, a, b, restart),
         }
     }
 
