@@ -261,6 +261,23 @@ fn a_higher_layer_can_switch_the_variant() {
         })
     );
     assert_eq!(app.backup, Some(Storage::Memory));
+    // An entry of a map of enum sections, likewise.
+    let caches = "[caches.a]\ntype = \"redis-cluster\"\nurl = \"redis://r\"\n";
+    let app = App::builder()
+        .toml_str(base)
+        .toml_str(caches)
+        .toml_str("[caches.a]\ntype = \"in-process\"\n")
+        .load()
+        .unwrap();
+    assert_eq!(app.caches["a"], Cache::InProcess);
+    let app = App::builder()
+        .toml_str(base)
+        .toml_str(caches)
+        .env_from([("MYAPP_CACHES_A_TYPE", "in-process")])
+        .env()
+        .load()
+        .unwrap();
+    assert_eq!(app.caches["a"], Cache::InProcess);
     // The same variant: the region from below stays.
     let app = App::builder()
         .toml_str(base)

@@ -378,6 +378,32 @@ impl Schema {
             // An enum section whose variant this layer changes: what the
             // layers below set was the other variant's, and goes.
             self.walk(&mut |path, field| {
+                // The same for each entry of a map of enum sections.
+                if let FieldKind::Map(element) = field.kind {
+                    let Some((tag, _)) = element.tag() else {
+                        return;
+                    };
+                    let (Some(below), Some(above)) = (merged.get_mut(path), layer.get(path)) else {
+                        return;
+                    };
+                    let (Kind::Table(below), Kind::Table(above)) = (&mut below.kind, &above.kind)
+                    else {
+                        return;
+                    };
+                    for (name, entry) in above {
+                        let Some(old) = below.get_mut(name) else {
+                            continue;
+                        };
+                        let tag_of =
+                            |v: &Value| v.get(tag.key).and_then(Value::as_str).map(str::to_owned);
+                        if let (Some(was), Some(is)) = (tag_of(old), tag_of(entry)) {
+                            if was != is {
+                                old.kind = Kind::Table(Table::new());
+                            }
+                        }
+                    }
+                    return;
+                }
                 if field.variants().is_none() {
                     return;
                 }
@@ -436,9 +462,11 @@ impl Schema {
 
     /// Whether any enum section sits at a fixed path, here or nested.
     fn has_tags(&self) -> bool {
-        self.fields
-            .iter()
-            .any(|f| f.variants().is_some() || f.nested().is_some_and(Schema::has_tags))
+        self.fields.iter().any(|f| {
+            f.variants().is_some()
+                || f.nested().is_some_and(Schema::has_tags)
+                || matches!(f.kind, FieldKind::Map(element) if element.tag().is_some())
+        })
     }
 
     /// Whether any field, here or nested, is `merge = "append"`.
