@@ -268,4 +268,29 @@ fn a_secret_map_set_by_env_is_explained_with_its_variable() {
         loaded.explain().to_string(),
         "hdrs = \"<secret>\"  # default\n"
     );
+    // A remote origin would name the entry's key: the source is named.
+    struct Vault;
+    impl staid::source::Source for Vault {
+        fn describe(&self) -> String {
+            "vault".to_owned()
+        }
+        fn load(
+            &self,
+            _: &mut staid::source::LoadCtx<'_>,
+        ) -> Result<Option<staid::Value>, Vec<staid::Problem>> {
+            let origin = staid::Origin::Remote {
+                source: "vault at 127.0.0.1".to_owned(),
+                key: "/app/hdrs/prod-only".to_owned(),
+                version: None,
+            };
+            let mut layer = staid::Value::table(staid::Origin::Code);
+            layer.insert_at("hdrs.prod-only", staid::Value::text("x", origin));
+            Ok(Some(layer))
+        }
+    }
+    let loaded = Headers::builder().source(Vault).load_full().unwrap();
+    assert_eq!(
+        loaded.explain().to_string(),
+        "hdrs = \"<secret>\"  # vault at 127.0.0.1\n"
+    );
 }

@@ -248,13 +248,20 @@ fn secret_origin(value: &Value) -> Option<String> {
     let mut seen: Vec<String> = Vec::new();
     let mut named: Vec<String> = Vec::new();
     for entry in table.values() {
-        let place = match entry.origin.file_position() {
-            Some((path, _, _)) => path.display().to_string(),
-            None => entry.origin.to_string(),
+        // A remote origin names the entry's key, which a secret map's
+        // listing keeps to itself: the source is named instead.
+        let (place, shown) = match &entry.origin {
+            crate::Origin::Remote { source, .. } => {
+                (source.clone(), crate::text::printable(source).into_owned())
+            }
+            origin => match origin.file_position() {
+                Some((path, _, _)) => (path.display().to_string(), origin.to_string()),
+                None => (origin.to_string(), origin.to_string()),
+            },
         };
         if !seen.contains(&place) {
             seen.push(place);
-            named.push(entry.origin.to_string());
+            named.push(shown);
         }
     }
     Some(match named.len() {

@@ -149,9 +149,16 @@ impl Dir {
                          skipped"
                             .to_owned(),
                     )),
-                    Err(e) if e.kind() == io::ErrorKind::NotFound => listing
-                        .suspects
-                        .push((path, "it is a link to nothing, so it is skipped".to_owned())),
+                    // A link to nothing is said; a file removed since the
+                    // listing is simply gone.
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                        if std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_symlink()) {
+                            listing.suspects.push((
+                                path,
+                                "it is a link to nothing, so it is skipped".to_owned(),
+                            ));
+                        }
+                    }
                     // Unreadable: the load says why.
                     Err(_) => listing.files.push(path),
                 },
