@@ -376,45 +376,36 @@ impl Schema {
         }
         if self.has_tags() {
             // An enum section whose variant this layer changes: what the
-            // layers below set was the other variant's, and goes.
+            // layers below set was the other variant's, and goes. At a fixed
+            // path (the walk meets its tag) and in each entry of a map.
             self.walk(&mut |path, field| {
-                // The same for each entry of a map of enum sections.
-                if let FieldKind::Map(element) = field.kind {
-                    let Some((tag, _)) = element.tag() else {
-                        return;
-                    };
-                    let (Some(below), Some(above)) = (merged.get_mut(path), layer.get(path)) else {
-                        return;
-                    };
-                    let (Kind::Table(below), Kind::Table(above)) = (&mut below.kind, &above.kind)
-                    else {
-                        return;
-                    };
-                    for (name, entry) in above {
-                        let Some(old) = below.get_mut(name) else {
-                            continue;
-                        };
-                        let tag_of =
-                            |v: &Value| v.get(tag.key).and_then(Value::as_str).map(str::to_owned);
-                        if let (Some(was), Some(is)) = (tag_of(old), tag_of(entry)) {
-                            if was != is {
-                                old.kind = Kind::Table(Table::new());
-                            }
-                        }
-                    }
-                    return;
-                }
-                if field.variants().is_none() {
-                    return;
-                }
-                let tag = |tree: &Value| tree.get(path).and_then(Value::as_str).map(str::to_owned);
-                let (Some(was), Some(is)) = (tag(merged), tag(&layer)) else {
+                let (section, tag) = match field.kind {
+                    FieldKind::Tag(_) => match path.rsplit_once('.') {
+                        Some((section, _)) => (section, field.key),
+                        None => return,
+                    },
+                    FieldKind::Map(element) => match element.tag() {
+                        Some((tag, _)) => (path, tag.key),
+                        None => return,
+                    },
+                    _ => return,
+                };
+                let (Some(below), Some(above)) = (merged.get_mut(section), layer.get(section))
+                else {
                     return;
                 };
-                let section = path.rsplit_once('.').map_or("", |(section, _)| section);
-                if was != is && !section.is_empty() {
-                    if let Some(below) = merged.get_mut(section) {
-                        below.kind = Kind::Table(Table::new());
+                match field.kind {
+                    FieldKind::Tag(_) => drop_switched(below, above, tag),
+                    _ => {
+                        if let (Kind::Table(below), Kind::Table(above)) =
+                            (&mut below.kind, &above.kind)
+                        {
+                            for (name, entry) in above {
+                                if let Some(old) = below.get_mut(name) {
+                                    drop_switched(old, entry, tag);
+                                }
+                            }
+                        }
                     }
                 }
             });
@@ -480,5 +471,16 @@ impl Schema {
     /// (the field itself or anything inside it).
     pub fn is_secret(&self, path: &str) -> bool {
         crate::redact::is_secret(self, path)
+    }
+}
+
+/// Empties `below`, an enum section's table, when `above` selects another
+/// variant with its `tag`.
+fn drop_switched(below: &mut Value, above: &Value, tag: &str) {
+    let tag_of = |v: &Value| v.get(tag).and_then(Value::as_str).map(str::to_owned);
+    if let (Some(was), Some(is)) = (tag_of(below), tag_of(above)) {
+        if was != is {
+            below.kind = Kind::Table(Table::new());
+        }
     }
 }

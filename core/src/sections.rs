@@ -173,7 +173,13 @@ pub(crate) fn text_to_table(value: &mut Value, plain_pairs: bool) -> Result<bool
     let Some(trimmed) = text_of(value) else {
         return Ok(false);
     };
-    let table = if trimmed.starts_with('{') {
+    // A plain map's text is JSON as the build reads it (`{x}:1` is pairs);
+    // a map of sections can only be given as JSON.
+    let json = match plain_pairs {
+        true => crate::text::looks_like_json(trimmed),
+        false => trimmed.starts_with('{'),
+    };
+    let table = if json {
         match crate::format::inline_json(trimmed, &value.origin)? {
             Value {
                 kind: Kind::Table(t),
@@ -181,7 +187,7 @@ pub(crate) fn text_to_table(value: &mut Value, plain_pairs: bool) -> Result<bool
             } => t,
             _ => return Ok(false),
         }
-    } else if plain_pairs && !trimmed.is_empty() && !trimmed.starts_with('[') {
+    } else if plain_pairs && !trimmed.is_empty() {
         crate::de::text_map(trimmed, &value.origin).map_err(|e| e.message)?
     } else {
         return Ok(false);
