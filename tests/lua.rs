@@ -419,3 +419,39 @@ fn a_bad_script_does_not_hide_the_problems_of_other_layers() {
     let keys: Vec<_> = err.problems().iter().map(|p| p.key()).collect();
     assert_eq!(keys, [Some("count"), Some("ratio")]);
 }
+
+#[derive(Config, Debug)]
+struct Route {
+    path: String,
+}
+
+#[derive(Config, Debug)]
+struct Routes {
+    #[config(nested)]
+    routes: Vec<Route>,
+    #[config(nested, merge = "append")]
+    extra: Vec<Route>,
+}
+
+/// `{}` cannot say whether it is a list or a map; for a list of sections
+/// it is an empty list, as it is for a list of values.
+#[test]
+fn an_empty_table_is_an_empty_list_of_sections() {
+    let routes = Routes::builder()
+        .toml_str("[[extra]]\npath = \"/a\"")
+        .source(Lua::text("t.lua", "return { routes = {}, extra = {} }"))
+        .load()
+        .unwrap();
+    assert!(routes.routes.is_empty());
+    let paths: Vec<_> = routes.extra.iter().map(|r| r.path.as_str()).collect();
+    assert_eq!(paths, ["/a"]);
+    let err = Routes::builder()
+        .source(Lua::text("t.lua", "return { routes = 5 }"))
+        .load()
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("expected an array of tables, found integer"),
+        "{err}"
+    );
+}

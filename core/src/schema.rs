@@ -433,6 +433,10 @@ impl Schema {
                     above.kind = Kind::Array(crate::text::list_values(text, &above.origin));
                 }
             }
+            // Lua's `{}` is an empty list here: it adds nothing.
+            if matches!(&above.kind, Kind::Table(t) if t.is_empty()) {
+                above.kind = Kind::Array(Vec::new());
+            }
             if let (Kind::Array(below), Kind::Array(items)) = (&below.kind, &mut above.kind) {
                 let mut all = below.clone();
                 all.append(items);

@@ -236,6 +236,17 @@ pub(crate) fn list_values(s: &str, origin: &crate::Origin) -> Vec<crate::Value> 
         .collect()
 }
 
+/// A float as messages show it: in full where that is short (`1.5`, `7`),
+/// in exponent form where the full form would run to hundreds of digits
+/// (`5e-324`, `1e300`).
+pub(crate) fn float(x: f64) -> String {
+    let tiny = x != 0.0 && x.abs() < 1e-5;
+    match x.is_finite() && (tiny || x.abs() >= 1e16) {
+        true => format!("{x:e}"),
+        false => x.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -195,8 +195,13 @@ impl<'a> Ctx<'a> {
         match result {
             Ok(v) => Some(v),
             Err((e, value)) => {
+                let read = |v: &Value| de::from_value::<T>(v).err();
+                let later = value.map(|v| de::later_errors(v, &e, &read));
                 let len = self.push(field.key, field.name);
                 self.type_problem(e, value, field);
+                for e in later.into_iter().flatten() {
+                    self.type_problem(e, value, field);
+                }
                 self.pop(len);
                 None
             }

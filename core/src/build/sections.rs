@@ -83,6 +83,8 @@ impl Ctx<'_> {
                     self.in_list -= 1;
                     out
                 }
+                // Lua's `{}` cannot say whether it is a list or a map.
+                Kind::Table(t) if t.is_empty() => Some(Vec::new()),
                 _ => {
                     self.not_a_section(node, "an array of tables");
                     None

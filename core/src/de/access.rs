@@ -11,17 +11,35 @@ use super::error::DeError;
 use super::key::KeyDe;
 use super::value::ValueDe;
 
-pub(super) struct Seq<'a> {
+struct Seq<'a> {
     items: std::slice::Iter<'a, Value>,
     index: usize,
 }
 
 impl<'a> Seq<'a> {
-    pub(super) fn new(items: &'a [Value]) -> Self {
+    fn new(items: &'a [Value]) -> Self {
         Seq {
             items: items.iter(),
             index: 0,
         }
+    }
+}
+
+/// Visits `items` as a sequence. Items the visitor leaves unread (a tuple
+/// or a fixed-size array given too many) are an error rather than dropped:
+/// `[1, 2, "junk"]` is not a pair.
+pub(super) fn visit_items<'de, V: Visitor<'de>>(
+    items: &[Value],
+    visitor: V,
+) -> Result<V::Value, DeError> {
+    let mut seq = Seq::new(items);
+    let value = visitor.visit_seq(&mut seq)?;
+    match seq.items.len() {
+        0 => Ok(value),
+        left => Err(de::Error::invalid_length(
+            seq.index + left,
+            &format!("{} items", seq.index).as_str(),
+        )),
     }
 }
 

@@ -5,10 +5,12 @@
 
 mod access;
 mod error;
+mod items;
 mod key;
 #[cfg(test)]
 mod tests;
 mod value;
 
 pub(crate) use error::DeError;
+pub(crate) use items::later_errors;
 pub(crate) use value::{from_nothing, from_value, text_map};

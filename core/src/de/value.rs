@@ -7,7 +7,7 @@ use crate::origin::Origin;
 use crate::text;
 use crate::value::{Kind, Table, Value};
 
-use super::access::{DurationMap, Map, Nothing, Seq};
+use super::access::{visit_items, DurationMap, Map, Nothing};
 use super::error::DeError;
 use super::key::KeyDe;
 
@@ -26,7 +26,7 @@ pub(super) fn found(value: &Value) -> String {
     match &value.kind {
         Kind::Bool(b) => format!("boolean {b}"),
         Kind::Integer(i) => format!("integer {i}"),
-        Kind::Float(x) => format!("float {x}"),
+        Kind::Float(x) => format!("float {}", text::float(*x)),
         Kind::String(s) if value.is_text() => text::quoted(s),
         Kind::String(s) => format!("string {}", text::quoted(s)),
         Kind::Datetime(d) => format!("datetime {d}"),
@@ -138,7 +138,7 @@ impl<'de> de::Deserializer<'de> for ValueDe<'_> {
             }
             Kind::Float(x) => visitor.visit_f64(*x),
             Kind::String(s) | Kind::Datetime(s) => visitor.visit_str(s),
-            Kind::Array(items) => visitor.visit_seq(Seq::new(items)),
+            Kind::Array(items) => visit_items(items, visitor),
             Kind::Table(t) => visitor.visit_map(Map::new(t)),
         };
         result.map_err(|e: DeError| e.at(origin))
@@ -252,9 +252,9 @@ impl<'de> de::Deserializer<'de> for ValueDe<'_> {
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         let origin = &self.value.origin;
         match (&self.value.kind, self.text()) {
-            (Kind::Array(items), _) => visitor.visit_seq(Seq::new(items)),
+            (Kind::Array(items), _) => visit_items(items, visitor),
             // An empty Lua table cannot say whether it is a list or a map.
-            (Kind::Table(t), _) if t.is_empty() => visitor.visit_seq(Seq::new(&[])),
+            (Kind::Table(t), _) if t.is_empty() => visit_items(&[], visitor),
             (_, Some(s)) => {
                 let items = match self.inline_json(s) {
                     Err(e) => return self.fail(e),
@@ -265,7 +265,7 @@ impl<'de> de::Deserializer<'de> for ValueDe<'_> {
                     Ok(Some(other)) => return self.fail(mismatch(&other, "a list")),
                     Ok(None) => text::list_values(s, origin),
                 };
-                visitor.visit_seq(Seq::new(&items))
+                visit_items(&items, visitor)
             }
             _ => return self.fail(mismatch(self.value, "a list")),
         }
@@ -389,7 +389,14 @@ pub(crate) fn text_map(s: &str, origin: &Origin) -> Result<Table, DeError> {
                 text::quoted(&pair)
             )));
         };
-        table.insert(k.trim().to_owned(), Value::text(v.trim(), origin.clone()));
+        let key = k.trim();
+        if table.contains_key(key) {
+            return Err(de::Error::custom(format_args!(
+                "duplicate key {} in `key:value` pairs",
+                text::quoted(key)
+            )));
+        }
+        table.insert(key.to_owned(), Value::text(v.trim(), origin.clone()));
     }
     Ok(table)
 }

@@ -284,7 +284,21 @@ impl Convert<'_, '_> {
                 }
             },
             ast::Value::Array(a) => {
-                Kind::Array(a.elements.iter().filter_map(|e| self.value(e)).collect())
+                let mut items = Vec::with_capacity(a.elements.len());
+                for element in &a.elements {
+                    if let ast::Value::NullKeyword(null) = element {
+                        // Dropping it would shift every later item's index,
+                        // and an item has nothing below it to leave in place.
+                        let at = null.range();
+                        self.report(at.start..at.end, |_| {
+                            "invalid JSON: a list item cannot be `null`; leave the item out"
+                                .to_owned()
+                        });
+                    } else if let Some(item) = self.value(element) {
+                        items.push(item);
+                    }
+                }
+                Kind::Array(items)
             }
             ast::Value::Object(o) => {
                 let mut table = Table::new();

@@ -395,9 +395,10 @@ pub(crate) fn augment(
                 .action(ArgAction::Set)
                 .value_name("BOOL")
         } else if field.shape() == Some(Shape::List) {
-            arg.action(ArgAction::Append)
+            arg.action(ArgAction::Append).allow_negative_numbers(true)
         } else {
-            arg.action(ArgAction::Set)
+            // `--offset -5` is a value, not an unknown flag `-5`.
+            arg.action(ArgAction::Set).allow_negative_numbers(true)
         };
         let mut help = field
             .doc

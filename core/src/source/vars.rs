@@ -50,7 +50,8 @@ impl Vars {
     fn split<K: Into<std::ffi::OsString>, V: Into<std::ffi::OsString>>(
         pairs: impl IntoIterator<Item = (K, V)>,
     ) -> (Vec<(String, String)>, Vec<String>) {
-        let mut vars = Vec::new();
+        let pairs = pairs.into_iter();
+        let mut vars = Vec::with_capacity(pairs.size_hint().0);
         let mut invalid = Vec::new();
         for (k, v) in pairs {
             match (k.into().into_string(), v.into().into_string()) {

@@ -1,0 +1,241 @@
+//! Items of lists, tuples and maps of leaves: every bad item is reported at
+//! its own index, none is dropped, none is made up. serde stops at the first
+//! error; a load must not.
+// Most structs here are loaded only to fail: their fields are never read.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+
+use staid::{Config, Error};
+
+#[derive(Config, Debug)]
+#[config(name = "app")]
+struct App {
+    pair: Option<(u8, u8)>,
+    rgb: Option<[u8; 3]>,
+    #[config(default = [])]
+    ports: Vec<u16>,
+    #[config(merge = "append", default = [])]
+    tags: Vec<u8>,
+    #[config(default = {})]
+    limits: BTreeMap<String, u8>,
+    #[config(default = [])]
+    grid: Vec<Vec<u8>>,
+    offset: Option<i32>,
+    ratio: Option<f64>,
+    #[config(secret, default = [])]
+    pins: Vec<u16>,
+}
+
+fn problems(error: &Error) -> Vec<String> {
+    error
+        .problems()
+        .iter()
+        .map(|p| format!("{}: {}", p.key().unwrap_or("-"), p.message()))
+        .collect()
+}
+
+fn toml(text: &str) -> Error {
+    App::builder().toml_str(text).load().unwrap_err()
+}
+
+#[test]
+fn every_bad_item_of_a_list_is_reported_at_its_index() {
+    let error = toml("ports = [1, \"a\", 70000, 3, -1]\n");
+    assert_eq!(
+        problems(&error),
+        [
+            "ports.1: expected an integer (u16), found string \"a\"",
+            "ports.2: 70000 is out of range for u16 (0 to 65535)",
+            "ports.4: -1 is out of range for u16 (0 to 65535)",
+        ]
+    );
+    let text = error.to_string();
+    assert!(text.contains("<toml>:1:18"), "{text}");
+    assert!(text.contains("<toml>:1:28"), "{text}");
+}
+
+#[test]
+fn every_bad_entry_of_a_map_and_of_an_inner_list_is_reported() {
+    let error =
+        toml("limits = { a = 1, b = \"x\", c = 300, d = 4 }\ngrid = [[1], [\"x\"], [2, 999]]\n");
+    assert_eq!(
+        problems(&error),
+        [
+            "limits.b: expected an integer (u8), found string \"x\"",
+            "limits.c: 300 is out of range for u8 (0 to 255)",
+            "grid.1.0: expected an integer (u8), found string \"x\"",
+            "grid.2.1: 999 is out of range for u8 (0 to 255)",
+        ]
+    );
+}
+
+#[test]
+fn bad_items_from_every_layer_of_an_appended_list_are_reported() {
+    let error = App::builder()
+        .toml_str("tags = [300]\n")
+        .json_str(r#"{"tags": [1, "x"]}"#)
+        .env_from([("APP_TAGS", "2,y")])
+        .load()
+        .unwrap_err();
+    let text = error.to_string();
+    assert_eq!(error.problems().len(), 3, "{text}");
+    assert!(
+        text.contains("`tags.0`: 300 is out of range for u8"),
+        "{text}"
+    );
+    assert!(
+        text.contains("`tags.2`: expected an integer (u8), found string \"x\""),
+        "{text}"
+    );
+    assert!(
+        text.contains("`tags.4`: expected an integer (u8), found \"y\""),
+        "{text}"
+    );
+    assert!(text.contains("env APP_TAGS"), "{text}");
+}
+
+#[test]
+fn every_bad_item_of_a_list_from_the_environment_is_reported() {
+    for value in ["1,x,70000", "[1, \"x\", 70000]"] {
+        let error = App::builder()
+            .env_from([("APP_PORTS", value)])
+            .load()
+            .unwrap_err();
+        let keys: Vec<_> = error.problems().iter().map(|p| p.key().unwrap()).collect();
+        assert_eq!(keys, ["ports.1", "ports.2"], "{value}: {error}");
+    }
+}
+
+#[test]
+fn a_tuple_or_array_given_too_many_items_is_an_error() {
+    for (text, key, message) in [
+        (
+            "pair = [1, 2, \"junk\"]",
+            "pair",
+            "invalid length 3, expected 2 items",
+        ),
+        (
+            "rgb = [1, 2, 3, 300]",
+            "rgb",
+            "invalid length 4, expected 3 items",
+        ),
+        (
+            "pair = [1]",
+            "pair",
+            "invalid length 1, expected a tuple of size 2",
+        ),
+    ] {
+        let error = toml(text);
+        assert_eq!(problems(&error), [format!("{key}: {message}")], "{text}");
+    }
+    let error = App::builder()
+        .env_from([("APP_PAIR", "1,2,3")])
+        .load()
+        .unwrap_err();
+    assert_eq!(
+        problems(&error),
+        ["pair: invalid length 3, expected 2 items"]
+    );
+    // The right number still loads.
+    let app = App::builder()
+        .toml_str("pair = [1, 2]\nrgb = [1, 2, 3]")
+        .load()
+        .unwrap();
+    assert_eq!((app.pair, app.rgb), (Some((1, 2)), Some([1, 2, 3])));
+}
+
+#[test]
+fn a_pair_with_two_bad_items_reports_both_and_not_its_length() {
+    let error = toml("pair = [\"a\", \"b\"]");
+    assert_eq!(
+        problems(&error),
+        [
+            "pair.0: expected an integer (u8), found string \"a\"",
+            "pair.1: expected an integer (u8), found string \"b\"",
+        ]
+    );
+}
+
+#[test]
+fn a_json_null_in_a_list_is_an_error_at_the_null_not_a_shorter_list() {
+    let error = App::builder()
+        .json_str(r#"{"ports": [80, null, 443]}"#)
+        .load()
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "error: invalid JSON: a list item cannot be `null`; leave the item out\n  \
+         --> <json>:1:16\n   \
+         |\n \
+         1 | {\"ports\": [80, null, 443]}\n   \
+         |                ^^^^"
+    );
+    let error = App::builder()
+        .env_from([("APP_PORTS", "[null, 1]")])
+        .load()
+        .unwrap_err();
+    let text = error.to_string();
+    assert!(text.contains("a list item cannot be `null`"), "{text}");
+    assert!(text.contains("env APP_PORTS"), "{text}");
+    // A null for a key still sets nothing.
+    let app = App::builder()
+        .toml_str("ports = [1]")
+        .json_str(r#"{"ports": null}"#)
+        .load()
+        .unwrap();
+    assert_eq!(app.ports, [1]);
+}
+
+#[test]
+fn negative_numbers_are_values_of_flags() {
+    let app = App::builder()
+        .args(["app", "--offset", "-5", "--ratio", "-1.5", "--ports", "-0"])
+        .load()
+        .unwrap();
+    assert_eq!(
+        (app.offset, app.ratio, &app.ports[..]),
+        (Some(-5), Some(-1.5), &[0][..])
+    );
+    let error = App::builder()
+        .args(["app", "--ports", "-1"])
+        .load()
+        .unwrap_err();
+    assert_eq!(
+        problems(&error),
+        ["ports.0: -1 is out of range for u16 (0 to 65535)"]
+    );
+    assert!(error.to_string().contains("flag --ports"), "{error}");
+}
+
+#[test]
+fn a_key_given_twice_in_map_text_is_an_error() {
+    let error = App::builder()
+        .env_from([("APP_LIMITS", "a:1,a:2")])
+        .load()
+        .unwrap_err();
+    assert_eq!(
+        problems(&error),
+        ["limits: duplicate key \"a\" in `key:value` pairs"]
+    );
+}
+
+#[test]
+fn a_tiny_or_huge_float_is_shown_short() {
+    let error = toml("ports = [5e-324, 1e300]");
+    assert_eq!(
+        problems(&error),
+        [
+            "ports.0: expected an integer (u16), found float 5e-324",
+            "ports.1: expected an integer (u16), found float 1e300",
+        ]
+    );
+}
+
+#[test]
+fn bad_items_of_a_secret_list_are_reported_without_their_values() {
+    let error = toml("pins = [\"1234x\", 99999]");
+    let text = error.to_string();
+    assert_eq!(error.problems().len(), 2, "{text}");
+    assert!(!text.contains("1234x") && !text.contains("99999"), "{text}");
+}
