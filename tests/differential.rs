@@ -10,7 +10,7 @@
 //!   fields; the `toml` crate's document parser keeps their text, and that
 //!   text is read the same way here.
 //! - JSON: a duplicate key is an error, the top level must be an object,
-//!   `null` sets nothing (in tables and arrays alike), an empty file sets
+//!   `null` sets nothing in a table and is an error as a list item, an empty file sets
 //!   nothing, a leading byte-order mark is skipped, a number written without
 //!   a fraction or exponent is an integer (so `-0` is `0`, and one past `u64`
 //!   is exact), and nesting stops at 80 levels.

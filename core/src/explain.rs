@@ -6,7 +6,7 @@ use std::fmt;
 
 use crate::error::{Problem, ProblemKind};
 use crate::redact::MASK;
-use crate::schema::{Field, FieldKind, Schema, Shape};
+use crate::schema::{Field, FieldKind, Schema};
 use crate::value::{Inline, Key, Kind, Table, Value};
 
 /// The effective configuration as text; see [`Loaded::explain`](crate::Loaded::explain).
@@ -177,44 +177,17 @@ fn leaf(path: &str, value: &Value, field: &Field, lines: &mut Lines) {
         ));
         return;
     }
-    match bare_text(value, field.ty) {
-        Some(text) => lines.push((format!("{path} = {text}"), origin, path.to_owned())),
-        // A list or map from env or flag text shows as the list or map it
-        // became (`hosts = ["a", "b"]`, not `hosts = "a,b"`).
-        None if value.is_text() && matches!(field.shape(), Some(Shape::List | Shape::Map)) => {
-            let typed = crate::print::typed(value, field.ty);
-            lines.push((
-                format!("{path} = {}", Inline(&typed)),
-                origin,
-                path.to_owned(),
-            ))
+    // Text from env or a flag shows as the value it became: `port = 16`
+    // for `0x10`, `hosts = ["a", "b"]` for `a,b`.
+    if value.is_text() {
+        let typed = crate::print::typed(value, field.ty);
+        if !matches!(typed.kind, Kind::String(_)) {
+            let line = format!("{path} = {}", Inline(&typed));
+            lines.push((line, origin, path.to_owned()));
+            return;
         }
-        None => flatten(path, value, lines),
     }
-}
-
-/// Text from the environment or a flag for a number or boolean field, shown
-/// as the value it is read as (`port = 9443`, not `port = "9443"`), when it
-/// reads as one; anything else is shown as the text it is.
-fn bare_text<'v>(value: &'v Value, ty: &str) -> Option<&'v str> {
-    let Kind::String(text) = &value.kind else {
-        return None;
-    };
-    if !value.is_text() {
-        return None;
-    }
-    let ty = ty
-        .strip_prefix("Option<")
-        .and_then(|t| t.strip_suffix('>'))
-        .unwrap_or(ty);
-    let reads = match ty {
-        "u8" | "u16" | "u32" | "u64" | "u128" | "usize" | "i8" | "i16" | "i32" | "i64" | "i128"
-        | "isize" => crate::text::parse_int(text).is_some_and(|i| i.to_string() == *text),
-        "f32" | "f64" => text.parse::<f64>().is_ok_and(f64::is_finite),
-        "bool" => matches!(text.as_str(), "true" | "false"),
-        _ => false,
-    };
-    reads.then_some(text.as_str())
+    flatten(path, value, lines)
 }
 
 /// Tables under a leaf (maps, structs that are plain serde types) become one

@@ -118,10 +118,14 @@ impl<T: Config> Loaded<T> {
     }
 }
 
-impl<T: fmt::Debug> fmt::Debug for Loaded<T> {
+/// Shows the tree, whose secret values are masked, rather than the
+/// configuration, whose own `Debug` would print a `#[config(secret)]`
+/// `String` as it is.
+impl<T> fmt::Debug for Loaded<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Loaded")
-            .field("config", &self.config)
+            .field("tree", &self.tree)
+            .field("warnings", &self.warnings)
             .finish_non_exhaustive()
     }
 }

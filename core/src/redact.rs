@@ -206,8 +206,34 @@ pub(crate) fn problems(schema: &'static Schema, problems: &mut [Problem], texts:
         };
         if hide {
             problem.snippet = None;
+            hide_entry_name(problem, &secret_keys);
         }
     }
+}
+
+/// A syntax error inside a secret value that names a key (`duplicate key
+/// `x``) names an entry of a secret map, whose name may be secret too,
+/// unless the key is a secret field's own.
+fn hide_entry_name(problem: &mut Problem, secret_keys: &[&str]) {
+    if problem.kind != crate::error::ProblemKind::Syntax {
+        return;
+    }
+    let message = &problem.message;
+    let Some(open) = message.find('`') else {
+        return;
+    };
+    let Some(len) = message[open + 1..].find('`') else {
+        return;
+    };
+    let name = &message[open + 1..open + 1 + len];
+    if secret_keys.contains(&name.trim_matches(['"', '\''])) {
+        return;
+    }
+    problem.message = format!(
+        "{}`{MASKED_KEY}`{}",
+        &message[..open],
+        &message[open + 2 + len..]
+    );
 }
 
 /// The byte ranges of `text` that assign a value to one of `keys`: from the
@@ -219,6 +245,13 @@ fn secret_spans(text: &str, keys: &[&str]) -> Vec<Range<usize>> {
     for key in keys {
         for start in word_starts(text, key) {
             let end = start + key.len();
+            // `token` is not `token_ttl`: the key must end where it ends.
+            if bytes
+                .get(end)
+                .is_some_and(|&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-'))
+            {
+                continue;
+            }
             // The rest of a dotted key (`map.x = ..`), quotes, blanks.
             let mut i = end;
             while i < bytes.len()
@@ -274,7 +307,17 @@ fn value_end(bytes: &[u8], i: usize) -> usize {
             .map_or(bytes.len(), |at| from + at + needle.len())
     };
     if rest.starts_with(b"\"\"\"") {
-        return find(b"\"\"\"", i + 3);
+        // A basic string's escapes may hold quotes (`\"""`).
+        let mut j = i + 3;
+        while j < bytes.len() {
+            match bytes[j] {
+                b'\\' => j += 1,
+                b'"' if bytes[j..].starts_with(b"\"\"\"") => return find(b"\"\"\"", j),
+                _ => {}
+            }
+            j += 1;
+        }
+        return bytes.len();
     }
     if rest.starts_with(b"'''") {
         return find(b"'''", i + 3);
@@ -295,6 +338,14 @@ fn value_end(bytes: &[u8], i: usize) -> usize {
                     }
                     b'"' | b'\'' => {
                         j = string_end(bytes, j);
+                        continue;
+                    }
+                    // A TOML comment may hold brackets of its own.
+                    b'#' => {
+                        j = bytes[j..]
+                            .iter()
+                            .position(|&b| b == b'\n')
+                            .map_or(bytes.len(), |at| j + at);
                         continue;
                     }
                     _ => {}
@@ -338,6 +389,12 @@ fn secret_fields(schema: &'static Schema, keys: &mut Vec<&'static str>, depth: u
         }
         if let Some(inner) = field.nested().or(field.elements()) {
             secret_fields(inner, keys, depth + 1);
+        }
+        // The fields of an enum section's variants sit beside its tag.
+        for variant in field.variants().into_iter().flatten() {
+            if let Some(inner) = variant.schema {
+                secret_fields(inner, keys, depth + 1);
+            }
         }
     }
 }

@@ -173,9 +173,9 @@ pub fn parse<'a>(input: &'a DeriveInput, errors: &mut Errors) -> Option<Containe
                 kind,
                 doc: attr::doc(&f.attrs),
                 option_inner: generic_inner(&f.ty, "Option"),
-                // `Secret<T>` or `Option<Secret<T>>`: the value is secret either way.
-                secret_type: last_ident(generic_inner(&f.ty, "Option").unwrap_or(&f.ty))
-                    .is_some_and(|i| i == "Secret"),
+                // `Secret<T>`, or a type that holds one (`Option<Secret<T>>`,
+                // `Vec<Secret<T>>`, a map of them): the value is secret.
+                secret_type: holds_secret(&f.ty),
                 attrs,
             }
         })
@@ -265,6 +265,29 @@ fn generic_pair<'a>(ty: &'a Type, name: &str) -> Option<(&'a Type, &'a Type)> {
         _ => None,
     });
     Some((types.next()?, types.next()?))
+}
+
+/// Whether a type is `Secret<..>` or has one among its type arguments, at
+/// any depth (`Vec<Secret<String>>`, `BTreeMap<String, Secret<u64>>`).
+fn holds_secret(ty: &Type) -> bool {
+    match ty {
+        Type::Path(p) => p.path.segments.iter().any(|seg| {
+            seg.ident == "Secret"
+                || match &seg.arguments {
+                    PathArguments::AngleBracketed(args) => args.args.iter().any(|a| match a {
+                        GenericArgument::Type(t) => holds_secret(t),
+                        _ => false,
+                    }),
+                    _ => false,
+                }
+        }),
+        Type::Group(g) => holds_secret(&g.elem),
+        Type::Paren(p) => holds_secret(&p.elem),
+        Type::Array(a) => holds_secret(&a.elem),
+        Type::Slice(s) => holds_secret(&s.elem),
+        Type::Tuple(t) => t.elems.iter().any(holds_secret),
+        _ => false,
+    }
 }
 
 /// The last path segment's name of a type, if it is a path.

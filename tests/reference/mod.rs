@@ -202,8 +202,20 @@ pub fn json_reads(text: &str) -> Option<Tree> {
         return Some(Tree::Table(BTreeMap::new()));
     }
     match serde_json::from_str::<Json>(text).ok()? {
-        root @ Json::Object(_) => json_tree(&root),
+        root @ Json::Object(_) if !null_item(&root) => json_tree(&root),
         _ => None,
+    }
+}
+
+/// Whether a list anywhere in the document has a `null` item, which staid
+/// refuses (dropping it would shift the items after it).
+fn null_item(j: &Json) -> bool {
+    match j {
+        Json::Array(items) => items
+            .iter()
+            .any(|i| matches!(i, Json::Null) || null_item(i)),
+        Json::Object(t) => t.values().any(null_item),
+        _ => false,
     }
 }
 

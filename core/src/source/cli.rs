@@ -600,32 +600,71 @@ fn parse(schema: &'static Schema, naming: &Naming, args: Vec<OsString>) -> Parse
 /// (`--token --s3cret` reads as an unknown flag), so those are masked.
 fn secret_values(schema: &'static Schema, args: &[OsString]) -> Vec<String> {
     let mut longs: Vec<String> = Vec::new();
-    let mut shorts: Vec<char> = Vec::new();
+    let mut secret_shorts: Vec<char> = Vec::new();
+    let mut value_shorts: Vec<char> = Vec::new();
     schema.walk_named(&mut |path, names, field| {
+        if field.shape() != Some(Shape::Bool) {
+            value_shorts.extend(field.short);
+        }
         if schema.is_secret(path) {
             longs.push(format!("--{}", naming::flag(names, field)));
-            shorts.extend(field.short);
+            secret_shorts.extend(field.short);
         }
     });
-    // `--token`, `-t`, or `-vt`: shorts run together, the secret's last.
-    let takes_secret = |arg: &OsString| {
-        let Some(arg) = arg.to_str() else {
-            return false;
-        };
-        longs.iter().any(|long| arg == long)
-            || (arg.len() > 1
-                && arg.starts_with('-')
-                && !arg.starts_with("--")
-                && arg.chars().last().is_some_and(|c| shorts.contains(&c)))
+    // What clap takes as a flag's value when it stands after it: anything
+    // but a flag (a negative number is a value).
+    let value_at = |i: usize| {
+        args.get(i)
+            .and_then(|a| a.to_str())
+            .filter(|v| !v.starts_with('-') || v.len() == 1 || v[1..].parse::<f64>().is_ok())
     };
     let mut values = Vec::new();
-    for pair in args.windows(2).filter(|pair| takes_secret(&pair[0])) {
-        if let Some(value) = pair[1].to_str().filter(|v| !v.is_empty()) {
-            // clap quotes `--a=b` by its flag part, `--a`.
-            if let Some((flag, _)) = value.split_once('=') {
-                values.push(flag.to_owned());
+    let mut push = |value: &str| {
+        if value.is_empty() {
+            return;
+        }
+        // clap quotes `--a=b` by its flag part, `--a`.
+        if let Some((flag, _)) = value.split_once('=') {
+            values.push(flag.to_owned());
+        }
+        values.push(value.to_owned());
+    };
+    for (i, arg) in args.iter().enumerate() {
+        let Some(arg) = arg.to_str() else {
+            continue;
+        };
+        if longs.iter().any(|long| arg == long) {
+            if let Some(value) = value_at(i + 1) {
+                push(value);
             }
-            values.push(value.to_owned());
+            continue;
+        }
+        let Some(cluster) = arg.strip_prefix('-').filter(|c| !c.starts_with('-')) else {
+            continue;
+        };
+        // clap reads a cluster of shorts (`-vt`) up to the first that takes
+        // a value; the rest of the cluster (`-tabc`, `-t=abc`) or else the
+        // next argument is that value.
+        let Some((at, short)) = cluster
+            .char_indices()
+            .find(|(_, c)| value_shorts.contains(c))
+        else {
+            continue;
+        };
+        if !secret_shorts.contains(&short) {
+            continue;
+        }
+        let rest = &cluster[at + short.len_utf8()..];
+        match rest.strip_prefix('=').unwrap_or(rest) {
+            "" => {
+                if let Some(value) = value_at(i + 1) {
+                    push(value);
+                }
+            }
+            inline => {
+                push(inline);
+                push(arg);
+            }
         }
     }
     values

@@ -1,0 +1,157 @@
+//! Secrets held in every shape the README names: `Secret<T>` inside lists
+//! and maps, secret fields inside an enum section's variant, the entries of
+//! a secret map; and the output that must still show what is not secret.
+// Built to be loaded; the fields are not read back.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+
+use staid::{Config, Secret};
+
+const MARK: &str = "hunter2zz";
+
+#[derive(Config, Debug)]
+#[config(tag = "kind")]
+enum Storage {
+    Memory,
+    S3(S3),
+}
+
+#[derive(Config, Debug)]
+struct S3 {
+    bucket: Option<String>,
+    #[config(secret)]
+    secret_key: Option<String>,
+}
+
+#[derive(Config, Debug)]
+#[config(name = "app")]
+struct App {
+    #[config(secret, short = 't')]
+    token: Option<String>,
+    #[config(default = 5)]
+    token_ttl: u32,
+    #[config(default = [])]
+    tokens: Vec<Secret<String>>,
+    #[config(default = {})]
+    creds: BTreeMap<String, Secret<String>>,
+    #[config(secret, default = {})]
+    headers: BTreeMap<String, String>,
+    #[config(nested)]
+    storage: Option<Storage>,
+    #[config(default = 0)]
+    offset: i32,
+}
+
+fn error_text(builder: staid::Builder<App>) -> String {
+    let err = builder.load().unwrap_err();
+    let text = format!("{err}\n{err:?}");
+    assert!(!text.contains(MARK), "secret shown in:\n{text}");
+    text
+}
+
+#[test]
+fn secret_types_inside_lists_and_maps_are_secret() {
+    let loaded = App::builder()
+        .toml_str(format!("tokens = [\"{MARK}\"]\n[creds]\na = \"{MARK}\""))
+        .load_full()
+        .unwrap();
+    let explain = loaded.explain().to_string();
+    assert!(explain.contains("tokens = \"<secret>\""), "{explain}");
+    assert!(explain.contains("creds = \"<secret>\""), "{explain}");
+    assert!(!explain.contains(MARK), "{explain}");
+    assert!(!format!("{:?}", loaded.tree()).contains(MARK));
+    assert_eq!(loaded.config().tokens[0].expose(), MARK);
+    // A bad item is reported without its value.
+    let text = error_text(App::builder().toml_str("tokens = [123456789]"));
+    assert!(text.contains("`tokens.0`: invalid value"), "{text}");
+    assert!(!text.contains("123456789"), "{text}");
+}
+
+#[test]
+fn secret_fields_of_an_enum_variant_are_hidden_from_snippets() {
+    for text in [
+        format!("[storage]\nkind = \"s3\"\nsecret_key = \"{MARK}\" x\n"),
+        format!("storage = {{ kind = \"s3\", secret_key = \"{MARK}\", bucket = 5 }}"),
+        format!("[storage]\nkind = \"s3\"\nsecret_key = \"\"\"\n{MARK}\"\"\" x\n"),
+    ] {
+        let shown = error_text(App::builder().toml_str(text.clone()));
+        assert!(
+            !shown.contains(" | "),
+            "a snippet was shown for {text:?}:\n{shown}"
+        );
+    }
+    let shown = error_text(App::builder().json_str(format!(
+        r#"{{"storage": {{"kind": "s3", "secret_key": "{MARK}", "bucket": 5}}}}"#
+    )));
+    assert!(shown.contains("`storage.bucket`"), "{shown}");
+}
+
+#[test]
+fn the_entry_names_of_a_secret_map_are_hidden_in_duplicate_key_errors() {
+    let shown = error_text(App::builder().toml_str(format!(
+        "[headers]\n\"{MARK}\" = \"a\"\n\"{MARK}\" = \"b\"\n"
+    )));
+    assert!(shown.contains("duplicate key `<secret>`"), "{shown}");
+    let shown = error_text(App::builder().json_str(format!(
+        r#"{{"headers": {{"{MARK}": "a", "{MARK}": "b"}}}}"#
+    )));
+    assert!(shown.contains("duplicate key `<secret>`"), "{shown}");
+    // A secret field's own key is no secret.
+    let shown =
+        error_text(App::builder().toml_str(format!("token = \"{MARK}\"\ntoken = \"{MARK}\"\n")));
+    assert!(shown.contains("duplicate key `token`"), "{shown}");
+}
+
+#[test]
+fn tricky_text_does_not_end_a_secret_early() {
+    for text in [
+        // An escaped quote inside a multi-line string.
+        format!("token = \"\"\"a\\\"\"\"b\n{MARK}\"\"\" x\n"),
+        // A `]` in a comment inside a secret list.
+        format!("tokens = [ # ]\n  \"{MARK}\", x\n]\n"),
+    ] {
+        error_text(App::builder().toml_str(text));
+    }
+}
+
+#[test]
+fn a_key_that_begins_with_a_secret_key_keeps_its_snippet() {
+    let shown = error_text(App::builder().toml_str("token_ttl = \"x\""));
+    assert!(shown.contains(" 1 | token_ttl = \"x\""), "{shown}");
+}
+
+#[test]
+fn loaded_debug_shows_the_masked_tree_not_the_configuration() {
+    let loaded = App::builder()
+        .toml_str(format!("token = \"{MARK}\""))
+        .load_full()
+        .unwrap();
+    let debug = format!("{loaded:?}");
+    assert!(!debug.contains(MARK), "{debug}");
+    assert!(debug.contains("<secret>"), "{debug}");
+}
+
+#[test]
+fn clap_errors_hide_the_secret_and_only_the_secret() {
+    // `-t` takes the rest of its cluster as its value: `--hots` is a typo.
+    let shown = error_text(App::builder().args(["app", &format!("-t{MARK}"), "--hots", "x"]));
+    assert!(shown.contains("'--hots'"), "{shown}");
+    let shown = error_text(App::builder().args(["app", "-t", "--help"]));
+    assert!(!shown.contains("'<secret>'"), "{shown}");
+    let shown = error_text(App::builder().args(["app", "-t", MARK, "--hots", "x"]));
+    assert!(shown.contains("'--hots'"), "{shown}");
+    let shown = error_text(App::builder().args(["app", &format!("--token={MARK}"), "--nope"]));
+    assert!(shown.contains("'--nope'"), "{shown}");
+}
+
+#[test]
+fn listings_show_env_numbers_as_the_numbers_they_became() {
+    let loaded = App::builder()
+        .env_from([("APP_TOKEN_TTL", "0x10"), ("APP_OFFSET", "-0b11")])
+        .load_full()
+        .unwrap();
+    let explain = loaded.explain().to_string();
+    assert!(explain.contains("token_ttl = 16"), "{explain}");
+    assert!(explain.contains("offset = -3"), "{explain}");
+}
