@@ -128,10 +128,10 @@ fn text_for_numbers_and_booleans_shows_as_the_value_it_reads_as() {
         .unwrap();
     assert_eq!(
         loaded.explain().to_string(),
-        "port = 8080    # env APP_PORT\n\
-         mask = \"0x1F\"  # env APP_MASK\n\
-         debug = true   # env APP_DEBUG\n\
-         name = \"123\"   # env APP_NAME\n"
+        "port = 8080   # env APP_PORT\n\
+         mask = 31     # env APP_MASK\n\
+         debug = true  # env APP_DEBUG\n\
+         name = \"123\"  # env APP_NAME\n"
     );
 }
 

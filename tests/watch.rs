@@ -832,3 +832,31 @@ fn a_variant_switch_names_a_shared_key_once() {
     let (_, changed) = updated(&watch);
     assert_eq!(changed, ["store.kind", "store.dir", "store.bucket"]);
 }
+
+#[derive(Config, Debug)]
+struct Headers {
+    #[config(secret, default = {})]
+    headers: BTreeMap<String, String>,
+}
+
+/// A secret map is one change, masked, and named by where its entries were
+/// set rather than by the default `{}` it began from.
+#[test]
+fn a_secret_map_changes_as_one_masked_value_from_the_file_it_was_set_in() {
+    let dir = Tmp::new();
+    let path = dir.write("h.toml", "[headers]\nx = \"old-secret\"\n");
+    let watch = Headers::builder().file(&path).watch().unwrap();
+    save_by_rename(&path, "[headers]\nx = \"new-secret\"\n");
+    match next(&watch) {
+        Reload::Updated { changes, .. } => {
+            let log: String = changes.iter().map(|c| format!("{c}\n")).collect();
+            let file = path.display();
+            assert_eq!(
+                log,
+                format!("headers: \"<secret>\" ({file}:2:5) -> \"<secret>\" ({file}:2:5)\n")
+            );
+            assert!(!format!("{changes:?}").contains("-secret"), "{changes:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+}

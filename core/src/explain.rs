@@ -146,13 +146,14 @@ fn section(schema: &Schema, tree: Option<&Table>, prefix: &str, lines: &mut Line
                     }
                 }
             }
-            (_, None) => match field.default_code.filter(|_| !field.secret) {
-                // The value is the application's own: the code is shown.
-                Some(code) => lines.push((
-                    format!("# {path} = {code}  (default from code)"),
-                    None,
-                    path.clone(),
-                )),
+            (_, None) => match field.default_code {
+                // The value is the application's own: the code is shown,
+                // unless what it makes is a secret.
+                Some(code) => {
+                    let shown = if field.secret { MASK } else { code };
+                    let line = format!("# {path} = {shown}  (default from code)");
+                    lines.push((line, None, path.clone()))
+                }
                 None => lines.push((format!("# {path} is not set"), None, path.clone())),
             },
             (_, Some(v)) => leaf(&path, v, field, lines),

@@ -18,7 +18,10 @@ pub(crate) fn env_table(schema: &'static Schema, naming: &EnvNaming) -> String {
         let default = match (crate::redact::default_of(field), &field.default) {
             (Some(shown), _) => shown.to_string(),
             (None, Some(_)) => crate::redact::MASKED_KEY.to_owned(),
-            (None, None) => field.default_code.unwrap_or_default().to_owned(),
+            (None, None) => match field.default_code {
+                Some(_) if field.secret => crate::redact::MASKED_KEY.to_owned(),
+                code => code.unwrap_or_default().to_owned(),
+            },
         };
         let var = naming.var(names, field);
         if let FieldKind::Map(element) = field.kind {

@@ -611,13 +611,10 @@ fn secret_values(schema: &'static Schema, args: &[OsString]) -> Vec<String> {
             secret_shorts.extend(field.short);
         }
     });
-    // What clap takes as a flag's value when it stands after it: anything
-    // but a flag (a negative number is a value).
-    let value_at = |i: usize| {
-        args.get(i)
-            .and_then(|a| a.to_str())
-            .filter(|v| !v.starts_with('-') || v.len() == 1 || v[1..].parse::<f64>().is_ok())
-    };
+    // The argument after a secret flag is taken for its value even when
+    // it looks like a flag (`--token --S3cret`): clap would quote it back
+    // as an unknown one.
+    let value_at = |i: usize| args.get(i).and_then(|a| a.to_str());
     let mut values = Vec::new();
     let mut push = |value: &str| {
         if value.is_empty() {

@@ -175,7 +175,7 @@ impl Walk {
     fn push(&mut self, path: String, a: Option<&Value>, b: Option<&Value>, restart: bool) {
         let shown = |v: &Value| Setting {
             value: crate::redact::value(self.root, &path, v),
-            origin: v.origin.clone(),
+            origin: shown_origin(v),
         };
         let change = Change {
             old: a.map(shown),
@@ -204,6 +204,22 @@ fn same_opt(a: Option<&Value>, b: Option<&Value>) -> bool {
         (Some(a), Some(b)) => same(a, b),
         (None, None) => true,
         _ => false,
+    }
+}
+
+/// Where a value shown whole was set. A map's own origin is where it began
+/// (a default `{}`), while its entries came from the layers above: the
+/// first entry's is named, unless it is a remote key, which would name the
+/// entry of what may be a secret map.
+fn shown_origin(value: &Value) -> Origin {
+    match &value.kind {
+        Kind::Table(t) if value.origin == Origin::Default => t
+            .values()
+            .map(|entry| &entry.origin)
+            .find(|o| !matches!(o, Origin::Remote { .. }))
+            .unwrap_or(&value.origin)
+            .clone(),
+        _ => value.origin.clone(),
     }
 }
 
