@@ -52,3 +52,28 @@ fn a_global_flag_after_the_subcommand() {
         "configuration is valid: Settings { port: 7, db_host: \"db1\" }"
     );
 }
+
+/// An argument of the application's own whose id is a field's key path is
+/// the application's: staid leaves its flag out and does not read it.
+#[test]
+fn an_application_argument_named_like_a_field_is_not_configuration() {
+    use clap::{Arg, Command};
+    let builder = Settings::builder().env_from([("TOOL_PORT", "7000")]);
+    let app = Command::new("tool")
+        .arg(Arg::new("port").long("listen"))
+        .arg(Arg::new("db_host").long("database"));
+    let matches = builder
+        .augment(app)
+        .try_get_matches_from(["tool", "--listen", "5", "--database", "evil.example"])
+        .unwrap();
+    assert_eq!(matches.get_one::<String>("port").unwrap(), "5");
+    let loaded = builder.matches(&matches).load_full().unwrap();
+    assert_eq!(loaded.config().port, 7000);
+    assert_eq!(loaded.config().db_host, "localhost");
+    assert_eq!(
+        loaded.origin("port"),
+        Some(&staid::Origin::Env {
+            var: "TOOL_PORT".into()
+        })
+    );
+}

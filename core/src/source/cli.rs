@@ -49,11 +49,21 @@ pub struct Cli {
     parsed: OnceLock<Arc<Parse>>,
     /// Whether staid's flags are global: accepted after a subcommand too.
     global: bool,
-    /// What [`Builder::augment`](crate::Builder::augment) found when it
-    /// mounted the flags into the application's command: names that clash
-    /// with the application's arguments. Reported as warnings by every load
-    /// of the matches.
-    mounted: Arc<Mutex<Vec<Problem>>>,
+    /// What [`Builder::augment`](crate::Builder::augment) did when it
+    /// mounted the flags into the application's command.
+    mounted: Arc<Mutex<Mounted>>,
+}
+
+/// The flags mounted into an application's command.
+#[derive(Debug, Default)]
+struct Mounted {
+    /// Names that clash with the application's arguments: reported as
+    /// warnings by every load of the matches.
+    problems: Vec<Problem>,
+    /// The ids of the arguments staid added, which are the only ones read
+    /// from the matches: an argument of the application's own whose id is
+    /// a key path is not configuration. `None` before a mount.
+    ids: Option<std::collections::HashSet<String>>,
 }
 
 impl Default for Cli {
@@ -156,8 +166,20 @@ impl Cli {
         naming: &Naming,
         cmd: Command,
     ) -> (Command, Vec<Problem>) {
+        let before: std::collections::HashSet<String> = cmd
+            .get_arguments()
+            .map(|a| a.get_id().to_string())
+            .collect();
         let (cmd, problems) = augment(schema, naming, cmd, self.global);
-        *self.mounted.lock().unwrap_or_else(|e| e.into_inner()) = problems.clone();
+        let ids = cmd
+            .get_arguments()
+            .map(|a| a.get_id().to_string())
+            .filter(|id| !before.contains(id))
+            .collect();
+        *self.mounted.lock().unwrap_or_else(|e| e.into_inner()) = Mounted {
+            problems: problems.clone(),
+            ids: Some(ids),
+        };
         (cmd, problems)
     }
 
@@ -179,9 +201,11 @@ impl Source for Cli {
     }
 
     fn load(&self, ctx: &mut LoadCtx<'_>) -> Result<Option<Value>, Vec<Problem>> {
+        let mut own = None;
         if let Input::Matches(_) = self.input {
             let mounted = self.mounted.lock().unwrap_or_else(|e| e.into_inner());
-            ctx.sink.warnings.extend(mounted.iter().cloned());
+            ctx.sink.warnings.extend(mounted.problems.iter().cloned());
+            own = mounted.ids.clone();
         }
         let matches = match self.parsed(ctx.schema, ctx.naming) {
             Parse::Flags(flags) => &flags.matches,
@@ -191,7 +215,7 @@ impl Source for Cli {
         let mut flags = Value::table(Origin::Default);
         let mut any = false;
         ctx.schema.walk_named(&mut |path, names, field| {
-            if field.elements().is_some() {
+            if field.elements().is_some() || own.as_ref().is_some_and(|ids| !ids.contains(path)) {
                 return;
             }
             let Ok(Some(values)) = matches.try_get_many::<String>(path) else {
