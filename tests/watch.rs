@@ -860,3 +860,43 @@ fn a_secret_map_changes_as_one_masked_value_from_the_file_it_was_set_in() {
         other => panic!("{other:?}"),
     }
 }
+
+/// A named pipe given by name is read by the first load; a reload does not
+/// read it (it would wait for a writer), so `reload()` is answered and the
+/// watch stops at once, whether the pipe was there from the start or put in
+/// a file's place later.
+#[test]
+fn a_named_pipe_is_read_once_and_a_reload_is_answered_without_waiting_for_it() {
+    let dir = Tmp::new();
+    let fifo = dir.fifo("app.toml");
+    let feed = fifo.clone();
+    let writer = thread::spawn(move || fs::write(feed, "port = 1\n").unwrap());
+    let watch = App::builder().file(&fifo).watch().unwrap();
+    writer.join().unwrap();
+    assert_eq!(watch.current().port, 1);
+    watch.reload();
+    let error = rejected(&watch);
+    assert!(
+        dir.text(&error)
+            .contains("cannot read $DIR/app.toml: it is not a regular file"),
+        "{error}"
+    );
+    assert_eq!(watch.current().port, 1);
+    let stopped = Instant::now();
+    tmp::within_10s(move || drop(watch));
+    assert!(stopped.elapsed() < Duration::from_secs(5));
+
+    // A watched file replaced by a pipe.
+    let path = dir.write("b.toml", "port = 2\n");
+    let watch = App::builder().file(&path).watch().unwrap();
+    fs::remove_file(&path).unwrap();
+    dir.fifo("b.toml");
+    let error = rejected(&watch);
+    assert!(
+        dir.text(&error)
+            .contains("$DIR/b.toml: it is not a regular file"),
+        "{error}"
+    );
+    assert_eq!(watch.current().port, 2);
+    tmp::within_10s(move || drop(watch));
+}

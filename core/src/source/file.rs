@@ -200,11 +200,27 @@ pub(crate) fn read_value(path: &Path) -> Result<String, Box<Problem>> {
 /// below what a link to `/dev/zero` would make a load allocate.
 pub(crate) const MAX_FILE_BYTES: u64 = 16 << 20;
 
+thread_local! {
+    /// Set on the thread of a watch's reloads, where a named pipe is not
+    /// read (see [`refuse_pipes_on_this_thread`]).
+    static NO_PIPES: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// From now on, reads on this thread refuse a named file that is not a
+/// regular one. A named pipe is read by the first load; a reload reading it
+/// again would wait for a writer, and the watch could neither answer nor
+/// stop meanwhile.
+#[cfg_attr(not(feature = "watch"), allow(dead_code))]
+pub(crate) fn refuse_pipes_on_this_thread() {
+    NO_PIPES.with(|no| no.set(true));
+}
+
 /// Reads a file as UTF-8 text. `Ok(None)` when it is optional and missing.
 ///
 /// A file found rather than named (optional, as discovered files and
 /// drop-ins are) must be a regular file: opening a FIFO would wait for a
-/// writer forever. One named outright may be a named pipe.
+/// writer forever. One named outright may be a named pipe, except in a
+/// watch's reload.
 pub(crate) fn read(path: &Arc<Path>, optional: bool) -> Result<Option<Arc<str>>, Vec<Problem>> {
     use std::io::Read;
     let io_problem = |reason: String| {
@@ -218,6 +234,13 @@ pub(crate) fn read(path: &Arc<Path>, optional: bool) -> Result<Option<Arc<str>>,
         Ok(meta) if optional && !meta.is_file() => {
             return Err(io_problem(
                 "it is not a regular file (a FIFO, a socket or a device)".to_owned(),
+            ))
+        }
+        Ok(meta) if !meta.is_file() && NO_PIPES.with(std::cell::Cell::get) => {
+            return Err(io_problem(
+                "it is not a regular file (a FIFO, a socket or a device), which a reload \
+                 does not read: a named pipe is read once, by the first load"
+                    .to_owned(),
             ))
         }
         _ => std::fs::File::open(path),

@@ -35,6 +35,8 @@ pub use dotenv::Dotenv;
 pub use env::Env;
 #[cfg(feature = "etcd")]
 pub use etcd::Etcd;
+#[cfg(feature = "watch")]
+pub(crate) use file::refuse_pipes_on_this_thread;
 pub(crate) use file::{read, read_value};
 pub use file::{File, Text};
 #[cfg(feature = "lua")]

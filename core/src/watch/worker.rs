@@ -94,6 +94,7 @@ impl<T: Config + Send + Sync> Worker<T> {
     }
 
     pub(super) fn run(mut self) {
+        crate::source::refuse_pipes_on_this_thread();
         loop {
             let first = match self.settle.next() {
                 Some(at) => match self.causes.recv_deadline(at) {
