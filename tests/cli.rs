@@ -703,6 +703,49 @@ Options:
         assert_eq!(builder.matches(&matches).load().unwrap().port, 1);
     }
 
+    /// A short that a nested subcommand uses is given up; the long flag
+    /// stays global, after every subcommand.
+    #[test]
+    fn a_subcommand_short_of_the_same_letter_leaves_the_long_flag_global() {
+        let cmd = app().subcommand(
+            Command::new("db").subcommand(
+                Command::new("migrate").arg(
+                    Arg::new("parallel")
+                        .short('p')
+                        .long("parallel")
+                        .action(ArgAction::SetTrue),
+                ),
+            ),
+        );
+        assert_eq!(
+            warnings(
+                Tool::builder(),
+                cmd.clone(),
+                &["tool", "serve", "--port", "9"]
+            ),
+            [
+                "`port`: short flag -p of --port is left out: the subcommand `db migrate`'s -p \
+                 has the same name\n  = help: --port is still accepted everywhere"
+            ]
+        );
+        for args in [
+            &["tool", "serve", "--port", "9"][..],
+            &["tool", "db", "migrate", "-p", "--port", "9"],
+            &["tool", "--port", "9", "serve"],
+        ] {
+            let builder = Tool::builder();
+            let matches = builder
+                .augment(cmd.clone())
+                .try_get_matches_from(args)
+                .unwrap();
+            assert_eq!(
+                builder.matches(&matches).load().unwrap().port,
+                9,
+                "{args:?}"
+            );
+        }
+    }
+
     #[test]
     fn try_augment_makes_clashes_an_error() {
         let cmd = app().arg(Arg::new("pretty").short('p').action(ArgAction::SetTrue));

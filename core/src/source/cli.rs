@@ -309,12 +309,16 @@ impl Below {
         }
     }
 
-    /// Who below uses a name of `arg`, if anyone.
-    fn clash(&self, arg: &Arg) -> Option<&str> {
+    /// Who below uses a name of `arg`, if anyone, and whether it is the
+    /// short alone.
+    fn clash(&self, arg: &Arg) -> Option<(&str, bool)> {
         let long = arg.get_long().and_then(|l| self.longs.get(l));
         let short = arg.get_short().and_then(|s| self.shorts.get(&s));
         let id = self.ids.get(arg.get_id().as_str());
-        long.or(short).or(id).map(String::as_str)
+        match long.or(id) {
+            Some(who) => Some((who, false)),
+            None => short.map(|who| (who.as_str(), true)),
+        }
     }
 }
 
@@ -508,7 +512,25 @@ pub(crate) fn augment(
             .into_iter()
             .map(|arg| match below.clash(&arg) {
                 None => arg.global(true),
-                Some(who) => {
+                // As at the top: for a short, the long flag stays (global).
+                Some((who, true)) => {
+                    let short = arg.get_short().unwrap_or_default();
+                    let flag = arg.get_long().unwrap_or_default().to_owned();
+                    let mut problem = Problem::new(
+                        ProblemKind::Source,
+                        format!(
+                            "short flag -{short} of --{flag} is left out: {who} has the same name"
+                        ),
+                    )
+                    .with_help(format!("--{flag} is still accepted everywhere"));
+                    let id = arg.get_id().as_str();
+                    if !RESERVED.contains(&id) {
+                        problem = problem.with_key(id);
+                    }
+                    problems.push(problem);
+                    arg.short(None).global(true)
+                }
+                Some((who, false)) => {
                     let flag = arg.get_long().unwrap_or_default().to_owned();
                     let mut problem = Problem::new(
                         ProblemKind::Source,
