@@ -140,5 +140,9 @@ fn a_secret_code_default_is_never_shown() {
     assert!(!help.contains("key()"), "{help}");
     let loaded = S::builder().load_full().unwrap();
     assert_eq!(loaded.config().key, "hunter2");
-    assert_eq!(loaded.explain().to_string(), "# key is not set\n");
+    // Set, by code, and shown masked.
+    assert_eq!(
+        loaded.explain().to_string(),
+        "# key = \"<secret>\"  (default from code)\n"
+    );
 }
