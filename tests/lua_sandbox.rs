@@ -327,10 +327,105 @@ fn table_growth_hits_the_memory_limit() {
         err.starts_with("error: the script exceeded its memory limit"),
         "{err}"
     );
-    // A memory error caught by pcall is still within the limit: the script
-    // goes on, and the state is usable.
-    let app = good("local ok = pcall(string.rep, 'x', 1 << 30)\nreturn { port = ok and 1 or 2 }");
-    assert_eq!(app.port, 2);
+}
+
+const MEMORY: &str = "error: the script exceeded its memory limit of 32 MiB\n  --> evil.lua\n  \
+                      = help: raise it with `staid::source::Lua::memory_limit`";
+
+#[test]
+fn a_memory_error_cannot_be_caught() {
+    let bomb = "function() local s = 'x' while true do s = s .. s end end";
+    for text in [
+        format!("local ok, e = pcall({bomb})\nreturn {{ name = tostring(ok) .. ' ' .. tostring(e) }}"),
+        "local ok = pcall(string.rep, 'x', 1 << 30)\nreturn { port = ok and 1 or 2 }".to_owned(),
+        format!("local ok, e = xpcall(error, {bomb})\nreturn {{ name = tostring(e) }}"),
+        format!("local ok, e = coroutine.resume(coroutine.create({bomb}))\nreturn {{ name = tostring(e) }}"),
+        format!("local ok, e = pcall(coroutine.wrap({bomb}))\nreturn {{ name = tostring(e) }}"),
+        format!("local f = load([[local f = {bomb} f()]])\nlocal ok, e = pcall(f)\nreturn {{ name = tostring(e) }}"),
+        // A reader that feeds one endless name to the lexer.
+        "local f, e = load(function() return ('x'):rep(1 << 20) end)\n\
+         return { name = tostring(e) }"
+            .to_owned(),
+        // Caught twice over: the outer pcall cannot catch the breach either.
+        format!("for i = 1, 3 do pcall(pcall, {bomb}) end\nreturn {{ port = 1 }}"),
+    ] {
+        assert_eq!(hostile(script(&text)), MEMORY, "{text}");
+    }
+    // After a breach in a validate hook too.
+    assert_eq!(
+        hostile(script(&format!(
+            "validate(function() pcall({bomb}) end)\nreturn {{}}"
+        ))),
+        MEMORY
+    );
+}
+
+/// The CPU time this process has used, read from `/proc/self/stat` (in
+/// clock ticks of 10 ms, as on every Linux the suite runs on).
+fn cpu_time() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
+    let fields: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..].split(' ').collect();
+    // utime and stime, the 14th and 15th fields of the line.
+    let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
+    Duration::from_millis(ticks * 10)
+}
+
+#[test]
+fn library_calls_that_would_loop_past_every_limit_are_refused_up_front() {
+    // Alone in a process of its own, so that the CPU time it measures is
+    // its own and not that of the tests running beside it.
+    const NAME: &str = "library_calls_that_would_loop_past_every_limit_are_refused_up_front";
+    if std::env::var_os("STAID_TEST_ALONE").is_none() {
+        let status = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", NAME, "--test-threads=1", "--nocapture"])
+            .env("STAID_TEST_ALONE", "1")
+            .status()
+            .unwrap();
+        assert!(status.success());
+        return;
+    }
+    for (text, name) in [
+        ("local s = string.rep('', 2^62)\nreturn {}", "string.rep"),
+        ("local s = (''):rep(1 << 62, '')\nreturn {}", "string.rep"),
+        ("table.move({1}, 1, 2^40, 2)\nreturn {}", "table.move"),
+        (
+            "local t = setmetatable({}, { __len = function() return 1 << 50 end })\n\
+             table.insert(t, 1, 'x')\nreturn {}",
+            "table.insert",
+        ),
+        (
+            "local t = setmetatable({}, { __len = function() return 1 << 50 end })\n\
+             table.remove(t, 1)\nreturn {}",
+            "table.remove",
+        ),
+    ] {
+        // More than enough to see a core spinning, with a limit that the
+        // refusal must come well within.
+        let (result, took) = load(timed(text));
+        let err = result.expect_err(text).to_string();
+        assert!(took < TIME, "{text}: took {took:?}");
+        assert!(
+            err.starts_with(&format!("error: {name}: "))
+                && err.contains("more than one library call may take"),
+            "{text}: {err}"
+        );
+        let before = cpu_time();
+        std::thread::sleep(Duration::from_secs(2));
+        let spent = cpu_time() - before;
+        assert!(
+            spent < Duration::from_millis(300),
+            "{text}: {spent:?} of CPU after the load"
+        );
+        still_works();
+    }
+    // What the guards leave alone still works.
+    let app = good(
+        "local t = {1, 2, 3}\ntable.insert(t, 1, 0)\ntable.remove(t, 2)\n\
+         table.move(t, 1, 3, 2)\nreturn { name = string.rep('ab', 3, '-') .. string.rep('', 10) \
+         .. #t, list = t }",
+    );
+    assert_eq!(app.name.as_deref(), Some("ab-ab-ab4"));
+    assert_eq!(app.list, Some(vec![0, 0, 2, 3]));
 }
 
 #[test]

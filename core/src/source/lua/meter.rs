@@ -152,6 +152,15 @@ impl Meter {
         self.noticed.set(Some(breach));
     }
 
+    /// A memory error the script caught (with `pcall`, a coroutine or
+    /// `load`) breaks the memory limit all the same; an earlier breach
+    /// stands.
+    pub(super) fn starved(&self) {
+        if self.breach.get().is_none() {
+            self.broke(Breach::Memory);
+        }
+    }
+
     pub(super) fn check(&self) -> mlua::Result<()> {
         match self.breach.get() {
             Some(breach) => Err(mlua::Error::runtime(format!("staid: limit: {breach:?}"))),

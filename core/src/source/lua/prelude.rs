@@ -8,7 +8,8 @@ use crate::source::Vars;
 
 /// Replaces the parts of the base library that reach outside the sandbox or
 /// escape its limits. `pcall`, `xpcall`, `load`, `coroutine.resume` and
-/// `coroutine.close` re-raise once a limit is broken; each resume is charged
+/// `coroutine.close` re-raise once a limit is broken, and a memory error
+/// they catch breaks the memory limit; each resume is charged
 /// to the meter; `coroutine.wrap` is rebuilt on them, so that the dead
 /// coroutine of a breach is never closed (its `__close` handlers would run
 /// with hooks off); `load` takes text only; `setmetatable` refuses `__gc`,
@@ -17,10 +18,18 @@ use crate::source::Vars;
 /// returns the helpers of the read-only views.
 pub(super) const PRELUDE: &str = r##"
 local check, charge, pcall, xpcall, create, resume, close, status, load, setmetatable,
-  rawget, select, type, next, error, rawset, metas = ...
-local function pass(...)
+  rawget, select, type, next, error, rawset, metas, starved = ...
+-- Lua's error value for a failed allocation, and mlua's for one in a Rust
+-- callback: either makes the memory breach sticky, as a hook does the
+-- others. Compared here, so that a full heap needs no allocation to tell.
+local memerr = "not enough memory"
+local function caught(err)
+  if err == memerr or type(err) == "userdata" then starved(err) end
+end
+local function pass(ok, ...)
+  if not ok then caught((...)) end
   check()
-  return ...
+  return ok, ...
 end
 _G.pcall = function(...) return pass(pcall(...)) end
 -- Once a hook has raised, Lua runs message handlers with hooks off: the
@@ -44,11 +53,13 @@ coroutine.close = function(co)
 end
 local function unwrap(co, ok, ...)
   if ok then return ... end
-  check()
   local err = ...
+  caught(err)
+  check()
   -- As coroutine.wrap does: close what the dead coroutine left open.
   if status(co) == "dead" then
     local closed, close_err = close(co)
+    if not closed then caught(close_err) end
     check()
     if not closed then err = close_err end
   end
@@ -91,6 +102,56 @@ local function disarm()
   end
 end
 return data_of, view_pairs, view_len, deny, disarm
+"##;
+
+/// Guards the library calls that loop in C, past every hook, without
+/// allocating as they go, so that no limit stops them: a count of empty
+/// strings for `string.rep`, a range for `table.move`, and the length of a
+/// table (a border that a few keys can make huge, or a `__len`) for
+/// `table.insert` and `table.remove` at a position. Each is refused before
+/// it starts when it would step more than `bound` times, the memory limit
+/// in table slots: more than any table the script could fill. The chunk
+/// gets the real functions as locals, out of the script's reach.
+pub(super) const LIBRARY: &str = r##"
+local string, table, bound, rep, move, insert, remove, tointeger, select, error = ...
+local function refuse(name, steps)
+  error(name .. ": " .. steps .. " steps are more than one library call may take in a "
+    .. "configuration script (at most " .. bound .. ")", 3)
+end
+string.rep = function(s, n, ...)
+  local count = tointeger(n)
+  if count and count > bound then
+    -- As Lua checks them; `rep(x, 1)` is `x` as a string.
+    local empty = #rep(s, 1) == 0
+    if select("#", ...) > 0 then
+      empty = empty and #rep((...), 1) == 0
+    end
+    -- Anything else allocates its result first, within the memory limit.
+    if empty then refuse("string.rep", count) end
+  end
+  return rep(s, n, ...)
+end
+table.move = function(a1, f, e, t, ...)
+  local first, last = tointeger(f), tointeger(e)
+  if first and last and last >= first and last - first >= bound then
+    refuse("table.move", last - first + 1)
+  end
+  return move(a1, f, e, t, ...)
+end
+table.insert = function(t, ...)
+  if select("#", ...) >= 2 then
+    local n = #t
+    if tointeger(n) and n > bound then refuse("table.insert", n) end
+  end
+  return insert(t, ...)
+end
+table.remove = function(t, ...)
+  if select("#", ...) >= 1 then
+    local n = #t
+    if tointeger(n) and n > bound then refuse("table.remove", n) end
+  end
+  return remove(t, ...)
+end
 "##;
 
 /// Base-library globals that reach the file system, the process or the

@@ -16,7 +16,7 @@ use mlua::{
 use super::convert::{self, Convert, Views};
 use super::lines::Assignments;
 use super::meter::{Breach, Limits, Meter, Noticed, MAX_HOOKS, MAX_HOOK_KEY, STEP};
-use super::prelude::{restrict_os, PRELUDE, REMOVED};
+use super::prelude::{restrict_os, LIBRARY, PRELUDE, REMOVED};
 use super::report::{self, Secrets};
 use crate::error::{Problem, ProblemKind};
 use crate::origin::Origin;
@@ -126,6 +126,18 @@ impl Sandbox {
         let check = state.create_function(move |_, ()| check_meter.check())?;
         let charge_meter = meter.clone();
         let charge = state.create_function(move |_, ()| charge_meter.tick())?;
+        let starved_meter = meter.clone();
+        let starved = state.create_function(move |_, err: LuaValue| {
+            let memory = match &err {
+                LuaValue::String(s) => s.as_bytes() == b"not enough memory".as_slice(),
+                LuaValue::Error(e) => matches!(innermost(e), mlua::Error::MemoryError(_)),
+                _ => false,
+            };
+            if memory {
+                starved_meter.starved();
+            }
+            Ok(())
+        })?;
         let metas = state.create_table()?;
         let weak = state.create_table()?;
         weak.raw_set("__mode", "k")?;
@@ -155,8 +167,27 @@ impl Sandbox {
                     base("error")?,
                     base("rawset")?,
                     LuaValue::Table(metas),
+                    LuaValue::Function(starved),
                 ]))?;
         let _ = meter.disarm.set(disarm);
+        let table: Table = globals.raw_get("table")?;
+        let math: Table = globals.raw_get("math")?;
+        state
+            .load(LIBRARY)
+            .set_name("=staid")
+            .set_mode(ChunkMode::Text)
+            .call::<()>(MultiValue::from_iter([
+                LuaValue::Table(string.clone()),
+                LuaValue::Table(table.clone()),
+                LuaValue::Integer((limits.memory / 16).max(1) as i64),
+                string.raw_get::<LuaValue>("rep")?,
+                table.raw_get::<LuaValue>("move")?,
+                table.raw_get::<LuaValue>("insert")?,
+                table.raw_get::<LuaValue>("remove")?,
+                math.raw_get::<LuaValue>("tointeger")?,
+                base("select")?,
+                base("error")?,
+            ]))?;
 
         let chunk_name = chunk_name(&script);
         let hooks: Rc<RefCell<Vec<Hook>>> = Rc::default();
