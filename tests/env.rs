@@ -502,6 +502,27 @@ fn file_indirection_reads_docker_secrets() {
     );
 }
 
+/// A `_FILE` naming a FIFO is refused at once: reading it would hold the
+/// load until something wrote to it.
+#[test]
+fn file_indirection_to_a_fifo_is_refused_without_waiting() {
+    let dir = Tmp::new();
+    let fifo = dir.fifo("password");
+    let var = fifo.to_str().unwrap().to_owned();
+    let err = tmp::within_10s(move || {
+        Spec::builder()
+            .env_from([("ENV_CONFIG_PASSWORD_FILE", var.as_str()), required()])
+            .load()
+            .map(|_| ())
+    })
+    .unwrap_err();
+    assert_eq!(
+        dir.text(err),
+        "error: `password`: cannot read $DIR/password: it is not a regular file (a FIFO, a socket or a \
+         device)\n  --> env ENV_CONFIG_PASSWORD_FILE (file $DIR/password)"
+    );
+}
+
 #[test]
 fn a_variable_and_its_file_twin_together_are_an_error_naming_both() {
     let dir = Tmp::new();

@@ -455,3 +455,36 @@ fn an_empty_table_is_an_empty_list_of_sections() {
         "{err}"
     );
 }
+
+#[derive(Config, Debug)]
+struct Vault {
+    #[config(secret)]
+    token: Option<String>,
+    #[config(default = 1)]
+    port: u16,
+}
+
+/// A script that does not parse has no values yet to tell a secret by, so
+/// its syntax errors never quote a string or number literal; other tokens
+/// are quoted as Lua quotes them.
+#[test]
+fn syntax_errors_quote_no_literal() {
+    let err = |script: &str| {
+        Vault::builder()
+            .source(Lua::text("v.lua", script))
+            .load()
+            .unwrap_err()
+            .to_string()
+    };
+    let shown = err("return {\n  token = \"hunter2-SECRET\n}\n");
+    assert_eq!(
+        shown,
+        "error: Lua syntax error: unfinished string near a string\n  --> v.lua:2"
+    );
+    let shown = err("return { token = [[hunter2-SECRET\n");
+    assert!(!shown.contains("hunter2"), "{shown}");
+    let shown = err("return { port = 12x4 }");
+    assert!(shown.contains("malformed number near a number"), "{shown}");
+    let shown = err("return { port = 1,, }");
+    assert!(shown.contains("unexpected symbol near ','"), "{shown}");
+}

@@ -207,20 +207,6 @@ impl Source for Credentials {
 /// A credential's text, one trailing newline removed. Problems never show
 /// its content or a position in it.
 fn read_credential(path: &Path) -> Result<String, Box<Problem>> {
-    // A FIFO would hold the load until something wrote to it.
-    let not_a_file = match std::fs::metadata(path) {
-        Ok(meta) if meta.is_dir() => Some("it is a directory, not a file"),
-        Ok(meta) if !meta.is_file() => {
-            Some("it is not a regular file (a FIFO, a socket or a device)")
-        }
-        _ => None,
-    };
-    if let Some(why) = not_a_file {
-        return Err(Box::new(Problem::new(
-            ProblemKind::Io,
-            format!("cannot read credential {}: {why}", path.display()),
-        )));
-    }
     read_value(path).map_err(|mut problem| {
         problem.message = problem
             .message

@@ -179,6 +179,17 @@ fn unknown_format(path: &Arc<Path>) -> Problem {
 /// never show a line of it, which may be a secret.
 pub(crate) fn read_value(path: &Path) -> Result<String, Box<Problem>> {
     let arc: Arc<Path> = Arc::from(path);
+    // A value's file is a regular file, as a credential is: a FIFO named
+    // by `X_FILE` would hold the load until something wrote to it.
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+        return Err(Box::new(Problem::new(
+            ProblemKind::Io,
+            format!(
+                "cannot read {}: it is not a regular file (a FIFO, a socket or a device)",
+                path.display()
+            ),
+        )));
+    }
     match read(&arc, false) {
         Ok(Some(text)) => {
             let text = text.strip_suffix('\n').unwrap_or(&text);

@@ -419,11 +419,30 @@ impl Sandbox {
         }
         let message = report::sanitize(message, report::MAX_MESSAGE);
         let message = if kind == ProblemKind::Syntax {
-            format!("Lua syntax error: {message}")
+            format!("Lua syntax error: {}", hide_literal(&message))
         } else {
             message
         };
         Problem::new(kind, message).with_origin(origin(line))
+    }
+}
+
+/// A syntax error's `near '..'` without the text of a string or number
+/// literal (`unfinished string near '"hunter2'`): a script that does not
+/// parse has no values yet to tell a secret by, and a literal is where one
+/// would be written.
+fn hide_literal(message: &str) -> String {
+    let Some(at) = message.find(" near '") else {
+        return message.to_owned();
+    };
+    let token = &message[at + 7..];
+    match token.chars().next() {
+        Some('"' | '\'') => format!("{} near a string", &message[..at]),
+        Some('[') if token[1..].starts_with(['[', '=']) => {
+            format!("{} near a string", &message[..at])
+        }
+        Some(c) if c.is_ascii_digit() => format!("{} near a number", &message[..at]),
+        _ => message.to_owned(),
     }
 }
 
