@@ -344,6 +344,69 @@ fn kubernetes_service_links_are_named_in_the_strict_mode() {
     assert!(loaded.warnings().is_empty());
 }
 
+/// Services named for the app's parts (`myapp-db`, `myapp-cache`) put
+/// their links under the prefix too, beside fields of the same names: the
+/// pod still starts, the fields keep their values, and one warning names
+/// every link with its Service.
+#[test]
+fn service_links_of_services_named_for_sections_are_links_too() {
+    #[derive(Config, Debug)]
+    #[config(name = "myapp")]
+    struct Parts {
+        #[config(default = 8080)]
+        port: u16,
+        #[config(nested)]
+        db: PartsDb,
+        #[config(nested)]
+        cache: PartsCache,
+    }
+    #[derive(Config, Debug)]
+    struct PartsDb {
+        #[config(default = "localhost")]
+        host: String,
+        #[config(default = 5432)]
+        port: u16,
+    }
+    #[derive(Config, Debug)]
+    struct PartsCache {
+        #[config(default = "redis")]
+        host: String,
+    }
+    let links = [
+        ("MYAPP_DB_SERVICE_HOST", "10.0.0.2"),
+        ("MYAPP_DB_SERVICE_PORT", "5432"),
+        ("MYAPP_DB_PORT", "tcp://10.0.0.2:5432"),
+        ("MYAPP_DB_PORT_5432_TCP_ADDR", "10.0.0.2"),
+        ("MYAPP_CACHE_SERVICE_HOST", "10.0.0.3"),
+        ("MYAPP_CACHE_PORT", "tcp://10.0.0.3:6379"),
+        ("MYAPP_CACHE_PORT_6379_TCP", "tcp://10.0.0.3:6379"),
+    ];
+    let loaded = Parts::builder()
+        .env_from(links.iter().copied().chain([("MYAPP_DB_HOST", "db1")]))
+        .load_full()
+        .unwrap();
+    assert_eq!(loaded.config().db.port, 5432);
+    assert_eq!(loaded.config().db.host, "db1");
+    let warnings: Vec<String> = loaded.warnings().iter().map(ToString::to_string).collect();
+    assert_eq!(
+        warnings,
+        [
+            "environment variables MYAPP_CACHE_PORT, MYAPP_CACHE_PORT_6379_TCP, \
+          MYAPP_CACHE_SERVICE_HOST, MYAPP_DB_PORT, MYAPP_DB_PORT_5432_TCP_ADDR, \
+          MYAPP_DB_SERVICE_HOST, MYAPP_DB_SERVICE_PORT are Kubernetes service links for the \
+          Services named `myapp-cache`, `myapp-db`, not configuration; ignored\n  \
+          = help: set `enableServiceLinks: false` in the pod spec, or read the configuration \
+          under another prefix (Builder::env_prefix)"
+        ]
+    );
+    // A port given as a number is still the port.
+    let loaded = Parts::builder()
+        .env_from([("MYAPP_DB_PORT", "6543")])
+        .load_full()
+        .unwrap();
+    assert_eq!(loaded.config().db.port, 6543);
+}
+
 #[test]
 fn a_port_variable_with_a_number_is_still_the_port() {
     let loaded = Served::builder()

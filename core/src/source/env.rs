@@ -12,7 +12,7 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use super::service_links::{service_link, service_links};
+use super::service_links::{port_url, service_link, service_links};
 use super::{read_value, LoadCtx, Source, Vars};
 use crate::error::{Problem, ProblemKind};
 use crate::naming::EnvNaming;
@@ -333,7 +333,7 @@ impl Source for Env {
         let mut found = vec![Found::default(); plan.fields.len()];
         // Unknown variables that Kubernetes sets for a Service named like
         // the prefix: reported together, as what they are.
-        let mut links: Vec<&str> = Vec::new();
+        let mut links: Vec<(&str, &str)> = Vec::new();
         // Entries of maps of sections: key path, value, variable.
         let mut entries: Vec<(String, &str, &str)> = Vec::new();
 
@@ -346,14 +346,16 @@ impl Source for Env {
                     None if !plan.maps.is_empty()
                         && map_entry(var, value, &plan, &mut entries, &mut problems) => {}
                     None if self.unknown == Unknown::Ignore => {}
-                    None if service_link(&var[naming.prefix.len()..], value) => links.push(var),
-                    None => {
-                        let problem = unknown(var, &plan, &naming.prefix);
-                        match self.unknown {
-                            Unknown::Error => problems.push(problem),
-                            _ => warnings.push(problem),
+                    None => match service_link(&var[naming.prefix.len()..], value) {
+                        Some(stem) => links.push((var, stem)),
+                        None => {
+                            let problem = unknown(var, &plan, &naming.prefix);
+                            match self.unknown {
+                                Unknown::Error => problems.push(problem),
+                                _ => warnings.push(problem),
+                            }
                         }
-                    }
+                    },
                 }
             }
         }
@@ -418,15 +420,20 @@ impl Source for Env {
                     );
                     continue;
                 }
-                (Some(v), None)
-                    if var.strip_prefix(naming.prefix.as_str()) == Some("PORT")
-                        && service_link("PORT", v) =>
-                {
-                    // Kubernetes' own variable, whatever the field's type (a
-                    // number, an address, text): named as such, and the field
-                    // keeps its lower value.
-                    links.push(var);
-                    continue;
+                (Some(v), None) if port_url(v) => {
+                    // Kubernetes' own `<NAME>_PORT`, whatever the field's
+                    // type (a number, an address, text): named as such, and
+                    // the field keeps its lower value.
+                    let link = var
+                        .strip_prefix(naming.prefix.as_str())
+                        .and_then(|rest| service_link(rest, v));
+                    match link {
+                        Some(stem) => {
+                            links.push((var, stem));
+                            continue;
+                        }
+                        None => Value::text(v, Origin::Env { var: var.clone() }),
+                    }
                 }
                 (Some(v), None) => Value::text(v, Origin::Env { var: var.clone() }),
                 (None, Some(file)) => {

@@ -468,8 +468,9 @@ pub(super) fn without_user_info(endpoint: &str) -> String {
         Some(i) => endpoint.split_at(i + 3),
         None => ("", endpoint),
     };
-    let host_end = rest.find('/').unwrap_or(rest.len());
-    match rest[..host_end].rfind('@') {
+    // Up to the last `@` at all: a password written unescaped may hold a
+    // `/`, and an etcd endpoint has no path that could hold an `@`.
+    match rest.rfind('@') {
         Some(at) => format!("{scheme}{}", &rest[at + 1..]),
         None => endpoint.to_owned(),
     }
@@ -525,8 +526,8 @@ mod tests {
         );
         assert_eq!(without_user_info("me:pw@host:2379"), "host:2379");
         assert_eq!(
-            without_user_info("http://host:2379/a@b"),
-            "http://host:2379/a@b"
+            without_user_info("http://admin:hun/ter2@10.0.0.1:2379"),
+            "http://10.0.0.1:2379"
         );
         let etcd = Etcd::new(["http://me:pw@h:1", "h2:2"], "/app").user("u", "secret-pw");
         assert_eq!(etcd.describe(), "etcd /app/ at http://h:1, h2:2");
