@@ -220,3 +220,36 @@ fn a_variable_outside_the_prefix_is_ignored_as_the_environments_would_be() {
     assert_eq!(loaded.origin("port"), Some(&staid::Origin::Default));
     assert!(loaded.warnings().is_empty(), "{:?}", loaded.warnings());
 }
+
+/// Two fields that one variable would set are a problem of the names, not
+/// of any file: said once, whether the stack reads a `.env` file, the
+/// environment, or both.
+#[test]
+fn a_variable_two_fields_share_is_reported_once() {
+    #[derive(Config, Debug)]
+    #[config(name = "myapp")]
+    #[allow(dead_code)] // loaded only to fail
+    struct Shared {
+        #[config(default = "a")]
+        db_host: String,
+        #[config(nested)]
+        db: Db,
+    }
+    let tmp = Tmp::new();
+    let path = tmp.env("OTHER=1\n");
+    let count = |builder: staid::Builder<Shared>| {
+        let err = builder.load().unwrap_err();
+        let shared = err
+            .problems()
+            .iter()
+            .filter(|p| p.message().contains("MYAPP_DB_HOST would set both"))
+            .count();
+        (shared, err.problems().len())
+    };
+    assert_eq!(count(Shared::builder().dotenv(&path)), (1, 1));
+    assert_eq!(
+        count(Shared::builder().dotenv(&path).env_from([("X", "x")])),
+        (1, 1)
+    );
+    assert_eq!(count(Shared::builder().env_from([("X", "x")])), (1, 1));
+}

@@ -113,10 +113,11 @@ impl Source for Dotenv {
             .iter()
             .map(|e| (e.name.clone(), e.value.clone()))
             .collect::<Vec<_>>();
-        let env = Env::prefixed(naming.prefix)
+        let mut env = Env::prefixed(naming.prefix)
             .separator(naming.sep)
             .unknown(self.unknown)
             .vars(vars);
+        env.collisions = ctx.naming.env.is_none();
         let mut sink = Sink::default();
         let layer = {
             let vars = OnceLock::from(Arc::new(Vars::default()));

@@ -58,6 +58,10 @@ pub struct Env {
     empty_is_unset: bool,
     unknown: Unknown,
     vars: Option<Arc<Vars>>,
+    /// Whether this layer reports the variable names that two fields would
+    /// share. A `.env` file's layer leaves that to the stack's environment
+    /// layer when there is one, so each is said once.
+    pub(crate) collisions: bool,
 }
 
 impl Default for Env {
@@ -71,6 +75,7 @@ impl Default for Env {
             // running and still shows the typo.
             unknown: Unknown::Warn,
             vars: None,
+            collisions: true,
         }
     }
 }
@@ -328,7 +333,10 @@ impl Source for Env {
             Some(vars) => vars.clone(),
             None => ctx.vars_arc().clone(),
         };
-        let mut problems = plan.collisions.clone();
+        let mut problems = match self.collisions {
+            true => plan.collisions.clone(),
+            false => Vec::new(),
+        };
         let mut warnings = Vec::new();
         let mut found = vec![Found::default(); plan.fields.len()];
         // Unknown variables that Kubernetes sets for a Service named like
