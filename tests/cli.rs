@@ -429,8 +429,23 @@ fn config_flag_without_discovery_reads_the_file_below_the_flags() {
         .unwrap_err();
     assert_eq!(err.len(), 2, "{err}");
     assert!(
-        err.to_string()
-            .contains("cannot read /nonexistent/svc.toml"),
+        err.to_string().contains(
+            "cannot read /nonexistent/svc.toml: No such file or directory\n  \
+             = help: the file is named by --config"
+        ),
+        "{err}"
+    );
+    // A stale variable is named as the place to fix, as the flag is.
+    let err = Svc::builder()
+        .discover()
+        .env_from([("SVC_CONFIG", "/nonexistent/env.toml")])
+        .load()
+        .unwrap_err();
+    assert!(
+        err.to_string().contains(
+            "cannot read /nonexistent/env.toml: No such file or directory\n  \
+             = help: the file is named by the environment variable SVC_CONFIG"
+        ),
         "{err}"
     );
 }

@@ -104,8 +104,8 @@ impl Plan {
                 Layer::Cli => {
                     if !has(|l| matches!(l, Layer::Discover(_))) {
                         if let Some(path) = config_arg.take() {
-                            plan.layers
-                                .push(Arc::new(crate::source::File::required(path)));
+                            let file = crate::source::File::named_by(path, "--config".into());
+                            plan.layers.push(Arc::new(file));
                         }
                     }
                     plan.layers.push(Arc::new(stack.cli.clone()));

@@ -63,17 +63,22 @@ impl Discover {
     ) -> Vec<Arc<dyn Source>> {
         let mut files = self.candidates(schema, vars);
         let named = match config_arg {
-            Some(path) => Some(path.to_owned()),
+            Some(path) => Some((path.to_owned(), "--config".to_owned())),
             // Without a prefix there is no such variable: a bare `CONFIG`
             // may belong to anything.
             None if prefix.is_empty() => None,
-            None => vars
-                .get(&format!("{prefix}CONFIG"))
-                .filter(|s| !s.is_empty())
-                .map(PathBuf::from),
+            None => {
+                let var = format!("{prefix}CONFIG");
+                vars.get(&var).filter(|s| !s.is_empty()).map(|path| {
+                    (
+                        PathBuf::from(path),
+                        format!("the environment variable {var}"),
+                    )
+                })
+            }
         };
-        if let Some(named) = named {
-            files.push(Arc::new(File::required(named)));
+        if let Some((path, by)) = named {
+            files.push(Arc::new(File::named_by(path, by)));
         }
         files
     }

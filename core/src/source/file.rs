@@ -84,6 +84,9 @@ fn parse_text(
 pub struct File {
     path: PathBuf,
     optional: bool,
+    /// What named the file (`--config`, `MYAPP_CONFIG`), said with a
+    /// problem reading it: a stale path is fixed where it was given.
+    named_by: Option<String>,
 }
 
 impl File {
@@ -92,6 +95,15 @@ impl File {
         File {
             path: path.into(),
             optional: false,
+            named_by: None,
+        }
+    }
+
+    /// A file that must exist, named by `by` (a flag, a variable).
+    pub(crate) fn named_by(path: impl Into<PathBuf>, by: String) -> File {
+        File {
+            named_by: Some(by),
+            ..File::required(path)
         }
     }
 
@@ -100,6 +112,7 @@ impl File {
         File {
             path: path.into(),
             optional: true,
+            named_by: None,
         }
     }
 
@@ -116,7 +129,15 @@ impl Source for File {
 
     fn load(&self, ctx: &mut LoadCtx<'_>) -> Result<Option<Value>, Vec<Problem>> {
         let path: Arc<Path> = Arc::from(self.path.as_path());
-        match read(&path, self.optional)? {
+        let read = read(&path, self.optional).map_err(|mut problems| {
+            if let Some(by) = &self.named_by {
+                for problem in &mut problems {
+                    problem.help = Some(format!("the file is named by {by}"));
+                }
+            }
+            problems
+        });
+        match read? {
             Some(text) => load_text(ctx, path, text),
             None => Ok(None),
         }
