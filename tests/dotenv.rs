@@ -253,3 +253,26 @@ fn a_variable_two_fields_share_is_reported_once() {
     );
     assert_eq!(count(Shared::builder().env_from([("X", "x")])), (1, 1));
 }
+
+/// The files a load reads are planned before the `.env` file is read, so
+/// `MYAPP_CONFIG` there names nothing: a warning at its line says so.
+#[test]
+fn the_config_variable_in_a_dotenv_file_is_a_warning() {
+    let tmp = Tmp::new();
+    let loaded = tmp
+        .dotenv("MYAPP_PORT=1\nMYAPP_CONFIG=/nonexistent/x.toml\n")
+        .discover()
+        .env_from([("A", "b")])
+        .load_full()
+        .unwrap();
+    assert_eq!(loaded.config().port, 1);
+    let warnings: Vec<String> = loaded.warnings().iter().map(|w| tmp.text(w)).collect();
+    assert_eq!(
+        warnings,
+        [
+            "MYAPP_CONFIG in a .env file names no file to read; ignored\n  \
+          --> $DIR/.env:2:14\n  \
+          = help: set MYAPP_CONFIG in the environment, or give the file with --config"
+        ]
+    );
+}

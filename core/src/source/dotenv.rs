@@ -109,6 +109,22 @@ impl Source for Dotenv {
             .env
             .clone()
             .unwrap_or_else(|| EnvNaming::new(ctx.schema.name, "_"));
+        // Which files a load reads is planned before this layer reads its
+        // file, so `<PREFIX>CONFIG` here would name a file no load reads.
+        let config_var = format!("{}CONFIG", naming.prefix);
+        let named_config = |e: &&Entry| !naming.prefix.is_empty() && e.name == config_var;
+        for entry in entries.iter().filter(named_config) {
+            ctx.warning(
+                Problem::new(
+                    ProblemKind::Unknown,
+                    format!("{config_var} in a .env file names no file to read; ignored"),
+                )
+                .with_origin(file_origin(&path, entry.line, entry.column))
+                .with_help(format!(
+                    "set {config_var} in the environment, or give the file with --config"
+                )),
+            );
+        }
         let vars = entries
             .iter()
             .map(|e| (e.name.clone(), e.value.clone()))
