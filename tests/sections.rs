@@ -263,6 +263,52 @@ fn env_map_entries_field_by_field() {
     assert_eq!(app.upstreams["eu_west"].weight, 4);
 }
 
+/// An entry's field has a `_FILE` form too, as every field does: the
+/// value is read from the file it names, and the two set together are an
+/// error naming both.
+#[test]
+fn env_map_entries_read_from_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("url");
+    std::fs::write(&path, "http://from-file\n").unwrap();
+    let file = path.to_str().unwrap();
+    let loaded = App::builder()
+        .env_from([("MYAPP_UPSTREAMS_EU_URL_FILE", file)])
+        .load_full()
+        .unwrap();
+    assert_eq!(loaded.config().upstreams["eu"].url, "http://from-file");
+    assert_eq!(
+        loaded.origin("upstreams.eu.url"),
+        Some(&Origin::EnvFile {
+            var: "MYAPP_UPSTREAMS_EU_URL_FILE".into(),
+            path: path.clone(),
+        })
+    );
+    let err = App::builder()
+        .env_from([
+            ("MYAPP_UPSTREAMS_EU_URL_FILE", file),
+            ("MYAPP_UPSTREAMS_EU_URL", "http://direct"),
+        ])
+        .load()
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "error: `upstreams.eu.url`: both MYAPP_UPSTREAMS_EU_URL and \
+         MYAPP_UPSTREAMS_EU_URL_FILE are set\n  \
+         --> env MYAPP_UPSTREAMS_EU_URL\n  \
+         = help: unset one of them: MYAPP_UPSTREAMS_EU_URL_FILE names a file holding the value"
+    );
+    let err = App::builder()
+        .env_from([("MYAPP_UPSTREAMS_EU_URL_FILE", "/nonexistent/url")])
+        .load()
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("env MYAPP_UPSTREAMS_EU_URL_FILE (file /nonexistent/url)"),
+        "{err}"
+    );
+}
+
 #[test]
 fn env_map_entries_with_double_underscores() {
     let app = App::builder()

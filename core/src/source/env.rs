@@ -342,8 +342,8 @@ impl Source for Env {
         // Unknown variables that Kubernetes sets for a Service named like
         // the prefix: reported together, as what they are.
         let mut links: Vec<(&str, &str)> = Vec::new();
-        // Entries of maps of sections: key path, value, variable.
-        let mut entries: Vec<(String, &str, &str)> = Vec::new();
+        // Entries of maps of sections.
+        let mut entries: Vec<MapEntry> = Vec::new();
 
         if !naming.prefix.is_empty() {
             for (var, value) in env.with_prefix(&naming.prefix) {
@@ -472,7 +472,7 @@ impl Source for Env {
                 path.strip_prefix(map.path.as_str())
                     .is_some_and(|rest| rest.starts_with('.'))
             };
-            if !entries.iter().any(|(path, ..)| below(path)) {
+            if !entries.iter().any(|e| below(&e.path)) {
                 continue;
             }
             if let Some(whole) = layer.get_mut(&map.path) {
@@ -485,15 +485,60 @@ impl Source for Env {
                 }
             }
         }
-        for (path, value, var) in entries {
-            if value.is_empty() && self.empty_is_unset {
-                continue;
-            }
-            let origin = Origin::Env {
-                var: var.to_owned(),
+        let set = |e: &MapEntry| !(e.value.is_empty() && self.empty_is_unset);
+        for entry in entries.iter().filter(|e| set(e)) {
+            let value = match entry.file {
+                false => Value::text(
+                    entry.value,
+                    Origin::Env {
+                        var: entry.var.to_owned(),
+                    },
+                ),
+                // Another variable sets the same field: as for a field, which
+                // of the two was meant cannot be guessed.
+                true if entries
+                    .iter()
+                    .any(|o| !o.file && o.path == entry.path && set(o)) =>
+                {
+                    let var = entry.var.strip_suffix("_FILE").unwrap_or(entry.var);
+                    problems.push(
+                        Problem::new(
+                            ProblemKind::Source,
+                            format!("both {var} and {} are set", entry.var),
+                        )
+                        .with_key(&entry.path)
+                        .with_origin(Origin::Env {
+                            var: var.to_owned(),
+                        })
+                        .with_help(format!(
+                            "unset one of them: {} names a file holding the value",
+                            entry.var
+                        )),
+                    );
+                    continue;
+                }
+                true => match read_secret_file(Path::new(entry.value), entry.var) {
+                    Ok(text) => Value::text(
+                        text,
+                        Origin::EnvFile {
+                            var: entry.var.to_owned(),
+                            path: PathBuf::from(entry.value),
+                        },
+                    ),
+                    Err(problem) => {
+                        problems.push((*problem).with_key(&entry.path));
+                        continue;
+                    }
+                },
             };
-            layer.insert_at(&path, Value::text(value, origin));
-            any = true;
+            if entry.file
+                || !entries
+                    .iter()
+                    .any(|o| o.file && o.path == entry.path && set(o))
+            {
+                layer.insert_at(&entry.path, value);
+                any = true;
+            }
         }
         if !links.is_empty() && self.unknown != Unknown::Ignore {
             links.sort_unstable();
@@ -509,6 +554,17 @@ impl Source for Env {
     }
 }
 
+/// A variable that sets a field of an entry of a map of sections.
+struct MapEntry<'e> {
+    /// The field's key path (`upstreams.eu.url`).
+    path: String,
+    value: &'e str,
+    var: &'e str,
+    /// Whether the variable is the field's `_FILE` form, whose value names
+    /// a file holding the field's value.
+    file: bool,
+}
+
 /// A variable under the prefix that names no field: when it lies under a
 /// map of sections, it sets a field of an entry (kept in `entries`), or is
 /// a problem when it names no field or could be read two ways. Returns
@@ -517,7 +573,7 @@ fn map_entry<'e>(
     var: &'e str,
     value: &'e str,
     plan: &Plan,
-    entries: &mut Vec<(String, &'e str, &'e str)>,
+    entries: &mut Vec<MapEntry<'e>>,
     problems: &mut Vec<Problem>,
 ) -> bool {
     let Some(map) = plan.maps.iter().find(|m| var.starts_with(&m.prefix)) else {
@@ -527,10 +583,23 @@ fn map_entry<'e>(
         var: var.to_owned(),
     };
     let mut readings = map.readings(var);
+    // `<ENTRY>_<FIELD>_FILE`, when no field of an entry ends in `_FILE`.
+    let mut file = false;
+    if readings.is_empty() {
+        if let Some(named) = var.strip_suffix("_FILE") {
+            readings = map.readings(named);
+            file = true;
+        }
+    }
     match readings.len() {
         1 => {
             let (entry, key) = readings.remove(0);
-            entries.push((format!("{}.{entry}.{key}", map.path), value, var));
+            entries.push(MapEntry {
+                path: format!("{}.{entry}.{key}", map.path),
+                value,
+                var,
+                file,
+            });
         }
         0 => {
             let endings: Vec<&str> = map.suffixes.iter().map(|(s, _)| s.as_str()).collect();
