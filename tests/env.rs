@@ -889,3 +889,58 @@ In variables and flags, lists are written a,b,c (\\, for a comma inside an item)
 "
     );
 }
+
+/// After a switch to `__` between levels, the old single-underscore names
+/// lie outside the prefix `MYAPP__`: each one that named a field is a
+/// warning with its new name, not silence.
+#[test]
+fn single_underscore_names_under_double_underscores_are_warnings() {
+    #[derive(Config, Debug)]
+    #[config(name = "myapp")]
+    struct Two {
+        #[config(default = 1)]
+        port: u16,
+        #[config(nested)]
+        db: TwoDb,
+    }
+    #[derive(Config, Debug)]
+    struct TwoDb {
+        #[config(default = "localhost")]
+        host: String,
+        #[config(secret)]
+        password: Option<String>,
+    }
+    let loaded = Two::builder()
+        .env_double_underscore()
+        .env_from([
+            ("MYAPP_DB_HOST", "old"),
+            ("MYAPP_DB_PASSWORD_FILE", "/run/secrets/pw"),
+            ("MYAPP__PORT", "2"),
+            ("MYAPP_UNRELATED", "x"),
+        ])
+        .load_full()
+        .unwrap();
+    assert_eq!(
+        (loaded.config().port, loaded.config().db.host.as_str()),
+        (2, "localhost")
+    );
+    let warnings: Vec<String> = loaded.warnings().iter().map(ToString::to_string).collect();
+    assert_eq!(
+        warnings,
+        [
+            "`db.host`: environment variable MYAPP_DB_HOST sets nothing: this application \
+             separates levels with `__`\n  --> env MYAPP_DB_HOST\n  \
+             = help: did you mean MYAPP__DB__HOST?",
+            "`db.password`: environment variable MYAPP_DB_PASSWORD_FILE sets nothing: this \
+             application separates levels with `__`\n  --> env MYAPP_DB_PASSWORD_FILE\n  \
+             = help: did you mean MYAPP__DB__PASSWORD_FILE?",
+        ]
+    );
+    let ignored = Two::builder()
+        .env_double_underscore()
+        .unknown_env(Unknown::Ignore)
+        .env_from([("MYAPP_DB_HOST", "old")])
+        .load_full()
+        .unwrap();
+    assert!(ignored.warnings().is_empty());
+}

@@ -540,6 +540,9 @@ impl Source for Env {
                 any = true;
             }
         }
+        if naming.sep == "__" && self.unknown != Unknown::Ignore {
+            warnings.extend(single_underscores(ctx.schema, &naming, &plan, &env));
+        }
         if !links.is_empty() && self.unknown != Unknown::Ignore {
             links.sort_unstable();
             let problem = service_links(&links, &naming.prefix);
@@ -552,6 +555,49 @@ impl Source for Env {
         ctx.sink.warnings.extend(warnings);
         Ok(any.then_some(layer))
     }
+}
+
+/// With `__` between levels, the variables spelled with single
+/// underscores (`MYAPP_DB_HOST`, left from before the switch) would set
+/// nothing and say nothing, being outside the prefix `MYAPP__`: each that
+/// names a field that way is a warning giving its `__` name.
+fn single_underscores(
+    schema: &'static Schema,
+    naming: &EnvNaming,
+    plan: &Plan,
+    env: &Vars,
+) -> Vec<Problem> {
+    let Some(stem) = naming.prefix.strip_suffix("__") else {
+        return Vec::new();
+    };
+    let single = EnvNaming::new(Some(stem), "_");
+    let singles = Plan::cached(schema, &single);
+    env.with_prefix(&single.prefix)
+        .filter(|(var, _)| !var.starts_with(&naming.prefix) && !plan.by_var.contains_key(*var))
+        .filter_map(|(var, _)| {
+            let &(i, file) = singles.by_var.get(var)?;
+            let path = &singles.fields.get(i)?.0;
+            let (_, double) = plan.fields.iter().find(|(p, _)| p == path)?;
+            let double = match file {
+                true => format!("{double}_FILE"),
+                false => double.clone(),
+            };
+            Some(
+                Problem::new(
+                    ProblemKind::Unknown,
+                    format!(
+                        "environment variable {var} sets nothing: this application separates \
+                         levels with `__`"
+                    ),
+                )
+                .with_key(path)
+                .with_origin(Origin::Env {
+                    var: var.to_owned(),
+                })
+                .with_help(format!("did you mean {double}?")),
+            )
+        })
+        .collect()
 }
 
 /// A variable that sets a field of an entry of a map of sections.
