@@ -407,6 +407,26 @@ fn service_links_of_services_named_for_sections_are_links_too() {
     assert_eq!(loaded.config().db.port, 6543);
 }
 
+/// A service link sets nothing, so beside it the field's `_FILE` is read,
+/// with no "both are set".
+#[test]
+fn a_service_link_beside_the_fields_file_variable_leaves_the_file_to_set_it() {
+    let dir = Tmp::new();
+    let path = dir.write("port", "9443\n");
+    let loaded = Served::builder()
+        .env_from([
+            ("MYAPP_PORT", "tcp://10.0.0.11:8080"),
+            ("MYAPP_PORT_FILE", path.to_str().unwrap()),
+        ])
+        .load_full()
+        .unwrap();
+    assert_eq!(loaded.config().port, 9443);
+    assert_eq!(loaded.warnings().len(), 1);
+    assert!(loaded.warnings()[0]
+        .message()
+        .contains("MYAPP_PORT is a Kubernetes service link"));
+}
+
 #[test]
 fn a_port_variable_with_a_number_is_still_the_port() {
     let loaded = Served::builder()

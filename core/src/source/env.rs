@@ -413,6 +413,17 @@ impl Source for Env {
         for (i, (path, var)) in plan.fields.iter().enumerate() {
             let Found { value, file } = found[i];
             let value = value.filter(|v| !(v.is_empty() && self.empty_is_unset));
+            // Kubernetes' own `<NAME>_PORT=tcp://..`, whatever the field's
+            // type (a number, an address, text): named as such, and it sets
+            // nothing, so the field keeps its lower value (or its `_FILE`).
+            let link = value.filter(|v| port_url(v)).and_then(|v| {
+                var.strip_prefix(naming.prefix.as_str())
+                    .and_then(|rest| service_link(rest, v))
+            });
+            if let Some(stem) = link {
+                links.push((var, stem));
+            }
+            let value = value.filter(|_| link.is_none());
             let value = match (value, file.filter(|f| !f.is_empty())) {
                 (Some(_), Some(_)) => {
                     problems.push(
@@ -427,21 +438,6 @@ impl Source for Env {
                         )),
                     );
                     continue;
-                }
-                (Some(v), None) if port_url(v) => {
-                    // Kubernetes' own `<NAME>_PORT`, whatever the field's
-                    // type (a number, an address, text): named as such, and
-                    // the field keeps its lower value.
-                    let link = var
-                        .strip_prefix(naming.prefix.as_str())
-                        .and_then(|rest| service_link(rest, v));
-                    match link {
-                        Some(stem) => {
-                            links.push((var, stem));
-                            continue;
-                        }
-                        None => Value::text(v, Origin::Env { var: var.clone() }),
-                    }
                 }
                 (Some(v), None) => Value::text(v, Origin::Env { var: var.clone() }),
                 (None, Some(file)) => {
