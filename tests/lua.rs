@@ -457,6 +457,7 @@ fn an_empty_table_is_an_empty_list_of_sections() {
 }
 
 #[derive(Config, Debug)]
+#[allow(dead_code)] // loaded only to fail
 struct Vault {
     #[config(secret)]
     token: Option<String>,

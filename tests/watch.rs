@@ -834,6 +834,7 @@ fn a_variant_switch_names_a_shared_key_once() {
 }
 
 #[derive(Config, Debug)]
+#[allow(dead_code)] // read through the changes of a reload
 struct Headers {
     #[config(secret, default = {})]
     headers: BTreeMap<String, String>,
