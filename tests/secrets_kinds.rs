@@ -116,9 +116,15 @@ fn tricky_text_does_not_end_a_secret_early() {
         format!("token = \"\"\"a\\\"\"\"b\n{MARK}\"\"\" x\n"),
         // A `]` in a comment inside a secret list.
         format!("tokens = [ # ]\n  \"{MARK}\", x\n]\n"),
+        // The key written with an escape.
+        format!("\"\\u0074oken\" = \"{MARK}\" x\n"),
     ] {
         error_text(App::builder().toml_str(text));
     }
+    let shown = error_text(App::builder().json_str(format!(
+        r#"{{"\u0074oken": "{MARK}", "offset": "x"}}"#
+    )));
+    assert!(shown.contains("`offset`"), "{shown}");
 }
 
 #[test]

@@ -242,41 +242,98 @@ fn hide_entry_name(problem: &mut Problem, secret_keys: &[&str]) {
 fn secret_spans(text: &str, keys: &[&str]) -> Vec<Range<usize>> {
     let bytes = text.as_bytes();
     let mut spans = Vec::new();
+    // Where each key stands and where its name ends: as written, or in
+    // quotes with escapes (`"\u0074oken"`), which a search for the name
+    // would miss.
+    let mut found: Vec<(usize, usize)> = Vec::new();
     for key in keys {
         for start in word_starts(text, key) {
             let end = start + key.len();
             // `token` is not `token_ttl`: the key must end where it ends.
-            if bytes
+            if !bytes
                 .get(end)
                 .is_some_and(|&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-'))
             {
-                continue;
+                found.push((start, end));
             }
-            // The rest of a dotted key (`map.x = ..`), quotes, blanks.
-            let mut i = end;
-            while i < bytes.len()
-                && (bytes[i].is_ascii_alphanumeric()
-                    || matches!(bytes[i], b'"' | b'\'' | b'.' | b'_' | b'-' | b' ' | b'\t'))
-            {
-                i += 1;
-            }
-            if i < bytes.len() && bytes[i] == b']' {
-                // A table header (`[map]`, `[[list]]`): what follows, to the
-                // next header, belongs to the secret.
-                spans.push(start..next_header(bytes, i));
-                continue;
-            }
-            if i >= bytes.len() || !matches!(bytes[i], b'=' | b':') {
-                continue;
-            }
-            i += 1;
-            while i < bytes.len() && bytes[i].is_ascii_whitespace() {
-                i += 1;
-            }
-            spans.push(start..value_end(bytes, i));
         }
     }
+    found.extend(escaped_keys(text, keys));
+    for (start, end) in found {
+        // The rest of a dotted key (`map.x = ..`), quotes, blanks.
+        let mut i = end;
+        while i < bytes.len()
+            && (bytes[i].is_ascii_alphanumeric()
+                || matches!(bytes[i], b'"' | b'\'' | b'.' | b'_' | b'-' | b' ' | b'\t'))
+        {
+            i += 1;
+        }
+        if i < bytes.len() && bytes[i] == b']' {
+            // A table header (`[map]`, `[[list]]`): what follows, to the
+            // next header, belongs to the secret.
+            spans.push(start..next_header(bytes, i));
+            continue;
+        }
+        if i >= bytes.len() || !matches!(bytes[i], b'=' | b':') {
+            continue;
+        }
+        i += 1;
+        while i < bytes.len() && bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        spans.push(start..value_end(bytes, i));
+    }
     spans
+}
+
+/// Quoted names with a backslash escape that spell one of `keys` once
+/// decoded: where each starts, and the end of its closing quote.
+fn escaped_keys(text: &str, keys: &[&str]) -> Vec<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let mut found = Vec::new();
+    for (at, _) in text.match_indices("\"") {
+        let end = string_end(bytes, at);
+        let Some(inner) = text.get(at + 1..end.saturating_sub(1)) else {
+            continue;
+        };
+        if inner.contains('\\') && unescape(inner).is_some_and(|k| keys.contains(&k.as_str())) {
+            found.push((at, end));
+        }
+    }
+    found
+}
+
+/// The text of a TOML or JSON basic string's body, escapes decoded; `None`
+/// for an escape neither knows.
+fn unescape(body: &str) -> Option<String> {
+    let mut out = String::with_capacity(body.len());
+    let mut chars = body.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let c = match chars.next()? {
+            'u' => hex(&mut chars, 4)?,
+            'U' => hex(&mut chars, 8)?,
+            'n' => '\n',
+            't' => '\t',
+            'r' => '\r',
+            'b' => '\u{8}',
+            'f' => '\u{c}',
+            'e' => '\u{1b}',
+            '/' => '/',
+            other @ ('"' | '\\') => other,
+            _ => return None,
+        };
+        out.push(c);
+    }
+    Some(out)
+}
+
+fn hex(chars: &mut std::str::Chars<'_>, digits: usize) -> Option<char> {
+    let text: String = chars.take(digits).collect();
+    char::from_u32(u32::from_str_radix(&text, 16).ok()?)
 }
 
 /// The start of the next line that opens a TOML table header after `i`, or
