@@ -130,6 +130,26 @@ pub fn check(c: &Container<'_>, errors: &mut Errors) {
                 errors.push(env.span, "`env` must be a variable name without `=`");
             }
         }
+        if let Some(flag) = &a.flag {
+            let bad = flag.value.is_empty()
+                || flag.value.starts_with('-')
+                || flag.value.contains(|c: char| c.is_whitespace() || c == '=');
+            if bad {
+                errors.push(
+                    flag.span,
+                    "`flag` must be a long flag's name without the leading `--`, spaces or `=` \
+                     (`flag = \"listen-port\"`)",
+                );
+            }
+        }
+        if let Some(rename) = &a.rename {
+            if rename.value.is_empty() || rename.value.contains('.') {
+                errors.push(
+                    rename.span,
+                    "`rename` must be a key without `.` (nest a struct for a dotted path)",
+                );
+            }
+        }
         if let Some(short) = &a.short {
             if !short.value.is_ascii_alphanumeric() {
                 errors.push(short.span, "`short` must be an ASCII letter or digit");
