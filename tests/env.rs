@@ -964,3 +964,42 @@ fn single_underscore_names_under_double_underscores_are_warnings() {
         .unwrap();
     assert!(ignored.warnings().is_empty());
 }
+
+/// The environment layer given to `.source(..)` is the builder's: what
+/// `env_*` methods set, before it or after, stays, except where the layer
+/// sets that itself.
+#[test]
+fn an_env_source_keeps_the_settings_made_before_it() {
+    use staid::source::Env;
+    let vars = [("SVC_PORT", "7"), ("SVC_TYPO", "1"), ("MYAPP_PORT", "9")];
+    let err = Served::builder()
+        .env_prefix("SVC")
+        .unknown_env(Unknown::Error)
+        .source(Env::new().vars(vars))
+        .load()
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "error: unknown environment variable SVC_TYPO\n  --> env SVC_TYPO"
+    );
+    let served = Served::builder()
+        .env_prefix("SVC")
+        .source(Env::new().vars(vars))
+        .load()
+        .unwrap();
+    assert_eq!(served.port, 7);
+    // Set on the layer itself, the layer's setting wins.
+    let served = Served::builder()
+        .env_prefix("SVC")
+        .source(Env::prefixed("MYAPP").vars(vars))
+        .load()
+        .unwrap();
+    assert_eq!(served.port, 9);
+    // And a method after the layer configures it.
+    let served = Served::builder()
+        .source(Env::new().vars(vars))
+        .env_prefix("SVC")
+        .load()
+        .unwrap();
+    assert_eq!(served.port, 7);
+}

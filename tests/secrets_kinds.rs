@@ -121,9 +121,9 @@ fn tricky_text_does_not_end_a_secret_early() {
     ] {
         error_text(App::builder().toml_str(text));
     }
-    let shown = error_text(App::builder().json_str(format!(
-        r#"{{"\u0074oken": "{MARK}", "offset": "x"}}"#
-    )));
+    let shown = error_text(
+        App::builder().json_str(format!(r#"{{"\u0074oken": "{MARK}", "offset": "x"}}"#)),
+    );
     assert!(shown.contains("`offset`"), "{shown}");
 }
 

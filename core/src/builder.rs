@@ -104,7 +104,11 @@ impl<T: Config> Builder<T> {
     /// Adds a layer from any [`Source`]. The builder's own sources behave
     /// the same added this way as through their methods:
     /// `.source(Env::new())` is `.env()`, `.source(Cli::args(..))` is
-    /// `.args(..)`, `.source(Discover::new())` is `.discover()`.
+    /// `.args(..)`, `.source(Discover::new())` is `.discover()`. The first
+    /// environment layer is the builder's: it keeps what `env_*` methods
+    /// set, before or after, where the [`Env`] given sets nothing itself.
+    /// A second one is a layer of its own, with its own settings (another
+    /// prefix, say).
     pub fn source<S: Source + 'static>(mut self, source: S) -> Self {
         self.plan = OnceLock::new();
         let mut slot = Some(source);
@@ -115,7 +119,8 @@ impl<T: Config> Builder<T> {
             if self.has(|l| matches!(l, Layer::Env)) {
                 self.layers.push(Layer::OtherEnv(Arc::new(env)));
             } else {
-                self.env = env;
+                // What `env_*` set before stays, unless this layer sets it.
+                self.env = env.over(std::mem::take(&mut self.env));
                 self.layers.push(Layer::Env);
             }
             return self;

@@ -53,10 +53,13 @@ use crate::Unknown;
 /// ```
 #[derive(Clone, Debug)]
 pub struct Env {
+    // Each setting is `None` until set, so that a layer given to
+    // `Builder::source` keeps what `env_*` methods set before it, unless it
+    // sets that itself.
     prefix: Option<String>,
-    separator: &'static str,
-    empty_is_unset: bool,
-    unknown: Unknown,
+    separator: Option<&'static str>,
+    empty_is_unset: Option<bool>,
+    unknown: Option<Unknown>,
     vars: Option<Arc<Vars>>,
     /// Whether this layer reports the variable names that two fields would
     /// share. A `.env` file's layer leaves that to the stack's environment
@@ -68,12 +71,9 @@ impl Default for Env {
     fn default() -> Env {
         Env {
             prefix: None,
-            separator: "_",
-            empty_is_unset: true,
-            // Platforms put variables of their own under an app's prefix
-            // (Kubernetes service links): a warning keeps such an app
-            // running and still shows the typo.
-            unknown: Unknown::Warn,
+            separator: None,
+            empty_is_unset: None,
+            unknown: None,
             vars: None,
             collisions: true,
         }
@@ -104,14 +104,14 @@ impl Env {
     /// default) or `"__"` (`MYAPP__DB__HOST`), for key names that themselves
     /// contain `_`.
     pub fn separator(mut self, separator: &'static str) -> Env {
-        self.separator = separator;
+        self.separator = Some(separator);
         self
     }
 
     /// Whether a variable set to the empty string counts as unset (the
     /// default, `true`) or as an empty value.
     pub fn empty_is_unset(mut self, yes: bool) -> Env {
-        self.empty_is_unset = yes;
+        self.empty_is_unset = Some(yes);
         self
     }
 
@@ -120,7 +120,7 @@ impl Env {
     /// an app's prefix that are not its configuration (see the README's
     /// environment section); [`Unknown::Error`] is the strict mode.
     pub fn unknown(mut self, unknown: Unknown) -> Env {
-        self.unknown = unknown;
+        self.unknown = Some(unknown);
         self
     }
 
@@ -144,6 +144,32 @@ impl Env {
         self
     }
 
+    /// This layer's settings, and where it sets none, those of `below`
+    /// (the builder's, made by its `env_*` methods).
+    pub(crate) fn over(self, below: Env) -> Env {
+        Env {
+            prefix: self.prefix.or(below.prefix),
+            separator: self.separator.or(below.separator),
+            empty_is_unset: self.empty_is_unset.or(below.empty_is_unset),
+            unknown: self.unknown.or(below.unknown),
+            vars: self.vars.or(below.vars),
+            collisions: self.collisions,
+        }
+    }
+
+    /// What to do with unknown `<PREFIX>*` variables: a warning unless set.
+    /// Platforms put variables of their own under an app's prefix
+    /// (Kubernetes service links): a warning keeps such an app running and
+    /// still shows the typo.
+    fn unknown_policy(&self) -> Unknown {
+        self.unknown.unwrap_or(Unknown::Warn)
+    }
+
+    /// Whether an empty value is unset: yes unless set.
+    fn empty_unset(&self) -> bool {
+        self.empty_is_unset.unwrap_or(true)
+    }
+
     /// The variables given with [`vars`](Env::vars), if any.
     pub(crate) fn own_vars(&self) -> Option<&Arc<Vars>> {
         self.vars.as_ref()
@@ -151,7 +177,10 @@ impl Env {
 
     /// How this layer names variables for `schema`.
     pub(crate) fn naming(&self, schema: &Schema) -> EnvNaming {
-        EnvNaming::new(self.prefix.as_deref().or(schema.name), self.separator)
+        EnvNaming::new(
+            self.prefix.as_deref().or(schema.name),
+            self.separator.unwrap_or("_"),
+        )
     }
 }
 
@@ -353,12 +382,12 @@ impl Source for Env {
                     None if var == plan.config_var => {}
                     None if !plan.maps.is_empty()
                         && map_entry(var, value, &plan, &mut entries, &mut problems) => {}
-                    None if self.unknown == Unknown::Ignore => {}
+                    None if self.unknown_policy() == Unknown::Ignore => {}
                     None => match service_link(&var[naming.prefix.len()..], value) {
                         Some(stem) => links.push((var, stem)),
                         None => {
                             let problem = unknown(var, &plan, &naming.prefix);
-                            match self.unknown {
+                            match self.unknown_policy() {
                                 Unknown::Error => problems.push(problem),
                                 _ => warnings.push(problem),
                             }
@@ -396,10 +425,10 @@ impl Source for Env {
                 None if !naming.prefix.is_empty()
                     && var.starts_with(&naming.prefix)
                     && *var != plan.config_var
-                    && self.unknown != Unknown::Ignore =>
+                    && self.unknown_policy() != Unknown::Ignore =>
                 {
                     let problem = unknown(var, &plan, &naming.prefix);
-                    match self.unknown {
+                    match self.unknown_policy() {
                         Unknown::Error => problems.push(problem),
                         _ => warnings.push(problem),
                     }
@@ -412,7 +441,7 @@ impl Source for Env {
         let mut any = false;
         for (i, (path, var)) in plan.fields.iter().enumerate() {
             let Found { value, file } = found[i];
-            let value = value.filter(|v| !(v.is_empty() && self.empty_is_unset));
+            let value = value.filter(|v| !(v.is_empty() && self.empty_unset()));
             // Kubernetes' own `<NAME>_PORT=tcp://..`, whatever the field's
             // type (a number, an address, text): named as such, and it sets
             // nothing, so the field keeps its lower value (or its `_FILE`).
@@ -481,7 +510,7 @@ impl Source for Env {
                 }
             }
         }
-        let set = |e: &MapEntry| !(e.value.is_empty() && self.empty_is_unset);
+        let set = |e: &MapEntry| !(e.value.is_empty() && self.empty_unset());
         for entry in entries.iter().filter(|e| set(e)) {
             let value = match entry.file {
                 false => Value::text(
@@ -536,13 +565,13 @@ impl Source for Env {
                 any = true;
             }
         }
-        if naming.sep == "__" && self.unknown != Unknown::Ignore {
+        if naming.sep == "__" && self.unknown_policy() != Unknown::Ignore {
             warnings.extend(single_underscores(ctx.schema, &naming, &plan, &env));
         }
-        if !links.is_empty() && self.unknown != Unknown::Ignore {
+        if !links.is_empty() && self.unknown_policy() != Unknown::Ignore {
             links.sort_unstable();
             let problem = service_links(&links, &naming.prefix);
-            match self.unknown {
+            match self.unknown_policy() {
                 Unknown::Error => problems.push(problem),
                 _ => warnings.push(problem),
             }
