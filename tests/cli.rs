@@ -1111,3 +1111,68 @@ fn printed_floats_read_back_as_the_same_floats() {
     let first = Nums::builder().toml_str(text).load().unwrap();
     assert_eq!(again.values, first.values, "{printed}");
 }
+
+/// `--print-config=toml` and `=json` write a file that loads again as the
+/// same configuration: a map with entries from a file and from env text, an
+/// appended list over defaults.
+#[test]
+fn printed_maps_and_appended_lists_load_back_as_they_were() {
+    #[derive(Config, Debug, PartialEq)]
+    #[config(name = "mp")]
+    struct Mixed {
+        #[config(default = {})]
+        limits: std::collections::BTreeMap<String, u32>,
+        #[config(merge = "append", default = ["x"])]
+        extra: Vec<String>,
+    }
+    let builder = || {
+        Mixed::builder()
+            .toml_str("limits = { c = 3 }\nextra = [\"y\"]")
+            .env_from([("MP_LIMITS", "a:1,b:2")])
+    };
+    let first = builder().load().unwrap();
+    assert_eq!(first.extra, ["x", "y"]);
+    for (format, parse) in [
+        ("toml", staid::source::Format::Toml),
+        ("json", staid::source::Format::Json),
+    ] {
+        let err = builder()
+            .args(["mp", &format!("--print-config={format}")])
+            .load()
+            .unwrap_err();
+        let printed = err.as_exit().unwrap().text().to_owned();
+        let again = Mixed::builder()
+            .source(staid::source::Text::new(parse, "printed", printed.clone()))
+            .load()
+            .unwrap_or_else(|e| panic!("{printed}\n{e}"));
+        assert_eq!(again, first, "{printed}");
+    }
+}
+
+/// A list default's own comma is written `\,` in help and usage, as it is
+/// written in the variable; a control character is escaped.
+#[test]
+fn list_defaults_in_help_are_written_as_the_variable_reads_them() {
+    #[derive(Config, Debug)]
+    #[config(name = "hd")]
+    struct Defaults {
+        #[config(default = ["a,b", "c"])]
+        tags: Vec<String>,
+        #[config(default = "one\ttwo")]
+        sep: String,
+    }
+    let help = Defaults::builder()
+        .args(["hd"])
+        .command()
+        .render_help()
+        .to_string();
+    assert!(help.contains("[default: a\\,b,c]"), "{help}");
+    assert!(help.contains("[default: one\\ttwo]"), "{help}");
+    let usage = Defaults::builder().env_usage();
+    assert!(usage.contains("a\\,b,c"), "{usage}");
+    let read = Defaults::builder()
+        .env_from([("HD_TAGS", "a\\,b,c")])
+        .load()
+        .unwrap();
+    assert_eq!(read.tags, ["a,b", "c"]);
+}

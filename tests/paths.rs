@@ -128,3 +128,23 @@ fn a_relative_path_in_a_lua_layer_resolves_against_the_scripts_directory() {
     let app = App::builder().file(&script).load().unwrap();
     assert_eq!(app.cert, tmp.path().join("conf/tls/lua.pem"));
 }
+
+/// Text a source names by a URL has no directory here: a relative path in
+/// it stays relative rather than being joined to the URL.
+#[test]
+fn a_relative_path_from_text_named_by_a_url_stays_relative() {
+    #[derive(Config, Debug)]
+    struct Tls {
+        #[config(path)]
+        cert: Option<PathBuf>,
+    }
+    let tls = Tls::builder()
+        .source(staid::source::Text::new(
+            staid::source::Format::Toml,
+            "https://cfg.example.com/v1/app.toml",
+            "cert = \"tls/c.pem\"",
+        ))
+        .load()
+        .unwrap();
+    assert_eq!(tls.cert.as_deref(), Some(Path::new("tls/c.pem")));
+}

@@ -901,3 +901,34 @@ fn a_named_pipe_is_read_once_and_a_reload_is_answered_without_waiting_for_it() {
     assert_eq!(watch.current().port, 2);
     tmp::within_10s(move || drop(watch));
 }
+
+/// A change of a value that came as text (a `.env` file, like the
+/// environment) is shown as the field's type reads it: `port: 10 -> 21`,
+/// not `"10" -> "21"`.
+#[test]
+fn a_reload_shows_text_values_as_their_fields_read_them() {
+    let dir = Tmp::new();
+    let path = dir.write("app.env", "APP_PORT=10\n");
+    #[derive(Config, Debug)]
+    #[config(name = "app")]
+    struct Env {
+        port: u16,
+        #[config(default = [])]
+        ports: Vec<u16>,
+    }
+    let watch = Env::builder().dotenv(&path).watch().unwrap();
+    save_by_rename(&path, "APP_PORT=21\nAPP_PORTS=1,2\n");
+    match next(&watch) {
+        Reload::Updated { changes, .. } => {
+            let log: Vec<String> = changes.iter().map(|c| dir.text(c)).collect();
+            assert_eq!(
+                log,
+                [
+                    "port: 10 ($DIR/app.env:1:10) -> 21 ($DIR/app.env:1:10)",
+                    "ports: [] (default) -> [1, 2] ($DIR/app.env:2:11)",
+                ]
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}

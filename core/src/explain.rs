@@ -179,16 +179,15 @@ fn leaf(path: &str, value: &Value, field: &Field, lines: &mut Lines) {
         return;
     }
     // Text from env or a flag shows as the value it became: `port = 16`
-    // for `0x10`, `hosts = ["a", "b"]` for `a,b`.
-    if value.is_text() {
-        let typed = crate::print::typed(value, field.ty);
-        if !matches!(typed.kind, Kind::String(_)) {
-            let line = format!("{path} = {}", Inline(&typed));
-            lines.push((line, origin, path.to_owned()));
-            return;
-        }
+    // for `0x10`, `hosts = ["a", "b"]` for `a,b`, and so do the entries a
+    // variable's text added to a file's map.
+    let typed = crate::print::typed(value, field.ty);
+    if value.is_text() && !matches!(typed.kind, Kind::String(_)) {
+        let line = format!("{path} = {}", Inline(&typed));
+        lines.push((line, origin, path.to_owned()));
+        return;
     }
-    flatten(path, value, lines)
+    flatten(path, &typed, lines)
 }
 
 /// Tables under a leaf (maps, structs that are plain serde types) become one

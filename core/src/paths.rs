@@ -81,7 +81,10 @@ fn resolve_value(value: &mut Value) {
         Origin::Lua { script, .. } => script.parent(),
         _ => None,
     };
-    let Some(base) = base.filter(|b| !b.as_os_str().is_empty()) else {
+    // Text a source named by a URL (`https://cfg.example.com/app.toml`) has
+    // no directory on this machine to be relative to.
+    let local = |b: &Path| !b.as_os_str().is_empty() && !b.to_string_lossy().contains("://");
+    let Some(base) = base.filter(|b| local(b)) else {
         return;
     };
     if text.is_empty() || Path::new(text).is_absolute() {

@@ -6,6 +6,7 @@
 use std::fmt::Write as _;
 
 use crate::error::Problem;
+use crate::origin::Origin;
 use crate::redact::MASKED_KEY;
 use crate::schema::{Field, FieldKind, Schema};
 use crate::value::{inline_array, inline_table, Key, Kind, Table, Value};
@@ -57,12 +58,6 @@ pub(crate) fn render(
 /// `"k:1"` for a map as a table. Text that does not read so, and every
 /// other value, is returned as it is.
 pub(crate) fn typed(value: &Value, ty: &str) -> Value {
-    let Kind::String(text) = &value.kind else {
-        return value.clone();
-    };
-    if !value.is_text() {
-        return value.clone();
-    }
     let ty = ty.trim();
     let ty = ty
         .strip_prefix("Option<")
@@ -75,6 +70,27 @@ pub(crate) fn typed(value: &Value, ty: &str) -> Value {
     // `std::collections::BTreeMap<..>` is a `BTreeMap`.
     let head = ty.split('<').next().unwrap_or(ty);
     let head = head.rsplit("::").next().unwrap_or(head).trim();
+    let map_value = || {
+        inner(ty)
+            .and_then(|kv| kv.split_once(',').map(|(_, v)| v.trim()))
+            .unwrap_or("String")
+    };
+    let text = match &value.kind {
+        Kind::String(text) if value.is_text() => text,
+        // A list or map whose items came from text (env map text merged
+        // over a file's map): each item as its type reads it.
+        Kind::Array(items) if matches!(head, "Vec" | "VecDeque" | "HashSet" | "BTreeSet") => {
+            let item = inner(ty).unwrap_or("String");
+            let items = items.iter().map(|v| typed(v, item)).collect();
+            return with_kind(value, Kind::Array(items));
+        }
+        Kind::Table(t) if matches!(head, "HashMap" | "BTreeMap") => {
+            let of = map_value();
+            let table = t.iter().map(|(k, v)| (k.clone(), typed(v, of))).collect();
+            return with_kind(value, Kind::Table(table));
+        }
+        _ => return value.clone(),
+    };
     let origin = value.origin.clone();
     // Inline JSON is read as JSON, as the build reads it; its items are
     // typed already.
@@ -99,9 +115,7 @@ pub(crate) fn typed(value: &Value, ty: &str) -> Value {
             )
         }
         "HashMap" | "BTreeMap" => {
-            let of = inner(ty)
-                .and_then(|kv| kv.split_once(',').map(|(_, v)| v.trim()))
-                .unwrap_or("String");
+            let of = map_value();
             let mut table = Table::new();
             for pair in crate::text::split_escaped(text, ',') {
                 let Some((k, v)) = pair.split_once(':') else {
@@ -128,6 +142,34 @@ pub(crate) fn typed(value: &Value, ty: &str) -> Value {
         _ => return value.clone(),
     };
     Value::new(kind, origin)
+}
+
+/// The type of a map's values or a list's items, from the map's or list's
+/// type as written (`BTreeMap<String, u16>` gives `u16`); the type itself
+/// for any other.
+#[cfg_attr(not(feature = "watch"), allow(dead_code))]
+pub(crate) fn entry_type(ty: &str) -> &str {
+    let ty = ty.trim();
+    let ty = ty
+        .strip_prefix("Option<")
+        .and_then(|t| t.strip_suffix('>'))
+        .unwrap_or(ty);
+    let Some((_, args)) = ty.split_once('<') else {
+        return ty;
+    };
+    let args = args.strip_suffix('>').unwrap_or(args);
+    args.split_once(',').map_or(args, |(_, v)| v).trim()
+}
+
+/// `value` holding `kind` instead, where and as it was set.
+fn with_kind(value: &Value, kind: Kind) -> Value {
+    Value {
+        kind,
+        origin: value.origin.clone(),
+        text: value.text,
+        secret: value.secret,
+        span: value.span,
+    }
 }
 
 /// A document in declaration order, secrets masked.
@@ -191,7 +233,19 @@ fn leaf(value: &Value, field: &Field) -> Doc {
             value.origin.clone(),
         ));
     }
-    plain(&typed(value, field.ty))
+    let value = typed(value, field.ty);
+    match (&value.kind, field.append) {
+        // A file appends to the defaults as it loads: the defaults' items
+        // are left out, so that the file loads again as the same list.
+        (Kind::Array(items), true) => Doc::List(
+            items
+                .iter()
+                .filter(|item| item.origin != Origin::Default)
+                .map(plain)
+                .collect(),
+        ),
+        _ => plain(&value),
+    }
 }
 
 fn plain(value: &Value) -> Doc {

@@ -211,11 +211,13 @@ impl Literal {
 }
 
 /// The text form used in help and usage tables: strings bare, arrays
-/// comma-separated, as they would be written in an env variable.
+/// comma-separated, as they would be written in an env variable (an item's
+/// own comma as `\,`), control characters escaped so that a table's row
+/// stays one line.
 impl std::fmt::Display for Literal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Literal::Str(s) => f.write_str(s),
+            Literal::Str(s) => f.write_str(&crate::text::printable(s)),
             Literal::Int(i) => write!(f, "{i}"),
             Literal::Float(x) => write!(f, "{x}"),
             Literal::Bool(b) => write!(f, "{b}"),
@@ -224,7 +226,13 @@ impl std::fmt::Display for Literal {
                     if i > 0 {
                         f.write_str(",")?;
                     }
-                    write!(f, "{item}")?;
+                    match item {
+                        Literal::Str(s) => {
+                            let escaped = s.replace('\\', "\\\\").replace(',', "\\,");
+                            f.write_str(&crate::text::printable(&escaped))?
+                        }
+                        other => write!(f, "{other}")?,
+                    }
                 }
                 Ok(())
             }

@@ -140,7 +140,7 @@ impl Walk {
         match field.nested() {
             _ if field.secret => {
                 if !same_opt(a, b) {
-                    self.push(path, a, b, restart);
+                    self.push(path, a, b, restart, field.ty);
                 }
             }
             Some(nested) if is_table_or_none(a) && is_table_or_none(b) => {
@@ -152,29 +152,46 @@ impl Walk {
                     restart,
                 );
             }
-            _ => self.leaf(path, a, b, restart),
+            _ => self.leaf(path, a, b, restart, field.ty),
         }
     }
 
     /// A leaf field. Tables under it (maps, plain serde structs) are
     /// compared key by key, so `labels.env` is reported rather than all of
     /// `labels`.
-    fn leaf(&mut self, path: String, a: Option<&Value>, b: Option<&Value>, restart: bool) {
+    fn leaf(
+        &mut self,
+        path: String,
+        a: Option<&Value>,
+        b: Option<&Value>,
+        restart: bool,
+        ty: &str,
+    ) {
         if let (Some(Kind::Table(ta)), Some(Kind::Table(tb))) =
             (a.map(|v| &v.kind), b.map(|v| &v.kind))
         {
             let keys: BTreeSet<&String> = ta.keys().chain(tb.keys()).collect();
+            let entry = crate::print::entry_type(ty);
             for key in keys {
-                self.leaf(join(&path, key), ta.get(key), tb.get(key), restart);
+                self.leaf(join(&path, key), ta.get(key), tb.get(key), restart, entry);
             }
         } else if !same_opt(a, b) {
-            self.push(path, a, b, restart);
+            self.push(path, a, b, restart, ty);
         }
     }
 
-    fn push(&mut self, path: String, a: Option<&Value>, b: Option<&Value>, restart: bool) {
+    /// A change, each value shown as its field's type reads it: `9090`
+    /// for env text `"9090"` of a `u16`.
+    fn push(
+        &mut self,
+        path: String,
+        a: Option<&Value>,
+        b: Option<&Value>,
+        restart: bool,
+        ty: &str,
+    ) {
         let shown = |v: &Value| Setting {
-            value: crate::redact::value(self.root, &path, v),
+            value: crate::redact::value(self.root, &path, &crate::print::typed(v, ty)),
             origin: shown_origin(v),
         };
         let change = Change {
