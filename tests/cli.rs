@@ -1176,3 +1176,41 @@ fn list_defaults_in_help_are_written_as_the_variable_reads_them() {
         .unwrap();
     assert_eq!(read.tags, ["a,b", "c"]);
 }
+
+/// A field whose flag would be one of staid's own (`--config`) loses its
+/// flag, with a warning, and the load goes on: the key is still set by a
+/// file or the environment.
+#[test]
+fn a_field_named_like_a_flag_of_staids_own_loses_its_flag_with_a_warning() {
+    #[derive(Config, Debug)]
+    #[config(name = "cf")]
+    struct Named {
+        #[config(default = "main")]
+        config: String,
+        #[config(default = 1)]
+        port: u16,
+    }
+    let loaded = Named::builder()
+        .env_from([("CF_CONFIG", "other")])
+        .args(["cf", "--port", "2"])
+        .load_full()
+        .unwrap();
+    assert_eq!(
+        (loaded.config().config.as_str(), loaded.config().port),
+        ("other", 2)
+    );
+    let warnings: Vec<String> = loaded.warnings().iter().map(ToString::to_string).collect();
+    assert_eq!(
+        warnings,
+        [
+            "`config`: flag --config is generated for `config` but is already used by --config\n  \
+          = help: staid's flag is left out; the key can still be set in a file or the \
+          environment, or give the field another flag with #[config(flag = \"..\")]"
+        ]
+    );
+    let help = Named::builder().args(["cf", "--help"]).load().unwrap_err();
+    assert!(
+        matches!(help.as_exit(), Some(staid::Exit::Help(_))),
+        "{help}"
+    );
+}

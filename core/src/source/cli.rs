@@ -100,6 +100,8 @@ pub(crate) enum Parse {
 #[derive(Debug)]
 pub(crate) struct Flags {
     matches: Arc<ArgMatches>,
+    /// Flags left out of staid's own command for a clash (see `LEFT_OUT`).
+    warnings: Vec<Problem>,
     /// `--config <FILE>`.
     pub(crate) config: Option<PathBuf>,
     /// `--print-config[=FORMAT]`.
@@ -208,7 +210,10 @@ impl Source for Cli {
             own = mounted.ids.clone();
         }
         let matches = match self.parsed(ctx.schema, ctx.naming) {
-            Parse::Flags(flags) => &flags.matches,
+            Parse::Flags(flags) => {
+                ctx.sink.warnings.extend(flags.warnings.iter().cloned());
+                &flags.matches
+            }
             Parse::Exit(_) => return Ok(None),
             Parse::Problems(problems) => return Err(problems.clone()),
         };
@@ -262,6 +267,7 @@ impl Flags {
             .unwrap_or(false);
         Flags {
             matches,
+            warnings: Vec::new(),
             config,
             print_config,
             check_config,
@@ -322,6 +328,13 @@ impl Below {
     }
 }
 
+/// The help of a flag staid leaves out for a clash it can live with (a
+/// field named `config`, an application's own `--verbose`): a warning, and
+/// the load goes on.
+const LEFT_OUT: &str = "staid's flag is left out; the key can still be set in a file or the \
+                        environment, or give the field another flag with \
+                        #[config(flag = \"..\")]";
+
 /// Adds staid's arguments for `schema` to `cmd`: one per field, plus
 /// `--config` and `--print-config`, global when `global` is set.
 /// Conflicting names are reported as problems and left out, never passed
@@ -357,8 +370,7 @@ pub(crate) fn augment(
         }
     }
     let below = Below::of(&cmd);
-    let left_out = "staid's flag is left out; the key can still be set in a file or the \
-                    environment, or give the field another flag with #[config(flag = \"..\")]";
+    let left_out = LEFT_OUT;
     let mut args = Vec::new();
     let mut sections = Vec::new();
     schema.walk_named(&mut |path, names, field| {
@@ -611,12 +623,18 @@ pub(crate) fn command(schema: &'static Schema, naming: &Naming) -> (Command, Vec
 /// Parses `args` (program name first) with the command for `schema`.
 fn parse(schema: &'static Schema, naming: &Naming, args: Vec<OsString>) -> Parse {
     let (cmd, problems) = command(schema, naming);
-    if !problems.is_empty() {
-        return Parse::Problems(problems);
+    let (left_out, fatal): (Vec<Problem>, Vec<Problem>) = problems
+        .into_iter()
+        .partition(|p| p.help.as_deref() == Some(LEFT_OUT));
+    if !fatal.is_empty() {
+        return Parse::Problems(fatal);
     }
     let secrets = secret_values(schema, &args);
     match cmd.try_get_matches_from(args) {
-        Ok(matches) => Parse::Flags(Flags::new(Arc::new(matches))),
+        Ok(matches) => Parse::Flags(Flags {
+            warnings: left_out,
+            ..Flags::new(Arc::new(matches))
+        }),
         Err(e) => {
             use clap::error::ErrorKind as K;
             let mut text = e.render().to_string();
