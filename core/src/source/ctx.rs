@@ -196,6 +196,22 @@ impl LoadCtx<'_> {
 /// let layer = harness.load(&Text::new(Format::Toml, "<t>", "port = 8080")).unwrap();
 /// assert_eq!(layer.unwrap().get("port").unwrap().origin.to_string(), "<t>:1:8");
 /// assert!(harness.problems().is_empty());
+///
+/// // A source that reads `<PREFIX>*` variables sees the stack's prefix.
+/// struct Prefix;
+/// impl Source for Prefix {
+///     fn describe(&self) -> String {
+///         "prefix".into()
+///     }
+///     fn load(
+///         &self,
+///         ctx: &mut staid::source::LoadCtx<'_>,
+///     ) -> Result<Option<staid::Value>, Vec<staid::Problem>> {
+///         assert_eq!(ctx.env_prefix(), "MYAPP_");
+///         Ok(None)
+///     }
+/// }
+/// Harness::new::<App>().env_prefix("myapp").load(&Prefix).unwrap();
 /// ```
 pub struct Harness {
     schema: &'static Schema,
@@ -221,6 +237,14 @@ impl Harness {
     /// The environment the source sees through [`LoadCtx::env`].
     pub fn env(mut self, vars: Vars) -> Harness {
         self.vars = OnceLock::from(Arc::new(vars));
+        self
+    }
+
+    /// As in a stack that reads the environment under `prefix` (`"MYAPP"`
+    /// or `"MYAPP_"`), what [`LoadCtx::env_prefix`] gives the source. Without
+    /// it, the stack reads no environment and the prefix is empty.
+    pub fn env_prefix(mut self, prefix: &str) -> Harness {
+        self.naming.env = Some(crate::naming::EnvNaming::new(Some(prefix), "_"));
         self
     }
 
