@@ -1214,3 +1214,28 @@ fn a_field_named_like_a_flag_of_staids_own_loses_its_flag_with_a_warning() {
         "{help}"
     );
 }
+
+/// A key that spells no flag a command line can give (`_x` spells `---x`)
+/// loses its flag with a warning, never a panic.
+#[test]
+fn a_key_that_spells_no_usable_flag_loses_it_with_a_warning() {
+    #[derive(Config, Debug)]
+    #[config(name = "uf")]
+    struct Under {
+        _x: Option<u8>,
+        #[config(default = 1)]
+        port: u16,
+    }
+    let loaded = Under::builder()
+        .env_from([("UF__X", "3")])
+        .args(["uf", "--port", "2"])
+        .load_full()
+        .unwrap();
+    assert_eq!(loaded.config().port, 2);
+    let warnings: Vec<String> = loaded.warnings().iter().map(ToString::to_string).collect();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].starts_with("`_x`: `_x` spells the flag --"),
+        "{warnings:?}"
+    );
+}

@@ -937,6 +937,9 @@ fn single_underscore_names_under_double_underscores_are_warnings() {
             ("MYAPP_DB_PASSWORD_FILE", "/run/secrets/pw"),
             ("MYAPP__PORT", "2"),
             ("MYAPP_UNRELATED", "x"),
+            // Kubernetes' own, for Services `myapp` and `myapp-db`.
+            ("MYAPP_PORT", "tcp://10.0.0.1:80"),
+            ("MYAPP_DB_PORT", "tcp://10.0.0.2:5432"),
         ])
         .load_full()
         .unwrap();

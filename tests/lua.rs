@@ -484,6 +484,11 @@ fn syntax_errors_quote_no_literal() {
     );
     let shown = err("return { token = [[hunter2-SECRET\n");
     assert!(!shown.contains("hunter2"), "{shown}");
+    let shown = err("return { token = .5hunter2 }");
+    assert!(
+        !shown.contains("hunter2") && !shown.contains(".5h"),
+        "{shown}"
+    );
     let shown = err("return { port = 12x4 }");
     assert!(shown.contains("malformed number near a number"), "{shown}");
     let shown = err("return { port = 1,, }");

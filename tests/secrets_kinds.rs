@@ -107,6 +107,9 @@ fn the_entry_names_of_a_secret_map_are_hidden_in_duplicate_key_errors() {
     let shown =
         error_text(App::builder().toml_str(format!("token = \"{MARK}\"\ntoken = \"{MARK}\"\n")));
     assert!(shown.contains("duplicate key `token`"), "{shown}");
+    // Other syntax errors keep their words.
+    let shown = error_text(App::builder().toml_str(format!("token = \"{MARK}\" x\n")));
+    assert!(shown.contains("`#`"), "{shown}");
 }
 
 #[test]
@@ -118,6 +121,7 @@ fn tricky_text_does_not_end_a_secret_early() {
         format!("tokens = [ # ]\n  \"{MARK}\", x\n]\n"),
         // The key written with an escape.
         format!("\"\\u0074oken\" = \"{MARK}\" x\n"),
+        format!("\"\\x74oken\" = \"{MARK}\" x\n"),
     ] {
         error_text(App::builder().toml_str(text));
     }

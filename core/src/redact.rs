@@ -215,11 +215,13 @@ pub(crate) fn problems(schema: &'static Schema, problems: &mut [Problem], texts:
 /// `x``) names an entry of a secret map, whose name may be secret too,
 /// unless the key is a secret field's own.
 fn hide_entry_name(problem: &mut Problem, secret_keys: &[&str]) {
-    if problem.kind != crate::error::ProblemKind::Syntax {
+    if problem.kind != crate::error::ProblemKind::Syntax
+        || !problem.message.contains("duplicate key `")
+    {
         return;
     }
     let message = &problem.message;
-    let Some(open) = message.find('`') else {
+    let Some(open) = message.find("duplicate key `").map(|at| at + 14) else {
         return;
     };
     let Some(len) = message[open + 1..].find('`') else {
@@ -314,6 +316,7 @@ fn unescape(body: &str) -> Option<String> {
             continue;
         }
         let c = match chars.next()? {
+            'x' => hex(&mut chars, 2)?,
             'u' => hex(&mut chars, 4)?,
             'U' => hex(&mut chars, 8)?,
             'n' => '\n',

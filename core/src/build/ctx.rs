@@ -195,8 +195,11 @@ impl<'a> Ctx<'a> {
         match result {
             Ok(v) => Some(v),
             Err((e, value)) => {
+                // Only where every item has one type: a tuple's items do not.
                 let read = |v: &Value| de::from_value::<T>(v).err();
-                let later = value.map(|v| de::later_errors(v, &e, &read));
+                let later = value
+                    .filter(|_| matches!(field.shape(), Some(Shape::List | Shape::Map)))
+                    .map(|v| de::later_errors(v, &e, &read));
                 let len = self.push(field.key, field.name);
                 self.type_problem(e, value, field);
                 for e in later.into_iter().flatten() {

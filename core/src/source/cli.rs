@@ -381,6 +381,21 @@ pub(crate) fn augment(
             return;
         }
         let long = naming::flag(names, field);
+        // A key such as `_x` or `a=b` spells a flag no command line can give.
+        if long.is_empty()
+            || long.starts_with('-')
+            || long.contains(|c: char| c.is_whitespace() || c == '=')
+        {
+            problems.push(
+                Problem::new(
+                    ProblemKind::Source,
+                    format!("`{path}` spells the flag --{long}, which no command line can give"),
+                )
+                .with_key(path)
+                .with_help(LEFT_OUT),
+            );
+            return;
+        }
         let other = longs.get(&long).cloned().or_else(|| {
             app_ids
                 .contains(path)

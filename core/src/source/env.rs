@@ -7,7 +7,7 @@
 //! plan); a load then reads only the variables under the prefix, plus the
 //! few exact names outside it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -511,6 +511,15 @@ impl Source for Env {
             }
         }
         let set = |e: &MapEntry| !(e.value.is_empty() && self.empty_unset());
+        // The fields set both plainly and by `_FILE`, found in one pass.
+        let mut plain: HashSet<&str> = HashSet::new();
+        let mut from_file: HashSet<&str> = HashSet::new();
+        for entry in entries.iter().filter(|e| set(e)) {
+            match entry.file {
+                true => from_file.insert(entry.path.as_str()),
+                false => plain.insert(entry.path.as_str()),
+            };
+        }
         for entry in entries.iter().filter(|e| set(e)) {
             let value = match entry.file {
                 false => Value::text(
@@ -521,10 +530,7 @@ impl Source for Env {
                 ),
                 // Another variable sets the same field: as for a field, which
                 // of the two was meant cannot be guessed.
-                true if entries
-                    .iter()
-                    .any(|o| !o.file && o.path == entry.path && set(o)) =>
-                {
+                true if plain.contains(entry.path.as_str()) => {
                     let var = entry.var.strip_suffix("_FILE").unwrap_or(entry.var);
                     problems.push(
                         Problem::new(
@@ -556,11 +562,7 @@ impl Source for Env {
                     }
                 },
             };
-            if entry.file
-                || !entries
-                    .iter()
-                    .any(|o| o.file && o.path == entry.path && set(o))
-            {
+            if entry.file || !from_file.contains(entry.path.as_str()) {
                 layer.insert_at(&entry.path, value);
                 any = true;
             }
@@ -599,6 +601,8 @@ fn single_underscores(
     let singles = Plan::cached(schema, &single);
     env.with_prefix(&single.prefix)
         .filter(|(var, _)| !var.starts_with(&naming.prefix) && !plan.by_var.contains_key(*var))
+        // Kubernetes' links keep single underscores whatever the app's.
+        .filter(|(var, value)| service_link(&var[single.prefix.len()..], value).is_none())
         .filter_map(|(var, _)| {
             let &(i, file) = singles.by_var.get(var)?;
             let path = &singles.fields.get(i)?.0;

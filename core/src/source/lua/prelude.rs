@@ -113,7 +113,8 @@ return data_of, view_pairs, view_len, deny, disarm
 /// in table slots: more than any table the script could fill. The chunk
 /// gets the real functions as locals, out of the script's reach.
 pub(super) const LIBRARY: &str = r##"
-local string, table, bound, rep, move, insert, remove, tointeger, select, error = ...
+local string, table, bound, rep, move, insert, remove, tointeger, select, error, rawlen,
+  has_len = ...
 local function refuse(name, steps)
   error(name .. ": " .. steps .. " steps are more than one library call may take in a "
     .. "configuration script (at most " .. bound .. ")", 3)
@@ -138,18 +139,23 @@ table.move = function(a1, f, e, t, ...)
   end
   return move(a1, f, e, t, ...)
 end
-table.insert = function(t, ...)
-  if select("#", ...) >= 2 then
-    local n = #t
-    if tointeger(n) and n > bound then refuse("table.insert", n) end
+-- The length the real call shifts over. A `__len` could answer a guard
+-- one length and the call another, so a table with one is refused; any
+-- other's length is its border, the same to both.
+local function shifted(name, t)
+  if has_len(t) then
+    error(name .. " at a position cannot be used on a table with a __len metamethod "
+      .. "in a configuration script", 3)
   end
+  local n = rawlen(t)
+  if n > bound then refuse(name, n) end
+end
+table.insert = function(t, ...)
+  if select("#", ...) >= 2 then shifted("table.insert", t) end
   return insert(t, ...)
 end
 table.remove = function(t, ...)
-  if select("#", ...) >= 1 then
-    local n = #t
-    if tointeger(n) and n > bound then refuse("table.remove", n) end
-  end
+  if select("#", ...) >= 1 then shifted("table.remove", t) end
   return remove(t, ...)
 end
 "##;

@@ -172,6 +172,16 @@ impl Sandbox {
         let _ = meter.disarm.set(disarm);
         let table: Table = globals.raw_get("table")?;
         let math: Table = globals.raw_get("math")?;
+        // The metatable as it is, past a `__metatable` field that would
+        // hide it from `getmetatable`.
+        let has_len = state.create_function(|_, t: LuaValue| {
+            Ok(match t {
+                LuaValue::Table(t) => t
+                    .metatable()
+                    .is_some_and(|mt| !mt.raw_get::<LuaValue>("__len").is_ok_and(|v| v.is_nil())),
+                _ => false,
+            })
+        })?;
         state
             .load(LIBRARY)
             .set_name("=staid")
@@ -187,6 +197,8 @@ impl Sandbox {
                 math.raw_get::<LuaValue>("tointeger")?,
                 base("select")?,
                 base("error")?,
+                base("rawlen")?,
+                LuaValue::Function(has_len),
             ]))?;
 
         let chunk_name = chunk_name(&script);
@@ -442,6 +454,9 @@ fn hide_literal(message: &str) -> String {
             format!("{} near a string", &message[..at])
         }
         Some(c) if c.is_ascii_digit() => format!("{} near a number", &message[..at]),
+        Some('.') if token[1..].starts_with(|c: char| c.is_ascii_digit()) => {
+            format!("{} near a number", &message[..at])
+        }
         _ => message.to_owned(),
     }
 }
