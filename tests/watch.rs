@@ -911,6 +911,7 @@ fn a_reload_shows_text_values_as_their_fields_read_them() {
     let path = dir.write("app.env", "APP_PORT=10\n");
     #[derive(Config, Debug)]
     #[config(name = "app")]
+    #[allow(dead_code)] // read through the changes of a reload
     struct Env {
         port: u16,
         #[config(default = [])]
