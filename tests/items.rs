@@ -254,3 +254,19 @@ fn bad_items_of_a_secret_list_are_reported_without_their_values() {
     assert_eq!(error.problems().len(), 2, "{text}");
     assert!(!text.contains("1234x") && !text.contains("99999"), "{text}");
 }
+
+/// A key holding a dot is quoted in a problem's key path, as explain and
+/// `Loaded::origin` write it, so the path names the key it means.
+#[test]
+fn a_key_with_a_dot_is_quoted_in_key_paths() {
+    let error = toml("[limits]\n\"a.b\" = \"x\"\n\"c.d\" = 300\n");
+    assert_eq!(
+        problems(&error),
+        [
+            "limits.\"a.b\": expected an integer (u8), found string \"x\"",
+            "limits.\"c.d\": 300 is out of range for u8 (0 to 255)",
+        ]
+    );
+    let error = toml("\"db.pool\" = 3\n");
+    assert_eq!(problems(&error), ["\"db.pool\": unknown key"]);
+}

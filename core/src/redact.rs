@@ -27,7 +27,7 @@ pub(crate) const MASKED_KEY: &str = "<secret>";
 fn secret_len(schema: &Schema, path: &str) -> Option<usize> {
     let mut schema = schema;
     let mut end = 0;
-    let mut parts = path.split('.');
+    let mut parts = crate::value::path_segments(path);
     while let Some(part) = parts.next() {
         end += part.len();
         let field = schema.field(part)?;
@@ -150,7 +150,7 @@ pub(crate) fn key_path(schema: &Schema, path: &str) -> String {
         return path.to_owned();
     };
     let mut shown = path[..end].to_owned();
-    for part in path[end + 1..].split('.') {
+    for part in crate::value::path_segments(&path[end + 1..]) {
         shown.push('.');
         match !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()) {
             true => shown.push_str(part),

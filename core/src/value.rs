@@ -338,6 +338,43 @@ pub(crate) fn inline_table<'k, T: fmt::Display>(
     f.write_str(if empty { "}" } else { " }" })
 }
 
+/// A key as one segment of a dotted key path: quoted when it holds a `.`
+/// or a quote (`labels."a.b"`), so that the path names the key it means;
+/// as it is otherwise.
+pub(crate) fn path_segment(key: &str) -> std::borrow::Cow<'_, str> {
+    match key.contains(['.', '"']) {
+        true => Key(key).to_string().into(),
+        false => key.into(),
+    }
+}
+
+/// The segments of a dotted key path, split at the dots outside quotes
+/// (`labels."a.b".x` is `labels`, `"a.b"`, `x`).
+pub(crate) fn path_segments(path: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(path);
+    std::iter::from_fn(move || {
+        let text = rest?;
+        let (mut quoted, mut escaped) = (false, false);
+        for (i, c) in text.char_indices() {
+            match c {
+                '\\' if quoted && !escaped => {
+                    escaped = true;
+                    continue;
+                }
+                '"' if !escaped => quoted = !quoted,
+                '.' if !quoted => {
+                    rest = Some(&text[i + 1..]);
+                    return Some(&text[..i]);
+                }
+                _ => {}
+            }
+            escaped = false;
+        }
+        rest = None;
+        Some(text)
+    })
+}
+
 /// A key, quoted when it is not a bare TOML key.
 pub(crate) struct Key<'a>(pub &'a str);
 

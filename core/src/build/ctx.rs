@@ -122,7 +122,7 @@ impl<'a> Ctx<'a> {
         if !self.path.is_empty() {
             self.path.push('.');
         }
-        self.path.push_str(key);
+        self.path.push_str(&crate::value::path_segment(key));
         len
     }
 

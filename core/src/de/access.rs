@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde_core::de::{self, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor};
 
-use crate::value::{Table, Value};
+use crate::value::{path_segment, Table, Value};
 
 use super::error::DeError;
 use super::key::KeyDe;
@@ -92,7 +92,7 @@ impl<'de> MapAccess<'de> for Map<'_> {
         self.current = Some((key, value));
         seed.deserialize(KeyDe(key))
             .map(Some)
-            .map_err(|e: DeError| e.at(&value.origin).under(key.clone()))
+            .map_err(|e: DeError| e.at(&value.origin).under(path_segment(key)))
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, DeError> {
@@ -101,7 +101,7 @@ impl<'de> MapAccess<'de> for Map<'_> {
             .take()
             .ok_or_else(|| <DeError as de::Error>::custom("value requested before key"))?;
         seed.deserialize(ValueDe::new(value))
-            .map_err(|e| e.under(key.clone()))
+            .map_err(|e| e.under(path_segment(key)))
     }
 
     fn size_hint(&self) -> Option<usize> {

@@ -2,10 +2,8 @@
 //! error, and a load reports every problem, so the items after the one that
 //! failed are read again, each alone.
 
-use std::ops::Bound;
-
 use crate::text;
-use crate::value::{Kind, Table, Value};
+use crate::value::{path_segment, Kind, Table, Value};
 
 use super::error::DeError;
 
@@ -58,10 +56,14 @@ pub(crate) fn later_errors(
             found
         }
         Kind::Table(entries) => entries
-            .range::<str, _>((Bound::Excluded(top.as_str()), Bound::Unbounded))
+            .iter()
+            .skip_while(|(key, _)| path_segment(key) != top.as_str())
+            .skip(1)
             .filter_map(|(key, item)| {
                 let one = Table::from([(key.clone(), item.clone())]);
-                alone(Kind::Table(one)).filter(|e| e.path.last() == Some(key))
+                let segment = path_segment(key);
+                alone(Kind::Table(one))
+                    .filter(|e| e.path.last().map(String::as_str) == Some(&segment))
             })
             .collect(),
         _ => Vec::new(),
