@@ -32,8 +32,24 @@ pub fn check(c: &Container<'_>, errors: &mut Errors) {
         }
     }
     let mut keys = std::collections::HashMap::new();
+    // Names given outright, which two fields of one struct cannot share.
+    let mut given: std::collections::HashMap<(&str, String), &syn::Ident> = Default::default();
     for f in &c.fields {
         let a = &f.attrs;
+        let names = [
+            ("flag", a.flag.as_ref().map(|v| (v.value.clone(), v.span))),
+            ("short", a.short.as_ref().map(|v| (v.value.to_string(), v.span))),
+            ("env", a.env.as_ref().map(|v| (v.value.clone(), v.span))),
+        ];
+        for (what, name) in names {
+            let Some((name, span)) = name else { continue };
+            if let Some(previous) = given.insert((what, name.clone()), f.ident) {
+                errors.push(
+                    span,
+                    format!("{what} `{name}` is already given to field `{previous}`"),
+                );
+            }
+        }
         let literal = a.default.as_ref().map(|d| d.span);
         if let (true, Some(with)) = (literal.or(a.default_code).is_some(), &a.default_with) {
             errors.push(with.span, "`default` cannot be used with `default_with`");
@@ -163,7 +179,7 @@ pub fn check(c: &Container<'_>, errors: &mut Errors) {
                     d.value.kind_name(),
                     expected.describe()
                 )),
-                Some(_) => out_of_range(&d.value, ty),
+                Some(_) => out_of_range(&d.value, ty).or_else(|| bad_duration(&d.value, ty)),
                 None => None,
             };
             if let Some(message) = message {
@@ -253,6 +269,20 @@ fn expected_kind(ty: &syn::Type) -> Option<Expected> {
             _ => Expected::ArrayOfUnknown,
         },
         _ => return None,
+    })
+}
+
+/// A `Duration` default that does not read as one, said as a load would
+/// say it: the mistake is in the attribute, so the build says so.
+fn bad_duration(lit: &DefaultLit, ty: &syn::Type) -> Option<String> {
+    let DefaultLit::Str(text) = lit else {
+        return None;
+    };
+    if last_ident(ty).is_none_or(|i| i != "Duration") {
+        return None;
+    }
+    humantime::parse_duration(text).err().map(|e| {
+        format!("`default` is not a duration such as \"1m30s\" or \"250ms\": {e}")
     })
 }
 
