@@ -228,3 +228,32 @@ fn a_leaf_type_with_its_own_schema() {
     assert!(schemas.validate(&good, index).is_ok());
     assert!(schemas.validate(&bad, index).is_err());
 }
+
+/// A `from_str` field is read as a string, so its schema is a string's:
+/// what the load refuses (`mask = 5`), the schema refuses too.
+#[test]
+fn a_from_str_field_is_a_string_in_the_schema() {
+    /// A type staid knows nothing of by its name.
+    #[derive(Debug)]
+    struct Bits(#[allow(dead_code)] u32);
+    impl std::str::FromStr for Bits {
+        type Err = std::num::ParseIntError;
+        fn from_str(s: &str) -> Result<Bits, Self::Err> {
+            u32::from_str_radix(s, 2).map(Bits)
+        }
+    }
+    #[derive(staid::Config, Debug)]
+    #[allow(dead_code)] // described, not loaded
+    struct Masked {
+        #[config(from_str)]
+        mask: Option<Bits>,
+    }
+    let (schemas, index) = validator(&Masked::builder().json_schema());
+    assert!(schemas
+        .validate(&serde_json::json!({"mask": "1010"}), index)
+        .is_ok());
+    assert!(schemas
+        .validate(&serde_json::json!({"mask": 5}), index)
+        .is_err());
+    assert!(Masked::builder().toml_str("mask = 5").load().is_err());
+}

@@ -63,8 +63,12 @@ impl Field<'_> {
         self.attrs.secret.is_some() || self.secret_type
     }
 
-    /// The shape of a leaf, by the last segment of its type's name.
+    /// The shape of a leaf, by the last segment of its type's name; text
+    /// for a `from_str` field, which is read as a string.
     pub fn shape(&self) -> &'static str {
+        if self.attrs.from_str.is_some() {
+            return "Text";
+        }
         let Some(ident) = last_ident(self.option_inner.unwrap_or(self.ty)) else {
             return "Other";
         };

@@ -38,7 +38,10 @@ pub fn check(c: &Container<'_>, errors: &mut Errors) {
         let a = &f.attrs;
         let names = [
             ("flag", a.flag.as_ref().map(|v| (v.value.clone(), v.span))),
-            ("short", a.short.as_ref().map(|v| (v.value.to_string(), v.span))),
+            (
+                "short",
+                a.short.as_ref().map(|v| (v.value.to_string(), v.span)),
+            ),
             ("env", a.env.as_ref().map(|v| (v.value.clone(), v.span))),
         ];
         for (what, name) in names {
@@ -281,9 +284,9 @@ fn bad_duration(lit: &DefaultLit, ty: &syn::Type) -> Option<String> {
     if last_ident(ty).is_none_or(|i| i != "Duration") {
         return None;
     }
-    humantime::parse_duration(text).err().map(|e| {
-        format!("`default` is not a duration such as \"1m30s\" or \"250ms\": {e}")
-    })
+    humantime::parse_duration(text)
+        .err()
+        .map(|e| format!("`default` is not a duration such as \"1m30s\" or \"250ms\": {e}"))
 }
 
 /// An integer default (or an item of a list's) that the field's integer
