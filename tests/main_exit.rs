@@ -31,6 +31,37 @@ fn main() {
             .unwrap()
     };
 
+    // `--print-config` prints the listing on stdout and the load's
+    // warnings on stderr, as a plain run would.
+    let printed = Command::new(std::env::current_exe().unwrap())
+        .arg("--print-config")
+        .env("EXITAPP_AS_MAIN", "1")
+        .env("EXITAPP_PROT", "1")
+        .output()
+        .unwrap();
+    assert_eq!(printed.status.code(), Some(0), "{printed:?}");
+    assert!(String::from_utf8_lossy(&printed.stdout).starts_with("port = 8080"));
+    let stderr = String::from_utf8_lossy(&printed.stderr);
+    assert!(
+        stderr.contains("warning: unknown environment variable EXITAPP_PROT"),
+        "{stderr}"
+    );
+
+    // A reader that closed its end (`myapp --help | head -1`) ends the
+    // output, not the process with a panic.
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .arg("--help")
+        .env("EXITAPP_AS_MAIN", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let closed = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&closed.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(closed.status.code(), Some(0), "{closed:?}");
+
     let good = run("9000");
     assert_eq!(good.status.code(), Some(0), "{good:?}");
     let stdout = String::from_utf8_lossy(&good.stdout);
@@ -42,5 +73,8 @@ fn main() {
     assert!(stderr.contains("`port`"), "{stderr}");
     assert!(stderr.contains("EXITAPP_PORT"), "{stderr}");
     assert!(!String::from_utf8_lossy(&bad.stdout).contains("loaded"));
-    println!("main_exit: --check-config exits 0 when good and 2 when bad");
+    println!(
+        "main_exit: --check-config exits 0 when good and 2 when bad; --print-config \
+         warns on stderr; a closed stdout is no panic"
+    );
 }

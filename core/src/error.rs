@@ -215,6 +215,8 @@ pub struct Error {
 struct Inner {
     problems: Vec<Problem>,
     exit: Option<Exit>,
+    /// What the load found that did not fail it, kept for `main`.
+    warnings: Vec<Warning>,
     /// The load answered `--check-config`: for `main`, a failure is the
     /// check's verdict (status 2) rather than an error to handle.
     checked: bool,
@@ -259,6 +261,7 @@ impl Error {
             inner: Box::new(Inner {
                 problems,
                 exit: None,
+                warnings: Vec::new(),
                 checked: false,
             }),
         }
@@ -268,6 +271,20 @@ impl Error {
     pub(crate) fn with_exit(mut self, exit: Exit) -> Error {
         self.inner.exit = Some(exit);
         self
+    }
+
+    /// The warnings of the load this error ended.
+    pub(crate) fn with_warnings(mut self, warnings: Vec<Warning>) -> Error {
+        self.inner.warnings = warnings;
+        self
+    }
+
+    /// Problems of the load that did not fail it (unknown environment
+    /// variables, service links, skipped drop-ins), which a load that ended
+    /// with this error also found: what `--print-config` prints leaves them
+    /// out, and [`exit_process`](Error::exit_process) writes them to stderr.
+    pub fn warnings(&self) -> &[Warning] {
+        &self.inner.warnings
     }
 
     /// Marks a failed load that answered `--check-config`.
@@ -287,6 +304,7 @@ impl Error {
             inner: Box::new(Inner {
                 problems: Vec::new(),
                 exit: Some(exit),
+                warnings: Vec::new(),
                 checked: false,
             }),
         }
@@ -318,16 +336,36 @@ impl Error {
     /// For a binary's `main`: prints help, version, the configuration or
     /// the check's `configuration OK` to stdout and exits 0; prints the
     /// problems to stderr and exits 2. `--print-config` of an invalid
-    /// configuration prints both, the listing first, and exits 2.
+    /// configuration prints both, the listing first, and exits 2. The
+    /// load's [`warnings`](Error::warnings) go to stderr, as `App::load()`
+    /// writes them. A stdout closed early (`myapp --help | head -1`) ends
+    /// the output, not the process with a panic.
     pub fn exit_process(&self) -> ! {
+        use std::io::Write;
         if let Some(exit) = self.as_exit() {
-            print!("{}", exit.text());
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(exit.text().as_bytes());
+            let _ = out.flush();
+        }
+        // The check's text holds its warnings already.
+        if !matches!(self.as_exit(), Some(Exit::Check(_))) {
+            crate::error::write_warnings(&self.inner.warnings);
         }
         if self.is_empty() {
             std::process::exit(0)
         }
-        eprintln!("{self}");
+        let _ = writeln!(std::io::stderr(), "{self}");
         std::process::exit(2)
+    }
+}
+
+/// Writes warnings to stderr as `main` shows them; a closed stderr is
+/// no reason to fail.
+pub(crate) fn write_warnings(warnings: &[Warning]) {
+    use std::io::Write;
+    let mut err = std::io::stderr().lock();
+    for warning in warnings {
+        let _ = writeln!(err, "warning: {warning}");
     }
 }
 

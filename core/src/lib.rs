@@ -140,9 +140,7 @@ pub trait Config: Sized + 'static {
     fn load_with(f: impl FnOnce(Builder<Self>) -> Builder<Self>) -> Result<Self, Error> {
         match f(Self::loader()).load_full() {
             Ok(loaded) => {
-                for warning in loaded.warnings() {
-                    eprintln!("warning: {warning}");
-                }
+                error::write_warnings(loaded.warnings());
                 Ok(loaded.into_config())
             }
             Err(e) if e.ends_process() => e.exit_process(),

@@ -195,10 +195,12 @@ impl Plan {
                 let loaded = Loaded::new(config, merged, warnings);
                 if let Some(print) = self.print_config {
                     let text = crate::print::render(print, schema, &loaded.tree, &[]);
-                    return Err(Error::exit(Exit::PrintConfig(text)));
+                    let exit = Error::exit(Exit::PrintConfig(text));
+                    return Err(exit.with_warnings(loaded.warnings));
                 }
                 if self.check_config {
-                    return Err(Error::exit(Exit::Check(check_ok(&loaded.warnings))));
+                    let exit = Error::exit(Exit::Check(check_ok(&loaded.warnings)));
+                    return Err(exit.with_warnings(loaded.warnings));
                 }
                 Ok(loaded)
             }
@@ -212,7 +214,7 @@ impl Plan {
                     ));
                 }
                 crate::redact::problems(schema, &mut problems, &texts);
-                let mut error = Error::from_problems(problems);
+                let mut error = Error::from_problems(problems).with_warnings(warnings);
                 if let Some(print) = self.print_config {
                     // When it is needed most: what did load, each key with
                     // a problem marked.
