@@ -280,6 +280,27 @@ In variables and flags, lists are written a,b,c (\\, for a comma inside an item)
     assert_eq!(text, expected);
 }
 
+/// The conventional stack reads systemd credentials below the
+/// environment, and its help says so in its place.
+#[test]
+fn help_names_credentials_where_the_stack_reads_them() {
+    let err = Svc::builder()
+        .credentials()
+        .env_from([("SVC_HOST", "x")])
+        .args(args(&["--help"]))
+        .load()
+        .unwrap_err();
+    let text = err.as_exit().unwrap().text();
+    assert!(
+        text.contains(
+            "  the file named by --config\n  \
+             systemd credentials in $CREDENTIALS_DIRECTORY, one file per key (db.password)\n  \
+             environment variables SVC_<KEY>"
+        ),
+        "{text}"
+    );
+}
+
 #[test]
 fn help_ends_with_where_configuration_comes_from() {
     let err = Svc::builder()

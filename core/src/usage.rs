@@ -136,6 +136,11 @@ pub(crate) fn sources(naming: &crate::naming::Naming) -> String {
         "  the file named by --config{}\n",
         config_var.unwrap_or_default()
     ));
+    if naming.credentials {
+        out.push_str(
+            "  systemd credentials in $CREDENTIALS_DIRECTORY, one file per key (db.password)\n",
+        );
+    }
     if let Some(env) = env {
         let prefix = if env.prefix.is_empty() {
             ""
