@@ -270,3 +270,26 @@ fn a_key_with_a_dot_is_quoted_in_key_paths() {
     let error = toml("\"db.pool\" = 3\n");
     assert_eq!(problems(&error), ["\"db.pool\": unknown key"]);
 }
+
+/// serde reads `usize` as `u64`; messages name the field's own type.
+#[test]
+fn pointer_sized_integers_are_named_as_written() {
+    #[derive(Config, Debug)]
+    struct Sizes {
+        count: Option<usize>,
+        delta: Option<isize>,
+    }
+    let error = Sizes::builder()
+        .toml_str("count = -1\ndelta = \"x\"")
+        .load()
+        .unwrap_err();
+    let shown = problems(&error);
+    assert!(
+        shown[0].starts_with("count: -1 is out of range for usize (0 to "),
+        "{shown:?}"
+    );
+    assert_eq!(
+        shown[1],
+        "delta: expected an integer (isize), found string \"x\""
+    );
+}

@@ -395,7 +395,7 @@ impl<'a> Ctx<'a> {
             key.push_str(&sub);
         }
         let origin = e.origin.clone().or_else(|| value.map(|v| v.origin.clone()));
-        let message = crate::redact::type_message(field, e.message);
+        let message = crate::redact::type_message(field, pointer_sized(field.ty, e.message));
         // The field's own value keeps its extent; an item inside it (a list
         // element) is placed by its origin.
         let snippet = match value {
@@ -408,6 +408,19 @@ impl<'a> Ctx<'a> {
         problem.origin = origin;
         self.problems.push(problem);
     }
+}
+
+/// serde reads `usize` and `isize` as `u64` and `i64`, so a message about
+/// one names the other: said with the field's own type.
+fn pointer_sized(ty: &str, message: String) -> String {
+    let (own, read_as) = match (ty.contains("usize"), ty.contains("isize")) {
+        (true, _) if !ty.contains("u64") => ("usize", "u64"),
+        (_, true) if !ty.contains("i64") => ("isize", "i64"),
+        _ => return message,
+    };
+    message
+        .replace(&format!("({read_as})"), &format!("({own})"))
+        .replace(&format!("for {read_as} ("), &format!("for {own} ("))
 }
 
 /// A leaf that no layer set and that is not required: `None` for an
