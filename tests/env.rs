@@ -646,6 +646,39 @@ fn a_missing_file_for_file_indirection_is_an_error_naming_both() {
     );
 }
 
+/// A name that is not UTF-8 names no field; under the prefix it is an
+/// unknown variable like any other, a warning or, in the strict mode, an
+/// error.
+#[test]
+fn a_non_utf8_name_under_the_prefix_is_an_unknown_variable() {
+    use std::ffi::OsString;
+    use std::os::unix::ffi::OsStringExt;
+    let vars = || {
+        [
+            (
+                OsString::from_vec(b"ENV_CONFIG_P\xffRT".to_vec()),
+                OsString::from("1"),
+            ),
+            (
+                OsString::from("ENV_CONFIG_REQUIRED_VAR"),
+                OsString::from("x"),
+            ),
+        ]
+    };
+    let loaded = Spec::builder().env_from_os(vars()).load_full().unwrap();
+    let warnings: Vec<&str> = loaded.warnings().iter().map(|w| w.message()).collect();
+    assert_eq!(
+        warnings,
+        ["unknown environment variable ENV_CONFIG_P\u{fffd}RT (its name is not UTF-8)"]
+    );
+    let err = Spec::builder()
+        .unknown_env(Unknown::Error)
+        .env_from_os(vars())
+        .load()
+        .unwrap_err();
+    assert_eq!(err.problems()[0].kind(), ProblemKind::Unknown);
+}
+
 #[test]
 fn non_utf8_values_are_errors_naming_the_variable() {
     use std::ffi::OsString;

@@ -436,6 +436,26 @@ impl Source for Env {
                 None => {}
             }
         }
+        // A name that is not UTF-8 names no field: under the prefix it is an
+        // unknown variable like any other, shown with `\u{fffd}` where its
+        // bytes are not text.
+        if !naming.prefix.is_empty() && self.unknown_policy() != Unknown::Ignore {
+            for var in env
+                .invalid_names
+                .iter()
+                .filter(|v| v.starts_with(&naming.prefix))
+            {
+                let problem = Problem::new(
+                    ProblemKind::Unknown,
+                    format!("unknown environment variable {var} (its name is not UTF-8)"),
+                )
+                .with_origin(Origin::Env { var: var.clone() });
+                match self.unknown_policy() {
+                    Unknown::Error => problems.push(problem),
+                    _ => warnings.push(problem),
+                }
+            }
+        }
 
         let mut layer = Value::table(Origin::Default);
         let mut any = false;

@@ -13,6 +13,9 @@ pub struct Vars {
     vars: Vec<(String, String)>,
     /// Variables whose value is not UTF-8, by name.
     pub(crate) invalid: Vec<String>,
+    /// Names that are not UTF-8, made readable (`\u{fffd}` for what is not),
+    /// so that the env layer can report one under its prefix.
+    pub(crate) invalid_names: Vec<String>,
 }
 
 impl Vars {
@@ -20,8 +23,12 @@ impl Vars {
     /// so the env layer can report them by name.
     pub fn from_process() -> Vars {
         // The OS gives each name once, so there is nothing to deduplicate.
-        let (vars, invalid) = Vars::split(std::env::vars_os());
-        Vars { vars, invalid }
+        let (vars, invalid, invalid_names) = Vars::split(std::env::vars_os());
+        Vars {
+            vars,
+            invalid,
+            invalid_names,
+        }
     }
 
     /// An environment made of these pairs only.
@@ -41,26 +48,31 @@ impl Vars {
     pub fn from_os_pairs<K: Into<std::ffi::OsString>, V: Into<std::ffi::OsString>>(
         pairs: impl IntoIterator<Item = (K, V)>,
     ) -> Vars {
-        let (vars, invalid) = Vars::split(pairs);
-        Vars::deduplicated(vars, invalid)
+        let (vars, invalid, invalid_names) = Vars::split(pairs);
+        Vars {
+            invalid_names,
+            ..Vars::deduplicated(vars, invalid)
+        }
     }
 
-    /// UTF-8 pairs, and the names of those whose value is not UTF-8; a name
-    /// that is not UTF-8 can name no field and is left out.
+    /// UTF-8 pairs, the names of those whose value is not UTF-8, and the
+    /// names that are not UTF-8 themselves (which can name no field).
+    #[allow(clippy::type_complexity)]
     fn split<K: Into<std::ffi::OsString>, V: Into<std::ffi::OsString>>(
         pairs: impl IntoIterator<Item = (K, V)>,
-    ) -> (Vec<(String, String)>, Vec<String>) {
+    ) -> (Vec<(String, String)>, Vec<String>, Vec<String>) {
         let pairs = pairs.into_iter();
         let mut vars = Vec::with_capacity(pairs.size_hint().0);
         let mut invalid = Vec::new();
+        let mut invalid_names = Vec::new();
         for (k, v) in pairs {
             match (k.into().into_string(), v.into().into_string()) {
                 (Ok(k), Ok(v)) => vars.push((k, v)),
                 (Ok(k), Err(_)) => invalid.push(k),
-                (Err(_), _) => {}
+                (Err(k), _) => invalid_names.push(k.to_string_lossy().into_owned()),
             }
         }
-        (vars, invalid)
+        (vars, invalid, invalid_names)
     }
 
     /// Sorted by name, of two pairs with one name the later kept.
@@ -77,6 +89,7 @@ impl Vars {
         Vars {
             vars: deduped,
             invalid,
+            invalid_names: Vec::new(),
         }
     }
 
