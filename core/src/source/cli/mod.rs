@@ -1,0 +1,339 @@
+//! The command-line layer: clap arguments generated from the schema.
+//!
+//! Every leaf field gets a long flag (nested keys joined with `-`), its doc
+//! comment as help, and the env variable and default in the help text. A flag
+//! that is not given sets nothing, so it never hides a value from a lower
+//! layer behind a default.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use clap::{ArgMatches, Command};
+
+mod mount;
+mod secrets;
+
+pub(crate) use mount::augment;
+use mount::LEFT_OUT;
+use secrets::secret_values;
+
+use super::{LoadCtx, Source};
+use crate::error::{Exit, Problem, ProblemKind};
+use crate::naming::{self, Naming};
+use crate::origin::Origin;
+use crate::print::Print;
+use crate::schema::Schema;
+use crate::value::{Kind, Value};
+
+/// The id and long name of the flag that names a configuration file.
+pub const CONFIG_FLAG: &str = "config";
+/// The id and long name of the flag that prints the effective configuration.
+pub const PRINT_CONFIG_FLAG: &str = "print-config";
+/// The id and long name of the flag that checks the configuration and exits.
+pub const CHECK_CONFIG_FLAG: &str = "check-config";
+
+pub(super) const RESERVED: &[&str] = &[
+    CONFIG_FLAG,
+    PRINT_CONFIG_FLAG,
+    CHECK_CONFIG_FLAG,
+    "help",
+    "version",
+];
+
+/// The command line as a layer: the process's arguments, given ones, or
+/// the matches of the application's own clap parser.
+/// [`Builder::cli`](crate::Builder::cli), [`args`](crate::Builder::args) and
+/// [`matches`](crate::Builder::matches) add one; added with
+/// [`Builder::source`](crate::Builder::source) it behaves the same.
+///
+/// The arguments are parsed once per builder, when it plans its loads: a
+/// load or a watch reload never parses them again.
+#[derive(Clone, Debug)]
+pub struct Cli {
+    input: Input,
+    parsed: OnceLock<Arc<Parse>>,
+    /// Whether staid's flags are global: accepted after a subcommand too.
+    global: bool,
+    /// What [`Builder::augment`](crate::Builder::augment) did when it
+    /// mounted the flags into the application's command.
+    mounted: Arc<Mutex<Mounted>>,
+}
+
+/// The flags mounted into an application's command.
+#[derive(Debug, Default)]
+struct Mounted {
+    /// Names that clash with the application's arguments: reported as
+    /// warnings by every load of the matches.
+    problems: Vec<Problem>,
+    /// The ids of the arguments staid added, which are the only ones read
+    /// from the matches: an argument of the application's own whose id is
+    /// a key path is not configuration. `None` before a mount.
+    ids: Option<std::collections::HashSet<String>>,
+}
+
+impl Default for Cli {
+    fn default() -> Cli {
+        Cli {
+            input: Input::default(),
+            parsed: OnceLock::new(),
+            global: true,
+            mounted: Arc::default(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+enum Input {
+    /// `std::env::args_os()`.
+    #[default]
+    Process,
+    Args(Arc<Vec<OsString>>),
+    Matches(Arc<ArgMatches>),
+}
+
+/// What parsing the command line gave: the flags, or why there are none.
+#[derive(Debug)]
+pub(crate) enum Parse {
+    Flags(Flags),
+    /// `--help` or `--version`: every load ends with it.
+    Exit(Exit),
+    /// Unknown or malformed arguments: reported with the other problems.
+    Problems(Vec<Problem>),
+}
+
+/// The parsed command line.
+#[derive(Debug)]
+pub(crate) struct Flags {
+    matches: Arc<ArgMatches>,
+    /// Flags left out of staid's own command for a clash (see `LEFT_OUT`).
+    warnings: Vec<Problem>,
+    /// `--config <FILE>`.
+    pub(crate) config: Option<PathBuf>,
+    /// `--print-config[=FORMAT]`.
+    pub(crate) print_config: Option<Print>,
+    /// `--check-config`.
+    pub(crate) check_config: bool,
+}
+
+impl Cli {
+    /// The process's arguments (`std::env::args_os`).
+    pub fn new() -> Cli {
+        Cli::default()
+    }
+
+    /// These arguments instead of the process's; the first is the program
+    /// name, as in `std::env::args`. `--help`, `--version` and
+    /// `--print-config` end the load with an [`Error`](crate::Error) holding
+    /// an [`Exit`] instead of exiting the process.
+    pub fn args<I, S>(args: I) -> Cli
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<OsString>,
+    {
+        Cli {
+            input: Input::Args(Arc::new(args.into_iter().map(Into::into).collect())),
+            ..Cli::default()
+        }
+    }
+
+    /// The matches of the application's own parser, into which
+    /// [`Builder::augment`](crate::Builder::augment) mounted staid's
+    /// arguments.
+    pub fn matches(matches: &ArgMatches) -> Cli {
+        Cli::default().with_matches(matches)
+    }
+
+    /// Whether staid's flags are global (the default, `true`): accepted
+    /// after a subcommand of the application's command as well as before
+    /// it (`tool serve --port 9`), and listed in every subcommand's help.
+    /// Configuration is the whole program's, and an operator adds a flag
+    /// at the end of a command line. A flag whose name a subcommand uses
+    /// for its own argument stays local, with a warning.
+    pub fn global(mut self, yes: bool) -> Cli {
+        self.global = yes;
+        self
+    }
+
+    /// This layer reading `matches`, with its settings and what mounting
+    /// found kept.
+    pub(crate) fn with_matches(&self, matches: &ArgMatches) -> Cli {
+        Cli {
+            input: Input::Matches(Arc::new(matches.clone())),
+            parsed: OnceLock::new(),
+            global: self.global,
+            mounted: self.mounted.clone(),
+        }
+    }
+
+    /// Mounts staid's arguments into the application's `cmd`; the clashes
+    /// found are kept for the loads of the matches, and returned.
+    pub(crate) fn mount(
+        &self,
+        schema: &'static Schema,
+        naming: &Naming,
+        cmd: Command,
+    ) -> (Command, Vec<Problem>) {
+        let before: std::collections::HashSet<String> = cmd
+            .get_arguments()
+            .map(|a| a.get_id().to_string())
+            .collect();
+        let (cmd, problems) = augment(schema, naming, cmd, self.global);
+        let ids = cmd
+            .get_arguments()
+            .map(|a| a.get_id().to_string())
+            .filter(|id| !before.contains(id))
+            .collect();
+        *self.mounted.lock().unwrap_or_else(|e| e.into_inner()) = Mounted {
+            problems: problems.clone(),
+            ids: Some(ids),
+        };
+        (cmd, problems)
+    }
+
+    /// The command line, parsed on first use and kept.
+    pub(crate) fn parsed(&self, schema: &'static Schema, naming: &Naming) -> &Parse {
+        self.parsed.get_or_init(|| {
+            Arc::new(match &self.input {
+                Input::Matches(matches) => Parse::Flags(Flags::new(matches.clone())),
+                Input::Args(args) => parse(schema, naming, args.as_ref().clone()),
+                Input::Process => parse(schema, naming, std::env::args_os().collect()),
+            })
+        })
+    }
+}
+
+impl Source for Cli {
+    fn describe(&self) -> String {
+        "command line".to_owned()
+    }
+
+    fn load(&self, ctx: &mut LoadCtx<'_>) -> Result<Option<Value>, Vec<Problem>> {
+        let mut own = None;
+        if let Input::Matches(_) = self.input {
+            let mounted = self.mounted.lock().unwrap_or_else(|e| e.into_inner());
+            ctx.sink.warnings.extend(mounted.problems.iter().cloned());
+            own = mounted.ids.clone();
+        }
+        let matches = match self.parsed(ctx.schema, ctx.naming) {
+            Parse::Flags(flags) => {
+                ctx.sink.warnings.extend(flags.warnings.iter().cloned());
+                &flags.matches
+            }
+            Parse::Exit(_) => return Ok(None),
+            Parse::Problems(problems) => return Err(problems.clone()),
+        };
+        let mut flags = Value::table(Origin::Default);
+        let mut any = false;
+        ctx.schema.walk_named(&mut |path, names, field| {
+            if field.elements().is_some() || own.as_ref().is_some_and(|ids| !ids.contains(path)) {
+                return;
+            }
+            let Ok(Some(values)) = matches.try_get_many::<String>(path) else {
+                return;
+            };
+            let name = naming::flag(names, field);
+            let origin = Origin::Flag { name };
+            let mut values: Vec<Value> = values
+                .map(|v| Value::text(v.clone(), origin.clone()))
+                .collect();
+            let value = if values.len() == 1 {
+                values.remove(0)
+            } else {
+                Value::new(Kind::Array(values), origin)
+            };
+            flags.insert_at(path, value);
+            any = true;
+        });
+        Ok(any.then_some(flags))
+    }
+}
+
+impl Flags {
+    fn new(matches: Arc<ArgMatches>) -> Flags {
+        let config = matches
+            .try_get_one::<PathBuf>(CONFIG_FLAG)
+            .ok()
+            .flatten()
+            .cloned();
+        let print_config = matches
+            .try_get_one::<String>(PRINT_CONFIG_FLAG)
+            .ok()
+            .flatten()
+            .map(|format| match format.as_str() {
+                "json" => Print::Json,
+                "toml" => Print::Toml,
+                _ => Print::Listing,
+            });
+        let check_config = matches
+            .try_get_one::<bool>(CHECK_CONFIG_FLAG)
+            .ok()
+            .flatten()
+            .copied()
+            .unwrap_or(false);
+        Flags {
+            matches,
+            warnings: Vec::new(),
+            config,
+            print_config,
+            check_config,
+        }
+    }
+}
+
+/// The standalone command for a configuration: named after the app, its doc
+/// comment as description, the crate version.
+pub(crate) fn command(schema: &'static Schema, naming: &Naming) -> (Command, Vec<Problem>) {
+    let name = schema.name.unwrap_or(schema.type_name);
+    let mut cmd = Command::new(name);
+    if !schema.doc.is_empty() {
+        let first = schema.doc.lines().next().unwrap_or("");
+        cmd = cmd.about(first.trim_end_matches('.').to_owned());
+        if schema.doc.contains('\n') {
+            cmd = cmd.long_about(schema.doc.to_owned());
+        }
+    }
+    if let Some(version) = schema.version {
+        cmd = cmd.version(version);
+    }
+    augment(schema, naming, cmd, false)
+}
+
+/// Parses `args` (program name first) with the command for `schema`.
+fn parse(schema: &'static Schema, naming: &Naming, args: Vec<OsString>) -> Parse {
+    let (cmd, problems) = command(schema, naming);
+    let (left_out, fatal): (Vec<Problem>, Vec<Problem>) = problems
+        .into_iter()
+        .partition(|p| p.help.as_deref() == Some(LEFT_OUT));
+    if !fatal.is_empty() {
+        return Parse::Problems(fatal);
+    }
+    let secrets = secret_values(schema, &args);
+    match cmd.try_get_matches_from(args) {
+        Ok(matches) => Parse::Flags(Flags {
+            warnings: left_out,
+            ..Flags::new(Arc::new(matches))
+        }),
+        Err(e) => {
+            use clap::error::ErrorKind as K;
+            let mut text = e.render().to_string();
+            for secret in &secrets {
+                text = text.replace(&format!("'{secret}'"), "'<secret>'");
+            }
+            match e.kind() {
+                K::DisplayHelp | K::DisplayHelpOnMissingArgumentOrSubcommand => {
+                    Parse::Exit(Exit::Help(text))
+                }
+                K::DisplayVersion => Parse::Exit(Exit::Version(text)),
+                kind => {
+                    let problem_kind = match kind {
+                        K::UnknownArgument => ProblemKind::Unknown,
+                        _ => ProblemKind::Syntax,
+                    };
+                    let message = text.trim_end().trim_start_matches("error: ").to_owned();
+                    Parse::Problems(vec![Problem::new(problem_kind, message).with_lines()])
+                }
+            }
+        }
+    }
+}

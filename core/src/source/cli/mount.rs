@@ -1,0 +1,357 @@
+//! Mounting staid's flags into a command (the application's own, or the
+//! standalone one): one argument per field, clashes reported and left out,
+//! global where no subcommand uses the name.
+
+use std::collections::HashMap;
+
+use clap::{Arg, ArgAction, Command};
+
+use std::path::PathBuf;
+
+use super::{CHECK_CONFIG_FLAG, CONFIG_FLAG, PRINT_CONFIG_FLAG, RESERVED};
+use crate::error::{Problem, ProblemKind};
+use crate::naming::{self, Naming};
+use crate::schema::{Schema, Shape};
+
+/// The names the subcommands of `cmd` (at any depth) use for their own
+/// arguments, each with who uses it: a global flag of staid's must not
+/// meet one of them there (clap would panic).
+#[derive(Default)]
+struct Below {
+    longs: HashMap<String, String>,
+    shorts: HashMap<char, String>,
+    ids: HashMap<String, String>,
+}
+
+impl Below {
+    fn of(cmd: &Command) -> Below {
+        let mut below = Below::default();
+        below.walk(cmd, "");
+        below
+    }
+
+    fn walk(&mut self, cmd: &Command, path: &str) {
+        for sub in cmd.get_subcommands() {
+            let name = match path {
+                "" => sub.get_name().to_owned(),
+                _ => format!("{path} {}", sub.get_name()),
+            };
+            for arg in sub.get_arguments().filter(|a| !a.is_global_set()) {
+                let id = arg.get_id().to_string();
+                if let Some(l) = arg.get_long() {
+                    let who = format!("the subcommand `{name}`'s --{l}");
+                    self.longs.entry(l.to_owned()).or_insert(who);
+                }
+                if let Some(s) = arg.get_short() {
+                    let who = format!("the subcommand `{name}`'s -{s}");
+                    self.shorts.entry(s).or_insert(who);
+                }
+                let who = format!("the subcommand `{name}`'s argument `{id}`");
+                self.ids.entry(id).or_insert(who);
+            }
+            self.walk(sub, &name);
+        }
+    }
+
+    /// Who below uses a name of `arg`, if anyone, and whether it is the
+    /// short alone.
+    fn clash(&self, arg: &Arg) -> Option<(&str, bool)> {
+        let long = arg.get_long().and_then(|l| self.longs.get(l));
+        let short = arg.get_short().and_then(|s| self.shorts.get(&s));
+        let id = self.ids.get(arg.get_id().as_str());
+        match long.or(id) {
+            Some(who) => Some((who, false)),
+            None => short.map(|who| (who.as_str(), true)),
+        }
+    }
+}
+
+/// The help of a flag staid leaves out for a clash it can live with (a
+/// field named `config`, an application's own `--verbose`): a warning, and
+/// the load goes on.
+pub(super) const LEFT_OUT: &str =
+    "staid's flag is left out; the key can still be set in a file or the \
+                        environment, or give the field another flag with \
+                        #[config(flag = \"..\")]";
+
+/// Adds staid's arguments for `schema` to `cmd`: one per field, plus
+/// `--config` and `--print-config`, global when `global` is set.
+/// Conflicting names are reported as problems and left out, never passed
+/// to clap (which would panic).
+pub(crate) fn augment(
+    schema: &'static Schema,
+    naming: &Naming,
+    mut cmd: Command,
+    global: bool,
+) -> (Command, Vec<Problem>) {
+    let mut problems = Vec::new();
+    let mut longs: HashMap<String, String> = RESERVED
+        .iter()
+        .map(|r| (r.to_string(), format!("--{r}")))
+        .collect();
+    let mut shorts: HashMap<char, String> = HashMap::new();
+    // The application's own argument ids: clap panics on a duplicate id too.
+    let app_ids: std::collections::HashSet<String> = cmd
+        .get_arguments()
+        .map(|a| a.get_id().to_string())
+        .collect();
+    let app_longs: std::collections::HashSet<String> = cmd
+        .get_arguments()
+        .filter_map(|a| a.get_long().map(str::to_owned))
+        .collect();
+    let app_has = |name: &str| app_ids.contains(name) || app_longs.contains(name);
+    for taken in cmd.get_arguments() {
+        if let Some(l) = taken.get_long() {
+            longs.insert(l.to_owned(), format!("the application's --{l}"));
+        }
+        if let Some(s) = taken.get_short() {
+            shorts.insert(s, format!("the application's -{s}"));
+        }
+    }
+    let below = Below::of(&cmd);
+    let left_out = LEFT_OUT;
+    let mut args = Vec::new();
+    let mut sections = Vec::new();
+    schema.walk_named(&mut |path, names, field| {
+        if field.elements().is_some() {
+            // Lists and maps of sections have no flags: their keys are not
+            // known before the load.
+            sections.push(path.to_owned());
+            return;
+        }
+        let long = naming::flag(names, field);
+        // A key such as `_x` or `a=b` spells a flag no command line can give.
+        if long.is_empty()
+            || long.starts_with('-')
+            || long.contains(|c: char| c.is_whitespace() || c == '=')
+        {
+            problems.push(
+                Problem::new(
+                    ProblemKind::Source,
+                    format!("`{path}` spells the flag --{long}, which no command line can give"),
+                )
+                .with_key(path)
+                .with_help(LEFT_OUT),
+            );
+            return;
+        }
+        let other = longs.get(&long).cloned().or_else(|| {
+            app_ids
+                .contains(path)
+                .then(|| format!("the application's argument `{path}`"))
+        });
+        if let Some(other) = other {
+            // Two fields of the schema spell one flag: the schema is to
+            // change, not the application's command.
+            let help = match other.starts_with('`') {
+                true => {
+                    "two fields have one flag: give one of them another with \
+                         #[config(flag = \"..\")]"
+                }
+                false => left_out,
+            };
+            problems.push(
+                Problem::new(
+                    ProblemKind::Source,
+                    format!(
+                        "flag --{long} is generated for `{path}` but is already used by {other}"
+                    ),
+                )
+                .with_key(path)
+                .with_help(help),
+            );
+            return;
+        }
+        longs.insert(long.clone(), format!("`{path}`"));
+        let mut arg = Arg::new(path.to_owned())
+            .long(long.clone())
+            .value_name(field.key.to_ascii_uppercase());
+        if let Some(short) = field.short {
+            match shorts.get(&short) {
+                Some(other) => problems.push(
+                    Problem::new(
+                        ProblemKind::Source,
+                        format!("short flag -{short} of `{path}` is already used by {other}"),
+                    )
+                    .with_key(path)
+                    .with_help(format!("staid's flag is --{long} alone")),
+                ),
+                None => {
+                    shorts.insert(short, format!("`{path}`"));
+                    arg = arg.short(short);
+                }
+            }
+        }
+        arg = if field.shape() == Some(Shape::Bool) {
+            arg.num_args(0..=1)
+                .require_equals(true)
+                .default_missing_value("true")
+                .action(ArgAction::Set)
+                .value_name("BOOL")
+        } else if field.shape() == Some(Shape::List) {
+            arg.action(ArgAction::Append).allow_negative_numbers(true)
+        } else {
+            // `--offset -5` is a value, not an unknown flag `-5`.
+            arg.action(ArgAction::Set).allow_negative_numbers(true)
+        };
+        let mut help = field
+            .doc
+            .lines()
+            .next()
+            .unwrap_or("")
+            .trim_end_matches('.')
+            .to_owned();
+        let mut notes = String::new();
+        if let Some(env) = &naming.env {
+            notes.push_str(&format!(" [env: {}]", env.var(names, field)));
+        }
+        if let Some(default) = crate::redact::default_of(field) {
+            let shown = default.to_string();
+            if !shown.is_empty() {
+                notes.push_str(&format!(" [default: {shown}]"));
+            }
+        } else if let Some(code) = field.default_code.filter(|_| !field.secret) {
+            notes.push_str(&format!(" [default: {code}]"));
+        }
+        if !help.is_empty() && !notes.is_empty() {
+            help.push(' ');
+        }
+        help.push_str(notes.trim_start());
+        if !help.is_empty() {
+            arg = arg.help(help);
+        }
+        args.push(arg);
+    });
+    // `--help` is always global: clap's own help flag is turned off for the
+    // whole tree below (the setting propagates), so each subcommand needs
+    // this one. It gives up `-h` where a field or a subcommand has it.
+    let help_short =
+        (!shorts.contains_key(&'h') && !below.shorts.contains_key(&'h')).then_some('h');
+    // When the application propagates its version, clap would give every
+    // subcommand `--version`; staid's one flag does that by being global,
+    // unless a subcommand has a `--version` of its own.
+    let version_global = cmd.is_propagate_version_set()
+        && !below.longs.contains_key("version")
+        && !below.ids.contains_key("version");
+    let version_short = (!shorts.contains_key(&'V')
+        && (!version_global || !below.shorts.contains_key(&'V')))
+    .then_some('V');
+    let extra = [
+        Arg::new(CONFIG_FLAG)
+            .long(CONFIG_FLAG)
+            .value_name("FILE")
+            .value_parser(clap::value_parser!(PathBuf))
+            .action(ArgAction::Set)
+            .help("Read this configuration file after the discovered ones"),
+        Arg::new(PRINT_CONFIG_FLAG)
+            .long(PRINT_CONFIG_FLAG)
+            .value_name("FORMAT")
+            .value_parser(["text", "json", "toml"])
+            .num_args(0..=1)
+            .require_equals(true)
+            .default_missing_value("text")
+            .hide_possible_values(true)
+            .action(ArgAction::Set)
+            .help("Print the effective configuration and exit: text with origins, json or toml"),
+        Arg::new(CHECK_CONFIG_FLAG)
+            .long(CHECK_CONFIG_FLAG)
+            .action(ArgAction::SetTrue)
+            .help("Check the configuration, print every problem, and exit"),
+    ];
+    // An application that has its own `--config` (or help, version) keeps
+    // it; staid's is left out rather than handed to clap as a duplicate.
+    for arg in extra {
+        let name = arg.get_id().to_string();
+        if !app_has(&name) {
+            args.push(arg);
+        } else {
+            problems.push(Problem::new(
+                ProblemKind::Source,
+                format!("the application already has --{name}; staid's --{name} is left out"),
+            ));
+        }
+    }
+    if global {
+        // A flag a subcommand also uses stays at the top, where it is
+        // still accepted before the subcommand.
+        args = args
+            .into_iter()
+            .map(|arg| match below.clash(&arg) {
+                None => arg.global(true),
+                // As at the top: for a short, the long flag stays (global).
+                Some((who, true)) => {
+                    let short = arg.get_short().unwrap_or_default();
+                    let flag = arg.get_long().unwrap_or_default().to_owned();
+                    let mut problem = Problem::new(
+                        ProblemKind::Source,
+                        format!(
+                            "short flag -{short} of --{flag} is left out: {who} has the same name"
+                        ),
+                    )
+                    .with_help(format!("--{flag} is still accepted everywhere"));
+                    let id = arg.get_id().as_str();
+                    if !RESERVED.contains(&id) {
+                        problem = problem.with_key(id);
+                    }
+                    problems.push(problem);
+                    arg.short(None).global(true)
+                }
+                Some((who, false)) => {
+                    let flag = arg.get_long().unwrap_or_default().to_owned();
+                    let mut problem = Problem::new(
+                        ProblemKind::Source,
+                        format!("flag --{flag} is not global: {who} has the same name"),
+                    )
+                    .with_help("give staid's flag before the subcommand");
+                    let id = arg.get_id().as_str();
+                    if !RESERVED.contains(&id) {
+                        problem = problem.with_key(id);
+                    }
+                    problems.push(problem);
+                    arg
+                }
+            })
+            .collect();
+    }
+    let mut kept = Vec::new();
+    if !app_has("help") {
+        cmd = cmd.disable_help_flag(true);
+        kept.push(
+            Arg::new("help")
+                .long("help")
+                .short(help_short)
+                .action(ArgAction::Help)
+                .global(true)
+                .help("Print help"),
+        );
+    }
+    if cmd.get_version().is_some() && !app_has("version") {
+        cmd = cmd.disable_version_flag(true);
+        kept.push(
+            Arg::new("version")
+                .long("version")
+                .short(version_short)
+                .action(ArgAction::Version)
+                .global(version_global)
+                .help("Print version"),
+        );
+    }
+    cmd = cmd.args(args).args(kept);
+    // An application's own text after the help stays as it is.
+    if cmd.get_after_help().is_none() {
+        let mut after = crate::usage::sources(naming);
+        if !sections.is_empty() {
+            let list = sections
+                .iter()
+                .map(|s| format!("`{s}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            after.push_str(&format!(
+                "\n\n{list}: lists and maps of sections have no flags; set them in a \
+                 configuration file or the environment."
+            ));
+        }
+        cmd = cmd.after_help(after);
+    }
+    (cmd, problems)
+}

@@ -1,0 +1,169 @@
+//! The plan of one environment layer: every variable a schema reads under
+//! one set of naming rules, worked out once per schema and naming, and
+//! shared.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use crate::error::{Problem, ProblemKind};
+use crate::naming::EnvNaming;
+use crate::schema::Schema;
+
+/// Every variable a schema reads under one set of naming rules.
+#[derive(Debug)]
+pub(super) struct Plan {
+    /// One per leaf field: its key path and variable.
+    pub(super) fields: Vec<(String, String)>,
+    /// Variable name (and its `_FILE` form) to field index and whether it is
+    /// the `_FILE` form.
+    pub(super) by_var: HashMap<String, (usize, bool)>,
+    /// Fields with an exact name outside the prefix, looked up one by one,
+    /// with their `_FILE` variable.
+    pub(super) outside: Vec<(usize, String)>,
+    /// By field index: whether it is one of `outside`.
+    pub(super) is_outside: Vec<bool>,
+    /// Names two fields would share: reported on every load.
+    pub(super) collisions: Vec<Problem>,
+    /// `<PREFIX>CONFIG`, which names a file for discovery, not a field.
+    pub(super) config_var: String,
+    /// Maps of sections, whose entries are set one field at a time.
+    pub(super) maps: Vec<MapPlan>,
+}
+
+/// The variables of a map of sections: `<MAP VAR><sep><ENTRY><SUFFIX>`,
+/// where the suffix spells a field path of the entry's struct
+/// (`MYAPP_UPSTREAMS_EU_URL`: entry `eu`, field `url`).
+#[derive(Debug)]
+pub(super) struct MapPlan {
+    /// The map's key path.
+    pub(super) path: String,
+    /// The map's own variable and the separator: what every entry's
+    /// variable starts with.
+    pub(super) prefix: String,
+    /// Each field of an entry: the variable's ending (`_URL`) and the key
+    /// path inside the entry.
+    pub(super) suffixes: Vec<(String, String)>,
+}
+
+impl MapPlan {
+    fn new(path: &str, var: &str, element: &'static Schema, naming: &EnvNaming) -> MapPlan {
+        let mut suffixes = Vec::new();
+        let inner = EnvNaming {
+            prefix: String::new(),
+            sep: naming.sep,
+        };
+        element.walk_named(&mut |keys, names, field| {
+            // An exact `env` name means nothing inside an entry: the entry's
+            // name is part of every variable.
+            let bare = crate::schema::Field {
+                env: None,
+                ..*field
+            };
+            let spelled = inner.var(names, &bare);
+            suffixes.push((format!("{}{spelled}", naming.sep), keys.to_owned()));
+        });
+        MapPlan {
+            path: path.to_owned(),
+            prefix: format!("{var}{}", naming.sep),
+            suffixes,
+        }
+    }
+
+    /// The ways `var` reads as an entry's field: (entry, key path inside).
+    pub(super) fn readings<'p>(&'p self, var: &str) -> Vec<(String, &'p str)> {
+        let Some(rest) = var.strip_prefix(&self.prefix) else {
+            return Vec::new();
+        };
+        self.suffixes
+            .iter()
+            .filter_map(|(suffix, key)| {
+                let entry = rest.strip_suffix(suffix.as_str())?;
+                (!entry.is_empty()).then(|| (entry.to_ascii_lowercase(), key.as_str()))
+            })
+            .collect()
+    }
+}
+
+/// The plans made so far, by schema and naming rules. A process has a
+/// handful (one per configuration type and prefix), so a list is enough.
+type Plans = Vec<((usize, String, &'static str), Arc<Plan>)>;
+
+impl Plan {
+    /// The plan for `schema` under `naming`, made on first use and shared.
+    pub(super) fn cached(schema: &'static Schema, naming: &EnvNaming) -> Arc<Plan> {
+        static PLANS: OnceLock<Mutex<Plans>> = OnceLock::new();
+        let key = (
+            schema as *const Schema as usize,
+            naming.prefix.clone(),
+            naming.sep,
+        );
+        let plans = PLANS.get_or_init(Mutex::default);
+        let mut plans = plans.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, plan)) = plans.iter().find(|(k, _)| *k == key) {
+            return plan.clone();
+        }
+        let plan = Arc::new(Plan::new(schema, naming));
+        plans.push((key, plan.clone()));
+        plan
+    }
+
+    fn new(schema: &'static Schema, naming: &EnvNaming) -> Plan {
+        let mut plan = Plan {
+            fields: Vec::new(),
+            by_var: HashMap::new(),
+            outside: Vec::new(),
+            is_outside: Vec::new(),
+            collisions: Vec::new(),
+            config_var: format!("{}CONFIG", naming.prefix),
+            maps: Vec::new(),
+        };
+        schema.walk_named(&mut |path, names, field| {
+            let var = naming.var(names, field);
+            if let crate::schema::FieldKind::Map(element) = field.kind {
+                plan.maps.push(MapPlan::new(path, &var, element, naming));
+            }
+            // The field's `_FILE` form counts too: a field named `key_file`
+            // declared before `key` owns `<PREFIX>KEY_FILE` already.
+            let file_var = format!("{var}_FILE");
+            let taken = [&var, &file_var]
+                .into_iter()
+                .find_map(|v| Some((v, *plan.by_var.get(v)?)));
+            if let Some((shared, (other, other_file))) = taken {
+                let other = &plan.fields[other].0;
+                // Through a `_FILE` form, `__` would not part them: the
+                // variables end the same either way.
+                let help = match other_file || *shared == file_var {
+                    true => {
+                        "give one field its own name with #[config(env = \"..\")]; \
+                         <NAME>_FILE names a file that holds <NAME>'s value"
+                    }
+                    false => {
+                        "separate nested keys with `__` (Builder::env_double_underscore) or give \
+                         one field its own name with #[config(env = \"..\")]"
+                    }
+                };
+                plan.collisions.push(
+                    Problem::new(
+                        ProblemKind::Source,
+                        format!(
+                            "environment variable {shared} would set both `{other}` and `{path}`"
+                        ),
+                    )
+                    .with_key(path)
+                    .with_help(help),
+                );
+                return;
+            }
+            let index = plan.fields.len();
+            if naming.prefix.is_empty() || !var.starts_with(&naming.prefix) {
+                plan.outside.push((index, file_var.clone()));
+            }
+            plan.is_outside
+                .push(naming.prefix.is_empty() || !var.starts_with(&naming.prefix));
+            plan.by_var.insert(file_var, (index, true));
+            plan.by_var.insert(var.clone(), (index, false));
+            plan.fields.push((path.to_owned(), var));
+        });
+        plan
+    }
+}
