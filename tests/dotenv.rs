@@ -276,3 +276,24 @@ fn the_config_variable_in_a_dotenv_file_is_a_warning() {
         ]
     );
 }
+
+/// A `.env` file's variables are spelled as the builder's `env_*` methods
+/// say, whether or not the stack also reads the environment.
+#[test]
+fn a_dotenv_file_follows_the_builders_prefix_without_an_env_layer() {
+    let tmp = Tmp::new();
+    let path = tmp.env("SVC_PORT=5\n");
+    let loaded = App::builder()
+        .env_prefix("SVC")
+        .dotenv(&path)
+        .load_full()
+        .unwrap();
+    assert_eq!(loaded.config().port, 5);
+    let path = tmp.env("MYAPP__DB__HOST=double\n");
+    let loaded = App::builder()
+        .env_double_underscore()
+        .dotenv(&path)
+        .load_full()
+        .unwrap();
+    assert_eq!(loaded.config().db.host, "double");
+}

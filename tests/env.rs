@@ -1039,3 +1039,93 @@ fn an_env_source_keeps_the_settings_made_before_it() {
         .unwrap();
     assert_eq!(served.port, 7);
 }
+
+/// Services named for a map of sections (`myapp-upstreams`, and one for an
+/// entry, `myapp-upstreams-eu`) put their links under the map's variables:
+/// links, in the one warning, never entries or errors.
+#[test]
+fn service_links_under_a_map_of_sections_are_links() {
+    #[derive(Config, Debug)]
+    #[config(name = "myapp")]
+    struct Gate {
+        #[config(nested)]
+        upstreams: BTreeMap<String, Up>,
+    }
+    #[derive(Config, Debug)]
+    struct Up {
+        #[config(default = "u")]
+        url: String,
+        port: Option<u16>,
+    }
+    let loaded = Gate::builder()
+        .toml_str("[upstreams.eu]\nport = 9")
+        .env_from([
+            ("MYAPP_UPSTREAMS_SERVICE_HOST", "10.0.0.1"),
+            ("MYAPP_UPSTREAMS_SERVICE_PORT", "80"),
+            ("MYAPP_UPSTREAMS_PORT", "tcp://10.0.0.1:80"),
+            ("MYAPP_UPSTREAMS_PORT_80_TCP_ADDR", "10.0.0.1"),
+            ("MYAPP_UPSTREAMS_EU_PORT", "tcp://10.0.0.2:80"),
+            ("MYAPP_UPSTREAMS_EU_URL", "http://eu"),
+        ])
+        .load_full()
+        .unwrap();
+    let config = loaded.config();
+    assert_eq!(config.upstreams.len(), 1, "{config:?}");
+    assert_eq!(config.upstreams["eu"].port, Some(9));
+    assert_eq!(config.upstreams["eu"].url, "http://eu");
+    let warnings: Vec<&str> = loaded.warnings().iter().map(|w| w.message()).collect();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].ends_with(
+            "are Kubernetes service links for the Services named `myapp-upstreams-eu`, \
+             `myapp-upstreams`, not configuration; ignored"
+        ),
+        "{warnings:?}"
+    );
+}
+
+/// An old single-underscore name of a map entry's field is a warning too,
+/// with its `__` name.
+#[test]
+fn single_underscore_names_of_map_entries_are_warnings_under_double_underscores() {
+    #[derive(Config, Debug)]
+    #[config(name = "myapp")]
+    struct Gate {
+        #[config(nested)]
+        upstreams: BTreeMap<String, GateUp>,
+    }
+    #[derive(Config, Debug)]
+    struct GateUp {
+        url: String,
+    }
+    let loaded = Gate::builder()
+        .env_double_underscore()
+        .env_from([("MYAPP_UPSTREAMS_EU_URL", "x")])
+        .load_full()
+        .unwrap();
+    assert!(loaded.config().upstreams.is_empty());
+    let helps: Vec<Option<&str>> = loaded.warnings().iter().map(|w| w.hint()).collect();
+    assert_eq!(helps, [Some("did you mean MYAPP__UPSTREAMS__EU__URL?")]);
+}
+
+/// `.source(Env::new())` after `.env_from(..)` configures the one layer,
+/// as `.env()` there adds nothing: the builder's prefix stays.
+#[test]
+fn an_env_source_after_env_from_is_the_same_layer() {
+    use staid::source::Env;
+    let served = Served::builder()
+        .env_prefix("SVC")
+        .env_from([("SVC_PORT", "1"), ("MYAPP_PORT", "2")])
+        .source(Env::new())
+        .load()
+        .unwrap();
+    assert_eq!(served.port, 1);
+    // One with a prefix of its own is a layer of its own, above.
+    let served = Served::builder()
+        .env_prefix("SVC")
+        .env_from([("SVC_PORT", "1"), ("OTHER_PORT", "3")])
+        .source(Env::prefixed("OTHER").vars([("OTHER_PORT", "3")]))
+        .load()
+        .unwrap();
+    assert_eq!(served.port, 3);
+}

@@ -212,6 +212,30 @@ fn negative_numbers_are_values_of_flags() {
         (app.offset, app.ratio, &app.ports[..]),
         (Some(-5), Some(-1.5), &[0][..])
     );
+    // Numbers in staid's own forms, and lists of them.
+    #[derive(Config, Debug)]
+    struct Signed {
+        nums: Option<Vec<i32>>,
+        off: Option<i32>,
+        r: Option<f64>,
+        pair: Option<(i32, i32)>,
+    }
+    let signed = Signed::builder()
+        .args([
+            "s", "--nums", "-1,-2", "--off", "-0x10", "--r", "-.5", "--pair", "-1,-2",
+        ])
+        .load()
+        .unwrap();
+    assert_eq!(signed.nums, Some(vec![-1, -2]));
+    assert_eq!(
+        (signed.off, signed.r, signed.pair),
+        (Some(-16), Some(-0.5), Some((-1, -2)))
+    );
+    let signed = Signed::builder()
+        .args(["s", "--off", "-1_000"])
+        .load()
+        .unwrap();
+    assert_eq!(signed.off, Some(-1000));
     let error = App::builder()
         .args(["app", "--ports", "-1"])
         .load()

@@ -107,17 +107,22 @@ impl<T: Config> Builder<T> {
     /// `.args(..)`, `.source(Discover::new())` is `.discover()`. The first
     /// environment layer is the builder's: it keeps what `env_*` methods
     /// set, before or after, where the [`Env`] given sets nothing itself.
-    /// A second one is a layer of its own, with its own settings (another
-    /// prefix, say).
+    /// Another [`Env`] with a prefix of its own is a layer of its own; one
+    /// without configures the builder's, as `.env()` twice adds one layer.
     pub fn source<S: Source + 'static>(mut self, source: S) -> Self {
         self.plan = OnceLock::new();
         let mut slot = Some(source);
         let any: &mut dyn Any = &mut slot;
         if let Some(env) = any.downcast_mut::<Option<Env>>().and_then(Option::take) {
             // The first env layer is the builder's, which `env_*` methods
-            // configure; another one is a layer of its own.
+            // configure; another one with a prefix of its own is a layer of
+            // its own, and one without configures the builder's, as `.env()`
+            // after `.env_from(..)` adds nothing.
             if self.has(|l| matches!(l, Layer::Env)) {
-                self.layers.push(Layer::OtherEnv(Arc::new(env)));
+                match env.has_prefix() {
+                    true => self.layers.push(Layer::OtherEnv(Arc::new(env))),
+                    false => self.env = env.over(std::mem::take(&mut self.env)),
+                }
             } else {
                 // What `env_*` set before stays, unless this layer sets it.
                 self.env = env.over(std::mem::take(&mut self.env));
@@ -503,6 +508,7 @@ impl<T: Config> Builder<T> {
             env: self
                 .has(|l| matches!(l, Layer::Env))
                 .then(|| self.env.naming(T::SCHEMA)),
+            builder_env: Some(self.env.naming(T::SCHEMA)),
             other_env: Vec::new(),
             flags: true,
             credentials: false,

@@ -11,6 +11,10 @@ use crate::schema::Field;
 pub(crate) struct Naming {
     /// `Some` when the stack reads the environment.
     pub(crate) env: Option<EnvNaming>,
+    /// The builder's spelling of variables, set by its `env_*` methods,
+    /// whether or not the stack reads the environment: a `.env` file's
+    /// layer spells its variables so.
+    pub(crate) builder_env: Option<EnvNaming>,
     /// Other environment layers of the stack, each with its own prefix.
     pub(crate) other_env: Vec<EnvNaming>,
     /// Whether the stack reads flags.

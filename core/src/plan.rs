@@ -71,6 +71,7 @@ impl Plan {
             vars,
             naming: Naming {
                 env: has(|l| matches!(l, Layer::Env)).then(|| env_naming.clone()),
+                builder_env: Some(env_naming.clone()),
                 other_env: Vec::new(),
                 flags: false,
                 credentials: has(|l| matches!(l, Layer::Credentials(_))),

@@ -108,6 +108,7 @@ impl Source for Dotenv {
             .naming
             .env
             .clone()
+            .or_else(|| ctx.naming.builder_env.clone())
             .unwrap_or_else(|| EnvNaming::new(ctx.schema.name, "_"));
         // Which files a load reads is planned before this layer reads its
         // file, so `<PREFIX>CONFIG` here would name a file no load reads.

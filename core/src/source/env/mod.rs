@@ -15,7 +15,7 @@ use std::sync::Arc;
 mod names;
 mod plan;
 
-use names::{map_entry, single_underscores, unknown, MapEntry};
+use names::{map_entry, names_entry, single_underscores, unknown, MapEntry};
 use plan::Plan;
 
 use super::service_links::{port_url, service_link, service_links};
@@ -163,6 +163,12 @@ impl Env {
         }
     }
 
+    /// Whether a prefix was given (`Env::prefixed`, `prefix`), rather than
+    /// the one the stack gives.
+    pub(crate) fn has_prefix(&self) -> bool {
+        self.prefix.is_some()
+    }
+
     /// What to do with unknown `<PREFIX>*` variables: a warning unless set.
     /// Platforms put variables of their own under an app's prefix
     /// (Kubernetes service links): a warning keeps such an app running and
@@ -227,19 +233,40 @@ impl Source for Env {
                     Some(&(i, false)) => found[i].value = Some(value),
                     Some(&(i, true)) => found[i].file = Some(value),
                     None if var == plan.config_var => {}
-                    None if !plan.maps.is_empty()
-                        && map_entry(var, value, &plan, &mut entries, &mut problems) => {}
-                    None if self.unknown_policy() == Unknown::Ignore => {}
-                    None => match service_link(&var[naming.prefix.len()..], value) {
-                        Some(stem) => links.push((var, stem)),
-                        None => {
-                            let problem = unknown(var, &plan, &naming.prefix);
-                            match self.unknown_policy() {
-                                Unknown::Error => problems.push(problem),
-                                _ => warnings.push(problem),
+                    None => {
+                        // Kubernetes' links fall under maps of sections too
+                        // (a Service `myapp-upstreams`): a `_PORT` URL is one
+                        // whatever it would set; another shape that could be
+                        // an entry's field (`.._SERVICE_PORT` of an entry
+                        // `service`) is one when its Service's `_PORT` URL
+                        // is there too, as Kubernetes always sets it.
+                        let link = service_link(&var[naming.prefix.len()..], value);
+                        let maps = !plan.maps.is_empty();
+                        let group = |stem: &str| {
+                            let sep = if stem.is_empty() { "" } else { "_" };
+                            env.get(&format!("{}{stem}{sep}PORT", naming.prefix))
+                                .is_some_and(port_url)
+                        };
+                        match link {
+                            Some(stem)
+                                if port_url(value)
+                                    || group(stem)
+                                    || !(maps && names_entry(var, &plan)) =>
+                            {
+                                links.push((var, stem))
+                            }
+                            _ if maps
+                                && map_entry(var, value, &plan, &mut entries, &mut problems) => {}
+                            _ if self.unknown_policy() == Unknown::Ignore => {}
+                            _ => {
+                                let problem = unknown(var, &plan, &naming.prefix);
+                                match self.unknown_policy() {
+                                    Unknown::Error => problems.push(problem),
+                                    _ => warnings.push(problem),
+                                }
                             }
                         }
-                    },
+                    }
                 }
             }
         }

@@ -30,12 +30,17 @@ pub(super) fn single_underscores(
         // Kubernetes' links keep single underscores whatever the app's.
         .filter(|(var, value)| service_link(&var[single.prefix.len()..], value).is_none())
         .filter_map(|(var, _)| {
-            let &(i, file) = singles.by_var.get(var)?;
-            let path = &singles.fields.get(i)?.0;
-            let (_, double) = plan.fields.iter().find(|(p, _)| p == path)?;
-            let double = match file {
-                true => format!("{double}_FILE"),
-                false => double.clone(),
+            let (path, double) = match singles.by_var.get(var) {
+                Some(&(i, file)) => {
+                    let path = singles.fields.get(i)?.0.clone();
+                    let (_, double) = plan.fields.iter().find(|(p, _)| *p == path)?;
+                    let double = match file {
+                        true => format!("{double}_FILE"),
+                        false => double.clone(),
+                    };
+                    (path, double)
+                }
+                None => entry_in(var, &singles, plan)?,
             };
             Some(
                 Problem::new(
@@ -55,6 +60,29 @@ pub(super) fn single_underscores(
         .collect()
 }
 
+/// A map entry's variable spelled by `singles` (`MYAPP_UPSTREAMS_EU_URL`):
+/// the entry field's key path and its name under `plan`
+/// (`MYAPP__UPSTREAMS__EU__URL`).
+fn entry_in(var: &str, singles: &Plan, plan: &Plan) -> Option<(String, String)> {
+    let (named, file) = match var.strip_suffix("_FILE") {
+        Some(named) if singles.maps.iter().all(|m| m.readings(var).is_empty()) => (named, "_FILE"),
+        _ => (var, ""),
+    };
+    let (map, (entry, key)) = singles.maps.iter().find_map(|m| {
+        let mut readings = m.readings(named);
+        (readings.len() == 1).then(|| (m, readings.remove(0)))
+    })?;
+    let double = plan.maps.iter().find(|d| d.path == map.path)?;
+    let (suffix, _) = double.suffixes.iter().find(|(_, k)| k == key)?;
+    let path = format!("{}.{entry}.{key}", map.path);
+    let name = format!(
+        "{}{}{suffix}{file}",
+        double.prefix,
+        entry.to_ascii_uppercase()
+    );
+    Some((path, name))
+}
+
 /// A variable that sets a field of an entry of a map of sections.
 pub(super) struct MapEntry<'e> {
     /// The field's key path (`upstreams.eu.url`).
@@ -64,6 +92,17 @@ pub(super) struct MapEntry<'e> {
     /// Whether the variable is the field's `_FILE` form, whose value names
     /// a file holding the field's value.
     pub(super) file: bool,
+}
+
+/// Whether `var` names a field of an entry of a map of sections, plainly
+/// or in its `_FILE` form.
+pub(super) fn names_entry(var: &str, plan: &Plan) -> bool {
+    plan.maps.iter().any(|map| {
+        !map.readings(var).is_empty()
+            || var
+                .strip_suffix("_FILE")
+                .is_some_and(|named| !map.readings(named).is_empty())
+    })
 }
 
 /// A variable under the prefix that names no field: when it lies under a
