@@ -299,6 +299,17 @@ fn help_names_credentials_where_the_stack_reads_them() {
         ),
         "{text}"
     );
+    // The same in the command a builder gives an application.
+    let help = Svc::builder()
+        .credentials()
+        .env_from([("SVC_HOST", "x")])
+        .command()
+        .render_help()
+        .to_string();
+    assert!(
+        help.contains("systemd credentials in $CREDENTIALS_DIRECTORY"),
+        "{help}"
+    );
 }
 
 #[test]

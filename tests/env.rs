@@ -1129,3 +1129,19 @@ fn an_env_source_after_env_from_is_the_same_layer() {
         .unwrap();
     assert_eq!(served.port, 3);
 }
+
+/// An `Env` with variables of its own after `env_from` is a layer of its
+/// own above: the variables of `env_from` are still read.
+#[test]
+fn an_env_source_with_its_own_vars_after_env_from_adds_a_layer() {
+    use staid::source::Env;
+    let loaded = Served::builder()
+        .env_from([("MYAPP_PORT", "3")])
+        .source(Env::new().vars([("MYAPP_LOG", "debug")]))
+        .load_full()
+        .unwrap();
+    assert_eq!(
+        (loaded.config().port, loaded.config().log.as_str()),
+        (3, "debug")
+    );
+}

@@ -317,3 +317,51 @@ fn pointer_sized_integers_are_named_as_written() {
         "delta: expected an integer (isize), found string \"x\""
     );
 }
+
+/// A fixed-size array's items share one type: each bad one is reported.
+#[test]
+fn every_bad_item_of_an_array_is_reported() {
+    let error = toml("rgb = [\"a\", 2, \"c\"]");
+    let keys: Vec<_> = error.problems().iter().map(|p| p.key().unwrap()).collect();
+    assert_eq!(keys, ["rgb.0", "rgb.2"]);
+}
+
+/// A value that starts with `--` after a number field's flag is a flag:
+/// `--offset --help` lacks its value, it does not set `--help` as one.
+#[test]
+fn a_flag_after_a_number_fields_flag_stays_a_flag() {
+    let err = App::builder()
+        .args(["app", "--offset", "--help"])
+        .load()
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("error: a value is required for '--offset <OFFSET>'"),
+        "{err}"
+    );
+}
+
+/// A type of its own named `Duration`, read by its `FromStr`, takes its
+/// own forms as defaults.
+#[test]
+fn a_from_str_duration_of_its_own_takes_its_own_default() {
+    mod iso {
+        #[derive(Debug, PartialEq)]
+        pub struct Duration(pub u64);
+        impl std::str::FromStr for Duration {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Duration, String> {
+                let secs = s.strip_prefix("PT").and_then(|s| s.strip_suffix('S'));
+                secs.and_then(|n| n.parse().ok())
+                    .map(Duration)
+                    .ok_or_else(|| format!("not ISO 8601: {s}"))
+            }
+        }
+    }
+    #[derive(Config, Debug)]
+    struct Iso {
+        #[config(from_str, default = "PT30S")]
+        timeout: iso::Duration,
+    }
+    assert_eq!(Iso::builder().load().unwrap().timeout, iso::Duration(30));
+}

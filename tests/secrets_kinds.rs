@@ -183,3 +183,26 @@ fn a_secret_default_from_code_is_listed_masked() {
     assert!(!usage.contains("generated_password"), "{usage}");
     assert!(usage.contains("APP_GENERATED"), "{usage}");
 }
+
+/// A secret map below a key that must be quoted in a path keeps its entry
+/// names hidden.
+#[test]
+fn a_secret_map_below_a_quoted_key_hides_its_entries() {
+    #[derive(Config, Debug)]
+    struct Outer {
+        #[config(nested, rename = "a\"b")]
+        inner: Inner,
+    }
+    #[derive(Config, Debug)]
+    struct Inner {
+        #[config(secret)]
+        headers: Option<BTreeMap<String, u32>>,
+    }
+    let err = Outer::builder()
+        .toml_str(format!("['a\"b'.headers]\n{MARK} = \"x\""))
+        .load()
+        .unwrap_err();
+    let text = format!("{err}\n{err:?}");
+    assert!(!text.contains(MARK), "{text}");
+    assert_eq!(err.problems()[0].key(), Some("\"a\\\"b\".headers.<secret>"));
+}

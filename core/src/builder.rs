@@ -107,8 +107,10 @@ impl<T: Config> Builder<T> {
     /// `.args(..)`, `.source(Discover::new())` is `.discover()`. The first
     /// environment layer is the builder's: it keeps what `env_*` methods
     /// set, before or after, where the [`Env`] given sets nothing itself.
-    /// Another [`Env`] with a prefix of its own is a layer of its own; one
-    /// without configures the builder's, as `.env()` twice adds one layer.
+    /// Another [`Env`] with a prefix or variables of its own is a layer of
+    /// its own (spelled as the builder's where it sets nothing itself); one
+    /// with neither configures the builder's, as `.env()` twice adds one
+    /// layer.
     pub fn source<S: Source + 'static>(mut self, source: S) -> Self {
         self.plan = OnceLock::new();
         let mut slot = Some(source);
@@ -119,9 +121,15 @@ impl<T: Config> Builder<T> {
             // its own, and one without configures the builder's, as `.env()`
             // after `.env_from(..)` adds nothing.
             if self.has(|l| matches!(l, Layer::Env)) {
-                match env.has_prefix() {
-                    true => self.layers.push(Layer::OtherEnv(Arc::new(env))),
-                    false => self.env = env.over(std::mem::take(&mut self.env)),
+                match (env.has_prefix(), env.own_vars().is_some()) {
+                    (true, _) => self.layers.push(Layer::OtherEnv(Arc::new(env))),
+                    // Variables of its own: a layer of its own, spelled as
+                    // the builder's, so `env_from`'s stay read below it.
+                    (false, true) => {
+                        let env = env.over(self.env.settings());
+                        self.layers.push(Layer::OtherEnv(Arc::new(env)));
+                    }
+                    (false, false) => self.env = env.over(std::mem::take(&mut self.env)),
                 }
             } else {
                 // What `env_*` set before stays, unless this layer sets it.
@@ -511,7 +519,7 @@ impl<T: Config> Builder<T> {
             builder_env: Some(self.env.naming(T::SCHEMA)),
             other_env: Vec::new(),
             flags: true,
-            credentials: false,
+            credentials: self.has(|l| matches!(l, Layer::Credentials(_))),
             places: self.places(&self.env.naming(T::SCHEMA).prefix),
         }
     }

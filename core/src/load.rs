@@ -179,9 +179,19 @@ impl Plan {
         problems.extend(ctx.problems);
         warnings.extend(ctx.warnings);
         if !unparsed.is_empty() {
+            // The scan names keys unquoted (`servers.a.b.host`), a problem
+            // quotes a key with a dot (`servers."a.b".host`).
+            let plain = |key: &str| {
+                let parts: Vec<_> = crate::value::path_segments(key)
+                    .map(crate::value::unquote_segment)
+                    .collect();
+                parts.join(".")
+            };
             problems.retain(|p| {
                 p.kind() != ProblemKind::Missing
-                    || !p.key().is_some_and(|k| unparsed.iter().any(|u| u == k))
+                    || !p
+                        .key()
+                        .is_some_and(|k| unparsed.iter().any(|u| *u == plain(k)))
             });
         }
         for check in &checks {

@@ -30,7 +30,7 @@ fn secret_len(schema: &Schema, path: &str) -> Option<usize> {
     let mut parts = crate::value::path_segments(path);
     while let Some(part) = parts.next() {
         end += part.len();
-        let field = schema.field(part)?;
+        let field = schema.field(&crate::value::unquote_segment(part))?;
         if field.secret {
             return Some(end);
         }

@@ -375,6 +375,27 @@ pub(crate) fn path_segments(path: &str) -> impl Iterator<Item = &str> {
     })
 }
 
+/// A path segment as the key it stands for: a quoted one (`"a.b"`)
+/// unquoted, its `\"` and `\\` read back.
+pub(crate) fn unquote_segment(segment: &str) -> std::borrow::Cow<'_, str> {
+    let Some(inner) = segment
+        .strip_prefix('"')
+        .and_then(|s| s.strip_suffix('"'))
+        .filter(|_| segment.len() >= 2)
+    else {
+        return segment.into();
+    };
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.extend(chars.next()),
+            c => out.push(c),
+        }
+    }
+    out.into()
+}
+
 /// A key, quoted when it is not a bare TOML key.
 pub(crate) struct Key<'a>(pub &'a str);
 

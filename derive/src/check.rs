@@ -182,7 +182,11 @@ pub fn check(c: &Container<'_>, errors: &mut Errors) {
                     d.value.kind_name(),
                     expected.describe()
                 )),
-                Some(_) => out_of_range(&d.value, ty).or_else(|| bad_duration(&d.value, ty)),
+                Some(_) => out_of_range(&d.value, ty).or_else(|| match a.from_str {
+                    // Read by the type's own `FromStr`, whose forms are its own.
+                    Some(_) => None,
+                    None => bad_duration(&d.value, ty),
+                }),
                 None => None,
             };
             if let Some(message) = message {
@@ -281,7 +285,27 @@ fn bad_duration(lit: &DefaultLit, ty: &syn::Type) -> Option<String> {
     let DefaultLit::Str(text) = lit else {
         return None;
     };
-    if last_ident(ty).is_none_or(|i| i != "Duration") {
+    // `Duration` or `std::time::Duration`, not another type of that name.
+    let std = match ty {
+        syn::Type::Path(p) => {
+            let names: Vec<String> = p
+                .path
+                .segments
+                .iter()
+                .map(|s| s.ident.to_string())
+                .collect();
+            matches!(
+                names
+                    .iter()
+                    .map(String::as_str)
+                    .collect::<Vec<_>>()
+                    .as_slice(),
+                ["Duration"] | ["std" | "core", "time", "Duration"] | ["time", "Duration"]
+            )
+        }
+        _ => false,
+    };
+    if !std {
         return None;
     }
     humantime::parse_duration(text)

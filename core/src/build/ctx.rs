@@ -195,10 +195,13 @@ impl<'a> Ctx<'a> {
         match result {
             Ok(v) => Some(v),
             Err((e, value)) => {
-                // Only where every item has one type: a tuple's items do not.
+                // Only where every item has one type (lists, maps, arrays):
+                // a tuple's items do not.
                 let read = |v: &Value| de::from_value::<T>(v).err();
+                let uniform =
+                    matches!(field.shape(), Some(Shape::List | Shape::Map)) || is_array(field.ty);
                 let later = value
-                    .filter(|_| matches!(field.shape(), Some(Shape::List | Shape::Map)))
+                    .filter(|_| uniform)
                     .map(|v| de::later_errors(v, &e, &read));
                 let len = self.push(field.key, field.name);
                 self.type_problem(e, value, field);
@@ -408,6 +411,16 @@ impl<'a> Ctx<'a> {
         problem.origin = origin;
         self.problems.push(problem);
     }
+}
+
+/// Whether a type is a fixed-size array (`[u16; 3]`), maybe optional.
+fn is_array(ty: &str) -> bool {
+    let ty = ty.trim();
+    let ty = ty
+        .strip_prefix("Option<")
+        .and_then(|t| t.strip_suffix('>'))
+        .unwrap_or(ty);
+    ty.trim_start().starts_with('[')
 }
 
 /// serde reads `usize` and `isize` as `u64` and `i64`, so a message about

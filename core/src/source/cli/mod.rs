@@ -299,6 +299,44 @@ pub(crate) fn command(schema: &'static Schema, naming: &Naming) -> (Command, Vec
     augment(schema, naming, cmd, false)
 }
 
+/// `--nums -1,-2` given as `--nums=-1,-2` for a field of numbers alone:
+/// clap takes `-5` for a value but not staid's other number forms (`-1,-2`,
+/// `-0x10`, `-1_000`, `-.5`, `-inf`), and a value that starts with `--`
+/// stays a flag (`--offset --help` is help).
+fn numbers_joined(schema: &'static Schema, args: Vec<OsString>) -> Vec<OsString> {
+    let mut longs: Vec<String> = Vec::new();
+    schema.walk_named(&mut |_, names, field| {
+        if field.elements().is_none() && mount::numbers_only(field.ty) {
+            longs.push(format!("--{}", naming::flag(names, field)));
+        }
+    });
+    if longs.is_empty() {
+        return args;
+    }
+    let mut out = Vec::with_capacity(args.len());
+    let mut args = args.into_iter().peekable();
+    while let Some(arg) = args.next() {
+        if arg == "--" {
+            out.push(arg);
+            out.extend(args);
+            break;
+        }
+        let negative = |next: &OsString| {
+            next.to_str()
+                .is_some_and(|n| n.len() > 1 && n.starts_with('-') && !n.starts_with("--"))
+        };
+        match arg.to_str() {
+            Some(flag) if longs.iter().any(|l| l == flag) && args.peek().is_some_and(negative) => {
+                let mut joined = OsString::from(format!("{flag}="));
+                joined.push(args.next().unwrap_or_default());
+                out.push(joined);
+            }
+            _ => out.push(arg),
+        }
+    }
+    out
+}
+
 /// Parses `args` (program name first) with the command for `schema`.
 fn parse(schema: &'static Schema, naming: &Naming, args: Vec<OsString>) -> Parse {
     let (cmd, problems) = command(schema, naming);
@@ -308,6 +346,7 @@ fn parse(schema: &'static Schema, naming: &Naming, args: Vec<OsString>) -> Parse
     if !fatal.is_empty() {
         return Parse::Problems(fatal);
     }
+    let args = numbers_joined(schema, args);
     let secrets = secret_values(schema, &args);
     match cmd.try_get_matches_from(args) {
         Ok(matches) => Parse::Flags(Flags {

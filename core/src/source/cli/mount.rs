@@ -194,11 +194,6 @@ pub(crate) fn augment(
             // `--offset -5` is a value, not an unknown flag `-5`.
             arg.action(ArgAction::Set).allow_negative_numbers(true)
         };
-        // Numbers alone (`-1,-2`, `-0x10`, `-1_000`, `-.5`, `-inf`) start
-        // with `-` in forms clap does not take for numbers.
-        if numbers_only(field.ty) {
-            arg = arg.allow_hyphen_values(true);
-        }
         let mut help = field
             .doc
             .lines()
@@ -364,7 +359,7 @@ pub(crate) fn augment(
 /// Whether a type is made of numbers alone (`i32`, `Option<f64>`,
 /// `Vec<i64>`, `(i32, i32)`): a value for it that starts with `-` is a
 /// negative number, never a flag.
-fn numbers_only(ty: &str) -> bool {
+pub(super) fn numbers_only(ty: &str) -> bool {
     const NUMBERS: &[&str] = &[
         "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize",
         "f32", "f64",

@@ -163,6 +163,14 @@ impl Env {
         }
     }
 
+    /// These settings without the variables given with [`vars`](Env::vars).
+    pub(crate) fn settings(&self) -> Env {
+        Env {
+            vars: None,
+            ..self.clone()
+        }
+    }
+
     /// Whether a prefix was given (`Env::prefixed`, `prefix`), rather than
     /// the one the stack gives.
     pub(crate) fn has_prefix(&self) -> bool {

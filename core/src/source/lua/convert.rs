@@ -303,7 +303,8 @@ impl Returned<'_> {
             );
             return None;
         };
-        if self.cx.secrets.found_in(text) && !self.cx.schema.is_secret(&path.join(".")) {
+        let joined: Vec<_> = path.iter().map(|k| crate::value::path_segment(k)).collect();
+        if self.cx.secrets.found_in(text) && !self.cx.schema.is_secret(&joined.join(".")) {
             self.fail(
                 ProblemKind::Validation,
                 path,

@@ -88,7 +88,7 @@ pub(super) fn key(path: &[String]) -> String {
         if i > 0 {
             out.push('.');
         }
-        out.push_str(&sanitize(segment, MAX_SEGMENT));
+        out.push_str(&sanitize(&crate::value::path_segment(segment), MAX_SEGMENT));
     }
     out
 }
