@@ -365,3 +365,26 @@ fn a_from_str_duration_of_its_own_takes_its_own_default() {
     }
     assert_eq!(Iso::builder().load().unwrap().timeout, iso::Duration(30));
 }
+
+/// After a syntax error, a key the text still shows counts as set, also
+/// under an entry whose name holds a dot: no "missing" for it on top.
+#[test]
+fn a_key_set_in_a_broken_file_under_a_dotted_entry_is_not_missing() {
+    #[derive(Config, Debug)]
+    struct Servers {
+        #[config(nested)]
+        servers: BTreeMap<String, Server>,
+    }
+    #[derive(Config, Debug)]
+    struct Server {
+        host: String,
+        port: u16,
+    }
+    let error = Servers::builder()
+        .toml_str("[servers.\"a.b\"]\nport = 1")
+        .toml_str("[servers.\"a.b\"]\nhost = \"x\"\nport = = 2")
+        .load()
+        .unwrap_err();
+    assert_eq!(error.problems().len(), 1, "{error}");
+    assert!(error.to_string().contains("invalid TOML"), "{error}");
+}

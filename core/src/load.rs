@@ -181,17 +181,13 @@ impl Plan {
         if !unparsed.is_empty() {
             // The scan names keys unquoted (`servers.a.b.host`), a problem
             // quotes a key with a dot (`servers."a.b".host`).
-            let plain = |key: &str| {
-                let parts: Vec<_> = crate::value::path_segments(key)
-                    .map(crate::value::unquote_segment)
-                    .collect();
-                parts.join(".")
-            };
+            let plain = |key: &str| quoted_parts(key).map(|parts| parts.join("."));
             problems.retain(|p| {
                 p.kind() != ProblemKind::Missing
                     || !p
                         .key()
-                        .is_some_and(|k| unparsed.iter().any(|u| *u == plain(k)))
+                        .and_then(plain)
+                        .is_some_and(|k| unparsed.contains(&k))
             });
         }
         for check in &checks {

@@ -215,9 +215,7 @@ pub(crate) fn problems(schema: &'static Schema, problems: &mut [Problem], texts:
 /// `x``) names an entry of a secret map, whose name may be secret too,
 /// unless the key is a secret field's own.
 fn hide_entry_name(problem: &mut Problem, secret_keys: &[&str]) {
-    if problem.kind != crate::error::ProblemKind::Syntax
-        || !problem.message.contains("duplicate key `")
-    {
+    if problem.kind != crate::error::ProblemKind::Syntax {
         return;
     }
     let message = &problem.message;
