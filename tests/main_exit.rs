@@ -62,6 +62,20 @@ fn main() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(closed.status.code(), Some(0), "{closed:?}");
 
+    // A stdout that cannot take the listing (a full disk) is an error, not
+    // an empty file and success.
+    if let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") {
+        let failed = Command::new(std::env::current_exe().unwrap())
+            .arg("--print-config=toml")
+            .env("EXITAPP_AS_MAIN", "1")
+            .stdout(full)
+            .output()
+            .unwrap();
+        assert_eq!(failed.status.code(), Some(1), "{failed:?}");
+        let stderr = String::from_utf8_lossy(&failed.stderr);
+        assert!(stderr.contains("cannot write to stdout"), "{stderr}");
+    }
+
     let good = run("9000");
     assert_eq!(good.status.code(), Some(0), "{good:?}");
     let stdout = String::from_utf8_lossy(&good.stdout);

@@ -339,13 +339,24 @@ impl Error {
     /// configuration prints both, the listing first, and exits 2. The
     /// load's [`warnings`](Error::warnings) go to stderr, as `App::load()`
     /// writes them. A stdout closed early (`myapp --help | head -1`) ends
-    /// the output, not the process with a panic.
+    /// the output, not the process with a panic. Any other failure to write
+    /// it (a full disk under `myapp --print-config > effective.toml`) is
+    /// said on stderr and the process exits 1, so that no script takes a
+    /// cut-off listing for a good one.
     pub fn exit_process(&self) -> ! {
         use std::io::Write;
         if let Some(exit) = self.as_exit() {
             let mut out = std::io::stdout().lock();
-            let _ = out.write_all(exit.text().as_bytes());
-            let _ = out.flush();
+            let written = out
+                .write_all(exit.text().as_bytes())
+                .and_then(|()| out.flush());
+            match written {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                    let _ = writeln!(std::io::stderr(), "error: cannot write to stdout: {e}");
+                    std::process::exit(1)
+                }
+                _ => {}
+            }
         }
         // The check's text holds its warnings already.
         if !matches!(self.as_exit(), Some(Exit::Check(_))) {
