@@ -143,6 +143,15 @@ pub fn check(c: &Container<'_>, errors: &mut Errors) {
                     "`merge = \"append\"` needs a list type such as `Vec<T>`",
                 );
             }
+            // Appended items are merged in the value tree, where a default
+            // from code is not: the later layers would replace it unseen.
+            if let Some(with) = &a.default_with {
+                errors.push(
+                    with.span,
+                    "`merge = \"append\"` adds to a literal `default = [..]`, not to \
+                     `default_with`; write the default's items as a literal",
+                );
+            }
         }
         if let Some(env) = &a.env {
             if env.value.is_empty() || env.value.contains(['=', '\0']) {
