@@ -154,7 +154,9 @@ pub mod __private {
     //! Used by code that `#[derive(Config)]` generates. Not public API.
     pub use crate::build::{Build, Ctx, Leaf};
     pub use crate::json_schema::{NoSchema, Probe};
-    pub use crate::schema::{Field, FieldKind, Literal, Schema, Shape, Variant};
+    pub use crate::schema::{
+        check_variant, Field, FieldKind, Literal, Schema, Shape, Variant, VariantCheck,
+    };
     pub use crate::value::{Table, Value};
     pub use core::default::Default;
     pub use core::option::Option::{self, None, Some};

@@ -177,6 +177,49 @@ impl Field {
     }
 }
 
+/// What `#[derive(Config)]` on an enum checks of each variant's struct at
+/// compile time (in a `const`), since the enum's derive cannot see the
+/// fields of a type it only names.
+#[doc(hidden)]
+pub enum VariantCheck {
+    Ok,
+    /// A field has the tag's key, so the tag would set it unseen.
+    TagKey,
+    /// The variant holds an enum section, whose own tag no file could reach.
+    Enum,
+}
+
+#[doc(hidden)]
+pub const fn check_variant(tag: &str, variant: &Schema) -> VariantCheck {
+    let mut i = 0;
+    while i < variant.fields.len() {
+        let field = &variant.fields[i];
+        if matches!(field.kind, FieldKind::Tag(_)) {
+            return VariantCheck::Enum;
+        }
+        if !matches!(field.kind, FieldKind::Skipped) && const_eq(field.key, tag) {
+            return VariantCheck::TagKey;
+        }
+        i += 1;
+    }
+    VariantCheck::Ok
+}
+
+const fn const_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
 /// A literal written in `#[config(default = ..)]`.
 #[derive(Debug, Clone, Copy)]
 #[non_exhaustive]

@@ -216,6 +216,34 @@ fn expand_enum(c: &Container<'_>, variants: &[ast::Variant<'_>]) -> TokenStream 
         };
         quote!(::staid::__private::Variant { name: #vname, doc: #vdoc, schema: #schema })
     });
+    let checks = variants.iter().filter_map(|v| {
+        let ty = v.ty?;
+        let clash = format!(
+            "variant `{}`: a field of `{}` has the tag's key `{tag}`, so the tag would set it; \
+             rename the field or choose another key with `#[config(tag = \"..\")]`",
+            v.name,
+            type_text_of(ty),
+        );
+        let nested = format!(
+            "variant `{}`: `{}` is an enum section, whose own tag no file could reach; \
+             hold it in a field of a struct (`#[config(nested)]`)",
+            v.name,
+            type_text_of(ty),
+        );
+        // Literal format strings for `panic!` in a const.
+        let (clash, nested) = (clash.replace('{', "{{"), nested.replace('{', "{{"));
+        let (clash, nested) = (clash.replace('}', "}}"), nested.replace('}', "}}"));
+        Some(quote_spanned! {ty.span()=>
+            const _: () = match ::staid::__private::check_variant(
+                #tag,
+                <#ty as ::staid::Config>::SCHEMA,
+            ) {
+                ::staid::__private::VariantCheck::Ok => {}
+                ::staid::__private::VariantCheck::TagKey => ::core::panic!(#clash),
+                ::staid::__private::VariantCheck::Enum => ::core::panic!(#nested),
+            };
+        })
+    });
     let arms = variants.iter().enumerate().map(|(i, v)| {
         let vident = v.ident;
         match v.ty {
@@ -257,7 +285,8 @@ fn expand_enum(c: &Container<'_>, variants: &[ast::Variant<'_>]) -> TokenStream 
             _ => return ::staid::__private::None,
         };
     };
-    config_impl(c, field, build)
+    let config = config_impl(c, field, build);
+    quote!(#config #(#checks)*)
 }
 
 /// The `Config` impl: the schema with these fields, and a build that runs
