@@ -784,3 +784,54 @@ fn a_struct_validator_may_name_a_field_by_its_rust_name() {
          pathPrefix = \"b\"\n   |              ^^^"
     );
 }
+
+/// A finding named by the Rust field finds its key through `rename` and
+/// through the variant an enum section holds.
+#[test]
+fn a_struct_validator_finds_renamed_fields_and_variant_fields() {
+    use staid::Invalid;
+
+    #[derive(Config, Debug)]
+    #[config(rename_all = "kebab-case")]
+    #[allow(dead_code)]
+    struct S3 {
+        bucket_name: String,
+    }
+    #[derive(Config, Debug)]
+    #[allow(dead_code)]
+    enum Store {
+        Memory,
+        S3(S3),
+    }
+    #[derive(Config, Debug)]
+    #[config(validate = taken)]
+    #[allow(dead_code)]
+    struct App {
+        #[config(rename = "listen")]
+        port: u16,
+        #[config(nested)]
+        store: Store,
+    }
+    fn taken(_: &App) -> Result<(), Invalid> {
+        Invalid::new()
+            .at("port", "in use")
+            .at("store.bucket_name", "no underscores")
+            .into_result()
+    }
+    let err = App::builder()
+        .toml_str("listen = 80\n[store]\nkind = \"s3\"\nbucket-name = \"a_b\"\n")
+        .load()
+        .unwrap_err();
+    let found: Vec<_> = err
+        .problems()
+        .iter()
+        .map(|p| (p.key().unwrap_or(""), p.origin().map(ToString::to_string)))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("listen", Some("<toml>:1:10".to_owned())),
+            ("store.bucket-name", Some("<toml>:4:15".to_owned()))
+        ]
+    );
+}

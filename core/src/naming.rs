@@ -201,6 +201,7 @@ mod tests {
         let n = EnvNaming::new(Some("myapp"), "_");
         let field = crate::schema::Field {
             key: "node_identifier",
+            ident: "node_identifier",
             name: "node_identifier",
             ty: "String",
             doc: "",

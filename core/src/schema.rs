@@ -28,6 +28,9 @@ pub struct Field {
     /// The key in files and the last segment of key paths (after `rename`
     /// or the struct's `rename_all`).
     pub key: &'static str,
+    /// The Rust field name as declared, which validators' findings may use
+    /// whatever `rename` says.
+    pub ident: &'static str,
     /// The name env variables and flags are derived from: the Rust field
     /// name, or `rename` (which renames all three); `rename_all` changes
     /// only [`key`](Field::key).

@@ -119,6 +119,8 @@ fn schema_field(f: &Field<'_>) -> TokenStream {
     let restart = f.attrs.restart.is_some();
     let path = f.attrs.path.is_some();
     let name = &f.name;
+    let ident = f.ident.to_string();
+    let ident = ident.strip_prefix("r#").unwrap_or(&ident);
     let kind = match f.kind {
         Kind::Leaf => {
             let shape = quote::format_ident!("{}", f.shape());
@@ -151,6 +153,7 @@ fn schema_field(f: &Field<'_>) -> TokenStream {
     quote! {
         ::staid::__private::Field {
             key: #key,
+            ident: #ident,
             name: #name,
             ty: #ty,
             doc: #doc,
@@ -260,6 +263,7 @@ fn expand_enum(c: &Container<'_>, variants: &[ast::Variant<'_>]) -> TokenStream 
     let field = quote! {
         ::staid::__private::Field {
             key: #tag,
+            ident: #tag,
             name: #tag,
             ty: "String",
             doc: #tag_doc,

@@ -33,16 +33,31 @@ fn file_keys(schema: &'static Schema, path: &str) -> String {
                 at = Some(next);
                 return part;
             }
-            let field = at.and_then(|s| {
-                s.field(part)
-                    .or_else(|| s.fields.iter().find(|f| f.name == part))
-            });
+            let field = at.and_then(|s| field_named(s, part));
             at = field.and_then(|f| f.nested());
             element = field.and_then(|f| f.elements());
             field.map_or(part, |f| f.key)
         })
         .collect();
     parts.join(".")
+}
+
+/// The field a finding's path segment names, by its file key, its `rename`d
+/// name or its Rust name; in an enum section, a field of its variants.
+fn field_named(schema: &'static Schema, part: &str) -> Option<&'static Field> {
+    let here = schema.field(part).or_else(|| {
+        schema
+            .fields
+            .iter()
+            .find(|f| !f.is_skipped() && (f.name == part || f.ident == part))
+    });
+    here.or_else(|| {
+        let variants = schema.variants()?;
+        variants
+            .iter()
+            .filter_map(|v| v.schema)
+            .find_map(|s| field_named(s, part))
+    })
 }
 
 /// What a leaf field's type must be: anything serde can read. A trait of
