@@ -1145,8 +1145,9 @@ fn printed_floats_read_back_as_the_same_floats() {
 }
 
 /// `--print-config=toml` and `=json` write a file that loads again as the
-/// same configuration: a map with entries from a file and from env text, an
-/// appended list over defaults.
+/// same configuration: a map with entries from a file and from env text,
+/// keys that need escapes, an appended list over defaults. Explain writes
+/// those keys as `Loaded::origin` reads them.
 #[test]
 fn printed_maps_and_appended_lists_load_back_as_they_were() {
     #[derive(Config, Debug, PartialEq)]
@@ -1159,11 +1160,23 @@ fn printed_maps_and_appended_lists_load_back_as_they_were() {
     }
     let builder = || {
         Mixed::builder()
-            .toml_str("limits = { c = 3 }\nextra = [\"y\"]")
+            .toml_str("limits = { c = 3, \"cafe\\u0301\" = 4, \"a\\tb\" = 5 }\nextra = [\"y\"]")
             .env_from([("MP_LIMITS", "a:1,b:2")])
     };
     let first = builder().load().unwrap();
     assert_eq!(first.extra, ["x", "y"]);
+    assert_eq!(first.limits.get("a\tb"), Some(&5));
+    let loaded = builder().load_full().unwrap();
+    let explained = loaded.explain().to_string();
+    let keys: Vec<&str> = explained
+        .lines()
+        .filter(|l| l.starts_with("limits."))
+        .filter_map(|l| l.split(" = ").next())
+        .collect();
+    assert_eq!(keys.len(), 5, "{explained}");
+    for key in keys {
+        assert!(loaded.origin(key).is_some(), "{key} in\n{explained}");
+    }
     for (format, parse) in [
         ("toml", staid::source::Format::Toml),
         ("json", staid::source::Format::Json),

@@ -394,7 +394,7 @@ fn literal(lit: &Literal) -> String {
 /// A JSON string literal.
 fn string(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
-    crate::print::json_string(s, &mut out);
+    crate::value::basic_string(s, &mut out);
     out
 }
 

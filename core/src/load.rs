@@ -236,20 +236,14 @@ impl Plan {
     }
 }
 
-/// The parts of a dotted path whose keys may be quoted (`a."b.c".d`, with
-/// `\"` and `\\` inside quotes); `None` when a quote is left open.
+/// The keys of a dotted path whose keys may be quoted (`a."b.c".d`, with
+/// escapes inside quotes); `None` when a quote is left open.
 fn quoted_parts(path: &str) -> Option<Vec<String>> {
-    let mut parts = vec![String::new()];
-    let mut chars = path.chars();
-    let mut quoted = false;
-    while let Some(c) = chars.next() {
-        let part = parts.last_mut()?;
-        match (c, quoted) {
-            ('"', _) => quoted = !quoted,
-            ('\\', true) => part.push(chars.next()?),
-            ('.', false) => parts.push(String::new()),
-            (c, _) => part.push(c),
-        }
-    }
-    (!quoted).then_some(parts)
+    crate::value::path_segments(path)
+        .map(|part| match part.starts_with('"') {
+            true if part.len() < 2 || !part.ends_with('"') => None,
+            true => crate::value::unescape(&part[1..part.len() - 1]),
+            false => Some(part.replace('"', "")),
+        })
+        .collect()
 }

@@ -9,7 +9,7 @@ use crate::error::Problem;
 use crate::origin::Origin;
 use crate::redact::MASKED_KEY;
 use crate::schema::{Field, FieldKind, Schema};
-use crate::value::{inline_array, inline_table, Key, Kind, Table, Value};
+use crate::value::{basic_string, inline_array, inline_table, Key, Kind, Table, Value};
 
 /// The form `--print-config` prints in.
 // Chosen by flags only: without the `cli` feature nothing asks for it.
@@ -266,8 +266,8 @@ fn json(doc: &Doc, depth: usize, out: &mut String) {
             // JSON has no NaN or infinity: the text env and flags accept
             // (`"NaN"`, `"inf"`), which a JSON file cannot give back as a
             // number (README says so; `=toml` can).
-            Kind::Float(x) => json_string(&x.to_string(), out),
-            Kind::String(s) | Kind::Datetime(s) => json_string(s, out),
+            Kind::Float(x) => basic_string(&x.to_string(), out),
+            Kind::String(s) | Kind::Datetime(s) => basic_string(s, out),
             Kind::Array(_) | Kind::Table(_) => json(&plain(v), depth, out),
         },
         Doc::List(items) if items.is_empty() => out.push_str("[]"),
@@ -286,7 +286,7 @@ fn json(doc: &Doc, depth: usize, out: &mut String) {
             out.push_str("{\n");
             for (i, (k, v)) in entries.iter().enumerate() {
                 out.push_str(&pad(depth + 1));
-                json_string(k, out);
+                basic_string(k, out);
                 out.push_str(": ");
                 json(v, depth + 1, out);
                 out.push_str(if i + 1 < entries.len() { ",\n" } else { "\n" });
@@ -295,25 +295,6 @@ fn json(doc: &Doc, depth: usize, out: &mut String) {
             out.push('}');
         }
     }
-}
-
-/// Writes `s` as a JSON string literal.
-pub(crate) fn json_string(s: &str, out: &mut String) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
 }
 
 /// A table's plain keys first, then its tables as `[path]` and lists of
@@ -366,7 +347,7 @@ impl std::fmt::Display for TomlInline<'_> {
                     let mut out = String::new();
                     // A TOML basic string escapes as JSON does, `\u` with
                     // four digits included.
-                    json_string(s, &mut out);
+                    basic_string(s, &mut out);
                     f.write_str(&out)
                 }
                 Kind::Float(x) if x.is_nan() => f.write_str("nan"),

@@ -296,45 +296,13 @@ fn escaped_keys(text: &str, keys: &[&str]) -> Vec<(usize, usize)> {
         let Some(inner) = text.get(at + 1..end.saturating_sub(1)) else {
             continue;
         };
-        if inner.contains('\\') && unescape(inner).is_some_and(|k| keys.contains(&k.as_str())) {
+        if inner.contains('\\')
+            && crate::value::unescape(inner).is_some_and(|k| keys.contains(&k.as_str()))
+        {
             found.push((at, end));
         }
     }
     found
-}
-
-/// The text of a TOML or JSON basic string's body, escapes decoded; `None`
-/// for an escape neither knows.
-fn unescape(body: &str) -> Option<String> {
-    let mut out = String::with_capacity(body.len());
-    let mut chars = body.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        let c = match chars.next()? {
-            'x' => hex(&mut chars, 2)?,
-            'u' => hex(&mut chars, 4)?,
-            'U' => hex(&mut chars, 8)?,
-            'n' => '\n',
-            't' => '\t',
-            'r' => '\r',
-            'b' => '\u{8}',
-            'f' => '\u{c}',
-            'e' => '\u{1b}',
-            '/' => '/',
-            other @ ('"' | '\\') => other,
-            _ => return None,
-        };
-        out.push(c);
-    }
-    Some(out)
-}
-
-fn hex(chars: &mut std::str::Chars<'_>, digits: usize) -> Option<char> {
-    let text: String = chars.take(digits).collect();
-    char::from_u32(u32::from_str_radix(&text, 16).ok()?)
 }
 
 /// The start of the next line that opens a TOML table header after `i`, or

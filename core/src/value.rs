@@ -376,7 +376,8 @@ pub(crate) fn path_segments(path: &str) -> impl Iterator<Item = &str> {
 }
 
 /// A path segment as the key it stands for: a quoted one (`"a.b"`)
-/// unquoted, its `\"` and `\\` read back.
+/// unquoted, its escapes (`\"`, `\t`, `\u00e9`) read back as [`Key`]
+/// writes them.
 pub(crate) fn unquote_segment(segment: &str) -> std::borrow::Cow<'_, str> {
     let Some(inner) = segment
         .strip_prefix('"')
@@ -385,15 +386,65 @@ pub(crate) fn unquote_segment(segment: &str) -> std::borrow::Cow<'_, str> {
     else {
         return segment.into();
     };
-    let mut out = String::with_capacity(inner.len());
-    let mut chars = inner.chars();
-    while let Some(c) = chars.next() {
+    match unescape(inner) {
+        Some(key) => key.into(),
+        None => inner.into(),
+    }
+}
+
+/// Writes `s` as a string literal that JSON and TOML both read: quotes,
+/// backslashes and control characters escaped.
+pub(crate) fn basic_string(s: &str, out: &mut String) {
+    use std::fmt::Write as _;
+    out.push('"');
+    for c in s.chars() {
         match c {
-            '\\' => out.extend(chars.next()),
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
             c => out.push(c),
         }
     }
-    out.into()
+    out.push('"');
+}
+
+/// The text of a TOML or JSON basic string's body, escapes decoded; `None`
+/// for an escape neither knows.
+pub(crate) fn unescape(body: &str) -> Option<String> {
+    let mut out = String::with_capacity(body.len());
+    let mut chars = body.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let c = match chars.next()? {
+            'x' => hex(&mut chars, 2)?,
+            'u' => hex(&mut chars, 4)?,
+            'U' => hex(&mut chars, 8)?,
+            'n' => '\n',
+            't' => '\t',
+            'r' => '\r',
+            'b' => '\u{8}',
+            'f' => '\u{c}',
+            'e' => '\u{1b}',
+            '/' => '/',
+            other @ ('"' | '\\') => other,
+            _ => return None,
+        };
+        out.push(c);
+    }
+    Some(out)
+}
+
+fn hex(chars: &mut std::str::Chars<'_>, digits: usize) -> Option<char> {
+    let text: String = chars.take(digits).collect();
+    char::from_u32(u32::from_str_radix(&text, 16).ok()?)
 }
 
 /// A key, quoted when it is not a bare TOML key.
@@ -409,7 +460,9 @@ impl fmt::Display for Key<'_> {
         if bare {
             f.write_str(self.0)
         } else {
-            write!(f, "{:?}", self.0)
+            let mut quoted = String::with_capacity(self.0.len() + 2);
+            basic_string(self.0, &mut quoted);
+            f.write_str(&quoted)
         }
     }
 }
