@@ -56,6 +56,43 @@ fn error_text(builder: staid::Builder<App>) -> String {
     text
 }
 
+/// `Secret<T>` under another name is still a secret.
+type Password = Secret<String>;
+use staid::Secret as Hidden;
+
+#[derive(Config, Debug)]
+#[config(name = "al")]
+struct Aliased {
+    password: Option<Password>,
+    #[config(default = "defaultzz")]
+    api_key: Password,
+    #[config(default = [])]
+    keys: Vec<Hidden<u32>>,
+}
+
+#[test]
+fn a_secret_type_behind_an_alias_is_secret() {
+    let builder =
+        || Aliased::builder().toml_str(format!("password = \"{MARK}\"\nkeys = [-123456789]\n"));
+    let err = builder().load().unwrap_err().to_string();
+    assert!(err.contains("`keys.0`: invalid value"), "{err}");
+    assert!(!err.contains("123456789"), "{err}");
+    let loaded = Aliased::builder()
+        .toml_str(format!("password = \"{MARK}\"\n"))
+        .load_full()
+        .unwrap();
+    let shown = format!(
+        "{}\n{loaded:?}\n{}\n{}\n{}",
+        loaded.explain(),
+        Aliased::builder().toml_template(),
+        Aliased::builder().json_schema(),
+        Aliased::builder().args(["al"]).command().render_help(),
+    );
+    assert!(!shown.contains(MARK), "{shown}");
+    assert!(!shown.contains("defaultzz"), "{shown}");
+    assert!(shown.contains("password = \"<secret>\""), "{shown}");
+}
+
 #[test]
 fn secret_types_inside_lists_and_maps_are_secret() {
     let loaded = App::builder()

@@ -157,6 +157,7 @@ pub mod __private {
     pub use crate::schema::{
         check_variant, Field, FieldKind, Literal, Schema, Shape, Variant, VariantCheck,
     };
+    pub use crate::secret::{NotSecret, SecretProbe};
     pub use crate::value::{Table, Value};
     pub use core::default::Default;
     pub use core::option::Option::{self, None, Some};

@@ -49,3 +49,39 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Secret<T> {
         T::deserialize(deserializer).map(Secret)
     }
 }
+
+/// Asks a field's type whether it holds a [`Secret`], whatever it is called
+/// where the field is declared (`type Password = Secret<String>`):
+/// `<SecretProbe<T>>::SECRET` is the inherent `true` below for the shapes a
+/// field takes, and [`NotSecret`]'s `false` for every other type. Used by
+/// generated code, beside the derive's own reading of the type's name.
+#[doc(hidden)]
+pub struct SecretProbe<T: ?Sized>(std::marker::PhantomData<T>);
+
+/// The fallback of [`SecretProbe`].
+#[doc(hidden)]
+pub trait NotSecret {
+    const SECRET: bool = false;
+}
+
+impl<T: ?Sized> NotSecret for SecretProbe<T> {}
+
+/// `true` for each listed type (an inherent constant wins over the trait's).
+macro_rules! holds_secret {
+    ($([$($params:ident),*] $ty:ty;)*) => {$(
+        impl<$($params),*> SecretProbe<$ty> {
+            pub const SECRET: bool = true;
+        }
+    )*};
+}
+
+holds_secret! {
+    [T] Secret<T>;
+    [T] Option<Secret<T>>;
+    [T] Vec<Secret<T>>;
+    [T] Option<Vec<Secret<T>>>;
+    [K, T] std::collections::BTreeMap<K, Secret<T>>;
+    [K, T] Option<std::collections::BTreeMap<K, Secret<T>>>;
+    [K, T, S] std::collections::HashMap<K, Secret<T>, S>;
+    [K, T, S] Option<std::collections::HashMap<K, Secret<T>, S>>;
+}

@@ -113,7 +113,17 @@ fn schema_field(f: &Field<'_>) -> TokenStream {
         }
         None => quote!(::staid::__private::None),
     };
-    let secret = f.is_secret();
+    // The type's name tells for `Secret<T>` as written; the probe tells
+    // through an alias.
+    let field_ty = f.ty;
+    let secret = match f.is_secret() {
+        true => quote!(true),
+        false => quote!({
+            #[allow(unused_imports)]
+            use ::staid::__private::NotSecret as _;
+            <::staid::__private::SecretProbe<#field_ty>>::SECRET
+        }),
+    };
     let required = f.required();
     let append = f.attrs.append.is_some();
     let restart = f.attrs.restart.is_some();
