@@ -34,7 +34,10 @@ pub type Events<T> = flume::Receiver<Reload<T>>;
 /// [`Watch::reload`] always sends something, `Unchanged` if nothing else.
 /// A reload that fails with the same error as the reload before it sends
 /// nothing, unless it was asked for. Match with a wildcard arm: reloads may grow new kinds.
-#[derive(Debug)]
+///
+/// `Debug` leaves out `config`, whose own `Debug` would print a
+/// `#[config(secret)]` `String` as it is; `changes` shows what changed,
+/// masked.
 #[non_exhaustive]
 pub enum Reload<T> {
     /// The new configuration is valid and is now [`Watch::current`].
@@ -262,6 +265,31 @@ impl<T> Watch<T> {
     /// reload's, `Unchanged` if nothing changed.
     pub fn reload(&self) {
         let _ = self.causes.send(Cause::Manual);
+    }
+}
+
+impl<T> fmt::Debug for Reload<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Reload::Updated {
+                changed,
+                changes,
+                restart_required,
+                warnings,
+                ..
+            } => f
+                .debug_struct("Updated")
+                .field("changed", changed)
+                .field("changes", changes)
+                .field("restart_required", restart_required)
+                .field("warnings", warnings)
+                .finish_non_exhaustive(),
+            Reload::Rejected { error } => f.debug_struct("Rejected").field("error", error).finish(),
+            Reload::Unchanged { warnings } => f
+                .debug_struct("Unchanged")
+                .field("warnings", warnings)
+                .finish(),
+        }
     }
 }
 
