@@ -434,6 +434,14 @@ error: `tokn`: unknown key
   --> <toml>:3:1
   = help: did you mean `token`?"
     );
+    // Loaded with the keys only warned about, the tree's `Debug` masks them.
+    let loaded = app_with(&format!("tokn = \"{SECRET}\"\n"))
+        .unknown_keys(staid::Unknown::Warn)
+        .load_full()
+        .unwrap();
+    let shown = format!("{loaded:?}\n{:?}", loaded.tree());
+    assert!(shown.contains("\"tokn\""), "{shown}");
+    assert!(!shown.contains(SECRET), "{shown}");
 }
 
 #[test]

@@ -125,11 +125,31 @@ pub(crate) fn mark(schema: &Schema, tree: &mut Value) {
                 }
             }
         }
+        // A misspelt secret (`passwrd = ..`) holds the secret, as the
+        // unknown-key warning takes it.
+        for (key, child) in table.iter_mut() {
+            if schema.field(key).is_none() && misspelt_secret(schema, key) {
+                all(child);
+            }
+        }
         for variant in variants {
             go(variant, node, depth + 1);
         }
     }
     go(schema, tree, 0);
+}
+
+/// Whether `key`, which `schema` does not have, is most like one of its
+/// secret fields.
+pub(crate) fn misspelt_secret(schema: &Schema, key: &str) -> bool {
+    let known = schema
+        .fields
+        .iter()
+        .filter(|f| !f.is_skipped())
+        .map(|f| f.key);
+    crate::naming::suggest(key, known)
+        .and_then(|best| schema.field(best))
+        .is_some_and(|f| f.secret)
 }
 
 /// The value at `path` as it may be shown: in TOML's inline form, or the
