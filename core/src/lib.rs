@@ -152,7 +152,7 @@ pub trait Config: Sized + 'static {
 #[doc(hidden)]
 pub mod __private {
     //! Used by code that `#[derive(Config)]` generates. Not public API.
-    pub use crate::build::{Build, Ctx, Leaf};
+    pub use crate::build::{leaf_item, Build, Ctx, Leaf};
     pub use crate::json_schema::{NoSchema, Probe};
     pub use crate::schema::{
         check_variant, Field, FieldKind, Literal, Schema, Shape, Variant, VariantCheck,

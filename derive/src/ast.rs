@@ -261,6 +261,22 @@ fn generic_args<'a>(ty: &'a Type, name: &str) -> Option<&'a AngleBracketedGeneri
     }
 }
 
+/// The item type inside a leaf's std collections and options
+/// (`Tls` of `Option<Vec<Tls>>`), `None` for a type that is none of them:
+/// checked as a leaf of its own, so that a `Config` struct there gets the
+/// hint to add `nested` rather than serde's bound on the item.
+pub fn leaf_item(ty: &Type) -> Option<&Type> {
+    let one = ["Option", "Vec", "VecDeque", "BTreeSet", "HashSet"]
+        .iter()
+        .find_map(|name| generic_inner(ty, name));
+    let item = one.or_else(|| {
+        ["BTreeMap", "HashMap"]
+            .iter()
+            .find_map(|name| generic_pair(ty, name).map(|(_, v)| v))
+    })?;
+    Some(leaf_item(item).unwrap_or(item))
+}
+
 /// `K` and `V` of `Name<K, V>` (and of `Name<K, V, S>`, a hasher).
 fn generic_pair<'a>(ty: &'a Type, name: &str) -> Option<(&'a Type, &'a Type)> {
     let args = generic_args(ty, name)?;

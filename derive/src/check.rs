@@ -21,6 +21,12 @@ pub fn check(c: &Container<'_>, errors: &mut Errors) {
         _ => {}
     }
     if let Some(variants) = &c.variants {
+        if variants.is_empty() {
+            errors.push(
+                c.ident.span(),
+                "an enum section needs at least one variant for its tag to name",
+            );
+        }
         let mut names = std::collections::HashMap::new();
         for v in variants {
             if let Some(previous) = names.insert(v.name.clone(), v.ident) {
@@ -84,6 +90,24 @@ pub fn check(c: &Container<'_>, errors: &mut Errors) {
                      is required",
                 );
             }
+        }
+        let section = match f.kind {
+            Kind::Nested => Some(f.ty),
+            Kind::Optional(t) | Kind::List(t) | Kind::Map(_, t) => Some(t),
+            _ => None,
+        };
+        if let Some(ident) = section
+            .and_then(last_ident)
+            .filter(|i| WRAPPERS.iter().any(|w| *i == w))
+        {
+            errors.push(
+                syn::spanned::Spanned::span(f.ty),
+                format!(
+                    "`nested` takes a `Config` type `T` as `T`, `Option<T>`, `Vec<T>` or a map \
+                     of `T`; `{ident}<..>` around it cannot be built: hold the `Config` type \
+                     itself"
+                ),
+            );
         }
         if let Kind::Map(key, _) = f.kind {
             if last_ident(key).is_none_or(|i| i != "String") {
@@ -243,6 +267,11 @@ impl Expected {
 
 /// The attributes that give a field a value of its own (a default, a
 /// variable, a flag), which neither a nested nor a skipped field takes.
+/// Types that `nested` cannot see through.
+const WRAPPERS: &[&str] = &[
+    "Box", "Arc", "Rc", "Cow", "Option", "Vec", "VecDeque", "HashMap", "BTreeMap",
+];
+
 fn value_sources(a: &FieldAttrs) -> [(&'static str, Option<proc_macro2::Span>); 5] {
     [
         (

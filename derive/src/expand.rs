@@ -389,6 +389,11 @@ fn expand(c: &Container<'_>) -> TokenStream {
         } else {
             quote!(let #var = __ctx.leaf::<#ty>(__table, #field_ref);)
         };
+        if let (Kind::Leaf, None, Some(item)) =
+            (&f.kind, &f.attrs.from_str, crate::ast::leaf_item(ty))
+        {
+            builds.push(quote_spanned!(item.span()=> ::staid::__private::leaf_item::<#item>();));
+        }
         builds.push(build);
         if let Some(validate) = &f.attrs.validate {
             let path = &validate.value;

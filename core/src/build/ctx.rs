@@ -72,6 +72,10 @@ pub trait Leaf: DeserializeOwned {}
 
 impl<T: DeserializeOwned> Leaf for T {}
 
+/// Asks for `T: Leaf` of the item of a leaf's collection or option, where
+/// the bound on the whole would only name serde's trait.
+pub fn leaf_item<T: Leaf>() {}
+
 /// How generated code builds one section: `<T as Config>::__build`, passed
 /// as a function so that a type that is not `Config` is reported once, at
 /// the field's type.

@@ -4,4 +4,4 @@
 mod ctx;
 mod sections;
 
-pub use ctx::{Build, Ctx, Leaf};
+pub use ctx::{leaf_item, Build, Ctx, Leaf};
