@@ -93,6 +93,38 @@ fn bad_fixtures_fail_validation_and_the_load() {
     }
 }
 
+/// A nested struct with a required key is required itself: the schema
+/// refuses what the load refuses.
+#[test]
+fn a_nested_section_with_required_keys_is_required() {
+    #[derive(Config)]
+    #[allow(dead_code)]
+    struct App {
+        #[config(nested)]
+        db: Db,
+        #[config(nested)]
+        cache: Cache,
+    }
+    #[derive(Config)]
+    #[allow(dead_code)]
+    struct Db {
+        url: String,
+    }
+    #[derive(Config)]
+    #[allow(dead_code)]
+    struct Cache {
+        #[config(default = 60)]
+        ttl: u32,
+    }
+    let (schemas, index) = validator(&App::builder().json_schema());
+    let empty = serde_json::json!({});
+    assert!(schemas.validate(&empty, index).is_err());
+    assert!(App::builder().json_str("{}").load().is_err());
+    let db = serde_json::json!({"db": {"url": "postgres://"}});
+    assert!(schemas.validate(&db, index).is_ok());
+    assert!(App::builder().json_str(db.to_string()).load().is_ok());
+}
+
 #[test]
 fn unknown_keys_allowed_when_the_builder_allows_them() {
     let schema = Gateway::builder()
