@@ -211,3 +211,43 @@ fn sections_in_the_template() {
     assert_eq!(loaded.limits.rps, 100);
     assert!(loaded.routes.is_empty() && loaded.tls.is_none() && loaded.logs.is_none());
 }
+
+/// A required enum section keeps its first variant that needs no value in
+/// force, so that the template loads as it is; the others stay commented.
+#[test]
+fn a_required_enum_section_keeps_one_variant_in_force() {
+    #[derive(Config, Debug)]
+    #[allow(dead_code)]
+    enum Storage {
+        S3(S3),
+        Disk(Disk),
+    }
+    #[derive(Config, Debug)]
+    #[allow(dead_code)]
+    struct S3 {
+        bucket: String,
+    }
+    #[derive(Config, Debug)]
+    #[allow(dead_code)]
+    struct Disk {
+        #[config(default = "/var/lib/app")]
+        dir: String,
+    }
+    #[derive(Config, Debug)]
+    #[allow(dead_code)]
+    struct App {
+        #[config(nested)]
+        storage: Storage,
+    }
+    let template = App::builder().toml_template();
+    assert!(
+        template.contains("[storage]\n# kind = \"s3\"\n# bucket =   (String, required)\n"),
+        "{template}"
+    );
+    assert!(
+        template.contains("\nkind = \"disk\"\ndir = \"/var/lib/app\"\n"),
+        "{template}"
+    );
+    let loaded = App::builder().toml_str(template).load().unwrap();
+    assert!(matches!(loaded.storage, Storage::Disk(Disk { ref dir }) if dir == "/var/lib/app"));
+}

@@ -243,17 +243,24 @@ fn template_table(schema: &'static Schema, prefix: &str, out: &mut String) {
         out.push('\n');
     }
     if let Some((tag, variants)) = schema.tag() {
-        // Each variant, commented out: one of them is chosen by the tag.
-        for variant in variants {
+        // The tag chooses one variant: the first that needs no value stays
+        // in force, so that the file loads as it is; the rest are
+        // commented out.
+        let chosen = variants.iter().position(|v| {
+            v.schema
+                .is_none_or(|s| !s.fields.iter().any(|f| f.required))
+        });
+        for (i, variant) in variants.iter().enumerate() {
             comment(out, variant.doc);
-            out.push_str(&format!("# {} = \"{}\"\n", Key(tag.key), variant.name));
-            let Some(inner) = variant.schema else {
-                out.push('\n');
-                continue;
-            };
-            let mut text = String::new();
-            template_table(inner, prefix, &mut text);
-            commented(&text, out);
+            let mut text = format!("{} = \"{}\"\n", Key(tag.key), variant.name);
+            match variant.schema {
+                Some(inner) => template_table(inner, prefix, &mut text),
+                None => text.push('\n'),
+            }
+            match Some(i) == chosen {
+                true => out.push_str(&text),
+                false => commented(&text, out),
+            }
         }
     }
     for field in schema.fields {
