@@ -182,6 +182,59 @@ fn unknown_flags_get_clap_error_with_a_suggestion() {
     );
 }
 
+/// When clap refuses the command line, its error is the problem to fix:
+/// the refused line sets nothing and may be what sets a required value, so
+/// none is reported missing beside it. Other layers' problems still are.
+#[test]
+fn a_refused_command_line_is_not_followed_by_missing_values() {
+    #[derive(Config, Debug)]
+    #[config(name = "req")]
+    struct Req {
+        #[config(default = 8080)]
+        port: u16,
+        #[config(nested)]
+        db: ReqDb,
+    }
+    #[derive(Config, Debug)]
+    struct ReqDb {
+        #[config(secret)]
+        password: String,
+    }
+    let refused = ["req", "--db-password=x", "--prot", "9"];
+    let err = Req::builder()
+        .env_from([("X", "y")])
+        .args(refused)
+        .load()
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "error: unexpected argument '--prot' found\n\n  tip: a similar argument exists: \
+         '--port'\n\nUsage: req --db-password <PASSWORD> --port <PORT>\n\nFor more \
+         information, try '--help'."
+    );
+    let err = Req::builder()
+        .toml_str("port = \"high\"")
+        .args(refused)
+        .load()
+        .unwrap_err();
+    assert_eq!(err.len(), 2, "{err}");
+    assert!(
+        err.to_string()
+            .contains("`port`: expected an integer (u16), found string \"high\""),
+        "{err}"
+    );
+    // Once the command line parses, a value still missing is reported.
+    let err = Req::builder()
+        .args(["req", "--port", "9"])
+        .load()
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("error: `db.password`: missing required value"),
+        "{err}"
+    );
+}
+
 /// `--token --s3cret` reads as an unknown flag after a `--token` with no
 /// value; clap would quote it back, so the secret is masked.
 #[test]
@@ -271,8 +324,8 @@ Options:
 
 Configuration, lowest first (later wins):
   defaults
-  the file named by --config
   environment variables SVC_<KEY> (nested keys joined by _), or SVC_<KEY>_FILE naming a file that holds the value
+  the file named by --config
   flags
 
 In variables and flags, lists are written a,b,c (\\, for a comma inside an item), maps k:v,k:v, durations 1m30s or 250ms.
@@ -293,7 +346,7 @@ fn help_names_credentials_where_the_stack_reads_them() {
     let text = err.as_exit().unwrap().text();
     assert!(
         text.contains(
-            "  the file named by --config\n  \
+            "  defaults\n  \
              systemd credentials in $CREDENTIALS_DIRECTORY, one file per key (db.password)\n  \
              environment variables SVC_<KEY>"
         ),
@@ -354,6 +407,53 @@ In variables and flags, lists are written a,b,c (\\, for a comma inside an item)
          ones.\nIn variables and flags, lists are written a,b,c (\\, for a comma inside an item), \
          maps k:v,k:v, durations 1m30s or 250ms.\n"
     );
+}
+
+/// The listing at the end of `--help` is the stack, in the order it is
+/// read: every file, drop-in directory and `.env` layer, and the
+/// `--config` file where it goes (without discovery, just below the flags).
+#[test]
+fn help_lists_the_stack_in_the_order_it_is_read() {
+    let help = Svc::builder()
+        .file("/etc/svc/base.toml")
+        .optional_dir("/etc/svc/conf.d")
+        .optional_dotenv(".env")
+        .env_from([("SVC_PORT", "2")])
+        .toml_str("port = 1")
+        .command()
+        .render_help()
+        .to_string();
+    let tail = &help[help.find("Configuration,").unwrap()..];
+    assert_eq!(
+        tail,
+        "Configuration, lowest first (later wins):
+  defaults
+  file /etc/svc/base.toml
+  drop-in directory /etc/svc/conf.d if it exists
+  dotenv file .env if it exists
+  environment variables SVC_<KEY> (nested keys joined by _), or SVC_<KEY>_FILE naming a file that holds the value
+  TOML text <toml>
+  the file named by --config
+  flags
+
+In variables and flags, lists are written a,b,c (\\, for a comma inside an item), maps k:v,k:v, durations 1m30s or 250ms.
+"
+    );
+    // As the load reads them: the --config file over the environment.
+    let dir = Tmp::new();
+    let named = dir.write("f.toml", "port = 3\n");
+    let builder = Svc::builder().env_from([("SVC_PORT", "2")]);
+    let help = builder.command().render_help().to_string();
+    let file_at = help.find("the file named by --config").unwrap();
+    assert!(
+        help.find("environment variables").unwrap() < file_at,
+        "{help}"
+    );
+    let loaded = builder
+        .args(args(&["--config", named.to_str().unwrap()]))
+        .load_full()
+        .unwrap();
+    assert_eq!(loaded.config().port, 3);
 }
 
 #[test]
@@ -595,6 +695,49 @@ fn an_app_with_its_own_config_flag_keeps_it() {
     assert_eq!(svc.port, 7);
 }
 
+/// An application's own `--config`, `--check-config` and `--print-config`
+/// are its own, whatever their types: staid's are left out, with a
+/// warning, and the load goes on.
+#[test]
+fn an_apps_own_config_check_and_print_flags_are_not_staids() {
+    use clap::{value_parser, Arg, ArgAction, Command};
+    let builder = Svc::builder().env_from([("SVC_PORT", "7")]);
+    let cmd = Command::new("tool")
+        .arg(
+            Arg::new("config")
+                .long("config")
+                .value_parser(value_parser!(std::path::PathBuf)),
+        )
+        .arg(
+            Arg::new("check-config")
+                .long("check-config")
+                .action(ArgAction::SetTrue),
+        )
+        .arg(Arg::new("print-config").long("print-config"));
+    let matches = builder
+        .augment(cmd)
+        .try_get_matches_from([
+            "tool",
+            "--config",
+            "/nonexistent/tool.yaml",
+            "--check-config",
+            "--print-config",
+            "rules",
+        ])
+        .unwrap();
+    let loaded = builder.matches(&matches).load_full().unwrap();
+    assert_eq!(loaded.config().port, 7);
+    let warnings: Vec<String> = loaded.warnings().iter().map(ToString::to_string).collect();
+    assert_eq!(
+        warnings,
+        [
+            "the application already has --config; staid's --config is left out",
+            "the application already has --print-config; staid's --print-config is left out",
+            "the application already has --check-config; staid's --check-config is left out",
+        ]
+    );
+}
+
 /// Mounting into an application's parser with subcommands, as
 /// `examples/clap_app.rs` does: help on every subcommand, global flags, and
 /// each kind of clash reported.
@@ -804,6 +947,18 @@ Options:
         );
         assert_eq!(err.problems()[0].kind(), ProblemKind::Source);
         assert!(Tool::builder().try_augment(app()).is_ok());
+        // A command mounted twice is left as the first mount made it.
+        let once = Tool::builder().augment(app());
+        let err = Tool::builder().try_augment(once.clone()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "error: staid's flags are already mounted in this command; it is left as it is"
+        );
+        let matches = Tool::builder()
+            .augment(once)
+            .try_get_matches_from(["tool", "serve", "--port", "1"])
+            .unwrap();
+        assert_eq!(Tool::builder().matches(&matches).load().unwrap().port, 1);
     }
 
     #[test]
@@ -880,6 +1035,190 @@ Options:
         assert_eq!(
             version(builder.augment(cmd), &["tool", "bench", "--version"]),
             "tool-bench 1.2.3\n"
+        );
+    }
+
+    /// Every name a subcommand's argument answers to meets staid's global
+    /// flags there: its global arguments (which reach the subcommands
+    /// below it), its aliases, and flag subcommands (`tool -p`). Each is a
+    /// warning, never clap's panic.
+    #[test]
+    fn global_arguments_aliases_and_flag_subcommands_are_clashes_not_panics() {
+        let serve = || Command::new("serve").about("Run the server");
+        let cases = [
+            (
+                app().subcommand(
+                    serve()
+                        .name("run")
+                        .arg(Arg::new("listen").long("port").global(true))
+                        .subcommand(Command::new("once")),
+                ),
+                &["tool", "run", "once", "--port", "1"][..],
+                "`port`: flag --port is not global: the subcommand `run`'s --port has the same \
+                 name\n  = help: give staid's flag before the subcommand",
+            ),
+            (
+                app().subcommand(
+                    serve()
+                        .name("run")
+                        .arg(Arg::new("host").short('h').long("host").global(true)),
+                ),
+                &["tool", "run", "-h", "x"],
+                "",
+            ),
+            (
+                app().arg(Arg::new("listen").long("listen").alias("port")),
+                &["tool", "--port", "1"],
+                "`port`: flag --port is generated for `port` but is already used by the \
+                 application's --port\n  = help: staid's flag is left out; the key can still be \
+                 set in a file or the environment, or give the field another flag with \
+                 #[config(flag = \"..\")]",
+            ),
+            (
+                app().subcommand(
+                    serve().name("run").arg(
+                        Arg::new("listen")
+                            .long("listen")
+                            .visible_alias("db-host")
+                            .short_alias('p'),
+                    ),
+                ),
+                &["tool", "run", "-p", "1"],
+                "`port`: short flag -p of --port is left out: the subcommand `run`'s -p has the \
+                 same name\n  = help: --port is still accepted everywhere\n\
+                 `db_host`: flag --db-host is not global: the subcommand `run`'s --db-host has \
+                 the same name\n  = help: give staid's flag before the subcommand",
+            ),
+            (
+                app().subcommand(Command::new("sync").short_flag('p')),
+                &["tool", "-p"],
+                "`port`: short flag -p of `port` is already used by the subcommand `sync` (-p)\n  \
+                 = help: staid's flag is --port alone",
+            ),
+            (
+                app()
+                    .arg(Arg::new("listen").long("listen"))
+                    .group(clap::ArgGroup::new("port").arg("listen"))
+                    .subcommand(
+                        serve()
+                            .name("run")
+                            .arg(Arg::new("db").long("db"))
+                            .group(clap::ArgGroup::new("db_host").arg("db")),
+                    ),
+                &["tool", "--db-host", "h", "run"],
+                "`port`: flag --port is generated for `port` but is already used by the \
+                 application's group `port`\n  = help: staid's flag is left out; the key can \
+                 still be set in a file or the environment, or give the field another flag with \
+                 #[config(flag = \"..\")]\n\
+                 `db_host`: flag --db-host is not global: the subcommand `run`'s group `db_host` \
+                 has the same name\n  = help: give staid's flag before the subcommand",
+            ),
+        ];
+        for (cmd, args, expected) in cases {
+            let found = warnings(Tool::builder(), cmd, args);
+            assert_eq!(found.join("\n"), expected, "{args:?}");
+        }
+        // `-h` is the subcommand's; `--help` is still help there.
+        let cmd = app().subcommand(
+            serve()
+                .name("run")
+                .arg(Arg::new("host").short('h').long("host").global(true)),
+        );
+        let help = help_of(Tool::builder().augment(cmd), &["tool", "run", "--help"]);
+        assert!(help.contains("      --help"), "{help}");
+    }
+
+    /// An application that has clap insist on help for every argument
+    /// (`help_expected`) can mount staid's flags, a field without a doc
+    /// comment among them.
+    #[test]
+    fn an_app_that_expects_help_on_every_argument_can_mount() {
+        #[derive(Config, Debug)]
+        #[config(name = "bare")]
+        struct Bare {
+            token: Option<String>,
+        }
+        let cmd = Command::new("bare")
+            .help_expected(true)
+            .subcommand(Command::new("run").about("Run"));
+        let builder = Bare::builder();
+        let matches = builder
+            .augment(cmd)
+            .try_get_matches_from(["bare", "run", "--token", "t"])
+            .unwrap();
+        let bare = builder.matches(&matches).load().unwrap();
+        assert_eq!(bare.token.as_deref(), Some("t"));
+    }
+
+    /// clap hands the value of a subcommand's global argument up to the
+    /// command above, into any argument of the same id: staid's flag of
+    /// that id is left out, so the application's value is not read.
+    #[test]
+    fn a_subcommand_global_argument_with_a_fields_id_is_not_configuration() {
+        let cmd =
+            app().subcommand(Command::new("run").arg(Arg::new("port").long("listen").global(true)));
+        let builder = Tool::builder();
+        let matches = builder
+            .augment(cmd)
+            .try_get_matches_from(["tool", "run", "--listen", "1"])
+            .unwrap();
+        let loaded = builder.matches(&matches).load_full().unwrap();
+        assert_eq!(loaded.config().port, 8080);
+        let warnings: Vec<String> = loaded.warnings().iter().map(ToString::to_string).collect();
+        assert_eq!(
+            warnings,
+            [
+                "`port`: flag --port is generated for `port` but is already used by the \
+              subcommand `run`'s global argument `port`\n  = help: staid's flag is left out; \
+              the key can still be set in a file or the environment, or give the field another \
+              flag with #[config(flag = \"..\")]"
+            ]
+        );
+    }
+
+    /// The matches carry what was mounted: a builder other than the one
+    /// that called `augment` (as `Tool::load_with(|s| s.matches(&m))`
+    /// would be), `Cli::matches`, and a subcommand's matches all read
+    /// staid's flags alone, with the same warnings.
+    #[test]
+    fn any_builder_reads_only_what_was_mounted() {
+        let cmd = app()
+            .arg(Arg::new("port").long("listen"))
+            .arg(Arg::new("pretty").short('p').action(ArgAction::SetTrue));
+        let matches = Tool::builder()
+            .augment(cmd)
+            .try_get_matches_from(["tool", "--listen", "5", "serve", "--db-host", "db2"])
+            .unwrap();
+        let warned = [
+            "`port`: flag --port is generated for `port` but is already used by the \
+             application's argument `port`\n  = help: staid's flag is left out; the key can \
+             still be set in a file or the environment, or give the field another flag with \
+             #[config(flag = \"..\")]",
+        ];
+        let serve = matches.subcommand_matches("serve").unwrap();
+        for loaded in [
+            Tool::builder().env_from([("X", "y")]).matches(&matches),
+            Tool::builder().source(staid::source::Cli::matches(&matches)),
+            Tool::builder().matches(serve),
+        ]
+        .map(|b| b.load_full().unwrap())
+        {
+            assert_eq!(loaded.config().port, 8080);
+            assert_eq!(loaded.config().db_host, "db2");
+            let warnings: Vec<String> = loaded.warnings().iter().map(ToString::to_string).collect();
+            assert_eq!(warnings, warned);
+        }
+        // Matches of a command staid was not mounted in set nothing.
+        let matches = Command::new("tool")
+            .arg(Arg::new("port").long("port"))
+            .try_get_matches_from(["tool", "--port", "5"])
+            .unwrap();
+        let loaded = Tool::builder().matches(&matches).load_full().unwrap();
+        assert_eq!(loaded.config().port, 8080);
+        assert_eq!(
+            loaded.warnings()[0].to_string(),
+            "the matches come from a command staid's flags are not mounted in, so no flag is \
+             read\n  = help: mount them with Builder::augment before parsing"
         );
     }
 }

@@ -320,31 +320,30 @@ impl<T: Config> Builder<T> {
         let naming = self.env.naming(T::SCHEMA);
         let discovers = self.has(|l| matches!(l, Layer::Discover(_)));
         let mut usage = crate::usage::env_table(T::SCHEMA, &naming);
-        let places = self.places(&naming.prefix);
-        if !places.is_empty() {
+        if let Some(discover) = self.layers.iter().find_map(|l| match l {
+            Layer::Discover(d) => Some(d),
+            _ => None,
+        }) {
             usage.push_str("\nConfiguration files, lowest first:\n");
-            for place in places {
+            for place in discover.places(T::SCHEMA, &self.vars()) {
                 usage.push_str(&format!("  {place}\n"));
             }
+            usage.push_str(&match naming.prefix.as_str() {
+                "" => "  --config <FILE>\n".to_owned(),
+                prefix => format!("  --config <FILE> or {prefix}CONFIG\n"),
+            });
         }
         usage.push('\n');
         usage.push_str(&crate::usage::env_notes(&naming, discovers));
         usage
     }
-    /// What discovery reads, as `--help` and `env_usage` list it, without
+    /// The environment, for what `--help` and `env_usage` list without
     /// planning (which would parse the command line).
-    fn places(&self, prefix: &str) -> Vec<String> {
-        let Some(discover) = self.layers.iter().find_map(|l| match l {
-            Layer::Discover(d) => Some(d),
-            _ => None,
-        }) else {
-            return Vec::new();
-        };
-        let vars = match self.env.own_vars() {
+    fn vars(&self) -> Arc<crate::source::Vars> {
+        match self.env.own_vars() {
             Some(vars) => vars.clone(),
             None => Arc::new(crate::source::Vars::from_process()),
-        };
-        discover.places(T::SCHEMA, &vars, prefix)
+        }
     }
 
     /// A commented TOML file listing every key with its doc comment and
@@ -450,11 +449,12 @@ impl<T: Config> Builder<T> {
 
     /// Adds the command-line layer from matches of the application's own
     /// parser, into which [`augment`](Builder::augment) mounted staid's
-    /// arguments.
+    /// arguments: `.source(Cli::matches(matches))`. The matches carry what
+    /// was mounted, so any builder reads the same flags from them, with
+    /// the same warnings.
     #[cfg(feature = "cli")]
     pub fn matches(self, matches: &clap::ArgMatches) -> Self {
-        let cli = self.cli.with_matches(matches);
-        self.source(cli)
+        self.source(crate::source::Cli::matches(matches))
     }
 
     /// The clap command staid parses with [`cli`](Builder::cli): named after
@@ -475,10 +475,16 @@ impl<T: Config> Builder<T> {
     ///
     /// The flags are global (see [`global_flags`](Builder::global_flags)),
     /// and `--help`/`-h` keeps working on every subcommand. A generated
-    /// name that the application already uses is left out, never handed to
-    /// clap (which would panic); each such clash is a warning in
+    /// name that the application already uses (an argument's name, alias or
+    /// id, a group, a flag subcommand) is left out, never handed to clap
+    /// (which would panic); each such clash is a warning in
     /// [`Loaded::warnings`] naming both. [`try_augment`](Builder::try_augment)
     /// makes them an error instead.
+    ///
+    /// What was mounted travels in the matches (a hidden argument), so any
+    /// builder given them with [`matches`](Builder::matches), such as the
+    /// one [`Config::load_with`] hands its closure, reads staid's flags
+    /// alone, with the same warnings.
     #[cfg(feature = "cli")]
     pub fn augment(&self, cmd: clap::Command) -> clap::Command {
         self.cli.mount(T::SCHEMA, &self.flag_naming(), cmd).0
@@ -512,15 +518,15 @@ impl<T: Config> Builder<T> {
     /// reads the environment.
     #[cfg(feature = "cli")]
     fn flag_naming(&self) -> crate::naming::Naming {
+        let stack = Stack {
+            schema: T::SCHEMA,
+            layers: &self.layers,
+            env: &self.env,
+            cli: &self.cli,
+        };
         crate::naming::Naming {
-            env: self
-                .has(|l| matches!(l, Layer::Env))
-                .then(|| self.env.naming(T::SCHEMA)),
-            builder_env: Some(self.env.naming(T::SCHEMA)),
-            other_env: Vec::new(),
             flags: true,
-            credentials: self.has(|l| matches!(l, Layer::Credentials(_))),
-            places: self.places(&self.env.naming(T::SCHEMA).prefix),
+            ..stack.naming(&|| self.vars())
         }
     }
 

@@ -81,6 +81,7 @@ impl Problem {
     }
 
     /// The message is a text of several lines (clap's rendered error).
+    #[cfg_attr(not(feature = "cli"), allow(dead_code))]
     pub(crate) fn with_lines(mut self) -> Problem {
         self.lines = true;
         self

@@ -172,13 +172,16 @@ impl Plan {
             checks,
             texts,
             unparsed,
+            refused,
         } = sink;
         problems.extend(completed);
         let mut ctx = Ctx::new(unknown, &texts, &self.naming);
         let config = T::__build(Some(&merged), &mut ctx);
         problems.extend(ctx.problems);
         warnings.extend(ctx.warnings);
-        if !unparsed.is_empty() {
+        if refused {
+            problems.retain(|p| p.kind() != ProblemKind::Missing);
+        } else if !unparsed.is_empty() {
             // The scan names keys unquoted (`servers.a.b.host`), a problem
             // quotes a key with a dot (`servers."a.b".host`).
             let plain = |key: &str| quoted_parts(key).map(|parts| parts.join("."));

@@ -21,9 +21,11 @@ pub(crate) struct Naming {
     pub(crate) flags: bool,
     /// Whether the stack reads systemd credentials.
     pub(crate) credentials: bool,
-    /// The files and drop-in directories discovery reads, lowest first, for
-    /// `--help` and `env_usage()`; empty without discovery.
-    pub(crate) places: Vec<String>,
+    /// Where configuration comes from after the defaults, lowest first, a
+    /// line for each layer of the stack as `--help` lists it: discovery's
+    /// files and drop-in directories, the `--config` file in its place,
+    /// other files, the environment, the flags.
+    pub(crate) sources: Vec<String>,
 }
 
 /// Env variable names: `<prefix><sep><PATH joined by sep>`.

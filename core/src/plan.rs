@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
 use crate::error::Exit;
-use crate::naming::Naming;
+use crate::naming::{EnvNaming, Naming};
 use crate::schema::Schema;
 use crate::source::{Credentials, Discover, Env, Source, Vars};
 
@@ -59,9 +59,77 @@ pub(crate) struct Stack<'a> {
     pub(crate) cli: &'a crate::source::Cli,
 }
 
+impl Stack<'_> {
+    fn has(&self, want: fn(&Layer) -> bool) -> bool {
+        self.layers.iter().any(want)
+    }
+
+    /// How the stack spells keys as variables and flags, and where its
+    /// configuration comes from, as messages and `--help` name them.
+    /// `vars` is asked for the environment only where discovery needs it
+    /// (`XDG_CONFIG_HOME`).
+    pub(crate) fn naming(&self, vars: &dyn Fn() -> Arc<Vars>) -> Naming {
+        let env_naming = self.env.naming(self.schema);
+        Naming {
+            env: self
+                .has(|l| matches!(l, Layer::Env))
+                .then(|| env_naming.clone()),
+            sources: self.sources(&env_naming, vars),
+            builder_env: Some(env_naming),
+            other_env: Vec::new(),
+            flags: false,
+            credentials: self.has(|l| matches!(l, Layer::Credentials(_))),
+        }
+    }
+
+    /// Each layer as `--help` lists it, lowest first, with the `--config`
+    /// file where `resolve` reads it: after the first discovery's files,
+    /// or else just below the flags. A stack given its command line later
+    /// (`augment`, then `matches`) has the flags on top.
+    fn sources(&self, env: &EnvNaming, vars: &dyn Fn() -> Arc<Vars>) -> Vec<String> {
+        let config = "the file named by --config";
+        let mut out = Vec::new();
+        // Where the flags go: the command-line layer's place, or the top.
+        #[cfg_attr(not(feature = "cli"), allow(unused_mut))]
+        let mut flags_at = None;
+        let mut discovered = false;
+        for layer in self.layers {
+            match layer {
+                Layer::Env => out.push(crate::usage::env_source(env)),
+                #[cfg(feature = "cli")]
+                Layer::Cli => flags_at = Some(out.len()),
+                Layer::Discover(discover) => {
+                    let places = discover.places(self.schema, &vars());
+                    out.extend(places.into_iter().map(|p| format!("{p} if it exists")));
+                    if !std::mem::replace(&mut discovered, true) {
+                        out.push(match env.prefix.as_str() {
+                            "" => config.to_owned(),
+                            prefix => format!("{config} or {prefix}CONFIG"),
+                        });
+                    }
+                }
+                Layer::Credentials(credentials) => out.push(format!(
+                    "{}, one file per key (db.password)",
+                    credentials.describe()
+                )),
+                Layer::OtherEnv(other) => {
+                    out.push(crate::usage::env_source(&other.naming(self.schema)));
+                }
+                Layer::Source(source) => out.push(source.describe()),
+            }
+        }
+        let mut flags = vec!["flags".to_owned()];
+        if !discovered {
+            flags.insert(0, config.to_owned());
+        }
+        let at = flags_at.unwrap_or(out.len());
+        out.splice(at..at, flags);
+        out
+    }
+}
+
 impl Plan {
     pub(crate) fn resolve(stack: Stack<'_>) -> Plan {
-        let has = |want: fn(&Layer) -> bool| stack.layers.iter().any(want);
         let env_naming = stack.env.naming(stack.schema);
         let vars = match stack.env.own_vars() {
             Some(vars) => OnceLock::from(vars.clone()),
@@ -69,29 +137,18 @@ impl Plan {
         };
         let mut plan = Plan {
             vars,
-            naming: Naming {
-                env: has(|l| matches!(l, Layer::Env)).then(|| env_naming.clone()),
-                builder_env: Some(env_naming.clone()),
-                other_env: Vec::new(),
-                flags: false,
-                credentials: has(|l| matches!(l, Layer::Credentials(_))),
-                places: Vec::new(),
-            },
+            naming: Naming::default(),
             layers: Vec::new(),
             exit: None,
             print_config: None,
             check_config: false,
             warnings: Vec::new(),
         };
-        // Discovery's places are named in `--help`, so before parsing.
-        if let Some(discover) = stack.layers.iter().find_map(|l| match l {
-            Layer::Discover(d) => Some(d),
-            _ => None,
-        }) {
-            plan.naming.places = discover.places(stack.schema, plan.vars(), &env_naming.prefix);
-        }
+        // The sources are named in `--help`, so before parsing.
+        let naming = stack.naming(&|| plan.vars().clone());
+        plan.naming = naming;
         #[cfg(feature = "cli")]
-        let config_arg = plan.parse_flags(&stack, has(|l| matches!(l, Layer::Cli)));
+        let config_arg = plan.parse_flags(&stack, stack.has(|l| matches!(l, Layer::Cli)));
         #[cfg(not(feature = "cli"))]
         let config_arg: Option<PathBuf> = None;
 
@@ -103,7 +160,7 @@ impl Plan {
                 Layer::Env => plan.layers.push(Arc::new(stack.env.clone())),
                 #[cfg(feature = "cli")]
                 Layer::Cli => {
-                    if !has(|l| matches!(l, Layer::Discover(_))) {
+                    if !stack.has(|l| matches!(l, Layer::Discover(_))) {
                         if let Some(path) = config_arg.take() {
                             let file = crate::source::File::named_by(path, "--config".into());
                             plan.layers.push(Arc::new(file));

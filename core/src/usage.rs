@@ -123,39 +123,22 @@ pub(crate) fn env_notes(naming: &EnvNaming, discovers: bool) -> String {
 #[cfg_attr(not(feature = "cli"), allow(dead_code))]
 pub(crate) fn sources(naming: &crate::naming::Naming) -> String {
     let mut out = String::from("Configuration, lowest first (later wins):\n  defaults\n");
-    // Discovery's places, lowest first: `/etc/app/app.{toml,json}`, then
-    // its drop-in directory; `--config` has a line of its own below.
-    for place in naming.places.iter().filter(|p| !p.starts_with("--config")) {
-        out.push_str(&format!("  {place} if it exists\n"));
+    for source in &naming.sources {
+        out.push_str(&format!("  {source}\n"));
     }
-    let env = naming.env.as_ref();
-    let config_var = env
-        .filter(|e| !naming.places.is_empty() && !e.prefix.is_empty())
-        .map(|e| format!(" or {}CONFIG", e.prefix));
-    out.push_str(&format!(
-        "  the file named by --config{}\n",
-        config_var.unwrap_or_default()
-    ));
-    if naming.credentials {
-        out.push_str(
-            "  systemd credentials in $CREDENTIALS_DIRECTORY, one file per key (db.password)\n",
-        );
-    }
-    if let Some(env) = env {
-        let prefix = if env.prefix.is_empty() {
-            ""
-        } else {
-            env.prefix.as_str()
-        };
-        out.push_str(&format!(
-            "  environment variables {prefix}<KEY> (nested keys joined by {}), or \
-             {prefix}<KEY>_FILE naming a file that holds the value\n",
-            env.sep
-        ));
-    }
-    out.push_str("  flags\n\n");
+    out.push('\n');
     out.push_str(TEXT_FORMS);
     out
+}
+
+/// An environment layer, as `--help` lists it.
+pub(crate) fn env_source(env: &EnvNaming) -> String {
+    let prefix = env.prefix.as_str();
+    format!(
+        "environment variables {prefix}<KEY> (nested keys joined by {}), or \
+         {prefix}<KEY>_FILE naming a file that holds the value",
+        env.sep
+    )
 }
 
 /// When a required field is required only in some case: its optional

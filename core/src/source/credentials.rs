@@ -82,7 +82,7 @@ impl Source for Credentials {
     fn describe(&self) -> String {
         match &self.dir {
             Some(dir) => format!("credentials in {}", dir.display()),
-            None => format!("credentials in ${CREDENTIALS_DIRECTORY}"),
+            None => format!("systemd credentials in ${CREDENTIALS_DIRECTORY}"),
         }
     }
 

@@ -90,6 +90,10 @@ pub(crate) struct Sink {
     /// Keys that texts which failed to parse still name: not reported
     /// missing, the syntax error being the problem to fix.
     pub(crate) unparsed: Vec<String>,
+    /// The command line was refused (clap's error is the problem to fix):
+    /// it sets nothing and may be what sets any key, so no key is
+    /// reported missing.
+    pub(crate) refused: bool,
 }
 
 /// What a source sees while it loads: the schema, the environment, the

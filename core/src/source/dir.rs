@@ -178,7 +178,8 @@ struct Listing {
 
 impl Source for Dir {
     fn describe(&self) -> String {
-        format!("drop-in directory {}", self.path.display())
+        let optional = if self.optional { " if it exists" } else { "" };
+        format!("drop-in directory {}{optional}", self.path.display())
     }
 
     fn load(&self, ctx: &mut LoadCtx<'_>) -> Result<Option<Value>, Vec<Problem>> {

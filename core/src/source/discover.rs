@@ -83,10 +83,11 @@ impl Discover {
         files
     }
 
-    /// What discovery reads, lowest first, as `--help` and
-    /// `env_usage()` list it: `/etc/myapp/myapp.{toml,json}`,
-    /// `/etc/myapp/myapp.d/*.{toml,json}`, ...
-    pub(crate) fn places(&self, schema: &Schema, vars: &Vars, prefix: &str) -> Vec<String> {
+    /// The files and drop-in directories discovery reads, lowest first, as
+    /// `--help` and `env_usage()` list them: `/etc/myapp/myapp.{toml,json}`,
+    /// `/etc/myapp/myapp.d/*.{toml,json}`, ... (the file `--config` or
+    /// `<PREFIX>CONFIG` names comes after them).
+    pub(crate) fn places(&self, schema: &Schema, vars: &Vars) -> Vec<String> {
         let Some(name) = schema.name else {
             return Vec::new();
         };
@@ -97,10 +98,6 @@ impl Discover {
             places.push(format!("{dir}/{name}.{{{exts}}}"));
             places.push(format!("{dir}/{name}.d/*.{{{exts}}}"));
         }
-        places.push(match prefix.is_empty() {
-            true => "--config <FILE>".to_owned(),
-            false => format!("--config <FILE> or {prefix}CONFIG"),
-        });
         places
     }
 

@@ -75,7 +75,8 @@ struct Entry {
 
 impl Source for Dotenv {
     fn describe(&self) -> String {
-        format!("dotenv file {}", self.path.display())
+        let optional = if self.optional { " if it exists" } else { "" };
+        format!("dotenv file {}{optional}", self.path.display())
     }
 
     fn load(&self, ctx: &mut LoadCtx<'_>) -> Result<Option<Value>, Vec<Problem>> {

@@ -124,7 +124,8 @@ impl File {
 
 impl Source for File {
     fn describe(&self) -> String {
-        format!("file {}", self.path.display())
+        let optional = if self.optional { " if it exists" } else { "" };
+        format!("file {}{optional}", self.path.display())
     }
 
     fn load(&self, ctx: &mut LoadCtx<'_>) -> Result<Option<Value>, Vec<Problem>> {

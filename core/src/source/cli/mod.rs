@@ -7,7 +7,7 @@
 
 use std::ffi::OsString;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 
 use clap::{ArgMatches, Command};
 
@@ -15,7 +15,7 @@ mod mount;
 mod secrets;
 
 pub(crate) use mount::augment;
-use mount::LEFT_OUT;
+use mount::{Mount, LEFT_OUT, MOUNT};
 use secrets::secret_values;
 
 use super::{LoadCtx, Source};
@@ -47,6 +47,10 @@ pub(super) const RESERVED: &[&str] = &[
 /// [`matches`](crate::Builder::matches) add one; added with
 /// [`Builder::source`](crate::Builder::source) it behaves the same.
 ///
+/// Matches carry what [`Builder::augment`](crate::Builder::augment)
+/// mounted (in a hidden argument of the command), so any builder loading
+/// them reads staid's flags alone and reports the same clashes.
+///
 /// The arguments are parsed once per builder, when it plans its loads: a
 /// load or a watch reload never parses them again.
 #[derive(Clone, Debug)]
@@ -55,21 +59,6 @@ pub struct Cli {
     parsed: OnceLock<Arc<Parse>>,
     /// Whether staid's flags are global: accepted after a subcommand too.
     global: bool,
-    /// What [`Builder::augment`](crate::Builder::augment) did when it
-    /// mounted the flags into the application's command.
-    mounted: Arc<Mutex<Mounted>>,
-}
-
-/// The flags mounted into an application's command.
-#[derive(Debug, Default)]
-struct Mounted {
-    /// Names that clash with the application's arguments: reported as
-    /// warnings by every load of the matches.
-    problems: Vec<Problem>,
-    /// The ids of the arguments staid added, which are the only ones read
-    /// from the matches: an argument of the application's own whose id is
-    /// a key path is not configuration. `None` before a mount.
-    ids: Option<std::collections::HashSet<String>>,
 }
 
 impl Default for Cli {
@@ -78,7 +67,6 @@ impl Default for Cli {
             input: Input::default(),
             parsed: OnceLock::new(),
             global: true,
-            mounted: Arc::default(),
         }
     }
 }
@@ -106,8 +94,8 @@ pub(crate) enum Parse {
 #[derive(Debug)]
 pub(crate) struct Flags {
     matches: Arc<ArgMatches>,
-    /// Flags left out of staid's own command for a clash (see `LEFT_OUT`).
-    warnings: Vec<Problem>,
+    /// What staid mounted in the command the matches come from.
+    mount: Arc<Mount>,
     /// `--config <FILE>`.
     pub(crate) config: Option<PathBuf>,
     /// `--print-config[=FORMAT]`.
@@ -139,9 +127,13 @@ impl Cli {
 
     /// The matches of the application's own parser, into which
     /// [`Builder::augment`](crate::Builder::augment) mounted staid's
-    /// arguments.
+    /// arguments: only those are read. Matches of a command staid's flags
+    /// were not mounted in set nothing, with a warning saying so.
     pub fn matches(matches: &ArgMatches) -> Cli {
-        Cli::default().with_matches(matches)
+        Cli {
+            input: Input::Matches(Arc::new(matches.clone())),
+            ..Cli::default()
+        }
     }
 
     /// Whether staid's flags are global (the default, `true`): accepted
@@ -155,40 +147,16 @@ impl Cli {
         self
     }
 
-    /// This layer reading `matches`, with its settings and what mounting
-    /// found kept.
-    pub(crate) fn with_matches(&self, matches: &ArgMatches) -> Cli {
-        Cli {
-            input: Input::Matches(Arc::new(matches.clone())),
-            parsed: OnceLock::new(),
-            global: self.global,
-            mounted: self.mounted.clone(),
-        }
-    }
-
-    /// Mounts staid's arguments into the application's `cmd`; the clashes
-    /// found are kept for the loads of the matches, and returned.
+    /// Mounts staid's arguments into the application's `cmd`, global as
+    /// this layer says; returns the clashes found, which the matches carry
+    /// to every load too.
     pub(crate) fn mount(
         &self,
         schema: &'static Schema,
         naming: &Naming,
         cmd: Command,
     ) -> (Command, Vec<Problem>) {
-        let before: std::collections::HashSet<String> = cmd
-            .get_arguments()
-            .map(|a| a.get_id().to_string())
-            .collect();
-        let (cmd, problems) = augment(schema, naming, cmd, self.global);
-        let ids = cmd
-            .get_arguments()
-            .map(|a| a.get_id().to_string())
-            .filter(|id| !before.contains(id))
-            .collect();
-        *self.mounted.lock().unwrap_or_else(|e| e.into_inner()) = Mounted {
-            problems: problems.clone(),
-            ids: Some(ids),
-        };
-        (cmd, problems)
+        augment(schema, naming, cmd, self.global)
     }
 
     /// The command line, parsed on first use and kept.
@@ -209,24 +177,24 @@ impl Source for Cli {
     }
 
     fn load(&self, ctx: &mut LoadCtx<'_>) -> Result<Option<Value>, Vec<Problem>> {
-        let mut own = None;
-        if let Input::Matches(_) = self.input {
-            let mounted = self.mounted.lock().unwrap_or_else(|e| e.into_inner());
-            ctx.sink.warnings.extend(mounted.problems.iter().cloned());
-            own = mounted.ids.clone();
-        }
-        let matches = match self.parsed(ctx.schema, ctx.naming) {
-            Parse::Flags(flags) => {
-                ctx.sink.warnings.extend(flags.warnings.iter().cloned());
-                &flags.matches
-            }
+        let parsed = match self.parsed(ctx.schema, ctx.naming) {
+            Parse::Flags(flags) => flags,
             Parse::Exit(_) => return Ok(None),
-            Parse::Problems(problems) => return Err(problems.clone()),
+            Parse::Problems(problems) => {
+                // A refused command line sets nothing, and may be what
+                // sets any value: none is reported missing beside it.
+                ctx.sink.refused = true;
+                return Err(problems.clone());
+            }
         };
+        ctx.sink
+            .warnings
+            .extend(parsed.mount.warnings.iter().cloned());
+        let matches = &parsed.matches;
         let mut flags = Value::table(Origin::Default);
         let mut any = false;
         ctx.schema.walk_named(&mut |path, names, field| {
-            if field.elements().is_some() || own.as_ref().is_some_and(|ids| !ids.contains(path)) {
+            if field.elements().is_some() || !parsed.mount.ids.contains(path) {
                 return;
             }
             let Ok(Some(values)) = matches.try_get_many::<String>(path) else {
@@ -250,34 +218,52 @@ impl Source for Cli {
 }
 
 impl Flags {
+    /// Reads what staid mounted, and staid's own `--config`,
+    /// `--print-config` and `--check-config` where it mounted them: an
+    /// application's arguments of those names are its own.
     fn new(matches: Arc<ArgMatches>) -> Flags {
-        let config = matches
-            .try_get_one::<PathBuf>(CONFIG_FLAG)
-            .ok()
-            .flatten()
-            .cloned();
-        let print_config = matches
-            .try_get_one::<String>(PRINT_CONFIG_FLAG)
-            .ok()
-            .flatten()
-            .map(|format| match format.as_str() {
+        let mount = match matches.try_get_one::<Arc<Mount>>(MOUNT) {
+            Ok(Some(mount)) => mount.clone(),
+            _ => Arc::new(Mount {
+                warnings: vec![Problem::new(
+                    ProblemKind::Source,
+                    "the matches come from a command staid's flags are not mounted in, so \
+                     no flag is read",
+                )
+                .with_help("mount them with Builder::augment before parsing")],
+                ..Mount::default()
+            }),
+        };
+        let config = staids::<PathBuf>(&matches, &mount, CONFIG_FLAG).cloned();
+        let print_config = staids::<String>(&matches, &mount, PRINT_CONFIG_FLAG).map(|format| {
+            match format.as_str() {
                 "json" => Print::Json,
                 "toml" => Print::Toml,
                 _ => Print::Listing,
-            });
-        let check_config = matches
-            .try_get_one::<bool>(CHECK_CONFIG_FLAG)
-            .ok()
-            .flatten()
-            .copied()
-            .unwrap_or(false);
+            }
+        });
+        let check_config =
+            staids::<bool>(&matches, &mount, CHECK_CONFIG_FLAG).is_some_and(|&yes| yes);
         Flags {
             matches,
-            warnings: Vec::new(),
+            mount,
             config,
             print_config,
             check_config,
         }
+    }
+}
+
+/// The value of staid's own argument `id`, where staid mounted it: an
+/// application's argument of that id is its own.
+fn staids<'m, T: Clone + Send + Sync + 'static>(
+    matches: &'m ArgMatches,
+    mount: &Mount,
+    id: &str,
+) -> Option<&'m T> {
+    match mount.ids.contains(id) {
+        true => matches.try_get_one::<T>(id).ok().flatten(),
+        false => None,
     }
 }
 
@@ -340,19 +326,19 @@ fn numbers_joined(schema: &'static Schema, args: Vec<OsString>) -> Vec<OsString>
 /// Parses `args` (program name first) with the command for `schema`.
 fn parse(schema: &'static Schema, naming: &Naming, args: Vec<OsString>) -> Parse {
     let (cmd, problems) = command(schema, naming);
-    let (left_out, fatal): (Vec<Problem>, Vec<Problem>) = problems
+    // Flags left out of staid's own command are warnings the matches
+    // carry; any other problem of the schema's is an error.
+    let fatal: Vec<Problem> = problems
         .into_iter()
-        .partition(|p| p.help.as_deref() == Some(LEFT_OUT));
+        .filter(|p| p.help.as_deref() != Some(LEFT_OUT))
+        .collect();
     if !fatal.is_empty() {
         return Parse::Problems(fatal);
     }
     let args = numbers_joined(schema, args);
     let secrets = secret_values(schema, &args);
     match cmd.try_get_matches_from(args) {
-        Ok(matches) => Parse::Flags(Flags {
-            warnings: left_out,
-            ..Flags::new(Arc::new(matches))
-        }),
+        Ok(matches) => Parse::Flags(Flags::new(Arc::new(matches))),
         Err(e) => {
             use clap::error::ErrorKind as K;
             let mut text = e.render().to_string();

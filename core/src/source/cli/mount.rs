@@ -2,55 +2,126 @@
 //! standalone one): one argument per field, clashes reported and left out,
 //! global where no subcommand uses the name.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::Arc;
 
 use clap::{Arg, ArgAction, Command};
-
-use std::path::PathBuf;
 
 use super::{CHECK_CONFIG_FLAG, CONFIG_FLAG, PRINT_CONFIG_FLAG, RESERVED};
 use crate::error::{Problem, ProblemKind};
 use crate::naming::{self, Naming};
 use crate::schema::{Schema, Shape};
 
-/// The names the subcommands of `cmd` (at any depth) use for their own
-/// arguments, each with who uses it: a global flag of staid's must not
-/// meet one of them there (clap would panic).
+/// The names a command uses for its own arguments, each with who uses it:
+/// a flag of staid's must not meet one of them in the same command (clap
+/// would panic, or read one value for both).
 #[derive(Default)]
-struct Below {
+struct Names {
+    /// Long names and long aliases, of arguments and of flag subcommands.
     longs: HashMap<String, String>,
+    /// Shorts and short aliases, of arguments and of flag subcommands.
     shorts: HashMap<char, String>,
     ids: HashMap<String, String>,
+    /// The ids of global arguments: clap hands their values up to the
+    /// command above, into any argument of the same id there.
+    global_ids: HashMap<String, String>,
 }
 
-impl Below {
-    fn of(cmd: &Command) -> Below {
-        let mut below = Below::default();
-        below.walk(cmd, "");
-        below
+impl Names {
+    /// What `cmd` itself uses; `path` is its place below the top (`db
+    /// migrate`), empty for the application's command.
+    fn add(&mut self, cmd: &Command, path: &str) {
+        let owner = match path {
+            "" => "the application's".to_owned(),
+            _ => format!("the subcommand `{path}`'s"),
+        };
+        for arg in cmd.get_arguments() {
+            let id = arg.get_id().to_string();
+            self.take(
+                arg.get_long()
+                    .into_iter()
+                    .chain(arg.get_all_aliases().unwrap_or_default()),
+                arg.get_short()
+                    .into_iter()
+                    .chain(arg.get_all_short_aliases().unwrap_or_default()),
+                |name| format!("{owner} {name}"),
+            );
+            if arg.is_global_set() {
+                let who = format!("{owner} global argument `{id}`");
+                self.global_ids.entry(id.clone()).or_insert(who);
+            }
+            let who = format!("{owner} argument `{id}`");
+            self.ids.entry(id).or_insert(who);
+        }
+        // clap refuses an argument with the id of a group, as of another
+        // argument.
+        for group in cmd.get_groups() {
+            let id = group.get_id().to_string();
+            let who = format!("{owner} group `{id}`");
+            self.ids.entry(id).or_insert(who);
+        }
+        // A subcommand given as a flag (`tool -S`, `tool --sync`) takes the
+        // name in the command above it.
+        for sub in cmd.get_subcommands() {
+            let place = place(path, sub);
+            self.take(
+                sub.get_long_flag()
+                    .into_iter()
+                    .chain(sub.get_all_long_flag_aliases()),
+                sub.get_short_flag()
+                    .into_iter()
+                    .chain(sub.get_all_short_flag_aliases()),
+                |name| format!("the subcommand `{place}` ({name})"),
+            );
+        }
+    }
+
+    /// Takes these names for `who`, which is given each as it is written
+    /// (`--port`, `-p`); the first to take a name keeps it.
+    fn take<'a>(
+        &mut self,
+        longs: impl Iterator<Item = &'a str>,
+        shorts: impl Iterator<Item = char>,
+        who: impl Fn(&str) -> String,
+    ) {
+        for l in longs {
+            let entry = self.longs.entry(l.to_owned());
+            entry.or_insert_with(|| who(&format!("--{l}")));
+        }
+        for s in shorts {
+            self.shorts
+                .entry(s)
+                .or_insert_with(|| who(&format!("-{s}")));
+        }
+    }
+
+    /// What the application's command uses at the top.
+    fn top(cmd: &Command) -> Names {
+        let mut names = Names::default();
+        names.add(cmd, "");
+        names
+    }
+
+    /// What the subcommands of `cmd` use, at any depth: a global flag of
+    /// staid's reaches every one of them.
+    fn below(cmd: &Command) -> Names {
+        let mut names = Names::default();
+        names.walk(cmd, "");
+        names
     }
 
     fn walk(&mut self, cmd: &Command, path: &str) {
         for sub in cmd.get_subcommands() {
-            let name = match path {
-                "" => sub.get_name().to_owned(),
-                _ => format!("{path} {}", sub.get_name()),
-            };
-            for arg in sub.get_arguments().filter(|a| !a.is_global_set()) {
-                let id = arg.get_id().to_string();
-                if let Some(l) = arg.get_long() {
-                    let who = format!("the subcommand `{name}`'s --{l}");
-                    self.longs.entry(l.to_owned()).or_insert(who);
-                }
-                if let Some(s) = arg.get_short() {
-                    let who = format!("the subcommand `{name}`'s -{s}");
-                    self.shorts.entry(s).or_insert(who);
-                }
-                let who = format!("the subcommand `{name}`'s argument `{id}`");
-                self.ids.entry(id).or_insert(who);
-            }
-            self.walk(sub, &name);
+            let path = place(path, sub);
+            self.add(sub, &path);
+            self.walk(sub, &path);
         }
+    }
+
+    /// Whether `name` is the id or a long name of one of these arguments.
+    fn has(&self, name: &str) -> bool {
+        self.ids.contains_key(name) || self.longs.contains_key(name)
     }
 
     /// Who below uses a name of `arg`, if anyone, and whether it is the
@@ -66,6 +137,66 @@ impl Below {
     }
 }
 
+/// The place of `sub`, a subcommand of the command at `path`.
+fn place(path: &str, sub: &Command) -> String {
+    match path {
+        "" => sub.get_name().to_owned(),
+        _ => format!("{path} {}", sub.get_name()),
+    }
+}
+
+/// The id and long name of the hidden argument that carries the [`Mount`]
+/// into the matches. No command line can spell a name that starts with
+/// NUL, so it is never given, suggested, or matched as a prefix
+/// (`infer_long_args`).
+pub(super) const MOUNT: &str = "\0staid";
+
+/// What [`augment`] mounted into a command. A hidden argument of the
+/// command carries it into the matches, so that any builder loading them
+/// (or `Cli::matches`) reads staid's flags alone and reports the clashes.
+#[derive(Debug, Default)]
+pub(crate) struct Mount {
+    /// The ids of the arguments staid added, which are the only ones read
+    /// from the matches: an argument of the application's own whose id is
+    /// a key path (or `config`) is not configuration.
+    pub(super) ids: HashSet<String>,
+    /// Names that clash with the application's arguments: reported as
+    /// warnings by every load of the matches.
+    pub(super) warnings: Vec<Problem>,
+}
+
+impl Mount {
+    /// The hidden argument: global, so that a subcommand's matches carry
+    /// it too, and set by its default alone.
+    fn marker(self) -> Arg {
+        Arg::new(MOUNT)
+            .long(MOUNT)
+            .hide(true)
+            .help("What staid mounted here")
+            .global(true)
+            .action(ArgAction::Set)
+            .value_parser(Carry(Arc::new(self)))
+            .default_value("mounted")
+    }
+}
+
+/// The marker's value parser: whatever the text, the value is the mount.
+#[derive(Clone)]
+struct Carry(Arc<Mount>);
+
+impl clap::builder::TypedValueParser for Carry {
+    type Value = Arc<Mount>;
+
+    fn parse_ref(
+        &self,
+        _: &Command,
+        _: Option<&Arg>,
+        _: &std::ffi::OsStr,
+    ) -> Result<Arc<Mount>, clap::Error> {
+        Ok(self.0.clone())
+    }
+}
+
 /// The help of a flag staid leaves out for a clash it can live with (a
 /// field named `config`, an application's own `--verbose`): a warning, and
 /// the load goes on.
@@ -75,40 +206,36 @@ pub(super) const LEFT_OUT: &str =
                         #[config(flag = \"..\")]";
 
 /// Adds staid's arguments for `schema` to `cmd`: one per field, plus
-/// `--config` and `--print-config`, global when `global` is set.
-/// Conflicting names are reported as problems and left out, never passed
-/// to clap (which would panic).
+/// `--config`, `--print-config` and `--check-config`, global when `global`
+/// is set, and the hidden marker that carries the [`Mount`] into the
+/// matches. Conflicting names (of arguments, their aliases, groups, flag
+/// subcommands, at the top or in any subcommand) are reported as problems
+/// and left out, never passed to clap (which would panic).
 pub(crate) fn augment(
     schema: &'static Schema,
     naming: &Naming,
     mut cmd: Command,
     global: bool,
 ) -> (Command, Vec<Problem>) {
+    if cmd.get_arguments().any(|a| a.get_id() == MOUNT) {
+        // Mounting twice would hand clap every flag twice.
+        let problem = Problem::new(
+            ProblemKind::Source,
+            "staid's flags are already mounted in this command; it is left as it is",
+        );
+        return (cmd, vec![problem]);
+    }
     let mut problems = Vec::new();
+    let app = Names::top(&cmd);
+    let below = Names::below(&cmd);
+    // Every long and short taken so far: staid's own flags, the
+    // application's, then each field's as it is added.
     let mut longs: HashMap<String, String> = RESERVED
         .iter()
         .map(|r| (r.to_string(), format!("--{r}")))
         .collect();
-    let mut shorts: HashMap<char, String> = HashMap::new();
-    // The application's own argument ids: clap panics on a duplicate id too.
-    let app_ids: std::collections::HashSet<String> = cmd
-        .get_arguments()
-        .map(|a| a.get_id().to_string())
-        .collect();
-    let app_longs: std::collections::HashSet<String> = cmd
-        .get_arguments()
-        .filter_map(|a| a.get_long().map(str::to_owned))
-        .collect();
-    let app_has = |name: &str| app_ids.contains(name) || app_longs.contains(name);
-    for taken in cmd.get_arguments() {
-        if let Some(l) = taken.get_long() {
-            longs.insert(l.to_owned(), format!("the application's --{l}"));
-        }
-        if let Some(s) = taken.get_short() {
-            shorts.insert(s, format!("the application's -{s}"));
-        }
-    }
-    let below = Below::of(&cmd);
+    longs.extend(app.longs.clone());
+    let mut shorts = app.shorts.clone();
     let left_out = LEFT_OUT;
     let mut args = Vec::new();
     let mut sections = Vec::new();
@@ -135,11 +262,12 @@ pub(crate) fn augment(
             );
             return;
         }
-        let other = longs.get(&long).cloned().or_else(|| {
-            app_ids
-                .contains(path)
-                .then(|| format!("the application's argument `{path}`"))
-        });
+        // An id a subcommand's global argument has would share its value.
+        let other = longs
+            .get(&long)
+            .or_else(|| app.ids.get(path))
+            .or_else(|| below.global_ids.get(path))
+            .cloned();
         if let Some(other) = other {
             // Two fields of the schema spell one flag: the schema is to
             // change, not the application's command.
@@ -217,10 +345,9 @@ pub(crate) fn augment(
             help.push(' ');
         }
         help.push_str(notes.trim_start());
-        if !help.is_empty() {
-            arg = arg.help(help);
-        }
-        args.push(arg);
+        // Even empty: an application's `help_expected(true)` is clap's
+        // panic for an argument without help.
+        args.push(arg.help(help));
     });
     // `--help` is always global: clap's own help flag is turned off for the
     // whole tree below (the setting propagates), so each subcommand needs
@@ -262,13 +389,18 @@ pub(crate) fn augment(
     // it; staid's is left out rather than handed to clap as a duplicate.
     for arg in extra {
         let name = arg.get_id().to_string();
-        if !app_has(&name) {
-            args.push(arg);
-        } else {
+        if app.has(&name) {
             problems.push(Problem::new(
                 ProblemKind::Source,
                 format!("the application already has --{name}; staid's --{name} is left out"),
             ));
+        } else if let Some(who) = below.global_ids.get(&name) {
+            problems.push(Problem::new(
+                ProblemKind::Source,
+                format!("staid's --{name} is left out: {who} has its id"),
+            ));
+        } else {
+            args.push(arg);
         }
     }
     if global {
@@ -314,7 +446,7 @@ pub(crate) fn augment(
             .collect();
     }
     let mut kept = Vec::new();
-    if !app_has("help") {
+    if !app.has("help") {
         cmd = cmd.disable_help_flag(true);
         kept.push(
             Arg::new("help")
@@ -325,7 +457,7 @@ pub(crate) fn augment(
                 .help("Print help"),
         );
     }
-    if cmd.get_version().is_some() && !app_has("version") {
+    if cmd.get_version().is_some() && !app.has("version") {
         cmd = cmd.disable_version_flag(true);
         kept.push(
             Arg::new("version")
@@ -336,7 +468,11 @@ pub(crate) fn augment(
                 .help("Print version"),
         );
     }
-    cmd = cmd.args(args).args(kept);
+    let mount = Mount {
+        ids: args.iter().map(|a| a.get_id().to_string()).collect(),
+        warnings: problems.clone(),
+    };
+    cmd = cmd.args(args).args(kept).arg(mount.marker());
     // An application's own text after the help stays as it is.
     if cmd.get_after_help().is_none() {
         let mut after = crate::usage::sources(naming);
