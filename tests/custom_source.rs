@@ -171,3 +171,66 @@ fn a_harness_hides_secret_values_in_debug() {
     assert!(shown.contains("plain"), "{shown}");
     assert_eq!(layer.get("token").unwrap().as_str(), Some("hunter2"));
 }
+
+/// A source that parses the text it fetches with `format::parse` and
+/// forwards the problems, as "Writing a source" says, shows no line of a
+/// secret that spans lines, whether or not it also keeps the text.
+#[test]
+fn a_fetched_document_that_does_not_parse_shows_no_line_of_a_secret() {
+    use std::sync::Arc;
+
+    use staid::format::{parse, Format};
+    use staid::source::LoadCtx;
+    use staid::{Problem, Value};
+
+    #[derive(Config, Debug)]
+    #[allow(dead_code)]
+    struct Fetched {
+        #[config(nested)]
+        db: Db,
+    }
+    #[derive(Config, Debug)]
+    #[allow(dead_code)]
+    struct Db {
+        #[config(default = "localhost")]
+        host: String,
+        #[config(secret)]
+        password: Option<String>,
+    }
+    const URL: &str = "https://vault.example/v1/app";
+    const TEXT: &str =
+        "{\"db\": {\n  \"host\": \"h\",\n  \"password\":\n    \"hunter2-pw\" \"oops\"\n}}\n";
+    struct Vault {
+        keep_text: bool,
+    }
+    impl Source for Vault {
+        fn describe(&self) -> String {
+            format!("vault {URL}")
+        }
+        fn load(&self, ctx: &mut LoadCtx<'_>) -> Result<Option<Value>, Vec<Problem>> {
+            let (tree, problems) = parse(Format::Json, URL, TEXT);
+            if self.keep_text {
+                ctx.add_text(Path::new(URL), Arc::from(TEXT));
+            }
+            for problem in problems {
+                ctx.problem(problem);
+            }
+            Ok(tree)
+        }
+    }
+    for keep_text in [false, true] {
+        let err = Fetched::builder()
+            .source(Vault { keep_text })
+            .load()
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!("error: invalid JSON: expected comma\n  --> {URL}:4:17"),
+            "keep_text: {keep_text}"
+        );
+        let mut harness = Harness::new::<Fetched>();
+        harness.load(&Vault { keep_text }).unwrap();
+        let shown = format!("{:?}", harness.problems());
+        assert!(!shown.contains("hunter2"), "{shown}");
+    }
+}

@@ -705,6 +705,39 @@ error: `db.hots`: unknown key
     assert!(shown.contains("--> <json>:2:10"), "{shown}");
 }
 
+/// Two layers may give their texts one name: each problem shows the line
+/// of its own text, found after the parse as well as during it.
+#[test]
+fn two_texts_with_one_name_each_show_their_own_lines() {
+    use staid::source::{Format, Text};
+    let err = Small::builder()
+        .source(Text::new(Format::Toml, "defaults", "port = \"high\"\n"))
+        .source(Text::new(
+            Format::Toml,
+            "defaults",
+            "# site overrides\n[db]\nhots = 1\n",
+        ))
+        .load()
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "2 problems in the configuration:
+
+error: `port`: expected an integer (u16), found string \"high\"
+  --> defaults:1:8
+   |
+ 1 | port = \"high\"
+   |        ^^^^^^
+
+error: `db.hots`: unknown key
+  --> defaults:3:1
+   |
+ 3 | hots = 1
+   | ^^^^
+  = help: did you mean `host`?"
+    );
+}
+
 /// A value that spans lines is underlined from where it starts to the end
 /// of that line, and a caret under non-ASCII text is as wide as its
 /// characters (widths are kept in bytes and counted when shown).

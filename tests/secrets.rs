@@ -268,7 +268,7 @@ fn a_secret_map_set_by_env_is_explained_with_its_variable() {
         loaded.explain().to_string(),
         "hdrs = \"<secret>\"  # default\n"
     );
-    // A remote origin would name the entry's key: the source is named.
+    // A remote origin names the entry in its key: it is masked there.
     struct Vault;
     impl staid::source::Source for Vault {
         fn describe(&self) -> String {
@@ -291,6 +291,57 @@ fn a_secret_map_set_by_env_is_explained_with_its_variable() {
     let loaded = Headers::builder().source(Vault).load_full().unwrap();
     assert_eq!(
         loaded.explain().to_string(),
-        "hdrs = \"<secret>\"  # vault at 127.0.0.1\n"
+        "hdrs = \"<secret>\"  # /app/hdrs/<secret> at vault at 127.0.0.1\n"
+    );
+}
+
+#[test]
+fn a_stores_keys_naming_a_secret_maps_entries_are_masked_in_errors() {
+    #[derive(Config, Debug)]
+    #[allow(dead_code)]
+    struct Tokens {
+        #[config(secret, default = {})]
+        tokens: std::collections::BTreeMap<String, u32>,
+    }
+    /// Keys as a store such as Consul names them.
+    struct Store(&'static [(&'static str, &'static str)]);
+    impl staid::source::Source for Store {
+        fn describe(&self) -> String {
+            "store".to_owned()
+        }
+        fn load(
+            &self,
+            _: &mut staid::source::LoadCtx<'_>,
+        ) -> Result<Option<staid::Value>, Vec<staid::Problem>> {
+            let mut layer = staid::Value::table(staid::Origin::Code);
+            for (path, value) in self.0 {
+                let origin = staid::Origin::Remote {
+                    source: "store".to_owned(),
+                    key: format!("app/{}", path.replace('.', "/")),
+                    version: None,
+                };
+                layer.insert_at(path, staid::Value::text(*value, origin));
+            }
+            Ok(Some(layer))
+        }
+    }
+    let err = Tokens::builder()
+        .source(Store(&[
+            ("tokens.ops-abc123secret", "x"),
+            ("tokns.abc123secret", "1"),
+        ]))
+        .load()
+        .unwrap_err();
+    assert_eq!(
+        assert_hidden(&err),
+        "2 problems in the configuration:\n\
+         \n\
+         error: `tokens.<secret>`: invalid value for `std::collections::BTreeMap<String, u32>` \
+         (value hidden: the field is secret)\n  \
+         --> app/tokens/<secret> at store\n\
+         \n\
+         error: `tokns`: unknown key\n  \
+         --> app/tokns/<secret> at store\n  \
+         = help: did you mean `tokens`?"
     );
 }

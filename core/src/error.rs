@@ -59,6 +59,21 @@ pub struct Problem {
     /// The message is a text of several lines of its own (clap's error for
     /// the command line), whose line breaks are printed as they are.
     pub(crate) lines: bool,
+    /// The whole text a parser found the problem in: hiding secrets needs
+    /// it to see a value that spans lines, whether or not the source kept
+    /// the text with `add_text`. Dropped once secrets are hidden.
+    pub(crate) text: Option<Whole>,
+}
+
+/// A text carried by a problem, for hiding secrets only: its `Debug` does
+/// not show it.
+#[derive(Clone)]
+pub(crate) struct Whole(pub(crate) std::sync::Arc<str>);
+
+impl fmt::Debug for Whole {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "<{} bytes of text>", self.0.len())
+    }
 }
 
 /// A warning is a problem that the builder was told not to fail on (for
@@ -77,7 +92,14 @@ impl Problem {
             snippet: None,
             help: None,
             lines: false,
+            text: None,
         }
+    }
+
+    /// The problem was found in `text`, whose snippet it shows.
+    pub(crate) fn with_text(mut self, text: std::sync::Arc<str>) -> Problem {
+        self.text = Some(Whole(text));
+        self
     }
 
     /// The message is a text of several lines (clap's rendered error).

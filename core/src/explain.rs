@@ -221,20 +221,19 @@ fn secret_origin(value: &Value) -> Option<String> {
     let mut seen: Vec<String> = Vec::new();
     let mut named: Vec<String> = Vec::new();
     for entry in table.values() {
-        // A remote origin names the entry's key, which a secret map's
-        // listing keeps to itself: the source is named instead.
-        let (place, shown) = match &entry.origin {
-            crate::Origin::Remote { source, .. } => {
-                (source.clone(), crate::text::printable(source).into_owned())
-            }
+        // A store is named once, as a file is, at its first entry (whose
+        // name the load masked in the store's key).
+        let origin = &entry.origin;
+        let place = match origin {
+            crate::Origin::Remote { source, .. } => source.clone(),
             origin => match origin.file_position() {
-                Some((path, _, _)) => (path.display().to_string(), origin.to_string()),
-                None => (origin.to_string(), origin.to_string()),
+                Some((path, _, _)) => path.display().to_string(),
+                None => origin.to_string(),
             },
         };
         if !seen.contains(&place) {
             seen.push(place);
-            named.push(shown);
+            named.push(origin.to_string());
         }
     }
     Some(match named.len() {

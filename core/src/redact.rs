@@ -5,12 +5,11 @@
 
 use std::collections::HashMap;
 use std::ops::Range;
-use std::path::Path;
-use std::sync::Arc;
 
 use crate::error::Problem;
 use crate::origin::Origin;
 use crate::schema::{Field, Literal, Schema};
+use crate::snippet::Indexed;
 use crate::source::Texts;
 use crate::value::{Inline, Kind, Value};
 
@@ -21,29 +20,30 @@ pub const MASK: &str = "\"<secret>\"";
 /// a secret map may be secret themselves), and a secret default in tables.
 pub(crate) const MASKED_KEY: &str = "<secret>";
 
-/// The length of the part of `path` that names a secret field, when `path`
-/// is that field or below it (`token`, `vault.token`, `map.a.b` for a secret
-/// `map`).
-fn secret_len(schema: &Schema, path: &str) -> Option<usize> {
+/// How many of `parts` (the segments of a key path, maybe quoted) name a
+/// secret field and the sections above it, when they reach one: 1 for
+/// `map`, `a`, `b` with a secret `map`; 3 for `servers`, `a`, `token` with
+/// a secret `token` in a map of sections.
+fn secret_parts<'p>(schema: &Schema, parts: impl IntoIterator<Item = &'p str>) -> Option<usize> {
     let mut schema = schema;
-    let mut end = 0;
-    let mut parts = crate::value::path_segments(path);
+    let mut parts = parts.into_iter();
+    let mut count = 0;
     while let Some(part) = parts.next() {
-        end += part.len();
+        count += 1;
         let field = schema.field(&crate::value::unquote_segment(part))?;
         if field.secret {
-            return Some(end);
+            return Some(count);
         }
         schema = match (field.nested(), field.elements()) {
             (Some(nested), _) => nested,
             (None, Some(element)) => {
                 // The index or entry name, then the element's fields.
-                end += 1 + parts.next()?.len();
+                parts.next()?;
+                count += 1;
                 element
             }
             (None, None) => return None,
         };
-        end += 1;
     }
     None
 }
@@ -68,7 +68,7 @@ pub(crate) fn type_message(field: &Field, message: String) -> String {
 
 /// Whether the value at `path` is secret or lies inside a secret field.
 pub(crate) fn is_secret(schema: &Schema, path: &str) -> bool {
-    secret_len(schema, path).is_some()
+    secret_parts(schema, crate::value::path_segments(path)).is_some()
 }
 
 /// Marks the values of secret fields in a loaded tree, and everything below
@@ -89,11 +89,12 @@ pub(crate) fn mark(schema: &Schema, tree: &mut Value) {
                     })
             })
     }
-    fn all(node: &mut Value) {
+    fn all(node: &mut Value, names: &[String]) {
         node.secret = true;
+        mask_names(&mut node.origin, names);
         match &mut node.kind {
-            Kind::Table(t) => t.values_mut().for_each(all),
-            Kind::Array(items) => items.iter_mut().for_each(all),
+            Kind::Table(t) => t.values_mut().for_each(|v| all(v, names)),
+            Kind::Array(items) => items.iter_mut().for_each(|v| all(v, names)),
             _ => {}
         }
     }
@@ -114,7 +115,7 @@ pub(crate) fn mark(schema: &Schema, tree: &mut Value) {
                 continue;
             };
             if field.secret {
-                all(child);
+                all(child, &entry_names(child));
             } else if let Some(nested) = field.nested() {
                 go(nested, child, depth + 1);
             } else if let Some(element) = field.elements() {
@@ -129,7 +130,8 @@ pub(crate) fn mark(schema: &Schema, tree: &mut Value) {
         // unknown-key warning takes it.
         for (key, child) in table.iter_mut() {
             if schema.field(key).is_none() && misspelt_secret(schema, key) {
-                all(child);
+                let names = entry_names(child);
+                all(child, &names);
             }
         }
         for variant in variants {
@@ -152,6 +154,67 @@ pub(crate) fn misspelt_secret(schema: &Schema, key: &str) -> bool {
         .is_some_and(|f| f.secret)
 }
 
+/// The names of the entries below a secret value, at every depth, longest
+/// first: what a store's key in their origins may hold (list indices
+/// reveal nothing).
+fn entry_names(value: &Value) -> Vec<String> {
+    fn go(node: &Value, names: &mut Vec<String>) {
+        match &node.kind {
+            Kind::Table(t) => {
+                for (name, entry) in t {
+                    if !is_index(name) {
+                        names.push(name.clone());
+                    }
+                    go(entry, names);
+                }
+            }
+            Kind::Array(items) => items.iter().for_each(|item| go(item, names)),
+            _ => {}
+        }
+    }
+    let mut names = Vec::new();
+    go(value, &mut names);
+    names.sort_by_key(|name| std::cmp::Reverse(name.len()));
+    names
+}
+
+/// Masks in `origin` the names of the entries below `value`, a value that
+/// is (or looks like) a secret map's.
+pub(crate) fn mask_entries(value: &Value, origin: &mut Origin) {
+    mask_names(origin, &entry_names(value));
+}
+
+/// Masks each of `names` in a store's key (a remote origin) where it stands
+/// as a part of the key, between separators (`/myapp/tokens/alice`,
+/// `tokens.alice`): the entry names of a secret map, which a source's keys
+/// may hold, show in origins no more than in key paths. Longest names
+/// first: `bob` must not cut `bob-admin` short.
+fn mask_names<S: AsRef<str>>(origin: &mut Origin, names: &[S]) {
+    let Origin::Remote { key, .. } = origin else {
+        return;
+    };
+    for name in names.iter().map(AsRef::as_ref).filter(|n| !n.is_empty()) {
+        let mut from = 0;
+        while let Some(at) = key[from..].find(name).map(|at| from + at) {
+            let end = at + name.len();
+            // A mask already put in (`<secret>`) is not a separator.
+            let bounded = |c: Option<char>| {
+                !c.is_some_and(|c| c.is_alphanumeric() || matches!(c, '_' | '<' | '>'))
+            };
+            if bounded(key[..at].chars().next_back()) && bounded(key[end..].chars().next()) {
+                key.replace_range(at..end, MASKED_KEY);
+                from = at + MASKED_KEY.len();
+            } else {
+                from = at + name.chars().next().map_or(1, char::len_utf8);
+            }
+        }
+    }
+}
+
+fn is_index(part: &str) -> bool {
+    !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit())
+}
+
 /// The value at `path` as it may be shown: in TOML's inline form, or the
 /// mask when it is secret or inside a secret field. (Only diffs of reloads
 /// print a single value so far.)
@@ -166,18 +229,23 @@ pub(crate) fn value(schema: &Schema, path: &str, value: &Value) -> String {
 /// `path` as it may be shown: the keys below a secret field masked
 /// (`map.<secret>`); list indices (`ids.1`) reveal nothing and stay.
 pub(crate) fn key_path(schema: &Schema, path: &str) -> String {
-    let Some(end) = secret_len(schema, path).filter(|&end| end < path.len()) else {
-        return path.to_owned();
-    };
-    let mut shown = path[..end].to_owned();
-    for part in crate::value::path_segments(&path[end + 1..]) {
-        shown.push('.');
-        match !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()) {
-            true => shown.push_str(part),
-            false => shown.push_str(MASKED_KEY),
-        }
-    }
-    shown
+    let parts: Vec<&str> = crate::value::path_segments(path).collect();
+    shown_parts(schema, &parts).join(".")
+}
+
+/// The `parts` of a key as they may be shown, for a source whose own keys
+/// follow the key path (etcd's `/myapp/tokens/alice`): those below a secret
+/// field masked, list indices kept.
+pub(crate) fn shown_parts<'p>(schema: &Schema, parts: &[&'p str]) -> Vec<&'p str> {
+    let shown = secret_parts(schema, parts.iter().copied()).unwrap_or(parts.len());
+    parts
+        .iter()
+        .enumerate()
+        .map(|(i, &part)| match i < shown || is_index(part) {
+            true => part,
+            false => MASKED_KEY,
+        })
+        .collect()
 }
 
 /// Hides what problems would show of secrets: keys below a secret field,
@@ -191,31 +259,51 @@ pub(crate) fn key_path(schema: &Schema, path: &str) -> String {
 pub(crate) fn problems(schema: &'static Schema, problems: &mut [Problem], texts: &Texts) {
     let mut secret_keys: Vec<&'static str> = Vec::new();
     secret_fields(schema, &mut secret_keys, 0);
-    let mut spans: HashMap<Arc<Path>, Vec<Range<usize>>> = HashMap::new();
+    // The texts problems carry, indexed once each, and the secret spans of
+    // every text, by where the text is held: two texts may share a name.
+    let mut carried: HashMap<*const u8, Indexed> = HashMap::new();
+    let mut spans: HashMap<*const u8, Vec<Range<usize>>> = HashMap::new();
     for problem in problems {
+        // Needed only here: an error need not hold a copy of the text.
+        let whole = problem.text.take();
         if let Some(key) = &problem.key {
-            if is_secret(schema, key) {
-                problem.key = Some(key_path(schema, key));
+            let parts: Vec<&str> = crate::value::path_segments(key).collect();
+            if let Some(shown) = secret_parts(schema, parts.iter().copied()) {
+                // A store's key in the origin may name what the key path
+                // masks.
+                let mut names: Vec<_> = parts[shown..]
+                    .iter()
+                    .map(|part| crate::value::unquote_segment(part))
+                    .filter(|name| !is_index(name))
+                    .collect();
+                names.sort_by_key(|name| std::cmp::Reverse(name.len()));
+                if let Some(origin) = &mut problem.origin {
+                    mask_names(origin, &names);
+                }
+                problem.key = Some(shown_parts(schema, &parts).join("."));
                 problem.snippet = None;
                 continue;
             }
         }
-        if secret_keys.is_empty() || problem.snippet.is_none() {
+        if secret_keys.is_empty() {
             continue;
         }
         let Some(snippet) = &problem.snippet else {
             continue;
         };
-        let in_text = problem
-            .origin
-            .as_ref()
-            .and_then(Origin::file_position)
-            .and_then(|(path, _, _)| Some((path, texts.get(path)?)));
-        let hide = match in_text {
-            Some((path, text)) => {
+        let text = match &whole {
+            Some(whole) => Some(
+                &*carried
+                    .entry(whole.0.as_ptr())
+                    .or_insert_with(|| Indexed::new(whole.0.clone())),
+            ),
+            None => problem.origin.as_ref().and_then(|o| texts.of(o)),
+        };
+        let hide = match text {
+            Some(text) => {
                 let shown = text.line_range(snippet.line);
                 let spans = spans
-                    .entry(Arc::from(path))
+                    .entry(text.text().as_ptr())
                     .or_insert_with(|| secret_spans(text.text(), &secret_keys));
                 spans.iter().any(|span| {
                     span.start < shown.end.max(shown.start + 1) && shown.start < span.end
@@ -462,4 +550,46 @@ fn word_starts<'t>(text: &'t str, key: &'t str) -> impl Iterator<Item = usize> +
         let before = text[..at].chars().next_back();
         !before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '-')
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn masked(key: &str, names: &[&str]) -> String {
+        let mut origin = Origin::Remote {
+            source: "store".into(),
+            key: key.into(),
+            version: None,
+        };
+        let mut names = names.to_vec();
+        names.sort_by_key(|name| std::cmp::Reverse(name.len()));
+        mask_names(&mut origin, &names);
+        let Origin::Remote { key, .. } = origin else {
+            unreachable!("still remote")
+        };
+        key
+    }
+
+    #[test]
+    fn entry_names_are_masked_where_they_stand_as_parts_of_a_key() {
+        assert_eq!(masked("/app/tokens/a", &["a"]), "/app/tokens/<secret>");
+        assert_eq!(
+            masked("/app/tokens/bob-admin.json", &["bob", "bob-admin"]),
+            "/app/tokens/<secret>.json"
+        );
+        assert_eq!(
+            masked("/app/tokens/bob/x", &["bob", "x"]),
+            "/app/tokens/<secret>/<secret>"
+        );
+        // Not inside a word, nor inside a mask already put in.
+        assert_eq!(
+            masked("/app/secrets/c", &["secret", "c"]),
+            "/app/secrets/<secret>"
+        );
+        assert_eq!(
+            masked("/app/tokens/secret", &["secret"]),
+            "/app/tokens/<secret>"
+        );
+    }
 }

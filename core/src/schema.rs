@@ -530,6 +530,43 @@ impl Schema {
     pub fn is_secret(&self, path: &str) -> bool {
         crate::redact::is_secret(self, path)
     }
+
+    /// A dotted key path as staid shows it: the keys below a secret field
+    /// masked, since a secret map's entry names may be secret too
+    /// (`tokens.<secret>` for `tokens.alice`; list indices stay). A source
+    /// whose origins name a store's keys by the key path builds them from
+    /// this, so that they show no more than the key path does.
+    ///
+    /// ```
+    /// use std::collections::HashMap;
+    /// use staid::Config;
+    ///
+    /// #[derive(Config)]
+    /// struct App {
+    ///     #[config(secret, default = {})]
+    ///     tokens: HashMap<String, String>,
+    ///     #[config(default = 80)]
+    ///     port: u16,
+    /// }
+    ///
+    /// assert_eq!(App::SCHEMA.shown_path("tokens.alice"), "tokens.<secret>");
+    /// assert_eq!(App::SCHEMA.shown_path("port"), "port");
+    /// ```
+    pub fn shown_path(&self, path: &str) -> String {
+        crate::redact::key_path(self, path)
+    }
+}
+
+#[cfg(test)]
+impl Schema {
+    /// A schema without fields, for the tests of code that takes one.
+    pub(crate) const EMPTY: Schema = Schema {
+        type_name: "T",
+        name: None,
+        doc: "",
+        version: None,
+        fields: &[],
+    };
 }
 
 /// Empties `below`, an enum section's table, when `above` selects another

@@ -158,17 +158,21 @@ impl<'a> Ctx<'a> {
         if secret || value.span.width == 0 {
             return self.snippet(&value.origin, secret);
         }
-        let (path, line, column) = value.origin.file_position()?;
+        let (_, line, column) = value.origin.file_position()?;
         let width = value.span.width as usize;
-        Some(self.texts.get(path)?.snippet_with(line, column, width))
+        Some(
+            self.texts
+                .of(&value.origin)?
+                .snippet_with(line, column, width),
+        )
     }
 
     pub(super) fn snippet(&self, origin: &Origin, secret: bool) -> Option<Snippet> {
         if secret {
             return None;
         }
-        let (path, line, column) = origin.file_position()?;
-        self.texts.get(path)?.snippet_at(line, column)
+        let (_, line, column) = origin.file_position()?;
+        self.texts.of(origin)?.snippet_at(line, column)
     }
 
     /// Reports `node` at the current path as not the `expected` shape.
@@ -365,10 +369,7 @@ impl<'a> Ctx<'a> {
             // A misspelt secret (`passwrd = ..`) holds the secret: its line
             // is not quoted.
             let secret = best.and_then(|b| schema.field(b)).is_some_and(|f| f.secret);
-            let text = value
-                .origin
-                .file_position()
-                .and_then(|(path, _, _)| self.texts.get(path));
+            let text = self.texts.of(&value.origin);
             let (origin, snippet) = at_key(value, text, key, secret);
             let mut problem = Problem::new(ProblemKind::Unknown, "unknown key")
                 .with_key(self.path.clone())
@@ -482,7 +483,12 @@ fn at_key(
 ) -> (Origin, Option<Snippet>) {
     let origin = &value.origin;
     let (Some(text), Origin::File { path, line, column }) = (text, origin) else {
-        return (origin.clone(), None);
+        let mut origin = origin.clone();
+        if secret {
+            // A misspelt secret map's store key names its entries.
+            crate::redact::mask_entries(value, &mut origin);
+        }
+        return (origin, None);
     };
     let moved = |line: usize, column: usize| Origin::File {
         path: path.clone(),

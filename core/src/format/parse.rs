@@ -60,7 +60,9 @@ impl fmt::Display for Format {
 /// Parses `text` of `format` into a tree whose values carry
 /// [`Origin::File`] positions in `name` (a path, or any name that stands for
 /// the text: `<toml>`, a URL). Every problem found is returned, each with its
-/// position and a snippet; text with a problem gives no tree.
+/// position and a snippet; text with a problem gives no tree. The problems
+/// carry the text, so that, reported by a source, their snippets hide a
+/// secret value that spans lines as those of a file do.
 ///
 /// ```
 /// use staid::format::{parse, Format};
@@ -87,12 +89,27 @@ pub(crate) fn parse_named(
     // Positions count from after a byte-order mark, as an editor shows them.
     let text = super::without_bom(text).unwrap_or(text);
     let lines = Lines::new(text);
-    match format {
+    let (value, problems) = match format {
         // The TOML parser counts depth itself (see `toml::parse`).
         Format::Toml => super::toml::parse(text, name, &lines),
         // So does the JSON reader, before it parses.
         Format::Json => super::json::parse(text, name, &lines),
+    };
+    (value, carrying(problems, text))
+}
+
+/// Gives each problem of a parse the text it was found in, so that its
+/// snippet hides a secret that spans lines whatever the source does with
+/// the text. One copy, made only when there are problems.
+fn carrying(problems: Vec<Problem>, text: &str) -> Vec<Problem> {
+    if problems.is_empty() {
+        return problems;
     }
+    let text: Arc<str> = Arc::from(text);
+    problems
+        .into_iter()
+        .map(|p| p.with_text(text.clone()))
+        .collect()
 }
 
 /// A JSON value of any kind, not only an object at the top as a file must
@@ -108,7 +125,8 @@ pub(crate) fn parse_named(
 pub fn parse_json_value(name: impl AsRef<Path>, text: &str) -> (Option<Value>, Vec<Problem>) {
     let name: Arc<Path> = Arc::from(name.as_ref());
     let lines = Lines::new(text);
-    super::json::parse_value(text, &name, &lines)
+    let (value, problems) = super::json::parse_value(text, &name, &lines);
+    (value, carrying(problems, text))
 }
 
 /// The problem of nesting deeper than [`MAX_DEPTH`] at a byte offset.

@@ -8,7 +8,9 @@ use std::sync::{Arc, OnceLock};
 use super::{Trigger, Vars};
 use crate::error::{Problem, Warning};
 use crate::naming::Naming;
+use crate::origin::Origin;
 use crate::schema::Schema;
+use crate::snippet::Indexed;
 use crate::value::Value;
 use crate::Config;
 
@@ -75,9 +77,40 @@ impl std::fmt::Debug for Subscription {
 /// built, and its problems join the others.
 pub type Check = Box<dyn Fn(&Value) -> Vec<Problem> + Send + Sync>;
 
-/// The text of every file a load read, by the name in its origins, for the
-/// snippets of problems found after parsing (a value of the wrong type).
-pub(crate) type Texts = HashMap<Arc<Path>, crate::snippet::Indexed>;
+/// The text of every file a load read, for the snippets of problems found
+/// after parsing (a value of the wrong type), found by the name in their
+/// origins. Two layers may give their texts one name (two `Text`s called
+/// `defaults`): each parser gives the origins of a text's values one
+/// shared `Arc` of the name, which tells them apart.
+#[derive(Default)]
+pub(crate) struct Texts {
+    by_name: HashMap<Arc<Path>, Vec<(Arc<Path>, Indexed)>>,
+}
+
+impl Texts {
+    fn add(&mut self, name: Arc<Path>, text: Arc<str>) {
+        let same = self.by_name.entry(name.clone()).or_default();
+        same.retain(|(held, _)| !Arc::ptr_eq(held, &name));
+        same.push((name, Indexed::new(text)));
+    }
+
+    /// The text a value with this origin was read from: the one kept under
+    /// the origin's very name, or else the only one of that name (a source
+    /// may name the text apart from its parse). With several texts of one
+    /// name and none of them the origin's, none: no line rather than
+    /// another text's line.
+    pub(crate) fn of(&self, origin: &Origin) -> Option<&Indexed> {
+        let Origin::File { path, .. } = origin else {
+            return None;
+        };
+        let same = self.by_name.get(path)?;
+        let held = match same.as_slice() {
+            [only] => only,
+            several => several.iter().find(|(held, _)| Arc::ptr_eq(held, path))?,
+        };
+        Some(&held.1)
+    }
+}
 
 /// What the sources of one load report: problems, warnings, checks of the
 /// final configuration, and the texts they read.
@@ -175,11 +208,13 @@ impl LoadCtx<'_> {
 
     /// Keeps the text that values with [`Origin::File`](crate::Origin::File)
     /// origins named `name` were read from, so that problems found later
-    /// (a value of the wrong type) show its line with a caret.
+    /// (a value of the wrong type) show its line with a caret, and no line
+    /// of a secret value that spans lines. Problems of
+    /// [`format::parse`](crate::format::parse) need no call: they carry
+    /// their text. Give each text of a load a name of its own: of two texts
+    /// kept under one name, a problem may show neither's line.
     pub fn add_text(&mut self, name: impl Into<Arc<Path>>, text: Arc<str>) {
-        self.sink
-            .texts
-            .insert(name.into(), crate::snippet::Indexed::new(text));
+        self.sink.texts.add(name.into(), text);
     }
 }
 

@@ -190,13 +190,13 @@ impl Walk {
         restart: bool,
         ty: &str,
     ) {
-        let shown = |v: &Value| Setting {
+        let shown = |v: &Value, other: Option<&Value>| Setting {
             value: crate::redact::value(self.root, &path, &crate::print::typed(v, ty)),
-            origin: shown_origin(v),
+            origin: shown_origin(v, other),
         };
         let change = Change {
-            old: a.map(shown),
-            new: b.map(shown),
+            old: a.map(|a| shown(a, b)),
+            new: b.map(|b| shown(b, a)),
             key: path.clone(),
             restart,
         };
@@ -224,20 +224,28 @@ fn same_opt(a: Option<&Value>, b: Option<&Value>) -> bool {
     }
 }
 
-/// Where a value shown whole was set. A map's own origin is where it began
-/// (a default `{}`), while its entries came from the layers above: the
-/// first entry's is named, unless it is a remote key, which would name the
-/// entry of what may be a secret map.
-fn shown_origin(value: &Value) -> Origin {
-    match &value.kind {
-        Kind::Table(t) if value.origin == Origin::Default => t
-            .values()
-            .map(|entry| &entry.origin)
-            .find(|o| !matches!(o, Origin::Remote { .. }))
-            .unwrap_or(&value.origin)
-            .clone(),
-        _ => value.origin.clone(),
+/// Where a value shown whole was set, beside `other` on the diff's other
+/// side. A map's own origin is where it began (a default `{}`), while its
+/// entries came from the layers above: the first entry that differs from
+/// `other` is named, or else the first (a store's key with the entry's name
+/// masked by the load).
+fn shown_origin(value: &Value, other: Option<&Value>) -> Origin {
+    let Kind::Table(table) = &value.kind else {
+        return value.origin.clone();
+    };
+    if value.origin != Origin::Default {
+        return value.origin.clone();
     }
+    let changed = table.iter().find(|(key, entry)| {
+        !same_opt(
+            Some(entry),
+            other.and_then(|o| o.as_table()?.get(key.as_str())),
+        )
+    });
+    changed
+        .or_else(|| table.iter().next())
+        .map_or(&value.origin, |(_, entry)| &entry.origin)
+        .clone()
 }
 
 /// Equal values, whatever their origins. NaN equals NaN here, so that a

@@ -355,21 +355,13 @@ mod tests {
     use super::super::meter::Breach;
     use super::*;
 
-    static SCHEMA: Schema = Schema {
-        type_name: "T",
-        name: None,
-        doc: "",
-        version: None,
-        fields: &[],
-    };
-
     fn job(text: &str, time: Duration) -> Job {
         Job {
             script: Arc::from(Path::new("t.lua")),
             text: Arc::from(text),
             below: Value::table(Origin::Default),
             host: Value::table(Origin::Code),
-            schema: &SCHEMA,
+            schema: &Schema::EMPTY,
             env: Vars::default(),
             policy: Policy::default(),
             limits: Limits {
