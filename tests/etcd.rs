@@ -12,6 +12,7 @@ mod support;
 #[path = "support/tmp.rs"]
 mod tmp;
 
+use std::collections::HashMap;
 use std::net::{TcpListener, TcpStream};
 use std::thread;
 use std::time::Duration;
@@ -292,6 +293,171 @@ fn a_json_key_that_is_not_json_has_its_line_and_column() {
     assert!(text.contains("--> /myapp/db.json:2:"), "{text}");
 }
 
+/// A service with a required key, a secret and a secret map, for the tests
+/// of keys that cannot all be read.
+#[derive(Config, Debug)]
+#[config(name = "myapp")]
+#[allow(dead_code)]
+struct Service {
+    url: String,
+    #[config(default = 8080)]
+    port: u16,
+    #[config(nested)]
+    db: Store,
+    #[config(secret, default = {})]
+    tokens: HashMap<String, u32>,
+}
+
+#[derive(Config, Debug)]
+#[allow(dead_code)]
+struct Store {
+    #[config(default = "localhost")]
+    host: String,
+    #[config(default = 1)]
+    pool: u32,
+    #[config(secret)]
+    password: Option<String>,
+}
+
+/// The error of loading `Service` from what `etcd` holds under `/myapp/`.
+fn service_error(etcd: &Cluster) -> staid::Error {
+    Service::builder()
+        .etcd([etcd.endpoint(0)], "/myapp/")
+        .load()
+        .unwrap_err()
+}
+
+#[test]
+fn a_bad_key_is_reported_and_the_other_keys_kept() {
+    let Some(etcd) = Cluster::start(1) else {
+        return;
+    };
+    etcd.put("/myapp/url", "http://x");
+    let port_rev = etcd.put("/myapp/port", "high");
+    etcd.put("/myapp/db.json", r#"{"pool": }"#);
+    let err = service_error(&etcd);
+    // `url` is set: no "missing required value" for it.
+    assert_eq!(
+        err.to_string(),
+        support::broken_db_and_bad_port(&etcd.endpoint(0), port_rev)
+    );
+
+    // A key that cannot be mapped leaves the others too; what a broken
+    // document names is not reported missing either.
+    etcd.put("/myapp/port", "9000");
+    etcd.put("/myapp/db.json", r#"{"pool": 2}"#);
+    let toml_rev = etcd.put("/myapp/db.toml", "pool = 3\n");
+    let err = service_error(&etcd);
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "error: cannot map the etcd key /myapp/db.toml: TOML is not read from etcd: a key \
+             ending in `.json` holds a JSON document, any other key one value as text\n  \
+             --> /myapp/db.toml at etcd {} (revision {toml_rev})\n  \
+             = help: name keys `<prefix><key>/<nested key>`, each part a field name, \
+             optionally ending in `.json` for a JSON value",
+            etcd.endpoint(0)
+        )
+    );
+    etcd.delete("/myapp/db.toml");
+    etcd.delete("/myapp/url");
+    etcd.put("/myapp/url.json", r#""http://x"#);
+    let err = service_error(&etcd);
+    assert_eq!(err.len(), 1, "{err}");
+    assert_eq!(err.problems()[0].kind(), ProblemKind::Syntax, "{err}");
+}
+
+#[test]
+fn a_secret_in_a_multi_line_json_key_shows_no_line_of_it() {
+    let doc = "{\n  \"host\": \"h\",\n  \"password\":\n    \"hunter2-pw\" \"oops\"\n}";
+    let Some(etcd) = Cluster::start_holding(1, &[("/myapp/url", "u"), ("/myapp/db.json", doc)])
+    else {
+        return;
+    };
+    let err = service_error(&etcd);
+    assert_eq!(
+        err.to_string(),
+        "error: `db`: invalid JSON: expected comma\n  --> /myapp/db.json:4:17"
+    );
+}
+
+#[test]
+fn entry_names_of_a_secret_map_are_masked_in_origins() {
+    let Some(etcd) = Cluster::start(1) else {
+        return;
+    };
+    etcd.put("/myapp/url", "u");
+    let alice_rev = etcd.put("/myapp/tokens/alice-hunter2", "5");
+    let loaded = Service::builder()
+        .etcd([etcd.endpoint(0)], "/myapp/")
+        .load_full()
+        .unwrap();
+    let ep = etcd.endpoint(0);
+    let explain = loaded.explain().to_string();
+    let origin = format!("# /myapp/tokens/<secret> at etcd {ep} (revision {alice_rev})");
+    let line = explain.lines().find(|l| l.starts_with("tokens = "));
+    assert!(line.is_some_and(|l| l.ends_with(&origin)), "{explain}");
+    assert_eq!(
+        loaded.origin("tokens.alice-hunter2"),
+        Some(&remote(&etcd, "/myapp/tokens/<secret>", alice_rev))
+    );
+    assert!(!format!("{loaded:?}").contains("hunter2"));
+
+    let bob_rev = etcd.put("/myapp/tokens/bob-hunter2", "notanumber");
+    let typo_rev = etcd.put("/myapp/tokns/carol-hunter2", "7");
+    let key_rev = etcd.put("/myapp/tokens/dave.hunter2", "1");
+    let err = service_error(&etcd);
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "3 problems in the configuration:\n\
+             \n\
+             error: cannot map the etcd key /myapp/tokens/<secret>: a part other than a final \
+             `.json` contains `.`\n  \
+             --> /myapp/tokens/<secret> at etcd {ep} (revision {key_rev})\n  \
+             = help: name keys `<prefix><key>/<nested key>`, each part a field name, \
+             optionally ending in `.json` for a JSON value\n\
+             \n\
+             error: `tokens.<secret>`: invalid value for `HashMap<String, u32>` (value \
+             hidden: the field is secret)\n  \
+             --> /myapp/tokens/<secret> at etcd {ep} (revision {bob_rev})\n\
+             \n\
+             error: `tokns`: unknown key\n  \
+             --> /myapp/tokns/<secret> at etcd {ep} (revision {typo_rev})\n  \
+             = help: did you mean `tokens`?"
+        )
+    );
+}
+
+#[test]
+fn a_value_at_a_section_key_beside_keys_below_it_is_an_error() {
+    let Some(etcd) = Cluster::start(1) else {
+        return;
+    };
+    etcd.put("/myapp/url", "u");
+    let db_rev = etcd.put("/myapp/db", "oops");
+    etcd.put("/myapp/db/host", "h1");
+    let err = service_error(&etcd);
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "error: `db`: holds a value, but /myapp/db/host sets a key below it; the value is \
+             left out\n  \
+             --> /myapp/db at etcd {} (revision {db_rev})\n  \
+             = help: a key holds a value or keys below it, not both: delete one of them",
+            etcd.endpoint(0)
+        )
+    );
+    // Alone, it is a value where a table belongs.
+    etcd.delete("/myapp/db/host");
+    let err = service_error(&etcd);
+    assert!(
+        err.to_string()
+            .starts_with("error: `db`: expected a table, found string"),
+        "{err}"
+    );
+}
+
 #[test]
 fn timeouts_are_the_configured_ones() {
     // Accepts connections and never answers.
@@ -359,6 +525,14 @@ fn user_and_password_are_passed_and_the_password_never_shown() {
     );
     assert!(text.contains("authentication failed"), "{text}");
     assert!(!text.contains("wrong-pw-42"), "{text}");
+    // etcd answered: neither reaching it nor waiting longer is the fix.
+    assert!(
+        text.ends_with(
+            "= help: check the user and password given with Etcd::user, and that the user \
+             may read /myapp/"
+        ),
+        "{text}"
+    );
 }
 
 #[cfg(feature = "etcd-tls")]

@@ -140,6 +140,56 @@ fn a_bad_value_is_rejected_and_the_good_configuration_kept() {
 }
 
 #[test]
+fn a_reload_with_a_broken_document_is_rejected_with_every_problem() {
+    let Some(etcd) = Cluster::start_holding(1, &[("/myapp/port", "9000")]) else {
+        return;
+    };
+    let watch = watch(&etcd);
+    etcd.put("/myapp/db.json", r#"{"pool": }"#);
+    let error = rejected(&watch);
+    assert_eq!(error.len(), 1, "{error}");
+    let revision = etcd.put("/myapp/port", "high");
+    let error = rejected(&watch);
+    assert_eq!(
+        error.to_string(),
+        support::broken_db_and_bad_port(&etcd.endpoint(0), revision)
+    );
+    assert_eq!(watch.current().port, 9000);
+}
+
+#[test]
+fn a_secret_maps_change_names_the_entry_that_changed_masked() {
+    #[derive(Config, Debug)]
+    #[config(name = "myapp")]
+    #[allow(dead_code)]
+    struct Tokens {
+        #[config(secret, default = {})]
+        tokens: std::collections::BTreeMap<String, u32>,
+    }
+    let Some(etcd) = Cluster::start(1) else {
+        return;
+    };
+    let alice_rev = etcd.put("/myapp/tokens/alice-pw", "5");
+    let watch = Tokens::builder()
+        .source(Etcd::new([etcd.endpoint(0)], "/myapp/"))
+        .watch_with(WatchOptions::new().sighup(false))
+        .unwrap();
+    let bob_rev = etcd.put("/myapp/tokens/bob-pw", "7");
+    let Reload::Updated { changes, .. } = next(&watch) else {
+        panic!("not an update");
+    };
+    let ep = etcd.endpoint(0);
+    let changes: Vec<String> = changes.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        changes,
+        [format!(
+            "tokens: \"<secret>\" (/myapp/tokens/<secret> at etcd {ep} (revision {alice_rev})) \
+             -> \"<secret>\" (/myapp/tokens/<secret> at etcd {ep} (revision {bob_rev}))"
+        )]
+    );
+}
+
+#[test]
 fn etcd_stopped_and_restarted_is_reported_and_resumed_without_losing_a_change() {
     let Some(mut etcd) = Cluster::start_holding(1, &[("/myapp/port", "9000")]) else {
         return;

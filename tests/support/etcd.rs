@@ -50,6 +50,23 @@ pub struct Db {
     pub pool: u32,
 }
 
+/// The error of a load from etcd holding `/myapp/db.json` = `{"pool": }`
+/// and `/myapp/port` = `high` (put at `port_rev`): both problems at once.
+pub fn broken_db_and_bad_port(endpoint: &str, port_rev: i64) -> String {
+    format!(
+        "2 problems in the configuration:\n\
+         \n\
+         error: `db`: invalid JSON: missing value after `:`\n  \
+         --> /myapp/db.json:1:10\n   \
+         |\n \
+         1 | {{\"pool\": }}\n   \
+         |          ^\n\
+         \n\
+         error: `port`: expected an integer (u16), found \"high\"\n  \
+         --> /myapp/port at etcd {endpoint} (revision {port_rev})"
+    )
+}
+
 /// Long enough for etcd to start, or a reload to arrive, on a loaded machine.
 pub const WAIT: Duration = Duration::from_secs(30);
 

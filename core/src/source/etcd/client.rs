@@ -79,6 +79,12 @@ impl Failures {
     fn one(member: &str, failure: Failure) -> Failures {
         Failures(vec![(member.to_owned(), failure)])
     }
+
+    /// Whether a member refused the request for what it is (a wrong
+    /// password, no permission), rather than failing to serve it.
+    pub(super) fn refused(&self) -> bool {
+        self.0.iter().any(|(_, f)| matches!(f, Failure::Refused(_)))
+    }
 }
 
 impl fmt::Display for Failures {

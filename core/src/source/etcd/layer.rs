@@ -2,9 +2,10 @@
 //! values converted by the target type, `.json` keys as typed JSON.
 
 use crate::error::{Problem, ProblemKind};
-use crate::format::parse_json_value;
+use crate::format::{parse_json_value, Format};
 use crate::origin::Origin;
-use crate::value::Value;
+use crate::schema::Schema;
+use crate::value::{path_segment, Kind, Value};
 
 /// The suffix of keys whose value is a JSON document.
 pub(super) const JSON_SUFFIX: &str = ".json";
@@ -16,47 +17,74 @@ pub(super) struct Entry<'a> {
     pub(super) mod_revision: i64,
 }
 
+/// What the keys under a prefix make: the layer, and what could not be
+/// read of it, reported while the rest is kept.
+pub(super) struct Built {
+    /// `None` when no key sets anything.
+    pub(super) layer: Option<Value>,
+    pub(super) problems: Vec<Problem>,
+    /// The key paths that documents which did not parse still name: not
+    /// reported missing, the syntax error being the problem to fix.
+    pub(super) unparsed: Vec<String>,
+}
+
 /// Builds the layer from the keys under `prefix`: `.json` documents first,
 /// then single keys, so a single key wins over the same key inside a
 /// document whatever their byte order (`port` sorts before `port.json`).
 /// Keys that cannot be mapped are reported and left out; the rest is kept.
+/// The keys in origins and messages have the names below a secret field
+/// masked (`/myapp/tokens/<secret>`), as key paths have.
 pub(super) fn build<'a>(
+    schema: &Schema,
     prefix: &str,
     endpoint: &str,
     entries: impl IntoIterator<Item = Entry<'a>>,
-) -> (Option<Value>, Vec<Problem>) {
+) -> Built {
     let mut layer = Value::table(Origin::Default);
-    let mut problems = Vec::new();
+    let mut built = Built {
+        layer: None,
+        problems: Vec::new(),
+        unparsed: Vec::new(),
+    };
     let mut any = false;
     let (documents, singles): (Vec<Entry<'a>>, Vec<Entry<'a>>) = entries
         .into_iter()
         .partition(|e| e.key.ends_with(JSON_SUFFIX.as_bytes()));
     for entry in documents.into_iter().chain(singles) {
         let key = String::from_utf8_lossy(entry.key);
-        let origin = || Origin::Remote {
-            source: format!("etcd {endpoint}"),
-            key: key.clone().into_owned(),
-            version: Some(format!("revision {}", entry.mod_revision)),
-        };
-        let problem =
-            |message: String| Problem::new(ProblemKind::Source, message).with_origin(origin());
         let Some(rest) = key.strip_prefix(prefix) else {
             continue;
         };
-        let (path, json) = match key_path(rest) {
+        let shown = shown_key(schema, prefix, rest);
+        let origin = || Origin::Remote {
+            source: format!("etcd {endpoint}"),
+            key: shown.clone(),
+            version: Some(format!("revision {}", entry.mod_revision)),
+        };
+        let (parts, json) = match key_parts(rest) {
             Ok(found) => found,
             Err(why) => {
-                problems.push(
-                    problem(format!("cannot map the etcd key {key}: {why}")).with_help(
+                built.problems.push(
+                    Problem::new(
+                        ProblemKind::Source,
+                        format!("cannot map the etcd key {shown}: {why}"),
+                    )
+                    .with_origin(origin())
+                    .with_help(
                         "name keys `<prefix><key>/<nested key>`, each part a field name, \
-                     optionally ending in `.json` for a JSON value",
+                         optionally ending in `.json` for a JSON value",
                     ),
                 );
                 continue;
             }
         };
+        let path = parts
+            .iter()
+            .map(|p| path_segment(p))
+            .collect::<Vec<_>>()
+            .join(".");
         let Ok(text) = std::str::from_utf8(entry.value) else {
-            problems.push(
+            built.problems.push(
                 Problem::new(ProblemKind::Syntax, "the value is not valid UTF-8")
                     .with_key(&path)
                     .with_origin(origin()),
@@ -67,9 +95,15 @@ pub(super) fn build<'a>(
             // Parsed like a JSON file named by the key, so a syntax error
             // has its line, column and snippet; the values then carry the
             // key's origin, typed as in a JSON file.
-            let (doc, found) = parse_json_value(&*key, text);
+            let (doc, found) = parse_json_value(&shown, text);
             if !found.is_empty() {
-                problems.extend(found.into_iter().map(|p| p.with_key(&path)));
+                let under = parts.join(".");
+                built
+                    .unparsed
+                    .extend(crate::format::scan::keys_at(&under, Format::Json, text));
+                built
+                    .problems
+                    .extend(found.into_iter().map(|p| p.with_key(&path)));
                 continue;
             }
             // `null` (or an empty text) sets nothing, as in a JSON file.
@@ -80,16 +114,66 @@ pub(super) fn build<'a>(
             Value::text(text, origin())
         };
         let mut single = Value::table(Origin::Default);
-        single.insert_at(&path, value);
-        layer.merge(single);
+        single.insert_at(&parts.join("."), value);
+        merge(&mut layer, single, "", &mut built.problems);
         any = true;
     }
-    (any.then_some(layer), problems)
+    built.layer = any.then_some(layer);
+    built
 }
 
-/// The dotted key path of a key below the prefix, and whether its value is
-/// JSON: `db/host` -> `db.host`, `db.json` -> `db` as JSON.
-fn key_path(rest: &str) -> Result<(String, bool), &'static str> {
+/// Merges one key's tree into the layer. A key that holds a value while
+/// other keys sit below it (`/myapp/db` beside `/myapp/db/host`) cannot be
+/// both: the value is reported and left out, the keys below kept. Of two
+/// values at one path, the later (a single key over a document's value)
+/// wins, as the order of `build` intends.
+fn merge(node: &mut Value, theirs: Value, path: &str, problems: &mut Vec<Problem>) {
+    match (node.as_table().is_some(), theirs.as_table().is_some()) {
+        (true, true) => {
+            let (Kind::Table(mine), Kind::Table(theirs)) = (&mut node.kind, theirs.kind) else {
+                return;
+            };
+            for (key, value) in theirs {
+                let below = match path.is_empty() {
+                    true => path_segment(&key).into_owned(),
+                    false => format!("{path}.{}", path_segment(&key)),
+                };
+                match mine.get_mut(&key) {
+                    Some(existing) => merge(existing, value, &below, problems),
+                    None => {
+                        mine.insert(key, value);
+                    }
+                }
+            }
+        }
+        (true, false) => problems.push(both(path, &theirs, node)),
+        (false, true) => {
+            problems.push(both(path, node, &theirs));
+            *node = theirs;
+        }
+        (false, false) => *node = theirs,
+    }
+}
+
+/// The problem of a key at `path` that holds `value` while `keys`, a table
+/// that another key made, sit below it.
+fn both(path: &str, value: &Value, keys: &Value) -> Problem {
+    let other = match &keys.origin {
+        Origin::Remote { key, .. } => key.as_str(),
+        _ => "another key",
+    };
+    Problem::new(
+        ProblemKind::Type,
+        format!("holds a value, but {other} sets a key below it; the value is left out"),
+    )
+    .with_key(path)
+    .with_origin(value.origin.clone())
+    .with_help("a key holds a value or keys below it, not both: delete one of them")
+}
+
+/// The parts of a key below the prefix, and whether its value is JSON:
+/// `db/host` -> `db`, `host`; `db.json` -> `db` as JSON.
+fn key_parts(rest: &str) -> Result<(Vec<&str>, bool), &'static str> {
     let (rest, json) = match rest.strip_suffix(JSON_SUFFIX) {
         Some(stem) => (stem, true),
         None => (rest, false),
@@ -97,20 +181,32 @@ fn key_path(rest: &str) -> Result<(String, bool), &'static str> {
     if rest.is_empty() {
         return Err("it has no name below the prefix");
     }
-    let mut path = String::with_capacity(rest.len());
-    for part in rest.split('/') {
-        if part.is_empty() {
-            return Err("it has an empty part (`//` or a trailing `/`)");
-        }
-        if part.contains('.') {
-            return Err("a part other than a final `.json` contains `.`");
-        }
-        if !path.is_empty() {
-            path.push('.');
-        }
-        path.push_str(part);
+    let parts: Vec<&str> = rest.split('/').collect();
+    if parts.iter().any(|part| part.is_empty()) {
+        return Err("it has an empty part (`//` or a trailing `/`)");
     }
-    Ok((path, json))
+    if rest.ends_with(".toml") {
+        return Err(
+            "TOML is not read from etcd: a key ending in `.json` holds a JSON \
+                    document, any other key one value as text",
+        );
+    }
+    if parts.iter().any(|part| part.contains('.')) {
+        return Err("a part other than a final `.json` contains `.`");
+    }
+    Ok((parts, json))
+}
+
+/// A key as messages and origins show it: the prefix, then the parts below
+/// it with those under a secret field masked (`/myapp/tokens/<secret>`).
+fn shown_key(schema: &Schema, prefix: &str, rest: &str) -> String {
+    let (stem, suffix) = match rest.strip_suffix(JSON_SUFFIX) {
+        Some(stem) => (stem, JSON_SUFFIX),
+        None => (rest, ""),
+    };
+    let parts: Vec<&str> = stem.split('/').collect();
+    let shown = crate::redact::shown_parts(schema, &parts).join("/");
+    format!("{prefix}{shown}{suffix}")
 }
 
 #[cfg(test)]
@@ -127,6 +223,16 @@ mod tests {
     }
 
     const EP: &str = "http://127.0.0.1:2379";
+
+    fn build<'a>(
+        prefix: &str,
+        endpoint: &str,
+        entries: impl IntoIterator<Item = Entry<'a>>,
+    ) -> (Option<Value>, Vec<Problem>) {
+        // Nothing is secret.
+        let built = super::build(&Schema::EMPTY, prefix, endpoint, entries);
+        (built.layer, built.problems)
+    }
 
     #[test]
     fn keys_become_paths_and_text_stays_text() {
@@ -202,13 +308,14 @@ mod tests {
                 entry("/app/a//b", "x", 1),
                 entry("/app/a/", "x", 1),
                 entry("/app/a.b/c", "x", 1),
+                entry("/app/db.toml", "pool = 1", 1),
                 entry("/app/bad.json", "{", 1),
                 entry("/app/null.json", "null", 1),
                 entry("/app/ok", "yes", 1),
             ],
         );
         let messages: Vec<String> = problems.iter().map(ToString::to_string).collect();
-        assert_eq!(messages.len(), 5, "{messages:#?}");
+        assert_eq!(messages.len(), 6, "{messages:#?}");
         // Documents are read first, then single keys.
         assert!(
             messages[0].starts_with("`bad`: ") && messages[0].contains("--> /app/bad.json:1:"),
@@ -219,9 +326,47 @@ mod tests {
         assert!(messages[2].contains("/app/a//b: it has an empty part"));
         assert!(messages[3].contains("/app/a/: it has an empty part"));
         assert!(messages[4].contains("/app/a.b/c: a part other than"));
+        assert!(messages[5].contains("/app/db.toml: TOML is not read from etcd"));
         let layer = layer.unwrap();
         let table = layer.as_table().unwrap();
         assert_eq!(table.keys().collect::<Vec<_>>(), ["ok"]);
+    }
+
+    #[test]
+    fn a_value_beside_keys_below_it_is_reported_and_the_keys_kept() {
+        let (layer, problems) = build(
+            "/app/",
+            EP,
+            [
+                entry("/app/db", "oops", 1),
+                entry("/app/db/host", "h1", 2),
+                entry("/app/db.json", r#"{"host": "a", "pool": {"size": 1}}"#, 3),
+                entry("/app/db/pool", "8", 4),
+                entry("/app/port/extra", "1", 5),
+                entry("/app/port", "9000", 6),
+            ],
+        );
+        // Documents are read first: `db` is a table when `/app/db` comes.
+        let messages: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            messages,
+            [
+                "`db`: holds a value, but /app/db.json sets a key below it; the value is \
+                 left out\n  --> /app/db at etcd http://127.0.0.1:2379 (revision 1)\n  \
+                 = help: a key holds a value or keys below it, not both: delete one of them",
+                "`db.pool`: holds a value, but /app/db.json sets a key below it; \
+                 the value is left out\n  --> /app/db/pool at etcd http://127.0.0.1:2379 \
+                 (revision 4)\n  = help: a key holds a value or keys below it, not both: \
+                 delete one of them",
+                "`port`: holds a value, but /app/port/extra sets a key below it; the value \
+                 is left out\n  --> /app/port at etcd http://127.0.0.1:2379 (revision 6)\n  \
+                 = help: a key holds a value or keys below it, not both: delete one of them",
+            ]
+        );
+        let layer = layer.unwrap();
+        assert_eq!(layer.get("db.host").unwrap().as_str(), Some("h1"));
+        assert_eq!(layer.get("db.pool.size").unwrap().kind, Kind::Integer(1));
+        assert_eq!(layer.get("port.extra").unwrap().as_str(), Some("1"));
     }
 
     #[test]

@@ -373,11 +373,14 @@ impl Source for Etcd {
             value: &kv.value,
             mod_revision: kv.mod_revision,
         });
-        let (layer, problems) = layer::build(&self.settings.prefix, &member, entries);
-        match problems.is_empty() {
-            true => Ok(layer),
-            false => Err(problems),
+        let built = layer::build(ctx.schema(), &self.settings.prefix, &member, entries);
+        // Like a file's, a bad key's problems are reported and the other
+        // keys kept, so that one load shows every problem.
+        ctx.sink.unparsed.extend(built.unparsed);
+        for problem in built.problems {
+            ctx.problem(problem);
         }
+        Ok(built.layer)
     }
 
     fn subscribe(&self, trigger: Trigger) -> Option<Subscription> {
@@ -432,16 +435,24 @@ impl Settings {
         config
     }
 
-    /// The problem of a read no member served.
+    /// The problem of a read no member served. A refusal is no matter of
+    /// reaching etcd or of waiting longer.
     fn failed(&self, failures: &Failures) -> Problem {
-        Problem::new(
+        let problem = Problem::new(
             ProblemKind::Source,
             format!(
                 "cannot read {} from etcd at {}: {failures}",
                 self.prefix, self.shown,
             ),
-        )
-        .with_help(HELP)
+        );
+        match failures.refused() {
+            true => problem.with_help(format!(
+                "check the user and password given with Etcd::user, and that the user \
+                 may read {}",
+                self.prefix
+            )),
+            false => problem.with_help(HELP),
+        }
     }
 
     /// The problem of a request that got no answer within `waited`.
