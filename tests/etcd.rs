@@ -427,6 +427,22 @@ fn entry_names_of_a_secret_map_are_masked_in_origins() {
              = help: did you mean `tokens`?"
         )
     );
+
+    // A document at the map's own key names its entries in its errors.
+    let etcd = Cluster::start_holding(
+        1,
+        &[
+            ("/myapp/url", "u"),
+            (
+                "/myapp/tokens.json",
+                r#"{"erin-hunter2": 1, "erin-hunter2": 2}"#,
+            ),
+        ],
+    )
+    .expect("the cluster started above");
+    let err = service_error(&etcd).to_string();
+    assert!(err.contains("duplicate key `<secret>`"), "{err}");
+    assert!(!err.contains("hunter2"), "{err}");
 }
 
 #[test]

@@ -282,6 +282,9 @@ pub(crate) fn problems(schema: &'static Schema, problems: &mut [Problem], texts:
                 }
                 problem.key = Some(shown_parts(schema, &parts).join("."));
                 problem.snippet = None;
+                // A document at a secret map's key (etcd's `map.json`)
+                // names its entries in its own syntax errors.
+                hide_entry_name(problem, &secret_keys);
                 continue;
             }
         }
