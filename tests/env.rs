@@ -407,6 +407,103 @@ fn service_links_of_services_named_for_sections_are_links_too() {
     assert_eq!(loaded.config().db.port, 6543);
 }
 
+/// Kubernetes' `MYAPP_SERVICE_HOST` spells the field `service.host` of an
+/// app with a section `service` (and `MYAPP_DB_SERVICE_HOST` a field
+/// `db.service_host`); beside their Service's `_PORT` URL, which
+/// Kubernetes always sets with them, they are links: in the one warning,
+/// setting nothing. Without that URL they are the fields' variables.
+#[test]
+fn service_host_and_port_variables_beside_their_services_url_are_links_even_for_a_field() {
+    #[derive(Config, Debug)]
+    #[config(name = "myapp")]
+    struct Linked {
+        #[config(nested)]
+        service: LinkedService,
+        #[config(default = 8080)]
+        port: u16,
+        #[config(nested)]
+        db: LinkedDb,
+        #[config(nested)]
+        upstreams: BTreeMap<String, LinkedService>,
+    }
+    #[derive(Config, Debug)]
+    struct LinkedService {
+        #[config(default = "svc.example")]
+        host: String,
+        port: Option<u16>,
+        port_http: Option<u16>,
+    }
+    #[derive(Config, Debug)]
+    struct LinkedDb {
+        #[config(default = "db.example")]
+        service_host: String,
+        service_port: Option<u16>,
+    }
+    let links = [
+        ("MYAPP_DB_SERVICE_HOST", "10.0.0.2"),
+        ("MYAPP_DB_SERVICE_PORT", "5432"),
+        ("MYAPP_DB_PORT", "tcp://10.0.0.2:5432"),
+        ("MYAPP_UPSTREAMS_EU_SERVICE_HOST", "10.0.0.3"),
+        ("MYAPP_UPSTREAMS_EU_PORT", "tcp://10.0.0.3:80"),
+    ];
+    let loaded = Linked::builder()
+        .toml_str("[upstreams.eu]\nport = 9")
+        .env_from(SERVICE_LINKS.iter().copied().chain(links))
+        .load_full()
+        .unwrap();
+    let config = loaded.config();
+    assert_eq!(
+        (
+            config.service.host.as_str(),
+            config.service.port,
+            config.service.port_http,
+            config.port,
+        ),
+        ("svc.example", None, None, 8080),
+        "origin {:?}",
+        loaded.origin("service.host")
+    );
+    assert_eq!(
+        (config.db.service_host.as_str(), config.db.service_port),
+        ("db.example", None)
+    );
+    assert_eq!(config.upstreams.len(), 1, "{:?}", config.upstreams);
+    assert_eq!(config.upstreams["eu"].host, "svc.example");
+    let warnings: Vec<String> = loaded.warnings().iter().map(ToString::to_string).collect();
+    assert_eq!(
+        warnings,
+        [
+            "environment variables MYAPP_DB_PORT, MYAPP_DB_SERVICE_HOST, MYAPP_DB_SERVICE_PORT, \
+             MYAPP_PORT, MYAPP_PORT_53_UDP, MYAPP_PORT_8080_TCP, MYAPP_PORT_8080_TCP_ADDR, \
+             MYAPP_PORT_8080_TCP_PORT, MYAPP_PORT_8080_TCP_PROTO, MYAPP_SERVICE_HOST, \
+             MYAPP_SERVICE_PORT, MYAPP_SERVICE_PORT_HTTP, MYAPP_UPSTREAMS_EU_PORT, \
+             MYAPP_UPSTREAMS_EU_SERVICE_HOST are Kubernetes service links for the Services \
+             named `myapp-db`, `myapp`, `myapp-upstreams-eu`, not configuration; ignored\n  \
+             = help: set `enableServiceLinks: false` in the pod spec, or read the \
+             configuration under another prefix (Builder::env_prefix)"
+        ]
+    );
+    // Without the Service's URL, the same names are the fields' variables.
+    let loaded = Linked::builder()
+        .env_from([
+            ("MYAPP_SERVICE_HOST", "own"),
+            ("MYAPP_SERVICE_PORT", "1"),
+            ("MYAPP_DB_SERVICE_HOST", "db-own"),
+        ])
+        .load_full()
+        .unwrap();
+    let config = loaded.config();
+    assert_eq!(
+        (
+            config.service.host.as_str(),
+            config.service.port,
+            config.db.service_host.as_str()
+        ),
+        ("own", Some(1), "db-own")
+    );
+    assert!(loaded.warnings().is_empty(), "{:?}", loaded.warnings());
+}
+
 /// A service link sets nothing, so beside it the field's `_FILE` is read,
 /// with no "both are set".
 #[test]

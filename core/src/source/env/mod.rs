@@ -234,6 +234,20 @@ impl Source for Env {
         let mut links: Vec<(&str, &str)> = Vec::new();
         // Entries of maps of sections.
         let mut entries: Vec<MapEntry> = Vec::new();
+        // Whether a variable of a service link's shape, for the Service
+        // named by the prefix and `stem`, is one whatever it would set: a
+        // `_PORT` URL by its value; `_SERVICE_HOST` and the rest, which
+        // could spell a field (`service.host`) or an entry's field, when
+        // that Service's `_PORT` URL is there too, as Kubernetes always
+        // sets it. A Service has a name: without a prefix, a stem.
+        let link = |stem: &str, value: &str| {
+            let sep = if stem.is_empty() { "" } else { "_" };
+            let url = || {
+                env.get(&format!("{}{stem}{sep}PORT", naming.prefix))
+                    .is_some_and(port_url)
+            };
+            (!naming.prefix.is_empty() || !stem.is_empty()) && (port_url(value) || url())
+        };
 
         if !naming.prefix.is_empty() {
             for (var, value) in env.with_prefix(&naming.prefix) {
@@ -243,23 +257,13 @@ impl Source for Env {
                     None if var == plan.config_var => {}
                     None => {
                         // Kubernetes' links fall under maps of sections too
-                        // (a Service `myapp-upstreams`): a `_PORT` URL is one
-                        // whatever it would set; another shape that could be
-                        // an entry's field (`.._SERVICE_PORT` of an entry
-                        // `service`) is one when its Service's `_PORT` URL
-                        // is there too, as Kubernetes always sets it.
-                        let link = service_link(&var[naming.prefix.len()..], value);
+                        // (a Service `myapp-upstreams`); a name of their
+                        // shape that names no entry's field is one anyway.
+                        let shape = service_link(&var[naming.prefix.len()..], value);
                         let maps = !plan.maps.is_empty();
-                        let group = |stem: &str| {
-                            let sep = if stem.is_empty() { "" } else { "_" };
-                            env.get(&format!("{}{stem}{sep}PORT", naming.prefix))
-                                .is_some_and(port_url)
-                        };
-                        match link {
+                        match shape {
                             Some(stem)
-                                if port_url(value)
-                                    || group(stem)
-                                    || !(maps && names_entry(var, &plan)) =>
+                                if link(stem, value) || !(maps && names_entry(var, &plan)) =>
                             {
                                 links.push((var, stem))
                             }
@@ -344,17 +348,18 @@ impl Source for Env {
         for (i, (path, var)) in plan.fields.iter().enumerate() {
             let Found { value, file } = found[i];
             let value = value.filter(|v| !(v.is_empty() && self.empty_unset()));
-            // Kubernetes' own `<NAME>_PORT=tcp://..`, whatever the field's
-            // type (a number, an address, text): named as such, and it sets
+            // Kubernetes' own variables (`<NAME>_PORT=tcp://..`, and
+            // `<NAME>_SERVICE_HOST` beside it), whatever the field's type (a
+            // number, an address, text): named as such, and they set
             // nothing, so the field keeps its lower value (or its `_FILE`).
-            let link = value.filter(|v| port_url(v)).and_then(|v| {
-                var.strip_prefix(naming.prefix.as_str())
-                    .and_then(|rest| service_link(rest, v))
+            let linked = value.and_then(|v| {
+                let stem = service_link(var.strip_prefix(naming.prefix.as_str())?, v)?;
+                link(stem, v).then_some(stem)
             });
-            if let Some(stem) = link {
+            if let Some(stem) = linked {
                 links.push((var, stem));
             }
-            let value = value.filter(|_| link.is_none());
+            let value = value.filter(|_| linked.is_none());
             let value = match (value, file.filter(|f| !f.is_empty())) {
                 (Some(_), Some(_)) => {
                     problems.push(
