@@ -504,6 +504,43 @@ fn service_host_and_port_variables_beside_their_services_url_are_links_even_for_
     assert!(loaded.warnings().is_empty(), "{:?}", loaded.warnings());
 }
 
+/// Without a prefix a Service is named by the stem alone: `DB_PORT=tcp://..`
+/// is the Service `db`'s link, but a bare `PORT` names no Service, so a
+/// URL there is the field's value (here a bad port).
+#[test]
+fn without_a_prefix_a_link_needs_a_services_name() {
+    #[derive(Config, Debug)]
+    struct Bare {
+        #[config(default = 8080)]
+        port: u16,
+        #[config(nested)]
+        db: BareDb,
+    }
+    #[derive(Config, Debug)]
+    struct BareDb {
+        #[config(default = 5432)]
+        port: u16,
+    }
+    let loaded = Bare::builder()
+        .env_from([("DB_PORT", "tcp://10.0.0.2:5432")])
+        .load_full()
+        .unwrap();
+    assert_eq!(loaded.config().db.port, 5432);
+    assert!(
+        loaded.warnings()[0].message().starts_with(
+            "environment variable DB_PORT is a Kubernetes service link for a Service named `db`"
+        ),
+        "{:?}",
+        loaded.warnings()
+    );
+    let err = Bare::builder()
+        .env_from([("PORT", "tcp://10.0.0.1:80")])
+        .load()
+        .unwrap_err();
+    assert_eq!(err.problems()[0].key(), Some("port"), "{err}");
+    assert_eq!(err.problems()[0].kind(), ProblemKind::Type, "{err}");
+}
+
 /// A service link sets nothing, so beside it the field's `_FILE` is read,
 /// with no "both are set".
 #[test]
