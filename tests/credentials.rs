@@ -276,3 +276,109 @@ fn a_missing_value_names_the_credential_among_the_ways_to_set_it() {
          or the flag --api-key"
     );
 }
+
+/// A map entry's field takes a credential like any field: named by its key
+/// path (`upstreams.eu.password`, a quoted entry too) or by its variable
+/// (`GW_UPSTREAMS_SA_PASSWORD`), as `GW_UPSTREAMS_EU_PASSWORD` would set
+/// it; two for one entry's field are an error naming both, and a name that
+/// could be two entries' fields is an error naming both readings.
+#[test]
+fn credentials_set_fields_of_map_entries_by_key_path_or_variable() {
+    use std::collections::BTreeMap;
+    #[derive(Config, Debug)]
+    #[config(name = "gw")]
+    struct Gateway {
+        #[config(nested)]
+        upstreams: BTreeMap<String, Upstream>,
+    }
+    #[derive(Config, Debug)]
+    struct Upstream {
+        url: String,
+        #[config(secret)]
+        password: Option<String>,
+        #[config(secret)]
+        pool_password: Option<String>,
+    }
+    let tmp = Tmp::new();
+    tmp.write("upstreams.eu.password", "eu-secret\n");
+    tmp.write("upstreams.\"a.b\".password", "ab-secret\n");
+    tmp.write("GW_UPSTREAMS_SA_PASSWORD", "sa-secret\n");
+    let loaded = Gateway::builder()
+        .credentials()
+        .env_from(tmp.env(&[
+            ("GW_UPSTREAMS_EU_URL", "http://eu"),
+            ("GW_UPSTREAMS_SA_URL", "http://sa"),
+        ]))
+        .toml_str("[upstreams.\"a.b\"]\nurl = \"http://ab\"")
+        .load_full()
+        .unwrap();
+    let up = &loaded.config().upstreams;
+    let passwords: Vec<(&str, Option<&str>)> = up
+        .iter()
+        .map(|(k, u)| (k.as_str(), u.password.as_deref()))
+        .collect();
+    assert_eq!(
+        passwords,
+        [
+            ("a.b", Some("ab-secret")),
+            ("eu", Some("eu-secret")),
+            ("sa", Some("sa-secret"))
+        ]
+    );
+    assert!(loaded.warnings().is_empty(), "{:?}", loaded.warnings());
+    assert_eq!(
+        loaded
+            .origin("upstreams.sa.password")
+            .map(ToString::to_string),
+        Some("credential GW_UPSTREAMS_SA_PASSWORD".to_owned())
+    );
+
+    let tmp = Tmp::new();
+    tmp.write("upstreams.eu.password", "hunter2\n");
+    tmp.write("GW_UPSTREAMS_EU_PASSWORD", "swordfish\n");
+    tmp.write("GW_UPSTREAMS_EU_POOL_PASSWORD", "x\n");
+    tmp.write("upstreams.eu.passwd", "x\n");
+    let err = Gateway::builder()
+        .credentials()
+        .env_from(tmp.env(&[("GW_UPSTREAMS_EU_URL", "http://eu")]))
+        .load()
+        .unwrap_err();
+    let text = tmp.text(&err);
+    assert_eq!(
+        text,
+        "2 problems in the configuration:\n\n\
+         error: credential GW_UPSTREAMS_EU_POOL_PASSWORD could set \
+         `upstreams.eu_pool.password` or `upstreams.eu.pool_password`\n  \
+         --> credential GW_UPSTREAMS_EU_POOL_PASSWORD\n  \
+         = help: name the file by the key path of the field it sets\n\n\
+         error: `upstreams.eu.password`: both credentials GW_UPSTREAMS_EU_PASSWORD and \
+         upstreams.eu.password are set\n  \
+         --> credential GW_UPSTREAMS_EU_PASSWORD\n  \
+         = help: remove one of them from $DIR: a field takes one credential, by key path or \
+         by variable",
+    );
+    assert!(
+        !text.contains("hunter2") && !text.contains("swordfish"),
+        "{text}"
+    );
+    let warnings: Vec<String> = err.warnings().iter().map(ToString::to_string).collect();
+    assert_eq!(
+        warnings,
+        ["credential upstreams.eu.passwd names no field\n  --> credential upstreams.eu.passwd"]
+    );
+
+    // A missing value of an entry names its credential among the ways.
+    let tmp = Tmp::new();
+    tmp.write("upstreams.eu.password", "hunter2\n");
+    let err = Gateway::builder()
+        .credentials()
+        .env_from(tmp.env(&[]))
+        .load()
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "error: `upstreams.eu.url`: missing required value\n  = help: set it with \
+         `upstreams.eu.url` in a configuration file, the credential upstreams.eu.url, or the \
+         environment variable GW_UPSTREAMS_EU_URL"
+    );
+}

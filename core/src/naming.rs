@@ -92,9 +92,10 @@ impl Naming {
         flags: bool,
     ) -> String {
         let mut ways = vec![format!("`{path}` in a configuration file")];
-        // A credential is one file per field: none for elements of lists
-        // and maps, which have no flags either.
-        if self.credentials && flags {
+        // A credential is one file per field, named like its key path or
+        // variable: none for elements of lists, which have no variables
+        // either.
+        if self.credentials && env {
             ways.push(format!("the credential {path}"));
         }
         if env {

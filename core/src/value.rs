@@ -177,9 +177,21 @@ impl Value {
     /// Sets the value at a dotted key path, creating tables on the way with
     /// the value's origin. A non-table in the way is replaced.
     pub fn insert_at(&mut self, path: &str, value: Value) {
+        self.insert_at_keys(path.split('.'), value)
+    }
+
+    /// Like [`insert_at`](Value::insert_at), the path as a key path whose
+    /// keys may be quoted (`upstreams."a.b".url`), as problems and origins
+    /// spell keys with a dot.
+    pub(crate) fn insert_at_quoted(&mut self, path: &str, value: Value) {
+        self.insert_at_keys(path_segments(path).map(unquote_segment), value)
+    }
+
+    fn insert_at_keys<K: AsRef<str>>(&mut self, keys: impl Iterator<Item = K>, value: Value) {
         let mut node = self;
-        let mut parts = path.split('.').peekable();
+        let mut parts = keys.peekable();
         while let Some(part) = parts.next() {
+            let part = part.as_ref();
             if !matches!(node.kind, Kind::Table(_)) {
                 *node = Value::table(value.origin.clone());
             }

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
+use super::env::entry_keys;
 use super::file::os_reason;
 use super::{read_value, LoadCtx, Source, Vars};
 use crate::error::{Problem, ProblemKind};
@@ -24,7 +25,9 @@ pub const CREDENTIALS_DIRECTORY: &str = "CREDENTIALS_DIRECTORY";
 /// When `$CREDENTIALS_DIRECTORY` is set (in the builder's environment, so
 /// `env_from` in tests applies), each file in that directory sets the field
 /// it is named after: by key path (`db.password`) or by the field's
-/// environment variable (`MYAPP_DB_PASSWORD`, in the stack's naming). The
+/// environment variable (`MYAPP_DB_PASSWORD`, in the stack's naming), a
+/// field of an entry of a map of sections too (`upstreams.eu.password`,
+/// `MYAPP_UPSTREAMS_EU_PASSWORD`). The
 /// value is the file's text with one trailing newline removed, converted by
 /// the field's type; its origin is `credential db.password`. A file named
 /// after no field is a warning. When the variable is not set, the layer adds
@@ -116,28 +119,34 @@ impl Source for Credentials {
         };
         files.sort();
 
-        let names = self.names.get_or_init(|| {
-            let naming = ctx
-                .naming
-                .env
-                .clone()
-                .unwrap_or_else(|| EnvNaming::new(ctx.schema.name, "_"));
-            names(ctx.schema, &naming)
-        });
+        let naming = ctx
+            .naming
+            .env
+            .clone()
+            .unwrap_or_else(|| EnvNaming::new(ctx.schema.name, "_"));
+        let names = self.names.get_or_init(|| names(ctx.schema, &naming));
         // Each field's credentials, in the order of their names: a field
         // named twice (by key path and by variable) is an error, not a
         // silent choice of one file.
-        let mut by_key: Vec<(&String, Vec<&str>)> = Vec::new();
+        let mut by_key: Vec<(String, Vec<&str>)> = Vec::new();
         for file in &files {
             let Some(name) = file.to_str() else { continue };
             let origin = Origin::Credential {
                 name: name.to_owned(),
                 path: dir.join(name),
             };
-            let Some(key) = names.get(name) else {
+            // A field's own name wins over an entry's reading of it, as in
+            // the environment.
+            let mut keys = match names.get(name) {
+                Some(key) => vec![key.clone()],
+                None => entry_keys(ctx.schema, &naming, name),
+            };
+            let key = match keys.len() {
+                1 => keys.remove(0),
                 // systemd keeps nothing else there; a Secret volume keeps its
                 // `..data` bookkeeping.
-                if !name.starts_with('.') {
+                0 if name.starts_with('.') => continue,
+                0 => {
                     ctx.warning(
                         Problem::new(
                             ProblemKind::Unknown,
@@ -145,8 +154,20 @@ impl Source for Credentials {
                         )
                         .with_origin(origin),
                     );
+                    continue;
                 }
-                continue;
+                _ => {
+                    let keys: Vec<String> = keys.iter().map(|k| format!("`{k}`")).collect();
+                    ctx.problem(
+                        Problem::new(
+                            ProblemKind::Source,
+                            format!("credential {name} could set {}", keys.join(" or ")),
+                        )
+                        .with_origin(origin)
+                        .with_help("name the file by the key path of the field it sets"),
+                    );
+                    continue;
+                }
             };
             match by_key.iter_mut().find(|(k, _)| *k == key) {
                 Some((_, named)) => named.push(name),
@@ -168,7 +189,7 @@ impl Source for Credentials {
                         ProblemKind::Source,
                         format!("both credentials {first} and {second} are set"),
                     )
-                    .with_key(key)
+                    .with_key(&key)
                     .with_origin(origin)
                     .with_help(format!(
                         "remove one of them from {}: a field takes one credential, by key path or by variable",
@@ -179,11 +200,11 @@ impl Source for Credentials {
             }
             match read_credential(&path) {
                 Ok(text) => {
-                    layer.insert_at(key, Value::text(text, origin));
+                    layer.insert_at_quoted(&key, Value::text(text, origin));
                     any = true;
                 }
                 Err(mut problem) => {
-                    problem.key = Some(key.clone());
+                    problem.key = Some(key);
                     problem.origin = Some(origin);
                     ctx.problem(*problem);
                 }

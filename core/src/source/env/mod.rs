@@ -204,6 +204,15 @@ impl Env {
     }
 }
 
+/// The key paths `name` could set as a field of an entry of a map of
+/// sections of `schema`, spelled as that key path (`upstreams.eu.url`) or
+/// as the field's variable under `naming` (`MYAPP_UPSTREAMS_EU_URL`): the
+/// entries' fields a credential of that name sets.
+pub(crate) fn entry_keys(schema: &'static Schema, naming: &EnvNaming, name: &str) -> Vec<String> {
+    let plan = Plan::cached(schema, naming);
+    plan.maps.iter().flat_map(|map| map.keys_of(name)).collect()
+}
+
 /// What the environment holds for one field.
 #[derive(Default, Clone, Copy)]
 struct Found<'e> {
@@ -470,7 +479,7 @@ impl Source for Env {
                 },
             };
             if entry.file || !from_file.contains(entry.path.as_str()) {
-                layer.insert_at(&entry.path, value);
+                layer.insert_at_quoted(&entry.path, value);
                 any = true;
             }
         }

@@ -9,7 +9,6 @@ use crate::origin::Origin;
 use crate::schema::Schema;
 use crate::source::service_links::service_link;
 use crate::source::Vars;
-use crate::value::path_segment;
 
 /// With `__` between levels, the variables spelled with single
 /// underscores (`MYAPP_DB_HOST`, left from before the switch) would set
@@ -75,7 +74,7 @@ fn entry_in(var: &str, singles: &Plan, plan: &Plan) -> Option<(String, String)> 
     })?;
     let double = plan.maps.iter().find(|d| d.path == map.path)?;
     let (suffix, _) = double.suffixes.iter().find(|(_, k)| k == key)?;
-    let path = format!("{}.{}.{key}", map.path, path_segment(&entry));
+    let path = map.entry_path(&entry, key);
     let name = format!(
         "{}{}{suffix}{file}",
         double.prefix,
@@ -136,7 +135,7 @@ pub(super) fn map_entry<'e>(
         1 => {
             let (entry, key) = readings.remove(0);
             entries.push(MapEntry {
-                path: format!("{}.{}.{key}", map.path, path_segment(&entry)),
+                path: map.entry_path(&entry, key),
                 value,
                 var,
                 file,

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use crate::error::{Problem, ProblemKind};
 use crate::naming::EnvNaming;
 use crate::schema::Schema;
+use crate::value::{path_segment, path_segments, unquote_segment};
 
 /// Every variable a schema reads under one set of naming rules.
 #[derive(Debug)]
@@ -67,6 +68,32 @@ impl MapPlan {
             prefix: format!("{var}{}", naming.sep),
             suffixes,
         }
+    }
+
+    /// The key path of the field `key` of the entry `entry`
+    /// (`upstreams.eu.url`; `upstreams."a.b".url`).
+    pub(super) fn entry_path(&self, entry: &str, key: &str) -> String {
+        format!("{}.{}.{key}", self.path, path_segment(entry))
+    }
+
+    /// The key paths `name` could set as an entry's field: spelled as that
+    /// key path (`upstreams.eu.url`, the entry quoted as keys are) or as
+    /// its variable (`MYAPP_UPSTREAMS_EU_URL`).
+    pub(super) fn keys_of(&self, name: &str) -> Vec<String> {
+        let by_path = name
+            .strip_prefix(self.path.as_str())
+            .and_then(|rest| rest.strip_prefix('.'))
+            .and_then(|rest| {
+                let entry = path_segments(rest).next()?;
+                let key = rest[entry.len()..].strip_prefix('.')?;
+                let known = !entry.is_empty() && self.suffixes.iter().any(|(_, k)| k == key);
+                known.then(|| self.entry_path(&unquote_segment(entry), key))
+            });
+        let by_var = self
+            .readings(name)
+            .into_iter()
+            .map(|(entry, key)| self.entry_path(&entry, key));
+        by_path.into_iter().chain(by_var).collect()
     }
 
     /// The ways `var` reads as an entry's field: (entry, key path inside).
