@@ -277,6 +277,26 @@ fn the_config_variable_in_a_dotenv_file_is_a_warning() {
     );
 }
 
+/// A field `config` owns `MYAPP_CONFIG` in a stack that does not discover
+/// files: in a `.env` file it sets the field, with no warning that it names
+/// no file.
+#[test]
+fn the_config_variable_in_a_dotenv_file_sets_a_field_named_config() {
+    #[derive(Config, Debug)]
+    #[config(name = "myapp")]
+    struct Profiled {
+        #[config(default = "default")]
+        config: String,
+    }
+    let tmp = Tmp::new();
+    let loaded = Profiled::builder()
+        .dotenv(tmp.env("MYAPP_CONFIG=fast\n"))
+        .load_full()
+        .unwrap();
+    assert_eq!(loaded.config().config, "fast");
+    assert!(loaded.warnings().is_empty(), "{:?}", loaded.warnings());
+}
+
 /// A `.env` file's variables are spelled as the builder's `env_*` methods
 /// say, whether or not the stack also reads the environment.
 #[test]

@@ -926,6 +926,63 @@ fn a_field_named_like_another_fields_file_variable_is_a_load_error() {
     );
 }
 
+/// A field `config` spells `MYAPP_CONFIG`, the variable that names the
+/// configuration file discovery reads: with discovery in the stack that is
+/// a load error naming both uses, on every load, as two fields sharing a
+/// variable are; never a profile name read as a file, or a file's name
+/// read as the field. Without discovery the variable is the field's.
+#[test]
+fn a_field_spelling_the_config_file_variable_is_a_load_error_with_discovery() {
+    use staid::source::Discover;
+    #[derive(Config, Debug)]
+    #[config(name = "myapp")]
+    struct Profiled {
+        /// Which profile to run.
+        #[config(default = "default")]
+        config: String,
+        #[config(default = 8080)]
+        port: u16,
+    }
+    let dir = Tmp::new();
+    let message = "error: `config`: environment variable MYAPP_CONFIG would set both `config` \
+                   and the configuration file discovery reads\n  = help: give the field a \
+                   variable of its own with #[config(env = \"..\")]; MYAPP_CONFIG names a \
+                   configuration file read after the discovered ones";
+    for vars in [[("MYAPP_CONFIG", "fast")], [("MYAPP_PORT", "1")]] {
+        let err = Profiled::builder()
+            .source(Discover::in_dirs([dir.path()]))
+            .env_from(vars)
+            .load()
+            .unwrap_err();
+        assert_eq!(err.to_string(), message);
+    }
+    let app = Profiled::builder()
+        .env_from([("MYAPP_CONFIG", "fast")])
+        .load()
+        .unwrap();
+    assert_eq!(app.config, "fast");
+
+    // With a variable of its own, the field and the file are both read.
+    #[derive(Config, Debug)]
+    #[config(name = "myapp")]
+    struct Renamed {
+        #[config(env = "MYAPP_PROFILE", default = "default")]
+        config: String,
+        #[config(default = 8080)]
+        port: u16,
+    }
+    let file = dir.write("other.toml", "port = 9\n");
+    let app = Renamed::builder()
+        .source(Discover::in_dirs([dir.path()]))
+        .env_from([
+            ("MYAPP_CONFIG", file.to_str().unwrap()),
+            ("MYAPP_PROFILE", "fast"),
+        ])
+        .load()
+        .unwrap();
+    assert_eq!((app.config.as_str(), app.port), ("fast", 9));
+}
+
 #[test]
 fn an_explicit_prefix_replaces_the_name() {
     let s = Spec::builder()

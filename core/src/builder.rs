@@ -328,9 +328,9 @@ impl<T: Config> Builder<T> {
             for place in discover.places(T::SCHEMA, &self.vars()) {
                 usage.push_str(&format!("  {place}\n"));
             }
-            usage.push_str(&match naming.prefix.as_str() {
-                "" => "  --config <FILE>\n".to_owned(),
-                prefix => format!("  --config <FILE> or {prefix}CONFIG\n"),
+            usage.push_str(&match crate::source::config_var(&naming) {
+                None => "  --config <FILE>\n".to_owned(),
+                Some(var) => format!("  --config <FILE> or {var}\n"),
             });
         }
         usage.push('\n');

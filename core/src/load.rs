@@ -149,6 +149,7 @@ impl Plan {
         let schema = T::SCHEMA;
         let mut sink = Sink::default();
         sink.warnings.extend(self.warnings.iter().cloned());
+        sink.problems.extend(self.problems.iter().cloned());
         let mut merged = schema.defaults();
         for source in &self.layers {
             let mut ctx = LoadCtx {

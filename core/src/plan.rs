@@ -48,6 +48,8 @@ pub(crate) struct Plan {
     pub(crate) check_config: bool,
     /// Warnings about the stack itself, reported by every load.
     pub(crate) warnings: Vec<crate::error::Problem>,
+    /// Mistakes in the stack itself, which fail every load.
+    pub(crate) problems: Vec<crate::error::Problem>,
 }
 
 /// What a builder hands to planning.
@@ -102,9 +104,9 @@ impl Stack<'_> {
                     let places = discover.places(self.schema, &vars());
                     out.extend(places.into_iter().map(|p| format!("{p} if it exists")));
                     if !std::mem::replace(&mut discovered, true) {
-                        out.push(match env.prefix.as_str() {
-                            "" => config.to_owned(),
-                            prefix => format!("{config} or {prefix}CONFIG"),
+                        out.push(match crate::source::config_var(env) {
+                            None => config.to_owned(),
+                            Some(var) => format!("{config} or {var}"),
                         });
                     }
                 }
@@ -143,10 +145,29 @@ impl Plan {
             print_config: None,
             check_config: false,
             warnings: Vec::new(),
+            problems: Vec::new(),
         };
         // The sources are named in `--help`, so before parsing.
         let naming = stack.naming(&|| plan.vars().clone());
         plan.naming = naming;
+        let mut config_var = crate::source::config_var(&env_naming);
+        // The variable that names a file for discovery cannot be a field's
+        // too: which of the two a deployment meant cannot be guessed, as
+        // for two fields sharing a variable. Discovery leaves it to that
+        // error.
+        let field = config_var
+            .as_deref()
+            .filter(|_| plan.naming.env.is_some() && stack.has(|l| matches!(l, Layer::Discover(_))))
+            .and_then(|var| {
+                Some((
+                    var,
+                    crate::source::field_of(stack.schema, &env_naming, var)?,
+                ))
+            });
+        if let Some((var, field)) = field {
+            plan.problems.push(config_var_shared(var, &field));
+            config_var = None;
+        }
         #[cfg(feature = "cli")]
         let config_arg = plan.parse_flags(&stack, stack.has(|l| matches!(l, Layer::Cli)));
         #[cfg(not(feature = "cli"))]
@@ -170,15 +191,14 @@ impl Plan {
                 }
                 Layer::Discover(discover) => {
                     let vars = plan.vars().clone();
-                    if let Some(arg) = &config_arg {
-                        plan.warnings
-                            .extend(config_twice(arg, &vars, &env_naming.prefix));
+                    if let Some((arg, var)) = config_arg.as_ref().zip(config_var.as_deref()) {
+                        plan.warnings.extend(config_twice(arg, &vars, var));
                     }
                     let vars = &vars;
                     let files = discover.files(
                         stack.schema,
                         vars,
-                        &env_naming.prefix,
+                        config_var.as_deref(),
                         config_arg.as_deref(),
                     );
                     config_arg = None;
@@ -238,12 +258,8 @@ impl Plan {
 /// `--config` and `<PREFIX>CONFIG` both naming a file: the flag's is read
 /// (the command line is above the environment), and the warning names both
 /// so the variable's file is not thought to be in effect.
-fn config_twice(arg: &std::path::Path, vars: &Vars, prefix: &str) -> Option<crate::error::Problem> {
-    if prefix.is_empty() {
-        return None;
-    }
-    let var = format!("{prefix}CONFIG");
-    let named = vars.get(&var).filter(|v| !v.is_empty())?;
+fn config_twice(arg: &std::path::Path, vars: &Vars, var: &str) -> Option<crate::error::Problem> {
+    let named = vars.get(var).filter(|v| !v.is_empty())?;
     (std::path::Path::new(named) != arg).then(|| {
         crate::error::Problem::new(
             crate::error::ProblemKind::Source,
@@ -254,4 +270,20 @@ fn config_twice(arg: &std::path::Path, vars: &Vars, prefix: &str) -> Option<crat
         )
         .with_help(format!("give one of --config and {var}"))
     })
+}
+
+/// A field whose variable is the one that names discovery's file.
+fn config_var_shared(var: &str, field: &str) -> crate::error::Problem {
+    crate::error::Problem::new(
+        crate::error::ProblemKind::Source,
+        format!(
+            "environment variable {var} would set both `{field}` and the configuration file \
+             discovery reads"
+        ),
+    )
+    .with_key(field)
+    .with_help(format!(
+        "give the field a variable of its own with #[config(env = \"..\")]; {var} names a \
+         configuration file read after the discovered ones"
+    ))
 }

@@ -51,31 +51,26 @@ impl Discover {
     /// The layers this discovery stands for, lowest first: every candidate
     /// file and drop-in directory (optional: most do not exist; under watch
     /// one may appear), then the file named by `config_arg` (`--config`) or
-    /// else `<PREFIX>CONFIG`, which must exist. Resolved once, when the
-    /// builder plans its loads; a drop-in directory lists its files on
-    /// every load.
+    /// else by the variable `config_var` (`<PREFIX>CONFIG`, see
+    /// [`config_var`]), which must exist. Resolved once, when the builder
+    /// plans its loads; a drop-in directory lists its files on every load.
     pub(crate) fn files(
         &self,
         schema: &Schema,
         vars: &Vars,
-        prefix: &str,
+        config_var: Option<&str>,
         config_arg: Option<&Path>,
     ) -> Vec<Arc<dyn Source>> {
         let mut files = self.candidates(schema, vars);
-        let named = match config_arg {
-            Some(path) => Some((path.to_owned(), "--config".to_owned())),
-            // Without a prefix there is no such variable: a bare `CONFIG`
-            // may belong to anything.
-            None if prefix.is_empty() => None,
-            None => {
-                let var = format!("{prefix}CONFIG");
-                vars.get(&var).filter(|s| !s.is_empty()).map(|path| {
-                    (
-                        PathBuf::from(path),
-                        format!("the environment variable {var}"),
-                    )
-                })
-            }
+        let named = match (config_arg, config_var) {
+            (Some(path), _) => Some((path.to_owned(), "--config".to_owned())),
+            (None, None) => None,
+            (None, Some(var)) => vars.get(var).filter(|s| !s.is_empty()).map(|path| {
+                (
+                    PathBuf::from(path),
+                    format!("the environment variable {var}"),
+                )
+            }),
         };
         if let Some((path, by)) = named {
             files.push(Arc::new(File::named_by(path, by)));
@@ -134,6 +129,13 @@ impl Discover {
     }
 }
 
+/// The variable that names a configuration file for discovery,
+/// `<PREFIX>CONFIG`. Without a prefix there is none: a bare `CONFIG` may
+/// belong to anything.
+pub(crate) fn config_var(naming: &EnvNaming) -> Option<String> {
+    (!naming.prefix.is_empty()).then(|| format!("{}CONFIG", naming.prefix))
+}
+
 /// A builder expands discovery into its files when it plans its loads, so
 /// that each file is a layer of its own; run alone (in a
 /// [`Harness`](super::Harness)), it loads them in order and merges them.
@@ -143,8 +145,8 @@ impl Source for Discover {
     }
 
     fn load(&self, ctx: &mut LoadCtx<'_>) -> Result<Option<Value>, Vec<Problem>> {
-        let prefix = EnvNaming::new(ctx.schema.name, "_").prefix;
-        let files = self.files(ctx.schema, ctx.env(), &prefix, None);
+        let naming = EnvNaming::new(ctx.schema.name, "_");
+        let files = self.files(ctx.schema, ctx.env(), config_var(&naming).as_deref(), None);
         let mut merged: Option<Value> = None;
         for file in files {
             let loaded = file.load(ctx);

@@ -112,18 +112,21 @@ impl Source for Dotenv {
             .or_else(|| ctx.naming.builder_env.clone())
             .unwrap_or_else(|| EnvNaming::new(ctx.schema.name, "_"));
         // Which files a load reads is planned before this layer reads its
-        // file, so `<PREFIX>CONFIG` here would name a file no load reads.
-        let config_var = format!("{}CONFIG", naming.prefix);
-        let named_config = |e: &&Entry| !naming.prefix.is_empty() && e.name == config_var;
+        // file, so `<PREFIX>CONFIG` here would name a file no load reads;
+        // unless it is a field's variable, which it then sets.
+        let config_var = super::config_var(&naming)
+            .filter(|var| super::field_of(ctx.schema, &naming, var).is_none());
+        let named_config = |e: &&Entry| config_var.as_ref() == Some(&e.name);
         for entry in entries.iter().filter(named_config) {
+            let var = &entry.name;
             ctx.warning(
                 Problem::new(
                     ProblemKind::Unknown,
-                    format!("{config_var} in a .env file names no file to read; ignored"),
+                    format!("{var} in a .env file names no file to read; ignored"),
                 )
                 .with_origin(file_origin(&path, entry.line, entry.column))
                 .with_help(format!(
-                    "set {config_var} in the environment, or give the file with --config"
+                    "set {var} in the environment, or give the file with --config"
                 )),
             );
         }

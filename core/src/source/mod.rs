@@ -30,8 +30,10 @@ pub(crate) use ctx::{Sink, Texts};
 pub use dir::Dir;
 #[cfg(feature = "watch")]
 pub(crate) use dir::Entry;
+pub(crate) use discover::config_var;
 pub use discover::Discover;
 pub use dotenv::Dotenv;
+pub(crate) use env::field_of;
 pub use env::Env;
 #[cfg(feature = "etcd")]
 pub use etcd::Etcd;

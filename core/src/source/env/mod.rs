@@ -213,6 +213,16 @@ pub(crate) fn entry_keys(schema: &'static Schema, naming: &EnvNaming, name: &str
     plan.maps.iter().flat_map(|map| map.keys_of(name)).collect()
 }
 
+/// The key path of the field whose variable under `naming` is `var` (not
+/// its `_FILE` form), if any.
+pub(crate) fn field_of(schema: &'static Schema, naming: &EnvNaming, var: &str) -> Option<String> {
+    let plan = Plan::cached(schema, naming);
+    match plan.by_var.get(var) {
+        Some(&(i, false)) => Some(plan.fields[i].0.clone()),
+        _ => None,
+    }
+}
+
 /// What the environment holds for one field.
 #[derive(Default, Clone, Copy)]
 struct Found<'e> {
