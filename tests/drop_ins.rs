@@ -297,3 +297,45 @@ fn help_and_env_usage_list_the_discovered_files_and_drop_in_directories() {
     // Without discovery, nothing is listed.
     assert!(!App::builder().env_usage().contains("Configuration files"));
 }
+
+/// The XDG base directory specification: a relative `XDG_CONFIG_HOME` is
+/// ignored, and `$HOME/.config` is read instead; a `HOME` that is empty or
+/// relative names no user directory at all (`.config` would be one below
+/// the working directory).
+#[test]
+fn a_relative_xdg_config_home_or_home_is_ignored() {
+    let e = match cfg!(feature = "lua") {
+        true => "{toml,json,lua}",
+        false => "{toml,json}",
+    };
+    let places = |vars: &[(&str, &str)]| -> Vec<String> {
+        let usage = App::builder().discover().env_from(vars.to_vec()).env_usage();
+        let (_, files) = usage
+            .split_once("Configuration files, lowest first:\n")
+            .expect("the places are listed");
+        files
+            .lines()
+            .take_while(|l| !l.is_empty())
+            .map(|l| l.trim().to_owned())
+            .filter(|l| !l.starts_with("/etc/") && !l.starts_with("--config"))
+            .collect()
+    };
+    let home = [
+        format!("/home/u/.config/myapp/myapp.{e}"),
+        format!("/home/u/.config/myapp/myapp.d/*.{e}"),
+        format!("./myapp.{e}"),
+        format!("./myapp.d/*.{e}"),
+    ];
+    assert_eq!(
+        places(&[("XDG_CONFIG_HOME", "relative"), ("HOME", "/home/u")]),
+        home
+    );
+    assert_eq!(
+        places(&[("XDG_CONFIG_HOME", "./conf"), ("HOME", "/home/u")]),
+        home
+    );
+    let cwd = &home[2..];
+    assert_eq!(places(&[("HOME", "")]), cwd);
+    assert_eq!(places(&[("HOME", "u")]), cwd);
+    assert_eq!(places(&[("XDG_CONFIG_HOME", "conf"), ("HOME", "u")]), cwd);
+}

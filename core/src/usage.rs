@@ -107,10 +107,9 @@ pub(crate) fn env_notes(naming: &EnvNaming, discovers: bool) -> String {
         "Any variable can be given as <VARIABLE>_FILE instead, naming a file that holds the \
          value (for secrets).\n",
     );
-    if discovers && !naming.prefix.is_empty() {
+    if let Some(var) = crate::source::config_var(naming).filter(|_| discovers) {
         out.push_str(&format!(
-            "{}CONFIG names a configuration file read after the discovered ones.\n",
-            naming.prefix
+            "{var} names a configuration file read after the discovered ones.\n"
         ));
     }
     out.push_str(TEXT_FORMS);

@@ -19,7 +19,9 @@ use crate::value::Value;
 /// 1. `/etc/<name>/<name>.{toml,json}`, then the drop-ins in
 ///    `/etc/<name>/<name>.d/` (see [`Dir`])
 /// 2. `$XDG_CONFIG_HOME/<name>/<name>.{toml,json}` (`$HOME/.config` when
-///    `XDG_CONFIG_HOME` is unset), then its `<name>.d/`
+///    `XDG_CONFIG_HOME` is unset or, as the XDG specification says,
+///    relative; none when `HOME` is not absolute either), then its
+///    `<name>.d/`
 /// 3. `./<name>.{toml,json}` in the working directory, then `./<name>.d/`
 /// 4. the file named by `--config <FILE>` on the command line, or else by the
 ///    variable `<PREFIX>CONFIG` (`MYAPP_CONFIG`); this one must exist.
@@ -101,11 +103,16 @@ impl Discover {
         match &self.dirs {
             Some(dirs) => dirs.clone(),
             None => {
-                let user = vars
-                    .get("XDG_CONFIG_HOME")
-                    .filter(|s| !s.is_empty())
-                    .map(PathBuf::from)
-                    .or_else(|| vars.get("HOME").map(|h| PathBuf::from(h).join(".config")));
+                // The XDG base directory specification ignores a relative
+                // XDG_CONFIG_HOME; a relative HOME (or an empty one) names no
+                // home either, only somewhere below the working directory.
+                let absolute = |var: &str| {
+                    vars.get(var)
+                        .map(PathBuf::from)
+                        .filter(|p| p.is_absolute())
+                };
+                let user = absolute("XDG_CONFIG_HOME")
+                    .or_else(|| absolute("HOME").map(|h| h.join(".config")));
                 let mut dirs = vec![PathBuf::from("/etc").join(name)];
                 dirs.extend(user.map(|u| u.join(name)));
                 dirs.push(PathBuf::from("."));

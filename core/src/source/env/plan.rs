@@ -141,7 +141,7 @@ impl Plan {
             outside: Vec::new(),
             is_outside: Vec::new(),
             collisions: Vec::new(),
-            config_var: format!("{}CONFIG", naming.prefix),
+            config_var: crate::source::config_var(naming).unwrap_or_default(),
             maps: Vec::new(),
         };
         schema.walk_named(&mut |path, names, field| {
