@@ -297,6 +297,57 @@ fn the_config_variable_in_a_dotenv_file_sets_a_field_named_config() {
     assert!(loaded.warnings().is_empty(), "{:?}", loaded.warnings());
 }
 
+/// A `.env` file is a file: a relative path in it, for a `#[config(path)]`
+/// field or in a `_FILE` variable, is resolved against its directory, as
+/// in a TOML file; the process environment's stay relative to the working
+/// directory.
+#[test]
+fn relative_paths_in_a_dotenv_file_resolve_against_its_directory() {
+    #[derive(Config, Debug)]
+    #[config(name = "myapp")]
+    struct Served {
+        #[config(path)]
+        cert: Option<PathBuf>,
+        #[config(secret)]
+        password: Option<String>,
+    }
+    let tmp = Tmp::new();
+    tmp.write("deploy/secrets/db", "hunter2\n");
+    let envf = tmp.write(
+        "deploy/.env",
+        "MYAPP_CERT=certs/a.pem\nMYAPP_PASSWORD_FILE=secrets/db\n",
+    );
+    let loaded = Served::builder().dotenv(&envf).load_full().unwrap();
+    let deploy = tmp.path().join("deploy");
+    assert_eq!(loaded.config().cert, Some(deploy.join("certs/a.pem")));
+    assert_eq!(loaded.config().password.as_deref(), Some("hunter2"));
+    // The columns of explain depend on the temporary path's length.
+    let explain = tmp.text(loaded.explain());
+    let lines: Vec<(&str, &str)> = explain
+        .lines()
+        .filter_map(|l| l.split_once(" # "))
+        .map(|(value, origin)| (value.trim_end(), origin))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            (
+                "cert = \"$DIR/deploy/certs/a.pem\"",
+                "$DIR/deploy/.env:1:12"
+            ),
+            (
+                "password = \"<secret>\"",
+                "env MYAPP_PASSWORD_FILE (file $DIR/deploy/secrets/db)"
+            ),
+        ]
+    );
+    let loaded = Served::builder()
+        .env_from([("MYAPP_CERT", "certs/a.pem")])
+        .load_full()
+        .unwrap();
+    assert_eq!(loaded.config().cert, Some(PathBuf::from("certs/a.pem")));
+}
+
 /// A `.env` file's variables are spelled as the builder's `env_*` methods
 /// say, whether or not the stack also reads the environment.
 #[test]

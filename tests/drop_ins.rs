@@ -309,7 +309,10 @@ fn a_relative_xdg_config_home_or_home_is_ignored() {
         false => "{toml,json}",
     };
     let places = |vars: &[(&str, &str)]| -> Vec<String> {
-        let usage = App::builder().discover().env_from(vars.to_vec()).env_usage();
+        let usage = App::builder()
+            .discover()
+            .env_from(vars.to_vec())
+            .env_usage();
         let (_, files) = usage
             .split_once("Configuration files, lowest first:\n")
             .expect("the places are listed");

@@ -106,11 +106,8 @@ impl Discover {
                 // The XDG base directory specification ignores a relative
                 // XDG_CONFIG_HOME; a relative HOME (or an empty one) names no
                 // home either, only somewhere below the working directory.
-                let absolute = |var: &str| {
-                    vars.get(var)
-                        .map(PathBuf::from)
-                        .filter(|p| p.is_absolute())
-                };
+                let absolute =
+                    |var: &str| vars.get(var).map(PathBuf::from).filter(|p| p.is_absolute());
                 let user = absolute("XDG_CONFIG_HOME")
                     .or_else(|| absolute("HOME").map(|h| h.join(".config")));
                 let mut dirs = vec![PathBuf::from("/etc").join(name)];

@@ -24,7 +24,9 @@ use crate::value::Value;
 /// names from `#[config(env = "..")]`, `_FILE` variables, conversion by the
 /// field's type; a variable outside the prefix is ignored, as the process
 /// environment's would be, and an unknown one under the prefix is an error.
-/// Origins name the file and line (`.env:3:12`).
+/// Origins name the file and line (`.env:3:12`). Relative paths in it (of
+/// `#[config(path)]` fields, and the files `_FILE` variables name) are
+/// resolved against the file's directory, as in any configuration file.
 ///
 /// It never writes into the process environment. A variable set twice is a
 /// warning, the later winning. Problems never quote the file's text, since
@@ -139,6 +141,7 @@ impl Source for Dotenv {
             .unknown(self.unknown)
             .vars(vars);
         env.collisions = ctx.naming.env.is_none();
+        env.base = path.parent().map(Path::to_path_buf);
         let mut sink = Sink::default();
         let layer = {
             let vars = OnceLock::from(Arc::new(Vars::default()));

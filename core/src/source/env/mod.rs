@@ -71,6 +71,10 @@ pub struct Env {
     /// share. A `.env` file's layer leaves that to the stack's environment
     /// layer when there is one, so each is said once.
     pub(crate) collisions: bool,
+    /// The directory a relative `_FILE` path is read from: a `.env` file's,
+    /// as a path in any file is read from next to it. `None` for the
+    /// process environment, whose paths are the working directory's.
+    pub(crate) base: Option<PathBuf>,
 }
 
 impl Default for Env {
@@ -82,6 +86,7 @@ impl Default for Env {
             unknown: None,
             vars: None,
             collisions: true,
+            base: None,
         }
     }
 }
@@ -160,6 +165,7 @@ impl Env {
             unknown: self.unknown.or(below.unknown),
             vars: self.vars.or(below.vars),
             collisions: self.collisions,
+            base: self.base,
         }
     }
 
@@ -193,6 +199,15 @@ impl Env {
     /// The variables given with [`vars`](Env::vars), if any.
     pub(crate) fn own_vars(&self) -> Option<&Arc<Vars>> {
         self.vars.as_ref()
+    }
+
+    /// The file a `_FILE` variable's value names, a relative one read from
+    /// [`base`](Env::base) when there is one.
+    fn file_path(&self, value: &str) -> PathBuf {
+        match &self.base {
+            Some(base) => base.join(value),
+            None => PathBuf::from(value),
+        }
     }
 
     /// How this layer names variables for `schema`.
@@ -397,12 +412,13 @@ impl Source for Env {
                 (Some(v), None) => Value::text(v, Origin::Env { var: var.clone() }),
                 (None, Some(file)) => {
                     let file_var = format!("{var}_FILE");
-                    match read_secret_file(Path::new(file), &file_var) {
+                    let file = self.file_path(file);
+                    match read_secret_file(&file, &file_var) {
                         Ok(text) => Value::text(
                             text,
                             Origin::EnvFile {
                                 var: file_var,
-                                path: PathBuf::from(file),
+                                path: file,
                             },
                         ),
                         Err(problem) => {
@@ -474,12 +490,12 @@ impl Source for Env {
                     );
                     continue;
                 }
-                true => match read_secret_file(Path::new(entry.value), entry.var) {
+                true => match read_secret_file(&self.file_path(entry.value), entry.var) {
                     Ok(text) => Value::text(
                         text,
                         Origin::EnvFile {
                             var: entry.var.to_owned(),
-                            path: PathBuf::from(entry.value),
+                            path: self.file_path(entry.value),
                         },
                     ),
                     Err(problem) => {
