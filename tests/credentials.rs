@@ -292,6 +292,7 @@ fn credentials_set_fields_of_map_entries_by_key_path_or_variable() {
         upstreams: BTreeMap<String, Upstream>,
     }
     #[derive(Config, Debug)]
+    #[allow(dead_code)] // `url` and `pool_password` are set, never read back
     struct Upstream {
         url: String,
         #[config(secret)]
