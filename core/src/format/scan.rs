@@ -17,6 +17,7 @@ pub(crate) fn keys(format: Format, text: &str) -> Vec<String> {
 
 /// The key paths a document read at the key path `under` (one etcd key)
 /// appears to set: `under` itself, and each key of the text below it.
+#[cfg_attr(not(feature = "etcd"), allow(dead_code))]
 pub(crate) fn keys_at(under: &str, format: Format, text: &str) -> Vec<String> {
     let mut found = vec![under.to_owned()];
     found.extend(
