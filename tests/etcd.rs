@@ -203,6 +203,20 @@ fn an_unreachable_etcd_is_a_load_error_naming_the_endpoint() {
     eprintln!("{err}");
 }
 
+#[test]
+fn timeouts_too_long_for_a_clock_are_taken_as_an_hour_not_a_panic() {
+    let endpoint = "http://127.0.0.1:1".to_owned();
+    let etcd = Etcd::new([endpoint.clone()], "/myapp/")
+        .timeout(Duration::MAX)
+        .connect_timeout(Duration::MAX)
+        .retry(Duration::MAX);
+    let err = App::builder().source(etcd).load().unwrap_err();
+    let message = err.problems()[0].message();
+    let expected = format!("cannot read /myapp/ from etcd at {endpoint}: ");
+    assert!(message.starts_with(&expected), "{message}");
+    assert!(message.contains("onnection refused"), "{message}");
+}
+
 /// The committed Rust code of etcd's messages (core/src/source/etcd/proto/) is
 /// what `etcd.proto` generates. Generating needs protoc, which building
 /// staid does not: without one this says so and passes.

@@ -72,7 +72,8 @@ fn until_lost(watch: &Watch<App>, endpoint: &str) {
 }
 
 /// Waits for an update; reloads that fail because etcd cannot be
-/// reached yet may come first.
+/// reached yet may come first, and so may the first good reload after
+/// them, which says that nothing changed meanwhile.
 fn until_updated(watch: &Watch<App>, endpoint: &str) -> (Arc<App>, Vec<String>) {
     let unreachable = format!("cannot read /myapp/ from etcd at {endpoint}: ");
     loop {
@@ -83,6 +84,7 @@ fn until_updated(watch: &Watch<App>, endpoint: &str) -> (Arc<App>, Vec<String>) 
             Reload::Rejected { error } => {
                 assert!(error.to_string().contains(&unreachable), "{error}")
             }
+            Reload::Unchanged { .. } => {}
             #[allow(unreachable_patterns)]
             other => panic!("{other:?}"),
         }

@@ -255,6 +255,45 @@ fn a_kubernetes_configmap_swap_is_seen() {
     }
 }
 
+/// A Capistrano deploy: the file is read through `current -> releases/N`,
+/// and a release goes live by renaming a new link over `current`. No event
+/// names the file; only the link in the directory above it changes.
+#[cfg(unix)]
+#[test]
+fn a_switched_release_directory_symlink_is_seen() {
+    use std::os::unix::fs::symlink;
+
+    let dir = Tmp::new();
+    let root = dir.path();
+    for release in 1..=3 {
+        dir.write(
+            &format!("releases/{release}/app.toml"),
+            format!("port = {release}\n"),
+        );
+    }
+    symlink("releases/1", root.join("current")).unwrap();
+    let watch = App::builder()
+        .file(root.join("current/app.toml"))
+        .watch()
+        .unwrap();
+    assert_eq!(watch.current().port, 1);
+
+    for release in [2, 3] {
+        // `ln -s releases/N current.new && mv -T current.new current`
+        symlink(format!("releases/{release}"), root.join("current.new")).unwrap();
+        fs::rename(root.join("current.new"), root.join("current")).unwrap();
+        let (config, changed) = updated(&watch);
+        assert_eq!((config.port, changed), (release, vec!["port".to_owned()]));
+    }
+    // An edit in the release that is live now is seen too, and one in the
+    // release left behind is not a change.
+    save_by_rename(&root.join("releases/2/app.toml"), "port = 20\n");
+    save_by_rename(&root.join("releases/3/app.toml"), "port = 30\n");
+    assert_eq!(updated(&watch).0.port, 30);
+    thread::sleep(Duration::from_millis(300));
+    assert!(watch.events().try_recv().is_err());
+}
+
 #[test]
 fn json_files_are_watched() {
     let (_dir, path, watch) = watched("app.json", r#"{"port": 1}"#);
@@ -338,7 +377,7 @@ fn a_bad_file_is_rejected_once_and_never_becomes_current() {
     let loads = memory.loads();
     save_by_rename(&path, "port = \"x\"\nname = 5\n");
     memory.wait_for_load(loads);
-    watch.reload();
+    watch.reload().unwrap();
     assert_eq!(rejected(&watch).to_string(), error.to_string());
 
     save_by_rename(&path, "port = 2\n");
@@ -358,7 +397,7 @@ fn a_file_change_that_changes_nothing_sends_nothing_and_a_reload_by_hand_says_un
         memory.wait_for_load(loads);
     }
     // Had either of those sent something, it would come first.
-    watch.reload();
+    watch.reload().unwrap();
     match next(&watch) {
         Reload::Unchanged { warnings, .. } => assert!(warnings.is_empty()),
         other => panic!("{other:?}"),
@@ -367,6 +406,36 @@ fn a_file_change_that_changes_nothing_sends_nothing_and_a_reload_by_hand_says_un
     save_by_rename(&path, "port = 2\n");
     let (config, changed) = updated(&watch);
     assert_eq!((config.port, changed), (2, vec!["port".to_owned()]));
+}
+
+/// The README's session: a good edit, a bad one, then the fix that brings
+/// back what is current. The fix changes no value, but the operator who saw
+/// the rejection must learn that it was taken.
+#[test]
+fn a_fix_after_a_rejection_is_acknowledged_even_when_it_changes_nothing() {
+    let dir = Tmp::new();
+    let (path, memory, watch) = watched_with_memory(&dir);
+
+    save_by_rename(&path, "port = 1\nname = \"api\"\n");
+    assert_eq!(updated(&watch).1, ["name"]);
+    save_by_rename(&path, "port = 1\nname = \"api\"\nport = \"soon\"\n");
+    rejected(&watch);
+    save_by_rename(&path, "port = 1\nname = \"api\"\n");
+    match next(&watch) {
+        Reload::Unchanged { warnings, .. } => assert!(warnings.is_empty()),
+        other => panic!("the fix was not acknowledged: {other:?}"),
+    }
+    assert_eq!(watch.current().name, "api");
+
+    // Acknowledged once: touching the good file again is quiet, so the
+    // only answer to the reload by hand is its own.
+    let loads = memory.loads();
+    save_by_rename(&path, "port = 1\nname = \"api\"\n");
+    memory.wait_for_load(loads);
+    watch.reload().unwrap();
+    assert!(matches!(next(&watch), Reload::Unchanged { .. }));
+    thread::sleep(Duration::from_millis(300));
+    assert!(watch.events().try_recv().is_err(), "a no-op touch was sent");
 }
 
 #[test]
@@ -392,7 +461,7 @@ fn reload_by_hand_reads_every_layer() {
     assert_eq!(watch.current().port, 1);
 
     memory.set_port(2);
-    watch.reload();
+    watch.reload().unwrap();
     let (config, changed) = updated(&watch);
     assert_eq!((config.port, changed), (2, vec!["port".to_owned()]));
 }
@@ -404,7 +473,7 @@ fn a_panic_while_reloading_is_rejected_and_the_watch_lives_on() {
     let watch = App::builder().source(memory.clone()).watch().unwrap();
 
     memory.0.lock().unwrap().panic = true;
-    watch.reload();
+    watch.reload().unwrap();
     let error = rejected(&watch);
     assert!(
         error.to_string().contains("the memory layer broke"),
@@ -417,8 +486,55 @@ fn a_panic_while_reloading_is_rejected_and_the_watch_lives_on() {
         state.panic = false;
         state.port = Some(3);
     }
-    watch.reload();
+    watch.reload().unwrap();
     assert_eq!(updated(&watch).0.port, 3);
+}
+
+/// A source whose `watch_paths` panics once told to: user code the reload
+/// thread runs outside a load.
+#[derive(Clone, Default)]
+struct Paths(Arc<std::sync::atomic::AtomicBool>);
+
+impl Source for Paths {
+    fn describe(&self) -> String {
+        "paths".to_owned()
+    }
+
+    fn load(&self, _ctx: &mut LoadCtx<'_>) -> Result<Option<Value>, Vec<Problem>> {
+        Ok(None)
+    }
+
+    fn watch_paths(&self) -> Vec<PathBuf> {
+        if self.0.load(std::sync::atomic::Ordering::SeqCst) {
+            panic!("the paths broke");
+        }
+        Vec::new()
+    }
+}
+
+#[test]
+fn a_watch_that_cannot_go_on_says_so_and_reload_returns_the_error() {
+    let paths = Paths::default();
+    let watch = App::builder()
+        .toml_str("port = 1")
+        .source(paths.clone())
+        .watch()
+        .unwrap();
+
+    paths.0.store(true, std::sync::atomic::Ordering::SeqCst);
+    watch.reload().unwrap();
+    let error = rejected(&watch);
+    let text = error.to_string();
+    assert!(text.contains("the watch stopped"), "{text}");
+    assert!(text.contains("the paths broke"), "{text}");
+    assert_eq!(watch.current().port, 1);
+
+    // Nothing answers any more, and that is said rather than left unsaid.
+    let refused = watch.reload().unwrap_err().to_string();
+    assert!(refused.contains("the watch stopped"), "{refused}");
+    assert!(refused.contains("the paths broke"), "{refused}");
+    assert!(watch.events().recv_timeout(WAIT).is_err());
+    assert!(watch.events().is_disconnected());
 }
 
 #[test]
@@ -589,7 +705,7 @@ fn reloads_can_be_awaited() {
     let events = watch.events().clone();
 
     memory.set_port(4);
-    watch.reload();
+    watch.reload().unwrap();
     match block_on(events.recv_async()).unwrap() {
         Reload::Updated { config, .. } => assert_eq!(config.port, 4),
         other => panic!("{other:?}"),
@@ -694,7 +810,7 @@ fn warnings_of_a_reload_arrive_with_it() {
     }
     // The same again is not news; asked for, it is the answer.
     save_by_rename(&path, "port = 2\nprot = 3\nhots = \"x\"\n");
-    watch.reload();
+    watch.reload().unwrap();
     match next(&watch) {
         Reload::Unchanged { warnings, .. } => assert_eq!(texts(&warnings).len(), 2),
         other => panic!("{other:?}"),
@@ -885,7 +1001,7 @@ fn a_named_pipe_is_read_once_and_a_reload_is_answered_without_waiting_for_it() {
     let watch = App::builder().file(&fifo).watch().unwrap();
     writer.join().unwrap();
     assert_eq!(watch.current().port, 1);
-    watch.reload();
+    watch.reload().unwrap();
     let error = rejected(&watch);
     assert!(
         dir.text(&error)

@@ -201,14 +201,14 @@ fn a_reload_by_hand_reads_an_emptied_or_deleted_file_at_once() {
     let watch = discovered(dir.path(), patient());
 
     drop(fs::File::create(&path).unwrap());
-    watch.reload();
+    watch.reload().unwrap();
     assert_eq!(updated(&watch).0.port, 8080);
 
     // Written whole and closed: read without a reload by hand.
     fs::write(&path, BEFORE).unwrap();
     assert_eq!(updated(&watch).0.port, 1);
     fs::remove_file(&path).unwrap();
-    watch.reload();
+    watch.reload().unwrap();
     match next(&watch) {
         Reload::Updated {
             config, warnings, ..
@@ -223,7 +223,7 @@ fn a_reload_by_hand_reads_an_emptied_or_deleted_file_at_once() {
     fs::write(dir.path().join("other.toml"), BEFORE).unwrap();
     let required = required.watch_with(patient()).unwrap();
     fs::remove_file(dir.path().join("other.toml")).unwrap();
-    required.reload();
+    required.reload().unwrap();
     assert!(rejected(&required).to_string().contains("other.toml"));
 }
 
@@ -238,6 +238,40 @@ fn saves_by_rename_wait_for_no_settle_time() {
     // An edit in place that closes the file does not wait either.
     fs::write(&path, BEFORE).unwrap();
     assert_eq!(updated(&watch).0.port, 1);
+}
+
+/// A debounce too long for the clock to reach, such as `Duration::MAX`,
+/// never comes: file events then reload nothing, and SIGHUP and `reload()`
+/// are how the configuration is read again.
+#[test]
+fn a_debounce_too_long_for_a_clock_leaves_reloads_to_the_hand() {
+    let (dir, path) = setup();
+    let options = WatchOptions::new().debounce(Duration::MAX);
+    let watch = Svc::builder().file(&path).watch_with(options).unwrap();
+    let tmp = dir.path().join("svc.toml.tmp");
+    fs::write(&tmp, full()).unwrap();
+    fs::rename(&tmp, &path).unwrap();
+    thread::sleep(Duration::from_millis(300));
+    assert!(watch.events().try_recv().is_err());
+    watch.reload().unwrap();
+    expect_full(&watch);
+}
+
+/// A settle time too long for a clock never ends: a writer that keeps the
+/// file open is waited for until it closes it, and the watch goes on.
+#[test]
+fn a_settle_time_too_long_for_a_clock_waits_for_the_writer_to_close() {
+    let (_dir, path) = setup();
+    let options = WatchOptions::new().settle(Duration::MAX);
+    let watch = Svc::builder().file(&path).watch_with(options).unwrap();
+    let mut file = fs::File::create(&path).unwrap();
+    file.write_all(HEAD.as_bytes()).unwrap();
+    thread::sleep(Duration::from_millis(300));
+    file.write_all(TAIL.as_bytes()).unwrap();
+    drop(file);
+    expect_full(&watch);
+    watch.reload().unwrap();
+    assert!(matches!(next(&watch), Reload::Unchanged { .. }));
 }
 
 /// A drop-in directory `svc.d` in a temporary directory, holding

@@ -7,27 +7,30 @@
 //! non-recursively. A file whose directory does not exist yet is covered by
 //! watching the nearest ancestor that does, for the name of the next
 //! directory down; once that appears, the next sync watches it.
+//!
+//! A symlink on the way to a file, the file's own or a directory's, is
+//! watched for by name in the directory that holds it, since switching it
+//! switches what the path opens; each sync follows the path again, so the
+//! directory it leads to now is the one watched.
 
 use std::collections::{HashMap, HashSet};
 use std::ffi::{OsStr, OsString};
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use super::notifier::Notifier;
 use crate::source::Entry;
 
-/// How many symlinks deep a file's target is followed.
-const MAX_LINKS: usize = 8;
+/// How many symlinks are followed on the way to a file, as Linux does
+/// before it gives up with `ELOOP`.
+const MAX_LINKS: usize = 40;
 
 /// What matters in one watched directory.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 struct Filter {
-    /// Names of entries whose change matters.
+    /// Names of entries whose change matters: the files, and the symlinks
+    /// on the way to them.
     names: HashSet<OsString>,
-    /// Any change in the directory matters: one of the files is a symlink,
-    /// whose target can be switched by entries of other names (Kubernetes
-    /// swaps `..data`, not the file).
-    any: bool,
     /// The directory is a drop-in directory: a drop-in of any name matters,
     /// since adding or removing one changes the configuration.
     drop_ins: bool,
@@ -37,8 +40,7 @@ impl Filter {
     fn concerns(&self, name: &OsStr) -> bool {
         // `..data`, `..data_tmp` and `..2024_01_01_...` are how Kubernetes'
         // atomic writer swaps a ConfigMap volume.
-        self.any
-            || self.names.contains(name)
+        self.names.contains(name)
             || name.as_encoded_bytes().starts_with(b"..")
             || (self.drop_ins && Entry::of(name) != Entry::Skip)
     }
@@ -149,37 +151,75 @@ fn wanted(files: &[PathBuf]) -> HashMap<PathBuf, Filter> {
         let Ok(file) = std::path::absolute(file) else {
             continue;
         };
-        add(&file, &mut wanted);
-        if file.is_dir() {
-            wanted.entry(file.clone()).or_default().drop_ins = true;
-        }
-        // A symlinked file changes when any link on the way is switched; the
-        // real file's directory is watched too, for edits made there.
-        let mut link = file.clone();
-        for _ in 0..MAX_LINKS {
-            let is_link = fs::symlink_metadata(&link).is_ok_and(|m| m.file_type().is_symlink());
-            if !is_link {
-                break;
-            }
-            if let Some(dir) = link.parent() {
-                wanted.entry(dir.to_owned()).or_default().any = true;
-            }
-            let Ok(target) = fs::read_link(&link) else {
-                break;
-            };
-            link = match link.parent() {
-                Some(dir) => dir.join(target),
-                None => target,
-            };
-            add(&link, &mut wanted);
-        }
-        if let Ok(real) = fs::canonicalize(&file) {
-            if real != file {
-                add(&real, &mut wanted);
-            }
+        let reached = follow(&file, &mut wanted);
+        if reached.is_dir() {
+            wanted.entry(reached).or_default().drop_ins = true;
         }
     }
     wanted
+}
+
+/// Walks `file` as opening it does, following each symlink on the way,
+/// and returns the path reached. Each link met, a directory's (Capistrano's
+/// `current -> releases/2`, Kubernetes' `..data`) as well as the file's
+/// own, makes its directory matter for its name: switching the link
+/// switches what the path opens, and no event names the file. Then the
+/// directory of what is reached is watched for its name.
+fn follow(file: &Path, wanted: &mut HashMap<PathBuf, Filter>) -> PathBuf {
+    let mut reached = PathBuf::new();
+    // What is left to walk, the next component last.
+    let mut ahead: Vec<PathBuf> = parts(file);
+    let mut links = 0;
+    while let Some(part) = ahead.pop() {
+        let name = match part.components().next() {
+            Some(Component::Normal(name)) => name.to_owned(),
+            // `reached` has no link left in it, so `..` is its parent.
+            Some(Component::ParentDir) => {
+                reached.pop();
+                continue;
+            }
+            Some(Component::CurDir) | None => continue,
+            // A root or a drive: the walk starts there.
+            Some(_) => {
+                reached.push(&part);
+                continue;
+            }
+        };
+        let next = reached.join(&name);
+        let is_link = fs::symlink_metadata(&next).is_ok_and(|m| m.file_type().is_symlink());
+        let target = match is_link && links < MAX_LINKS {
+            true => fs::read_link(&next).ok(),
+            false => None,
+        };
+        let Some(target) = target else {
+            reached = next;
+            continue;
+        };
+        links += 1;
+        // A link right under the root is the system's layout (macOS's
+        // `/etc -> private/etc`, a merged `/usr`), which no deploy switches;
+        // and where a watch sees a whole tree (macOS), one on `/` would see
+        // every write to the disk.
+        if reached.parent().is_some() {
+            wanted
+                .entry(reached.clone())
+                .or_default()
+                .names
+                .insert(name);
+        }
+        // A relative target goes on from the link's directory, where the
+        // walk is; an absolute one starts again at its root.
+        ahead.extend(parts(&target));
+    }
+    add(&reached, wanted);
+    reached
+}
+
+/// The components of `path`, the first one last, for [`follow`] to pop.
+fn parts(path: &Path) -> Vec<PathBuf> {
+    let mut parts: Vec<PathBuf> = path.components().map(|c| c.as_os_str().into()).collect();
+    parts.reverse();
+    parts
 }
 
 /// Watches `file`'s directory for its name, or, while that directory does not
@@ -269,19 +309,28 @@ mod tests {
 
     #[cfg(unix)]
     #[test]
-    fn a_symlinked_file_makes_its_directory_matter_and_its_target_watched() {
+    fn each_symlink_on_the_way_is_watched_for_in_its_directory() {
+        use std::os::unix::fs::symlink;
         let tmp = tempfile::tempdir().unwrap();
         let root = fs::canonicalize(tmp.path()).unwrap();
-        fs::create_dir_all(root.join("real")).unwrap();
+        fs::create_dir_all(root.join("real/v1")).unwrap();
         fs::create_dir_all(root.join("conf")).unwrap();
-        fs::write(root.join("real/app.toml"), "").unwrap();
-        std::os::unix::fs::symlink(root.join("real/app.toml"), root.join("conf/app.toml")).unwrap();
+        fs::write(root.join("real/v1/app.toml"), "").unwrap();
+        // conf/app.toml -> ../current/app.toml, current -> real/v1
+        symlink("real/v1", root.join("current")).unwrap();
+        symlink("../current/app.toml", root.join("conf/app.toml")).unwrap();
         let mut dirs = Dirs::default();
         dirs.sync(&[root.join("conf/app.toml")], &mut notifier());
-        assert_eq!(dirs.watched(), [&root.join("conf"), &root.join("real")]);
-        assert!(dirs.concerns(&[root.join("conf/anything")]));
-        assert!(dirs.concerns(&[root.join("real/app.toml")]));
-        assert!(!dirs.concerns(&[root.join("real/other")]));
+        assert_eq!(
+            dirs.watched(),
+            [root.as_path(), &root.join("conf"), &root.join("real/v1")]
+        );
+        assert!(dirs.concerns(&[root.join("conf/app.toml")]));
+        assert!(dirs.concerns(&[root.join("current")]));
+        assert!(dirs.concerns(&[root.join("real/v1/app.toml")]));
+        assert!(!dirs.concerns(&[root.join("conf/anything")]));
+        assert!(!dirs.concerns(&[root.join("current.new")]));
+        assert!(!dirs.concerns(&[root.join("real/v1/other")]));
     }
 
     #[test]

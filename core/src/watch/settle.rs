@@ -138,7 +138,8 @@ impl Settle {
     /// Looks again after the debounce: events came, or a load saw its files
     /// change while it read them.
     pub(super) fn soon(&mut self, now: Instant) {
-        self.next = Some(now + self.debounce);
+        // A debounce too long for the clock (`Duration::MAX`) never ends.
+        self.next = now.checked_add(self.debounce);
     }
 
     /// Whether the files may be read at `now`.
@@ -149,17 +150,24 @@ impl Settle {
             Some(_) => {}
         }
         let settle = self.settle;
+        // Whether to wait, and until when: `None` is until the next event,
+        // for a settle time too long for the clock (`Duration::MAX`).
+        let mut wait = false;
         let mut until: Option<Instant> = None;
-        let mut later = |at: Instant| until = Some(until.map_or(at, |u| u.min(at)));
+        let mut unsettled = |since: Instant| match since.checked_add(settle) {
+            Some(end) if end <= now => false,
+            end => {
+                wait = true;
+                until = match (until, end) {
+                    (Some(until), Some(end)) => Some(until.min(end)),
+                    (until, end) => until.or(end),
+                };
+                true
+            }
+        };
         // A writer that keeps its file open past the settle time is taken
         // to be done: the fallback where no close event comes.
-        self.writing.retain(|_, wrote| {
-            let end = *wrote + settle;
-            if end > now {
-                later(end);
-            }
-            end > now
-        });
+        self.writing.retain(|_, wrote| unsettled(*wrote));
         for file in files {
             let state = Stamp::of(file).state;
             let before = self.last.get(file).copied().unwrap_or(State::Missing);
@@ -174,16 +182,14 @@ impl Settle {
                     now
                 }
             };
-            if since + settle > now {
-                later(since + settle);
-            }
+            unsettled(since);
         }
-        match until {
-            Some(at) => {
-                self.next = Some(at);
+        match wait {
+            true => {
+                self.next = until;
                 Verdict::Wait
             }
-            None => Verdict::Read,
+            false => Verdict::Read,
         }
     }
 
@@ -197,7 +203,11 @@ impl Settle {
         self.odd.clear();
         // Without close events, a pending write is done only when the
         // settle time has passed: look then.
-        self.next = self.writing.values().max().map(|&at| at + self.settle);
+        self.next = self
+            .writing
+            .values()
+            .max()
+            .and_then(|at| at.checked_add(self.settle));
     }
 
     /// The files to look at: `files`, the ones the layers list now, and
@@ -321,6 +331,29 @@ mod tests {
         assert_eq!(settle.removed(&files, &now), [file.as_path()]);
         settle.loaded(&files, &now);
         assert!(settle.with_gone(Vec::new()).is_empty());
+    }
+
+    #[test]
+    fn a_wait_too_long_for_the_clock_never_ends_and_arms_no_timer() {
+        let (_dir, file, _) = started("app.toml");
+        let files = [file.clone()];
+        let t0 = Instant::now();
+
+        let mut never = Settle::new(Duration::MAX, SETTLE);
+        never.loaded(&files, &stamps(&files));
+        never.event(&event(What::Moved, &file), t0);
+        assert_eq!(never.next(), None);
+        assert_eq!(never.look(&files, t0 + SETTLE), Verdict::Idle);
+
+        let mut patient = Settle::new(DEBOUNCE, Duration::MAX);
+        patient.loaded(&files, &stamps(&files));
+        patient.event(&event(What::Written, &file), t0);
+        assert_eq!(patient.look(&files, t0 + DEBOUNCE), Verdict::Wait);
+        assert_eq!(patient.next(), None, "until the close");
+        patient.loaded(&files, &stamps(&files));
+        assert_eq!(patient.next(), None);
+        patient.event(&event(What::Closed, &file), t0 + SETTLE);
+        assert_eq!(patient.look(&files, t0 + SETTLE + DEBOUNCE), Verdict::Read);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! watch starts and stops.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
@@ -29,11 +29,12 @@ pub type Events<T> = flume::Receiver<Reload<T>>;
 
 /// One reload, sent on [`Watch::events`].
 ///
-/// A reload caused by a file or a source that changes nothing sends nothing
-/// (unless it brings new warnings); one asked for by SIGHUP or
-/// [`Watch::reload`] always sends something, `Unchanged` if nothing else.
-/// A reload that fails with the same error as the reload before it sends
-/// nothing, unless it was asked for. Match with a wildcard arm: reloads may grow new kinds.
+/// A reload caused by a file or a source that changes nothing sends nothing,
+/// unless it brings new warnings or is the first good one after a
+/// rejection; one asked for by SIGHUP or [`Watch::reload`] always sends
+/// something, `Unchanged` if nothing else. A reload that fails with the
+/// same error as the reload before it sends nothing, unless it was asked
+/// for. Match with a wildcard arm: reloads may grow new kinds.
 ///
 /// `Debug` leaves out `config`, whose own `Debug` would print a
 /// `#[config(secret)]` `String` as it is; `changes` shows what changed,
@@ -65,13 +66,17 @@ pub enum Reload<T> {
     },
     /// The configuration on disk is invalid: every problem, as a load would
     /// report them. [`Watch::current`] keeps the last good configuration.
+    ///
+    /// Also the last reload of a watch that stopped (its error starts
+    /// `the watch stopped`): see [`Watch::reload`].
     Rejected {
         /// Every problem found.
         error: Error,
     },
     /// A reload that changed nothing: one asked for (SIGHUP,
-    /// [`Watch::reload`]), so that it is acknowledged, or one that found
-    /// warnings other than the current configuration's.
+    /// [`Watch::reload`]), so that it is acknowledged; the first good one
+    /// after a `Rejected`, so that the fix is seen to be taken; or one that
+    /// found warnings other than the current configuration's.
     #[non_exhaustive]
     Unchanged {
         /// What the reload found that did not fail it, as in `Updated`.
@@ -115,7 +120,10 @@ impl WatchOptions {
 
     /// How long file events must stop before the files are read, so that a
     /// burst of writes (an editor saving, a deploy tool copying) becomes one
-    /// reload of the final state. Default 50 ms; at least 1 ms.
+    /// reload of the final state. Default 50 ms; at least 1 ms. One too
+    /// long for the clock to reach, such as `Duration::MAX`, never ends:
+    /// file events then reload nothing, and only SIGHUP and
+    /// [`Watch::reload`] do.
     pub fn debounce(mut self, debounce: Duration) -> Self {
         self.debounce = debounce.max(Duration::from_millis(1));
         self
@@ -126,7 +134,10 @@ impl WatchOptions {
     /// is read once it is closed (where the platform reports closes:
     /// inotify on Linux) or after no write for this long; a file that
     /// becomes empty, or disappears, is read so only after it stayed so
-    /// for this long. SIGHUP and [`Watch::reload`] never wait.
+    /// for this long. SIGHUP and [`Watch::reload`] never wait. One too
+    /// long for the clock to reach, such as `Duration::MAX`, never ends:
+    /// an open file is then read once closed, and a file is read as newly
+    /// empty or gone only on SIGHUP or [`Watch::reload`].
     pub fn settle(mut self, settle: Duration) -> Self {
         self.settle = settle;
         self
@@ -150,8 +161,10 @@ impl WatchOptions {
 ///
 /// - a change to any file a layer reads: edits in place, saves that rename a
 ///   new file over the old one, delete and recreate, a Kubernetes ConfigMap
-///   update (a `..data` symlink switched to a new directory), and an optional
-///   or discovered file that appears after the start;
+///   update (a `..data` symlink switched to a new directory), any other
+///   symlink on the way to the file switched (a release's `current ->
+///   releases/2`), and an optional or discovered file that appears after
+///   the start;
 /// - SIGHUP, on Unix (see [`WatchOptions::sighup`]);
 /// - a change in a source that follows data of its own, such as keys under
 ///   an etcd prefix (see [`Source::subscribe`](crate::source::Source::subscribe));
@@ -237,6 +250,8 @@ pub struct Watch<T> {
     sighup: Option<Sighup>,
     worker: Option<Thread>,
     warnings: Vec<Warning>,
+    /// Why the reload thread stopped, if it has.
+    stopped: Arc<OnceLock<Problem>>,
 }
 
 impl<T> Watch<T> {
@@ -263,8 +278,18 @@ impl<T> Watch<T> {
     /// files are read as they are, without waiting for a writer to finish.
     /// Its outcome arrives on [`events`](Watch::events) like any other
     /// reload's, `Unchanged` if nothing changed.
-    pub fn reload(&self) {
+    ///
+    /// Fails only once the watch has stopped, which a panic outside a load
+    /// does (in a source's [`watch_paths`](crate::source::Source::watch_paths),
+    /// say): the error says why, as did the last `Rejected` on
+    /// [`events`](Watch::events), and [`current`](Watch::current) keeps the
+    /// configuration it had.
+    pub fn reload(&self) -> Result<(), Error> {
+        if let Some(problem) = self.stopped.get() {
+            return Err(Error::from_problems(vec![problem.clone()]));
+        }
         let _ = self.causes.send(Cause::Manual);
+        Ok(())
     }
 }
 
@@ -347,7 +372,7 @@ impl<T: Config + Send + Sync> Builder<T> {
             notifier,
             subscriptions,
         );
-        let current = worker.current();
+        let (current, stopped) = (worker.current(), worker.stopped());
         let worker = Thread::spawn("staid-watch", move || worker.run())
             .map_err(|e| watch_error(format!("cannot start the reload thread: {e}")))?;
         Ok(Watch {
@@ -357,6 +382,7 @@ impl<T: Config + Send + Sync> Builder<T> {
             sighup,
             worker: Some(worker),
             warnings,
+            stopped,
         })
     }
 

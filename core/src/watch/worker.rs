@@ -4,7 +4,7 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use arc_swap::ArcSwap;
@@ -49,6 +49,8 @@ pub(super) struct Worker<T> {
     last_error: Option<String>,
     events: flume::Sender<Reload<T>>,
     causes: flume::Receiver<Cause>,
+    /// Why the watch stopped, once it has: shared with the `Watch`.
+    stopped: Arc<OnceLock<Problem>>,
     settle: Settle,
     dirs: Dirs,
     /// Declared after everything the callbacks feed, and dropped when the
@@ -81,6 +83,7 @@ impl<T: Config + Send + Sync> Worker<T> {
             last_error: None,
             events,
             causes,
+            stopped: Arc::default(),
             settle,
             dirs,
             notifier,
@@ -93,8 +96,33 @@ impl<T: Config + Send + Sync> Worker<T> {
         self.current.clone()
     }
 
+    pub(super) fn stopped(&self) -> Arc<OnceLock<Problem>> {
+        self.stopped.clone()
+    }
+
+    /// Serves causes until the `Watch` is dropped. A panic here, outside a
+    /// load (a source's `watch_paths`, or a bug of staid's), ends the watch,
+    /// since going on could spin on the same fault: it is said by a last
+    /// `Rejected` and by every later [`Watch::reload`](super::Watch::reload).
     pub(super) fn run(mut self) {
         crate::source::refuse_pipes_on_this_thread();
+        if let Err(panic) = catch_unwind(AssertUnwindSafe(|| self.serve())) {
+            let problem = Problem::new(
+                ProblemKind::Source,
+                format!(
+                    "the watch stopped: its reload thread panicked: {}",
+                    message(panic.as_ref())
+                ),
+            )
+            .with_help("the current configuration stays; restart the program to reload again");
+            let _ = self.stopped.set(problem.clone());
+            let _ = self.events.send(Reload::Rejected {
+                error: Error::from_problems(vec![problem]),
+            });
+        }
+    }
+
+    fn serve(&mut self) {
         loop {
             let first = match self.settle.next() {
                 Some(at) => match self.causes.recv_deadline(at) {
@@ -186,7 +214,9 @@ impl<T: Config + Send + Sync> Worker<T> {
             Ok(loaded) => loaded,
             Err(error) => return self.reject(error, asked == Asked::Explicit),
         };
-        self.last_error = None;
+        // A good load after a rejection is news even when it changes nothing:
+        // whoever saw the rejection learns that the fix was taken.
+        let fixed = self.last_error.take().is_some();
         let mut warnings = loaded.warnings().to_vec();
         warnings.extend(removed.iter().map(|file| {
             Problem::new(
@@ -201,7 +231,7 @@ impl<T: Config + Send + Sync> Worker<T> {
         let news = texts(&warnings) != self.warned;
         self.warned = texts(&warnings);
         if changes.is_empty() {
-            if asked == Asked::Explicit || news {
+            if asked == Asked::Explicit || news || fixed {
                 let _ = self.events.send(Reload::Unchanged { warnings });
             }
             return;
@@ -248,13 +278,17 @@ fn split<T: Config>(loaded: Loaded<T>) -> (Arc<T>, Value) {
 /// A panic in a source or validator rejects the reload instead of ending
 /// the reload thread.
 fn panicked(panic: &(dyn std::any::Any + Send)) -> Error {
-    let message = panic
+    Error::from_problems(vec![Problem::new(
+        ProblemKind::Source,
+        format!("the reload panicked: {}", message(panic)),
+    )])
+}
+
+/// The text a panic was raised with.
+fn message(panic: &(dyn std::any::Any + Send)) -> &str {
+    panic
         .downcast_ref::<&str>()
         .copied()
         .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
-        .unwrap_or("no message");
-    Error::from_problems(vec![Problem::new(
-        ProblemKind::Source,
-        format!("the reload panicked: {message}"),
-    )])
+        .unwrap_or("no message")
 }

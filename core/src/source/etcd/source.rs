@@ -23,6 +23,15 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 const TIMEOUT: Duration = Duration::from_secs(5);
 /// The longest wait between attempts to follow etcd again, by default.
 const RETRY: Duration = Duration::from_secs(2);
+/// The longest any of the waits may be set to: an answer later than this is
+/// none, and deadlines built from the waits (summed over the members, added
+/// to the clock by hyper's keep-alive) must stay within what a clock holds.
+const LONGEST: Duration = Duration::from_secs(3600);
+
+/// A wait as set, between 1 ms and [`LONGEST`] (`Duration::MAX` is an hour).
+fn bounded(wait: Duration) -> Duration {
+    wait.clamp(Duration::from_millis(1), LONGEST)
+}
 
 /// A key prefix in etcd as a layer, for [`Builder::source`] when the
 /// defaults of [`Builder::etcd`] do not fit: timeouts, user and password,
@@ -184,25 +193,28 @@ impl Etcd {
     /// How long a member may take to answer before the next one is asked
     /// (and, when none answers, the load fails naming the endpoints).
     /// Default 5 s. Under watch, also how long a silent connection is
-    /// trusted before it counts as lost.
+    /// trusted before it counts as lost. At least 1 ms and at most an hour:
+    /// a longer one, such as `Duration::MAX`, is an hour.
     pub fn timeout(mut self, timeout: Duration) -> Etcd {
-        self.settings().timeout = timeout.max(Duration::from_millis(1));
+        self.settings().timeout = bounded(timeout);
         self
     }
 
     /// How long one attempt to open a connection to a member may take.
-    /// Default 5 s.
+    /// Default 5 s; at least 1 ms and at most an hour, as for
+    /// [`timeout`](Etcd::timeout).
     pub fn connect_timeout(mut self, timeout: Duration) -> Etcd {
-        self.settings().connect_timeout = timeout.max(Duration::from_millis(1));
+        self.settings().connect_timeout = bounded(timeout);
         self
     }
 
     /// Under watch, the longest wait between rounds of attempts to hold the
     /// watch again once no member could (the first after 100 ms, then twice
     /// as long each time). A watch whose member is lost moves to another at
-    /// once, without waiting. Default 2 s.
+    /// once, without waiting. Default 2 s; at least 1 ms and at most an
+    /// hour, as for [`timeout`](Etcd::timeout).
     pub fn retry(mut self, longest: Duration) -> Etcd {
-        self.settings().retry = longest.max(Duration::from_millis(1));
+        self.settings().retry = bounded(longest);
         self
     }
 
