@@ -3,9 +3,11 @@
 //! stop at the first error. staid reports up to 100 syntax errors a file and
 //! counts the rest, so its cost stays that of one pass over the text.
 //!
-//! Four files: `=\n` repeated (three syntax errors a line, ~150,000 in
+//! Five files: `=\n` repeated (three syntax errors a line, ~150,000 in
 //! all), one line of 100 KB of `=`, a JSON object with the same key 10,000
-//! times (a problem for each repeat), and printable noise.
+//! times (a problem for each repeat), minified JSON with 9,410 unknown
+//! keys on its one line (every one reported: the report must stay linear
+//! when its problems share a line), and printable noise.
 //!
 //! Run with `cargo bench --bench errors`.
 
@@ -41,6 +43,17 @@ fn duplicate_keys() -> String {
     let mut text = String::from("{");
     while text.len() < SIZE {
         text.push_str("\"a\": 1, ");
+    }
+    text + "\"a\": 1}"
+}
+
+/// `{"k0": 1,"k1": 1,..}` on one line: each key unknown.
+fn one_line_of_unknown_keys() -> String {
+    let mut text = String::from("{");
+    let mut i = 0;
+    while text.len() < SIZE {
+        text.push_str(&format!("\"k{i}\": 1,"));
+        i += 1;
     }
     text + "\"a\": 1}"
 }
@@ -103,6 +116,7 @@ fn benches(c: &mut Criterion) {
     toml_garbage(c, "toml_one_line_of_equals", &one_line_of_equals());
     toml_garbage(c, "toml_noise", &noise());
     json_garbage(c, "json_duplicate_keys", &duplicate_keys());
+    json_garbage(c, "json_one_line_unknown_keys", &one_line_of_unknown_keys());
     json_garbage(c, "json_noise", &noise());
 }
 

@@ -80,6 +80,20 @@ fn credentials_set_fields_by_key_path_or_variable_with_one_newline_removed() {
     );
 }
 
+/// A byte-order mark at the start of a credential (some Windows editors
+/// write one) is not part of its value.
+#[test]
+fn a_credentials_byte_order_mark_is_not_part_of_it() {
+    let tmp = Tmp::new();
+    tmp.write("port", "\u{feff}9000\n");
+    tmp.write("db.password", "\u{feff}hunter2");
+    let app = tmp.builder().load().unwrap();
+    assert_eq!(
+        (app.port, app.db.password.as_deref()),
+        (9000, Some("hunter2"))
+    );
+}
+
 #[test]
 fn the_environment_wins_over_credentials_and_print_config_masks_them() {
     let tmp = Tmp::new();

@@ -368,3 +368,73 @@ fn a_dotenv_file_follows_the_builders_prefix_without_an_env_layer() {
         .unwrap();
     assert_eq!(loaded.config().db.host, "double");
 }
+
+/// A `\n` escape is one character of the value, not a line of the file:
+/// origins and warnings after it name the lines the file has.
+#[test]
+fn an_escaped_newline_does_not_move_later_lines() {
+    let tmp = Tmp::new();
+    assert_eq!(
+        tmp.dotenv_error("MYAPP_NAME=\"a\\nb\\nc\"\nMYAPP_DB_POOL=x\n"),
+        "error: `db.pool`: expected an integer (u32), found \"x\"\n  --> $DIR/.env:2:15"
+    );
+    let loaded = tmp
+        .dotenv(
+            "MYAPP_NAME=\"a\\nb\\nc\"\nMYAPP_PORT=1\n  export MYAPP_NAME = 'x\\ny'\n\
+             MYAPP_TAGS=\"é\nè\"\nMYAPP_PORT=2\n",
+        )
+        .load_full()
+        .unwrap();
+    assert_eq!(tmp.text(loaded.origin("port").unwrap()), "$DIR/.env:6:12");
+    assert_eq!(tmp.text(loaded.origin("name").unwrap()), "$DIR/.env:3:23");
+    assert_eq!(tmp.text(loaded.origin("tags").unwrap()), "$DIR/.env:4:12");
+    let warnings: Vec<String> = loaded.warnings().iter().map(|w| tmp.text(w)).collect();
+    assert_eq!(
+        warnings,
+        [
+            "MYAPP_NAME is set again (first on line 1); the later value wins\n  --> $DIR/.env:3:23",
+            "MYAPP_PORT is set again (first on line 2); the later value wins\n  --> $DIR/.env:6:12",
+        ]
+    );
+}
+
+/// `${NAME}` reads the environment the builder reads (`env_from` stands in
+/// for the process's), then the file's earlier lines. A name set in
+/// neither reads as empty, with a warning at its place that does not show
+/// the name (it may be part of a secret, as in `pa$word`); a `$` before
+/// anything but a name or `{` is a `$`.
+#[test]
+fn substitution_reads_the_builders_environment_and_the_files_earlier_lines() {
+    let tmp = Tmp::new();
+    let loaded = tmp
+        .dotenv(
+            "MYAPP_NAME=${UPSTREAM_HOST}\nBASE=/srv\nDATABASE_URL=\"pg://${UPSTREAM_HOST}$BASE/${DB:-app}\"\n\
+             MYAPP_DB_HOST=${PATH}\nMYAPP_DB_PASSWORD=pa$word\nMYAPP_TAGS=abc$123secret,'$x',\\$y,$\n",
+        )
+        .env_from([("UPSTREAM_HOST", "db.internal")])
+        .load_full()
+        .unwrap();
+    let app = loaded.config();
+    assert_eq!(app.name, "db.internal");
+    assert_eq!(app.url.as_deref(), Some("pg://db.internal/srv/app"));
+    // Not the test runner's own `PATH`: empty, so the default stays.
+    assert_eq!(app.db.host, "localhost");
+    assert_eq!(app.db.password.as_deref(), Some("pa"));
+    assert_eq!(app.tags, ["abc$123secret", "$x", "$y", "$"]);
+    let warnings: Vec<String> = loaded.warnings().iter().map(|w| tmp.text(w)).collect();
+    let unset = |var: &str, at: &str| {
+        format!(
+            "the value of {var} names a variable that is not set (in the environment or \
+             earlier in the file); it reads as empty\n  --> $DIR/.env:{at}\n  \
+             = help: write `\\$` or use single quotes for a `$` that is only a `$`"
+        )
+    };
+    assert_eq!(
+        warnings,
+        [
+            unset("MYAPP_DB_HOST", "4:15"),
+            unset("MYAPP_DB_PASSWORD", "5:21")
+        ]
+    );
+    assert!(!warnings.concat().contains("word"), "{warnings:?}");
+}

@@ -711,6 +711,22 @@ fn file_indirection_reads_docker_secrets() {
     );
 }
 
+/// A byte-order mark at the start of a `_FILE`'s text (some Windows
+/// editors write one) is not part of the value, as it is not of a file
+/// layer's.
+#[test]
+fn a_file_values_byte_order_mark_is_not_part_of_it() {
+    let dir = Tmp::new();
+    let port = dir.write("port", "\u{feff}80\n");
+    let password = dir.write("password", "\u{feff}s3cret");
+    let s = load(&[
+        ("ENV_CONFIG_PORT_FILE", port.to_str().unwrap()),
+        ("ENV_CONFIG_PASSWORD_FILE", password.to_str().unwrap()),
+    ])
+    .unwrap();
+    assert_eq!((s.port, s.password.as_deref()), (80, Some("s3cret")));
+}
+
 /// A `_FILE` naming a FIFO is refused at once: reading it would hold the
 /// load until something wrote to it.
 #[test]

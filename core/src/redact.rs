@@ -262,7 +262,7 @@ pub(crate) fn problems(schema: &'static Schema, problems: &mut [Problem], texts:
     // The texts problems carry, indexed once each, and the secret spans of
     // every text, by where the text is held: two texts may share a name.
     let mut carried: HashMap<*const u8, Indexed> = HashMap::new();
-    let mut spans: HashMap<*const u8, Vec<Range<usize>>> = HashMap::new();
+    let mut spans: HashMap<*const u8, Spans> = HashMap::new();
     for problem in problems {
         // Needed only here: an error need not hold a copy of the text.
         let whole = problem.text.take();
@@ -307,10 +307,8 @@ pub(crate) fn problems(schema: &'static Schema, problems: &mut [Problem], texts:
                 let shown = text.line_range(snippet.line);
                 let spans = spans
                     .entry(text.text().as_ptr())
-                    .or_insert_with(|| secret_spans(text.text(), &secret_keys));
-                spans.iter().any(|span| {
-                    span.start < shown.end.max(shown.start + 1) && shown.start < span.end
-                })
+                    .or_insert_with(|| Spans::new(secret_spans(text.text(), &secret_keys)));
+                spans.overlap(shown.start..shown.end.max(shown.start + 1))
             }
             // Text staid does not hold (a script's line): by the line alone.
             None => secret_keys.iter().any(|key| sets_key(&snippet.text, key)),
@@ -345,6 +343,39 @@ fn hide_entry_name(problem: &mut Problem, secret_keys: &[&str]) {
         &message[..open],
         &message[open + 2 + len..]
     );
+}
+
+/// The extents of a text's secret values, sorted by start, with the
+/// furthest end any of the first so many reaches: whether a line overlaps
+/// one is a binary search, so that many problems in a text with many
+/// secrets cost no more than as many lookups.
+struct Spans {
+    starts: Vec<usize>,
+    reach: Vec<usize>,
+}
+
+impl Spans {
+    fn new(mut spans: Vec<Range<usize>>) -> Spans {
+        spans.sort_unstable_by_key(|span| span.start);
+        let mut reach = 0;
+        Spans {
+            starts: spans.iter().map(|span| span.start).collect(),
+            reach: spans
+                .iter()
+                .map(|span| {
+                    reach = reach.max(span.end);
+                    reach
+                })
+                .collect(),
+        }
+    }
+
+    /// Whether a span overlaps `range`: of those that start before its end,
+    /// one ends after its start.
+    fn overlap(&self, range: Range<usize>) -> bool {
+        let before_end = self.starts.partition_point(|&start| start < range.end);
+        before_end > 0 && self.reach[before_end - 1] > range.start
+    }
 }
 
 /// The byte ranges of `text` that assign a value to one of `keys`: from the

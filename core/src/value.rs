@@ -351,10 +351,10 @@ pub(crate) fn inline_table<'k, T: fmt::Display>(
 }
 
 /// A key as one segment of a dotted key path: quoted when it holds a `.`
-/// or a quote (`labels."a.b"`), so that the path names the key it means;
-/// as it is otherwise.
+/// or a quote (`labels."a.b"`), or is empty (`""`), so that the path names
+/// the key it means; as it is otherwise.
 pub(crate) fn path_segment(key: &str) -> std::borrow::Cow<'_, str> {
-    match key.contains(['.', '"']) {
+    match key.is_empty() || key.contains(['.', '"']) {
         true => Key(key).to_string().into(),
         false => key.into(),
     }

@@ -160,11 +160,9 @@ impl<'a> Ctx<'a> {
         }
         let (_, line, column) = value.origin.file_position()?;
         let width = value.span.width as usize;
-        Some(
-            self.texts
-                .of(&value.origin)?
-                .snippet_with(line, column, width),
-        )
+        self.texts
+            .of(&value.origin)?
+            .snippet_with(line, column, width)
     }
 
     pub(super) fn snippet(&self, origin: &Origin, secret: bool) -> Option<Snippet> {
@@ -498,14 +496,18 @@ fn at_key(
     // Where the parser saw the key.
     if let Some((line, column, width)) = value.span.key {
         let (line, column) = (line as usize, column as usize);
-        let snippet = (!secret).then(|| text.snippet_with(line, column, width as usize));
+        let snippet = (!secret)
+            .then(|| text.snippet_with(line, column, width as usize))
+            .flatten();
         return (moved(line, column), snippet);
     }
     // Otherwise (a source that keeps no key positions), the key before the
     // value on its line.
     let snippet = (!secret).then(|| text.snippet_at(*line, *column)).flatten();
-    let line_text = text.line(*line);
-    let before: String = line_text.chars().take(column.saturating_sub(1)).collect();
+    let Some((line_text, value_at)) = text.at(*line, *column) else {
+        return (origin.clone(), snippet);
+    };
+    let before = &line_text[..value_at];
     let found = before.rfind(key).filter(|&at| {
         let prev = before[..at].chars().next_back();
         let next = before[at + key.len()..].chars().next();
@@ -515,7 +517,7 @@ fn at_key(
     let Some(at) = found else {
         return (origin.clone(), snippet);
     };
-    let key_column = before[..at].chars().count() + 1;
-    let snippet = snippet.map(|_| Snippet::new(*line, key_column, line_text, key.chars().count()));
+    let key_column = column.saturating_sub(before[at..].chars().count()).max(1);
+    let snippet = snippet.map(|_| Snippet::new(*line, line_text, at, key.chars().count()));
     (moved(*line, key_column), snippet)
 }

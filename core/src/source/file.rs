@@ -197,8 +197,9 @@ fn unknown_format(path: &Arc<Path>) -> Problem {
 }
 
 /// Reads a file that holds one value (a `_FILE` secret, a credential): the
-/// whole text, one trailing newline (`\n` or `\r\n`) removed. Its problems
-/// never show a line of it, which may be a secret.
+/// whole text, a leading byte-order mark and one trailing newline (`\n` or
+/// `\r\n`) removed, as an editor shows it. Its problems never show a line
+/// of it, which may be a secret.
 pub(crate) fn read_value(path: &Path) -> Result<String, Box<Problem>> {
     let arc: Arc<Path> = Arc::from(path);
     // A value's file is a regular file, as a credential is: a FIFO named
@@ -214,7 +215,8 @@ pub(crate) fn read_value(path: &Path) -> Result<String, Box<Problem>> {
     }
     match read(&arc, false) {
         Ok(Some(text)) => {
-            let text = text.strip_suffix('\n').unwrap_or(&text);
+            let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+            let text = text.strip_suffix('\n').unwrap_or(text);
             Ok(text.strip_suffix('\r').unwrap_or(text).to_owned())
         }
         Ok(None) => Err(Box::new(Problem::new(

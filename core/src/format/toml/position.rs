@@ -13,6 +13,11 @@ pub(super) struct Cursor<'i> {
     line: usize,
     /// Byte offset where the current line starts.
     line_start: usize,
+    /// The start of the line last asked about when the text is not ASCII,
+    /// the offset asked about and its 0-based column: the next one on that
+    /// line is counted on from there, so that the values of one long line
+    /// cost one pass over it, not one each.
+    last: std::cell::Cell<(usize, usize, usize)>,
 }
 
 impl<'i> Cursor<'i> {
@@ -22,6 +27,7 @@ impl<'i> Cursor<'i> {
             ascii: text.is_ascii(),
             line: 1,
             line_start: 0,
+            last: std::cell::Cell::new((0, 0, 0)),
         }
     }
 
@@ -45,13 +51,18 @@ impl<'i> Cursor<'i> {
     /// current line.
     pub(super) fn position(&self, offset: usize) -> (usize, usize) {
         let width = offset.saturating_sub(self.line_start);
-        let column = if self.ascii {
-            width
-        } else {
-            self.text
-                .get(self.line_start..offset)
-                .map_or(width, |s| s.chars().count())
+        if self.ascii {
+            return (self.line, width + 1);
+        }
+        let (from, column) = match self.last.get() {
+            (start, last, column) if start == self.line_start && last <= offset => (last, column),
+            _ => (self.line_start, 0),
         };
+        let column = match self.text.get(from..offset) {
+            Some(s) => column + s.chars().count(),
+            None => width,
+        };
+        self.last.set((self.line_start, offset, column));
         (self.line, column + 1)
     }
 }

@@ -12,14 +12,21 @@ use crate::naming::EnvNaming;
 use crate::origin::Origin;
 use crate::value::Value;
 
+mod syntax;
+
+use syntax::Entry;
+
 /// A `.env` file as an environment layer:
 /// [`Builder::dotenv`](crate::Builder::dotenv) and
 /// [`Builder::optional_dotenv`](crate::Builder::optional_dotenv).
 ///
 /// The file is read in the usual dotenv syntax (`KEY=VALUE`, single and
 /// double quotes, `export KEY=VALUE`, `#` comments, values over several
-/// lines in quotes, `$NAME` and `${NAME}` in unquoted and double-quoted
-/// values), as the `dotenvy` crate reads it. Its variables are read like the
+/// lines in quotes, `$NAME`, `${NAME}` and `${NAME:-default}` in unquoted
+/// and double-quoted values). A substitution reads the builder's
+/// environment (the pairs of [`env_from`](crate::Builder::env_from), or the
+/// process's), then the file's earlier lines; a variable set in neither
+/// reads as empty, with a warning at its place. Its variables are read like the
 /// environment's: the stack's prefix and separator (`MYAPP_DB_HOST`), exact
 /// names from `#[config(env = "..")]`, `_FILE` variables, conversion by the
 /// field's type; a variable outside the prefix is ignored, as the process
@@ -67,14 +74,6 @@ impl Dotenv {
     }
 }
 
-/// A variable of the file and where its value starts.
-struct Entry {
-    name: String,
-    value: String,
-    line: usize,
-    column: usize,
-}
-
 impl Source for Dotenv {
     fn describe(&self) -> String {
         let optional = if self.optional { " if it exists" } else { "" };
@@ -86,8 +85,36 @@ impl Source for Dotenv {
         let Some(text) = read(&path, self.optional)? else {
             return Ok(None);
         };
-        let (entries, problems) = parse(&path, &text);
-        ctx.sink.problems.extend(problems);
+        // A byte-order mark, as an editor on Windows writes, is not a name.
+        let text = crate::format::without_bom(&text).unwrap_or(&text);
+        let (entries, faults) = syntax::parse(text, |name| ctx.env().get(name).map(str::to_owned));
+        for fault in faults {
+            ctx.problem(
+                Problem::new(ProblemKind::Syntax, fault.message).with_origin(file_origin(
+                    &path,
+                    fault.line,
+                    fault.column,
+                )),
+            );
+        }
+        for entry in &entries {
+            for &(line, column) in &entry.unset {
+                // The name is text of the file, which may be a secret's
+                // (`pa$word`): the place says which it is.
+                ctx.warning(
+                    Problem::new(
+                        ProblemKind::Source,
+                        format!(
+                            "the value of {} names a variable that is not set (in the \
+                             environment or earlier in the file); it reads as empty",
+                            entry.name
+                        ),
+                    )
+                    .with_origin(file_origin(&path, line, column))
+                    .with_help("write `\\$` or use single quotes for a `$` that is only a `$`"),
+                );
+            }
+        }
 
         let mut at: HashMap<&str, (usize, usize)> = HashMap::new();
         for entry in &entries {
@@ -186,95 +213,5 @@ fn file_origin(path: &Arc<Path>, line: usize, column: usize) -> Origin {
         path: path.clone(),
         line,
         column,
-    }
-}
-
-/// The variables of a dotenv text, in order, with the line and column of
-/// each, and a problem for each line that is not valid.
-fn parse(path: &Arc<Path>, text: &str) -> (Vec<Entry>, Vec<Problem>) {
-    // A byte-order mark, as an editor on Windows writes, is not a name.
-    let text = crate::format::without_bom(text).unwrap_or(text);
-    let lines: Vec<&str> = text.lines().collect();
-    // dotenvy yields variables and errors in file order without positions;
-    // each is found by scanning forward from the last one found.
-    let mut next_line = 0;
-    let mut entries = Vec::new();
-    let mut problems = Vec::new();
-    for item in dotenvy::from_read_iter(text.as_bytes()) {
-        match item {
-            Ok((name, value)) => {
-                let found = (next_line..lines.len())
-                    .find_map(|i| assignment_column(lines[i], &name).map(|column| (i, column)));
-                let (index, column) = found.unwrap_or((next_line, 1));
-                // A quoted value may span lines: the next entry starts after
-                // the lines of this one.
-                next_line = index + 1 + value.matches('\n').count();
-                entries.push(Entry {
-                    name,
-                    value,
-                    line: index + 1,
-                    column,
-                });
-            }
-            Err(dotenvy::Error::LineParse(logical, at)) => {
-                let first = logical.lines().next().unwrap_or("").trim_end();
-                let index = (next_line..lines.len())
-                    .find(|&i| !first.is_empty() && lines[i].starts_with(first))
-                    .unwrap_or(next_line);
-                next_line = index + logical.trim_end().lines().count().max(1);
-                let trimmed = logical.trim_end();
-                let (message, column) = if !trimmed.contains('=') {
-                    ("a line without `=`: expected `NAME=VALUE`".to_owned(), 1)
-                } else if at >= trimmed.len() && trimmed.contains(['"', '\'']) {
-                    let column = trimmed.find(['"', '\'']).map_or(1, |c| c + 1);
-                    (
-                        "a quoted value is not closed before the end of the file".to_owned(),
-                        column,
-                    )
-                } else {
-                    let before = &logical[..at.min(logical.len())];
-                    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
-                    ("invalid dotenv syntax".to_owned(), column)
-                };
-                problems.push(
-                    Problem::new(ProblemKind::Syntax, message).with_origin(file_origin(
-                        path,
-                        index + 1,
-                        column,
-                    )),
-                );
-            }
-            Err(other) => problems.push(Problem::new(
-                ProblemKind::Io,
-                format!("cannot read {}: {other}", path.display()),
-            )),
-        }
-    }
-    (entries, problems)
-}
-
-/// The 1-based column where the value of `name` starts, when `line` assigns
-/// it (`NAME=`, `export NAME =`).
-fn assignment_column(line: &str, name: &str) -> Option<usize> {
-    let body = line.trim_start();
-    let body = match body.strip_prefix("export") {
-        Some(rest) if rest.starts_with([' ', '\t']) => rest.trim_start(),
-        _ => body,
-    };
-    let rest = body.strip_prefix(name)?.trim_start().strip_prefix('=')?;
-    let value = rest.trim_start();
-    Some(line[..line.len() - value.len()].chars().count() + 1)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_column_is_where_the_value_starts() {
-        assert_eq!(assignment_column("A=1", "A"), Some(3));
-        assert_eq!(assignment_column("  export A = 'x'", "A"), Some(14));
-        assert_eq!(assignment_column("AB=1", "A"), None);
-        assert_eq!(assignment_column("exportA=1", "exportA"), Some(9));
     }
 }
