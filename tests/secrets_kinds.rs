@@ -68,6 +68,10 @@ struct Aliased {
     api_key: Password,
     #[config(default = [])]
     keys: Vec<Hidden<u32>>,
+    #[config(default = [])]
+    queue: std::collections::VecDeque<Password>,
+    #[config(default = {})]
+    by_user: BTreeMap<String, Option<Password>>,
 }
 
 #[test]
@@ -78,7 +82,9 @@ fn a_secret_type_behind_an_alias_is_secret() {
     assert!(err.contains("`keys.0`: invalid value"), "{err}");
     assert!(!err.contains("123456789"), "{err}");
     let loaded = Aliased::builder()
-        .toml_str(format!("password = \"{MARK}\"\n"))
+        .toml_str(format!(
+            "password = \"{MARK}\"\nqueue = [\"{MARK}\"]\nby_user = {{ bob = \"{MARK}\" }}\n"
+        ))
         .load_full()
         .unwrap();
     let shown = format!(

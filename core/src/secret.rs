@@ -75,13 +75,22 @@ macro_rules! holds_secret {
     )*};
 }
 
+use std::collections::{BTreeMap, HashMap, VecDeque};
+
 holds_secret! {
     [T] Secret<T>;
     [T] Option<Secret<T>>;
     [T] Vec<Secret<T>>;
+    [T] Vec<Option<Secret<T>>>;
     [T] Option<Vec<Secret<T>>>;
-    [K, T] std::collections::BTreeMap<K, Secret<T>>;
-    [K, T] Option<std::collections::BTreeMap<K, Secret<T>>>;
-    [K, T, S] std::collections::HashMap<K, Secret<T>, S>;
-    [K, T, S] Option<std::collections::HashMap<K, Secret<T>, S>>;
+    [T] VecDeque<Secret<T>>;
+    [T] Option<VecDeque<Secret<T>>>;
+    [K, T] BTreeMap<K, Secret<T>>;
+    [K, T] BTreeMap<K, Option<Secret<T>>>;
+    [K, T] BTreeMap<K, Vec<Secret<T>>>;
+    [K, T] Option<BTreeMap<K, Secret<T>>>;
+    [K, T, S] HashMap<K, Secret<T>, S>;
+    [K, T, S] HashMap<K, Option<Secret<T>>, S>;
+    [K, T, S] HashMap<K, Vec<Secret<T>>, S>;
+    [K, T, S] Option<HashMap<K, Secret<T>, S>>;
 }
