@@ -293,6 +293,32 @@ fn a_secret_map_set_by_env_is_explained_with_its_variable() {
         loaded.explain().to_string(),
         "hdrs = \"<secret>\"  # /app/hdrs/<secret> at vault at 127.0.0.1\n"
     );
+    // A key spelled as a variable, in another case.
+    struct Store;
+    impl staid::source::Source for Store {
+        fn describe(&self) -> String {
+            "store".to_owned()
+        }
+        fn load(
+            &self,
+            _: &mut staid::source::LoadCtx<'_>,
+        ) -> Result<Option<staid::Value>, Vec<staid::Problem>> {
+            let origin = staid::Origin::Remote {
+                source: "store".to_owned(),
+                key: "APP_HDRS_PROD_ONLY".to_owned(),
+                version: None,
+            };
+            let mut layer = staid::Value::table(staid::Origin::Code);
+            layer.insert_at("hdrs.prod_only", staid::Value::text("x", origin));
+            Ok(Some(layer))
+        }
+    }
+    let loaded = Headers::builder().source(Store).load_full().unwrap();
+    let explained = loaded.explain().to_string();
+    assert_eq!(
+        explained,
+        "hdrs = \"<secret>\"  # APP_HDRS_<secret> at store\n"
+    );
 }
 
 #[test]

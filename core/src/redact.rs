@@ -188,19 +188,27 @@ pub(crate) fn mask_entries(value: &Value, origin: &mut Origin) {
 /// as a part of the key, between separators (`/myapp/tokens/alice`,
 /// `tokens.alice`): the entry names of a secret map, which a source's keys
 /// may hold, show in origins no more than in key paths. Longest names
-/// first: `bob` must not cut `bob-admin` short.
+/// first: `bob` must not cut `bob-admin` short. Any character that is not
+/// a letter or a digit separates, `_` too (`APP_TOKENS_ALICE`), and case
+/// is ignored, as variable-style keys upper-case the entry's name; masking
+/// a part of a longer word that happens to match hides more, never less.
 fn mask_names<S: AsRef<str>>(origin: &mut Origin, names: &[S]) {
     let Origin::Remote { key, .. } = origin else {
         return;
     };
     for name in names.iter().map(AsRef::as_ref).filter(|n| !n.is_empty()) {
+        let name = name.to_ascii_lowercase();
         let mut from = 0;
-        while let Some(at) = key[from..].find(name).map(|at| from + at) {
+        loop {
+            // ASCII lower-casing keeps every byte offset.
+            let lower = key.to_ascii_lowercase();
+            let Some(at) = lower[from..].find(&name).map(|at| from + at) else {
+                break;
+            };
             let end = at + name.len();
             // A mask already put in (`<secret>`) is not a separator.
-            let bounded = |c: Option<char>| {
-                !c.is_some_and(|c| c.is_alphanumeric() || matches!(c, '_' | '<' | '>'))
-            };
+            let bounded =
+                |c: Option<char>| !c.is_some_and(|c| c.is_alphanumeric() || matches!(c, '<' | '>'));
             if bounded(key[..at].chars().next_back()) && bounded(key[end..].chars().next()) {
                 key.replace_range(at..end, MASKED_KEY);
                 from = at + MASKED_KEY.len();
