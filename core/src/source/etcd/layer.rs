@@ -89,6 +89,8 @@ pub(super) fn build<'a>(
                     .with_key(&path)
                     .with_origin(origin()),
             );
+            // Set, if badly: not also missing.
+            built.unparsed.push(parts.join("."));
             continue;
         };
         let value = if json {
@@ -182,10 +184,14 @@ fn key_parts(rest: &str) -> Result<(Vec<&str>, bool), &'static str> {
         return Err("it has no name below the prefix");
     }
     let parts: Vec<&str> = rest.split('/').collect();
+    // As deep as a file may nest, so that the tree stays within the stack.
+    if parts.len() > crate::format::MAX_DEPTH {
+        return Err("it nests deeper than a configuration can");
+    }
     if parts.iter().any(|part| part.is_empty()) {
         return Err("it has an empty part (`//` or a trailing `/`)");
     }
-    if rest.ends_with(".toml") {
+    if !json && rest.ends_with(".toml") {
         return Err(
             "TOML is not read from etcd: a key ending in `.json` holds a JSON \
                     document, any other key one value as text",
@@ -374,5 +380,32 @@ mod tests {
         let (layer, problems) = build("/app/", EP, []);
         assert!(layer.is_none());
         assert!(problems.is_empty());
+    }
+
+    /// A value that is not UTF-8 is reported at its key, and the key is set
+    /// (so not also missing); a key deeper than a file may nest is refused
+    /// before it makes a tree too deep for the stack.
+    #[test]
+    fn bad_bytes_and_deep_keys_are_reported_at_their_keys() {
+        let deep = format!("/app/{}x", "a/".repeat(10_000));
+        let built = super::build(
+            &Schema::EMPTY,
+            "/app/",
+            EP,
+            [
+                Entry {
+                    key: b"/app/url",
+                    value: b"http://\xff",
+                    mod_revision: 2,
+                },
+                entry(&deep, "1", 3),
+            ],
+        );
+        assert!(built.layer.is_none());
+        assert_eq!(built.unparsed, ["url"]);
+        let messages: Vec<_> = built.problems.iter().map(|p| p.message.as_str()).collect();
+        assert_eq!(messages.len(), 2, "{messages:?}");
+        assert_eq!(messages[0], "the value is not valid UTF-8");
+        assert!(messages[1].ends_with("it nests deeper than a configuration can"));
     }
 }
