@@ -1499,7 +1499,10 @@ fn printed_maps_and_appended_lists_load_back_as_they_were() {
     }
     let builder = || {
         Mixed::builder()
-            .toml_str("limits = { c = 3, \"cafe\\u0301\" = 4, \"a\\tb\" = 5 }\nextra = [\"y\"]")
+            .toml_str(
+                "limits = { c = 3, \"cafe\\u0301\" = 4, \"a\\tb\" = 5, \"r\\u202el\\u009b\" = 6 }\n\
+                 extra = [\"y\"]",
+            )
             .env_from([("MP_LIMITS", "a:1,b:2")])
     };
     let first = builder().load().unwrap();
@@ -1512,7 +1515,9 @@ fn printed_maps_and_appended_lists_load_back_as_they_were() {
         .filter(|l| l.starts_with("limits."))
         .filter_map(|l| l.split(" = ").next())
         .collect();
-    assert_eq!(keys.len(), 5, "{explained}");
+    assert_eq!(keys.len(), 6, "{explained}");
+    // What reorders text or acts on a terminal is escaped.
+    assert!(!explained.contains(['\u{202e}', '\u{9b}']), "{explained}");
     for key in keys {
         assert!(loaded.origin(key).is_some(), "{key} in\n{explained}");
     }

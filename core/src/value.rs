@@ -311,7 +311,11 @@ impl fmt::Display for Inline<'_> {
             // as 301 digits, an integer too large for TOML.
             Kind::Float(x) if x.is_finite() => write!(f, "{x:?}"),
             Kind::Float(x) => write!(f, "{x}"),
-            Kind::String(s) => write!(f, "{s:?}"),
+            Kind::String(s) => {
+                let mut quoted = String::with_capacity(s.len() + 2);
+                basic_string(s, &mut quoted);
+                f.write_str(&quoted)
+            }
             Kind::Datetime(d) => f.write_str(d),
             Kind::Array(items) => inline_array(f, items.iter().map(Inline)),
             Kind::Table(t) => inline_table(f, t.iter().map(|(k, v)| (k.as_str(), Inline(v)))),
@@ -416,7 +420,9 @@ pub(crate) fn basic_string(s: &str, out: &mut String) {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => {
+            // Control characters and those that reorder text (Trojan
+            // Source), all in the BMP that `\u` reaches.
+            c if crate::text::unprintable(c) => {
                 let _ = write!(out, "\\u{:04x}", c as u32);
             }
             c => out.push(c),
