@@ -220,6 +220,7 @@ fn a_required_enum_section_keeps_one_variant_in_force() {
     #[allow(dead_code)]
     enum Storage {
         S3(S3),
+        Vault(Vault),
         Disk(Disk),
     }
     #[derive(Config, Debug)]
@@ -229,9 +230,22 @@ fn a_required_enum_section_keeps_one_variant_in_force() {
     }
     #[derive(Config, Debug)]
     #[allow(dead_code)]
+    struct Vault {
+        #[config(nested)]
+        creds: Creds,
+    }
+    #[derive(Config, Debug)]
+    #[allow(dead_code)]
+    struct Creds {
+        key: String,
+    }
+    #[derive(Config, Debug)]
+    #[allow(dead_code)]
     struct Disk {
         #[config(default = "/var/lib/app")]
         dir: String,
+        #[config(nested)]
+        limits: Limits,
     }
     #[derive(Config, Debug)]
     #[allow(dead_code)]
@@ -244,10 +258,16 @@ fn a_required_enum_section_keeps_one_variant_in_force() {
         template.contains("[storage]\n# kind = \"s3\"\n# bucket =   (String, required)\n"),
         "{template}"
     );
+    // A variant whose nested section needs a value is not chosen either.
+    assert!(template.contains("# kind = \"vault\"\n"), "{template}");
+    // The chosen variant comes last, its own table after the others.
     assert!(
-        template.contains("\nkind = \"disk\"\ndir = \"/var/lib/app\"\n"),
+        template.ends_with(
+            "\nkind = \"disk\"\ndir = \"/var/lib/app\"\n\n\
+             [storage.limits]\n# Requests per second.\nrps = 100\n"
+        ),
         "{template}"
     );
     let loaded = App::builder().toml_str(template).load().unwrap();
-    assert!(matches!(loaded.storage, Storage::Disk(Disk { ref dir }) if dir == "/var/lib/app"));
+    assert!(matches!(loaded.storage, Storage::Disk(Disk { ref dir, .. }) if dir == "/var/lib/app"));
 }

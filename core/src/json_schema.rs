@@ -160,23 +160,13 @@ fn properties(schema: &'static Schema, closed: bool, depth: usize) -> (Vec<Strin
         };
         // A nested section the load requires: an enum section has to say
         // which variant it is, a struct may hold required keys.
-        let needed = matches!(field.kind, FieldKind::Nested(s) if needs_keys(s, depth + 1));
+        let needed = matches!(field.kind, FieldKind::Nested(s) if s.needs_keys());
         if field.required || needed {
             required.push(string(field.key));
         }
         properties.push(format!("{}: {value}", string(field.key)));
     }
     (properties, required)
-}
-
-/// Whether a file must hold keys of this section for a load to succeed:
-/// a required field, an enum section's tag, or such a nested section.
-fn needs_keys(schema: &'static Schema, depth: usize) -> bool {
-    depth <= crate::format::MAX_DEPTH
-        && (schema.tag().is_some()
-            || schema.fields.iter().any(|f| {
-                f.required || matches!(f.kind, FieldKind::Nested(s) if needs_keys(s, depth + 1))
-            }))
 }
 
 /// An enum section: one object per variant, told apart by the tag's value.

@@ -340,6 +340,20 @@ impl Schema {
         Some((field, field.variants()?))
     }
 
+    /// Whether a layer must set keys of this section for a load to
+    /// succeed: a required field, an enum section's tag, or such a nested
+    /// section.
+    pub(crate) fn needs_keys(&self) -> bool {
+        fn go(schema: &Schema, depth: usize) -> bool {
+            depth <= crate::format::MAX_DEPTH
+                && (schema.tag().is_some()
+                    || schema.fields.iter().any(|f| {
+                        f.required || matches!(f.kind, FieldKind::Nested(s) if go(s, depth + 1))
+                    }))
+        }
+        go(self, 0)
+    }
+
     /// For an enum section, the variants.
     pub fn variants(&self) -> Option<&'static [Variant]> {
         self.tag().map(|(_, variants)| variants)

@@ -226,24 +226,28 @@ fn template_table(schema: &'static Schema, prefix: &str, out: &mut String) {
     }
     if let Some((tag, variants)) = schema.tag() {
         // The tag chooses one variant: the first that needs no value stays
-        // in force, so that the file loads as it is; the rest are
-        // commented out.
-        let chosen = variants.iter().position(|v| {
-            v.schema
-                .is_none_or(|s| !s.fields.iter().any(|f| f.required))
-        });
+        // in force, so that the file loads as it is; the others are
+        // commented out. One that opens tables of its own is written last,
+        // so that those tables hold none of the others.
+        let chosen = variants
+            .iter()
+            .position(|v| v.schema.is_none_or(|s| !s.needs_keys()));
+        let mut in_force = String::new();
         for (i, variant) in variants.iter().enumerate() {
-            comment(out, variant.doc);
-            let mut text = format!("{} = \"{}\"\n", Key(tag.key), variant.name);
+            let mut text = String::new();
+            comment(&mut text, variant.doc);
+            text.push_str(&format!("{} = \"{}\"\n", Key(tag.key), variant.name));
             match variant.schema {
                 Some(inner) => template_table(inner, prefix, &mut text),
                 None => text.push('\n'),
             }
             match Some(i) == chosen {
+                true if text.lines().any(|l| l.starts_with('[')) => in_force = text,
                 true => out.push_str(&text),
                 false => commented(&text, out),
             }
         }
+        out.push_str(&in_force);
     }
     for field in schema.fields {
         let path = if prefix.is_empty() {
