@@ -265,13 +265,13 @@ impl Expected {
     }
 }
 
-/// The attributes that give a field a value of its own (a default, a
-/// variable, a flag), which neither a nested nor a skipped field takes.
 /// Types that `nested` cannot see through.
 const WRAPPERS: &[&str] = &[
     "Box", "Arc", "Rc", "Cow", "Option", "Vec", "VecDeque", "HashMap", "BTreeMap",
 ];
 
+/// The attributes that give a field a value of its own (a default, a
+/// variable, a flag), which neither a nested nor a skipped field takes.
 fn value_sources(a: &FieldAttrs) -> [(&'static str, Option<proc_macro2::Span>); 5] {
     [
         (

@@ -181,8 +181,10 @@ impl Source for Cli {
             Parse::Flags(flags) => flags,
             Parse::Exit(_) => return Ok(None),
             Parse::Problems(problems) => {
-                // A refused command line sets nothing, and may be what
-                // sets any value: none is reported missing beside it.
+                // A command line refused by clap, or not read for the
+                // schema's own fault (two fields with one flag), sets
+                // nothing and may be what sets any value: none is
+                // reported missing beside it.
                 ctx.sink.refused = true;
                 return Err(problems.clone());
             }
