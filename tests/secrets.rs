@@ -268,57 +268,47 @@ fn a_secret_map_set_by_env_is_explained_with_its_variable() {
         loaded.explain().to_string(),
         "hdrs = \"<secret>\"  # default\n"
     );
-    // A remote origin names the entry in its key: it is masked there.
-    struct Vault;
-    impl staid::source::Source for Vault {
-        fn describe(&self) -> String {
-            "vault".to_owned()
-        }
-        fn load(
-            &self,
-            _: &mut staid::source::LoadCtx<'_>,
-        ) -> Result<Option<staid::Value>, Vec<staid::Problem>> {
-            let origin = staid::Origin::Remote {
-                source: "vault at 127.0.0.1".to_owned(),
-                key: "/app/hdrs/prod-only".to_owned(),
-                version: None,
-            };
-            let mut layer = staid::Value::table(staid::Origin::Code);
-            layer.insert_at("hdrs.prod-only", staid::Value::text("x", origin));
-            Ok(Some(layer))
-        }
+    // A remote origin names the entry in its key: it is masked there, in
+    // a key spelled as a variable too, in another case.
+    struct Store {
+        source: &'static str,
+        key: &'static str,
+        entry: &'static str,
     }
-    let loaded = Headers::builder().source(Vault).load_full().unwrap();
-    assert_eq!(
-        loaded.explain().to_string(),
-        "hdrs = \"<secret>\"  # /app/hdrs/<secret> at vault at 127.0.0.1\n"
-    );
-    // A key spelled as a variable, in another case.
-    struct Store;
     impl staid::source::Source for Store {
         fn describe(&self) -> String {
-            "store".to_owned()
+            self.source.to_owned()
         }
         fn load(
             &self,
             _: &mut staid::source::LoadCtx<'_>,
         ) -> Result<Option<staid::Value>, Vec<staid::Problem>> {
             let origin = staid::Origin::Remote {
-                source: "store".to_owned(),
-                key: "APP_HDRS_PROD_ONLY".to_owned(),
+                source: self.source.to_owned(),
+                key: self.key.to_owned(),
                 version: None,
             };
             let mut layer = staid::Value::table(staid::Origin::Code);
-            layer.insert_at("hdrs.prod_only", staid::Value::text("x", origin));
+            let path = format!("hdrs.{}", self.entry);
+            layer.insert_at(&path, staid::Value::text("x", origin));
             Ok(Some(layer))
         }
     }
-    let loaded = Headers::builder().source(Store).load_full().unwrap();
-    let explained = loaded.explain().to_string();
-    assert_eq!(
-        explained,
-        "hdrs = \"<secret>\"  # APP_HDRS_<secret> at store\n"
-    );
+    for (key, entry, shown) in [
+        ("/app/hdrs/prod-only", "prod-only", "/app/hdrs/<secret>"),
+        ("APP_HDRS_PROD_ONLY", "prod_only", "APP_HDRS_<secret>"),
+    ] {
+        let store = Store {
+            source: "vault at 127.0.0.1",
+            key,
+            entry,
+        };
+        let loaded = Headers::builder().source(store).load_full().unwrap();
+        assert_eq!(
+            loaded.explain().to_string(),
+            format!("hdrs = \"<secret>\"  # {shown} at vault at 127.0.0.1\n")
+        );
+    }
 }
 
 #[test]
