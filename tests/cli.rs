@@ -182,6 +182,51 @@ fn unknown_flags_get_clap_error_with_a_suggestion() {
     );
 }
 
+/// The hidden argument that carries what staid mounted is never named to
+/// the user: not as clap's "similar argument" for a typo, in staid's own
+/// command or an application's (where clap also infers long names from a
+/// prefix), nor in help.
+#[test]
+fn no_typo_is_told_of_the_hidden_marker() {
+    for typo in [
+        "--staid",
+        "--stat",
+        "--state",
+        "--start",
+        "--said",
+        "--staging",
+        "--s",
+    ] {
+        let err = Svc::builder().args(args(&[typo])).load().unwrap_err();
+        let text = err.to_string();
+        assert!(!text.contains('\0'), "{typo}: {text:?}");
+        let cmd = || {
+            clap::Command::new("tool")
+                .arg(
+                    clap::Arg::new("verbose")
+                        .long("verbose")
+                        .action(clap::ArgAction::SetTrue),
+                )
+                .subcommand(clap::Command::new("serve"))
+        };
+        for cmd in [cmd(), cmd().infer_long_args(true)] {
+            for line in [&["tool", typo][..], &["tool", "serve", typo]] {
+                let err = Svc::builder()
+                    .augment(cmd.clone())
+                    .try_get_matches_from(line)
+                    .unwrap_err();
+                let text = err.render().to_string();
+                assert!(!text.contains('\0'), "{line:?}: {text:?}");
+            }
+        }
+    }
+    let err = Svc::builder().args(args(&["--help"])).load().unwrap_err();
+    let Some(Exit::Help(help)) = err.as_exit() else {
+        panic!("not help: {err}");
+    };
+    assert!(!help.contains('\0'), "{help:?}");
+}
+
 /// When clap refuses the command line, its error is the problem to fix:
 /// the refused line sets nothing and may be what sets a required value, so
 /// none is reported missing beside it. Other layers' problems still are.
@@ -1220,6 +1265,130 @@ Options:
             "the matches come from a command staid's flags are not mounted in, so no flag is \
              read\n  = help: mount them with Builder::augment before parsing"
         );
+    }
+    /// What staid mounted is recorded for each command: a subcommand's
+    /// matches read the flags that are global, never a subcommand's own
+    /// argument with a field's id or `config` where staid's flag stayed at
+    /// the top.
+    #[test]
+    fn a_subcommands_own_port_and_config_are_not_staids() {
+        let cmd = || {
+            app().subcommand(
+                Command::new("run")
+                    .arg(Arg::new("port").long("listen"))
+                    .arg(
+                        Arg::new("config")
+                            .long("config")
+                            .value_parser(clap::value_parser!(std::path::PathBuf)),
+                    )
+                    .subcommand(Command::new("once")),
+            )
+        };
+        let parse = |line: &[&str]| {
+            Tool::builder()
+                .augment(cmd())
+                .try_get_matches_from(line)
+                .unwrap()
+        };
+        let matches = parse(&["tool", "run", "--listen", "5", "--db-host", "h2"]);
+        let run = matches.subcommand_matches("run").unwrap();
+        let loaded = Tool::builder().matches(run).load_full().unwrap();
+        assert_eq!(loaded.config().port, 8080);
+        assert_eq!(loaded.config().db_host, "h2");
+        let matches = parse(&["tool", "run", "--config", "/nonexistent/app.toml"]);
+        let run = matches.subcommand_matches("run").unwrap();
+        let loaded = Tool::builder().matches(run).load_full().unwrap();
+        assert_eq!(loaded.config().port, 8080);
+        let warnings: Vec<String> = loaded.warnings().iter().map(ToString::to_string).collect();
+        assert_eq!(
+            warnings,
+            [
+                "`port`: flag --port is not global: the subcommand `run`'s argument `port` has \
+                 the same name\n  = help: give staid's flag before the subcommand",
+                "flag --config is not global: the subcommand `run`'s --config has the same \
+                 name\n  = help: give staid's flag before the subcommand",
+            ]
+        );
+        // Below `run`, the global flags alone, as in `run`.
+        let matches = parse(&["tool", "--port", "7", "run", "once", "--db-host", "h3"]);
+        let once = matches
+            .subcommand_matches("run")
+            .and_then(|m| m.subcommand_matches("once"))
+            .unwrap();
+        let loaded = Tool::builder().matches(once).load_full().unwrap();
+        assert_eq!(loaded.config().port, 8080);
+        assert_eq!(loaded.config().db_host, "h3");
+        // The top's matches read staid's local flags too.
+        let loaded = Tool::builder().matches(&matches).load_full().unwrap();
+        assert_eq!(loaded.config().port, 7);
+        assert_eq!(loaded.config().db_host, "h3");
+    }
+
+    /// A subcommand with its own `--help`, `-h`, `--version` or `-V` keeps
+    /// it: staid's help is left out of that subcommand alone, with a
+    /// warning, and is help everywhere else. Never clap's panic.
+    #[test]
+    fn a_subcommand_with_its_own_help_or_version_keeps_it() {
+        let own_help = |sub: Command| {
+            app()
+                .subcommand(
+                    sub.arg(Arg::new("manual").long("help").action(ArgAction::SetTrue))
+                        .arg(Arg::new("hold").short('h').action(ArgAction::SetTrue))
+                        .subcommand(Command::new("once")),
+                )
+                .version("1.2.3")
+                .propagate_version(true)
+                .subcommand(
+                    Command::new("bench")
+                        .arg(Arg::new("ver").long("version").action(ArgAction::SetTrue))
+                        .arg(Arg::new("verbose").short('V').action(ArgAction::SetTrue)),
+                )
+        };
+        for sub in [
+            Command::new("run"),
+            Command::new("run").disable_help_flag(true),
+        ] {
+            let cmd = Tool::builder().augment(own_help(sub));
+            let matches = cmd
+                .clone()
+                .try_get_matches_from(["tool", "run", "--help", "-h"])
+                .unwrap();
+            let run = matches.subcommand_matches("run").unwrap();
+            assert!(run.get_flag("manual") && run.get_flag("hold"));
+            let matches = cmd
+                .clone()
+                .try_get_matches_from(["tool", "bench", "--version", "-V"])
+                .unwrap();
+            let bench = matches.subcommand_matches("bench").unwrap();
+            assert!(bench.get_flag("ver") && bench.get_flag("verbose"));
+            for line in [
+                &["tool", "--help"][..],
+                &["tool", "check", "--help"],
+                &["tool", "run", "once", "--help"],
+                &["tool", "bench", "--help"],
+            ] {
+                help_of(cmd.clone(), line);
+            }
+            let err = cmd
+                .clone()
+                .try_get_matches_from(["tool", "--version"])
+                .unwrap_err();
+            assert_eq!(err.kind(), clap::error::ErrorKind::DisplayVersion);
+            let found = warnings(
+                Tool::builder(),
+                own_help(Command::new("run")),
+                &["tool", "run"],
+            );
+            assert_eq!(
+                found,
+                [
+                    "staid's --help is left out of the subcommand `run`: the subcommand \
+                     `run`'s --help has the same name",
+                    "staid's --version is left out of the subcommand `bench`: the subcommand \
+                     `bench`'s --version has the same name",
+                ]
+            );
+        }
     }
 }
 

@@ -474,7 +474,8 @@ impl<T: Config> Builder<T> {
     /// subcommands. Hand the matches back with [`matches`](Builder::matches).
     ///
     /// The flags are global (see [`global_flags`](Builder::global_flags)),
-    /// and `--help`/`-h` keeps working on every subcommand. A generated
+    /// and `--help`/`-h` keeps working on every subcommand that has no
+    /// `--help` of its own. A generated
     /// name that the application already uses (an argument's name, alias or
     /// id, a group, a flag subcommand) is left out, never handed to clap
     /// (which would panic); each such clash is a warning in

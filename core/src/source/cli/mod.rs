@@ -14,7 +14,7 @@ use clap::{ArgMatches, Command};
 mod mount;
 mod secrets;
 
-pub(crate) use mount::augment;
+use mount::augment;
 use mount::{Mount, LEFT_OUT, MOUNT};
 use secrets::secret_values;
 
@@ -48,7 +48,7 @@ pub(super) const RESERVED: &[&str] = &[
 /// [`Builder::source`](crate::Builder::source) it behaves the same.
 ///
 /// Matches carry what [`Builder::augment`](crate::Builder::augment)
-/// mounted (in a hidden argument of the command), so any builder loading
+/// mounted (in a hidden argument of each command), so any builder loading
 /// them reads staid's flags alone and reports the same clashes.
 ///
 /// The arguments are parsed once per builder, when it plans its loads: a
@@ -236,8 +236,8 @@ impl Flags {
                 ..Mount::default()
             }),
         };
-        let config = staids::<PathBuf>(&matches, &mount, CONFIG_FLAG).cloned();
-        let print_config = staids::<String>(&matches, &mount, PRINT_CONFIG_FLAG).map(|format| {
+        let config = mounted::<PathBuf>(&matches, &mount, CONFIG_FLAG).cloned();
+        let print_config = mounted::<String>(&matches, &mount, PRINT_CONFIG_FLAG).map(|format| {
             match format.as_str() {
                 "json" => Print::Json,
                 "toml" => Print::Toml,
@@ -245,7 +245,7 @@ impl Flags {
             }
         });
         let check_config =
-            staids::<bool>(&matches, &mount, CHECK_CONFIG_FLAG).is_some_and(|&yes| yes);
+            mounted::<bool>(&matches, &mount, CHECK_CONFIG_FLAG).is_some_and(|&yes| yes);
         Flags {
             matches,
             mount,
@@ -258,7 +258,7 @@ impl Flags {
 
 /// The value of staid's own argument `id`, where staid mounted it: an
 /// application's argument of that id is its own.
-fn staids<'m, T: Clone + Send + Sync + 'static>(
+fn mounted<'m, T: Clone + Send + Sync + 'static>(
     matches: &'m ArgMatches,
     mount: &Mount,
     id: &str,

@@ -145,20 +145,23 @@ fn place(path: &str, sub: &Command) -> String {
     }
 }
 
-/// The id and long name of the hidden argument that carries the [`Mount`]
-/// into the matches. No command line can spell a name that starts with
-/// NUL, so it is never given, suggested, or matched as a prefix
-/// (`infer_long_args`).
+/// The id of the hidden argument that carries the [`Mount`] into the
+/// matches. It has no long name, which clap would offer for a typo
+/// (`--staid`) and match as a prefix (`infer_long_args`), only the short
+/// NUL, which no command line can spell and clap never suggests.
 pub(super) const MOUNT: &str = "\0staid";
 
-/// What [`augment`] mounted into a command. A hidden argument of the
-/// command carries it into the matches, so that any builder loading them
-/// (or `Cli::matches`) reads staid's flags alone and reports the clashes.
+/// What [`augment`] mounted into one command of the tree. A hidden argument
+/// of each command carries its own into the matches, so that any builder
+/// loading them (or `Cli::matches`) reads staid's flags alone and reports
+/// the clashes.
 #[derive(Debug, Default)]
 pub(crate) struct Mount {
-    /// The ids of the arguments staid added, which are the only ones read
-    /// from the matches: an argument of the application's own whose id is
-    /// a key path (or `config`) is not configuration.
+    /// The ids of the arguments staid added that reach this command, which
+    /// are the only ones read from its matches: an argument of the
+    /// application's own whose id is a key path (or `config`) is not
+    /// configuration. Below the top these are the global ones alone; a
+    /// flag kept at the top may share its id with a subcommand's own.
     pub(super) ids: HashSet<String>,
     /// Names that clash with the application's arguments: reported as
     /// warnings by every load of the matches.
@@ -166,18 +169,61 @@ pub(crate) struct Mount {
 }
 
 impl Mount {
-    /// The hidden argument: global, so that a subcommand's matches carry
-    /// it too, and set by its default alone.
-    fn marker(self) -> Arg {
+    /// The hidden argument, set by its default alone: one in each command,
+    /// none global, since a subcommand's matches would carry the top's.
+    fn marker(self: &Arc<Mount>) -> Arg {
         Arg::new(MOUNT)
-            .long(MOUNT)
+            .short('\0')
             .hide(true)
             .help("What staid mounted here")
-            .global(true)
             .action(ArgAction::Set)
-            .value_parser(Carry(Arc::new(self)))
+            .value_parser(Carry(self.clone()))
             .default_value("mounted")
     }
+}
+
+/// Whether staid mounted its flags in `cmd` already.
+fn mounted(cmd: &Command) -> bool {
+    cmd.get_arguments().any(|a| a.get_id() == MOUNT)
+}
+
+/// Gives every subcommand below `cmd` (at `path`, empty for the top) its
+/// own copy of `args`, staid's help and version where they cannot be
+/// global: a subcommand that has an argument of that id or long name
+/// keeps its own, with a warning. A subcommand staid mounted in already is
+/// left as it is.
+fn copy_below(cmd: Command, path: &str, args: &[Arg], problems: &mut Vec<Problem>) -> Command {
+    cmd.mut_subcommands(|sub| {
+        if mounted(&sub) {
+            return sub;
+        }
+        let place = place(path, &sub);
+        let mut names = Names::default();
+        names.add(&sub, &place);
+        let mut sub = sub;
+        for arg in args {
+            let name = arg.get_id().as_str();
+            match names.longs.get(name).or_else(|| names.ids.get(name)) {
+                Some(who) => problems.push(Problem::new(
+                    ProblemKind::Source,
+                    format!(
+                        "staid's --{name} is left out of the subcommand `{place}`: {who} has \
+                         the same name"
+                    ),
+                )),
+                None => sub = sub.arg(arg.clone()),
+            }
+        }
+        copy_below(sub, &place, args, problems)
+    })
+}
+
+/// Adds `mount`'s marker to every subcommand below `cmd`.
+fn mark_below(cmd: Command, mount: &Arc<Mount>) -> Command {
+    cmd.mut_subcommands(|sub| match mounted(&sub) {
+        true => sub,
+        false => mark_below(sub.arg(mount.marker()), mount),
+    })
 }
 
 /// The marker's value parser: whatever the text, the value is the mount.
@@ -207,8 +253,8 @@ pub(super) const LEFT_OUT: &str =
 
 /// Adds staid's arguments for `schema` to `cmd`: one per field, plus
 /// `--config`, `--print-config` and `--check-config`, global when `global`
-/// is set, and the hidden marker that carries the [`Mount`] into the
-/// matches. Conflicting names (of arguments, their aliases, groups, flag
+/// is set, and in each command of the tree the hidden marker that carries
+/// its [`Mount`] into the matches. Conflicting names (of arguments, their aliases, groups, flag
 /// subcommands, at the top or in any subcommand) are reported as problems
 /// and left out, never passed to clap (which would panic).
 pub(crate) fn augment(
@@ -217,7 +263,7 @@ pub(crate) fn augment(
     mut cmd: Command,
     global: bool,
 ) -> (Command, Vec<Problem>) {
-    if cmd.get_arguments().any(|a| a.get_id() == MOUNT) {
+    if mounted(&cmd) {
         // Mounting twice would hand clap every flag twice.
         let problem = Problem::new(
             ProblemKind::Source,
@@ -349,19 +395,20 @@ pub(crate) fn augment(
         // panic for an argument without help.
         args.push(arg.help(help));
     });
-    // `--help` is always global: clap's own help flag is turned off for the
-    // whole tree below (the setting propagates), so each subcommand needs
-    // this one. It gives up `-h` where a field or a subcommand has it.
+    // clap's own help flag is turned off for the whole tree below (the
+    // setting propagates), so each subcommand needs staid's: global, or
+    // where a subcommand has its own `--help`, a copy in each of the others.
+    // It gives up `-h` where a field or a subcommand has it.
+    let help_global = !below.has("help");
     let help_short =
         (!shorts.contains_key(&'h') && !below.shorts.contains_key(&'h')).then_some('h');
     // When the application propagates its version, clap would give every
     // subcommand `--version`; staid's one flag does that by being global,
-    // unless a subcommand has a `--version` of its own.
-    let version_global = cmd.is_propagate_version_set()
-        && !below.longs.contains_key("version")
-        && !below.ids.contains_key("version");
+    // or by a copy in each subcommand that has no `--version` of its own.
+    let propagate_version = cmd.is_propagate_version_set();
+    let version_global = propagate_version && !below.has("version");
     let version_short = (!shorts.contains_key(&'V')
-        && (!version_global || !below.shorts.contains_key(&'V')))
+        && (!propagate_version || !below.shorts.contains_key(&'V')))
     .then_some('V');
     let extra = [
         Arg::new(CONFIG_FLAG)
@@ -446,33 +493,50 @@ pub(crate) fn augment(
             .collect();
     }
     let mut kept = Vec::new();
+    // Staid's help and version where they cannot be global.
+    let mut copied = Vec::new();
     if !app.has("help") {
         cmd = cmd.disable_help_flag(true);
-        kept.push(
-            Arg::new("help")
-                .long("help")
-                .short(help_short)
-                .action(ArgAction::Help)
-                .global(true)
-                .help("Print help"),
-        );
+        let help = Arg::new("help")
+            .long("help")
+            .short(help_short)
+            .action(ArgAction::Help)
+            .help("Print help");
+        match help_global {
+            true => kept.push(help.global(true)),
+            false => {
+                copied.push(help.clone());
+                kept.push(help);
+            }
+        }
     }
     if cmd.get_version().is_some() && !app.has("version") {
         cmd = cmd.disable_version_flag(true);
-        kept.push(
-            Arg::new("version")
-                .long("version")
-                .short(version_short)
-                .action(ArgAction::Version)
-                .global(version_global)
-                .help("Print version"),
-        );
+        let version = Arg::new("version")
+            .long("version")
+            .short(version_short)
+            .action(ArgAction::Version)
+            .help("Print version");
+        if propagate_version && !version_global {
+            copied.push(version.clone());
+        }
+        kept.push(version.global(version_global));
     }
-    let mount = Mount {
+    cmd = copy_below(cmd, "", &copied, &mut problems);
+    let top_mount = Arc::new(Mount {
         ids: args.iter().map(|a| a.get_id().to_string()).collect(),
         warnings: problems.clone(),
-    };
-    cmd = cmd.args(args).args(kept).arg(mount.marker());
+    });
+    let sub_mount = Arc::new(Mount {
+        ids: args
+            .iter()
+            .filter(|a| a.is_global_set())
+            .map(|a| a.get_id().to_string())
+            .collect(),
+        warnings: problems.clone(),
+    });
+    cmd = cmd.args(args).args(kept).arg(top_mount.marker());
+    cmd = mark_below(cmd, &sub_mount);
     // An application's own text after the help stays as it is.
     if cmd.get_after_help().is_none() {
         let mut after = crate::usage::sources(naming);
