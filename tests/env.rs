@@ -256,6 +256,30 @@ fn unknown_variables_are_errors_in_the_strict_mode() {
     assert_eq!(p.hint(), Some("did you mean ENV_CONFIG_PORT?"));
 }
 
+/// A shared environment full of the prefix (another program's variables)
+/// is a screenful of warnings, not ten thousand.
+#[test]
+fn unknown_variables_are_capped() {
+    let vars: Vec<(String, String)> = (0..10_000)
+        .map(|i| (format!("ENV_CONFIG_OTHER_{i:05}"), "x".to_owned()))
+        .collect();
+    let warnings = warned(
+        &vars
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect::<Vec<_>>(),
+    );
+    assert_eq!(warnings.len(), 50);
+    assert!(warnings[..49].iter().all(|w| w
+        .message()
+        .starts_with("unknown environment variable ENV_CONFIG_OTHER_")));
+    assert_eq!(
+        warnings[49].message(),
+        "and 9951 more unknown environment variables from here on (only the first 49 of this \
+         source are listed)"
+    );
+}
+
 #[test]
 fn suggestions_are_only_offered_when_close() {
     #[derive(Config, Debug)]

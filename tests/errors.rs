@@ -215,6 +215,65 @@ error: `prot`: unknown key
     );
 }
 
+/// A file meant for another program is a screenful of unknown keys, not
+/// ten thousand: each source lists at most 49 and says how many more.
+#[test]
+fn unknown_keys_are_capped_for_each_source() {
+    let dir = Tmp::new();
+    let many = |n: usize| -> String { (0..n).map(|i| format!("k{i:05} = {i}\n")).collect() };
+    let json: String = (0..3000)
+        .map(|i| format!("\"j{i:05}\": {i}"))
+        .collect::<Vec<_>>()
+        .join(",\n");
+    let json = dir.write("other.json", &format!("{{\n{json}\n}}\n"));
+    let err = app_with(&many(10_000)).file(&json).load().unwrap_err();
+    assert_eq!(err.len(), 100, "{err}");
+    let problems = err.problems();
+    assert_eq!(problems[0].key(), Some("j00000"));
+    assert_eq!(problems[48].key(), Some("j00048"));
+    assert_eq!(
+        problems[49].to_string(),
+        format!(
+            "and 2951 more unknown keys from here on (only the first 49 of this source are \
+             listed)\n  --> {}:51:2",
+            json.display()
+        )
+    );
+    assert_eq!(problems[50].key(), Some("k00000"));
+    assert_eq!(
+        problems[99].to_string(),
+        "and 9951 more unknown keys from here on (only the first 49 of this source are \
+         listed)\n  --> <toml>:52:1"
+    );
+    // Warnings are capped the same way.
+    let loaded = app_with(&many(200))
+        .unknown_keys(Unknown::Warn)
+        .load_full()
+        .unwrap();
+    assert_eq!(loaded.warnings().len(), 50);
+}
+
+/// An unknown key of a megabyte is shown cut, and is not compared with
+/// every field for a suggestion.
+#[test]
+fn a_huge_unknown_key_is_cut() {
+    let key = "p".repeat(1 << 20);
+    let start = std::time::Instant::now();
+    let err = app_error(&format!("{key} = 1\n"));
+    assert!(start.elapsed() < std::time::Duration::from_secs(1));
+    assert_eq!(err.len(), 1);
+    let text = err.to_string();
+    assert!(text.len() < 4096, "{} bytes", text.len());
+    assert!(
+        text.starts_with(&format!(
+            "error: `{}... (cut at 512 characters)`: unknown key",
+            "p".repeat(512)
+        )),
+        "{}",
+        &text[..600]
+    );
+}
+
 #[test]
 fn unknown_tables_are_one_problem() {
     let err = app_error("[dbb]\nhost = \"x\"\npool = 2\n");

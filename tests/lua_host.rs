@@ -294,6 +294,51 @@ fn hook_messages_are_cut_and_counted() {
 }
 
 #[test]
+fn unknown_keys_of_a_script_are_capped_and_cheap() {
+    let host = turn();
+    // 20,000 unknown keys of 255 bytes: each compared with every field for
+    // a "did you mean" would take seconds, and print megabytes.
+    let cost = host.script(Lua::text(
+        "evil.lua",
+        "local t = {} local pad = string.rep('k', 250)\n\
+         for i = 1, 20000 do t[pad .. i] = i end\nreturn t\n",
+    ));
+    let took = cost.took;
+    let err = cost.failed(Duration::from_millis(1500), HOST_MIB);
+    assert!(
+        took < Lua::DEFAULT_TIME_LIMIT + Duration::from_millis(500),
+        "took {took:?}"
+    );
+    assert!(err.len() <= 64 * 1024, "{} bytes of error text", err.len());
+    assert!(
+        err.starts_with("50 problems in the configuration:"),
+        "{}",
+        &err[..80]
+    );
+    assert!(
+        err.ends_with(
+            "error: and 19951 more unknown keys from here on (only the first 49 of this source \
+             are listed)\n  --> evil.lua"
+        ),
+        "{}",
+        &err[err.len() - 300..]
+    );
+    host.after();
+    // One key of 4 MiB is shown cut.
+    let err = host.roomy_failure(
+        "return { [string.rep('k', 4 << 20)] = 1 }",
+        Duration::from_secs(3),
+    );
+    assert!(err.len() < 4096, "{} bytes of error text", err.len());
+    assert!(
+        err.ends_with("... (cut at 512 characters)`: unknown key\n  --> evil.lua"),
+        "{}",
+        &err[err.len() - 100..]
+    );
+    host.after();
+}
+
+#[test]
 fn a_long_key_in_the_script_text_is_indexed_once() {
     let host = turn();
     let key = "k".repeat(1 << 20);

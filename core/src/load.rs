@@ -159,11 +159,16 @@ impl Plan {
                 sink: &mut sink,
                 naming: &self.naming,
             };
+            let warned = ctx.sink.warnings.len();
             match source.load(&mut ctx) {
                 Ok(Some(layer)) => schema.merge_layer(&mut merged, layer),
                 Ok(None) => {}
-                Err(found) => sink.problems.extend(found),
+                Err(mut found) => {
+                    crate::naming::cap_unknown(&mut found, 0);
+                    sink.problems.extend(found);
+                }
             }
+            crate::naming::cap_unknown(&mut sink.warnings, warned);
         }
         let completed = crate::sections::complete(schema, &mut merged);
         crate::paths::resolve(schema, &mut merged);
@@ -178,8 +183,9 @@ impl Plan {
         problems.extend(completed);
         let mut ctx = Ctx::new(unknown, &texts, &self.naming);
         let config = T::__build(Some(&merged), &mut ctx);
-        problems.extend(ctx.problems);
-        warnings.extend(ctx.warnings);
+        let (built, built_warnings) = ctx.finish();
+        problems.extend(built);
+        warnings.extend(built_warnings);
         if refused {
             problems.retain(|p| p.kind() != ProblemKind::Missing);
         } else if !unparsed.is_empty() {

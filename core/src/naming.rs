@@ -1,8 +1,64 @@
-//! How a key path is spelled as an environment variable and as a flag, and
-//! "did you mean" suggestions. One place, so errors, usage tables, the env
-//! layer and the flag layer always agree.
+//! How a key path is spelled as an environment variable and as a flag,
+//! "did you mean" suggestions, and how many unknown names are listed. One
+//! place, so errors, usage tables, the env layer and the flag layer always
+//! agree.
 
+use crate::error::{Problem, ProblemKind};
+use crate::origin::Origin;
 use crate::schema::Field;
+
+/// The most problems one source's unknown names make (keys of a file or a
+/// script, variables, credentials): past the 49th, one more says how many
+/// were left out. A file meant for another program can hold a million
+/// keys, and each would cost a "did you mean".
+pub(crate) const MAX_UNKNOWN: usize = 50;
+
+/// The problem that stands for `more` unknown names (`keys`, `environment
+/// variables`) that are not listed, the first of them at `origin`.
+pub(crate) fn unlisted(more: usize, what: &str, origin: Option<Origin>) -> Problem {
+    let mut problem = Problem::new(
+        ProblemKind::Unknown,
+        format!(
+            "and {more} more unknown {what} from here on (only the first {} of this source \
+             are listed)",
+            MAX_UNKNOWN - 1
+        ),
+    );
+    problem.origin = origin;
+    problem
+}
+
+/// Caps the unknown names a source reported itself (`problems[from..]`,
+/// unknown environment variables or credentials) as the build caps unknown
+/// keys.
+pub(crate) fn cap_unknown(problems: &mut Vec<Problem>, from: usize) {
+    let mut listed = 0;
+    let mut more = 0;
+    let mut first = None;
+    let mut rest = problems.split_off(from.min(problems.len()));
+    rest.retain(|p| {
+        if p.kind() != ProblemKind::Unknown {
+            return true;
+        }
+        listed += 1;
+        if listed < MAX_UNKNOWN {
+            return true;
+        }
+        more += 1;
+        if first.is_none() {
+            first = p.origin().cloned();
+        }
+        false
+    });
+    problems.extend(rest);
+    if more > 0 {
+        let what = match first {
+            Some(Origin::Env { .. } | Origin::EnvFile { .. }) => "environment variables",
+            _ => "names",
+        };
+        problems.push(unlisted(more, what, first));
+    }
+}
 
 /// The spelling rules of one stack, taken from its sources when the load
 /// plan is made: the env layer's prefix and separator, whether there are
@@ -131,14 +187,20 @@ impl Naming {
 
 /// The closest of `candidates` to `word`, if one is close enough to be a
 /// likely typo: alike by Jaro-Winkler, or (for short names, which that
-/// measure never finds alike: `s4` for `s3`) one edit apart.
+/// measure never finds alike: `s4` for `s3`) one edit apart. A word more
+/// than twice as long as a name is no typo of it, and is not compared: the
+/// measures cost the product of the two lengths.
 pub(crate) fn suggest<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
+    let mut candidates = candidates
+        .into_iter()
+        .filter(|c| word.len() <= 2 * c.len() + 2)
+        .peekable();
+    candidates.peek()?;
     let word = word.to_ascii_lowercase();
     candidates
-        .into_iter()
         .filter_map(|c| {
             let c_lower = c.to_ascii_lowercase();
             let score = strsim::jaro_winkler(&word, &c_lower);
@@ -164,8 +226,14 @@ pub(crate) fn suggest_var<'a>(
         .into_iter()
         .filter_map(|c| {
             let other = c.strip_prefix(prefix)?;
+            let most = (other.len() / 3).max(1);
+            // Each byte of difference in length is an edit: a name far
+            // longer is not compared (the measure costs both lengths).
+            if rest.len().abs_diff(other.len()) > most {
+                return None;
+            }
             let edits = strsim::damerau_levenshtein(rest, other);
-            (edits <= (other.len() / 3).max(1)).then_some((edits, c))
+            (edits <= most).then_some((edits, c))
         })
         .min_by_key(|(edits, _)| *edits)
         .map(|(_, c)| c)
@@ -182,6 +250,7 @@ mod tests {
         assert_eq!(suggest("s4", ["memory", "s3"]), Some("s3"));
         assert_eq!(suggest("gc", ["gcs", "s3"]), Some("gcs"));
         assert_eq!(suggest("x", ["y", "s3"]), None);
+        assert_eq!(suggest(&"port".repeat(1 << 18), ["port"]), None);
     }
 
     #[test]

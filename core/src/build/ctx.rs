@@ -7,7 +7,7 @@ use serde_core::de::DeserializeOwned;
 
 use crate::de::{self, DeError};
 use crate::error::{Problem, ProblemKind};
-use crate::naming::Naming;
+use crate::naming::{self, Naming, MAX_UNKNOWN};
 use crate::origin::Origin;
 use crate::schema::{Field, FieldKind, Schema, Shape};
 use crate::snippet::{Indexed, Snippet};
@@ -18,6 +18,17 @@ use crate::Unknown;
 use super::sections::other_variant;
 
 pub(super) static EMPTY: Table = Table::new();
+
+/// The unknown keys of one source (a file, a script, a remote store).
+struct Unknowns {
+    /// The origin of the first, which stands for the source.
+    first: Origin,
+    count: usize,
+    /// Where the first key that is not listed is, and where in the list
+    /// of problems the one that says how many more goes: after the last
+    /// listed.
+    unlisted: Option<(Origin, usize)>,
+}
 
 /// A validator's key path with each Rust field name (`path_prefix`) spelled
 /// as files spell its key (`pathPrefix` under `rename_all`), so that either
@@ -101,6 +112,8 @@ pub struct Ctx<'a> {
     /// and schema, so that its tag is not an unknown key of the variant.
     pub(super) variant: Option<(usize, &'static Schema)>,
     pub(super) unknown: Unknown,
+    /// The unknown keys found so far, by source.
+    unknowns: Vec<Unknowns>,
     pub(super) texts: &'a Texts,
     pub(super) naming: &'a Naming,
 }
@@ -116,6 +129,7 @@ impl<'a> Ctx<'a> {
             in_map: 0,
             variant: None,
             unknown,
+            unknowns: Vec::new(),
             texts,
             naming,
         }
@@ -357,20 +371,23 @@ impl<'a> Ctx<'a> {
             if tag == Some(key.as_str()) || (self.path.is_empty() && key == "$schema") {
                 continue;
             }
+            if !self.count_unknown(value, key) {
+                continue;
+            }
             let len = self.push(key, key);
             let known = schema
                 .fields
                 .iter()
                 .filter(|f| !f.is_skipped())
                 .map(|f| f.key);
-            let best = crate::naming::suggest(key, known);
+            let best = naming::suggest(key, known);
             // A misspelt secret (`passwrd = ..`) holds the secret: its line
             // is not quoted.
             let secret = best.and_then(|b| schema.field(b)).is_some_and(|f| f.secret);
             let text = self.texts.of(&value.origin);
             let (origin, snippet) = at_key(value, text, key, secret);
             let mut problem = Problem::new(ProblemKind::Unknown, "unknown key")
-                .with_key(self.path.clone())
+                .with_key(crate::text::bounded(self.path.clone()))
                 .with_snippet(snippet)
                 .with_origin(origin);
             let elsewhere = enum_schema.and_then(|e| other_variant(e, table, key));
@@ -381,12 +398,74 @@ impl<'a> Ctx<'a> {
             } else if let Some(best) = best {
                 problem = problem.with_help(format!("did you mean `{best}`?"));
             }
-            match self.unknown {
-                Unknown::Error => self.problems.push(problem),
-                _ => self.warnings.push(problem),
-            }
+            self.report_unknown(problem);
             self.pop(len);
         }
+    }
+
+    /// Counts an unknown key against its source's cap: `false` once the
+    /// source has had its share of problems, and then the key's place is
+    /// kept for the one that says how many more there are.
+    fn count_unknown(&mut self, value: &Value, key: &str) -> bool {
+        let at = self
+            .unknowns
+            .iter()
+            .position(|u| same_source(&u.first, &value.origin));
+        let Some(at) = at else {
+            self.unknowns.push(Unknowns {
+                first: value.origin.clone(),
+                count: 1,
+                unlisted: None,
+            });
+            return true;
+        };
+        let unknowns = &mut self.unknowns[at];
+        unknowns.count += 1;
+        if unknowns.count < MAX_UNKNOWN {
+            return true;
+        }
+        if unknowns.unlisted.is_none() {
+            let text = value
+                .origin
+                .file_position()
+                .and_then(|(path, _, _)| self.texts.get(path));
+            let listed = match self.unknown {
+                Unknown::Error => self.problems.len(),
+                _ => self.warnings.len(),
+            };
+            unknowns.unlisted = Some((at_key(value, text, key, true).0, listed));
+        }
+        false
+    }
+
+    fn report_unknown(&mut self, problem: Problem) {
+        self.unknown_list().push(problem);
+    }
+
+    /// Where unknown keys go: problems, or warnings.
+    fn unknown_list(&mut self) -> &mut Vec<Problem> {
+        match self.unknown {
+            Unknown::Error => &mut self.problems,
+            _ => &mut self.warnings,
+        }
+    }
+
+    /// The problems and warnings of the build, with, for each source that
+    /// had more unknown keys than are listed, how many more.
+    pub(crate) fn finish(mut self) -> (Vec<Problem>, Vec<Problem>) {
+        let mut unlisted: Vec<_> = std::mem::take(&mut self.unknowns)
+            .into_iter()
+            .filter_map(|u| u.unlisted.map(|(origin, at)| (at, u.count, origin)))
+            .collect();
+        // From the last place back, so that each insertion leaves the
+        // places before it as they were.
+        unlisted.sort_by_key(|(at, ..)| *at);
+        for (at, count, origin) in unlisted.into_iter().rev() {
+            let more = count - (MAX_UNKNOWN - 1);
+            let problem = naming::unlisted(more, "keys", Some(origin));
+            self.unknown_list().insert(at, problem);
+        }
+        (self.problems, self.warnings)
     }
 
     pub(super) fn missing(&mut self, field: &'static Field) {
@@ -473,6 +552,17 @@ pub(super) fn absent<T: DeserializeOwned>(field: &Field) -> Result<T, DeError> {
 /// Moves an unknown key's position from its value to the key itself, when
 /// the key stands before the value on the same line (`hots = 1`,
 /// `"hots": 1`): the key is what is wrong.
+/// Whether two origins are places in the same source: one file, one
+/// script, one remote store, or the environment, the command line...
+fn same_source(a: &Origin, b: &Origin) -> bool {
+    match (a, b) {
+        (Origin::File { path: a, .. }, Origin::File { path: b, .. }) => a == b,
+        (Origin::Lua { script: a, .. }, Origin::Lua { script: b, .. }) => a == b,
+        (Origin::Remote { source: a, .. }, Origin::Remote { source: b, .. }) => a == b,
+        _ => std::mem::discriminant(a) == std::mem::discriminant(b),
+    }
+}
+
 fn at_key(
     value: &Value,
     text: Option<&Indexed>,
