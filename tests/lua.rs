@@ -294,6 +294,64 @@ fn os_getenv_reads_the_builders_environment_only() {
     assert_eq!(m.name.as_deref(), Some("hellonil"));
 }
 
+/// What `os.getenv` reads without `Lua::env_vars`: `name` of each of
+/// `vars`, or `nil`.
+fn getenv(vars: &[&str]) -> Vec<String> {
+    vars.iter()
+        .map(|var| {
+            Mixed::builder()
+                .env_from([(*var, "s3cr3t-value")])
+                .source(Lua::text(
+                    "t.lua",
+                    format!("return {{ name = tostring(os.getenv('{var}')) }}"),
+                ))
+                .load()
+                .unwrap()
+                .name
+                .unwrap()
+        })
+        .collect()
+}
+
+#[test]
+fn os_getenv_hides_variables_named_as_credentials() {
+    // The names tools read credentials from, however the words are joined.
+    let hidden = [
+        "PGPASSWORD",
+        "MYSQL_PWD",
+        "SSHPASS",
+        "APITOKEN",
+        "DB_PASSWORD",
+        "GITHUB_TOKEN",
+        "AWS_SECRET_ACCESS_KEY",
+        "STRIPE_APIKEY",
+        "apiKey",
+        "SMTP_PASSWD",
+        "GPG_PASSPHRASE",
+        "TLS_PRIVATE_KEY",
+        "GOOGLE_APPLICATION_CREDENTIALS",
+        "NPM_AUTH",
+        "OAUTH",
+        "HTTP_AUTHORIZATION",
+        "SESSION_COOKIE",
+        "SIM_PIN",
+        "DB_PW",
+    ];
+    assert_eq!(getenv(&hidden), vec!["nil"; hidden.len()]);
+    // Ordinary names are read.
+    let seen = [
+        "PATH",
+        "HOME",
+        "USER",
+        "PWD",
+        "OLDPWD",
+        "AUTHOR",
+        "KEYBOARD",
+        "PASSENGERS",
+    ];
+    assert_eq!(getenv(&seen), vec!["s3cr3t-value"; seen.len()]);
+}
+
 #[test]
 fn syntax_and_runtime_errors_name_the_script_and_line() {
     let err = Mixed::builder()

@@ -71,7 +71,12 @@ use crate::value::{Kind, Table, Value};
 /// one with [`Lua::reveal_secret`]. `os.getenv` never reads the variable
 /// of a secret field it may not read, nor, unless the application names the
 /// variables a script may read with [`Lua::env_vars`], one whose name says
-/// it holds a credential (`*_TOKEN`, `*_PASSWORD`, `*_SECRET_*`, `*_KEY`).
+/// it holds a credential: one with `TOKEN`, `PASSWORD`, `PASSWD`,
+/// `PASSPHRASE`, `SECRET`, `CREDENTIAL`, `PRIVATE`, `AUTHORIZATION`,
+/// `COOKIE` or `SIGNATURE` anywhere in it, a word ending in `KEY`, `KEYS`,
+/// `PASS`, `AUTH`, `PWD` or `PW`, or the word `PIN` or `SESSION`, case
+/// ignored (`PGPASSWORD`, `API_KEY`, `SSHPASS`, `MYSQL_PWD`; not the
+/// shell's `PWD`).
 /// Whatever a script can read, the value of a secret never comes out of it:
 /// a result that copies one into a field that is not secret, or into a key,
 /// is an error, and the value is replaced by `<secret>` in every message

@@ -211,29 +211,40 @@ pub(super) fn restrict_os(
     globals.raw_set("os", os)
 }
 
-/// Whether a variable's name says it holds a credential (`API_TOKEN`,
-/// `DB_PASSWORD`, `AWS_SECRET_ACCESS_KEY`).
+/// Whether a variable's name says it holds a credential, case ignored:
+/// it holds one of [`INSIDE`] anywhere (`PGPASSWORD`, `APITOKEN`), one of
+/// its words ends with one of [`ENDING`] (`API_KEY`, `SSHPASS`, `OAUTH`,
+/// `MYSQL_PWD`), or one of its words is one of [`WORDS`] (`SIM_PIN`).
+/// The shell's `PWD` and `OLDPWD` are directories, and are read.
 pub(super) fn names_a_credential(name: &str) -> bool {
-    const WORDS: &[&str] = &[
-        "SECRET",
-        "SECRETS",
-        "TOKEN",
-        "TOKENS",
-        "PASSWORD",
-        "PASSWD",
-        "PASS",
-        "PASSPHRASE",
-        "PIN",
-        "CREDENTIAL",
-        "CREDENTIALS",
-        "KEY",
-        "APIKEY",
-        "PRIVATE",
-        "AUTH",
-        "COOKIE",
-        "SESSION",
-        "SIGNATURE",
-    ];
-    name.split(|c: char| !c.is_ascii_alphanumeric())
-        .any(|word| WORDS.iter().any(|w| w.eq_ignore_ascii_case(word)))
+    let upper = name.to_ascii_uppercase();
+    if ["PWD", "OLDPWD"].contains(&upper.as_str()) {
+        return false;
+    }
+    INSIDE.iter().any(|w| upper.contains(w))
+        || upper
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|word| ENDING.iter().any(|w| word.ends_with(w)) || WORDS.contains(&word))
 }
+
+/// Words that say a credential wherever they stand in a name.
+const INSIDE: &[&str] = &[
+    "SECRET",
+    "TOKEN",
+    "PASSWORD",
+    "PASSWD",
+    "PASSPHRASE",
+    "CREDENTIAL",
+    "PRIVATE",
+    "AUTHORIZATION",
+    "COOKIE",
+    "SIGNATURE",
+];
+
+/// Words that say a credential at the end of a word of a name, and could
+/// begin an ordinary one (`KEYBOARD`, `PASSENGER`, `AUTHOR`).
+const ENDING: &[&str] = &["KEY", "KEYS", "PASS", "AUTH", "PWD", "PW"];
+
+/// Words that say a credential only as a word of their own (`PIN` begins
+/// and ends too many others: `PING`, `SPIN`).
+const WORDS: &[&str] = &["PIN", "SESSION"];

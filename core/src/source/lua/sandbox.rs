@@ -568,10 +568,24 @@ mod tests {
             "AWS_SECRET_ACCESS_KEY",
             "api-key",
             "AUTH",
+            "PGPASSWORD",
+            "MYSQL_PWD",
+            "SSHPASS",
+            "APITOKEN",
         ] {
             assert!(names_a_credential(name), "{name}");
         }
-        for name in ["PATH", "HOME", "DEPLOY_REGION", "AUTHOR", "KEYBOARD", "PWD"] {
+        for name in [
+            "PATH",
+            "HOME",
+            "USER",
+            "DEPLOY_REGION",
+            "AUTHOR",
+            "KEYBOARD",
+            "PWD",
+            "OLDPWD",
+            "PING_HOST",
+        ] {
             assert!(!names_a_credential(name), "{name}");
         }
     }
