@@ -672,6 +672,53 @@ fn a_revealed_secret_never_comes_out_of_the_script() {
     host.after();
 }
 
+#[test]
+fn a_secret_is_hidden_before_its_message_is_escaped_or_cut() {
+    let host = turn();
+    let pem =
+        "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----";
+    let x = |n: usize| "x".repeat(n);
+    for (token, script, want) in [
+        // A newline in the secret: found before it is escaped.
+        (
+            pem,
+            "error('bad key: ' .. config.token)".to_owned(),
+            "error: bad key: <secret>\n  --> evil.lua:1".to_owned(),
+        ),
+        (
+            pem,
+            "validate(function(c) return false, 'bad key ' .. c.token end) return {}".to_owned(),
+            "error: bad key <secret>\n  --> evil.lua:1".to_owned(),
+        ),
+        (
+            pem,
+            "validate(config.token, function() return false end) return {}".to_owned(),
+            "error: `<secret>`: validation failed\n  --> evil.lua:1".to_owned(),
+        ),
+        // At the cut of a message: no first part of it is left.
+        (
+            pem,
+            "error(string.rep('x', 1020) .. config.token)".to_owned(),
+            format!("error: {}<sec…\n  --> evil.lua:1", x(1020)),
+        ),
+        (
+            TOKEN,
+            "validate(function(c) return false, string.rep('x', 1017) .. c.token end)".to_owned(),
+            format!("error: {}<secret…\n  --> evil.lua:1", x(1017)),
+        ),
+    ] {
+        let err = host
+            .load(
+                App::builder()
+                    .env_from([("APP_TOKEN", token)])
+                    .source(Lua::text("evil.lua", script.clone()).reveal_secret("token")),
+            )
+            .failed(Duration::from_secs(2), HOST_MIB);
+        assert_eq!(err, want, "{script}");
+    }
+    host.after();
+}
+
 // 9. Every option is checked.
 
 #[test]

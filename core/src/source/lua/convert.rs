@@ -414,7 +414,7 @@ impl Returned<'_> {
                             line,
                             format!(
                                 "the table could not be read: {}",
-                                report::sanitize(&e.to_string(), report::MAX_MESSAGE)
+                                report::shown(&e.to_string(), report::MAX_MESSAGE, self.cx.secrets)
                             ),
                         );
                     }

@@ -49,6 +49,15 @@ pub(super) fn sanitize(text: &str, max: usize) -> String {
 
 pub(super) use crate::text::unprintable;
 
+/// Text from a script as a problem shows it: the secrets replaced first,
+/// then [`sanitize`]d. In that order, a secret with a newline is found
+/// before the newline is escaped, and a cut never falls inside one.
+pub(super) fn shown(text: &str, max: usize, secrets: &Secrets) -> String {
+    let mut text = text.to_owned();
+    secrets.scrub(&mut text);
+    sanitize(&text, max)
+}
+
 /// Removes the address Lua prints after a type name (`table: 0x55d0c9a8`),
 /// which tells a reader of the error where the host's heap is.
 fn strip_addresses(text: &str) -> std::borrow::Cow<'_, str> {
@@ -156,6 +165,11 @@ impl Secrets {
         }
     }
 
+    /// The length of the longest secret, in bytes.
+    pub(super) fn longest(&self) -> usize {
+        self.values.first().map_or(0, String::len)
+    }
+
     pub(super) fn sort(&mut self) {
         self.values.sort_by_key(|v| std::cmp::Reverse(v.len()));
     }
@@ -185,7 +199,8 @@ impl Secrets {
 }
 
 /// Caps the problems of one run, in number and in text, and scrubs secrets
-/// from all of them.
+/// from all of them (what a script wrote was scrubbed when it was
+/// [`shown`]; this is for the rest).
 pub(super) fn finish(problems: &mut Vec<Problem>, secrets: &Secrets) {
     let mut text = 0;
     let fits = problems

@@ -266,7 +266,7 @@ impl Sandbox {
             Ok(ran) => ran,
             Err(e) => Ran {
                 layer: None,
-                problems: vec![self.problem(&e, ProblemKind::Source)],
+                problems: vec![self.problem(&e, ProblemKind::Source, &self.secrets)],
                 hooks: 0,
             },
         };
@@ -328,15 +328,15 @@ impl Sandbox {
         let mut secrets = Secrets::default();
         secrets.add_tree(self.schema, tree);
         let secrets = secrets.merged(&self.secrets);
-        let mut problems = self.run_hooks_inner(tree);
+        let mut problems = self.run_hooks_inner(tree, &secrets);
         report::finish(&mut problems, &secrets);
         problems
     }
 
-    fn run_hooks_inner(&self, tree: &Value) -> Vec<Problem> {
+    fn run_hooks_inner(&self, tree: &Value, secrets: &Secrets) -> Vec<Problem> {
         let config = match convert::view(&self.state, &self.views, tree, Some(self.schema), None) {
             Ok(config) => config,
-            Err(e) => return vec![self.problem(&e, ProblemKind::Validation)],
+            Err(e) => return vec![self.problem(&e, ProblemKind::Validation, secrets)],
         };
         let mut problems = Vec::new();
         for hook in self.hooks.borrow().iter() {
@@ -357,18 +357,20 @@ impl Sandbox {
                 }
             };
             let problem = match result {
-                Ok(returned) => verdict(returned).map(|message| {
+                Ok(returned) => verdict(returned, secrets).map(|message| {
                     Problem::new(ProblemKind::Validation, message).with_origin(Origin::Lua {
                         script: self.script.clone(),
                         line: hook.line,
                     })
                 }),
-                Err(e) => Some(self.problem(&e, ProblemKind::Validation)),
+                Err(e) => Some(self.problem(&e, ProblemKind::Validation, secrets)),
             };
             if let Some(problem) = problem {
                 let broke = self.meter.breach.get().is_some();
                 problems.push(match &hook.key {
-                    Some(key) if !broke => problem.with_key(report::sanitize(key, MAX_HOOK_KEY)),
+                    Some(key) if !broke => {
+                        problem.with_key(report::shown(key, MAX_HOOK_KEY, secrets))
+                    }
                     _ => problem,
                 });
                 if broke {
@@ -397,7 +399,7 @@ impl Sandbox {
 
     /// A staid problem for a Lua error: a broken limit first, then the
     /// script's own message with its line, made safe to print.
-    fn problem(&self, error: &mlua::Error, kind: ProblemKind) -> Problem {
+    fn problem(&self, error: &mlua::Error, kind: ProblemKind, secrets: &Secrets) -> Problem {
         let origin = |line| Origin::Lua {
             script: self.script.clone(),
             line,
@@ -429,7 +431,7 @@ impl Sandbox {
             // has no position in its message; the traceback has the caller.
             line = line.or_else(|| traceback_line(traceback, &self.chunk_name));
         }
-        let message = report::sanitize(message, report::MAX_MESSAGE);
+        let message = report::shown(message, report::MAX_MESSAGE, secrets);
         let message = if kind == ProblemKind::Syntax {
             format!("Lua syntax error: {}", hide_literal(&message))
         } else {
@@ -476,15 +478,17 @@ fn key_field(
 }
 
 /// A hook's result: `Some(message)` when it failed by returning `false`.
-fn verdict(returned: MultiValue) -> Option<String> {
+fn verdict(returned: MultiValue, secrets: &Secrets) -> Option<String> {
     let mut values = returned.into_iter();
     match values.next() {
         Some(LuaValue::Boolean(false)) => Some(match values.next() {
             Some(LuaValue::String(s)) => {
-                // Only the part that is kept is copied out of Lua.
+                // Only the part that is kept is copied out of Lua, and as
+                // much again as the longest secret, so that one that starts
+                // before the cut is whole in the copy and is replaced.
                 let raw = s.as_bytes();
-                let cut = &raw[..raw.len().min(report::MAX_MESSAGE + 4)];
-                report::sanitize(&String::from_utf8_lossy(cut), report::MAX_MESSAGE)
+                let cut = &raw[..raw.len().min(report::MAX_MESSAGE + 4 + secrets.longest())];
+                report::shown(&String::from_utf8_lossy(cut), report::MAX_MESSAGE, secrets)
             }
             _ => "validation failed".to_owned(),
         }),
