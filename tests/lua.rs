@@ -202,6 +202,50 @@ fn values_that_are_not_configuration_are_errors_naming_the_key() {
     );
 }
 
+/// A table that gets values from its metatable would lose them in the copy
+/// (only a table's own entries are read): it is an error, not a default.
+#[test]
+fn a_table_with_inherited_or_listed_values_is_an_error() {
+    let err = mixed(
+        "local base = { count = 9000, name = 'svc' }\n\
+         local prod = setmetatable({ name = 'prod' }, { __index = base })\n\
+         assert(prod.count == 9000)\n\
+         return prod\n",
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "error: the table has a metatable with `__index`: only a plain table is read whole as \
+         configuration (copy what the metatable gives into one)\n  --> t.lua"
+    );
+    let err = mixed(
+        "local data = { a = 'x' }\n\
+         return {\n  labels = setmetatable({}, { __pairs = function() return next, data end }),\n}",
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "error: `labels`: the table has a metatable with `__pairs`: only a plain table is read \
+         whole as configuration (copy what the metatable gives into one)\n  --> t.lua:3"
+    );
+    // Other metamethods leave a table's entries its own.
+    let m =
+        mixed("return setmetatable({ name = 'n' }, { __tostring = function() return 'x' end })")
+            .unwrap();
+    assert_eq!(m.name.as_deref(), Some("n"));
+    // The read-only configuration is returned as it is.
+    let m = Mixed::builder()
+        .toml_str("name = 'below'\n[labels]\na = 'x'\n")
+        .source(Lua::text(
+            "t.lua",
+            "return { labels = config.labels, name = config.name .. '!' }",
+        ))
+        .load()
+        .unwrap();
+    assert_eq!(m.name.as_deref(), Some("below!"));
+    assert_eq!(m.labels.unwrap()["a"], "x");
+}
+
 #[test]
 fn returning_nothing_adds_nothing() {
     let m = mixed("local x = 1").unwrap();

@@ -2,8 +2,9 @@
 //! and what a script returns as a [`Value`] tree with Lua origins.
 //!
 //! Nothing is lost silently: a table with both list items and named keys, a
-//! list with gaps, a function, a key that is not a string or a table that
-//! cannot be read is an error that names the key.
+//! list with gaps, a function, a key that is not a string, a table that
+//! cannot be read or one whose metatable gives it values is an error that
+//! names the key.
 //!
 //! The copy is paid for by the host, outside the Lua heap, so it is metered
 //! too: every value and every byte of text is charged to a budget as large
@@ -396,6 +397,35 @@ impl Returned<'_> {
     }
 
     fn table(&mut self, t: LuaTable, path: &mut Vec<String>, line: Option<usize>) -> Option<Kind> {
+        // Only a table's own entries are read: one that gets values from
+        // its metatable (inherited through `__index`, listed by `__pairs`)
+        // would lose them.
+        if let Some(meta) = t.metatable() {
+            for name in ["__index", "__pairs"] {
+                match meta.raw_get::<LuaValue>(name) {
+                    Ok(LuaValue::Nil) => {}
+                    Ok(_) => {
+                        self.fail(
+                            ProblemKind::Type,
+                            path,
+                            line,
+                            format!(
+                                "the table has a metatable with `{name}`: only a plain table is \
+                                 read whole as configuration (copy what the metatable gives \
+                                 into one)"
+                            ),
+                        );
+                        return None;
+                    }
+                    Err(_) => {
+                        // Looking up the name is all it does: only a full
+                        // heap makes it fail.
+                        self.breach = Some(Breach::Memory);
+                        return None;
+                    }
+                }
+            }
+        }
         let mut items: BTreeMap<i64, LuaValue> = BTreeMap::new();
         let mut named: Vec<(String, LuaValue)> = Vec::new();
         let mut ok = true;
