@@ -475,6 +475,38 @@ fn keyed_hooks_name_their_key_and_every_hook_runs() {
     );
 }
 
+/// A hook's failure always has a line: where it raised when Lua says,
+/// otherwise where it was registered.
+#[test]
+fn hook_failures_without_a_position_keep_a_line() {
+    let err = mixed(
+        "local Err = { __tostring = function(e) return 'workers: ' .. e.msg end }\n\
+         \n\
+         validate(function(cfg)\n\
+           error(setmetatable({ msg = 'too many' }, Err))\n\
+         end)\n\
+         validate('count', function(n) error('count is ' .. n, 0) end)\n\
+         validate(function() error({}) end)\n\
+         validate(error)\n\
+         return {}\n",
+    )
+    .unwrap_err();
+    let text: Vec<String> = err.problems().iter().map(ToString::to_string).collect();
+    assert_eq!(
+        text,
+        [
+            "workers: too many\n  --> t.lua:4",
+            "`count`: count is 1\n  --> t.lua:6",
+            "table\n  --> t.lua:7",
+            // Raised by no line of the script: where it was registered.
+            "table\n  --> t.lua:8",
+        ]
+    );
+    // The script's own errors too.
+    let err = mixed("local x = 1\nerror('no position', 0)").unwrap_err();
+    assert_eq!(err.to_string(), "error: no position\n  --> t.lua:2");
+}
+
 #[test]
 fn hooks_do_not_run_when_the_script_failed() {
     let err = mixed("validate(function() error('hook ran') end)\nreturn { count = {1, x = 2} }")

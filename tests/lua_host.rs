@@ -791,7 +791,7 @@ fn script_text_cannot_forge_errors_or_reach_the_terminal() {
         ),
         (
             "error({})".to_owned(),
-            "error: table\n  --> evil.lua".to_owned(),
+            "error: table\n  --> evil.lua:1".to_owned(),
         ),
         (
             "error('at ' .. tostring({}) .. ' and ' .. tostring(string.len))".to_owned(),

@@ -266,7 +266,7 @@ impl Sandbox {
             Ok(ran) => ran,
             Err(e) => Ran {
                 layer: None,
-                problems: vec![self.problem(&e, ProblemKind::Source, &self.secrets)],
+                problems: vec![self.problem(&e, ProblemKind::Source, &self.secrets, None)],
                 hooks: 0,
             },
         };
@@ -336,7 +336,7 @@ impl Sandbox {
     fn run_hooks_inner(&self, tree: &Value, secrets: &Secrets) -> Vec<Problem> {
         let config = match convert::view(&self.state, &self.views, tree, Some(self.schema), None) {
             Ok(config) => config,
-            Err(e) => return vec![self.problem(&e, ProblemKind::Validation, secrets)],
+            Err(e) => return vec![self.problem(&e, ProblemKind::Validation, secrets, None)],
         };
         let mut problems = Vec::new();
         for hook in self.hooks.borrow().iter() {
@@ -363,7 +363,7 @@ impl Sandbox {
                         line: hook.line,
                     })
                 }),
-                Err(e) => Some(self.problem(&e, ProblemKind::Validation, secrets)),
+                Err(e) => Some(self.problem(&e, ProblemKind::Validation, secrets, hook.line)),
             };
             if let Some(problem) = problem {
                 let broke = self.meter.breach.get().is_some();
@@ -398,8 +398,15 @@ impl Sandbox {
     }
 
     /// A staid problem for a Lua error: a broken limit first, then the
-    /// script's own message with its line, made safe to print.
-    fn problem(&self, error: &mlua::Error, kind: ProblemKind, secrets: &Secrets) -> Problem {
+    /// script's own message with its line, made safe to print. `fallback`
+    /// is the line when Lua tells none (a hook's registration).
+    fn problem(
+        &self,
+        error: &mlua::Error,
+        kind: ProblemKind,
+        secrets: &Secrets,
+        fallback: Option<usize>,
+    ) -> Problem {
         let origin = |line| Origin::Lua {
             script: self.script.clone(),
             line,
@@ -421,16 +428,27 @@ impl Sandbox {
             mlua::Error::RuntimeError(message) => (kind, message.clone()),
             other => (kind, other.to_string()),
         };
-        let text = match text.find("\nstack traceback:") {
-            Some(i) => &text[..i],
-            None => &text[..],
+        let (text, traceback) = match text.find("\nstack traceback:") {
+            Some(i) => (&text[..i], &text[i..]),
+            None => (&text[..], ""),
         };
-        let (mut line, message) = split_position(text, &self.chunk_name);
-        if let mlua::Error::CallbackError { traceback, .. } = error {
-            // An error raised in Rust (a misused `validate`, a bad argument)
-            // has no position in its message; the traceback has the caller.
-            line = line.or_else(|| traceback_line(traceback, &self.chunk_name));
-        }
+        let (line, message) = split_position(text, &self.chunk_name);
+        // Raised in staid's own Lua code (a comparison in `table.sort`):
+        // the script's line is in the traceback.
+        let message = match split_position(message, "staid") {
+            (Some(_), inner) if line.is_none() => inner,
+            _ => message,
+        };
+        // An error raised in Rust (a misused `validate`, a bad argument), or
+        // raised without a position (`error(msg, 0)`, an error object), has
+        // none in its message; the traceback has the script's line.
+        let traceback = match error {
+            mlua::Error::CallbackError { traceback, .. } => traceback,
+            _ => traceback,
+        };
+        let line = line
+            .or_else(|| traceback_line(traceback, &self.chunk_name))
+            .or(fallback);
         let message = report::shown(message, report::MAX_MESSAGE, secrets);
         let message = if kind == ProblemKind::Syntax {
             format!("Lua syntax error: {}", hide_literal(&message))
