@@ -225,7 +225,7 @@ fn unknown_keys_are_capped_for_each_source() {
         .map(|i| format!("\"j{i:05}\": {i}"))
         .collect::<Vec<_>>()
         .join(",\n");
-    let json = dir.write("other.json", &format!("{{\n{json}\n}}\n"));
+    let json = dir.write("other.json", format!("{{\n{json}\n}}\n"));
     let err = app_with(&many(10_000)).file(&json).load().unwrap_err();
     assert_eq!(err.len(), 100, "{err}");
     let problems = err.problems();

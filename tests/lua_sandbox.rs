@@ -370,18 +370,26 @@ fn cpu_time() -> Duration {
     Duration::from_millis(ticks * 10)
 }
 
+/// Whether this is the test `name` run alone in a process of its own, so
+/// that the CPU time it measures is its own and not that of the tests
+/// running beside it; if not, runs it so and waits for it.
+fn alone(name: &str) -> bool {
+    if std::env::var_os("STAID_TEST_ALONE").is_some() {
+        return true;
+    }
+    let status = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", name, "--test-threads=1", "--nocapture"])
+        .env("STAID_TEST_ALONE", "1")
+        .status()
+        .unwrap();
+    assert!(status.success());
+    false
+}
+
 #[test]
 fn library_calls_that_would_loop_past_every_limit_are_refused_up_front() {
-    // Alone in a process of its own, so that the CPU time it measures is
-    // its own and not that of the tests running beside it.
     const NAME: &str = "library_calls_that_would_loop_past_every_limit_are_refused_up_front";
-    if std::env::var_os("STAID_TEST_ALONE").is_none() {
-        let status = std::process::Command::new(std::env::current_exe().unwrap())
-            .args(["--exact", NAME, "--test-threads=1", "--nocapture"])
-            .env("STAID_TEST_ALONE", "1")
-            .status()
-            .unwrap();
-        assert!(status.success());
+    if !alone(NAME) {
         return;
     }
     const STEPS: &str = "steps are more than one library call may take";
@@ -413,6 +421,20 @@ fn library_calls_that_would_loop_past_every_limit_are_refused_up_front() {
              table.remove(t, 1)\nreturn {}",
             "table.remove",
             LEN,
+        ),
+        // Lua's parser matches each goto with every label of its function.
+        (
+            "local p = {} for i = 1, 10000 do p[i] = '::l' .. i .. ':: goto l' .. i end\n\
+             load(table.concat(p, '\\n'))\nreturn {}",
+            "load:",
+            "take 100000000 steps to parse, more than a configuration script may take",
+        ),
+        (
+            "local p = {} for i = 1, 10000 do p[i] = '::l' .. i .. ':: goto l' .. i .. '\\n' end\n\
+             local i = 0\n\
+             load(function() i = i + 1 return p[i] end)\nreturn {}",
+            "load:",
+            "take 100000000 steps to parse, more than a configuration script may take",
         ),
         // A `__len` that answers a guard one length and the call another,
         // behind a `__metatable` that hides it from `getmetatable`.
@@ -453,6 +475,93 @@ fn library_calls_that_would_loop_past_every_limit_are_refused_up_front() {
     );
     assert_eq!(app.name.as_deref(), Some("ab-ab-ab4"));
     assert_eq!(app.list, Some(vec![0, 0, 2, 3]));
+}
+
+/// Library calls whose work grows faster than their input, with nothing
+/// allocated to stop them: each ends on the time limit, and leaves no core
+/// spinning after the load.
+#[test]
+fn searches_and_sorts_that_would_run_for_minutes_end_on_the_limit() {
+    const NAME: &str = "searches_and_sorts_that_would_run_for_minutes_end_on_the_limit";
+    if !alone(NAME) {
+        return;
+    }
+    let long = "local h = string.rep('a', 4 << 20)\nlocal n = string.rep('a', 2 << 20) .. 'b'\n";
+    for text in [
+        // A search for a long needle: plain, or a pattern without specials.
+        format!("{long}string.find(h, n, 1, true)"),
+        format!("{long}string.find(h, n)"),
+        // Through the matcher.
+        format!("{long}string.match(h, n .. '.?')"),
+        format!("{long}string.gsub(h, n, '')"),
+        format!("{long}for m in h:gmatch(n) do end"),
+        // Short patterns that backtrack.
+        "string.find(string.rep('a', 1 << 20), '.-b')".to_owned(),
+        "string.find(string.rep('a', 200), string.rep('a*', 12) .. 'b')".to_owned(),
+        "string.find(string.rep('(', 1 << 20), '%b()')".to_owned(),
+        // Comparisons of long equal strings, and a comparator in C.
+        "local s = string.rep('x', 4 << 20) local t = {} for i = 1, 200000 do t[i] = s end\n\
+         table.sort(t)"
+            .to_owned(),
+        "local t = {} for i = 1, 1000000 do t[i] = -i end\n\
+         for i = 1, 100 do table.sort(t, rawequal) end"
+            .to_owned(),
+    ] {
+        assert_eq!(hostile_timed(&text), TIME_OUT, "{text}");
+        let before = cpu_time();
+        std::thread::sleep(Duration::from_secs(1));
+        let spent = cpu_time() - before;
+        assert!(
+            spent < Duration::from_millis(300),
+            "{text}: {spent:?} of CPU after the load"
+        );
+    }
+    // Searches and sorts that end are as Lua's.
+    let app = good(
+        "local t = { 'b', 'c', 'a' } table.sort(t)\n\
+         local n = { 3, 1, 2 } table.sort(n, function(a, b) return a > b end)\n\
+         local s = ('key = value'):gsub('(%w+) = (%w+)', '%2=%1')\n\
+         return { name = table.concat(t) .. table.concat(n) .. s .. ('hello'):find('l') }",
+    );
+    assert_eq!(app.name.as_deref(), Some("abc321value=key3"));
+    let (err, _) = load(Lua::text("t.lua", "local t = { 1, 'x' }\ntable.sort(t)"));
+    assert_eq!(
+        err.unwrap_err().to_string(),
+        "error: attempt to compare string with number\n  --> t.lua:2"
+    );
+}
+
+/// A last library call that runs past the time limit, with no instruction
+/// after it for the hook to see the clock: the run still broke the limit.
+#[test]
+fn a_script_past_its_time_limit_in_its_last_call_fails() {
+    let slow = "for i = 1, 40 do string.rep('ab', 1 << 20) end";
+    for text in [
+        format!("{slow}\nreturn {{ port = 2 }}"),
+        format!("validate(function() {slow} end)\nreturn {{ port = 2 }}"),
+    ] {
+        let limit = Duration::from_millis(5);
+        let (result, took) = load(Lua::text("evil.lua", text.clone()).time_limit(limit));
+        assert!(
+            took > limit,
+            "{text}: the test needs a slower call, took {took:?}"
+        );
+        assert_eq!(
+            result.expect_err(&text).to_string(),
+            "error: the script exceeded its time limit of 5ms\n  --> evil.lua"
+        );
+    }
+    still_works();
+    // A script text that would keep the parser going is refused before it.
+    let gotos: String = (0..5000).map(|i| format!("::l{i}:: goto l{i}\n")).collect();
+    let (result, took) = load(timed(&gotos));
+    assert!(took < TIME, "took {took:?}");
+    assert_eq!(
+        result.unwrap_err().to_string(),
+        "error: the script cannot be parsed: its 5000 labels and 5000 gotos take 25000000 \
+         steps to parse, more than a configuration script may take (at most 2097152)\n  --> \
+         evil.lua"
+    );
 }
 
 #[test]
@@ -505,16 +614,24 @@ fn callbacks_from_library_functions_are_metered() {
 }
 
 #[test]
-fn a_pathological_pattern_returns_within_the_time_limit() {
-    // The matcher is C and cannot be interrupted: the load abandons the
-    // script's thread at the deadline and stays responsive.
-    let err = hostile_timed(
+fn a_pathological_pattern_ends_on_the_time_limit() {
+    // The matcher counts its steps as instructions.
+    all_time_out(&[
         "return { name = tostring(string.find(('a'):rep(30), ('a?'):rep(30) .. ('a'):rep(30))) }",
-    );
+    ]);
+}
+
+#[test]
+fn a_call_that_cannot_be_interrupted_returns_within_the_time_limit() {
+    // The parser cannot be interrupted: the load abandons the script's
+    // thread at the deadline and stays responsive.
+    let text: std::sync::Arc<str> =
+        std::sync::Arc::from(format!("--[[{}]]\nreturn {{}}", "x".repeat(64 << 20)));
+    let err = hostile(Lua::text("evil.lua", text).time_limit(Duration::from_millis(10)));
     assert_eq!(
         err,
-        "error: the script exceeded its time limit of 300ms inside a library call that cannot \
-         be interrupted (such as string.find with a pathological pattern)\n  --> evil.lua"
+        "error: the script exceeded its time limit of 10ms inside a library call that cannot \
+         be interrupted (such as Lua's parser reading a long script)\n  --> evil.lua"
     );
 }
 

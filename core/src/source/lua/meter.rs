@@ -17,6 +17,15 @@ pub(crate) struct Limits {
     pub(crate) time: Duration,
 }
 
+impl Limits {
+    /// The most steps a library call that loops in C may take (refused
+    /// before it starts past that): the memory limit in table slots, more
+    /// than any table the script could fill.
+    pub(super) fn steps(&self) -> u64 {
+        (self.memory as u64 / 16).max(1)
+    }
+}
+
 /// Which limit a script broke.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Breach {
@@ -132,12 +141,18 @@ impl Meter {
         }
         let used = self.used.get().saturating_add(u64::from(STEP));
         self.used.set(used);
-        if self.breach.get().is_none() {
-            if used > self.limit {
-                self.broke(Breach::Instructions);
-            } else if Instant::now() >= self.deadline.get() {
-                self.broke(Breach::Time);
-            }
+        if self.breach.get().is_none() && used > self.limit {
+            self.broke(Breach::Instructions);
+        }
+        self.on_time()
+    }
+
+    /// Looks at the clock: from the hook, and when a run or a hook returns,
+    /// since a last C call (the parser of `load`, a sort) can run past the
+    /// deadline with no instruction after it for the hook to see it.
+    pub(super) fn on_time(&self) -> mlua::Result<()> {
+        if self.breach.get().is_none() && Instant::now() >= self.deadline.get() {
+            self.broke(Breach::Time);
         }
         self.check()
     }

@@ -12,13 +12,14 @@ use crate::source::Vars;
 /// they catch breaks the memory limit; each resume is charged
 /// to the meter; `coroutine.wrap` is rebuilt on them, so that the dead
 /// coroutine of a breach is never closed (its `__close` handlers would run
-/// with hooks off); `load` takes text only; `setmetatable` refuses `__gc`,
+/// with hooks off); `load` takes text only, and none that would take the
+/// parser too long ([`unparsable`]); `setmetatable` refuses `__gc`,
 /// whose finalizers would run when the state is closed, outside the
 /// script's run, and records each metatable for the meter. The chunk
 /// returns the helpers of the read-only views.
 pub(super) const PRELUDE: &str = r##"
 local check, charge, pcall, xpcall, create, resume, close, status, load, setmetatable,
-  rawget, select, type, next, error, rawset, metas, starved = ...
+  rawget, select, type, next, error, rawset, metas, starved, parsable, concat = ...
 -- Lua's error value for a failed allocation, and mlua's for one in a Rust
 -- callback: either makes the memory breach sticky, as a hook does the
 -- others. Compared here, so that a full heap needs no allocation to tell.
@@ -72,8 +73,24 @@ coroutine.wrap = function(f)
     return unwrap(co, resume(co, ...))
   end
 end
+local function read_all(reader)
+  local parts = {}
+  while true do
+    local piece = reader()
+    if piece == nil or piece == "" then return concat(parts) end
+    if type(piece) ~= "string" then error("reader function must return a string", 0) end
+    parts[#parts + 1] = piece
+  end
+end
 _G.load = function(chunk, name, mode, ...)
-  -- `load` catches errors of a reader function, limits included.
+  -- A reader's pieces are read first, so that the whole text is checked
+  -- as a string is; `load` answers a reader's error with nil and it.
+  if type(chunk) == "function" then
+    local ok, text = pass(pcall(read_all, chunk))
+    if not ok then return nil, text end
+    chunk = text
+  end
+  if type(chunk) == "string" then parsable(chunk) end
   if select("#", ...) > 0 then
     return pass(load(chunk, name, "t", (...)))
   end
@@ -110,11 +127,12 @@ return data_of, view_pairs, view_len, deny, disarm
 /// table (a border that a few keys can make huge, or a `__len`) for
 /// `table.insert` and `table.remove` at a position. Each is refused before
 /// it starts when it would step more than `bound` times, the memory limit
-/// in table slots: more than any table the script could fill. The chunk
-/// gets the real functions as locals, out of the script's reach.
+/// in table slots: more than any table the script could fill. `table.sort`
+/// compares through a Lua function, so that its comparisons are metered.
+/// The chunk gets the real functions as locals, out of the script's reach.
 pub(super) const LIBRARY: &str = r##"
 local string, table, bound, rep, move, insert, remove, tointeger, select, error, rawlen,
-  has_len = ...
+  has_len, sort, type = ...
 local function refuse(name, steps)
   error(name .. ": " .. steps .. " steps are more than one library call may take in a "
     .. "configuration script (at most " .. bound .. ")", 3)
@@ -158,7 +176,40 @@ table.remove = function(t, ...)
   if select("#", ...) >= 1 then shifted("table.remove", t) end
   return remove(t, ...)
 end
+-- Each comparison is a call of Lua code, which the hook sees: compared in
+-- C, a sort of long equal strings runs for minutes past every limit.
+local function less(a, b) return a < b end
+table.sort = function(t, comp)
+  if comp == nil then return sort(t, less) end
+  -- Anything else that is not a function is sort's own error to give.
+  if type(comp) ~= "function" then return sort(t, comp) end
+  return sort(t, function(a, b) return comp(a, b) end)
+end
 "##;
+
+/// Why a chunk's text is not parsed, if it would keep Lua's parser in C,
+/// past every hook, for more than `steps`: the parser matches each `goto`
+/// with the labels of its function, so their product is its work. Both are
+/// counted wherever the words stand (comments and strings too), which only
+/// errs high, in one pass.
+pub(super) fn unparsable(text: &[u8], steps: u64) -> Option<String> {
+    let (mut colons, mut gotos) = (0u64, 0u64);
+    for (i, &c) in text.iter().enumerate() {
+        match c {
+            b':' if text.get(i + 1) == Some(&b':') => colons += 1,
+            b'g' if text[i..].starts_with(b"goto") => gotos += 1,
+            _ => {}
+        }
+    }
+    let labels = colons / 2;
+    let work = labels.saturating_mul(gotos);
+    (work > steps).then(|| {
+        format!(
+            "its {labels} labels and {gotos} gotos take {work} steps to parse, more than a \
+             configuration script may take (at most {steps})"
+        )
+    })
+}
 
 /// Base-library globals that reach the file system, the process or the
 /// collector, or that write to the application's output.

@@ -16,7 +16,8 @@ use mlua::{
 use super::convert::{self, Convert, Views};
 use super::lines::Assignments;
 use super::meter::{Breach, Limits, Meter, Noticed, MAX_HOOKS, MAX_HOOK_KEY, STEP};
-use super::prelude::{restrict_os, LIBRARY, PRELUDE, REMOVED};
+use super::pattern;
+use super::prelude::{restrict_os, unparsable, LIBRARY, PRELUDE, REMOVED};
 use super::report::{self, Secrets};
 use crate::error::{Problem, ProblemKind};
 use crate::origin::Origin;
@@ -101,8 +102,14 @@ impl Sandbox {
         // A global hook, not a per-thread one: coroutines created by the
         // script inherit it, so they are metered too.
         state.set_global_hook(
-            HookTriggers::new().every_nth_instruction(STEP),
-            move |_, _| hook_meter.tick().map(|()| VmState::Continue),
+            HookTriggers::new().every_nth_instruction(STEP).on_calls(),
+            move |_, debug| {
+                match debug.event() {
+                    mlua::debug::DebugEvent::Count => hook_meter.tick(),
+                    _ => hook_meter.on_time(),
+                }
+                .map(|()| VmState::Continue)
+            },
         )?;
 
         let globals = state.globals();
@@ -112,6 +119,7 @@ impl Sandbox {
         }
         let string: Table = globals.raw_get("string")?;
         string.raw_set("dump", LuaValue::Nil)?;
+        pattern::install(&state, &string, &meter, limits.memory)?;
         // The shared string metatable is the script's own `("").x` lookup;
         // hide it so `getmetatable("")` cannot reach or change it.
         if let Some(meta) = state
@@ -138,12 +146,32 @@ impl Sandbox {
             }
             Ok(())
         })?;
+        let steps = limits.steps();
+        // The parser runs in C, past every hook, for as long as the chunk
+        // is: a chunk is at most as many bytes as a library call takes steps.
+        let parsable = state.create_function(move |_, chunk: mlua::LuaString| {
+            let text = chunk.as_bytes();
+            let why = match text.len() as u64 {
+                len if len > steps => Some(format!(
+                    "it is {len} bytes long, more than a configuration script may parse at once \
+                     (at most {steps})"
+                )),
+                _ => unparsable(&text, steps),
+            };
+            match why {
+                Some(why) => Err(mlua::Error::runtime(format!(
+                    "load: the chunk cannot be parsed: {why}"
+                ))),
+                None => Ok(()),
+            }
+        })?;
         let metas = state.create_table()?;
         let weak = state.create_table()?;
         weak.raw_set("__mode", "k")?;
         metas.set_metatable(Some(weak))?;
         let base = |name: &str| globals.raw_get::<LuaValue>(name);
         let coroutine: Table = globals.raw_get("coroutine")?;
+        let table: Table = globals.raw_get("table")?;
         let (data_of, pairs, len, deny, disarm): (Table, Function, Function, Function, Function) =
             state
                 .load(PRELUDE)
@@ -168,9 +196,10 @@ impl Sandbox {
                     base("rawset")?,
                     LuaValue::Table(metas),
                     LuaValue::Function(starved),
+                    LuaValue::Function(parsable),
+                    table.raw_get::<LuaValue>("concat")?,
                 ]))?;
         let _ = meter.disarm.set(disarm);
-        let table: Table = globals.raw_get("table")?;
         let math: Table = globals.raw_get("math")?;
         // The metatable as it is, past a `__metatable` field that would
         // hide it from `getmetatable`.
@@ -189,7 +218,7 @@ impl Sandbox {
             .call::<()>(MultiValue::from_iter([
                 LuaValue::Table(string.clone()),
                 LuaValue::Table(table.clone()),
-                LuaValue::Integer((limits.memory / 16).max(1) as i64),
+                LuaValue::Integer(limits.steps() as i64),
                 string.raw_get::<LuaValue>("rep")?,
                 table.raw_get::<LuaValue>("move")?,
                 table.raw_get::<LuaValue>("insert")?,
@@ -199,6 +228,8 @@ impl Sandbox {
                 base("error")?,
                 base("rawlen")?,
                 LuaValue::Function(has_len),
+                table.raw_get::<LuaValue>("sort")?,
+                base("type")?,
             ]))?;
 
         let chunk_name = chunk_name(&script);
@@ -275,6 +306,11 @@ impl Sandbox {
     }
 
     fn run_inner(&self, text: &str, below: &Value, host: &Value) -> mlua::Result<Ran> {
+        if let Some(why) = unparsable(text.as_bytes(), self.limits.steps()) {
+            return Err(mlua::Error::runtime(format!(
+                "the script cannot be parsed: {why}"
+            )));
+        }
         let globals = self.state.globals();
         let config = convert::view(&self.state, &self.views, below, Some(self.schema), None)?;
         globals.raw_set("config", config)?;
@@ -288,6 +324,7 @@ impl Sandbox {
             // Not `eval`: it would try the text as `return <text>` first,
             // which turns a last call into a tail call without a line.
             .call(())?;
+        self.meter.on_time()?;
         let lines = Assignments::scan(text);
         let converted = convert::returned(
             returned,
@@ -308,6 +345,7 @@ impl Sandbox {
                 return Err(mlua::Error::runtime("staid: limit"));
             }
         };
+        self.meter.on_time()?;
         let hooks = if problems.is_empty() {
             self.hooks.borrow().len()
         } else {
@@ -356,6 +394,9 @@ impl Sandbox {
                     value.and_then(|v| hook.func.call::<MultiValue>((v, config.clone())))
                 }
             };
+            // A hook that returned after the deadline broke the limit all
+            // the same.
+            let result = result.and_then(|returned| self.meter.on_time().map(|()| returned));
             let problem = match result {
                 Ok(returned) => verdict(returned, secrets).map(|message| {
                     Problem::new(ProblemKind::Validation, message).with_origin(Origin::Lua {

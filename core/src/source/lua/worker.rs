@@ -2,10 +2,11 @@
 //! until its time limit (plus a little grace).
 //!
 //! The instruction hook stops ordinary runaway code within microseconds of
-//! the deadline. A C function of the standard library cannot be interrupted
-//! by a hook (a pathological pattern in `string.find` can run for minutes),
-//! so when the deadline passes without an answer the load reports the breach
-//! and abandons the thread. The thread cannot be killed; it ends on its own
+//! the deadline. A C function cannot be interrupted by a hook (Lua's parser
+//! reading a long script; before pattern matching was metered, a
+//! pathological pattern in `string.find` ran for minutes), so when the
+//! deadline passes without an answer the load reports the breach and
+//! abandons the thread. The thread cannot be killed; it ends on its own
 //! at the first instruction after the library call returns, since the hook
 //! then finds the deadline passed, and its state is dropped.
 //!
@@ -335,7 +336,7 @@ fn timed_out(script: &Arc<Path>, limits: &Limits, noticed: &Noticed) -> Problem 
         ProblemKind::Source,
         format!(
             "the script exceeded its time limit of {} inside a library call that cannot be \
-             interrupted (such as string.find with a pathological pattern)",
+             interrupted (such as Lua's parser reading a long script)",
             humantime::format_duration(limits.time)
         ),
     )
