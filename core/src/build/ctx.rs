@@ -425,10 +425,7 @@ impl<'a> Ctx<'a> {
             return true;
         }
         if unknowns.unlisted.is_none() {
-            let text = value
-                .origin
-                .file_position()
-                .and_then(|(path, _, _)| self.texts.get(path));
+            let text = self.texts.of(&value.origin);
             let listed = match self.unknown {
                 Unknown::Error => self.problems.len(),
                 _ => self.warnings.len(),
