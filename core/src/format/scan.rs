@@ -15,19 +15,6 @@ pub(crate) fn keys(format: Format, text: &str) -> Vec<String> {
     }
 }
 
-/// The key paths a document read at the key path `under` (one etcd key)
-/// appears to set: `under` itself, and each key of the text below it.
-#[cfg_attr(not(feature = "etcd"), allow(dead_code))]
-pub(crate) fn keys_at(under: &str, format: Format, text: &str) -> Vec<String> {
-    let mut found = vec![under.to_owned()];
-    found.extend(
-        keys(format, text)
-            .into_iter()
-            .map(|k| format!("{under}.{k}")),
-    );
-    found
-}
-
 /// `[table]` and `[[array]]` headers and `key = value` lines, dotted keys
 /// included, quotes removed.
 fn toml_keys(text: &str) -> Vec<String> {

@@ -100,9 +100,7 @@ pub(super) fn build<'a>(
             let (doc, found) = parse_json_value(&shown, text);
             if !found.is_empty() {
                 let under = parts.join(".");
-                built
-                    .unparsed
-                    .extend(crate::format::scan::keys_at(&under, Format::Json, text));
+                built.unparsed.extend(keys_at(&under, text));
                 built
                     .problems
                     .extend(found.into_iter().map(|p| p.with_key(&path)));
@@ -171,6 +169,19 @@ fn both(path: &str, value: &Value, keys: &Value) -> Problem {
     .with_key(path)
     .with_origin(value.origin.clone())
     .with_help("a key holds a value or keys below it, not both: delete one of them")
+}
+
+/// The key paths a JSON document read at the key path `under` appears to
+/// set, for a document that does not parse: `under` itself, and each key of
+/// the text below it, none of which is then also reported missing.
+fn keys_at(under: &str, text: &str) -> Vec<String> {
+    let mut found = vec![under.to_owned()];
+    found.extend(
+        crate::format::scan::keys(Format::Json, text)
+            .into_iter()
+            .map(|k| format!("{under}.{k}")),
+    );
+    found
 }
 
 /// The parts of a key below the prefix, and whether its value is JSON:
