@@ -15,7 +15,13 @@ use crate::value::{Kind, Value};
 
 /// Resolves every path field of `schema` in `tree`, in sections, lists and
 /// maps of sections and enum variants too, each against the file that set it.
-pub(crate) fn resolve(schema: &Schema, tree: &mut Value) {
+pub(crate) fn resolve(schema: &'static Schema, tree: &mut Value) {
+    if schema.facts().paths {
+        resolve_in(schema, tree);
+    }
+}
+
+fn resolve_in(schema: &Schema, tree: &mut Value) {
     // An enum section's schema is its tag; the chosen variant's fields sit
     // beside it, in this table.
     let variant = schema.fields.iter().find_map(|field| match field.kind {
@@ -26,7 +32,7 @@ pub(crate) fn resolve(schema: &Schema, tree: &mut Value) {
         _ => None,
     });
     if let Some(variant) = variant {
-        resolve(variant, tree);
+        resolve_in(variant, tree);
     }
     let Kind::Table(table) = &mut tree.kind else {
         return;
@@ -43,7 +49,7 @@ pub(crate) fn resolve(schema: &Schema, tree: &mut Value) {
             }
             FieldKind::Nested(nested) | FieldKind::Optional(nested) => {
                 if let Some(value) = table.get_mut(field.key) {
-                    resolve(nested, value);
+                    resolve_in(nested, value);
                 }
             }
             FieldKind::List(element) => {
@@ -52,7 +58,7 @@ pub(crate) fn resolve(schema: &Schema, tree: &mut Value) {
                     ..
                 }) = table.get_mut(field.key)
                 {
-                    items.iter_mut().for_each(|item| resolve(element, item));
+                    items.iter_mut().for_each(|item| resolve_in(element, item));
                 }
             }
             FieldKind::Map(element) => {
@@ -63,7 +69,7 @@ pub(crate) fn resolve(schema: &Schema, tree: &mut Value) {
                 {
                     entries
                         .values_mut()
-                        .for_each(|entry| resolve(element, entry));
+                        .for_each(|entry| resolve_in(element, entry));
                 }
             }
             _ => {}

@@ -71,24 +71,26 @@ pub(crate) fn is_secret(schema: &Schema, path: &str) -> bool {
     secret_parts(schema, crate::value::path_segments(path)).is_some()
 }
 
+/// Whether a field, here, nested, in elements or in variants, is secret.
+pub(crate) fn holds(schema: &Schema, depth: usize) -> bool {
+    depth < crate::format::MAX_DEPTH
+        && schema.fields.iter().any(|f| {
+            f.secret
+                || f.nested()
+                    .or(f.elements())
+                    .is_some_and(|s| holds(s, depth + 1))
+                || f.variants().is_some_and(|vs| {
+                    vs.iter()
+                        .filter_map(|v| v.schema)
+                        .any(|s| holds(s, depth + 1))
+                })
+        })
+}
+
 /// Marks the values of secret fields in a loaded tree, and everything below
 /// them, so that the tree's `Debug` masks them. Led by the schema: only the
 /// parts of the tree under a schema that holds a secret are looked at.
-pub(crate) fn mark(schema: &Schema, tree: &mut Value) {
-    fn holds(schema: &Schema, depth: usize) -> bool {
-        depth < crate::format::MAX_DEPTH
-            && schema.fields.iter().any(|f| {
-                f.secret
-                    || f.nested()
-                        .or(f.elements())
-                        .is_some_and(|s| holds(s, depth + 1))
-                    || f.variants().is_some_and(|vs| {
-                        vs.iter()
-                            .filter_map(|v| v.schema)
-                            .any(|s| holds(s, depth + 1))
-                    })
-            })
-    }
+pub(crate) fn mark(schema: &'static Schema, tree: &mut Value) {
     fn all(node: &mut Value, names: &[String]) {
         node.secret = true;
         mask_names(&mut node.origin, names);
@@ -98,8 +100,8 @@ pub(crate) fn mark(schema: &Schema, tree: &mut Value) {
             _ => {}
         }
     }
-    fn go(schema: &Schema, node: &mut Value, depth: usize) {
-        if !holds(schema, depth) {
+    fn go(schema: &'static Schema, node: &mut Value, depth: usize) {
+        if depth >= crate::format::MAX_DEPTH || !schema.facts().secrets {
             return;
         }
         let Kind::Table(table) = &mut node.kind else {
@@ -265,6 +267,9 @@ pub(crate) fn shown_parts<'p>(schema: &Schema, parts: &[&'p str]) -> Vec<&'p str
 /// has no tree to take spans from, so the extent of each secret value is
 /// found in the text itself, from its key to the end of its value.
 pub(crate) fn problems(schema: &'static Schema, problems: &mut [Problem], texts: &Texts) {
+    if problems.is_empty() {
+        return;
+    }
     let mut secret_keys: Vec<&'static str> = Vec::new();
     secret_fields(schema, &mut secret_keys, 0);
     // The texts problems carry, indexed once each, and the secret spans of

@@ -2,8 +2,27 @@
 //! emits. Every source that needs the shape (env names, flags, unknown-key
 //! checks, explain, usage, templates) reads it from here.
 
+use std::cell::RefCell;
+
 use crate::origin::Origin;
 use crate::value::{Kind, Table, Value};
+
+/// What a schema holds anywhere below it ([`Schema::facts`]).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Facts {
+    /// A map of sections or of values.
+    pub(crate) maps: bool,
+    /// An enum section at a fixed path or as a map's element.
+    pub(crate) tags: bool,
+    /// A `merge = "append"` list.
+    pub(crate) append: bool,
+    /// A list, map, optional or enum section.
+    pub(crate) sections: bool,
+    /// A `#[config(path)]` value.
+    pub(crate) paths: bool,
+    /// A secret field.
+    pub(crate) secrets: bool,
+}
 
 /// The shape of one `#[derive(Config)]` struct.
 #[derive(Debug)]
@@ -422,8 +441,9 @@ impl Schema {
 
     /// Merges a layer on top of `merged`: later wins, tables merge deeply,
     /// and lists of `merge = "append"` fields are appended to.
-    pub(crate) fn merge_layer(&self, merged: &mut Value, mut layer: Value) {
-        if self.has_maps() {
+    pub(crate) fn merge_layer(&'static self, merged: &mut Value, mut layer: Value) {
+        let facts = self.facts();
+        if facts.maps {
             // A map's text over a map below merges with it entry by entry,
             // as a table from a file does; text that does not read as a
             // table is left for the build to report.
@@ -442,7 +462,7 @@ impl Schema {
                 }
             });
         }
-        if self.has_tags() {
+        if facts.tags {
             // An enum section whose variant this layer changes: what the
             // layers below set was the other variant's, and goes. At a fixed
             // path (the walk meets its tag) and in each entry of a map.
@@ -478,7 +498,7 @@ impl Schema {
                 }
             });
         }
-        if !self.has_append() {
+        if !facts.append {
             merged.merge(layer);
             return;
         }
@@ -512,6 +532,50 @@ impl Schema {
             }
         });
         merged.merge(layer);
+    }
+
+    /// What this schema holds anywhere below it, worked out once per schema
+    /// (and thread) rather than by a walk on every load: each tells a load
+    /// it may skip a pass that would find nothing to do.
+    pub(crate) fn facts(&'static self) -> Facts {
+        thread_local! {
+            static KNOWN: RefCell<Vec<(usize, Facts)>> = const { RefCell::new(Vec::new()) };
+        }
+        // A schema is a `'static` value of the derive, so its address names
+        // it for the life of the process.
+        let key = self as *const Schema as usize;
+        KNOWN.with(|known| {
+            if let Some((_, facts)) = known.borrow().iter().find(|(k, _)| *k == key) {
+                return *facts;
+            }
+            let facts = Facts {
+                maps: self.has_maps(),
+                tags: self.has_tags(),
+                append: self.has_append(),
+                sections: crate::sections::has_sections(self, 0),
+                paths: self.has_paths(0),
+                secrets: crate::redact::holds(self, 0),
+            };
+            known.borrow_mut().push((key, facts));
+            facts
+        })
+    }
+
+    /// Whether any field, here, nested, in elements or in variants, is a
+    /// `#[config(path)]`.
+    fn has_paths(&self, depth: usize) -> bool {
+        depth < crate::format::MAX_DEPTH
+            && self.fields.iter().any(|f| {
+                f.path
+                    || f.nested()
+                        .or(f.elements())
+                        .is_some_and(|s| s.has_paths(depth + 1))
+                    || f.variants().is_some_and(|vs| {
+                        vs.iter()
+                            .filter_map(|v| v.schema)
+                            .any(|s| s.has_paths(depth + 1))
+                    })
+            })
     }
 
     /// Whether any field, here or nested, is a map (of sections or of values).

@@ -13,7 +13,7 @@ use crate::value::{Kind, Table, Value};
 /// does not parse.
 pub(crate) fn complete(schema: &'static Schema, tree: &mut Value) -> Vec<Problem> {
     let mut problems = Vec::new();
-    if !has_sections(schema, 0) {
+    if !schema.facts().sections {
         return problems;
     }
     if let Kind::Table(table) = &mut tree.kind {
@@ -24,7 +24,7 @@ pub(crate) fn complete(schema: &'static Schema, tree: &mut Value) -> Vec<Problem
 }
 
 /// Whether any field, here or nested, is a list, map or optional section.
-fn has_sections(schema: &Schema, depth: usize) -> bool {
+pub(crate) fn has_sections(schema: &Schema, depth: usize) -> bool {
     depth < MAX_DEPTH
         && schema.fields.iter().any(|f| match f.kind {
             FieldKind::Nested(s) => has_sections(s, depth + 1),
