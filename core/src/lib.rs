@@ -17,6 +17,7 @@ mod explain;
 pub mod format;
 mod json_schema;
 mod load;
+mod merge;
 mod naming;
 mod origin;
 #[cfg(feature = "schemars")]

@@ -161,7 +161,7 @@ impl Plan {
             };
             let warned = ctx.sink.warnings.len();
             match source.load(&mut ctx) {
-                Ok(Some(layer)) => schema.merge_layer(&mut merged, layer),
+                Ok(Some(layer)) => crate::merge::layer(schema, &mut merged, layer),
                 Ok(None) => {}
                 Err(mut found) => {
                     crate::naming::cap_unknown(&mut found, 0);

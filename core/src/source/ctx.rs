@@ -194,7 +194,7 @@ impl LoadCtx<'_> {
         loaded: Result<Option<Value>, Vec<Problem>>,
     ) {
         match (loaded, merged.as_mut()) {
-            (Ok(Some(layer)), Some(m)) => self.schema.merge_layer(m, layer),
+            (Ok(Some(layer)), Some(m)) => crate::merge::layer(self.schema, m, layer),
             (Ok(Some(layer)), None) => *merged = Some(layer),
             (Ok(None), _) => {}
             (Err(problems), _) => self.sink.problems.extend(problems),

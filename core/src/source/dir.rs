@@ -201,7 +201,7 @@ impl Source for Dir {
             let below = match (&merged, is_script(&path)) {
                 (Some(drop_ins), true) => {
                     let mut below = ctx.below.clone();
-                    ctx.schema.merge_layer(&mut below, drop_ins.clone());
+                    crate::merge::layer(ctx.schema, &mut below, drop_ins.clone());
                     Some(below)
                 }
                 _ => None,

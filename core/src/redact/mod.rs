@@ -4,7 +4,6 @@
 //! usage and help) asks here.
 
 use std::collections::HashMap;
-use std::ops::Range;
 
 use crate::error::Problem;
 use crate::origin::Origin;
@@ -12,6 +11,9 @@ use crate::schema::{Field, Literal, Schema};
 use crate::snippet::Indexed;
 use crate::source::Texts;
 use crate::value::{Inline, Kind, Value};
+
+mod spans;
+use spans::{secret_spans, sets_key, Spans};
 
 /// What a secret value is shown as, wherever a value would be shown.
 pub const MASK: &str = "\"<secret>\"";
@@ -358,207 +360,6 @@ fn hide_entry_name(problem: &mut Problem, secret_keys: &[&str]) {
     );
 }
 
-/// The extents of a text's secret values, sorted by start, with the
-/// furthest end any of the first so many reaches: whether a line overlaps
-/// one is a binary search, so that many problems in a text with many
-/// secrets cost no more than as many lookups.
-struct Spans {
-    starts: Vec<usize>,
-    reach: Vec<usize>,
-}
-
-impl Spans {
-    fn new(mut spans: Vec<Range<usize>>) -> Spans {
-        spans.sort_unstable_by_key(|span| span.start);
-        let mut reach = 0;
-        Spans {
-            starts: spans.iter().map(|span| span.start).collect(),
-            reach: spans
-                .iter()
-                .map(|span| {
-                    reach = reach.max(span.end);
-                    reach
-                })
-                .collect(),
-        }
-    }
-
-    /// Whether a span overlaps `range`: of those that start before its end,
-    /// one ends after its start.
-    fn overlap(&self, range: Range<usize>) -> bool {
-        let before_end = self.starts.partition_point(|&start| start < range.end);
-        before_end > 0 && self.reach[before_end - 1] > range.start
-    }
-}
-
-/// The byte ranges of `text` that assign a value to one of `keys`: from the
-/// key to the end of its value, across lines for multi-line strings, arrays
-/// and inline tables, to the end of the text for one left open.
-fn secret_spans(text: &str, keys: &[&str]) -> Vec<Range<usize>> {
-    let bytes = text.as_bytes();
-    let mut spans = Vec::new();
-    // Where each key stands and where its name ends: as written, or in
-    // quotes with escapes (`"\u0074oken"`), which a search for the name
-    // would miss.
-    let mut found: Vec<(usize, usize)> = Vec::new();
-    for key in keys {
-        for start in word_starts(text, key) {
-            let end = start + key.len();
-            // `token` is not `token_ttl`: the key must end where it ends.
-            if !bytes
-                .get(end)
-                .is_some_and(|&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-'))
-            {
-                found.push((start, end));
-            }
-        }
-    }
-    found.extend(escaped_keys(text, keys));
-    for (start, end) in found {
-        // The rest of a dotted key (`map.x = ..`), quotes, blanks.
-        let mut i = end;
-        while i < bytes.len()
-            && (bytes[i].is_ascii_alphanumeric()
-                || matches!(bytes[i], b'"' | b'\'' | b'.' | b'_' | b'-' | b' ' | b'\t'))
-        {
-            i += 1;
-        }
-        if i < bytes.len() && bytes[i] == b']' {
-            // A table header (`[map]`, `[[list]]`): what follows, to the
-            // next header, belongs to the secret.
-            spans.push(start..next_header(bytes, i));
-            continue;
-        }
-        if i >= bytes.len() || !matches!(bytes[i], b'=' | b':') {
-            continue;
-        }
-        i += 1;
-        while i < bytes.len() && bytes[i].is_ascii_whitespace() {
-            i += 1;
-        }
-        spans.push(start..value_end(bytes, i));
-    }
-    spans
-}
-
-/// Quoted names with a backslash escape that spell one of `keys` once
-/// decoded: where each starts, and the end of its closing quote.
-fn escaped_keys(text: &str, keys: &[&str]) -> Vec<(usize, usize)> {
-    let bytes = text.as_bytes();
-    let mut found = Vec::new();
-    for (at, _) in text.match_indices("\"") {
-        let end = string_end(bytes, at);
-        let Some(inner) = text.get(at + 1..end.saturating_sub(1)) else {
-            continue;
-        };
-        if inner.contains('\\')
-            && crate::value::unescape(inner).is_some_and(|k| keys.contains(&k.as_str()))
-        {
-            found.push((at, end));
-        }
-    }
-    found
-}
-
-/// The start of the next line that opens a TOML table header after `i`, or
-/// the end of the text.
-fn next_header(bytes: &[u8], i: usize) -> usize {
-    let mut j = i;
-    while let Some(at) = bytes[j..].iter().position(|&b| b == b'\n') {
-        j += at + 1;
-        let line = &bytes[j..];
-        let indent = line
-            .iter()
-            .take_while(|b| matches!(b, b' ' | b'\t'))
-            .count();
-        if line.get(indent) == Some(&b'[') {
-            return j;
-        }
-    }
-    bytes.len()
-}
-
-/// Where the value starting at `i` ends (exclusive).
-fn value_end(bytes: &[u8], i: usize) -> usize {
-    let rest = &bytes[i..];
-    let find = |needle: &[u8], from: usize| {
-        bytes[from..]
-            .windows(needle.len())
-            .position(|w| w == needle)
-            .map_or(bytes.len(), |at| from + at + needle.len())
-    };
-    if rest.starts_with(b"\"\"\"") {
-        // A basic string's escapes may hold quotes (`\"""`).
-        let mut j = i + 3;
-        while j < bytes.len() {
-            match bytes[j] {
-                b'\\' => j += 1,
-                b'"' if bytes[j..].starts_with(b"\"\"\"") => return find(b"\"\"\"", j),
-                _ => {}
-            }
-            j += 1;
-        }
-        return bytes.len();
-    }
-    if rest.starts_with(b"'''") {
-        return find(b"'''", i + 3);
-    }
-    match rest.first() {
-        Some(b'"' | b'\'') => string_end(bytes, i),
-        Some(b'[' | b'{') => {
-            let mut depth = 0usize;
-            let mut j = i;
-            while j < bytes.len() {
-                match bytes[j] {
-                    b'[' | b'{' => depth += 1,
-                    b']' | b'}' => {
-                        depth -= 1;
-                        if depth == 0 {
-                            return j + 1;
-                        }
-                    }
-                    b'"' | b'\'' => {
-                        j = string_end(bytes, j);
-                        continue;
-                    }
-                    // A TOML comment may hold brackets of its own.
-                    b'#' => {
-                        j = bytes[j..]
-                            .iter()
-                            .position(|&b| b == b'\n')
-                            .map_or(bytes.len(), |at| j + at);
-                        continue;
-                    }
-                    _ => {}
-                }
-                j += 1;
-            }
-            bytes.len()
-        }
-        _ => bytes[i..]
-            .iter()
-            .position(|&b| b == b'\n')
-            .map_or(bytes.len(), |at| i + at),
-    }
-}
-
-/// The end of the one-line string opening at `i`: past its closing quote,
-/// or at the end of the line when it is left open.
-fn string_end(bytes: &[u8], i: usize) -> usize {
-    let quote = bytes[i];
-    let mut j = i + 1;
-    while j < bytes.len() {
-        match bytes[j] {
-            b'\\' if quote == b'"' => j += 1,
-            b'\n' => return j,
-            b if b == quote => return j + 1,
-            _ => {}
-        }
-        j += 1;
-    }
-    bytes.len()
-}
-
 /// The keys of secret fields, here and in every section below.
 fn secret_fields(schema: &'static Schema, keys: &mut Vec<&'static str>, depth: usize) {
     if depth > crate::format::MAX_DEPTH {
@@ -578,25 +379,6 @@ fn secret_fields(schema: &'static Schema, keys: &mut Vec<&'static str>, depth: u
             }
         }
     }
-}
-
-/// Whether `line` assigns `key`: the key at a word boundary, maybe quoted,
-/// then `=` (TOML, also inside inline tables) or `:` (JSON).
-fn sets_key(line: &str, key: &str) -> bool {
-    word_starts(line, key).any(|start| {
-        let rest = line[start + key.len()..]
-            .trim_start_matches('"')
-            .trim_start();
-        rest.starts_with('=') || rest.starts_with(':')
-    })
-}
-
-/// Where `key` starts in `text` with no letter, digit, `_` or `-` before it.
-fn word_starts<'t>(text: &'t str, key: &'t str) -> impl Iterator<Item = usize> + 't {
-    text.match_indices(key).map(|(at, _)| at).filter(|&at| {
-        let before = text[..at].chars().next_back();
-        !before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '-')
-    })
 }
 
 #[cfg(test)]
