@@ -3,6 +3,7 @@
 
 mod document;
 mod position;
+mod scalar;
 mod tables;
 #[cfg(test)]
 mod tests;
