@@ -43,19 +43,19 @@ use crate::Config;
 /// assert_eq!(demo.host, "example.org");
 /// ```
 pub struct Builder<T> {
-    layers: Vec<Layer>,
+    pub(crate) layers: Vec<Layer>,
     /// The settings of the builder's environment layer ([`Layer::Env`]).
-    env: Env,
+    pub(crate) env: Env,
     /// The arguments of the builder's command-line layer ([`Layer::Cli`]).
     #[cfg(feature = "cli")]
-    cli: crate::source::Cli,
+    pub(crate) cli: crate::source::Cli,
     unknown: Unknown,
     /// How many TOML and JSON texts were added, so that each is named apart
     /// (`<toml>`, `<toml 2>`): snippets are found by that name.
     texts: (usize, usize),
     /// Resolved on the first load; every method that changes the stack
     /// takes `self`, so a plan never outlives the stack it was made for.
-    plan: OnceLock<Plan>,
+    pub(crate) plan: OnceLock<Plan>,
     _config: PhantomData<fn() -> T>,
 }
 
@@ -339,7 +339,7 @@ impl<T: Config> Builder<T> {
     }
     /// The environment, for what `--help` and `env_usage` list without
     /// planning (which would parse the command line).
-    fn vars(&self) -> Arc<crate::source::Vars> {
+    pub(crate) fn vars(&self) -> Arc<crate::source::Vars> {
         match self.env.own_vars() {
             Some(vars) => vars.clone(),
             None => Arc::new(crate::source::Vars::from_process()),
@@ -423,112 +423,6 @@ impl<T: Config> Builder<T> {
     /// the strict mode.
     pub fn unknown_env(self, unknown: Unknown) -> Self {
         self.with_env(|env| env.unknown(unknown))
-    }
-
-    /// Adds the process's command line as a layer: a flag for every field
-    /// (see the crate docs), `--config <FILE>`, `--print-config`, `--help`
-    /// and `--version`. The arguments are parsed once, before the first
-    /// load.
-    #[cfg(feature = "cli")]
-    pub fn cli(self) -> Self {
-        self.source(crate::source::Cli::new())
-    }
-
-    /// Adds these arguments as the command-line layer, instead of the
-    /// process's; the first is the program name, as in `std::env::args`.
-    /// `--help`, `--version` and `--print-config` then end the load with an
-    /// [`Error`] holding an [`Exit`](crate::Exit) instead of exiting the process.
-    #[cfg(feature = "cli")]
-    pub fn args<I, S>(self, args: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<OsString>,
-    {
-        self.source(crate::source::Cli::args(args))
-    }
-
-    /// Adds the command-line layer from matches of the application's own
-    /// parser, into which [`augment`](Builder::augment) mounted staid's
-    /// arguments: `.source(Cli::matches(matches))`. The matches carry what
-    /// was mounted, so any builder reads the same flags from them, with
-    /// the same warnings.
-    #[cfg(feature = "cli")]
-    pub fn matches(self, matches: &clap::ArgMatches) -> Self {
-        self.source(crate::source::Cli::matches(matches))
-    }
-
-    /// The clap command staid parses with [`cli`](Builder::cli): named after
-    /// `#[config(name)]`, the struct's doc comment as description.
-    ///
-    /// # Panics
-    ///
-    /// Never on its own account; names that would collide in clap are left
-    /// out (the load reports them).
-    #[cfg(feature = "cli")]
-    pub fn command(&self) -> clap::Command {
-        crate::source::command(T::SCHEMA, &self.flag_naming()).0
-    }
-
-    /// Adds staid's arguments (one per field, `--config`, `--print-config`)
-    /// to an application's own clap command, for instance one with
-    /// subcommands. Hand the matches back with [`matches`](Builder::matches).
-    ///
-    /// The flags are global (see [`global_flags`](Builder::global_flags)),
-    /// and `--help`/`-h` keeps working on every subcommand that has no
-    /// `--help` of its own. A generated
-    /// name that the application already uses (an argument's name, alias or
-    /// id, a group, a flag subcommand) is left out, never handed to clap
-    /// (which would panic); each such clash is a warning in
-    /// [`Loaded::warnings`] naming both. [`try_augment`](Builder::try_augment)
-    /// makes them an error instead.
-    ///
-    /// What was mounted travels in the matches (a hidden argument), so any
-    /// builder given them with [`matches`](Builder::matches), such as the
-    /// one [`Config::load_with`] hands its closure, reads staid's flags
-    /// alone, with the same warnings.
-    #[cfg(feature = "cli")]
-    pub fn augment(&self, cmd: clap::Command) -> clap::Command {
-        self.cli.mount(T::SCHEMA, &self.flag_naming(), cmd).0
-    }
-
-    /// Like [`augment`](Builder::augment), but a clash between staid's
-    /// names and the application's is an [`Error`] listing every one, for
-    /// an application that wants its command line to stay exactly as
-    /// designed.
-    #[cfg(feature = "cli")]
-    pub fn try_augment(&self, cmd: clap::Command) -> Result<clap::Command, Error> {
-        match self.cli.mount(T::SCHEMA, &self.flag_naming(), cmd) {
-            (cmd, problems) if problems.is_empty() => Ok(cmd),
-            (_, problems) => Err(Error::from_problems(problems)),
-        }
-    }
-
-    /// Whether the flags [`augment`](Builder::augment) mounts are global:
-    /// accepted after the application's subcommands too
-    /// (`tool serve --port 9`). Default `true`: the configuration is the
-    /// whole program's, and an operator appends a flag to a command line
-    /// wherever it ends. `false` keeps them before the first subcommand.
-    #[cfg(feature = "cli")]
-    pub fn global_flags(mut self, yes: bool) -> Self {
-        self.plan = OnceLock::new();
-        self.cli = self.cli.global(yes);
-        self
-    }
-
-    /// The names help text shows: flags, and env variables when the stack
-    /// reads the environment.
-    #[cfg(feature = "cli")]
-    fn flag_naming(&self) -> crate::naming::Naming {
-        let stack = Stack {
-            schema: T::SCHEMA,
-            layers: &self.layers,
-            env: &self.env,
-            cli: &self.cli,
-        };
-        crate::naming::Naming {
-            flags: true,
-            ..stack.naming(&|| self.vars())
-        }
     }
 
     /// What to do with keys in files (and other sources) that the struct does

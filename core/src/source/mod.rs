@@ -21,7 +21,7 @@ mod vars;
 /// Also at [`staid::format::Format`](crate::format::Format), where it lives.
 pub use crate::format::Format;
 #[cfg(feature = "cli")]
-pub(crate) use cli::{command, Parse};
+pub(crate) use cli::Parse;
 #[cfg(feature = "cli")]
 pub use cli::{Cli, CHECK_CONFIG_FLAG, CONFIG_FLAG, PRINT_CONFIG_FLAG};
 pub use credentials::{Credentials, CREDENTIALS_DIRECTORY};

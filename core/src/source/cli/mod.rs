@@ -11,6 +11,7 @@ use std::sync::{Arc, OnceLock};
 
 use clap::{ArgMatches, Command};
 
+mod builder;
 mod mount;
 mod secrets;
 
