@@ -148,3 +148,66 @@ fn a_relative_path_from_text_named_by_a_url_stays_relative() {
         .unwrap();
     assert_eq!(tls.cert.as_deref(), Some(Path::new("tls/c.pem")));
 }
+
+/// Path fields only deep inside sections: in the elements of a list, an
+/// optional section, a section of a section and an enum section's variant.
+#[derive(Config, Debug)]
+struct Deep {
+    #[config(nested)]
+    servers: Vec<Server>,
+    #[config(nested)]
+    tls: Option<Tls>,
+    #[config(nested)]
+    outer: Outer,
+    #[config(nested)]
+    storage: Storage,
+}
+
+#[derive(Config, Debug)]
+struct Server {
+    #[config(path)]
+    root: PathBuf,
+}
+
+#[derive(Config, Debug)]
+struct Tls {
+    #[config(path)]
+    cert: PathBuf,
+}
+
+#[derive(Config, Debug)]
+struct Outer {
+    #[config(nested)]
+    inner: Tls,
+}
+
+#[derive(Config, Debug)]
+enum Storage {
+    Memory,
+    Disk(Disk),
+}
+
+#[derive(Config, Debug)]
+struct Disk {
+    #[config(path)]
+    dir: PathBuf,
+}
+
+#[test]
+fn path_fields_found_only_deep_in_sections_resolve_too() {
+    let tmp = Tmp::new();
+    let file = tmp.write(
+        "etc/deep.toml",
+        "[[servers]]\nroot = \"www\"\n[tls]\ncert = \"tls.pem\"\n\
+         [outer.inner]\ncert = \"inner.pem\"\n[storage]\nkind = \"disk\"\ndir = \"data\"\n",
+    );
+    let deep = Deep::builder().file(&file).load().unwrap();
+    let etc = tmp.path().join("etc");
+    assert_eq!(deep.servers[0].root, etc.join("www"));
+    assert_eq!(deep.tls.unwrap().cert, etc.join("tls.pem"));
+    assert_eq!(deep.outer.inner.cert, etc.join("inner.pem"));
+    let Storage::Disk(disk) = deep.storage else {
+        panic!("the disk variant was chosen");
+    };
+    assert_eq!(disk.dir, etc.join("data"));
+}
