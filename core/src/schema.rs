@@ -449,21 +449,24 @@ impl Schema {
         // A schema is a `'static` value of the derive, so its address names
         // it for the life of the process.
         let key = self as *const Schema as usize;
-        KNOWN.with(|known| {
-            if let Some((_, facts)) = known.borrow().iter().find(|(k, _)| *k == key) {
-                return *facts;
-            }
-            let facts = Facts {
-                maps: self.has_maps(),
-                tags: self.has_tags(),
-                append: self.has_append(),
-                sections: crate::sections::has_sections(self, 0),
-                paths: self.has_paths(0),
-                secrets: crate::redact::holds(self, 0),
-            };
-            known.borrow_mut().push((key, facts));
-            facts
-        })
+        let found = KNOWN
+            .try_with(|known| known.borrow().iter().find(|(k, _)| *k == key).map(|f| f.1))
+            .ok()
+            .flatten();
+        if let Some(facts) = found {
+            return facts;
+        }
+        let facts = Facts {
+            maps: self.has_maps(),
+            tags: self.has_tags(),
+            append: self.has_append(),
+            sections: crate::sections::has_sections(self, 0),
+            paths: self.has_paths(0),
+            secrets: crate::redact::holds(self, 0),
+        };
+        // Not kept by a thread whose locals are being destroyed.
+        let _ = KNOWN.try_with(|known| known.borrow_mut().push((key, facts)));
+        facts
     }
 
     /// Whether any field, here, nested, in elements or in variants, is a
