@@ -273,6 +273,38 @@ fn nil_is_absent_there_is_no_null() {
 }
 
 #[test]
+fn rawset_cannot_write_into_the_configuration_either() {
+    // `rawset` skips the metatable that refuses `config.count = 2`; it is
+    // refused by name, at the script's line, for sections too.
+    for (script, line) in [
+        ("rawset(config, 'count', 2)\n", 1),
+        ("local x = 1\nrawset(config.labels, 'k', 'w')\n", 2),
+    ] {
+        let err = Mixed::builder()
+            .toml_str("labels = { k = 'v' }")
+            .source(Lua::text("t.lua", script))
+            .load()
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "error: the configuration is read-only: return a table with the values to set\n  --> t.lua:{line}"
+            ),
+            "{script}"
+        );
+    }
+    // On a table of the script's own it still works.
+    let m = Mixed::builder()
+        .source(Lua::text(
+            "t.lua",
+            "local t = {}\nrawset(t, 'name', 'raw')\nreturn t",
+        ))
+        .load()
+        .unwrap();
+    assert_eq!(m.name.as_deref(), Some("raw"));
+}
+
+#[test]
 fn the_configuration_seen_by_a_script_is_read_only() {
     let err = Mixed::builder()
         .source(Lua::text(

@@ -187,7 +187,8 @@ impl Lua {
     /// The only environment variables `os.getenv` may read; every other
     /// name reads as `nil`. Without it a script reads the builder's
     /// environment, less the variables of secret fields and those whose name
-    /// says they hold a credential.
+    /// says they hold a credential. A secret field's variable stays hidden
+    /// even when named here: [`reveal_secret`](Lua::reveal_secret) opens it.
     pub fn env_vars<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Lua {
         self.env_vars
             .get_or_insert_with(Vec::new)

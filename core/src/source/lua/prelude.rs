@@ -15,8 +15,9 @@ use crate::source::Vars;
 /// with hooks off); `load` takes text only, and none that would take the
 /// parser too long ([`unparsable`]); `setmetatable` refuses `__gc`,
 /// whose finalizers would run when the state is closed, outside the
-/// script's run, and records each metatable for the meter. The chunk
-/// returns the helpers of the read-only views.
+/// script's run, and records each metatable for the meter; `rawset`
+/// refuses the read-only views, past whose metatables it would write. The
+/// chunk returns the helpers of the read-only views.
 pub(super) const PRELUDE: &str = r##"
 local check, charge, pcall, xpcall, create, resume, close, status, load, setmetatable,
   rawget, select, type, next, error, rawset, metas, starved, parsable, concat = ...
@@ -108,8 +109,12 @@ end
 local data_of = {}
 local function view_pairs(t) return next, data_of[t], nil end
 local function view_len(t) return #data_of[t] end
-local function deny()
-  error("the configuration is read-only: return a table with the values to set", 2)
+local readonly = "the configuration is read-only: return a table with the values to set"
+local function deny() error(readonly, 2) end
+-- `rawset` would write past the views' metatables.
+_G.rawset = function(t, k, v)
+  if data_of[t] ~= nil then error(readonly, 2) end
+  return rawset(t, k, v)
 end
 -- Clearing existing fields during a traversal is allowed, and allocates
 -- nothing.
