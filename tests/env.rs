@@ -280,6 +280,30 @@ fn unknown_variables_are_capped() {
     );
 }
 
+/// The same cap holds where unknown variables are errors.
+#[test]
+fn unknown_variables_are_capped_as_errors_too() {
+    let vars: Vec<(String, String)> = (0..100)
+        .map(|i| (format!("ENV_CONFIG_OTHER_{i:03}"), "x".to_owned()))
+        .collect();
+    let err = Spec::builder()
+        .env_from(vars.into_iter().chain([required()].map(|(k, v)| (k.to_owned(), v.to_owned()))))
+        .unknown_env(Unknown::Error)
+        .env()
+        .load()
+        .unwrap_err();
+    let messages: Vec<&str> = err.problems().iter().map(|p| p.message()).collect();
+    assert_eq!(messages.len(), 50, "{err}");
+    assert!(messages[..49]
+        .iter()
+        .all(|m| m.starts_with("unknown environment variable ENV_CONFIG_OTHER_")));
+    assert_eq!(
+        messages[49],
+        "and 51 more unknown environment variables from here on (only the first 49 of this \
+         source are listed)"
+    );
+}
+
 #[test]
 fn suggestions_are_only_offered_when_close() {
     #[derive(Config, Debug)]

@@ -159,15 +159,14 @@ impl Plan {
                 sink: &mut sink,
                 naming: &self.naming,
             };
-            let warned = ctx.sink.warnings.len();
+            let (warned, failed) = (ctx.sink.warnings.len(), ctx.sink.problems.len());
             match source.load(&mut ctx) {
                 Ok(Some(layer)) => crate::merge::layer(schema, &mut merged, layer),
                 Ok(None) => {}
-                Err(mut found) => {
-                    crate::naming::cap_unknown(&mut found, 0);
-                    sink.problems.extend(found);
-                }
+                Err(found) => sink.problems.extend(found),
             }
+            // Unknown names are capped per source, reported or returned.
+            crate::naming::cap_unknown(&mut sink.problems, failed);
             crate::naming::cap_unknown(&mut sink.warnings, warned);
         }
         let completed = crate::sections::complete(schema, &mut merged);
