@@ -287,7 +287,10 @@ fn unknown_variables_are_capped_as_errors_too() {
         .map(|i| (format!("ENV_CONFIG_OTHER_{i:03}"), "x".to_owned()))
         .collect();
     let err = Spec::builder()
-        .env_from(vars.into_iter().chain([required()].map(|(k, v)| (k.to_owned(), v.to_owned()))))
+        .env_from(
+            vars.into_iter()
+                .chain([required()].map(|(k, v)| (k.to_owned(), v.to_owned()))),
+        )
         .unknown_env(Unknown::Error)
         .env()
         .load()

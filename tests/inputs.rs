@@ -339,6 +339,51 @@ fn an_optional_file_that_is_a_fifo_is_refused_without_waiting() {
     );
 }
 
+/// A named pipe given by name is read only when its extension names a
+/// format staid reads: one without is refused before it is opened, as a
+/// regular file of that name is, rather than waiting for a writer.
+#[cfg(unix)]
+#[test]
+fn a_named_fifo_of_a_format_staid_does_not_read_is_refused_without_waiting() {
+    let dir = Tmp::new();
+    for name in ["app", "app.conf"] {
+        let fifo = dir.fifo(name);
+        let by_file = fifo.clone();
+        let err =
+            tmp::within_10s(move || App::builder().file(by_file).load().map(|_| ())).unwrap_err();
+        let staid_reads = if cfg!(feature = "lua") {
+            ".toml, .json, .lua"
+        } else {
+            ".toml, .json"
+        };
+        let found = if name == "app" {
+            "no extension".to_owned()
+        } else {
+            "`.conf`".to_owned()
+        };
+        assert_eq!(
+            dir.text(err),
+            format!("error: $DIR/{name}: unknown format ({found}); staid reads {staid_reads}")
+        );
+        #[cfg(feature = "cli")]
+        {
+            let flag = fifo.display().to_string();
+            let err = tmp::within_10s(move || {
+                App::builder()
+                    .args(["app", "--config", &flag])
+                    .load()
+                    .map(|_| ())
+            })
+            .unwrap_err();
+            assert!(
+                dir.text(err)
+                    .starts_with(&format!("error: $DIR/{name}: unknown format")),
+                "{name}"
+            );
+        }
+    }
+}
+
 /// Names from outside (a key, a variable's name, a file's) are printed with
 /// control characters escaped: no line of a report is forged, no escape
 /// sequence reaches the terminal.

@@ -130,7 +130,16 @@ impl Source for File {
 
     fn load(&self, ctx: &mut LoadCtx<'_>) -> Result<Option<Value>, Vec<Problem>> {
         let path: Arc<Path> = Arc::from(self.path.as_path());
-        let read = read(&path, self.optional).map_err(|mut problems| {
+        // A format staid does not read is refused before the file is
+        // opened: opening a named pipe would wait for a writer.
+        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+        let known = Format::from_extension(ext).is_some() || SCRIPTS.iter().any(|(e, _)| *e == ext);
+        let exists = || std::fs::metadata(&path).is_ok_and(|meta| !meta.is_dir());
+        let read = match known || !exists() {
+            true => read(&path, self.optional),
+            false => Err(vec![unknown_format(&path)]),
+        };
+        let read = read.map_err(|mut problems| {
             if let Some(by) = &self.named_by {
                 for problem in &mut problems {
                     problem.help = Some(format!("the file is named by {by}"));
