@@ -49,7 +49,7 @@ fn generated_password() -> String {
     MARK.to_owned()
 }
 
-fn error_text(builder: staid::Builder<App>) -> String {
+fn error_text<C: Config + std::fmt::Debug>(builder: staid::Builder<C>) -> String {
     let err = builder.load().unwrap_err();
     let text = format!("{err}\n{err:?}");
     assert!(!text.contains(MARK), "secret shown in:\n{text}");
@@ -97,6 +97,67 @@ fn a_secret_type_behind_an_alias_is_secret() {
     assert!(!shown.contains(MARK), "{shown}");
     assert!(!shown.contains("defaultzz"), "{shown}");
     assert!(shown.contains("password = \"<secret>\""), "{shown}");
+}
+
+/// Every list, deque and map shape of the alias, with and without
+/// `Option` around the item or the whole.
+#[derive(Config, Debug)]
+#[config(name = "al")]
+struct AliasShapes {
+    #[config(default = [])]
+    deque_opt: std::collections::VecDeque<Option<Password>>,
+    vec_opt_whole: Option<Vec<Option<Password>>>,
+    deque_whole: Option<std::collections::VecDeque<Password>>,
+    deque_opt_whole: Option<std::collections::VecDeque<Option<Password>>>,
+    #[config(default = {})]
+    map_deque: BTreeMap<String, std::collections::VecDeque<Password>>,
+    #[config(default = {})]
+    hmap_deque: std::collections::HashMap<String, std::collections::VecDeque<Password>>,
+    map_opt_whole: Option<BTreeMap<String, Option<Password>>>,
+    hmap_opt_whole: Option<std::collections::HashMap<String, Option<Password>>>,
+}
+
+#[test]
+fn every_list_and_map_shape_of_a_secret_alias_is_secret() {
+    let lists = [
+        "deque_opt",
+        "vec_opt_whole",
+        "deque_whole",
+        "deque_opt_whole",
+    ];
+    let maps = ["map_deque", "hmap_deque", "map_opt_whole", "hmap_opt_whole"];
+    let mut text = String::new();
+    for key in lists {
+        text.push_str(&format!("{key} = [\"{MARK}\"]\n"));
+    }
+    for key in maps {
+        let item = if key.contains("deque") {
+            format!("[\"{MARK}\"]")
+        } else {
+            format!("\"{MARK}\"")
+        };
+        text.push_str(&format!("{key} = {{ bob = {item} }}\n"));
+    }
+    let loaded = AliasShapes::builder()
+        .toml_str(text.clone())
+        .load_full()
+        .unwrap();
+    let shown = format!("{}\n{loaded:?}", loaded.explain());
+    assert!(!shown.contains(MARK), "{shown}");
+    for key in lists.iter().chain(&maps) {
+        assert!(
+            shown.contains(&format!("{key} = \"<secret>\"")),
+            "{key}: {shown}"
+        );
+    }
+    // A bad item beside the secret: no snippet shows the line.
+    let bad = text.replacen(
+        &format!("deque_opt = [\"{MARK}\"]"),
+        &format!("deque_opt = [\"{MARK}\", 1]"),
+        1,
+    );
+    let shown = error_text(AliasShapes::builder().toml_str(bad));
+    assert!(shown.contains("`deque_opt.1`: invalid value"), "{shown}");
 }
 
 #[test]

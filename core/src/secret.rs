@@ -84,13 +84,20 @@ holds_secret! {
     [T] Vec<Option<Secret<T>>>;
     [T] Option<Vec<Secret<T>>>;
     [T] VecDeque<Secret<T>>;
+    [T] VecDeque<Option<Secret<T>>>;
+    [T] Option<Vec<Option<Secret<T>>>>;
     [T] Option<VecDeque<Secret<T>>>;
+    [T] Option<VecDeque<Option<Secret<T>>>>;
     [K, T] BTreeMap<K, Secret<T>>;
     [K, T] BTreeMap<K, Option<Secret<T>>>;
     [K, T] BTreeMap<K, Vec<Secret<T>>>;
+    [K, T] BTreeMap<K, VecDeque<Secret<T>>>;
     [K, T] Option<BTreeMap<K, Secret<T>>>;
+    [K, T] Option<BTreeMap<K, Option<Secret<T>>>>;
     [K, T, S] HashMap<K, Secret<T>, S>;
     [K, T, S] HashMap<K, Option<Secret<T>>, S>;
     [K, T, S] HashMap<K, Vec<Secret<T>>, S>;
+    [K, T, S] HashMap<K, VecDeque<Secret<T>>, S>;
     [K, T, S] Option<HashMap<K, Secret<T>, S>>;
+    [K, T, S] Option<HashMap<K, Option<Secret<T>>, S>>;
 }
