@@ -253,6 +253,23 @@ fn unknown_keys_are_capped_for_each_source() {
     assert_eq!(loaded.warnings().len(), 50);
 }
 
+/// The keys listed are the first of the text, in its order, whatever
+/// their names; the one after them points at the first left out.
+#[test]
+fn unknown_keys_are_listed_in_the_order_of_the_text() {
+    let text: String = (0..60).rev().map(|i| format!("u{i:02} = {i}\n")).collect();
+    let err = app_with(&text).load().unwrap_err();
+    let problems = err.problems();
+    assert_eq!(problems.len(), 50, "{err}");
+    assert_eq!(problems[0].key(), Some("u59"));
+    assert_eq!(problems[48].key(), Some("u11"));
+    assert_eq!(
+        problems[49].to_string(),
+        "and 11 more unknown keys from here on (only the first 49 of this source are \
+         listed)\n  --> <toml>:52:1"
+    );
+}
+
 /// An unknown key of a megabyte is shown cut, and is not compared with
 /// every field for a suggestion.
 #[test]

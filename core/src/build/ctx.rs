@@ -24,10 +24,10 @@ struct Unknowns {
     /// The origin of the first, which stands for the source.
     first: Origin,
     count: usize,
-    /// Where the first key that is not listed is, and where in the list
-    /// of problems the one that says how many more goes: after the last
-    /// listed.
-    unlisted: Option<(Origin, usize)>,
+    /// Where the first key that is not listed is (the earliest in the
+    /// text), where in the list of problems the one that says how many
+    /// more goes (after the last listed), and the key's place in the text.
+    unlisted: Option<(Origin, usize, (usize, usize))>,
 }
 
 /// A validator's key path with each Rust field name (`path_prefix`) spelled
@@ -358,19 +358,34 @@ impl<'a> Ctx<'a> {
             _ => schema.tag().map(|_| schema),
         };
         let tag = enum_schema.and_then(Schema::tag).map(|(tag, _)| tag.key);
-        for (key, value) in table {
-            if schema
-                .fields
-                .iter()
-                .any(|f| f.key == key && !f.is_skipped())
-            {
-                continue;
-            }
-            // The tag of an enum section; `$schema`, which editors read in a
-            // JSON file's root object.
-            if tag == Some(key.as_str()) || (self.path.is_empty() && key == "$schema") {
-                continue;
-            }
+        let mut found: Vec<(&String, &Value)> = table
+            .iter()
+            .filter(|(key, _)| {
+                !schema
+                    .fields
+                    .iter()
+                    .any(|f| f.key == key.as_str() && !f.is_skipped())
+                    // The tag of an enum section; `$schema`, which editors
+                    // read in a JSON file's root object.
+                    && tag != Some(key.as_str())
+                    && !(self.path.is_empty() && key.as_str() == "$schema")
+            })
+            .collect();
+        // Each source's in the order they were written, so that the ones
+        // listed before the cap are the first of its text, and what is left
+        // is below them.
+        let mut sources: Vec<&Origin> = Vec::new();
+        found.sort_by_cached_key(|(_, value)| {
+            let source = match sources.iter().position(|o| same_source(o, &value.origin)) {
+                Some(at) => at,
+                None => {
+                    sources.push(&value.origin);
+                    sources.len() - 1
+                }
+            };
+            (source, written_at(value))
+        });
+        for (key, value) in found {
             if !self.count_unknown(value, key) {
                 continue;
             }
@@ -424,13 +439,21 @@ impl<'a> Ctx<'a> {
         if unknowns.count < MAX_UNKNOWN {
             return true;
         }
-        if unknowns.unlisted.is_none() {
+        // The first of those not listed, in the order of the text, where the
+        // one that says how many more there are points.
+        let earlier = match &unknowns.unlisted {
+            Some((_, _, at)) => written_at(value) < *at,
+            None => true,
+        };
+        if earlier {
             let text = self.texts.of(&value.origin);
-            let listed = match self.unknown {
-                Unknown::Error => self.problems.len(),
-                _ => self.warnings.len(),
+            let listed = match (&unknowns.unlisted, self.unknown) {
+                (Some((_, listed, _)), _) => *listed,
+                (None, Unknown::Error) => self.problems.len(),
+                (None, _) => self.warnings.len(),
             };
-            unknowns.unlisted = Some((at_key(value, text, key, true).0, listed));
+            let origin = at_key(value, text, key, true).0;
+            unknowns.unlisted = Some((origin, listed, written_at(value)));
         }
         false
     }
@@ -452,7 +475,7 @@ impl<'a> Ctx<'a> {
     pub(crate) fn finish(mut self) -> (Vec<Problem>, Vec<Problem>) {
         let mut unlisted: Vec<_> = std::mem::take(&mut self.unknowns)
             .into_iter()
-            .filter_map(|u| u.unlisted.map(|(origin, at)| (at, u.count, origin)))
+            .filter_map(|u| u.unlisted.map(|(origin, at, _)| (at, u.count, origin)))
             .collect();
         // From the last place back, so that each insertion leaves the
         // places before it as they were.
@@ -551,6 +574,17 @@ pub(super) fn absent<T: DeserializeOwned>(field: &Field) -> Result<T, DeError> {
 /// `"hots": 1`): the key is what is wrong.
 /// Whether two origins are places in the same source: one file, one
 /// script, one remote store, or the environment, the command line...
+/// Where a value's key was written in its text, line then column: `(0, 0)`
+/// for a value of no text (env, flags), which keeps the order of names.
+fn written_at(value: &Value) -> (usize, usize) {
+    match (&value.origin, value.span.key) {
+        (_, Some((line, column, _))) => (line as usize, column as usize),
+        (Origin::File { line, column, .. }, None) => (*line, *column),
+        (Origin::Lua { line, .. }, None) => (line.unwrap_or(0), 0),
+        _ => (0, 0),
+    }
+}
+
 fn same_source(a: &Origin, b: &Origin) -> bool {
     match (a, b) {
         (Origin::File { path: a, .. }, Origin::File { path: b, .. }) => a == b,
