@@ -8,6 +8,9 @@
 mod tmp;
 use tmp::Tmp;
 
+#[path = "support/load.rs"]
+mod load;
+
 use staid::{Config, Error, ProblemKind, Secret, Unknown};
 
 #[derive(Config, Debug)]
@@ -393,10 +396,7 @@ fn struct_validators_of_nested_structs_name_their_path() {
             Ok(())
         }
     }
-    let err = Outer::builder()
-        .toml_str("[range]\nmin = 5\nmax = 1\n")
-        .load()
-        .unwrap_err();
+    let err = load::toml_error::<Outer>("[range]\nmin = 5\nmax = 1\n");
     assert_eq!(err.to_string(), "error: `range`: min 5 is above max 1");
 }
 
@@ -429,10 +429,7 @@ fn a_secret_of_the_wrong_type_is_not_shown() {
         #[config(secret)]
         ids: Vec<u16>,
     }
-    let err = Keys::builder()
-        .toml_str(format!("pin = \"{SECRET}\"\nids = [1, \"{SECRET}\"]\n"))
-        .load()
-        .unwrap_err();
+    let err = load::toml_error::<Keys>(format!("pin = \"{SECRET}\"\nids = [1, \"{SECRET}\"]\n"));
     assert_hidden(&err);
     assert_eq!(
         err.to_string(),
@@ -479,10 +476,7 @@ fn a_secret_that_fails_validation_is_not_shown() {
         }
         Ok(())
     }
-    let err = Keys::builder()
-        .toml_str(format!("key = \"{SECRET}\""))
-        .load()
-        .unwrap_err();
+    let err = load::toml_error::<Keys>(format!("key = \"{SECRET}\""));
     assert_hidden(&err);
     assert_eq!(
         err.to_string(),
@@ -549,17 +543,11 @@ fn a_syntax_error_on_a_secret_line_shows_no_snippet() {
         token: Option<String>,
         name: Option<String>,
     }
-    let err = Vault::builder()
-        .toml_str("name = \"ok\"\ntoken = \"hunter2\n")
-        .load()
-        .unwrap_err();
+    let err = load::toml_error::<Vault>("name = \"ok\"\ntoken = \"hunter2\n");
     let text = err.to_string();
     assert!(!text.contains("hunter2"), "{text}");
     assert!(text.contains("<toml>:2:"), "{text}");
-    let err = Vault::builder()
-        .json_str("{\"name\": \"ok\", \"token\": \"hunter2\" \"x\"}")
-        .load()
-        .unwrap_err();
+    let err = load::json_error::<Vault>("{\"name\": \"ok\", \"token\": \"hunter2\" \"x\"}");
     let text = err.to_string();
     assert!(!text.contains("hunter2"), "{text}");
 }
@@ -591,10 +579,7 @@ fn warnings_do_not_show_a_line_that_sets_a_secret() {
 fn a_key_in_a_file_that_does_not_parse_is_not_also_missing() {
     // `url` is set by the broken file: the syntax error is the one
     // problem; `database`, set nowhere, is still missing.
-    let err = App::builder()
-        .toml_str("url = \"u\"\nport = \n")
-        .load()
-        .unwrap_err();
+    let err = load::toml_error::<App>("url = \"u\"\nport = \n");
     let found: Vec<(ProblemKind, Option<&str>)> =
         err.problems().iter().map(|p| (p.kind(), p.key())).collect();
     assert_eq!(
@@ -606,10 +591,7 @@ fn a_key_in_a_file_that_does_not_parse_is_not_also_missing() {
         "{err}"
     );
     // JSON too.
-    let err = App::builder()
-        .json_str("{\"url\": \"u\", \"database\": }")
-        .load()
-        .unwrap_err();
+    let err = load::json_error::<App>("{\"url\": \"u\", \"database\": }");
     assert_eq!(err.len(), 1, "{err}");
     assert_eq!(err.problems()[0].kind(), ProblemKind::Syntax);
 }
@@ -621,20 +603,14 @@ fn a_duration_given_as_a_number_says_how_durations_are_written() {
         #[config(default = "5s")]
         read: std::time::Duration,
     }
-    let err = Timeouts::builder()
-        .toml_str("read = 30")
-        .load()
-        .unwrap_err();
+    let err = load::toml_error::<Timeouts>("read = 30");
     assert_eq!(
         err.to_string(),
         "error: `read`: expected a duration written as text, such as \"30s\" or \"1m30s\", \
          found integer 30\n  --> <toml>:1:8\n   |\n 1 | read = 30\n   |        ^^"
     );
     // A time of day is no length of time either.
-    let err = Timeouts::builder()
-        .toml_str("read = 07:30:00")
-        .load()
-        .unwrap_err();
+    let err = load::toml_error::<Timeouts>("read = 07:30:00");
     assert!(
         err.to_string().starts_with(
             "error: `read`: expected a duration written as text, such as \"30s\" or \"1m30s\", \
@@ -646,6 +622,8 @@ fn a_duration_given_as_a_number_says_how_durations_are_written() {
 
 mod struct_validators {
     use staid::{Config, Invalid, ProblemKind};
+
+    use crate::load;
 
     #[derive(Config, Debug)]
     #[config(validate = check)]
@@ -684,10 +662,8 @@ mod struct_validators {
 
     #[test]
     fn several_findings_each_with_its_key_and_origin() {
-        let err = Server::builder()
-            .toml_str("workers = 0\nkey = \"short\"\n[tls]\nenabled = true\n")
-            .load()
-            .unwrap_err();
+        let err =
+            load::toml_error::<Server>("workers = 0\nkey = \"short\"\n[tls]\nenabled = true\n");
         assert_eq!(
             err.to_string(),
             "3 problems in the configuration:\n\n\
@@ -703,10 +679,7 @@ mod struct_validators {
 
     #[test]
     fn a_finding_at_the_struct_itself_has_no_key() {
-        let err = Server::builder()
-            .toml_str("workers = 65")
-            .load()
-            .unwrap_err();
+        let err = load::toml_error::<Server>("workers = 65");
         assert_eq!(err.to_string(), "error: too many workers for one server");
     }
 
@@ -726,7 +699,7 @@ mod struct_validators {
 
     #[test]
     fn the_plain_form_keeps_working() {
-        let err = Plain::builder().toml_str("n = 0").load().unwrap_err();
+        let err = load::toml_error::<Plain>("n = 0");
         assert_eq!(err.to_string(), "error: n must not be 0");
     }
 }
@@ -748,10 +721,9 @@ struct SmallDb {
 
 #[test]
 fn carets_cover_values_and_unknown_keys_as_the_parser_read_them() {
-    let err = Small::builder()
-        .toml_str("port = [1, 2]   # not a number\ndb = { host = \"a\", \"hots\" = 2 }\n")
-        .load()
-        .unwrap_err();
+    let err = load::toml_error::<Small>(
+        "port = [1, 2]   # not a number\ndb = { host = \"a\", \"hots\" = 2 }\n",
+    );
     assert_eq!(
         err.to_string(),
         "2 problems in the configuration:
@@ -769,10 +741,7 @@ error: `db.hots`: unknown key
    |                    ^^^^^^
   = help: did you mean `host`?"
     );
-    let err = Small::builder()
-        .json_str("{\"port\": {\"a\": 1},\n \"db\": {\"hots\": 2}}")
-        .load()
-        .unwrap_err();
+    let err = load::json_error::<Small>("{\"port\": {\"a\": 1},\n \"db\": {\"hots\": 2}}");
     let shown = err.to_string();
     assert!(
         shown.contains(" 1 | {\"port\": {\"a\": 1},\n   |          ^^^^^^^^"),
@@ -819,10 +788,8 @@ error: `db.hots`: unknown key
 /// characters (widths are kept in bytes and counted when shown).
 #[test]
 fn carets_cover_values_that_span_lines_and_non_ascii_text() {
-    let err = Small::builder()
-        .toml_str("port = [ 1,\n  2,\n]\n[db]\nhost = 1\nhots = \"héllo wörld\"\n")
-        .load()
-        .unwrap_err();
+    let err =
+        load::toml_error::<Small>("port = [ 1,\n  2,\n]\n[db]\nhost = 1\nhots = \"héllo wörld\"\n");
     let shown = err.to_string();
     assert!(
         shown.contains(" 1 | port = [ 1,\n   |        ^^^^\n"),
@@ -832,10 +799,7 @@ fn carets_cover_values_that_span_lines_and_non_ascii_text() {
         shown.contains(" 6 | hots = \"héllo wörld\"\n   | ^^^^\n"),
         "{shown}"
     );
-    let err = Small::builder()
-        .json_str("{\"port\": [\n  1\n], \"db\": {\"host\": \"é\"}}")
-        .load()
-        .unwrap_err();
+    let err = load::json_error::<Small>("{\"port\": [\n  1\n], \"db\": {\"host\": \"é\"}}");
     let shown = err.to_string();
     assert!(
         shown.contains(" 1 | {\"port\": [\n   |          ^"),
@@ -846,19 +810,13 @@ fn carets_cover_values_that_span_lines_and_non_ascii_text() {
     struct Named {
         name: u16,
     }
-    let err = Named::builder()
-        .toml_str("name = \"ünïcödé\"\n")
-        .load()
-        .unwrap_err();
+    let err = load::toml_error::<Named>("name = \"ünïcödé\"\n");
     assert!(
         err.to_string()
             .contains(" 1 | name = \"ünïcödé\"\n   |        ^^^^^^^^^"),
         "{err}"
     );
-    let err = Named::builder()
-        .toml_str("name = \"\"\"ü\nzwei\"\"\"\n")
-        .load()
-        .unwrap_err();
+    let err = load::toml_error::<Named>("name = \"\"\"ü\nzwei\"\"\"\n");
     assert!(
         err.to_string()
             .ends_with(" 1 | name = \"\"\"ü\n   |        ^^^^"),
@@ -891,10 +849,9 @@ fn a_struct_validator_may_name_a_field_by_its_rust_name() {
             false => Err(Invalid::new().at("path_prefix", "must start with /")),
         }
     }
-    let err = Gateway::builder()
-        .toml_str("[[routeList]]\npathPrefix = \"/a\"\n[[routeList]]\npathPrefix = \"b\"\n")
-        .load()
-        .unwrap_err();
+    let err = load::toml_error::<Gateway>(
+        "[[routeList]]\npathPrefix = \"/a\"\n[[routeList]]\npathPrefix = \"b\"\n",
+    );
     assert_eq!(
         err.to_string(),
         "error: `routeList.1.pathPrefix`: must start with /\n  --> <toml>:4:14\n   |\n 4 | \
@@ -935,10 +892,8 @@ fn a_struct_validator_finds_renamed_fields_and_variant_fields() {
             .at("store.bucket_name", "no underscores")
             .into_result()
     }
-    let err = App::builder()
-        .toml_str("listen = 80\n[store]\nkind = \"s3\"\nbucket-name = \"a_b\"\n")
-        .load()
-        .unwrap_err();
+    let err =
+        load::toml_error::<App>("listen = 80\n[store]\nkind = \"s3\"\nbucket-name = \"a_b\"\n");
     let found: Vec<_> = err
         .problems()
         .iter()

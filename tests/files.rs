@@ -7,6 +7,9 @@ use std::fs;
 mod tmp;
 use tmp::Tmp;
 
+#[path = "support/load.rs"]
+mod load;
+
 use staid::{Builder, Config, Error, ProblemKind};
 
 #[derive(Config, Debug)]
@@ -158,10 +161,7 @@ error: `db.pool`: 99999999999999999999999 is out of range for u32 (0 to 42949672
 
 #[test]
 fn out_of_range_inside_a_list_names_the_item() {
-    let err = App::builder()
-        .toml_str("list = [1, 9223372036854775808]")
-        .load()
-        .unwrap_err();
+    let err = load::toml_error::<App>("list = [1, 9223372036854775808]");
     assert_eq!(
         err.to_string(),
         "error: `list.1`: 9223372036854775808 is out of range for i64 \
@@ -203,10 +203,7 @@ fn duplicate_keys_in_json() {
 
 #[test]
 fn duplicate_keys_in_nested_json_objects() {
-    let err = App::builder()
-        .json_str(r#"{"db": {"pool": 1, "pool": 2}}"#)
-        .load()
-        .unwrap_err();
+    let err = load::json_error::<App>(r#"{"db": {"pool": 1, "pool": 2}}"#);
     assert_eq!(kinds(&err), [ProblemKind::Syntax]);
     assert!(err.to_string().starts_with(
         "error: duplicate key `pool` (first set at line 1, column 9)\n  --> <json>:1:20"
@@ -239,7 +236,7 @@ fn deep_toml_nesting_is_refused_for_arrays_tables_and_dotted_keys() {
     let dotted = format!("{} = 1", vec!["a"; 5_000].join("."));
     let header = format!("[{}]\nx = 1", vec!["a"; 5_000].join("."));
     for text in [arrays, tables, dotted, header] {
-        let err = App::builder().toml_str(text).load().unwrap_err();
+        let err = load::toml_error::<App>(text);
         assert_eq!(kinds(&err), [ProblemKind::TooDeep]);
         assert!(err
             .to_string()
@@ -297,10 +294,7 @@ fn long_float_lists_and_many_dotted_keys_are_not_too_deep() {
 
 #[test]
 fn a_table_where_a_scalar_is_expected() {
-    let err = App::builder()
-        .toml_str("port = { a = 1 }\n")
-        .load()
-        .unwrap_err();
+    let err = load::toml_error::<App>("port = { a = 1 }\n");
     assert_eq!(
         err.to_string(),
         "error: `port`: expected an integer (u16), found a table
@@ -313,7 +307,7 @@ fn a_table_where_a_scalar_is_expected() {
 
 #[test]
 fn a_scalar_where_a_table_is_expected() {
-    let err = App::builder().toml_str("db = 3\n").load().unwrap_err();
+    let err = load::toml_error::<App>("db = 3\n");
     assert_eq!(
         err.to_string(),
         "error: `db`: expected a table, found integer
@@ -326,10 +320,7 @@ fn a_scalar_where_a_table_is_expected() {
 
 #[test]
 fn arrays_and_tables_swapped_in_json() {
-    let err = App::builder()
-        .json_str(r#"{"db": [1], "list": {"a": 1}}"#)
-        .load()
-        .unwrap_err();
+    let err = load::json_error::<App>(r#"{"db": [1], "list": {"a": 1}}"#);
     assert_eq!(
         err.to_string(),
         r#"2 problems in the configuration:
@@ -350,7 +341,7 @@ error: `db`: expected a table, found array
 
 #[test]
 fn a_json_file_must_hold_an_object() {
-    let err = App::builder().json_str("[1, 2]").load().unwrap_err();
+    let err = load::json_error::<App>("[1, 2]");
     assert_eq!(
         err.to_string(),
         "error: a JSON configuration file must hold an object at the top
@@ -417,10 +408,7 @@ fn an_optional_file_that_is_invalid_is_an_error() {
 
 #[test]
 fn a_toml_syntax_error_has_a_snippet_and_caret() {
-    let err = App::builder()
-        .toml_str("port = 1\nname = 'x\n")
-        .load()
-        .unwrap_err();
+    let err = load::toml_error::<App>("port = 1\nname = 'x\n");
     assert_eq!(
         err.to_string(),
         "error: invalid TOML: invalid literal string, expected `'`
@@ -433,10 +421,7 @@ fn a_toml_syntax_error_has_a_snippet_and_caret() {
 
 #[test]
 fn every_syntax_error_of_a_toml_file_is_reported() {
-    let err = App::builder()
-        .toml_str("port = \nname = 'x\n")
-        .load()
-        .unwrap_err();
+    let err = load::toml_error::<App>("port = \nname = 'x\n");
     assert_eq!(kinds(&err), [ProblemKind::Syntax, ProblemKind::Syntax]);
 }
 

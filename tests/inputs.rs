@@ -10,6 +10,9 @@ use std::time::{Duration, Instant};
 mod tmp;
 use tmp::Tmp;
 
+#[path = "support/load.rs"]
+mod load;
+
 use staid::{Config, Error};
 
 #[derive(Config, Debug)]
@@ -191,7 +194,7 @@ fn many_problems_beside_many_secrets_are_reported_in_linear_time() {
         .map(|_| "[[list]]\npassword = \"x\"\nport = \"bad\"\n")
         .collect();
     let started = Instant::now();
-    let err = Pool::builder().toml_str(toml).load().unwrap_err();
+    let err = load::toml_error::<Pool>(toml);
     let report = err.to_string();
     let took = started.elapsed();
     assert_eq!(err.len(), 40_000);
@@ -242,10 +245,7 @@ fn long_values_are_quoted_cut_in_messages() {
         port: u16,
     }
     let long = "b".repeat(1_000_000);
-    let err = Port::builder()
-        .toml_str(format!("port = \"{long}\"\n"))
-        .load()
-        .unwrap_err();
+    let err = load::toml_error::<Port>(format!("port = \"{long}\"\n"));
     let shown = err.to_string();
     assert!(shown.len() < 2_000, "{} bytes", shown.len());
     let quoted = format!(
@@ -284,10 +284,7 @@ fn a_byte_order_mark_does_not_shift_columns() {
         );
         assert!(!shown.contains('\u{feff}'), "{shown}");
     }
-    let err = Port::builder()
-        .toml_str("\u{feff}port = \"x\"")
-        .load()
-        .unwrap_err();
+    let err = load::toml_error::<Port>("\u{feff}port = \"x\"");
     assert!(err.to_string().contains("<toml>:1:8"), "{err}");
 }
 
@@ -299,10 +296,7 @@ fn snippets_do_not_write_control_characters() {
     struct Port {
         port: u16,
     }
-    let err = Port::builder()
-        .toml_str("port = \"\u{1b}[2J\u{7}x\" # \u{1b}]0;title\u{7}\n")
-        .load()
-        .unwrap_err();
+    let err = load::toml_error::<Port>("port = \"\u{1b}[2J\u{7}x\" # \u{1b}]0;title\u{7}\n");
     let shown = err.to_string();
     assert!(
         !shown.chars().any(|c| c.is_control() && c != '\n'),

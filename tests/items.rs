@@ -6,6 +6,9 @@
 
 use std::collections::BTreeMap;
 
+#[path = "support/load.rs"]
+mod load;
+
 use staid::{Config, Error};
 
 #[derive(Config, Debug)]
@@ -154,10 +157,7 @@ fn a_tuple_reports_its_first_bad_item_and_makes_up_none() {
     struct Mixed {
         pair: Option<(u8, String)>,
     }
-    let error = Mixed::builder()
-        .toml_str("pair = [300, \"x\"]")
-        .load()
-        .unwrap_err();
+    let error = load::toml_error::<Mixed>("pair = [300, \"x\"]");
     assert_eq!(
         problems(&error),
         ["pair.0: 300 is out of range for u8 (0 to 255)"]
@@ -174,10 +174,7 @@ fn a_tuple_reports_its_first_bad_item_and_makes_up_none() {
 
 #[test]
 fn a_json_null_in_a_list_is_an_error_at_the_null_not_a_shorter_list() {
-    let error = App::builder()
-        .json_str(r#"{"ports": [80, null, 443]}"#)
-        .load()
-        .unwrap_err();
+    let error = load::json_error::<App>(r#"{"ports": [80, null, 443]}"#);
     assert_eq!(
         error.to_string(),
         "error: invalid JSON: a list item cannot be `null`; leave the item out\n  \
@@ -303,10 +300,7 @@ fn pointer_sized_integers_are_named_as_written() {
         count: Option<usize>,
         delta: Option<isize>,
     }
-    let error = Sizes::builder()
-        .toml_str("count = -1\ndelta = \"x\"")
-        .load()
-        .unwrap_err();
+    let error = load::toml_error::<Sizes>("count = -1\ndelta = \"x\"");
     let shown = problems(&error);
     assert!(
         shown[0].starts_with("count: -1 is out of range for usize (0 to "),

@@ -5,6 +5,9 @@
 // Some structs exist only for their schema or their errors.
 #![allow(dead_code)]
 
+#[path = "support/load.rs"]
+mod load;
+
 use staid::Config;
 
 #[derive(Config, Debug)]
@@ -65,10 +68,7 @@ fn env_and_flags_come_from_the_rust_names() {
 
 #[test]
 fn a_snake_case_key_in_a_kebab_case_file_is_unknown_with_a_suggestion() {
-    let err = App::builder()
-        .toml_str("max_connections = 5\nlog_target = \"x\"\n")
-        .load()
-        .unwrap_err();
+    let err = load::toml_error::<App>("max_connections = 5\nlog_target = \"x\"\n");
     assert_eq!(
         err.to_string(),
         "2 problems in the configuration:\n\n\
@@ -144,10 +144,7 @@ fn a_type_deriving_both_is_a_section_with_nested_and_a_serde_value_without() {
         "the section's default comes from the schema"
     );
     assert_eq!(o.value.unwrap().n, 3);
-    let err = Outer::builder()
-        .toml_str("value = {}\n")
-        .load()
-        .unwrap_err();
+    let err = load::toml_error::<Outer>("value = {}\n");
     assert!(
         err.to_string().contains("missing field `n`"),
         "serde knows nothing of staid's defaults: {err}"

@@ -9,6 +9,9 @@ use std::collections::HashMap;
 mod rng;
 use rng::Rng;
 
+#[path = "support/load.rs"]
+mod load;
+
 use staid::{Config, Error};
 
 const MARK: &str = "abc123secret";
@@ -42,17 +45,11 @@ fn assert_hidden(err: &Error) -> String {
 }
 
 fn toml(text: &str) -> Error {
-    Keys::builder()
-        .toml_str(text.to_owned())
-        .load()
-        .unwrap_err()
+    load::toml_error::<Keys>(text)
 }
 
 fn json(text: &str) -> Error {
-    Keys::builder()
-        .json_str(text.to_owned())
-        .load()
-        .unwrap_err()
+    load::json_error::<Keys>(text)
 }
 
 fn env(var: &str, value: String) -> Error {

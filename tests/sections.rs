@@ -5,6 +5,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+#[path = "support/load.rs"]
+mod load;
+
 use staid::{Config, Origin, ProblemKind};
 
 #[derive(Config, Debug, PartialEq)]
@@ -117,13 +120,10 @@ fn an_empty_table_makes_an_option_section_present() {
 
 #[test]
 fn every_problem_in_every_element_with_key_paths() {
-    let err = App::builder()
-        .toml_str(
+    let err = load::toml_error::<App>(
             "[[routes]]\npath = \"/a\"\n\n[[routes]]\ntimeout_ms = \"x\"\n\n[[routes]]\npaht = \"/c\"\n\n\
              [upstreams.eu]\nweight = 2\n",
-        )
-        .load()
-        .unwrap_err();
+        );
     assert_eq!(
         err.to_string(),
         r#"5 problems in the configuration:
@@ -154,10 +154,7 @@ error: `upstreams.eu.url`: missing required value
 
 #[test]
 fn required_inside_an_option_only_when_present() {
-    let err = App::builder()
-        .toml_str("[tls]\nkey = \"k\"\n")
-        .load()
-        .unwrap_err();
+    let err = load::toml_error::<App>("[tls]\nkey = \"k\"\n");
     assert_eq!(
         err.to_string(),
         "error: `tls.cert`: missing required value\n  \
@@ -464,10 +461,7 @@ fn nested_sections_inside_elements() {
     assert_eq!(o.sites["a"].routes, [route("/x", 1000)]);
     assert_eq!(o.sites["a"].tls.as_ref().unwrap().key, "/etc/key.pem");
     assert!(o.sites["b"].tls.is_none());
-    let err = Outer::builder()
-        .toml_str("[[sites.a.routes]]\npath = 1\n")
-        .load()
-        .unwrap_err();
+    let err = load::toml_error::<Outer>("[[sites.a.routes]]\npath = 1\n");
     assert_eq!(
         err.to_string(),
         "error: `sites.a.routes.0.path`: expected a string, found integer 1\n  \
@@ -489,10 +483,7 @@ fn secrets_inside_elements_stay_hidden() {
         #[config(secret)]
         key: u32,
     }
-    let err = S::builder()
-        .toml_str("[[clients]]\nkey = \"hunter2\"\n")
-        .load()
-        .unwrap_err();
+    let err = load::toml_error::<S>("[[clients]]\nkey = \"hunter2\"\n");
     assert_eq!(
         err.to_string(),
         "error: `clients.0.key`: invalid value for `u32` (value hidden: the field is secret)\n  \

@@ -3,6 +3,9 @@
 
 use std::collections::BTreeMap;
 
+#[path = "support/load.rs"]
+mod load;
+
 use staid::{Config, ProblemKind};
 
 #[derive(Config, Debug)]
@@ -39,11 +42,7 @@ struct Tls {
 }
 
 fn error(toml: &str) -> String {
-    App::builder()
-        .toml_str(toml)
-        .load()
-        .unwrap_err()
-        .to_string()
+    load::toml_error::<App>(toml).to_string()
 }
 
 fn env_error(var: &str, value: &str) -> staid::Error {
@@ -117,7 +116,7 @@ fn deep_nesting_inside_an_element_is_refused_by_the_depth_limit() {
         "{\"a\": ".repeat(200),
         "}".repeat(200)
     );
-    let err = App::builder().json_str(deep).load().unwrap_err();
+    let err = load::json_error::<App>(deep);
     assert!(
         err.problems()
             .iter()
