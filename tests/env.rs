@@ -15,6 +15,9 @@ use serde::Deserialize;
 mod tmp;
 use tmp::Tmp;
 
+#[path = "support/load.rs"]
+mod load;
+
 use staid::{Config, Origin, ProblemKind, Unknown};
 
 /// The specification, after envconfig's.
@@ -194,7 +197,7 @@ fn required_values_and_defaults() {
 
 #[test]
 fn a_missing_required_value_names_its_variable() {
-    let err = Spec::builder().env_from([("X", "1")]).load().unwrap_err();
+    let err = load::env_error::<Spec>([("X", "1")]);
     assert_eq!(
         err.to_string(),
         "error: `required_var`: missing required value\n  = help: set it with \
@@ -576,10 +579,7 @@ fn without_a_prefix_a_link_needs_a_services_name() {
         "{:?}",
         loaded.warnings()
     );
-    let err = Bare::builder()
-        .env_from([("PORT", "tcp://10.0.0.1:80")])
-        .load()
-        .unwrap_err();
+    let err = load::env_error::<Bare>([("PORT", "tcp://10.0.0.1:80")]);
     assert_eq!(err.problems()[0].key(), Some("port"), "{err}");
     assert_eq!(err.problems()[0].kind(), ProblemKind::Type, "{err}");
 }
@@ -616,10 +616,7 @@ fn a_port_variable_with_a_number_is_still_the_port() {
         "unknown environment variable MYAPP_PORTS"
     );
     // A URL that is not a service link is a bad port, as any other text.
-    let err = Served::builder()
-        .env_from([("MYAPP_PORT", "http://x:1")])
-        .load()
-        .unwrap_err();
+    let err = load::env_error::<Served>([("MYAPP_PORT", "http://x:1")]);
     assert_eq!(err.problems()[0].key(), Some("port"));
     assert_eq!(err.problems()[0].kind(), ProblemKind::Type);
 }
@@ -732,10 +729,7 @@ fn secrets_never_show_in_errors() {
         #[config(secret)]
         pin: u32,
     }
-    let err = App::builder()
-        .env_from([("APP_PIN", "hunter2")])
-        .load()
-        .unwrap_err();
+    let err = load::env_error::<App>([("APP_PIN", "hunter2")]);
     let text = err.to_string();
     assert!(!text.contains("hunter2"), "{text}");
     assert!(text.contains("env APP_PIN"), "{text}");
@@ -912,7 +906,7 @@ fn colliding_names_are_a_load_error_unless_separated() {
     struct Db {
         host: Option<String>,
     }
-    let err = App::builder().env_from([("X", "1")]).load().unwrap_err();
+    let err = load::env_error::<App>([("X", "1")]);
     assert_eq!(
         err.problems()[0].message(),
         "environment variable APP_DB_HOST would set both `db_host` and `db.host`"
@@ -949,7 +943,7 @@ fn a_field_named_like_another_fields_file_variable_is_a_load_error() {
     let help = "give one field its own name with #[config(env = \"..\")]; <NAME>_FILE names a \
                 file that holds <NAME>'s value";
 
-    let err = FileFirst::builder().env_from(vars).load().unwrap_err();
+    let err = load::env_error::<FileFirst>(vars);
     assert_eq!(
         err.to_string(),
         format!(
@@ -957,7 +951,7 @@ fn a_field_named_like_another_fields_file_variable_is_a_load_error() {
              `key`\n  = help: {help}"
         )
     );
-    let err = KeyFirst::builder().env_from(vars).load().unwrap_err();
+    let err = load::env_error::<KeyFirst>(vars);
     assert_eq!(
         err.to_string(),
         format!(
@@ -1130,14 +1124,11 @@ fn custom_types_through_serde_and_from_str() {
     assert_eq!(app.limit, None);
     assert_eq!(app.level, Level::Debug);
     assert_eq!(app.listen.port(), 80);
-    let err = App::builder()
-        .env_from([
-            ("APP_TARGET", "hot"),
-            ("APP_LEVEL", "loud"),
-            ("APP_LISTEN", "x"),
-        ])
-        .load()
-        .unwrap_err();
+    let err = load::env_error::<App>([
+        ("APP_TARGET", "hot"),
+        ("APP_LEVEL", "loud"),
+        ("APP_LISTEN", "x"),
+    ]);
     let messages: Vec<_> = err
         .problems()
         .iter()

@@ -142,10 +142,7 @@ fn problems_carry_key_origin_and_hint_as_data() {
 
 #[test]
 fn missing_values_name_every_way_to_set_them() {
-    let err = App::builder()
-        .env_from([("SVC_HOST", "h")])
-        .load()
-        .unwrap_err();
+    let err = load::env_error::<App>([("SVC_HOST", "h")]);
     assert_eq!(
         err.to_string(),
         "2 problems in the configuration:
@@ -170,7 +167,7 @@ fn missing_values_in_nested_structs_name_the_path() {
     struct Inner {
         node_identifier: String,
     }
-    let err = Outer::builder().env_from([("X", "1")]).load().unwrap_err();
+    let err = load::env_error::<Outer>([("X", "1")]);
     assert_eq!(
         err.to_string(),
         "error: `inner.node_identifier`: missing required value
@@ -451,10 +448,7 @@ fn a_secret_from_the_environment_is_not_shown() {
         #[config(secret)]
         pin: Option<u32>,
     }
-    let err = Keys::builder()
-        .env_from([("SVC_PIN", SECRET)])
-        .load()
-        .unwrap_err();
+    let err = load::env_error::<Keys>([("SVC_PIN", SECRET)]);
     assert_hidden(&err);
     assert_eq!(
         err.to_string(),

@@ -27,15 +27,15 @@ struct App {
 }
 
 fn toml_err(text: &str) -> Error {
-    App::builder().toml_str(text).load().unwrap_err()
+    load::toml_error::<App>(text)
 }
 
 fn json_err(text: &str) -> Error {
-    App::builder().json_str(text).load().unwrap_err()
+    load::json_error::<App>(text)
 }
 
 fn env_err(var: &str, value: &str) -> Error {
-    App::builder().env_from([(var, value)]).load().unwrap_err()
+    load::env_error::<App>([(var, value)])
 }
 
 #[test]

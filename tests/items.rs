@@ -39,7 +39,7 @@ fn problems(error: &Error) -> Vec<String> {
 }
 
 fn toml(text: &str) -> Error {
-    App::builder().toml_str(text).load().unwrap_err()
+    load::toml_error::<App>(text)
 }
 
 #[test]
@@ -101,10 +101,7 @@ fn bad_items_from_every_layer_of_an_appended_list_are_reported() {
 #[test]
 fn every_bad_item_of_a_list_from_the_environment_is_reported() {
     for value in ["1,x,70000", "[1, \"x\", 70000]"] {
-        let error = App::builder()
-            .env_from([("APP_PORTS", value)])
-            .load()
-            .unwrap_err();
+        let error = load::env_error::<App>([("APP_PORTS", value)]);
         let keys: Vec<_> = error.problems().iter().map(|p| p.key().unwrap()).collect();
         assert_eq!(keys, ["ports.1", "ports.2"], "{value}: {error}");
     }
@@ -132,10 +129,7 @@ fn a_tuple_or_array_given_too_many_items_is_an_error() {
         let error = toml(text);
         assert_eq!(problems(&error), [format!("{key}: {message}")], "{text}");
     }
-    let error = App::builder()
-        .env_from([("APP_PAIR", "1,2,3")])
-        .load()
-        .unwrap_err();
+    let error = load::env_error::<App>([("APP_PAIR", "1,2,3")]);
     assert_eq!(
         problems(&error),
         ["pair: invalid length 3, expected 2 items"]
@@ -162,10 +156,7 @@ fn a_tuple_reports_its_first_bad_item_and_makes_up_none() {
         problems(&error),
         ["pair.0: 300 is out of range for u8 (0 to 255)"]
     );
-    let error = Mixed::builder()
-        .env_from([("PAIR", "300,x")])
-        .load()
-        .unwrap_err();
+    let error = load::env_error::<Mixed>([("PAIR", "300,x")]);
     assert_eq!(
         problems(&error),
         ["pair.0: 300 is out of range for u8 (0 to 255)"]
@@ -183,10 +174,7 @@ fn a_json_null_in_a_list_is_an_error_at_the_null_not_a_shorter_list() {
          1 | {\"ports\": [80, null, 443]}\n   \
          |                ^^^^"
     );
-    let error = App::builder()
-        .env_from([("APP_PORTS", "[null, 1]")])
-        .load()
-        .unwrap_err();
+    let error = load::env_error::<App>([("APP_PORTS", "[null, 1]")]);
     let text = error.to_string();
     assert!(text.contains("a list item cannot be `null`"), "{text}");
     assert!(text.contains("env APP_PORTS"), "{text}");
@@ -246,10 +234,7 @@ fn negative_numbers_are_values_of_flags() {
 
 #[test]
 fn a_key_given_twice_in_map_text_is_an_error() {
-    let error = App::builder()
-        .env_from([("APP_LIMITS", "a:1,a:2")])
-        .load()
-        .unwrap_err();
+    let error = load::env_error::<App>([("APP_LIMITS", "a:1,a:2")]);
     assert_eq!(
         problems(&error),
         ["limits: duplicate key \"a\" in `key:value` pairs"]

@@ -53,7 +53,7 @@ fn json(text: &str) -> Error {
 }
 
 fn env(var: &str, value: String) -> Error {
-    Keys::builder().env_from([(var, value)]).load().unwrap_err()
+    load::env_error::<Keys>([(var, value)])
 }
 
 #[test]

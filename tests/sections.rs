@@ -281,13 +281,10 @@ fn env_map_entries_read_from_files() {
             path: path.clone(),
         })
     );
-    let err = App::builder()
-        .env_from([
-            ("MYAPP_UPSTREAMS_EU_URL_FILE", file),
-            ("MYAPP_UPSTREAMS_EU_URL", "http://direct"),
-        ])
-        .load()
-        .unwrap_err();
+    let err = load::env_error::<App>([
+        ("MYAPP_UPSTREAMS_EU_URL_FILE", file),
+        ("MYAPP_UPSTREAMS_EU_URL", "http://direct"),
+    ]);
     assert_eq!(
         err.to_string(),
         "error: `upstreams.eu.url`: both MYAPP_UPSTREAMS_EU_URL and \
@@ -295,10 +292,7 @@ fn env_map_entries_read_from_files() {
          --> env MYAPP_UPSTREAMS_EU_URL\n  \
          = help: unset one of them: MYAPP_UPSTREAMS_EU_URL_FILE names a file holding the value"
     );
-    let err = App::builder()
-        .env_from([("MYAPP_UPSTREAMS_EU_URL_FILE", "/nonexistent/url")])
-        .load()
-        .unwrap_err();
+    let err = load::env_error::<App>([("MYAPP_UPSTREAMS_EU_URL_FILE", "/nonexistent/url")]);
     assert!(
         err.to_string()
             .contains("env MYAPP_UPSTREAMS_EU_URL_FILE (file /nonexistent/url)"),
@@ -318,10 +312,7 @@ fn env_map_entries_with_double_underscores() {
 
 #[test]
 fn env_map_entry_that_names_no_field() {
-    let err = App::builder()
-        .env_from([("MYAPP_UPSTREAMS_EU_URLL", "u")])
-        .load()
-        .unwrap_err();
+    let err = load::env_error::<App>([("MYAPP_UPSTREAMS_EU_URLL", "u")]);
     assert_eq!(
         err.to_string(),
         "error: `upstreams`: environment variable MYAPP_UPSTREAMS_EU_URLL names no field of an \
@@ -346,10 +337,7 @@ fn env_map_entry_that_reads_two_ways() {
         #[config(default = "")]
         west_url: String,
     }
-    let err = Two::builder()
-        .env_from([("MYAPP_HOSTS_EU_WEST_URL", "u")])
-        .load()
-        .unwrap_err();
+    let err = load::env_error::<Two>([("MYAPP_HOSTS_EU_WEST_URL", "u")]);
     assert_eq!(err.problems().len(), 1);
     assert_eq!(err.problems()[0].kind(), ProblemKind::Source);
     assert_eq!(
@@ -554,13 +542,10 @@ fn inline_json_for_a_map_merges_with_files_and_entry_variables() {
     );
 
     // Broken JSON beside entry variables is reported, not dropped.
-    let err = App::builder()
-        .env_from([
-            ("MYAPP_UPSTREAMS", r#"{"eu": "#),
-            ("MYAPP_UPSTREAMS_SA_URL", "http://sa"),
-        ])
-        .load()
-        .unwrap_err();
+    let err = load::env_error::<App>([
+        ("MYAPP_UPSTREAMS", r#"{"eu": "#),
+        ("MYAPP_UPSTREAMS_SA_URL", "http://sa"),
+    ]);
     let shown = err.to_string();
     assert!(shown.contains("invalid inline JSON"), "{shown}");
     assert!(shown.contains("env MYAPP_UPSTREAMS"), "{shown}");

@@ -46,7 +46,7 @@ fn error(toml: &str) -> String {
 }
 
 fn env_error(var: &str, value: &str) -> staid::Error {
-    App::builder().env_from([(var, value)]).load().unwrap_err()
+    load::env_error::<App>([(var, value)])
 }
 
 #[test]

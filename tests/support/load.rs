@@ -17,3 +17,10 @@ pub fn toml_error<C: Config + Debug>(text: impl Into<Arc<str>>) -> Error {
 pub fn json_error<C: Config + Debug>(text: impl Into<Arc<str>>) -> Error {
     C::builder().json_str(text).load().unwrap_err()
 }
+
+/// The error of loading `C` with `vars` as its environment.
+pub fn env_error<C: Config + Debug>(
+    vars: impl IntoIterator<Item = (impl Into<String>, impl Into<String>)>,
+) -> Error {
+    C::builder().env_from(vars).load().unwrap_err()
+}
