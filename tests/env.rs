@@ -670,10 +670,7 @@ fn a_service_link_in_the_port_variable_is_a_link_for_any_field_type() {
         .unwrap();
     assert_eq!(loaded.config().port, "127.0.0.1:9000".parse().unwrap());
     assert!(loaded.warnings().is_empty(), "{:?}", loaded.warnings());
-    let texted = Texted::builder()
-        .env_from([("MYAPP_PORT", "http://x:1")])
-        .load()
-        .unwrap();
+    let texted = load::env::<Texted>([("MYAPP_PORT", "http://x:1")]);
     assert_eq!(texted.port, "http://x:1");
 }
 
@@ -969,10 +966,7 @@ fn a_field_named_like_another_fields_file_variable_is_a_load_error() {
         key_file: Option<String>,
         key: Option<String>,
     }
-    let app = Renamed::builder()
-        .env_from([("MYAPP_KEY_PATH", "a"), vars[0]])
-        .load()
-        .unwrap();
+    let app = load::env::<Renamed>([("MYAPP_KEY_PATH", "a"), vars[0]]);
     assert_eq!(
         (app.key_file.as_deref(), app.key.as_deref()),
         (Some("a"), Some("s3cret"))
@@ -1009,10 +1003,7 @@ fn a_field_spelling_the_config_file_variable_is_a_load_error_with_discovery() {
             .unwrap_err();
         assert_eq!(err.to_string(), message);
     }
-    let app = Profiled::builder()
-        .env_from([("MYAPP_CONFIG", "fast")])
-        .load()
-        .unwrap();
+    let app = load::env::<Profiled>([("MYAPP_CONFIG", "fast")]);
     assert_eq!(app.config, "fast");
 
     // With a variable of its own, the field and the file are both read.
@@ -1066,13 +1057,10 @@ fn inline_json_for_structured_values() {
         routes: Vec<Route>,
         limits: Option<HashMap<String, Vec<u32>>>,
     }
-    let app = App::builder()
-        .env_from([
-            ("APP_ROUTES", r#"[{"path": "/a", "port": 80}]"#),
-            ("APP_LIMITS", r#"{"x": [1, 2]}"#),
-        ])
-        .load()
-        .unwrap();
+    let app = load::env::<App>([
+        ("APP_ROUTES", r#"[{"path": "/a", "port": 80}]"#),
+        ("APP_LIMITS", r#"{"x": [1, 2]}"#),
+    ]);
     assert_eq!(
         app.routes,
         [Route {
@@ -1112,14 +1100,11 @@ fn custom_types_through_serde_and_from_str() {
         level: Level,
         listen: SocketAddr,
     }
-    let app = App::builder()
-        .env_from([
-            ("APP_TARGET", "21.5C"),
-            ("APP_LEVEL", "debug"),
-            ("APP_LISTEN", "127.0.0.1:80"),
-        ])
-        .load()
-        .unwrap();
+    let app = load::env::<App>([
+        ("APP_TARGET", "21.5C"),
+        ("APP_LEVEL", "debug"),
+        ("APP_LISTEN", "127.0.0.1:80"),
+    ]);
     assert_eq!(app.target, Celsius(21.5));
     assert_eq!(app.limit, None);
     assert_eq!(app.level, Level::Debug);

@@ -178,10 +178,7 @@ or the environment variable SVC_INNER_NODE_IDENTIFIER"
 
 #[test]
 fn an_empty_string_is_not_missing() {
-    let app = App::builder()
-        .toml_str("url = \"\"\ndatabase = \"\"\n")
-        .load()
-        .unwrap();
+    let app = load::toml::<App>("url = \"\"\ndatabase = \"\"\n");
     assert_eq!(app.url, "");
 }
 

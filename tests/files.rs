@@ -260,7 +260,7 @@ fn nesting_within_the_limit_is_read() {
         }
     }
     let text = format!("x = {}7{}", "[".repeat(60), "]".repeat(60));
-    let deep = Deep::builder().toml_str(text).load().unwrap();
+    let deep = load::toml::<Deep>(text);
     let mut node = &deep.x;
     let mut depth = 0;
     while let serde_json_free::Nested::List(items) = node {
@@ -286,7 +286,7 @@ fn long_float_lists_and_many_dotted_keys_are_not_too_deep() {
     let floats = vec!["0.5"; 500].join(", ");
     let keys: Vec<String> = (0..200).map(|i| format!("k{i}.v = 1.5")).collect();
     let text = format!("w = [{floats}]\n[t]\nm = {{ {} }}\n", keys.join(", "));
-    let weights = Weights::builder().toml_str(text).load().unwrap();
+    let weights = load::toml::<Weights>(text);
     assert_eq!(weights.w.len(), 500);
     assert_eq!(weights.t.m.len(), 200);
     assert_eq!(weights.t.m["k7"]["v"], 1.5);

@@ -135,10 +135,7 @@ fn a_tuple_or_array_given_too_many_items_is_an_error() {
         ["pair: invalid length 3, expected 2 items"]
     );
     // The right number still loads.
-    let app = App::builder()
-        .toml_str("pair = [1, 2]\nrgb = [1, 2, 3]")
-        .load()
-        .unwrap();
+    let app = load::toml::<App>("pair = [1, 2]\nrgb = [1, 2, 3]");
     assert_eq!((app.pair, app.rgb), (Some((1, 2)), Some([1, 2, 3])));
 }
 

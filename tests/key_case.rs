@@ -29,10 +29,9 @@ struct Tls {
 
 #[test]
 fn file_keys_follow_the_case() {
-    let app = App::builder()
-        .toml_str("max-connections = 5\nlog_target = \"x\"\n[tls-options]\ncertFile = \"c\"\n")
-        .load()
-        .unwrap();
+    let app = load::toml::<App>(
+        "max-connections = 5\nlog_target = \"x\"\n[tls-options]\ncertFile = \"c\"\n",
+    );
     assert_eq!(app.max_connections, 5);
     assert_eq!(app.log_destination, "x");
     assert_eq!(app.tls_options.cert_file, "c");
@@ -40,14 +39,11 @@ fn file_keys_follow_the_case() {
 
 #[test]
 fn env_and_flags_come_from_the_rust_names() {
-    let app = App::builder()
-        .env_from([
-            ("MYAPP_MAX_CONNECTIONS", "7"),
-            ("MYAPP_TLS_OPTIONS_CERT_FILE", "e"),
-            ("MYAPP_LOG_TARGET", "t"),
-        ])
-        .load()
-        .unwrap();
+    let app = load::env::<App>([
+        ("MYAPP_MAX_CONNECTIONS", "7"),
+        ("MYAPP_TLS_OPTIONS_CERT_FILE", "e"),
+        ("MYAPP_LOG_TARGET", "t"),
+    ]);
     assert_eq!(app.max_connections, 7);
     assert_eq!(app.tls_options.cert_file, "e");
     let app = App::builder()
@@ -135,10 +131,7 @@ fn a_type_deriving_both_is_a_section_with_nested_and_a_serde_value_without() {
         section: Both,
         value: Option<Both>,
     }
-    let o = Outer::builder()
-        .toml_str("value = { n = 3 }\n")
-        .load()
-        .unwrap();
+    let o = load::toml::<Outer>("value = { n = 3 }\n");
     assert_eq!(
         o.section.n, 1,
         "the section's default comes from the schema"

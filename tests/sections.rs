@@ -70,14 +70,11 @@ fn nothing_set_gives_empty_collections_and_no_option() {
 
 #[test]
 fn lists_maps_and_options_from_toml_with_defaults_per_element() {
-    let app = App::builder()
-        .toml_str(
+    let app = load::toml::<App>(
             "[[routes]]\npath = \"/a\"\n\n[[routes]]\npath = \"/b\"\ntimeout_ms = 5\n\n\
              [upstreams.eu]\nurl = \"http://eu\"\n\n[upstreams.us]\nurl = \"http://us\"\nweight = 3\n\n\
              [tls]\ncert = \"c.pem\"\n",
-        )
-        .load()
-        .unwrap();
+        );
     assert_eq!(app.routes, [route("/a", 1000), route("/b", 5)]);
     assert_eq!(app.upstreams["eu"].weight, 1);
     assert_eq!(app.upstreams["us"].weight, 3);
@@ -92,10 +89,8 @@ fn lists_maps_and_options_from_toml_with_defaults_per_element() {
 
 #[test]
 fn lists_from_json_arrays() {
-    let app = App::builder()
-        .json_str(r#"{"routes": [{"path": "/j"}], "upstreams": {"x": {"url": "u"}}}"#)
-        .load()
-        .unwrap();
+    let app =
+        load::json::<App>(r#"{"routes": [{"path": "/j"}], "upstreams": {"x": {"url": "u"}}}"#);
     assert_eq!(app.routes, [route("/j", 1000)]);
     assert_eq!(app.upstreams["x"].url, "u");
 }
@@ -112,7 +107,7 @@ fn an_empty_table_makes_an_option_section_present() {
         #[config(default = 64)]
         size: u32,
     }
-    let app = Opt::builder().toml_str("[cache]\n").load().unwrap();
+    let app = load::toml::<Opt>("[cache]\n");
     assert_eq!(app.cache, Some(Cache { size: 64 }));
     let app = Opt::builder().load().unwrap();
     assert_eq!(app.cache, None);
@@ -346,19 +341,13 @@ fn env_map_entry_that_reads_two_ways() {
          `hosts.eu.west_url`"
     );
     // A variable that reads one way only is fine.
-    let two = Two::builder()
-        .env_from([("MYAPP_HOSTS_ASIA_URL", "a")])
-        .load()
-        .unwrap();
+    let two = load::env::<Two>([("MYAPP_HOSTS_ASIA_URL", "a")]);
     assert_eq!(two.hosts["asia"].url, "a");
 }
 
 #[test]
 fn option_section_fields_get_env_and_flags() {
-    let app = App::builder()
-        .env_from([("MYAPP_TLS_CERT", "env.pem")])
-        .load()
-        .unwrap();
+    let app = load::env::<App>([("MYAPP_TLS_CERT", "env.pem")]);
     assert_eq!(app.tls.unwrap().cert, "env.pem");
     let app = App::builder()
         .args(["myapp", "--tls-cert", "flag.pem"])
@@ -394,10 +383,7 @@ fn hash_maps_work_like_btree_maps() {
         #[config(nested)]
         up: HashMap<String, Upstream>,
     }
-    let h = H::builder()
-        .toml_str("[up.a]\nurl = \"x\"\n")
-        .load()
-        .unwrap();
+    let h = load::toml::<H>("[up.a]\nurl = \"x\"\n");
     assert_eq!(h.up["a"].weight, 1);
 }
 
@@ -440,12 +426,9 @@ fn nested_sections_inside_elements() {
         #[config(nested)]
         tls: Option<Tls>,
     }
-    let o = Outer::builder()
-        .toml_str(
-            "[sites.a]\n[[sites.a.routes]]\npath = \"/x\"\n[sites.a.tls]\ncert = \"c\"\n[sites.b]\n",
-        )
-        .load()
-        .unwrap();
+    let o = load::toml::<Outer>(
+        "[sites.a]\n[[sites.a.routes]]\npath = \"/x\"\n[sites.a.tls]\ncert = \"c\"\n[sites.b]\n",
+    );
     assert_eq!(o.sites["a"].routes, [route("/x", 1000)]);
     assert_eq!(o.sites["a"].tls.as_ref().unwrap().key, "/etc/key.pem");
     assert!(o.sites["b"].tls.is_none());

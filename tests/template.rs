@@ -3,6 +3,9 @@
 // Sample structs exist to be rendered; not every field is read back.
 #![allow(dead_code)]
 
+#[path = "support/load.rs"]
+mod load;
+
 use staid::Config;
 
 /// A small web service.
@@ -76,7 +79,7 @@ fn the_template_loads_once_required_keys_are_filled_in() {
         "# upstream =   (String, required)",
         "upstream = \"http://up\"",
     );
-    let web = Web::builder().toml_str(text).load().unwrap();
+    let web = load::toml::<Web>(text);
     assert_eq!(web.upstream, "http://up");
     assert_eq!(web.db.hosts, ["db1", "db2"]);
     assert_eq!(web.token, "dev-token");
@@ -207,7 +210,7 @@ fn sections_in_the_template() {
          rps = 100\n"
     );
     // It loads as it is: everything required lies in commented sections.
-    let loaded = Sections::builder().toml_str(template).load().unwrap();
+    let loaded = load::toml::<Sections>(template);
     assert_eq!(loaded.limits.rps, 100);
     assert!(loaded.routes.is_empty() && loaded.tls.is_none() && loaded.logs.is_none());
 }
@@ -268,6 +271,6 @@ fn a_required_enum_section_keeps_one_variant_in_force() {
         ),
         "{template}"
     );
-    let loaded = App::builder().toml_str(template).load().unwrap();
+    let loaded = load::toml::<App>(template);
     assert!(matches!(loaded.storage, Storage::Disk(Disk { ref dir, .. }) if dir == "/var/lib/app"));
 }

@@ -7,6 +7,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::Deserialize;
+#[path = "support/load.rs"]
+mod load;
+
 use staid::Config;
 
 #[derive(Deserialize, Debug, PartialEq, Eq, Clone, Copy)]
@@ -37,30 +40,27 @@ struct Types {
 }
 
 fn toml(text: &str) -> Types {
-    Types::builder().toml_str(text).load().unwrap()
+    load::toml::<Types>(text)
 }
 
 fn toml_err(text: &str) -> staid::Error {
-    Types::builder().toml_str(text).load().unwrap_err()
+    load::toml_error::<Types>(text)
 }
 
 fn json(text: &str) -> Types {
-    Types::builder().json_str(text).load().unwrap()
+    load::json::<Types>(text)
 }
 
 fn json_err(text: &str) -> staid::Error {
-    Types::builder().json_str(text).load().unwrap_err()
+    load::json_error::<Types>(text)
 }
 
 fn env(var: &str, value: &str) -> Types {
-    Types::builder().env_from([(var, value)]).load().unwrap()
+    load::env::<Types>([(var, value)])
 }
 
 fn env_err(var: &str, value: &str) -> staid::Error {
-    Types::builder()
-        .env_from([(var, value)])
-        .load()
-        .unwrap_err()
+    load::env_error::<Types>([(var, value)])
 }
 
 #[test]
@@ -224,10 +224,7 @@ fn toml_datetimes_read_as_strings() {
     struct When {
         at: String,
     }
-    let when = When::builder()
-        .toml_str("at = 1979-05-27T07:32:00Z")
-        .load()
-        .unwrap();
+    let when = load::toml::<When>("at = 1979-05-27T07:32:00Z");
     assert_eq!(when.at, "1979-05-27T07:32:00Z");
 }
 
@@ -244,13 +241,10 @@ fn a_list_of_bracketed_addresses_is_a_list_not_json() {
         #[config(default = [])]
         words: Vec<String>,
     }
-    let app = Lists::builder()
-        .env_from([
-            ("L_LISTEN", "[::1]:8080,0.0.0.0:80,[2001:db8::1]:443"),
-            ("L_WORDS", "[WARN] x,y"),
-        ])
-        .load()
-        .unwrap();
+    let app = load::env::<Lists>([
+        ("L_LISTEN", "[::1]:8080,0.0.0.0:80,[2001:db8::1]:443"),
+        ("L_WORDS", "[WARN] x,y"),
+    ]);
     assert_eq!(
         app.listen,
         [
@@ -272,10 +266,7 @@ fn a_list_of_bracketed_addresses_is_a_list_not_json() {
             other => panic!("{other:?}"),
         }
     };
-    let app = Lists::builder()
-        .env_from([("L_WORDS", "[\"a,b\", \"c\"]")])
-        .load()
-        .unwrap();
+    let app = load::env::<Lists>([("L_WORDS", "[\"a,b\", \"c\"]")]);
     assert_eq!(app.words, ["a,b", "c"]);
     assert!(
         printed("[\"a,b\", \"c\"]").contains("words = [\"a,b\", \"c\"]"),

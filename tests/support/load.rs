@@ -1,5 +1,6 @@
-//! Loads that must fail: a schema built from one TOML or JSON text alone,
-//! and the error it gives, for the tests that compare what a user sees.
+//! A schema loaded from one TOML or JSON text, or from one environment,
+//! over its defaults: the configuration it builds, or the error it gives
+//! when it must fail.
 
 #![allow(dead_code)]
 
@@ -8,12 +9,29 @@ use std::sync::Arc;
 
 use staid::{Config, Error};
 
-/// The error of loading `C` from the TOML text `text` (over its defaults).
+/// `C` loaded from the TOML text `text`.
+pub fn toml<C: Config>(text: impl Into<Arc<str>>) -> C {
+    C::builder().toml_str(text).load().unwrap()
+}
+
+/// `C` loaded from the JSON text `text`.
+pub fn json<C: Config>(text: impl Into<Arc<str>>) -> C {
+    C::builder().json_str(text).load().unwrap()
+}
+
+/// `C` loaded with `vars` as its environment.
+pub fn env<C: Config>(
+    vars: impl IntoIterator<Item = (impl Into<String>, impl Into<String>)>,
+) -> C {
+    C::builder().env_from(vars).load().unwrap()
+}
+
+/// The error of loading `C` from the TOML text `text`.
 pub fn toml_error<C: Config + Debug>(text: impl Into<Arc<str>>) -> Error {
     C::builder().toml_str(text).load().unwrap_err()
 }
 
-/// The error of loading `C` from the JSON text `text` (over its defaults).
+/// The error of loading `C` from the JSON text `text`.
 pub fn json_error<C: Config + Debug>(text: impl Into<Arc<str>>) -> Error {
     C::builder().json_str(text).load().unwrap_err()
 }
