@@ -90,10 +90,7 @@ fn misspelt(unknown: Unknown) -> staid::Builder<Spec> {
 
 /// The warnings of a load that succeeds.
 fn warned(vars: &[(&str, &str)]) -> Vec<staid::Warning> {
-    let loaded = Spec::builder()
-        .env_from(vars.iter().copied().chain([required()]))
-        .load_full()
-        .unwrap();
+    let loaded = load::env_loaded::<Spec>(vars.iter().copied().chain([required()]));
     loaded.warnings().to_vec()
 }
 
@@ -235,10 +232,7 @@ fn empty_values_count_as_unset_by_default_and_as_empty_when_asked() {
 
 #[test]
 fn unknown_prefixed_variables_are_warnings_with_a_suggestion() {
-    let loaded = Spec::builder()
-        .env_from([("ENV_CONFIG_PROT", "1"), required()])
-        .load_full()
-        .unwrap();
+    let loaded = load::env_loaded::<Spec>([("ENV_CONFIG_PROT", "1"), required()]);
     let warnings: Vec<String> = loaded.warnings().iter().map(ToString::to_string).collect();
     assert_eq!(
         warnings,
@@ -319,7 +313,7 @@ fn suggestions_are_only_offered_when_close() {
         listen: String,
     }
     let hints = |var: &str| {
-        let loaded = App::builder().env_from([(var, "x")]).load_full().unwrap();
+        let loaded = load::env_loaded::<App>([(var, "x")]);
         loaded.warnings()[0].hint().map(str::to_owned)
     };
     assert_eq!(
@@ -365,15 +359,12 @@ const SERVICE_LINKS_MESSAGE: &str = "environment variables MYAPP_PORT, MYAPP_POR
 
 #[test]
 fn kubernetes_service_links_are_one_warning_and_set_nothing() {
-    let loaded = Served::builder()
-        .env_from(
-            SERVICE_LINKS
-                .iter()
-                .copied()
-                .chain([("MYAPP_LOG", "debug")]),
-        )
-        .load_full()
-        .unwrap();
+    let loaded = load::env_loaded::<Served>(
+        SERVICE_LINKS
+            .iter()
+            .copied()
+            .chain([("MYAPP_LOG", "debug")]),
+    );
     assert_eq!(loaded.config().port, 8080);
     assert_eq!(loaded.config().log, "debug");
     let warnings: Vec<String> = loaded.warnings().iter().map(ToString::to_string).collect();
@@ -435,10 +426,7 @@ fn service_links_of_services_named_for_sections_are_links_too() {
         ("MYAPP_CACHE_PORT", "tcp://10.0.0.3:6379"),
         ("MYAPP_CACHE_PORT_6379_TCP", "tcp://10.0.0.3:6379"),
     ];
-    let loaded = Parts::builder()
-        .env_from(links.iter().copied().chain([("MYAPP_DB_HOST", "db1")]))
-        .load_full()
-        .unwrap();
+    let loaded = load::env_loaded::<Parts>(links.iter().copied().chain([("MYAPP_DB_HOST", "db1")]));
     assert_eq!(loaded.config().db.port, 5432);
     assert_eq!(loaded.config().db.host, "db1");
     let warnings: Vec<String> = loaded.warnings().iter().map(ToString::to_string).collect();
@@ -454,10 +442,7 @@ fn service_links_of_services_named_for_sections_are_links_too() {
         ]
     );
     // A port given as a number is still the port.
-    let loaded = Parts::builder()
-        .env_from([("MYAPP_DB_PORT", "6543")])
-        .load_full()
-        .unwrap();
+    let loaded = load::env_loaded::<Parts>([("MYAPP_DB_PORT", "6543")]);
     assert_eq!(loaded.config().db.port, 6543);
 }
 
@@ -535,14 +520,11 @@ fn service_host_and_port_variables_beside_their_services_url_are_links_even_for_
         ]
     );
     // Without the Service's URL, the same names are the fields' variables.
-    let loaded = Linked::builder()
-        .env_from([
-            ("MYAPP_SERVICE_HOST", "own"),
-            ("MYAPP_SERVICE_PORT", "1"),
-            ("MYAPP_DB_SERVICE_HOST", "db-own"),
-        ])
-        .load_full()
-        .unwrap();
+    let loaded = load::env_loaded::<Linked>([
+        ("MYAPP_SERVICE_HOST", "own"),
+        ("MYAPP_SERVICE_PORT", "1"),
+        ("MYAPP_DB_SERVICE_HOST", "db-own"),
+    ]);
     assert_eq!(
         seen(loaded.config()),
         ("own db-own".to_owned(), Some(1), None, None, 8080)
@@ -567,10 +549,7 @@ fn without_a_prefix_a_link_needs_a_services_name() {
         #[config(default = 5432)]
         port: u16,
     }
-    let loaded = Bare::builder()
-        .env_from([("DB_PORT", "tcp://10.0.0.2:5432")])
-        .load_full()
-        .unwrap();
+    let loaded = load::env_loaded::<Bare>([("DB_PORT", "tcp://10.0.0.2:5432")]);
     assert_eq!(loaded.config().db.port, 5432);
     assert!(
         loaded.warnings()[0].message().starts_with(
@@ -590,13 +569,10 @@ fn without_a_prefix_a_link_needs_a_services_name() {
 fn a_service_link_beside_the_fields_file_variable_leaves_the_file_to_set_it() {
     let dir = Tmp::new();
     let path = dir.write("port", "9443\n");
-    let loaded = Served::builder()
-        .env_from([
-            ("MYAPP_PORT", "tcp://10.0.0.11:8080"),
-            ("MYAPP_PORT_FILE", path.to_str().unwrap()),
-        ])
-        .load_full()
-        .unwrap();
+    let loaded = load::env_loaded::<Served>([
+        ("MYAPP_PORT", "tcp://10.0.0.11:8080"),
+        ("MYAPP_PORT_FILE", path.to_str().unwrap()),
+    ]);
     assert_eq!(loaded.config().port, 9443);
     assert_eq!(loaded.warnings().len(), 1);
     assert!(loaded.warnings()[0]
@@ -606,10 +582,7 @@ fn a_service_link_beside_the_fields_file_variable_leaves_the_file_to_set_it() {
 
 #[test]
 fn a_port_variable_with_a_number_is_still_the_port() {
-    let loaded = Served::builder()
-        .env_from([("MYAPP_PORT", "9000"), ("MYAPP_PORTS", "1")])
-        .load_full()
-        .unwrap();
+    let loaded = load::env_loaded::<Served>([("MYAPP_PORT", "9000"), ("MYAPP_PORTS", "1")]);
     assert_eq!(loaded.config().port, 9000);
     assert_eq!(
         loaded.warnings()[0].message(),
@@ -644,12 +617,12 @@ fn a_service_link_in_the_port_variable_is_a_link_for_any_field_type() {
         another prefix (Builder::env_prefix)";
     let link = [("MYAPP_PORT", "tcp://10.0.0.11:8080")];
 
-    let loaded = Addressed::builder().env_from(link).load_full().unwrap();
+    let loaded = load::env_loaded::<Addressed>(link);
     assert_eq!(loaded.config().port, "0.0.0.0:8080".parse().unwrap());
     let warnings: Vec<String> = loaded.warnings().iter().map(ToString::to_string).collect();
     assert_eq!(warnings, [message]);
 
-    let loaded = Texted::builder().env_from(link).load_full().unwrap();
+    let loaded = load::env_loaded::<Texted>(link);
     assert_eq!(loaded.config().port, "8080");
     let warnings: Vec<String> = loaded.warnings().iter().map(ToString::to_string).collect();
     assert_eq!(warnings, [message]);
@@ -664,10 +637,7 @@ fn a_service_link_in_the_port_variable_is_a_link_for_any_field_type() {
     assert_eq!(err.to_string(), format!("error: {message}"));
 
     // An address that is no link is the field's value, as before.
-    let loaded = Addressed::builder()
-        .env_from([("MYAPP_PORT", "127.0.0.1:9000")])
-        .load_full()
-        .unwrap();
+    let loaded = load::env_loaded::<Addressed>([("MYAPP_PORT", "127.0.0.1:9000")]);
     assert_eq!(loaded.config().port, "127.0.0.1:9000".parse().unwrap());
     assert!(loaded.warnings().is_empty(), "{:?}", loaded.warnings());
     let texted = load::env::<Texted>([("MYAPP_PORT", "http://x:1")]);
@@ -736,13 +706,10 @@ fn secrets_never_show_in_errors() {
 fn file_indirection_reads_docker_secrets() {
     let dir = Tmp::new();
     let path = dir.write("password", "s3cret\n");
-    let loaded = Spec::builder()
-        .env_from([
-            ("ENV_CONFIG_PASSWORD_FILE", path.to_str().unwrap()),
-            required(),
-        ])
-        .load_full()
-        .unwrap();
+    let loaded = load::env_loaded::<Spec>([
+        ("ENV_CONFIG_PASSWORD_FILE", path.to_str().unwrap()),
+        required(),
+    ]);
     assert_eq!(loaded.config().password.as_deref(), Some("s3cret"));
     assert_eq!(
         loaded.origin("password"),

@@ -511,10 +511,7 @@ fn a_secret_is_not_in_the_debug_of_a_secret_type_or_of_loaded() {
     struct Keys {
         key: Secret<String>,
     }
-    let loaded = Keys::builder()
-        .toml_str(format!("key = \"{SECRET}\""))
-        .load_full()
-        .unwrap();
+    let loaded = load::toml_loaded::<Keys>(format!("key = \"{SECRET}\""));
     assert_eq!(loaded.config().key.expose(), SECRET);
     let debug = format!("{loaded:?}");
     assert!(!debug.contains(SECRET), "{debug}");

@@ -3,6 +3,9 @@
 
 use std::collections::BTreeMap;
 
+#[path = "support/load.rs"]
+mod load;
+
 use staid::{Config, Origin, MASK};
 
 /// A service.
@@ -68,10 +71,7 @@ token = "<secret>"        # <toml>:2:9
 
 #[test]
 fn origin_of_one_key() {
-    let loaded = App::builder()
-        .toml_str("[db]\nhost = \"h\"\n")
-        .load_full()
-        .unwrap();
+    let loaded = load::toml_loaded::<App>("[db]\nhost = \"h\"\n");
     assert_eq!(loaded.origin("port"), Some(&Origin::Default));
     assert_eq!(loaded.origin("db.host").unwrap().to_string(), "<toml>:2:8");
     assert_eq!(loaded.origin("weights.1"), Some(&Origin::Default));
@@ -81,7 +81,7 @@ fn origin_of_one_key() {
 
 #[test]
 fn the_tree_keeps_the_values_behind_explain() {
-    let loaded = App::builder().toml_str("port = 1").load_full().unwrap();
+    let loaded = load::toml_loaded::<App>("port = 1");
     let port = loaded.tree().get("port").unwrap();
     assert_eq!(port.kind, staid::Kind::Integer(1));
     assert_eq!(loaded.config().port, 1);
@@ -117,15 +117,12 @@ fn text_for_numbers_and_booleans_shows_as_the_value_it_reads_as() {
         debug: Option<bool>,
         name: String,
     }
-    let loaded = App::builder()
-        .env_from([
-            ("APP_PORT", "8080"),
-            ("APP_MASK", "0x1F"),
-            ("APP_DEBUG", "true"),
-            ("APP_NAME", "123"),
-        ])
-        .load_full()
-        .unwrap();
+    let loaded = load::env_loaded::<App>([
+        ("APP_PORT", "8080"),
+        ("APP_MASK", "0x1F"),
+        ("APP_DEBUG", "true"),
+        ("APP_NAME", "123"),
+    ]);
     assert_eq!(
         loaded.explain().to_string(),
         "port = 8080   # env APP_PORT\n\
@@ -142,10 +139,7 @@ fn an_optional_secret_type_is_masked_too() {
     struct Keys {
         token: Option<staid::Secret<String>>,
     }
-    let loaded = Keys::builder()
-        .toml_str("token = \"hunter2\"")
-        .load_full()
-        .unwrap();
+    let loaded = load::toml_loaded::<Keys>("token = \"hunter2\"");
     let text = loaded.explain().to_string();
     assert!(!text.contains("hunter2"), "{text}");
     assert_eq!(text, format!("token = {MASK}  # <toml>:1:9\n"));

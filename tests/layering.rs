@@ -9,6 +9,9 @@ use std::sync::Arc;
 mod tmp;
 use tmp::Tmp;
 
+#[path = "support/load.rs"]
+mod load;
+
 use staid::{Config, Origin};
 
 /// A service with a nested table.
@@ -180,15 +183,9 @@ fn origins_of_toml_dotted_keys_and_inline_tables() {
         .load_full();
     // Defining `db` twice is a TOML error, not a merge.
     assert!(loaded.is_err());
-    let loaded = App::builder()
-        .toml_str("db.port = 1\ndb.pool = 2\n")
-        .load_full()
-        .unwrap();
+    let loaded = load::toml_loaded::<App>("db.port = 1\ndb.pool = 2\n");
     assert_eq!(loaded.origin("db.pool").unwrap().to_string(), "<toml>:2:11");
-    let loaded = App::builder()
-        .toml_str("db = { pool = 3 }\n")
-        .load_full()
-        .unwrap();
+    let loaded = load::toml_loaded::<App>("db = { pool = 3 }\n");
     assert_eq!(loaded.config().db.pool, 3);
     assert_eq!(loaded.origin("db.pool").unwrap().to_string(), "<toml>:1:15");
 }
@@ -211,25 +208,16 @@ fn columns_count_characters_not_bytes() {
         .toml_str("# é\nhost = \"é\" ; \n")
         .load_full();
     assert!(loaded.is_err(), "trailing `;` is invalid TOML");
-    let loaded = App::builder()
-        .toml_str("host = \"ééé\"\nport = 1\n")
-        .load_full()
-        .unwrap();
+    let loaded = load::toml_loaded::<App>("host = \"ééé\"\nport = 1\n");
     assert_eq!(loaded.origin("port").unwrap().to_string(), "<toml>:2:8");
-    let loaded = App::builder()
-        .json_str("{\"host\": \"ééé\", \"port\": 1}")
-        .load_full()
-        .unwrap();
+    let loaded = load::json_loaded::<App>("{\"host\": \"ééé\", \"port\": 1}");
     // `{"host": "ééé", "port": ` is 24 characters (27 bytes).
     assert_eq!(loaded.origin("port").unwrap().to_string(), "<json>:1:25");
 }
 
 #[test]
 fn env_origin_names_the_variable() {
-    let loaded = App::builder()
-        .env_from([("SVC_PORT", "1234")])
-        .load_full()
-        .unwrap();
+    let loaded = load::env_loaded::<App>([("SVC_PORT", "1234")]);
     assert_eq!(loaded.config().port, 1234);
     assert_eq!(loaded.origin("port").unwrap().to_string(), "env SVC_PORT");
 }

@@ -185,13 +185,10 @@ fn debug_of_the_loaded_tree_masks_secrets() {
         #[config(secret)]
         password: Option<String>,
     }
-    let loaded = App::builder()
-        .toml_str(
-            "token = \"tok-SECRET-1\"\nkeys = [\"key-SECRET-2\"]\n\
+    let loaded = load::toml_loaded::<App>(
+        "token = \"tok-SECRET-1\"\nkeys = [\"key-SECRET-2\"]\n\
              [backends.eu]\nurl = \"http://eu\"\npassword = \"pw-SECRET-3\"\n",
-        )
-        .load_full()
-        .unwrap();
+    );
     let shown = format!("{:?}", loaded.tree());
     assert!(!shown.contains("SECRET"), "{shown}");
     assert!(shown.contains("http://eu"), "{shown}");
@@ -230,13 +227,10 @@ fn debug_of_the_loaded_tree_masks_secrets_of_enum_variants() {
         #[config(secret)]
         key: String,
     }
-    let loaded = App::builder()
-        .toml_str(
-            "[store]\nkind = \"s3\"\nbucket = \"b1\"\nkey = \"k-SECRET-1\"\n\
+    let loaded = load::toml_loaded::<App>(
+        "[store]\nkind = \"s3\"\nbucket = \"b1\"\nkey = \"k-SECRET-1\"\n\
              [[mirrors]]\nkind = \"s3\"\nbucket = \"b2\"\nkey = \"k-SECRET-2\"\n",
-        )
-        .load_full()
-        .unwrap();
+    );
     let shown = format!("{:?}", loaded.tree());
     assert!(!shown.contains("SECRET"), "{shown}");
     assert!(shown.contains("b1") && shown.contains("b2"), "{shown}");

@@ -6,6 +6,9 @@
 
 use std::collections::BTreeMap;
 
+#[path = "support/load.rs"]
+mod load;
+
 use staid::{Config, Secret};
 
 const MARK: &str = "hunter2zz";
@@ -81,12 +84,9 @@ fn a_secret_type_behind_an_alias_is_secret() {
     let err = builder().load().unwrap_err().to_string();
     assert!(err.contains("`keys.0`: invalid value"), "{err}");
     assert!(!err.contains("123456789"), "{err}");
-    let loaded = Aliased::builder()
-        .toml_str(format!(
-            "password = \"{MARK}\"\nqueue = [\"{MARK}\"]\nby_user = {{ bob = \"{MARK}\" }}\n"
-        ))
-        .load_full()
-        .unwrap();
+    let loaded = load::toml_loaded::<Aliased>(format!(
+        "password = \"{MARK}\"\nqueue = [\"{MARK}\"]\nby_user = {{ bob = \"{MARK}\" }}\n"
+    ));
     let shown = format!(
         "{}\n{loaded:?}\n{}\n{}\n{}",
         loaded.explain(),
@@ -162,10 +162,8 @@ fn every_list_and_map_shape_of_a_secret_alias_is_secret() {
 
 #[test]
 fn secret_types_inside_lists_and_maps_are_secret() {
-    let loaded = App::builder()
-        .toml_str(format!("tokens = [\"{MARK}\"]\n[creds]\na = \"{MARK}\""))
-        .load_full()
-        .unwrap();
+    let loaded =
+        load::toml_loaded::<App>(format!("tokens = [\"{MARK}\"]\n[creds]\na = \"{MARK}\""));
     let explain = loaded.explain().to_string();
     assert!(explain.contains("tokens = \"<secret>\""), "{explain}");
     assert!(explain.contains("creds = \"<secret>\""), "{explain}");
@@ -243,10 +241,7 @@ fn a_key_that_begins_with_a_secret_key_keeps_its_snippet() {
 
 #[test]
 fn loaded_debug_shows_the_masked_tree_not_the_configuration() {
-    let loaded = App::builder()
-        .toml_str(format!("token = \"{MARK}\""))
-        .load_full()
-        .unwrap();
+    let loaded = load::toml_loaded::<App>(format!("token = \"{MARK}\""));
     let debug = format!("{loaded:?}");
     assert!(!debug.contains(MARK), "{debug}");
     assert!(debug.contains("<secret>"), "{debug}");
@@ -265,10 +260,7 @@ fn clap_errors_hide_the_secret_and_only_the_secret() {
 
 #[test]
 fn listings_show_env_numbers_as_the_numbers_they_became() {
-    let loaded = App::builder()
-        .env_from([("APP_TOKEN_TTL", "0x10"), ("APP_OFFSET", "-0b11")])
-        .load_full()
-        .unwrap();
+    let loaded = load::env_loaded::<App>([("APP_TOKEN_TTL", "0x10"), ("APP_OFFSET", "-0b11")]);
     let explain = loaded.explain().to_string();
     assert!(explain.contains("token_ttl = 16"), "{explain}");
     assert!(explain.contains("offset = -3"), "{explain}");

@@ -223,13 +223,10 @@ fn merge_append_adds_a_higher_list_to_the_lower() {
 
 #[test]
 fn env_inline_json_for_a_whole_list_or_map() {
-    let loaded = App::builder()
-        .env_from([
-            ("MYAPP_ROUTES", r#"[{"path": "/a", "timeout_ms": "20"}]"#),
-            ("MYAPP_UPSTREAMS", r#"{"eu": {"url": "http://eu"}}"#),
-        ])
-        .load_full()
-        .unwrap();
+    let loaded = load::env_loaded::<App>([
+        ("MYAPP_ROUTES", r#"[{"path": "/a", "timeout_ms": "20"}]"#),
+        ("MYAPP_UPSTREAMS", r#"{"eu": {"url": "http://eu"}}"#),
+    ]);
     let app = loaded.config();
     assert_eq!(app.routes, [route("/a", 20)]);
     assert_eq!(app.upstreams["eu"].url, "http://eu");
@@ -264,10 +261,7 @@ fn env_map_entries_read_from_files() {
     let path = dir.path().join("url");
     std::fs::write(&path, "http://from-file\n").unwrap();
     let file = path.to_str().unwrap();
-    let loaded = App::builder()
-        .env_from([("MYAPP_UPSTREAMS_EU_URL_FILE", file)])
-        .load_full()
-        .unwrap();
+    let loaded = load::env_loaded::<App>([("MYAPP_UPSTREAMS_EU_URL_FILE", file)]);
     assert_eq!(loaded.config().upstreams["eu"].url, "http://from-file");
     assert_eq!(
         loaded.origin("upstreams.eu.url"),
@@ -460,10 +454,7 @@ fn secrets_inside_elements_stay_hidden() {
         "error: `clients.0.key`: invalid value for `u32` (value hidden: the field is secret)\n  \
          --> <toml>:2:7"
     );
-    let loaded = S::builder()
-        .toml_str("[[clients]]\nkey = 7\n")
-        .load_full()
-        .unwrap();
+    let loaded = load::toml_loaded::<S>("[[clients]]\nkey = 7\n");
     assert_eq!(
         loaded.explain().to_string(),
         "clients.0.key = \"<secret>\"  # <toml>:2:7\n"
@@ -560,10 +551,7 @@ fn inline_json_for_a_map_merges_with_files_and_entry_variables() {
 /// it by the same spelling.
 #[test]
 fn an_entry_named_with_a_dot_is_found_by_its_quoted_path() {
-    let loaded = App::builder()
-        .toml_str("[upstreams.\"eu.west\"]\nurl = \"http://eu\"\n")
-        .load_full()
-        .unwrap();
+    let loaded = load::toml_loaded::<App>("[upstreams.\"eu.west\"]\nurl = \"http://eu\"\n");
     let explained = loaded.explain().to_string();
     assert!(
         explained.contains("upstreams.\"eu.west\".url = \"http://eu\""),

@@ -7,7 +7,7 @@
 use std::fmt::Debug;
 use std::sync::Arc;
 
-use staid::{Config, Error};
+use staid::{Config, Error, Loaded};
 
 /// `C` loaded from the TOML text `text`.
 pub fn toml<C: Config>(text: impl Into<Arc<str>>) -> C {
@@ -20,9 +20,7 @@ pub fn json<C: Config>(text: impl Into<Arc<str>>) -> C {
 }
 
 /// `C` loaded with `vars` as its environment.
-pub fn env<C: Config>(
-    vars: impl IntoIterator<Item = (impl Into<String>, impl Into<String>)>,
-) -> C {
+pub fn env<C: Config>(vars: impl IntoIterator<Item = (impl Into<String>, impl Into<String>)>) -> C {
     C::builder().env_from(vars).load().unwrap()
 }
 
@@ -41,4 +39,22 @@ pub fn env_error<C: Config + Debug>(
     vars: impl IntoIterator<Item = (impl Into<String>, impl Into<String>)>,
 ) -> Error {
     C::builder().env_from(vars).load().unwrap_err()
+}
+
+/// `C` loaded from the TOML text `text`, with its origins and warnings.
+pub fn toml_loaded<C: Config>(text: impl Into<Arc<str>>) -> Loaded<C> {
+    C::builder().toml_str(text).load_full().unwrap()
+}
+
+/// `C` loaded from the JSON text `text`, with its origins and warnings.
+pub fn json_loaded<C: Config>(text: impl Into<Arc<str>>) -> Loaded<C> {
+    C::builder().json_str(text).load_full().unwrap()
+}
+
+/// `C` loaded with `vars` as its environment, with its origins and
+/// warnings.
+pub fn env_loaded<C: Config>(
+    vars: impl IntoIterator<Item = (impl Into<String>, impl Into<String>)>,
+) -> Loaded<C> {
+    C::builder().env_from(vars).load_full().unwrap()
 }
