@@ -63,6 +63,11 @@ fn env_err(var: &str, value: &str) -> staid::Error {
     load::env_error::<Types>([(var, value)])
 }
 
+/// The message of the first problem of `err`.
+fn first_message(err: staid::Error) -> String {
+    err.problems()[0].message().to_owned()
+}
+
 #[test]
 fn option_is_none_when_nothing_sets_it() {
     let t = Types::builder().load().unwrap();
@@ -141,9 +146,8 @@ fn durations_in_humantime_forms() {
         Some(Duration::from_secs(7500))
     );
     assert_eq!(env("T_WAIT", "1day").wait, Some(Duration::from_secs(86400)));
-    let err = toml_err("wait = \"soon\"");
     assert_eq!(
-        err.problems()[0].message(),
+        first_message(toml_err("wait = \"soon\"")),
         "expected a duration such as \"1m30s\" or \"250ms\", found \"soon\" (expected number at 0)"
     );
 }
@@ -158,9 +162,8 @@ fn floats_from_integers() {
 
 #[test]
 fn integers_are_not_floats() {
-    let err = toml_err("maybe = 1.0");
     assert_eq!(
-        err.problems()[0].message(),
+        first_message(toml_err("maybe = 1.0")),
         "expected an integer (u16), found float 1"
     );
 }
@@ -169,9 +172,8 @@ fn integers_are_not_floats() {
 fn u64_above_i64_max_from_json_and_env() {
     assert_eq!(json(r#"{"big": 18446744073709551615}"#).big, Some(u64::MAX));
     assert_eq!(env("T_BIG", "18446744073709551615").big, Some(u64::MAX));
-    let err = json_err(r#"{"big": 18446744073709551616}"#);
     assert_eq!(
-        err.problems()[0].message(),
+        first_message(json_err(r#"{"big": 18446744073709551616}"#)),
         "18446744073709551616 is out of range for u64 (0 to 18446744073709551615)"
     );
 }
@@ -185,9 +187,11 @@ fn env_integers_in_every_base_and_range_checked() {
         "error: `small`: 200 is out of range for i8 (-128 to 127)\n  --> env T_SMALL"
     );
     // Past every type staid reads: said so, not "expected an integer" alone.
-    let err = env_err("T_SMALL", "340282366920938463463374607431768211455");
     assert_eq!(
-        err.problems()[0].message(),
+        first_message(env_err(
+            "T_SMALL",
+            "340282366920938463463374607431768211455"
+        )),
         "expected an integer (i8), found \"340282366920938463463374607431768211455\" (it is past \
          the range of i128, the largest integer staid reads)"
     );
@@ -198,9 +202,8 @@ fn text_stays_text_for_strings_and_becomes_bool_for_bools() {
     assert_eq!(env("T_NAME", "123").name.as_deref(), Some("123"));
     assert_eq!(env("T_FLAG", "T").flag, Some(true));
     assert_eq!(env("T_FLAG", "0").flag, Some(false));
-    let err = env_err("T_FLAG", "yes");
     assert_eq!(
-        err.problems()[0].message(),
+        first_message(env_err("T_FLAG", "yes")),
         "expected a boolean (true/false, 1/0, t/f), found \"yes\""
     );
 }
