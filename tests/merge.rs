@@ -39,18 +39,17 @@ fn append_fields_add_to_the_list_below_and_others_replace() {
 /// other items; inline JSON is appended as the list it reads as.
 #[test]
 fn append_takes_bracketed_items_and_inline_json_alike() {
-    let app = App::builder()
-        .env_from([("APP_PLUGINS", "[::1]:80,[::2]:80")])
-        .env()
-        .load()
-        .unwrap();
-    assert_eq!(app.plugins, ["a", "[::1]:80", "[::2]:80"]);
-    let app = App::builder()
-        .env_from([("APP_PLUGINS", "[\"b,c\", \"d\"]")])
-        .env()
-        .load()
-        .unwrap();
-    assert_eq!(app.plugins, ["a", "b,c", "d"]);
+    for (value, plugins) in [
+        ("[::1]:80,[::2]:80", ["a", "[::1]:80", "[::2]:80"]),
+        ("[\"b,c\", \"d\"]", ["a", "b,c", "d"]),
+    ] {
+        let app = App::builder()
+            .env_from([("APP_PLUGINS", value)])
+            .env()
+            .load()
+            .unwrap();
+        assert_eq!(app.plugins, plugins, "APP_PLUGINS={value}");
+    }
 }
 
 #[test]
