@@ -8,6 +8,9 @@
 mod tmp;
 use tmp::Tmp;
 
+#[path = "support/load.rs"]
+mod load;
+
 use staid::{Config, Exit, Origin, ProblemKind};
 
 /// A sample service.
@@ -56,18 +59,15 @@ fn args(list: &[&str]) -> Vec<String> {
 
 #[test]
 fn flags_set_fields_and_nested_keys_join_with_dashes() {
-    let svc = Svc::builder()
-        .args(args(&[
-            "-p",
-            "9000",
-            "--db-host",
-            "db2",
-            "--db-idle-connections=7",
-            "--threads",
-            "4",
-        ]))
-        .load()
-        .unwrap();
+    let svc = load::args::<Svc>(args(&[
+        "-p",
+        "9000",
+        "--db-host",
+        "db2",
+        "--db-idle-connections=7",
+        "--threads",
+        "4",
+    ]));
     assert_eq!(svc.port, 9000);
     assert_eq!(svc.db.host, "db2");
     assert_eq!(svc.db.idle_connections, 7);
@@ -92,7 +92,7 @@ fn origins_name_the_flag() {
 
 #[test]
 fn booleans_take_no_value_or_an_explicit_one() {
-    let on = Svc::builder().args(args(&["--debug"])).load().unwrap();
+    let on = load::args::<Svc>(args(&["--debug"]));
     assert!(on.debug);
     let off = Svc::builder()
         .toml_str("debug = true")
@@ -104,15 +104,9 @@ fn booleans_take_no_value_or_an_explicit_one() {
 
 #[test]
 fn lists_take_repeated_flags_or_commas() {
-    let repeated = Svc::builder()
-        .args(args(&["--allowed", "a", "--allowed", "b,c"]))
-        .load()
-        .unwrap();
+    let repeated = load::args::<Svc>(args(&["--allowed", "a", "--allowed", "b,c"]));
     assert_eq!(repeated.allowed, ["a", "b,c"]);
-    let commas = Svc::builder()
-        .args(args(&["--allowed", "a,b"]))
-        .load()
-        .unwrap();
+    let commas = load::args::<Svc>(args(&["--allowed", "a,b"]));
     assert_eq!(commas.allowed, ["a", "b"]);
 }
 
@@ -161,10 +155,7 @@ fn a_bad_flag_value_names_the_flag_and_joins_other_errors() {
 
 #[test]
 fn unknown_flags_get_clap_error_with_a_suggestion() {
-    let err = Svc::builder()
-        .args(args(&["--prot", "1"]))
-        .load()
-        .unwrap_err();
+    let err = load::args_error::<Svc>(args(&["--prot", "1"]));
     let problem = &err.problems()[0];
     assert_eq!(problem.kind(), ProblemKind::Unknown);
     assert!(
@@ -197,7 +188,7 @@ fn no_typo_is_told_of_the_hidden_marker() {
         "--staging",
         "--s",
     ] {
-        let err = Svc::builder().args(args(&[typo])).load().unwrap_err();
+        let err = load::args_error::<Svc>(args(&[typo]));
         let text = err.to_string();
         assert!(!text.contains('\0'), "{typo}: {text:?}");
         let cmd = || {
@@ -220,7 +211,7 @@ fn no_typo_is_told_of_the_hidden_marker() {
             }
         }
     }
-    let err = Svc::builder().args(args(&["--help"])).load().unwrap_err();
+    let err = load::args_error::<Svc>(args(&["--help"]));
     let Some(Exit::Help(help)) = err.as_exit() else {
         panic!("not help: {err}");
     };
@@ -269,10 +260,7 @@ fn a_refused_command_line_is_not_followed_by_missing_values() {
         "{err}"
     );
     // Once the command line parses, a value still missing is reported.
-    let err = Req::builder()
-        .args(["req", "--port", "9"])
-        .load()
-        .unwrap_err();
+    let err = load::args_error::<Req>(["req", "--port", "9"]);
     assert!(
         err.to_string()
             .starts_with("error: `db.password`: missing required value"),
@@ -284,18 +272,12 @@ fn a_refused_command_line_is_not_followed_by_missing_values() {
 /// value; clap would quote it back, so the secret is masked.
 #[test]
 fn a_secret_that_looks_like_a_flag_is_not_quoted_back() {
-    let err = Svc::builder()
-        .args(args(&["--token", "--Sup3rS3cret"]))
-        .load()
-        .unwrap_err();
+    let err = load::args_error::<Svc>(args(&["--token", "--Sup3rS3cret"]));
     let text = err.to_string();
     assert!(!text.contains("Sup3rS3cret"), "{text}");
     assert!(text.contains("'<secret>'"), "{text}");
     // Nor the part clap quotes of `--a=b`, nor after shorts run together.
-    let err = Svc::builder()
-        .args(args(&["--token", "--Sup3r=S3cret"]))
-        .load()
-        .unwrap_err();
+    let err = load::args_error::<Svc>(args(&["--token", "--Sup3r=S3cret"]));
     assert!(!err.to_string().contains("Sup3r"), "{err}");
     #[derive(Config, Debug)]
     #[allow(dead_code)]
@@ -305,19 +287,13 @@ fn a_secret_that_looks_like_a_flag_is_not_quoted_back() {
         #[config(secret, short = 't')]
         token: Option<String>,
     }
-    let err = Shorts::builder()
-        .args(["shorts", "-vt", "--Sup3rS3cret"])
-        .load()
-        .unwrap_err();
+    let err = load::args_error::<Shorts>(["shorts", "-vt", "--Sup3rS3cret"]);
     assert!(!err.to_string().contains("Sup3r"), "{err}");
 }
 
 #[test]
 fn a_flag_given_twice_is_refused_unless_it_is_a_list() {
-    let err = Svc::builder()
-        .args(args(&["--port", "1", "--port", "2"]))
-        .load()
-        .unwrap_err();
+    let err = load::args_error::<Svc>(args(&["--port", "1", "--port", "2"]));
     assert!(
         err.to_string().contains("cannot be used multiple times"),
         "{err}"
@@ -503,10 +479,7 @@ In variables and flags, lists are written a,b,c (\\, for a comma inside an item)
 
 #[test]
 fn version_comes_from_the_crate() {
-    let err = Svc::builder()
-        .args(args(&["--version"]))
-        .load()
-        .unwrap_err();
+    let err = load::args_error::<Svc>(args(&["--version"]));
     assert_eq!(
         err.as_exit(),
         Some(&Exit::Version(format!(
@@ -600,10 +573,7 @@ fn config_flag_without_discovery_reads_the_file_below_the_flags() {
         .unwrap();
     assert_eq!(loaded.config().port, 2000);
     assert_eq!(loaded.config().host, "from-flag");
-    let err = Svc::builder()
-        .args(args(&["--config", "/nonexistent/svc.toml", "-p", "x"]))
-        .load()
-        .unwrap_err();
+    let err = load::args_error::<Svc>(args(&["--config", "/nonexistent/svc.toml", "-p", "x"]));
     assert_eq!(err.len(), 2, "{err}");
     assert!(
         err.to_string().contains(
@@ -644,7 +614,7 @@ fn two_fields_with_one_flag_are_an_error_that_says_to_rename_one() {
         #[config(default = 2)]
         host: u16,
     }
-    let err = Clash::builder().args(["clash"]).load().unwrap_err();
+    let err = load::args_error::<Clash>(["clash"]);
     assert_eq!(
         err.to_string(),
         "error: `db_host`: flag --db-host is generated for `db_host` but is already used by \
@@ -712,14 +682,11 @@ fn an_optional_bool_is_a_flag_too() {
     struct Opt {
         verbose: Option<bool>,
     }
-    let on = Opt::builder().args(["opt", "--verbose"]).load().unwrap();
+    let on = load::args::<Opt>(["opt", "--verbose"]);
     assert_eq!(on.verbose, Some(true));
-    let off = Opt::builder()
-        .args(["opt", "--verbose=false"])
-        .load()
-        .unwrap();
+    let off = load::args::<Opt>(["opt", "--verbose=false"]);
     assert_eq!(off.verbose, Some(false));
-    let unset = Opt::builder().args(["opt"]).load().unwrap();
+    let unset = load::args::<Opt>(["opt"]);
     assert_eq!(unset.verbose, None);
 }
 
@@ -1647,8 +1614,8 @@ fn printed_floats_read_back_as_the_same_floats() {
         .load()
         .unwrap_err();
     let printed = err.as_exit().unwrap().text().to_owned();
-    let again = Nums::builder().toml_str(printed.clone()).load().unwrap();
-    let first = Nums::builder().toml_str(text).load().unwrap();
+    let again = load::toml::<Nums>(printed.clone());
+    let first = load::toml::<Nums>(text);
     assert_eq!(again.values, first.values, "{printed}");
 }
 
@@ -1728,10 +1695,7 @@ fn list_defaults_in_help_are_written_as_the_variable_reads_them() {
     assert!(help.contains("[default: one\\ttwo]"), "{help}");
     let usage = Defaults::builder().env_usage();
     assert!(usage.contains("a\\,b,c"), "{usage}");
-    let read = Defaults::builder()
-        .env_from([("HD_TAGS", "a\\,b,c")])
-        .load()
-        .unwrap();
+    let read = load::env::<Defaults>([("HD_TAGS", "a\\,b,c")]);
     assert_eq!(read.tags, ["a,b", "c"]);
 }
 
@@ -1766,7 +1730,7 @@ fn a_field_named_like_a_flag_of_staids_own_loses_its_flag_with_a_warning() {
           environment, or give the field another flag with #[config(flag = \"..\")]"
         ]
     );
-    let help = Named::builder().args(["cf", "--help"]).load().unwrap_err();
+    let help = load::args_error::<Named>(["cf", "--help"]);
     assert!(
         matches!(help.as_exit(), Some(staid::Exit::Help(_))),
         "{help}"

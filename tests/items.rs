@@ -186,10 +186,7 @@ fn a_json_null_in_a_list_is_an_error_at_the_null_not_a_shorter_list() {
 
 #[test]
 fn negative_numbers_are_values_of_flags() {
-    let app = App::builder()
-        .args(["app", "--offset", "-5", "--ratio", "-1.5", "--ports", "-0"])
-        .load()
-        .unwrap();
+    let app = load::args::<App>(["app", "--offset", "-5", "--ratio", "-1.5", "--ports", "-0"]);
     assert_eq!(
         (app.offset, app.ratio, &app.ports[..]),
         (Some(-5), Some(-1.5), &[0][..])
@@ -202,26 +199,17 @@ fn negative_numbers_are_values_of_flags() {
         r: Option<f64>,
         pair: Option<(i32, i32)>,
     }
-    let signed = Signed::builder()
-        .args([
-            "s", "--nums", "-1,-2", "--off", "-0x10", "--r", "-.5", "--pair", "-1,-2",
-        ])
-        .load()
-        .unwrap();
+    let signed = load::args::<Signed>([
+        "s", "--nums", "-1,-2", "--off", "-0x10", "--r", "-.5", "--pair", "-1,-2",
+    ]);
     assert_eq!(signed.nums, Some(vec![-1, -2]));
     assert_eq!(
         (signed.off, signed.r, signed.pair),
         (Some(-16), Some(-0.5), Some((-1, -2)))
     );
-    let signed = Signed::builder()
-        .args(["s", "--off", "-1_000"])
-        .load()
-        .unwrap();
+    let signed = load::args::<Signed>(["s", "--off", "-1_000"]);
     assert_eq!(signed.off, Some(-1000));
-    let error = App::builder()
-        .args(["app", "--ports", "-1"])
-        .load()
-        .unwrap_err();
+    let error = load::args_error::<App>(["app", "--ports", "-1"]);
     assert_eq!(
         problems(&error),
         ["ports.0: -1 is out of range for u16 (0 to 65535)"]
@@ -306,10 +294,7 @@ fn every_bad_item_of_an_array_is_reported() {
 /// `--offset --help` lacks its value, it does not set `--help` as one.
 #[test]
 fn a_flag_after_a_number_fields_flag_stays_a_flag() {
-    let err = App::builder()
-        .args(["app", "--offset", "--help"])
-        .load()
-        .unwrap_err();
+    let err = load::args_error::<App>(["app", "--offset", "--help"]);
     assert!(
         err.to_string()
             .starts_with("error: a value is required for '--offset <OFFSET>'"),

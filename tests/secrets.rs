@@ -95,10 +95,7 @@ fn other_lines_keep_their_snippets() {
 
 #[test]
 fn flags_of_secret_fields_are_not_shown() {
-    let err = Keys::builder()
-        .args(["sk", "--list", MARK])
-        .load()
-        .unwrap_err();
+    let err = load::args_error::<Keys>(["sk", "--list", MARK]);
     assert_hidden(&err);
 }
 

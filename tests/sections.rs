@@ -343,19 +343,13 @@ fn env_map_entry_that_reads_two_ways() {
 fn option_section_fields_get_env_and_flags() {
     let app = load::env::<App>([("MYAPP_TLS_CERT", "env.pem")]);
     assert_eq!(app.tls.unwrap().cert, "env.pem");
-    let app = App::builder()
-        .args(["myapp", "--tls-cert", "flag.pem"])
-        .load()
-        .unwrap();
+    let app = load::args::<App>(["myapp", "--tls-cert", "flag.pem"]);
     assert_eq!(app.tls.unwrap().cert, "flag.pem");
 }
 
 #[test]
 fn no_flags_for_lists_and_maps_of_sections() {
-    let err = App::builder()
-        .args(["myapp", "--routes", "x"])
-        .load()
-        .unwrap_err();
+    let err = load::args_error::<App>(["myapp", "--routes", "x"]);
     assert!(
         err.to_string().contains("unexpected argument '--routes'"),
         "{err}"

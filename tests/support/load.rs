@@ -1,9 +1,10 @@
-//! A schema loaded from one TOML or JSON text, or from one environment,
-//! over its defaults: the configuration it builds, or the error it gives
+//! A schema loaded from one TOML or JSON text, one environment or one
+//! command line, over its defaults: the configuration it builds, or the error it gives
 //! when it must fail.
 
 #![allow(dead_code)]
 
+use std::ffi::OsString;
 use std::fmt::Debug;
 use std::sync::Arc;
 
@@ -57,4 +58,16 @@ pub fn env_loaded<C: Config>(
     vars: impl IntoIterator<Item = (impl Into<String>, impl Into<String>)>,
 ) -> Loaded<C> {
     C::builder().env_from(vars).load_full().unwrap()
+}
+
+/// `C` loaded from the command line `args` (the program's name first).
+#[cfg(feature = "cli")]
+pub fn args<C: Config>(args: impl IntoIterator<Item = impl Into<OsString>>) -> C {
+    C::builder().args(args).load().unwrap()
+}
+
+/// The error of loading `C` from the command line `args`.
+#[cfg(feature = "cli")]
+pub fn args_error<C: Config + Debug>(args: impl IntoIterator<Item = impl Into<OsString>>) -> Error {
+    C::builder().args(args).load().unwrap_err()
 }
