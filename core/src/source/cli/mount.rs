@@ -461,32 +461,24 @@ pub(crate) fn augment(
                 Some((who, true)) => {
                     let short = arg.get_short().unwrap_or_default();
                     let flag = arg.get_long().unwrap_or_default().to_owned();
-                    let mut problem = Problem::new(
+                    let problem = Problem::new(
                         ProblemKind::Source,
                         format!(
                             "short flag -{short} of --{flag} is left out: {who} has the same name"
                         ),
                     )
                     .with_help(format!("--{flag} is still accepted everywhere"));
-                    let id = arg.get_id().as_str();
-                    if !RESERVED.contains(&id) {
-                        problem = problem.with_key(id);
-                    }
-                    problems.push(problem);
+                    problems.push(about_flag(problem, &arg));
                     arg.short(None).global(true)
                 }
                 Some((who, false)) => {
                     let flag = arg.get_long().unwrap_or_default().to_owned();
-                    let mut problem = Problem::new(
+                    let problem = Problem::new(
                         ProblemKind::Source,
                         format!("flag --{flag} is not global: {who} has the same name"),
                     )
                     .with_help("give staid's flag before the subcommand");
-                    let id = arg.get_id().as_str();
-                    if !RESERVED.contains(&id) {
-                        problem = problem.with_key(id);
-                    }
-                    problems.push(problem);
+                    problems.push(about_flag(problem, &arg));
                     arg
                 }
             })
@@ -497,11 +489,7 @@ pub(crate) fn augment(
     let mut copied = Vec::new();
     if !app.has("help") {
         cmd = cmd.disable_help_flag(true);
-        let help = Arg::new("help")
-            .long("help")
-            .short(help_short)
-            .action(ArgAction::Help)
-            .help("Print help");
+        let help = builtin("help", help_short, ArgAction::Help, "Print help");
         match help_global {
             true => kept.push(help.global(true)),
             false => {
@@ -512,11 +500,12 @@ pub(crate) fn augment(
     }
     if cmd.get_version().is_some() && !app.has("version") {
         cmd = cmd.disable_version_flag(true);
-        let version = Arg::new("version")
-            .long("version")
-            .short(version_short)
-            .action(ArgAction::Version)
-            .help("Print version");
+        let version = builtin(
+            "version",
+            version_short,
+            ArgAction::Version,
+            "Print version",
+        );
         if propagate_version && !version_global {
             copied.push(version.clone());
         }
@@ -554,6 +543,26 @@ pub(crate) fn augment(
         cmd = cmd.after_help(after);
     }
     (cmd, problems)
+}
+
+/// `problem`, about staid's flag `arg`, keyed by the field the flag sets
+/// (staid's own flags, such as `--config`, set none).
+fn about_flag(problem: Problem, arg: &Arg) -> Problem {
+    let id = arg.get_id().as_str();
+    match RESERVED.contains(&id) {
+        true => problem,
+        false => problem.with_key(id),
+    }
+}
+
+/// Staid's `--help` or `--version`, in place of clap's: `name` is its id
+/// and its long flag.
+fn builtin(name: &'static str, short: Option<char>, action: ArgAction, help: &'static str) -> Arg {
+    Arg::new(name)
+        .long(name)
+        .short(short)
+        .action(action)
+        .help(help)
 }
 
 /// Whether a type is made of numbers alone (`i32`, `Option<f64>`,
