@@ -353,6 +353,11 @@ mod tests {
         entries.into_iter().map(|e| (e.name, e.value)).collect()
     }
 
+    /// The values of `text`'s lines, in order, without their names.
+    fn values_only(text: &str) -> Vec<String> {
+        values(text).into_iter().map(|(_, v)| v).collect()
+    }
+
     fn faults(text: &str) -> Vec<(&'static str, usize, usize)> {
         let (_, faults) = parse(text, |_| None);
         faults
@@ -395,10 +400,8 @@ mod tests {
         let text = "KEY=my\\ cool\\ value\nKEY2=\\$sweet\nKEY3=\"awesome stuff \\\"mang\\\"\"\n\
                     KEY4='sweet $\\fgs'\\''fds'\nKEY5=\"'\\\"yay\\\\\"\\ \"stuff\"\n\
                     KEY6=\"lol\" #well you see\nKEY7=\"line 1\\nline 2\"\nKEY8=\"two\nlines\"\n";
-        let got = values(text);
-        let got: Vec<_> = got.iter().map(|(_, v)| v.as_str()).collect();
         assert_eq!(
-            got,
+            values_only(text),
             [
                 "my cool value",
                 "$sweet",
@@ -416,10 +419,8 @@ mod tests {
     fn substitution_reads_the_environment_then_earlier_lines() {
         let text = "A=a\nFROM_ENV=file\nB=$A/${FROM_ENV}/$A_B/${NONE:-d}/${A:-x}/${NONE-e}\n\
                     C=x$1y$-$\nD='$A'\nE=\"$A\"\nF=\\$A\nG=$A.$A\n";
-        let got = values(text);
-        let got: Vec<_> = got.iter().map(|(_, v)| v.as_str()).collect();
         assert_eq!(
-            got,
+            values_only(text),
             [
                 "a",
                 "file",
