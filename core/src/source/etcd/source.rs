@@ -281,29 +281,8 @@ impl Etcd {
     /// that gave it.
     fn fetch(&self) -> Result<(pb::RangeResponse, String), Box<Problem>> {
         let settings = &self.settings;
-        if settings.prefix.is_empty() {
-            return Err(Box::new(
-                Problem::new(
-                    ProblemKind::Source,
-                    format!(
-                        "the etcd prefix is empty: it would read every key in etcd at {}",
-                        settings.shown
-                    ),
-                )
-                .with_help("give the prefix of the application's keys, such as \"/myapp/\""),
-            ));
-        }
-        if settings.endpoints.is_empty() {
-            return Err(Box::new(
-                Problem::new(
-                    ProblemKind::Source,
-                    format!(
-                        "cannot read {} from etcd: no endpoint was given",
-                        settings.prefix
-                    ),
-                )
-                .with_help("give the client URL of every member, such as \"http://10.0.0.1:2379\""),
-            ));
+        if let Some(problem) = unreadable(settings) {
+            return Err(Box::new(problem));
         }
         let runtime = self.runtime()?;
         let task_settings = settings.clone();
@@ -330,6 +309,31 @@ impl Etcd {
             Err(_) => Err(Box::new(settings.no_answer(limit))),
         }
     }
+}
+
+/// Why nothing can be read with `settings`, if so: an empty prefix (it
+/// would read every key in etcd) or no endpoint.
+fn unreadable(settings: &Settings) -> Option<Problem> {
+    let (message, help) = if settings.prefix.is_empty() {
+        (
+            format!(
+                "the etcd prefix is empty: it would read every key in etcd at {}",
+                settings.shown
+            ),
+            "give the prefix of the application's keys, such as \"/myapp/\"",
+        )
+    } else if settings.endpoints.is_empty() {
+        (
+            format!(
+                "cannot read {} from etcd: no endpoint was given",
+                settings.prefix
+            ),
+            "give the client URL of every member, such as \"http://10.0.0.1:2379\"",
+        )
+    } else {
+        return None;
+    };
+    Some(Problem::new(ProblemKind::Source, message).with_help(help))
 }
 
 impl Clone for Etcd {
