@@ -170,8 +170,7 @@ impl Client {
         settings: &Settings,
         prefix: &str,
     ) -> Result<(pb::RangeResponse, usize), Failures> {
-        let key = prefix.as_bytes().to_vec();
-        let range_end = prefix_end(&key);
+        let (key, range_end) = range_of(prefix);
         self.on_members(settings, |channel, token| {
             let request = pb::RangeRequest {
                 key: key.clone(),
@@ -197,8 +196,7 @@ impl Client {
         // token" that renews it: log in afresh instead. A watch is opened
         // rarely and held for long, so its token is likely old.
         self.token = None;
-        let key = prefix.as_bytes().to_vec();
-        let range_end = prefix_end(&key);
+        let (key, range_end) = range_of(prefix);
         self.on_members(settings, |channel, token| {
             let create = pb::WatchCreateRequest {
                 key: key.clone(),
@@ -411,6 +409,14 @@ impl Settings {
         }
         Ok(endpoint)
     }
+}
+
+/// The range of keys under `prefix`, as etcd takes it: its first key and
+/// the end.
+fn range_of(prefix: &str) -> (Vec<u8>, Vec<u8>) {
+    let key = prefix.as_bytes().to_vec();
+    let end = prefix_end(&key);
+    (key, end)
 }
 
 /// The end of the range of keys that start with `prefix`: the prefix with
