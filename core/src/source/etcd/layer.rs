@@ -241,26 +241,19 @@ mod tests {
 
     const EP: &str = "http://127.0.0.1:2379";
 
-    fn build<'a>(
-        prefix: &str,
-        endpoint: &str,
-        entries: impl IntoIterator<Item = Entry<'a>>,
-    ) -> (Option<Value>, Vec<Problem>) {
+    /// The layer of `entries` under the prefix `/app/` at `EP`.
+    fn build<'a>(entries: impl IntoIterator<Item = Entry<'a>>) -> (Option<Value>, Vec<Problem>) {
         // Nothing is secret.
-        let built = super::build(&Schema::EMPTY, prefix, endpoint, entries);
+        let built = super::build(&Schema::EMPTY, "/app/", EP, entries);
         (built.layer, built.problems)
     }
 
     #[test]
     fn keys_become_paths_and_text_stays_text() {
-        let (layer, problems) = build(
-            "/app/",
-            EP,
-            [
-                entry("/app/db/host", "db1", 3),
-                entry("/app/port", "8080", 5),
-            ],
-        );
+        let (layer, problems) = build([
+            entry("/app/db/host", "db1", 3),
+            entry("/app/port", "8080", 5),
+        ]);
         assert!(problems.is_empty(), "{problems:?}");
         let layer = layer.unwrap();
         let host = layer.get("db.host").unwrap();
@@ -283,22 +276,18 @@ mod tests {
 
     #[test]
     fn json_keys_are_typed_and_single_keys_win() {
-        let (layer, problems) = build(
-            "/app/",
-            EP,
-            [
-                entry(
-                    "/app/db.json",
-                    r#"{"host": "a", "port": 5432, "x": null}"#,
-                    2,
-                ),
-                entry("/app/db/host", "b", 4),
-                // Byte order puts the single key first here: it still wins.
-                entry("/app/port", "9000", 5),
-                entry("/app/port.json", "1", 5),
-                entry("/app/tags.json", r#"["x", "y"]"#, 6),
-            ],
-        );
+        let (layer, problems) = build([
+            entry(
+                "/app/db.json",
+                r#"{"host": "a", "port": 5432, "x": null}"#,
+                2,
+            ),
+            entry("/app/db/host", "b", 4),
+            // Byte order puts the single key first here: it still wins.
+            entry("/app/port", "9000", 5),
+            entry("/app/port.json", "1", 5),
+            entry("/app/tags.json", r#"["x", "y"]"#, 6),
+        ]);
         assert!(problems.is_empty(), "{problems:?}");
         let layer = layer.unwrap();
         assert_eq!(layer.get("port").unwrap().kind, Kind::String("9000".into()));
@@ -317,20 +306,16 @@ mod tests {
 
     #[test]
     fn bad_keys_and_values_are_reported_and_the_rest_kept() {
-        let (layer, problems) = build(
-            "/app/",
-            EP,
-            [
-                entry("/app/", "x", 1),
-                entry("/app/a//b", "x", 1),
-                entry("/app/a/", "x", 1),
-                entry("/app/a.b/c", "x", 1),
-                entry("/app/db.toml", "pool = 1", 1),
-                entry("/app/bad.json", "{", 1),
-                entry("/app/null.json", "null", 1),
-                entry("/app/ok", "yes", 1),
-            ],
-        );
+        let (layer, problems) = build([
+            entry("/app/", "x", 1),
+            entry("/app/a//b", "x", 1),
+            entry("/app/a/", "x", 1),
+            entry("/app/a.b/c", "x", 1),
+            entry("/app/db.toml", "pool = 1", 1),
+            entry("/app/bad.json", "{", 1),
+            entry("/app/null.json", "null", 1),
+            entry("/app/ok", "yes", 1),
+        ]);
         let messages: Vec<String> = problems.iter().map(ToString::to_string).collect();
         assert_eq!(messages.len(), 6, "{messages:#?}");
         // Documents are read first, then single keys.
@@ -351,18 +336,14 @@ mod tests {
 
     #[test]
     fn a_value_beside_keys_below_it_is_reported_and_the_keys_kept() {
-        let (layer, problems) = build(
-            "/app/",
-            EP,
-            [
-                entry("/app/db", "oops", 1),
-                entry("/app/db/host", "h1", 2),
-                entry("/app/db.json", r#"{"host": "a", "pool": {"size": 1}}"#, 3),
-                entry("/app/db/pool", "8", 4),
-                entry("/app/port/extra", "1", 5),
-                entry("/app/port", "9000", 6),
-            ],
-        );
+        let (layer, problems) = build([
+            entry("/app/db", "oops", 1),
+            entry("/app/db/host", "h1", 2),
+            entry("/app/db.json", r#"{"host": "a", "pool": {"size": 1}}"#, 3),
+            entry("/app/db/pool", "8", 4),
+            entry("/app/port/extra", "1", 5),
+            entry("/app/port", "9000", 6),
+        ]);
         // Documents are read first: `db` is a table when `/app/db` comes.
         let messages: Vec<String> = problems.iter().map(ToString::to_string).collect();
         assert_eq!(
@@ -388,7 +369,7 @@ mod tests {
 
     #[test]
     fn nothing_under_the_prefix_is_no_layer() {
-        let (layer, problems) = build("/app/", EP, []);
+        let (layer, problems) = build([]);
         assert!(layer.is_none());
         assert!(problems.is_empty());
     }
