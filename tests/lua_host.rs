@@ -12,6 +12,10 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+#[path = "support/evil.rs"]
+mod evil;
+use evil::{roomy, timed, TIME_OUT};
+
 use staid::source::Lua;
 use staid::{Config, Error};
 
@@ -180,24 +184,11 @@ fn assert_ends_with(text: &str, tail: &str) {
     assert!(text.ends_with(tail), "{end}");
 }
 
-const TIME: Duration = Duration::from_millis(300);
 /// Time limit plus the grace of a script thread and a busy machine.
 const ON_TIME: Duration = Duration::from_millis(300 + 1000);
 /// The Lua heap (32 MiB), the copy of a result (as much again), the
 /// thread's stack and the allocator's slack.
 const HOST_MIB: u64 = 96;
-
-const TIME_OUT: &str = "error: the script exceeded its time limit of 300ms\n  --> evil.lua";
-
-fn timed(text: &str) -> Lua {
-    Lua::text("evil.lua", text)
-        .time_limit(TIME)
-        .instruction_limit(u64::MAX)
-}
-
-fn roomy(text: &str) -> Lua {
-    Lua::text("evil.lua", text).time_limit(Duration::from_secs(20))
-}
 
 // 1. `<close>` handlers and coroutine finalisers are metered.
 

@@ -9,6 +9,10 @@ use std::time::{Duration, Instant};
 mod tmp;
 use tmp::Tmp;
 
+#[path = "support/evil.rs"]
+mod evil;
+use evil::{roomy, timed, ROOMY, TIME, TIME_OUT};
+
 use staid::source::Lua;
 use staid::{Config, Error, ProblemKind};
 
@@ -21,14 +25,9 @@ struct App {
     list: Option<Vec<i64>>,
 }
 
-/// Short enough to keep the suite fast, long enough for a busy machine.
-const TIME: Duration = Duration::from_millis(300);
 /// What a load may take past the time limit: the grace the loader gives a
 /// script thread, and scheduling on a busy machine.
 const SLACK: Duration = Duration::from_millis(1500);
-
-/// For the memory tests: room enough in time that only memory can run out.
-const ROOMY: Duration = Duration::from_secs(20);
 
 fn load(lua: Lua) -> (Result<App, Error>, Duration) {
     let start = Instant::now();
@@ -52,13 +51,6 @@ fn hostile(lua: Lua) -> String {
     err.to_string()
 }
 
-/// A script with only the time limit in reach.
-fn timed(script: &str) -> Lua {
-    Lua::text("evil.lua", script)
-        .time_limit(TIME)
-        .instruction_limit(u64::MAX)
-}
-
 /// Runs a script that must fail within [`TIME`].
 fn hostile_timed(text: &str) -> String {
     let start = Instant::now();
@@ -71,19 +63,12 @@ fn hostile_timed(text: &str) -> String {
     err
 }
 
-/// A script with the default memory and instruction limits.
-fn script(script: &str) -> Lua {
-    Lua::text("evil.lua", script).time_limit(ROOMY)
-}
-
 /// The host still loads a good script right after a hostile one.
 fn still_works() {
     let (result, took) = load(Lua::text("good.lua", "return { port = 8080 }"));
     assert_eq!(result.unwrap().port, 8080);
     assert!(took < SLACK, "took {took:?}");
 }
-
-const TIME_OUT: &str = "error: the script exceeded its time limit of 300ms\n  --> evil.lua";
 
 fn missing_global(name: &str, line: usize) -> String {
     format!("error: attempt to index a nil value (global '{name}')\n  --> evil.lua:{line}")
@@ -116,7 +101,7 @@ fn good(script: &str) -> App {
 #[test]
 fn io_is_absent() {
     assert_eq!(
-        hostile(script("local f = io.open('/etc/passwd')")),
+        hostile(roomy("local f = io.open('/etc/passwd')")),
         missing_global("io", 1)
     );
 }
@@ -132,7 +117,7 @@ fn os_execute_exit_and_remove_are_absent() {
     ] {
         let name = call.split('(').next().unwrap().trim_start_matches("os.");
         assert_eq!(
-            hostile(script(&format!("local x = 1\n{call}"))),
+            hostile(roomy(&format!("local x = 1\n{call}"))),
             nil_call(&format!("field '{name}'"), line)
         );
     }
@@ -155,11 +140,11 @@ fn os_getenv_sees_only_the_builders_environment() {
 #[test]
 fn require_and_package_are_absent() {
     assert_eq!(
-        hostile(script("local x = 1\nrequire('os')")),
+        hostile(roomy("local x = 1\nrequire('os')")),
         nil_call("global 'require'", 2)
     );
     assert_eq!(
-        hostile(script("package.loadlib('libc.so.6', 'system')")),
+        hostile(roomy("package.loadlib('libc.so.6', 'system')")),
         missing_global("package", 1)
     );
 }
@@ -168,7 +153,7 @@ fn require_and_package_are_absent() {
 fn dofile_and_loadfile_are_absent() {
     for name in ["dofile", "loadfile"] {
         assert_eq!(
-            hostile(script(&format!("{name}('/etc/passwd')"))),
+            hostile(roomy(&format!("{name}('/etc/passwd')"))),
             nil_call(&format!("global '{name}'"), 1)
         );
     }
@@ -177,7 +162,7 @@ fn dofile_and_loadfile_are_absent() {
 #[test]
 fn debug_is_absent() {
     assert_eq!(
-        hostile(script("debug.sethook()\nwhile true do end")),
+        hostile(roomy("debug.sethook()\nwhile true do end")),
         missing_global("debug", 1)
     );
 }
@@ -189,7 +174,7 @@ fn collectgarbage_and_print_are_absent() {
         ("print('to the app output')", "print"),
     ] {
         assert_eq!(
-            hostile(script(call)),
+            hostile(roomy(call)),
             nil_call(&format!("global '{name}'"), 1)
         );
     }
@@ -201,14 +186,14 @@ fn string_dump_is_absent() {
         "local f = function() end\nstring.dump(f)",
         "local f = function() end\nlocal s = ('').dump(f)",
     ] {
-        assert_eq!(hostile(script(text)), nil_call("field 'dump'", 2));
+        assert_eq!(hostile(roomy(text)), nil_call("field 'dump'", 2));
     }
 }
 
 #[test]
 fn load_takes_text_chunks_only() {
     // A binary chunk is refused even when the script asks for mode "b".
-    let err = hostile(script(
+    let err = hostile(roomy(
         "local f, e = load('\\27Lua\\84\\0', 'x', 'b')\nassert(f, e)",
     ));
     assert!(
@@ -286,7 +271,7 @@ fn coroutines_are_metered_too() {
 
 #[test]
 fn deep_recursion_ends_in_an_error() {
-    let err = hostile(script("local function f(n) return 1 + f(n + 1) end\nf(1)"));
+    let err = hostile(roomy("local function f(n) return 1 + f(n + 1) end\nf(1)"));
     assert!(
         err.contains("stack overflow") || err.contains("memory limit"),
         "{err}"
@@ -297,7 +282,7 @@ fn deep_recursion_ends_in_an_error() {
         TIME_OUT
     );
     // Recursion through a metamethod goes through C, which Lua bounds.
-    let err = hostile(script(
+    let err = hostile(roomy(
         "local t = setmetatable({}, { __index = function(t, k) return t[k] end })\nreturn t.x",
     ));
     assert!(err.contains("stack overflow"), "{err}");
@@ -307,22 +292,19 @@ fn deep_recursion_ends_in_an_error() {
 fn string_rep_bombs_hit_the_memory_limit() {
     let memory = "error: the script exceeded its memory limit of 32 MiB\n  --> evil.lua\n  \
                   = help: raise it with `staid::source::Lua::memory_limit`";
+    assert_eq!(hostile(roomy("local s = string.rep('x', 1 << 30)")), memory);
+    assert_eq!(hostile(roomy("local s = ('x'):rep(1e8, ',')")), memory);
     assert_eq!(
-        hostile(script("local s = string.rep('x', 1 << 30)")),
+        hostile(roomy("local s = 'x'\nwhile true do s = s .. s end")),
         memory
     );
-    assert_eq!(hostile(script("local s = ('x'):rep(1e8, ',')")), memory);
-    assert_eq!(
-        hostile(script("local s = 'x'\nwhile true do s = s .. s end")),
-        memory
-    );
-    let err = hostile(script("local s = string.rep('x', 1 << 62)"));
+    let err = hostile(roomy("local s = string.rep('x', 1 << 62)"));
     assert!(err.contains("resulting string too large"), "{err}");
 }
 
 #[test]
 fn table_growth_hits_the_memory_limit() {
-    let err = hostile(script("local t = {}\nfor i = 1, 1e9 do t[i] = { i } end"));
+    let err = hostile(roomy("local t = {}\nfor i = 1, 1e9 do t[i] = { i } end"));
     assert!(
         err.starts_with("error: the script exceeded its memory limit"),
         "{err}"
@@ -349,11 +331,11 @@ fn a_memory_error_cannot_be_caught() {
         // Caught twice over: the outer pcall cannot catch the breach either.
         format!("for i = 1, 3 do pcall(pcall, {bomb}) end\nreturn {{ port = 1 }}"),
     ] {
-        assert_eq!(hostile(script(&text)), MEMORY, "{text}");
+        assert_eq!(hostile(roomy(&text)), MEMORY, "{text}");
     }
     // After a breach in a validate hook too.
     assert_eq!(
-        hostile(script(&format!(
+        hostile(roomy(&format!(
             "validate(function() pcall({bomb}) end)\nreturn {{}}"
         ))),
         MEMORY
@@ -575,7 +557,7 @@ fn an_error_object_whose_tostring_loops_is_stopped() {
 #[test]
 fn the_string_metatable_is_out_of_reach() {
     assert_eq!(
-        hostile(script("getmetatable('').__index = function() return 1 end")),
+        hostile(roomy("getmetatable('').__index = function() return 1 end")),
         "error: attempt to index a boolean value\n  --> evil.lua:1"
     );
     // Replacing a library function only changes the script's own state: the
@@ -591,7 +573,7 @@ fn the_string_metatable_is_out_of_reach() {
 #[test]
 fn finalizers_are_refused_and_close_handlers_are_metered() {
     assert_eq!(
-        hostile(script(
+        hostile(roomy(
             "setmetatable({}, { __gc = function() while true do end end })"
         )),
         "error: __gc metamethods are not allowed in a configuration script\n  --> evil.lua:1"
@@ -641,7 +623,7 @@ fn a_validate_hook_is_limited_like_the_script() {
         hostile_timed("validate(function(cfg) while true do end end)"),
         TIME_OUT
     );
-    let err = hostile(script(
+    let err = hostile(roomy(
         "validate(function(cfg) local t = {} for i = 1, 1e9 do t[i] = i end end)",
     ));
     assert!(
@@ -672,12 +654,12 @@ fn the_configuration_cannot_be_changed_behind_the_loaders_back() {
 #[test]
 fn huge_and_self_referencing_results_are_refused() {
     assert_eq!(
-        hostile(script(
+        hostile(roomy(
             "local t = {}\nfor i = 1, 200000 do t[i] = i end\nreturn { list = t }"
         )),
         "error: the script returned more than 100000 values\n  --> evil.lua"
     );
-    let err = hostile(script("local t = {}\nt.t = t\nreturn { labels = t }"));
+    let err = hostile(roomy("local t = {}\nt.t = t\nreturn { labels = t }"));
     assert!(
         err.contains("tables are nested deeper than 128 levels (does a table contain itself?)"),
         "{err}"
@@ -686,7 +668,7 @@ fn huge_and_self_referencing_results_are_refused() {
 
 #[test]
 fn a_format_bomb_is_an_error() {
-    let err = hostile(script("return { name = string.format('%099999d', 1) }"));
+    let err = hostile(roomy("return { name = string.format('%099999d', 1) }"));
     assert!(err.contains("invalid conversion"), "{err}");
 }
 
@@ -694,7 +676,7 @@ fn a_format_bomb_is_an_error() {
 fn the_host_keeps_working_after_many_hostile_scripts() {
     for _ in 0..3 {
         assert_eq!(hostile_timed("while true do end"), TIME_OUT);
-        let err = hostile(script("local s = string.rep('x', 1 << 30)"));
+        let err = hostile(roomy("local s = string.rep('x', 1 << 30)"));
         assert!(err.contains("memory limit"), "{err}");
     }
 }
@@ -716,7 +698,7 @@ fn coroutines_still_work_as_lua_defines_them() {
     assert_eq!((app.port, app.name.as_deref()), (10, Some("true")));
     // An error inside a wrapped coroutine keeps its line.
     assert_eq!(
-        hostile(script(
+        hostile(roomy(
             "local f = coroutine.wrap(function()\n  error('boom')\nend)\nf()"
         )),
         "error: boom\n  --> evil.lua:2"
