@@ -47,6 +47,12 @@ impl Tmp {
         App::builder().dotenv(self.env(text))
     }
 
+    /// `App` loaded from `.env` holding `text`, with its origins and
+    /// warnings.
+    fn dotenv_loaded(&self, text: &str) -> staid::Loaded<App> {
+        self.dotenv(text).load_full().unwrap()
+    }
+
     /// The error of loading `App` from `.env` holding `text`, with this
     /// directory written `$DIR`.
     fn dotenv_error(&self, text: &str) -> String {
@@ -68,7 +74,7 @@ HOME=/not/read
 #[test]
 fn variables_are_read_with_the_environments_names_and_origins_name_the_line() {
     let tmp = Tmp::new();
-    let loaded = tmp.dotenv(FILE).load_full().unwrap();
+    let loaded = tmp.dotenv_loaded(FILE);
     let app = loaded.config();
     assert_eq!((app.port, app.name.as_str()), (9000, "my app"));
     assert_eq!(app.db.host, "db.local");
@@ -93,7 +99,7 @@ fn variables_are_read_with_the_environments_names_and_origins_name_the_line() {
 #[test]
 fn a_byte_order_mark_is_skipped() {
     let tmp = Tmp::new();
-    let loaded = tmp.dotenv("\u{feff}MYAPP_PORT=9001\n").load_full().unwrap();
+    let loaded = tmp.dotenv_loaded("\u{feff}MYAPP_PORT=9001\n");
     assert_eq!(loaded.config().port, 9001);
     assert_eq!(tmp.text(loaded.origin("port").unwrap()), "$DIR/.env:1:12");
 }
@@ -179,10 +185,7 @@ fn an_unterminated_quote_is_an_error_naming_where_it_opens() {
 #[test]
 fn a_variable_set_twice_is_a_warning_and_the_later_wins() {
     let tmp = Tmp::new();
-    let loaded = tmp
-        .dotenv("MYAPP_PORT=1\nMYAPP_PORT=2\n")
-        .load_full()
-        .unwrap();
+    let loaded = tmp.dotenv_loaded("MYAPP_PORT=1\nMYAPP_PORT=2\n");
     assert_eq!(loaded.config().port, 2);
     assert_eq!(tmp.text(loaded.origin("port").unwrap()), "$DIR/.env:2:12");
     let warnings: Vec<String> = loaded.warnings().iter().map(|w| tmp.text(w)).collect();
@@ -212,10 +215,7 @@ fn a_secrets_bad_value_is_not_shown() {
 #[test]
 fn a_variable_outside_the_prefix_is_ignored_as_the_environments_would_be() {
     let tmp = Tmp::new();
-    let loaded = tmp
-        .dotenv("PORT=1\nOTHERAPP_PORT=2\nMYAPPX_PORT=3\n")
-        .load_full()
-        .unwrap();
+    let loaded = tmp.dotenv_loaded("PORT=1\nOTHERAPP_PORT=2\nMYAPPX_PORT=3\n");
     assert_eq!(loaded.config().port, 8080);
     assert_eq!(loaded.origin("port"), Some(&staid::Origin::Default));
     assert!(loaded.warnings().is_empty(), "{:?}", loaded.warnings());
@@ -378,13 +378,10 @@ fn an_escaped_newline_does_not_move_later_lines() {
         tmp.dotenv_error("MYAPP_NAME=\"a\\nb\\nc\"\nMYAPP_DB_POOL=x\n"),
         "error: `db.pool`: expected an integer (u32), found \"x\"\n  --> $DIR/.env:2:15"
     );
-    let loaded = tmp
-        .dotenv(
-            "MYAPP_NAME=\"a\\nb\\nc\"\nMYAPP_PORT=1\n  export MYAPP_NAME = 'x\\ny'\n\
+    let loaded = tmp.dotenv_loaded(
+        "MYAPP_NAME=\"a\\nb\\nc\"\nMYAPP_PORT=1\n  export MYAPP_NAME = 'x\\ny'\n\
              MYAPP_TAGS=\"é\nè\"\nMYAPP_PORT=2\n",
-        )
-        .load_full()
-        .unwrap();
+    );
     assert_eq!(tmp.text(loaded.origin("port").unwrap()), "$DIR/.env:6:12");
     assert_eq!(tmp.text(loaded.origin("name").unwrap()), "$DIR/.env:3:23");
     assert_eq!(tmp.text(loaded.origin("tags").unwrap()), "$DIR/.env:4:12");
