@@ -491,14 +491,11 @@ fn version_comes_from_the_crate() {
 
 #[test]
 fn print_config_shows_origins_and_masks_secrets() {
-    let err = Svc::builder()
-        .toml_str("token = \"hunter2\"\n[db]\nhost = \"db1\"\n")
-        .args(args(&["--print-config", "-p", "1"]))
-        .load()
-        .unwrap_err();
-    let Some(Exit::PrintConfig(text)) = err.as_exit() else {
-        panic!("expected print-config, got {err}");
-    };
+    let text = load::printed_config(
+        Svc::builder()
+            .toml_str("token = \"hunter2\"\n[db]\nhost = \"db1\"\n")
+            .args(args(&["--print-config", "-p", "1"])),
+    );
     assert!(!text.contains("hunter2"), "{text}");
     let loaded = Svc::builder()
         .toml_str("token = \"hunter2\"")

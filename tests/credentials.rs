@@ -9,8 +9,11 @@ use std::fs;
 mod tmp;
 use tmp::Tmp;
 
+#[path = "support/load.rs"]
+mod load;
+
 use staid::source::Credentials;
-use staid::{Config, Exit, Origin};
+use staid::{Config, Origin};
 
 /// A service.
 #[derive(Config, Debug)]
@@ -99,16 +102,13 @@ fn the_environment_wins_over_credentials_and_print_config_masks_them() {
     let tmp = Tmp::new();
     tmp.write("db.password", "hunter2\n");
     tmp.write("port", "9000\n");
-    let err = App::builder()
-        .discover()
-        .credentials()
-        .env_from(tmp.env(&[("MYAPP_PORT", "9001")]))
-        .args(["myapp", "--print-config"])
-        .load()
-        .unwrap_err();
-    let Some(Exit::PrintConfig(text)) = err.as_exit() else {
-        panic!("not --print-config: {err}");
-    };
+    let text = load::printed_config(
+        App::builder()
+            .discover()
+            .credentials()
+            .env_from(tmp.env(&[("MYAPP_PORT", "9001")]))
+            .args(["myapp", "--print-config"]),
+    );
     assert_eq!(
         text,
         "port = 9001               # env MYAPP_PORT\n\
@@ -161,16 +161,8 @@ fn two_credentials_for_one_field_are_an_error_naming_both() {
         "{text}"
     );
     // --print-config shows what did load, and neither value.
-    let err = tmp
-        .builder()
-        .args(["myapp", "--print-config"])
-        .load()
-        .unwrap_err();
-    let Some(Exit::PrintConfig(listing)) = err.as_exit() else {
-        panic!("not --print-config: {err}");
-    };
     assert_eq!(
-        listing,
+        load::printed_config(tmp.builder().args(["myapp", "--print-config"])),
         "port = 9000            # credential port\n\
          db.host = \"localhost\"  # default\n\
          # db.password is not set  <- source failed\n\

@@ -259,15 +259,11 @@ fn a_list_of_bracketed_addresses_is_a_list_not_json() {
     assert_eq!(app.words, ["[WARN] x", "y"]);
 
     let printed = |value: &str| {
-        let err = Lists::builder()
-            .env_from([("L_WORDS", value)])
-            .args(["l", "--print-config=toml"])
-            .load()
-            .unwrap_err();
-        match err.as_exit() {
-            Some(staid::Exit::PrintConfig(text)) => text.clone(),
-            other => panic!("{other:?}"),
-        }
+        load::printed_config(
+            Lists::builder()
+                .env_from([("L_WORDS", value)])
+                .args(["l", "--print-config=toml"]),
+        )
     };
     let app = load::env::<Lists>([("L_WORDS", "[\"a,b\", \"c\"]")]);
     assert_eq!(app.words, ["a,b", "c"]);

@@ -71,3 +71,14 @@ pub fn args<C: Config>(args: impl IntoIterator<Item = impl Into<OsString>>) -> C
 pub fn args_error<C: Config + Debug>(args: impl IntoIterator<Item = impl Into<OsString>>) -> Error {
     C::builder().args(args).load().unwrap_err()
 }
+
+/// What `--print-config` prints for the load of `builder`, which must end
+/// in it.
+#[cfg(feature = "cli")]
+pub fn printed_config<C: Config + Debug>(builder: staid::Builder<C>) -> String {
+    let err = builder.load().unwrap_err();
+    match err.as_exit() {
+        Some(staid::Exit::PrintConfig(text)) => text.clone(),
+        _ => panic!("not --print-config: {err}"),
+    }
+}
