@@ -1,10 +1,9 @@
 //! A schema loaded from one TOML or JSON text, one environment or one
-//! command line, over its defaults: the configuration it builds, or the error it gives
-//! when it must fail.
+//! command line, over its defaults: the configuration it builds, the error
+//! it gives when it must fail, or what `--print-config` prints.
 
 #![allow(dead_code)]
 
-use std::ffi::OsString;
 use std::fmt::Debug;
 use std::sync::Arc;
 
@@ -62,13 +61,15 @@ pub fn env_loaded<C: Config>(
 
 /// `C` loaded from the command line `args` (the program's name first).
 #[cfg(feature = "cli")]
-pub fn args<C: Config>(args: impl IntoIterator<Item = impl Into<OsString>>) -> C {
+pub fn args<C: Config>(args: impl IntoIterator<Item = impl Into<std::ffi::OsString>>) -> C {
     C::builder().args(args).load().unwrap()
 }
 
 /// The error of loading `C` from the command line `args`.
 #[cfg(feature = "cli")]
-pub fn args_error<C: Config + Debug>(args: impl IntoIterator<Item = impl Into<OsString>>) -> Error {
+pub fn args_error<C: Config + Debug>(
+    args: impl IntoIterator<Item = impl Into<std::ffi::OsString>>,
+) -> Error {
     C::builder().args(args).load().unwrap_err()
 }
 
