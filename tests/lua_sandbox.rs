@@ -638,7 +638,7 @@ fn the_configuration_cannot_be_changed_behind_the_loaders_back() {
         .toml_str("port = 5")
         .source(Lua::text(
             "evil.lua",
-            "rawset(config, 'port', 6)\n\
+            "assert(not pcall(rawset, config, 'port', 6))\n\
              assert(getmetatable(config) == 'read-only')\n\
              assert(not pcall(setmetatable, config, nil))\n\
              validate(function(cfg) assert(cfg.port == 5, 'hook saw ' .. tostring(cfg.port)) end)\n\
