@@ -75,6 +75,8 @@ pub(super) fn build<'a>(
                          optionally ending in `.json` for a JSON value",
                     ),
                 );
+                // Set, if badly: what it seems to name is not also missing.
+                built.unparsed.extend(seemingly_named(rest, entry.value));
                 continue;
             }
         };
@@ -89,8 +91,15 @@ pub(super) fn build<'a>(
                     .with_key(&path)
                     .with_origin(origin()),
             );
-            // Set, if badly: not also missing.
-            built.unparsed.push(parts.join("."));
+            // Set, if badly: not also missing, nor what a document names.
+            match json {
+                true => built.unparsed.extend(keys_at(
+                    &parts.join("."),
+                    &String::from_utf8_lossy(entry.value),
+                    Format::Json,
+                )),
+                false => built.unparsed.push(parts.join(".")),
+            }
             continue;
         };
         let value = if json {
@@ -100,7 +109,7 @@ pub(super) fn build<'a>(
             let (doc, found) = parse_json_value(&shown, text);
             if !found.is_empty() {
                 let under = parts.join(".");
-                built.unparsed.extend(keys_at(&under, text));
+                built.unparsed.extend(keys_at(&under, text, Format::Json));
                 built
                     .problems
                     .extend(found.into_iter().map(|p| p.with_key(&path)));
@@ -171,17 +180,37 @@ fn both(path: &str, value: &Value, keys: &Value) -> Problem {
     .with_help("a key holds a value or keys below it, not both: delete one of them")
 }
 
-/// The key paths a JSON document read at the key path `under` appears to
-/// set, for a document that does not parse: `under` itself, and each key of
-/// the text below it, none of which is then also reported missing.
-fn keys_at(under: &str, text: &str) -> Vec<String> {
+/// The key paths a document read at the key path `under` appears to set,
+/// for a document that does not parse: `under` itself, and each key of the
+/// text below it, none of which is then also reported missing.
+fn keys_at(under: &str, text: &str, format: Format) -> Vec<String> {
     let mut found = vec![under.to_owned()];
     found.extend(
-        crate::format::scan::keys(Format::Json, text)
+        crate::format::scan::keys(format, text)
             .into_iter()
             .map(|k| format!("{under}.{k}")),
     );
     found
+}
+
+/// What a key that maps to no key path seems to name (`db` for
+/// `db.toml`, `db.host` for `db//host`), with the keys of its value when
+/// that is a TOML or JSON document: set, if badly, so not also missing.
+fn seemingly_named(rest: &str, value: &[u8]) -> Vec<String> {
+    let (stem, format) = match (rest.strip_suffix(JSON_SUFFIX), rest.strip_suffix(".toml")) {
+        (Some(stem), _) => (stem, Some(Format::Json)),
+        (None, Some(stem)) => (stem, Some(Format::Toml)),
+        (None, None) => (rest, None),
+    };
+    let parts: Vec<&str> = stem.split(['/', '.']).filter(|p| !p.is_empty()).collect();
+    if parts.is_empty() || parts.len() > crate::format::MAX_DEPTH {
+        return Vec::new();
+    }
+    let under = parts.join(".");
+    match format {
+        Some(format) => keys_at(&under, &String::from_utf8_lossy(value), format),
+        None => vec![under],
+    }
 }
 
 /// The parts of a key below the prefix, and whether its value is JSON:
@@ -399,5 +428,43 @@ mod tests {
         assert_eq!(messages.len(), 2, "{messages:?}");
         assert_eq!(messages[0], "the value is not valid UTF-8");
         assert!(messages[1].ends_with("it nests deeper than a configuration can"));
+    }
+
+    /// A key that maps to no key path, and a `.json` document that is not
+    /// UTF-8, are reported; what they seem to name is set, if badly, so
+    /// not also missing.
+    #[test]
+    fn what_a_broken_key_names_is_not_also_missing() {
+        let built = super::build(
+            &Schema::EMPTY,
+            "/app/",
+            EP,
+            [
+                entry("/app/url.toml", "x", 2),
+                entry("/app/db.toml", "host = \"h\"\n[pool]\nsize = 1\n", 3),
+                entry("/app/tls//cert", "c", 4),
+                Entry {
+                    key: b"/app/cache.json",
+                    value: b"{\"host\": \"\xff\"}",
+                    mod_revision: 5,
+                },
+            ],
+        );
+        assert!(built.layer.is_none());
+        assert_eq!(built.problems.len(), 4, "{:?}", built.problems);
+        let mut unparsed = built.unparsed.clone();
+        unparsed.sort();
+        assert_eq!(
+            unparsed,
+            [
+                "cache",
+                "cache.host",
+                "db",
+                "db.host",
+                "db.pool.size",
+                "tls.cert",
+                "url"
+            ]
+        );
     }
 }
