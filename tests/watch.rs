@@ -988,6 +988,48 @@ fn a_secret_map_changes_as_one_masked_value_from_the_file_it_was_set_in() {
     }
 }
 
+#[derive(Config, Debug)]
+#[allow(dead_code)] // read through the changes of a reload
+struct Keys {
+    #[config(secret)]
+    keys: Option<BTreeMap<String, String>>,
+}
+
+/// A secret map a file's header (or inline table) made is named by the
+/// entry that changed, not by the header.
+#[test]
+fn a_secret_map_set_by_a_header_is_named_by_the_entry_that_changed() {
+    let dir = Tmp::new();
+    for (old, new, at) in [
+        (
+            "[keys]\na = \"aaaaaaa1\"\nb = \"bbbbbbb1\"\n",
+            "[keys]\na = \"aaaaaaa1\"\nb = \"bbbbbbb2\"\n",
+            "3:5",
+        ),
+        (
+            "keys = { a = \"aaaaaaa1\", b = \"bbbbbbb1\" }\n",
+            "keys = { a = \"aaaaaaa1\", b = \"bbbbbbb2\" }\n",
+            "1:30",
+        ),
+    ] {
+        let path = dir.write("k.toml", old);
+        let watch = Keys::builder().file(&path).watch().unwrap();
+        save_by_rename(&path, new);
+        match next(&watch) {
+            Reload::Updated { changes, .. } => {
+                let log: String = changes.iter().map(|c| format!("{c}\n")).collect();
+                let file = path.display();
+                assert_eq!(
+                    log,
+                    format!("keys: \"<secret>\" ({file}:{at}) -> \"<secret>\" ({file}:{at})\n"),
+                    "{new}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
 /// A named pipe given by name is read by the first load; a reload does not
 /// read it (it would wait for a writer), so `reload()` is answered and the
 /// watch stops at once, whether the pipe was there from the start or put in

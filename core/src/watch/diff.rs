@@ -225,27 +225,31 @@ fn same_opt(a: Option<&Value>, b: Option<&Value>) -> bool {
 }
 
 /// Where a value shown whole was set, beside `other` on the diff's other
-/// side. A map's own origin is where it began (a default `{}`), while its
-/// entries came from the layers above: the first entry that differs from
-/// `other` is named, or else the first (a store's key with the entry's name
-/// masked by the load).
+/// side. A map's own origin is where it began (a default `{}`, a `[keys]`
+/// header), while what changed is an entry: the first entry that differs
+/// from `other` is named (a store's key with the entry's name masked by the
+/// load), or else the map's own place.
 fn shown_origin(value: &Value, other: Option<&Value>) -> Origin {
     let Kind::Table(table) = &value.kind else {
         return value.origin.clone();
     };
-    if value.origin != Origin::Default {
-        return value.origin.clone();
-    }
     let changed = table.iter().find(|(key, entry)| {
         !same_opt(
             Some(entry),
             other.and_then(|o| o.as_table()?.get(key.as_str())),
         )
     });
-    changed
-        .or_else(|| table.iter().next())
-        .map_or(&value.origin, |(_, entry)| &entry.origin)
-        .clone()
+    match changed {
+        Some((_, entry)) => entry.origin.clone(),
+        // Only entries gone: where the table was set, or its first entry
+        // for a table that began as a default.
+        None if value.origin != Origin::Default => value.origin.clone(),
+        None => table
+            .values()
+            .next()
+            .map_or(&value.origin, |entry| &entry.origin)
+            .clone(),
+    }
 }
 
 /// Equal values, whatever their origins. NaN equals NaN here, so that a
