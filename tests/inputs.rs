@@ -234,6 +234,8 @@ fn deeply_nested_inline_json_in_an_env_value_is_an_error() {
         "error: `list`: invalid inline JSON: nesting is deeper than the limit of 80 levels at column 81\n  \
          --> env APP_LIST"
     );
+    // Of the kind a file nested too deep is.
+    assert_eq!(err.problems()[0].kind(), staid::ProblemKind::TooDeep);
 }
 
 /// A long value is quoted cut, with its length, so a megabyte of a value is

@@ -4,7 +4,7 @@
 //! merged tree holds every value with its origin for `explain` and
 //! `origin()`.
 
-use crate::error::{Problem, ProblemKind};
+use crate::error::Problem;
 use crate::format::MAX_DEPTH;
 use crate::schema::{FieldKind, Schema};
 use crate::value::{Kind, Table, Value};
@@ -157,8 +157,8 @@ fn inline_json(value: &mut Value, path: &str, problems: &mut Vec<Problem>) {
     };
     match crate::format::inline_json(text, &value.origin) {
         Ok(parsed) => *value = parsed,
-        Err(message) => problems.push(
-            Problem::new(ProblemKind::Syntax, message)
+        Err(e) => problems.push(
+            Problem::new(e.kind, e.message)
                 .with_key(path)
                 .with_origin(value.origin.clone()),
         ),

@@ -283,6 +283,7 @@ impl<'a> Ctx<'a> {
                     message,
                     origin: None,
                     path: Vec::new(),
+                    kind: ProblemKind::Type,
                 };
                 self.type_problem(e, value, field);
                 self.pop(len);
@@ -522,7 +523,7 @@ impl<'a> Ctx<'a> {
             Some(v) if origin.as_ref() == Some(&v.origin) => self.snippet_of(v, field.secret),
             _ => origin.as_ref().and_then(|o| self.snippet(o, field.secret)),
         };
-        let mut problem = Problem::new(ProblemKind::Type, message)
+        let mut problem = Problem::new(e.kind, message)
             .with_key(key)
             .with_snippet(snippet);
         problem.origin = origin;

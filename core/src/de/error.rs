@@ -4,6 +4,7 @@ use std::fmt;
 
 use serde_core::de::{self};
 
+use crate::error::ProblemKind;
 use crate::origin::Origin;
 
 /// The error of one field's deserialization: the message, the origin of the
@@ -14,9 +15,24 @@ pub(crate) struct DeError {
     pub(crate) origin: Option<Origin>,
     /// Segments below the field, innermost first.
     pub(crate) path: Vec<String>,
+    /// `Type`, but for inline JSON nested past the limit (`TooDeep`).
+    pub(crate) kind: ProblemKind,
 }
 
 impl DeError {
+    /// The error of inline JSON in a text value: a value of the wrong
+    /// type for the field, or nesting past the limit, as in a file.
+    pub(super) fn inline(e: crate::format::InlineError) -> DeError {
+        let kind = match e.kind {
+            ProblemKind::TooDeep => ProblemKind::TooDeep,
+            _ => ProblemKind::Type,
+        };
+        DeError {
+            kind,
+            ..de::Error::custom(e.message)
+        }
+    }
+
     pub(super) fn at(mut self, origin: &Origin) -> DeError {
         if self.origin.is_none() {
             self.origin = Some(origin.clone());
@@ -56,6 +72,7 @@ impl de::Error for DeError {
             message: crate::text::bounded(msg.to_string()),
             origin: None,
             path: Vec::new(),
+            kind: ProblemKind::Type,
         }
     }
 }

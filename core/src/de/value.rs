@@ -97,7 +97,7 @@ impl<'a> ValueDe<'a> {
         }
         crate::format::inline_json(t, &self.value.origin)
             .map(Some)
-            .map_err(de::Error::custom)
+            .map_err(DeError::inline)
     }
 }
 

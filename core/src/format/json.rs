@@ -364,16 +364,48 @@ fn number(text: &str) -> Option<Kind> {
 /// Inline JSON from an env variable or a flag (`MYAPP_ROUTES='[{..}]'`):
 /// the same strict parser as files, every value tagged with the text's
 /// origin. `null` sets nothing and reads as an empty value.
-pub(crate) fn inline(text: &str, origin: &Origin) -> Result<Value, String> {
+pub(crate) fn inline(text: &str, origin: &Origin) -> Result<Value, InlineError> {
     let lines = Lines::new(text);
     let column = |offset: usize| lines.position(offset).1;
     let scan = scan(text);
     if let Some(offset) = scan.too_deep {
-        return Err(format!(
-            "invalid inline JSON: nesting is deeper than the limit of {MAX_DEPTH} levels at column {}",
-            column(offset)
-        ));
+        return Err(InlineError {
+            message: format!(
+                "invalid inline JSON: nesting is deeper than the limit of {MAX_DEPTH} levels at \
+                 column {}",
+                column(offset)
+            ),
+            kind: ProblemKind::TooDeep,
+        });
     }
+    inline_parsed(text, &lines, scan, origin).map_err(|message| InlineError {
+        message,
+        kind: ProblemKind::Syntax,
+    })
+}
+
+/// What is wrong with inline JSON: the message, and its kind (a syntax
+/// error, or nesting past the limit as in a file).
+#[derive(Debug)]
+pub(crate) struct InlineError {
+    pub(crate) message: String,
+    pub(crate) kind: ProblemKind,
+}
+
+impl From<InlineError> for String {
+    fn from(e: InlineError) -> String {
+        e.message
+    }
+}
+
+/// Inline JSON that the scan found no nesting past the limit in.
+fn inline_parsed(
+    text: &str,
+    lines: &Lines<'_>,
+    scan: Scan,
+    origin: &Origin,
+) -> Result<Value, String> {
+    let column = |offset: usize| lines.position(offset).1;
     let parsed = jsonc_parser::parse_to_ast(text, &CollectOptions::default(), &STRICT);
     let refused = parsed.as_ref().err().map(|e| e.range().start);
     if let Some(flaw) = scan.flaw.filter(|f| refused.is_none_or(|at| f.at < at)) {
@@ -391,7 +423,7 @@ pub(crate) fn inline(text: &str, origin: &Origin) -> Result<Value, String> {
     let path: Arc<Path> = Arc::from(Path::new(""));
     let mut conv = Convert {
         path: &path,
-        lines: &lines,
+        lines,
         base: 0,
         problems: Vec::new(),
         more: None,

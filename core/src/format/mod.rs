@@ -7,7 +7,7 @@ pub(crate) mod parse;
 pub(crate) mod scan;
 mod toml;
 
-pub(crate) use json::inline as inline_json;
+pub(crate) use json::{inline as inline_json, InlineError};
 
 /// The text after its byte-order mark, when it starts with exactly one: the
 /// parsers skip one mark themselves, so a second must reach them to be
