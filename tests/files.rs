@@ -214,14 +214,15 @@ fn duplicate_keys_in_nested_json_objects() {
 fn deep_json_nesting_is_refused_without_overflowing_the_stack() {
     let (dir, err) = file_error("deep.json", "[".repeat(100_000));
     assert_eq!(kinds(&err), [ProblemKind::TooDeep]);
-    // The line is cut to 100 characters around the caret, at the 81st `[`.
+    // The line is cut to 100 characters around the caret, at the 82nd `[`
+    // (the first is the document itself, the root).
     let shown = "[".repeat(100);
     let indent = " ".repeat(3 + 50);
     assert_eq!(
         dir.text(&err),
         format!(
             "error: nesting is deeper than the limit of 80 levels
-  --> $DIR/deep.json:1:81
+  --> $DIR/deep.json:1:82
    |
  1 | ...{shown}...
    | {indent}^"
@@ -242,6 +243,67 @@ fn deep_toml_nesting_is_refused_for_arrays_tables_and_dotted_keys() {
             .to_string()
             .starts_with("error: nesting is deeper than the limit of 80 levels\n  --> <toml>:"));
     }
+}
+
+/// One limit for one depth of tree, whatever the syntax that makes it:
+/// 80 tables and arrays below the root are read, 81 refused, counted
+/// across headers, dotted keys, arrays of tables and brackets together.
+#[test]
+fn the_depth_limit_is_the_same_for_every_way_of_nesting() {
+    #[derive(Config, Debug)]
+    struct Anything {
+        #[config(default = 0)]
+        _unused: u8,
+    }
+    let refused = |text: String, format: &str| {
+        let builder = match format {
+            "toml" => Anything::builder().toml_str(text),
+            _ => Anything::builder().json_str(text),
+        };
+        match builder.unknown_keys(staid::Unknown::Ignore).load() {
+            Ok(_) => false,
+            Err(err) => {
+                assert_eq!(kinds(&err), [ProblemKind::TooDeep], "{err}");
+                true
+            }
+        }
+    };
+    let parts = |n: usize| vec!["a"; n].join(".");
+    for (levels, expect) in [(80, false), (81, true)] {
+        let arrays = format!("x = {}1{}", "[".repeat(levels), "]".repeat(levels));
+        let inline = format!("x = {}1{}", "{a=".repeat(levels), "}".repeat(levels));
+        let dotted = format!("{} = 1", parts(levels + 1));
+        let header = format!("[{}]\nx = 1", parts(levels));
+        // A header half way down, dotted keys and brackets for the rest.
+        let half = levels / 2;
+        let header_dotted = format!("[{}]\n{} = 1", parts(half), parts(levels - half + 1));
+        let header_arrays = format!(
+            "[{}]\nx = {}1{}",
+            parts(half),
+            "[".repeat(levels - half),
+            "]".repeat(levels - half)
+        );
+        let json = format!("{{\"x\": {}1{}}}", "[".repeat(levels), "]".repeat(levels));
+        for (name, text, format) in [
+            ("arrays", arrays, "toml"),
+            ("inline tables", inline, "toml"),
+            ("dotted key", dotted, "toml"),
+            ("header", header, "toml"),
+            ("header and dotted key", header_dotted, "toml"),
+            ("header and arrays", header_arrays, "toml"),
+            ("json", json, "json"),
+        ] {
+            assert_eq!(refused(text, format), expect, "{name} at {levels} levels");
+        }
+    }
+    // Arrays of tables: `[[a]]` then `[[a.a]]` ... 40 deep is 80 levels.
+    let aot = |n: usize| {
+        (1..=n)
+            .map(|k| format!("[[{}]]\n", parts(k)))
+            .collect::<String>()
+    };
+    assert!(!refused(aot(40), "toml"));
+    assert!(refused(aot(40) + &format!("[{}.b]\n", parts(40)), "toml"));
 }
 
 #[test]

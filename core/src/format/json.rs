@@ -66,7 +66,8 @@ fn read(
         problems: Vec::new(),
         more: None,
     };
-    let scan = scan(body);
+    // The document's own `{` is the root, not a level below it.
+    let scan = scan(body, MAX_DEPTH + 1);
     if let Some(offset) = scan.too_deep {
         return (None, vec![too_deep_problem(path, lines, base + offset)]);
     }
@@ -126,8 +127,8 @@ fn read(
 
 /// What JSON forbids and `jsonc-parser` accepts, found in one pass over the
 /// text: raw control characters in strings, whitespace other than space,
-/// tab, CR and LF, and (for inline JSON, which has no file check before it)
-/// nesting past [`MAX_DEPTH`].
+/// tab, CR and LF, and nesting past [`MAX_DEPTH`] levels below the root
+/// (a file's own `{` is the root; inline JSON is a value below its key).
 struct Scan {
     /// The first character in the wrong place.
     flaw: Option<Flaw>,
@@ -171,7 +172,7 @@ fn char_at(text: &str, at: usize) -> char {
         .unwrap_or('\0')
 }
 
-fn scan(text: &str) -> Scan {
+fn scan(text: &str, max_depth: usize) -> Scan {
     let bytes = text.as_bytes();
     let mut found = Scan {
         flaw: None,
@@ -190,7 +191,7 @@ fn scan(text: &str) -> Scan {
         match bytes[i] {
             b'[' | b'{' => {
                 depth += 1;
-                if depth > MAX_DEPTH {
+                if depth > max_depth {
                     found.too_deep = Some(i);
                     return found;
                 }
@@ -367,7 +368,7 @@ fn number(text: &str) -> Option<Kind> {
 pub(crate) fn inline(text: &str, origin: &Origin) -> Result<Value, InlineError> {
     let lines = Lines::new(text);
     let column = |offset: usize| lines.position(offset).1;
-    let scan = scan(text);
+    let scan = scan(text, MAX_DEPTH);
     if let Some(offset) = scan.too_deep {
         return Err(InlineError {
             message: format!(
@@ -556,7 +557,7 @@ mod tests {
         );
         let origin = Origin::Env { var: "V".into() };
         assert_eq!(
-            inline("{\"a\": }", &origin).unwrap_err(),
+            inline("{\"a\": }", &origin).unwrap_err().message,
             "invalid inline JSON: missing value after `:` at column 7"
         );
     }
@@ -608,22 +609,24 @@ mod tests {
     fn inline_json_is_as_strict_as_files_and_bounded_in_depth() {
         let origin = Origin::Env { var: "V".into() };
         assert_eq!(
-            inline("[\"a\tb\"]", &origin).unwrap_err(),
+            inline("[\"a\tb\"]", &origin).unwrap_err().message,
             "invalid inline JSON: control character U+0009 in a string, write it as `\\t` at column 4"
         );
         assert_eq!(
-            inline("[1,\u{a0}2]", &origin).unwrap_err(),
+            inline("[1,\u{a0}2]", &origin).unwrap_err().message,
             "invalid inline JSON: U+00A0 is not whitespace in JSON (only space, tab, CR and LF are) at column 4"
         );
         assert_eq!(
-            inline("[1e999]", &origin).unwrap_err(),
+            inline("[1e999]", &origin).unwrap_err().message,
             "invalid inline JSON: number out of range"
         );
         let deep = "[".repeat(100_000) + &"]".repeat(100_000);
+        let err = inline(&deep, &origin).unwrap_err();
         assert_eq!(
-            inline(&deep, &origin).unwrap_err(),
+            err.message,
             "invalid inline JSON: nesting is deeper than the limit of 80 levels at column 81"
         );
+        assert_eq!(err.kind, ProblemKind::TooDeep);
         let limit = "[".repeat(MAX_DEPTH) + &"]".repeat(MAX_DEPTH);
         assert!(inline(&limit, &origin).is_ok());
     }

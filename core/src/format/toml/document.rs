@@ -149,9 +149,12 @@ fn thousands(n: usize) -> String {
 
 /// An array or inline table being read.
 enum Frame<'i> {
-    /// Its items, and the line, column and byte offset of its `[`.
-    Array(Vec<Value>, (usize, usize), usize),
+    /// Its items, the line, column and byte offset of its `[`, and its
+    /// level below the root.
+    Array(Vec<Value>, (usize, usize), usize, usize),
     Inline {
+        /// Its level below the root.
+        level: usize,
         table: Table,
         /// Its tables made by dotted keys, which later dotted keys in it may
         /// extend.
@@ -177,6 +180,8 @@ struct Document<'i, 'p> {
     /// Inside `[...]` or `[[...]]`: whether it is an array of tables, and
     /// the line and column of its bracket.
     header: Option<(bool, (usize, usize))>,
+    /// How many tables and arrays below the root the open section stands.
+    section_level: usize,
     /// The offset where nesting first went past the limit.
     too_deep: Option<usize>,
     /// The first piece left out of the tree because it can only follow a
@@ -194,6 +199,7 @@ impl<'i, 'p> Document<'i, 'p> {
             keys: Vec::new(),
             frames: Vec::new(),
             header: None,
+            section_level: 0,
             too_deep: None,
             dropped: None,
         }
@@ -230,9 +236,27 @@ impl<'i, 'p> Document<'i, 'p> {
 
     fn close_header(&mut self, error: &mut dyn ErrorSink) {
         if let Some((array, at)) = self.header.take() {
+            let start = self.keys.first().map_or(0, |k| k.span.start());
             self.tables
                 .open(&mut self.keys, array, at, self.file, error);
             self.keys.clear();
+            // Counted once the section before it is in place, which may be
+            // the array of tables this header goes into.
+            self.section_level = self.tables.section_levels();
+            if self.section_level > MAX_DEPTH {
+                self.too_deep.get_or_insert(start);
+            }
+        }
+    }
+
+    /// The level below the root of the table the key being read goes
+    /// into, before its dotted parts: the open inline table's, or the
+    /// section's.
+    fn table_level(&self) -> usize {
+        match self.frames.last() {
+            Some(Frame::Inline { level, .. }) => *level,
+            Some(Frame::Array(.., level)) => *level,
+            None => self.section_level,
         }
     }
 
@@ -244,13 +268,23 @@ impl<'i, 'p> Document<'i, 'p> {
         u32::try_from(close.end().saturating_sub(start)).unwrap_or(u32::MAX)
     }
 
-    /// Refuses an array or inline table past the depth limit.
-    fn deeper(&mut self, span: Span) -> bool {
-        if self.frames.len() >= MAX_DEPTH {
+    /// The level below the root of an array or inline table opening here,
+    /// or `None` (and the document refused) past the depth limit: one
+    /// below the array it is in, or below the table its key's dotted parts
+    /// reach.
+    fn deeper(&mut self, span: Span) -> Option<usize> {
+        let level = match self.frames.last() {
+            Some(Frame::Array(.., level)) => level + 1,
+            _ => {
+                let parts = self.keys.len().saturating_sub(self.key_start());
+                self.table_level() + parts.max(1)
+            }
+        };
+        if level > MAX_DEPTH {
             self.too_deep.get_or_insert(span.start());
-            return false;
+            return None;
         }
-        true
+        Some(level)
     }
 
     /// A whole value: into the array or inline table it is in, or under
@@ -327,11 +361,15 @@ impl EventReceiver for Document<'_, '_> {
     }
 
     fn inline_table_open(&mut self, span: Span, _error: &mut dyn ErrorSink) -> bool {
-        if self.too_deep.is_some() || !self.deeper(span) {
+        if self.too_deep.is_some() {
             return false;
         }
+        let Some(level) = self.deeper(span) else {
+            return false;
+        };
         let at = self.cursor.position(span.start());
         self.frames.push(Frame::Inline {
+            level,
             table: Table::new(),
             shape: Shape::new(How::Header),
             keys_from: self.keys.len(),
@@ -367,17 +405,21 @@ impl EventReceiver for Document<'_, '_> {
     }
 
     fn array_open(&mut self, span: Span, _error: &mut dyn ErrorSink) -> bool {
-        if self.too_deep.is_some() || !self.deeper(span) {
+        if self.too_deep.is_some() {
             return false;
         }
+        let Some(level) = self.deeper(span) else {
+            return false;
+        };
         let at = self.cursor.position(span.start());
-        self.frames.push(Frame::Array(Vec::new(), at, span.start()));
+        self.frames
+            .push(Frame::Array(Vec::new(), at, span.start(), level));
         true
     }
 
     fn array_close(&mut self, span: Span, error: &mut dyn ErrorSink) {
         if let Some(Frame::Array(..)) = self.frames.last() {
-            if let Some(Frame::Array(items, at, start)) = self.frames.pop() {
+            if let Some(Frame::Array(items, at, start, _)) = self.frames.pop() {
                 let mut value = Value::new(Kind::Array(items), file_origin(self.file, at));
                 value.span.width = Self::width_from(start, span);
                 self.value(value, span, error);
@@ -412,8 +454,16 @@ impl EventReceiver for Document<'_, '_> {
         };
         // The key before a `.` names a table, which takes its position.
         key.at = self.cursor.position(key.span.start());
-        if parts >= MAX_DEPTH {
-            self.too_deep = Some(key.span.start());
+        let start = key.span.start();
+        // Each part before a `.` is a table: below the section or inline
+        // table the key is in, or, in a header, below the root (where the
+        // header's own table is counted when it closes).
+        let base = match self.header {
+            Some(_) => 0,
+            None => self.table_level(),
+        };
+        if base + parts > MAX_DEPTH {
+            self.too_deep = Some(start);
         }
     }
 

@@ -252,6 +252,28 @@ impl<'i> Tables<'i> {
         }
     }
 
+    /// How many tables and arrays below the root the open section stands
+    /// at: one a key of its header, one more for each array of tables on
+    /// the way, whose last table the path goes into, and for the header's
+    /// own table in an array (`[[..]]`); 0 for the root.
+    pub(super) fn section_levels(&self) -> usize {
+        let Some(header) = &self.header else {
+            return 0;
+        };
+        let mut shape = Some(&self.root_shape);
+        let mut levels = 0;
+        for (i, key) in header.keys.iter().enumerate() {
+            let child = shape.and_then(|s| s.children.get(&*key.name));
+            let in_array = match i + 1 == header.keys.len() {
+                true => header.array,
+                false => child.is_some_and(|c| c.how == How::Array),
+            };
+            levels += 1 + usize::from(in_array);
+            shape = child;
+        }
+        levels
+    }
+
     /// Closes the open section and opens the one for a header with `keys`
     /// (taken, leaving an empty vector with its capacity).
     pub(super) fn open(
