@@ -515,7 +515,11 @@ impl<'a> Ctx<'a> {
             key.push('.');
             key.push_str(&sub);
         }
-        let origin = e.origin.clone().or_else(|| value.map(|v| v.origin.clone()));
+        let origin = e
+            .origin
+            .as_deref()
+            .cloned()
+            .or_else(|| value.map(|v| v.origin.clone()));
         let message = crate::redact::type_message(field, pointer_sized(field.ty, e.message));
         // The field's own value keeps its extent; an item inside it (a list
         // element) is placed by its origin.

@@ -12,7 +12,9 @@ use crate::origin::Origin;
 #[derive(Debug)]
 pub(crate) struct DeError {
     pub(crate) message: String,
-    pub(crate) origin: Option<Origin>,
+    /// Boxed: an error is rare, and a small `Result` keeps every
+    /// deserialization call cheap.
+    pub(crate) origin: Option<Box<Origin>>,
     /// Segments below the field, innermost first.
     pub(crate) path: Vec<String>,
     /// `Type`, but for inline JSON nested past the limit (`TooDeep`).
@@ -35,7 +37,7 @@ impl DeError {
 
     pub(super) fn at(mut self, origin: &Origin) -> DeError {
         if self.origin.is_none() {
-            self.origin = Some(origin.clone());
+            self.origin = Some(Box::new(origin.clone()));
         }
         self
     }
