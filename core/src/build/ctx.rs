@@ -359,19 +359,22 @@ impl<'a> Ctx<'a> {
             _ => schema.tag().map(|_| schema),
         };
         let tag = enum_schema.and_then(Schema::tag).map(|(tag, _)| tag.key);
-        let mut found: Vec<(&String, &Value)> = table
-            .iter()
-            .filter(|(key, _)| {
-                !schema
-                    .fields
-                    .iter()
-                    .any(|f| f.key == key.as_str() && !f.is_skipped())
-                    // The tag of an enum section; `$schema`, which editors
-                    // read in a JSON file's root object.
-                    && tag != Some(key.as_str())
-                    && !(self.path.is_empty() && key.as_str() == "$schema")
-            })
-            .collect();
+        let mut found: Vec<(&String, &Value)> = Vec::new();
+        for (key, value) in table {
+            if schema
+                .fields
+                .iter()
+                .any(|f| f.key == key && !f.is_skipped())
+            {
+                continue;
+            }
+            // The tag of an enum section; `$schema`, which editors read in a
+            // JSON file's root object.
+            if tag == Some(key.as_str()) || (self.path.is_empty() && key == "$schema") {
+                continue;
+            }
+            found.push((key, value));
+        }
         // Each source's in the order they were written, so that the ones
         // listed before the cap are the first of its text, and what is left
         // is below them.

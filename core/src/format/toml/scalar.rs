@@ -1,5 +1,6 @@
 //! Integers, floats and datetimes as the decoder hands them over, checked
-//! for what it lets through, each fault an error at its place.
+//! for what it lets through, each fault an error at its place. Each is
+//! `#[inline]`: it runs for every scalar, from the parser in another module.
 
 use toml_parser::{ErrorSink, Expected, ParseError, Span};
 
@@ -25,6 +26,7 @@ impl ErrorSink for Counted<'_> {
 /// digits after a `_` (`1_0٠`): those are errors here, at the first
 /// character that is not a digit, so that a half-edited value never reads
 /// as 0.
+#[inline]
 pub(super) fn integer(
     raw: &str,
     digits: &str,
@@ -78,6 +80,7 @@ pub(super) fn integer(
 /// A decoded float. Rust reads every TOML float, `inf` and `nan` with their
 /// signs included (the decoder has dropped the `_` separators); a number
 /// too large for `f64` is an error, as in `toml`, never infinity.
+#[inline]
 pub(super) fn float(text: &str, span: Span, error: &mut dyn ErrorSink) -> Kind {
     let x: f64 = match text.parse() {
         Ok(x) => x,
@@ -94,6 +97,7 @@ pub(super) fn float(text: &str, span: Span, error: &mut dyn ErrorSink) -> Kind {
 
 /// A date, time or datetime, checked and kept in its RFC 3339 text form
 /// (`T` and `Z` upper case, as `toml` writes it).
+#[inline]
 pub(super) fn datetime(text: &str, span: Span, error: &mut dyn ErrorSink) -> Kind {
     match text.parse::<toml_datetime::Datetime>() {
         Ok(d) => Kind::Datetime(d.to_string()),
