@@ -577,11 +577,6 @@ pub(super) fn absent<T: DeserializeOwned>(field: &Field) -> Result<T, DeError> {
     }
 }
 
-/// Moves an unknown key's position from its value to the key itself, when
-/// the key stands before the value on the same line (`hots = 1`,
-/// `"hots": 1`): the key is what is wrong.
-/// Whether two origins are places in the same source: one file, one
-/// script, one remote store, or the environment, the command line...
 /// Where a value's key was written in its text, line then column: `(0, 0)`
 /// for a value of no text (env, flags), which keeps the order of names.
 fn written_at(value: &Value) -> (usize, usize) {
@@ -593,6 +588,8 @@ fn written_at(value: &Value) -> (usize, usize) {
     }
 }
 
+/// Whether two origins are places in the same source: one file, one
+/// script, one remote store, or the environment, the command line...
 fn same_source(a: &Origin, b: &Origin) -> bool {
     match (a, b) {
         (Origin::File { path: a, .. }, Origin::File { path: b, .. }) => a == b,
@@ -602,6 +599,9 @@ fn same_source(a: &Origin, b: &Origin) -> bool {
     }
 }
 
+/// Moves an unknown key's position from its value to the key itself, when
+/// the key stands before the value on the same line (`hots = 1`,
+/// `"hots": 1`): the key is what is wrong.
 fn at_key(
     value: &Value,
     text: Option<&Indexed>,
