@@ -307,6 +307,27 @@ fn snippets_do_not_write_control_characters() {
     assert!(shown.contains("port = \""), "{shown}");
 }
 
+/// Nor the marks that reorder a line (Trojan Source): a snippet shows
+/// U+FFFD for each, as for a control character, in TOML and JSON alike.
+#[test]
+fn snippets_do_not_write_bidi_controls() {
+    #[derive(staid::Config, Debug)]
+    struct Port {
+        port: u16,
+    }
+    for err in [
+        load::toml_error::<Port>("port = 70000 # \u{202e}tnemmoc\u{2066}\n"),
+        load::json_error::<Port>("{\"\u{200f}x\": 1, \"port\": 70000}"),
+    ] {
+        let shown = err.to_string();
+        assert!(
+            !shown.chars().any(|c| matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}')),
+            "{shown:?}"
+        );
+        assert!(shown.contains('\u{fffd}'), "{shown}");
+    }
+}
+
 /// A file is read up to 16 MiB: a link to an endless device is an error,
 /// not all the memory there is.
 #[cfg(unix)]

@@ -335,11 +335,13 @@ fn floor_char_boundary(text: &str, at: usize) -> usize {
 }
 
 /// A line's characters as a terminal may show them: control characters
-/// (an escape sequence in a file would act on the reader's terminal) become
-/// U+FFFD, one character for one, so the caret stays under its column.
+/// (an escape sequence in a file would act on the reader's terminal) and
+/// the marks that reorder text (bidi overrides and isolates, which would
+/// make the line read otherwise than it is) become U+FFFD, one character
+/// for one, so the caret stays under its column.
 fn shown(chars: impl Iterator<Item = char>) -> String {
     chars
-        .map(|c| match c.is_control() && c != '\t' {
+        .map(|c| match crate::text::unprintable(c) && c != '\t' {
             true => '\u{fffd}',
             false => c,
         })
