@@ -101,8 +101,13 @@ pub(crate) fn parse_int(s: &str) -> Option<i128> {
     if cleaned.starts_with(['+', '-']) || (radix == 10 && leading_zero(&cleaned)) {
         return None;
     }
-    let magnitude = i128::from_str_radix(&cleaned, radix).ok()?;
-    Some(if negative { -magnitude } else { magnitude })
+    // Read with its sign, so that `i128::MIN`, whose magnitude no `i128`
+    // holds, is read too.
+    let signed = match negative {
+        true => format!("-{cleaned}"),
+        false => cleaned,
+    };
+    i128::from_str_radix(&signed, radix).ok()
 }
 
 /// Decimal digits with a zero before others: `017`, `00`.
@@ -289,6 +294,11 @@ mod tests {
         assert_eq!(parse_int("--1"), None);
         assert_eq!(parse_int("12a"), None);
         assert_eq!(parse_int("1__0"), None);
+        // The extremes of i128, the one without a positive twin too.
+        assert_eq!(parse_int(&i128::MIN.to_string()), Some(i128::MIN));
+        assert_eq!(parse_int(&i128::MAX.to_string()), Some(i128::MAX));
+        assert_eq!(parse_int(&format!("-0x8{}", "0".repeat(31))), Some(i128::MIN));
+        assert_eq!(parse_int(&format!("0x8{}", "0".repeat(31))), None);
         assert_eq!(parse_int("1_0\u{660}"), None);
         assert_eq!(parse_int("0b"), None);
         assert_eq!(parse_int("-"), None);
