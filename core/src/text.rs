@@ -297,7 +297,10 @@ mod tests {
         // The extremes of i128, the one without a positive twin too.
         assert_eq!(parse_int(&i128::MIN.to_string()), Some(i128::MIN));
         assert_eq!(parse_int(&i128::MAX.to_string()), Some(i128::MAX));
-        assert_eq!(parse_int(&format!("-0x8{}", "0".repeat(31))), Some(i128::MIN));
+        assert_eq!(
+            parse_int(&format!("-0x8{}", "0".repeat(31))),
+            Some(i128::MIN)
+        );
         assert_eq!(parse_int(&format!("0x8{}", "0".repeat(31))), None);
         assert_eq!(parse_int("1_0\u{660}"), None);
         assert_eq!(parse_int("0b"), None);

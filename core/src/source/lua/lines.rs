@@ -170,9 +170,9 @@ fn lex(text: &str) -> Vec<Token<'_>> {
     while i < bytes.len() {
         let b = bytes[i];
         match b {
-            b'\n' => {
+            b'\n' | b'\r' => {
                 line += 1;
-                i += 1;
+                i += newline_at(bytes, i);
             }
             b if b.is_ascii_whitespace() => i += 1,
             b'-' if bytes.get(i + 1) == Some(&b'-') => {
@@ -182,7 +182,7 @@ fn lex(text: &str) -> Vec<Token<'_>> {
                     line += lines;
                     i = end;
                 } else {
-                    while i < bytes.len() && bytes[i] != b'\n' {
+                    while i < bytes.len() && newline_at(bytes, i) == 0 {
                         i += 1;
                     }
                 }
@@ -207,13 +207,14 @@ fn lex(text: &str) -> Vec<Token<'_>> {
                 i += 1;
                 while i < bytes.len() && bytes[i] != b {
                     match bytes[i] {
-                        b'\\' => {
-                            if bytes.get(i + 1) == Some(&b'\n') {
+                        b'\\' => match newline_at(bytes, i + 1) {
+                            0 => i += 2,
+                            n => {
                                 line += 1;
+                                i += 1 + n;
                             }
-                            i += 2;
-                        }
-                        b'\n' => break,
+                        },
+                        b'\n' | b'\r' => break,
                         _ => i += 1,
                     }
                 }
@@ -294,13 +295,37 @@ fn long_end(bytes: &[u8], start: usize, level: usize) -> (usize, usize) {
     let mut i = body;
     while i < bytes.len() {
         if bytes[i..].starts_with(&close) {
-            let lines = bytes[start..i].iter().filter(|&&b| b == b'\n').count();
-            return (i + close.len(), lines);
+            return (i + close.len(), newlines(&bytes[start..i]));
         }
         i += 1;
     }
-    let lines = bytes[start..].iter().filter(|&&b| b == b'\n').count();
-    (bytes.len(), lines)
+    (bytes.len(), newlines(&bytes[start..]))
+}
+
+/// The length of the line break at `i` as Lua reads one (`\n`, `\r`,
+/// `\r\n` or `\n\r`), 0 for none: a script saved with old Mac line ends
+/// has its lines counted as Lua counts them in its own errors.
+fn newline_at(bytes: &[u8], i: usize) -> usize {
+    match (bytes.get(i), bytes.get(i + 1)) {
+        (Some(b'\n'), Some(b'\r')) | (Some(b'\r'), Some(b'\n')) => 2,
+        (Some(b'\n' | b'\r'), _) => 1,
+        _ => 0,
+    }
+}
+
+/// How many line breaks `bytes` holds, as Lua counts them.
+fn newlines(bytes: &[u8]) -> usize {
+    let (mut count, mut i) = (0, 0);
+    while i < bytes.len() {
+        match newline_at(bytes, i) {
+            0 => i += 1,
+            n => {
+                count += 1;
+                i += n;
+            }
+        }
+    }
+    count
 }
 
 #[cfg(test)]
@@ -356,6 +381,21 @@ return {
         let a = Assignments::scan(&deep);
         assert_eq!(a.line_of(&["a", "a", "x"]), None);
         assert_eq!(a.line_of(&["a", "a"]), None);
+    }
+
+    /// Lines counted as Lua counts them: `\r`, `\n`, `\r\n` and `\n\r` are
+    /// each one line break, in code, comments, strings and long brackets.
+    #[test]
+    fn every_kind_of_line_break_counts_once() {
+        for nl in ["\n", "\r", "\r\n", "\n\r"] {
+            let script = SCRIPT.replace('\n', nl);
+            let a = Assignments::scan(&script);
+            assert_eq!(a.line_of(&["port"]), Some(10), "{nl:?}");
+            assert_eq!(a.line_of(&["name"]), Some(7), "{nl:?}");
+            assert_eq!(a.line_of(&["ok"]), Some(15), "{nl:?}");
+        }
+        let escaped = "local s = 'a\\\r\nb'\rreturn {\r  port = 1,\r}\r";
+        assert_eq!(Assignments::scan(escaped).line_of(&["port"]), Some(4));
     }
 
     #[test]
