@@ -661,6 +661,38 @@ fn a_revealed_secret_never_comes_out_of_the_script() {
     host.after();
 }
 
+/// A script that cannot read a secret cannot copy it: a value that only
+/// happens to hold a secret's text (`postgres` as a database name and a
+/// development password) loads, as it does from a file.
+#[test]
+fn a_value_equal_to_a_secret_the_script_cannot_read_loads() {
+    let plain = |token: &str, script: &str| {
+        App::builder()
+            .toml_str(format!("token = \"{token}\""))
+            .source(Lua::text("plain.lua", script))
+            .load()
+    };
+    let app = plain("postgres", "return { name = 'postgres' }").unwrap();
+    assert_eq!(app.name.as_deref(), Some("postgres"));
+    let app = plain(
+        "prod",
+        "return { name = 'prod-eu-1', labels = { prod = 'yes' } }",
+    )
+    .unwrap();
+    assert_eq!(app.name.as_deref(), Some("prod-eu-1"));
+    // Revealed, the same value is a copy, and refused.
+    let err = App::builder()
+        .toml_str("token = \"postgres\"")
+        .source(Lua::text("plain.lua", "return { name = 'postgres' }").reveal_secret("token"))
+        .load()
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("the value holds the value of a secret field"),
+        "{err}"
+    );
+}
+
 #[test]
 fn a_secret_is_hidden_before_its_message_is_escaped_or_cut() {
     let host = turn();

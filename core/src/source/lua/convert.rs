@@ -166,7 +166,10 @@ pub(super) struct Convert<'a> {
     pub(super) lines: &'a Assignments<'a>,
     pub(super) data_of: &'a LuaTable,
     pub(super) schema: &'static Schema,
+    /// Secret values, hidden from messages.
     pub(super) secrets: &'a Secrets,
+    /// Those the script can read: a result that holds one copies it.
+    pub(super) readable: &'a Secrets,
     /// Bytes the copy may take.
     pub(super) budget: usize,
     pub(super) deadline: Instant,
@@ -305,7 +308,7 @@ impl Returned<'_> {
             return None;
         };
         let joined: Vec<_> = path.iter().map(|k| crate::value::path_segment(k)).collect();
-        if self.cx.secrets.found_in(text) && !self.cx.schema.is_secret(&joined.join(".")) {
+        if self.cx.readable.found_in(text) && !self.cx.schema.is_secret(&joined.join(".")) {
             self.fail(
                 ProblemKind::Validation,
                 path,
@@ -468,7 +471,7 @@ impl Returned<'_> {
                         return None;
                     }
                     match std::str::from_utf8(&raw) {
-                        Ok(k) if self.cx.secrets.found_in(k) => {
+                        Ok(k) if self.cx.readable.found_in(k) => {
                             self.fail(
                                 ProblemKind::Validation,
                                 path,

@@ -360,6 +360,8 @@ fn policy(
     }
     let mut secrets = Secrets::default();
     secrets.add_tree(schema, ctx.below());
+    // What the script can read, which alone it can copy into a result.
+    let mut readable = Secrets::default();
     // The builder's prefix, and the app's own name as one: a builder without
     // an env layer has no prefix, but its process still has `MYAPP_TOKEN`.
     let mut prefixes = vec![ctx.env_prefix().to_owned()];
@@ -388,12 +390,21 @@ fn policy(
                 }
             }
         }
+        let revealed = revealed_at(schema, key, &fields);
         for name in &names {
             if let Some(value) = env.get(name) {
                 secrets.add(value);
+                if revealed {
+                    readable.add(value);
+                }
             }
         }
-        let list = if revealed_at(schema, key, &fields) {
+        if revealed {
+            if let Some(value) = ctx.below().get(key) {
+                readable.add_value(value);
+            }
+        }
+        let list = if revealed {
             &mut env_revealed
         } else {
             &mut env_hidden
@@ -404,12 +415,14 @@ fn policy(
         }
     });
     secrets.sort();
+    readable.sort();
     Ok(Policy {
         revealed: fields,
         env_allowed: env_vars,
         env_hidden,
         env_revealed,
         secrets,
+        readable,
     })
 }
 

@@ -147,7 +147,7 @@ impl Secrets {
         }
     }
 
-    fn add_value(&mut self, value: &Value) {
+    pub(super) fn add_value(&mut self, value: &Value) {
         match &value.kind {
             Kind::String(s) | Kind::Datetime(s) => self.add(s),
             Kind::Integer(i) => self.add(&i.to_string()),

@@ -45,8 +45,11 @@ pub(super) struct Policy {
     pub(super) env_hidden: Vec<String>,
     /// Variables that set the secret fields it may read.
     pub(super) env_revealed: Vec<String>,
-    /// Verbatim secret values known before the run.
+    /// Verbatim secret values known before the run, hidden from messages.
     pub(super) secrets: Secrets,
+    /// Those of them the script can read (revealed fields, their
+    /// variables): the only ones a result can copy, and is refused for.
+    pub(super) readable: Secrets,
 }
 
 /// One sandboxed state, for one script: its run, then its hooks.
@@ -60,6 +63,7 @@ pub(super) struct Sandbox {
     chunk_name: String,
     schema: &'static Schema,
     secrets: Secrets,
+    readable: Secrets,
 }
 
 /// What a script's run produced.
@@ -287,6 +291,7 @@ impl Sandbox {
             chunk_name,
             schema,
             secrets: policy.secrets,
+            readable: policy.readable,
         })
     }
 
@@ -334,6 +339,7 @@ impl Sandbox {
                 data_of: &self.views.data_of,
                 schema: self.schema,
                 secrets: &self.secrets,
+                readable: &self.readable,
                 budget: self.limits.memory,
                 deadline: self.meter.deadline.get(),
             },
