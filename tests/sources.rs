@@ -87,6 +87,80 @@ fn env_settings_configure_one_layer_in_any_order() {
     }
 }
 
+/// A second environment layer is spelled as the builder's where it sets
+/// nothing itself (separator, empty values, unknown variables, and the
+/// prefix when it has only variables of its own), whether the `env_*`
+/// methods come before or after it.
+#[test]
+fn another_env_layer_takes_the_builders_settings_in_any_order() {
+    let other = || Env::prefixed("OTHER");
+    let own = || Env::new().vars([("SVC__PORT", "7")]);
+    let vars = [("OTHER__DB__POOL", "4"), ("OTHER__HOST", ""), ("X", "1")];
+    let settings = |b: staid::Builder<App>| {
+        b.env_prefix("SVC")
+            .env_double_underscore()
+            .env_empty_is_unset(false)
+    };
+    for order in ["before", "after"] {
+        let builder = match order {
+            "before" => settings(App::builder().env_from(vars))
+                .source(other())
+                .source(own()),
+            _ => settings(App::builder().env_from(vars).source(other()).source(own())),
+        };
+        let app = builder.load().unwrap();
+        assert_eq!(
+            (app.db.pool, app.host.as_str(), app.port),
+            (4, "", 7),
+            "settings {order} the layers"
+        );
+    }
+    // Its unknown variables are the builder's policy too.
+    let err = App::builder()
+        .env_from([("OTHER_PORTT", "1")])
+        .source(Env::prefixed("OTHER"))
+        .unknown_env(Unknown::Error)
+        .load()
+        .unwrap_err();
+    assert_eq!(
+        err.problems()[0].message(),
+        "unknown environment variable OTHER_PORTT"
+    );
+}
+
+/// The builder's own layer keeps what the `Env` given to `source` sets,
+/// over what the `env_*` methods set, in either order.
+#[test]
+fn the_builders_env_layer_keeps_what_its_env_sets_in_any_order() {
+    let given = || Env::prefixed("AAA").vars([("AAA_PORT", "1"), ("BBB_PORT", "2")]);
+    let before = App::builder()
+        .env_prefix("BBB")
+        .source(given())
+        .load()
+        .unwrap();
+    let after = App::builder()
+        .source(given())
+        .env_prefix("BBB")
+        .load()
+        .unwrap();
+    assert_eq!((before.port, after.port), (1, 1));
+    let strict = || {
+        Env::new()
+            .unknown(Unknown::Error)
+            .vars([("MYAPP_PROT", "1")])
+    };
+    for builder in [
+        App::builder().unknown_env(Unknown::Ignore).source(strict()),
+        App::builder().source(strict()).unknown_env(Unknown::Ignore),
+    ] {
+        let err = builder.load().unwrap_err();
+        assert_eq!(
+            err.problems()[0].message(),
+            "unknown environment variable MYAPP_PROT"
+        );
+    }
+}
+
 #[test]
 fn env_from_then_env_reports_each_problem_once() {
     let err = App::builder()

@@ -1099,3 +1099,58 @@ fn a_reload_shows_text_values_as_their_fields_read_them() {
         other => panic!("{other:?}"),
     }
 }
+
+#[derive(Config, Debug)]
+#[config(name = "rot")]
+struct Rotated {
+    #[config(default = 1)]
+    port: u16,
+    #[config(secret)]
+    password: Option<String>,
+}
+
+/// A secret mounted as a file (`ROT_PASSWORD_FILE`, a Kubernetes secret)
+/// reloads when the file is rotated, as a file layer does.
+#[test]
+fn a_file_named_by_a_file_variable_is_watched() {
+    for from in ["environment", ".env"] {
+        let dir = Tmp::new();
+        let secret = dir.write("secret/password", "first-pass\n");
+        let builder = match from {
+            "environment" => {
+                Rotated::builder().env_from([("ROT_PASSWORD_FILE", secret.display().to_string())])
+            }
+            _ => {
+                let dotenv = dir.write(".env", "ROT_PASSWORD_FILE=secret/password\n");
+                Rotated::builder().env_from([("X", "1")]).dotenv(dotenv)
+            }
+        };
+        let watch = builder
+            .watch_with(staid::WatchOptions::new().sighup(false))
+            .unwrap();
+        assert_eq!(watch.current().password.as_deref(), Some("first-pass"));
+        save_by_rename(&secret, "second-pass\n");
+        let (config, changed) = updated(&watch);
+        assert_eq!(changed, ["password"], "{from}");
+        assert_eq!(config.password.as_deref(), Some("second-pass"));
+    }
+}
+
+/// A credential added to the directory after the watch began reloads, as
+/// a drop-in added to its directory does.
+#[test]
+fn a_credential_added_later_is_seen() {
+    let dir = Tmp::new();
+    let creds = dir.path().join("creds");
+    fs::create_dir_all(&creds).unwrap();
+    let watch = Rotated::builder()
+        .env_from([("CREDENTIALS_DIRECTORY", creds.display().to_string())])
+        .credentials()
+        .watch_with(staid::WatchOptions::new().sighup(false))
+        .unwrap();
+    assert_eq!(watch.current().port, 1);
+    save_by_rename(&creds.join("port"), "9\n");
+    let (config, changed) = updated(&watch);
+    assert_eq!(changed, ["port"]);
+    assert_eq!(config.port, 9);
+}

@@ -44,8 +44,14 @@ use crate::Config;
 /// ```
 pub struct Builder<T> {
     pub(crate) layers: Vec<Layer>,
-    /// The settings of the builder's environment layer ([`Layer::Env`]).
+    /// The settings of the builder's environment layer ([`Layer::Env`]):
+    /// those of the [`Env`] given to `source` over those of the `env_*`
+    /// methods, whichever came first.
     pub(crate) env: Env,
+    /// What the `env_*` methods and `env_from` set.
+    env_methods: Env,
+    /// What an [`Env`] given to `source` as the builder's layer set.
+    env_given: Env,
     /// The arguments of the builder's command-line layer ([`Layer::Cli`]).
     #[cfg(feature = "cli")]
     pub(crate) cli: crate::source::Cli,
@@ -92,6 +98,8 @@ impl<T: Config> Builder<T> {
         Builder {
             layers: Vec::new(),
             env: Env::default(),
+            env_methods: Env::default(),
+            env_given: Env::default(),
             #[cfg(feature = "cli")]
             cli: crate::source::Cli::default(),
             unknown: Unknown::Error,
@@ -120,22 +128,19 @@ impl<T: Config> Builder<T> {
             // configure; another one with a prefix of its own is a layer of
             // its own, and one without configures the builder's, as `.env()`
             // after `.env_from(..)` adds nothing.
-            if self.has(|l| matches!(l, Layer::Env)) {
-                match (env.has_prefix(), env.own_vars().is_some()) {
-                    (true, _) => self.layers.push(Layer::OtherEnv(Arc::new(env))),
-                    // Variables of its own: a layer of its own, spelled as
-                    // the builder's, so `env_from`'s stay read below it.
-                    (false, true) => {
-                        let env = env.over(self.env.settings());
-                        self.layers.push(Layer::OtherEnv(Arc::new(env)));
-                    }
-                    (false, false) => self.env = env.over(std::mem::take(&mut self.env)),
-                }
-            } else {
-                // What `env_*` set before stays, unless this layer sets it.
-                self.env = env.over(std::mem::take(&mut self.env));
+            // Another layer is spelled as the builder's where it sets
+            // nothing itself, whenever the `env_*` methods come: that is
+            // settled when the stack is planned.
+            let other = env.has_prefix() || env.own_vars().is_some();
+            if self.has(|l| matches!(l, Layer::Env)) && other {
+                self.layers.push(Layer::OtherEnv(Arc::new(env)));
+                return self;
+            }
+            if !self.has(|l| matches!(l, Layer::Env)) {
                 self.layers.push(Layer::Env);
             }
+            self.env_given = env.over(std::mem::take(&mut self.env_given));
+            self.env = self.env_given.clone().over(self.env_methods.clone());
             return self;
         }
         #[cfg(feature = "cli")]
@@ -284,29 +289,28 @@ impl<T: Config> Builder<T> {
     /// what discovery (`XDG_CONFIG_HOME`, `<PREFIX>CONFIG`) and other
     /// sources see. For tests and embedding.
     pub fn env_from<K: Into<String>, V: Into<String>>(
-        mut self,
+        self,
         vars: impl IntoIterator<Item = (K, V)>,
     ) -> Self {
-        self.env = self.env.vars(vars);
-        self.env()
+        self.with_env(|env| env.vars(vars)).env()
     }
 
     /// Like [`env_from`](Builder::env_from), with names and values as the OS
     /// gives them; a value that is not UTF-8 is an error naming its variable
     /// when a field reads it.
     pub fn env_from_os<K: Into<OsString>, V: Into<OsString>>(
-        mut self,
+        self,
         vars: impl IntoIterator<Item = (K, V)>,
     ) -> Self {
-        self.env = self.env.vars_os(vars);
-        self.env()
+        self.with_env(|env| env.vars_os(vars)).env()
     }
 
     /// Configures the builder's environment layer (added by
     /// [`env`](Builder::env) before or after), for the `env_*` methods.
     fn with_env(mut self, f: impl FnOnce(Env) -> Env) -> Self {
         self.plan = OnceLock::new();
-        self.env = f(self.env);
+        self.env_methods = f(std::mem::take(&mut self.env_methods));
+        self.env = self.env_given.clone().over(self.env_methods.clone());
         self
     }
 

@@ -115,6 +115,7 @@ impl Stack<'_> {
                     credentials.describe()
                 )),
                 Layer::OtherEnv(other) => {
+                    let other = (**other).clone().over(self.env.settings());
                     out.push(crate::usage::env_source(&other.naming(self.schema)));
                 }
                 Layer::Source(source) => out.push(source.describe()),
@@ -178,7 +179,10 @@ impl Plan {
         let mut config_arg = config_arg;
         for layer in stack.layers {
             match layer {
-                Layer::Env => plan.layers.push(Arc::new(stack.env.clone())),
+                Layer::Env => {
+                    let env = stack.env.clone().planned(plan.vars(), stack.schema);
+                    plan.layers.push(Arc::new(env));
+                }
                 #[cfg(feature = "cli")]
                 Layer::Cli => {
                     if !stack.has(|l| matches!(l, Layer::Discover(_))) {
@@ -209,8 +213,11 @@ impl Plan {
                     plan.layers.push(Arc::new(resolved));
                 }
                 Layer::OtherEnv(env) => {
+                    // Spelled as the builder's layer where it sets nothing.
+                    let env = (**env).clone().over(stack.env.settings());
                     plan.naming.other_env.push(env.naming(stack.schema));
-                    plan.layers.push(env.clone());
+                    let env = env.planned(plan.vars(), stack.schema);
+                    plan.layers.push(Arc::new(env));
                 }
                 Layer::Source(source) => plan.layers.push(source.clone()),
             }

@@ -213,15 +213,18 @@ impl Source for Credentials {
         Ok(any.then_some(layer))
     }
 
-    /// The credentials, so that a rotated one reloads (the directory is
+    /// The directory, so that a credential added or removed reloads, and
+    /// each credential, so that a rotated one does (the directory is
     /// resolved when planning).
     fn watch_paths(&self) -> Vec<PathBuf> {
-        match &self.dir {
-            Some(dir) => std::fs::read_dir(dir)
-                .map(|entries| entries.filter_map(Result::ok).map(|e| e.path()).collect())
-                .unwrap_or_default(),
-            None => Vec::new(),
+        let Some(dir) = &self.dir else {
+            return Vec::new();
+        };
+        let mut paths = vec![dir.clone()];
+        if let Ok(entries) = std::fs::read_dir(dir) {
+            paths.extend(entries.filter_map(Result::ok).map(|e| e.path()));
         }
+        paths
     }
 }
 

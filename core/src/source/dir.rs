@@ -45,21 +45,24 @@ pub(crate) enum Entry {
 }
 
 impl Entry {
-    /// Sorts a file name in a drop-in directory.
-    pub(crate) fn of(name: &OsStr) -> Entry {
-        let Some(name) = name.to_str() else {
-            return Entry::Skip;
-        };
+    /// Whether a name is hidden, or what an editor or a package manager
+    /// leaves beside a file (`~`, `.swp`, `#..#`, `.dpkg-*`, `.rpmnew`):
+    /// never read, and no reason to reload.
+    pub(crate) fn left_over(name: &str) -> bool {
         const LEFTOVERS: &[&str] = &[".swp", ".bak", ".rpmnew", ".rpmsave", ".tmp"];
-        if name.starts_with('.')
+        name.starts_with('.')
             || name.ends_with('~')
             // Emacs's autosave, `#10-a.toml#`.
             || (name.starts_with('#') && name.ends_with('#'))
             || name.contains(".dpkg-")
             || LEFTOVERS.iter().any(|l| name.ends_with(l))
-        {
+    }
+
+    /// Sorts a file name in a drop-in directory.
+    pub(crate) fn of(name: &OsStr) -> Entry {
+        let Some(name) = name.to_str().filter(|name| !Entry::left_over(name)) else {
             return Entry::Skip;
-        }
+        };
         let Some((_, ext)) = name.rsplit_once('.') else {
             return Entry::Skip;
         };

@@ -31,9 +31,10 @@ struct Filter {
     /// Names of entries whose change matters: the files, and the symlinks
     /// on the way to them.
     names: HashSet<OsString>,
-    /// The directory is a drop-in directory: a drop-in of any name matters,
-    /// since adding or removing one changes the configuration.
-    drop_ins: bool,
+    /// The directory is read whole (drop-ins, credentials): an entry of
+    /// any name matters, since adding or removing one changes the
+    /// configuration, but for what editors and packages leave behind.
+    whole: bool,
 }
 
 impl Filter {
@@ -42,7 +43,7 @@ impl Filter {
         // atomic writer swaps a ConfigMap volume.
         self.names.contains(name)
             || name.as_encoded_bytes().starts_with(b"..")
-            || (self.drop_ins && Entry::of(name) != Entry::Skip)
+            || (self.whole && name.to_str().is_some_and(|name| !Entry::left_over(name)))
     }
 }
 
@@ -153,7 +154,7 @@ fn wanted(files: &[PathBuf]) -> HashMap<PathBuf, Filter> {
         };
         let reached = follow(&file, &mut wanted);
         if reached.is_dir() {
-            wanted.entry(reached).or_default().drop_ins = true;
+            wanted.entry(reached).or_default().whole = true;
         }
     }
     wanted
@@ -294,7 +295,7 @@ mod tests {
     }
 
     #[test]
-    fn a_drop_in_directory_is_watched_for_drop_ins_of_any_name() {
+    fn a_directory_read_whole_is_watched_for_entries_of_any_name() {
         let tmp = tempfile::tempdir().unwrap();
         let root = fs::canonicalize(tmp.path()).unwrap();
         fs::create_dir(root.join("app.d")).unwrap();
@@ -303,6 +304,9 @@ mod tests {
         assert_eq!(dirs.watched(), [root.as_path(), &root.join("app.d")]);
         assert!(dirs.concerns(&[root.join("app.d/50-new.toml")]));
         assert!(dirs.concerns(&[root.join("app.d/50-new.tml")]));
+        // A credential's name has no extension.
+        assert!(dirs.concerns(&[root.join("app.d/db.password")]));
+        assert!(dirs.concerns(&[root.join("app.d/port")]));
         assert!(!dirs.concerns(&[root.join("app.d/.50-new.toml.swp")]));
         assert!(!dirs.concerns(&[root.join("app.d/50-new.toml~")]));
     }

@@ -203,8 +203,23 @@ impl Source for Dotenv {
         Ok(layer)
     }
 
+    /// The file, and the files its `_FILE` variables name, so that a
+    /// rotated secret file reloads as the `.env` file itself does.
     fn watch_paths(&self) -> Vec<PathBuf> {
-        vec![self.path.clone()]
+        let mut paths = vec![self.path.clone()];
+        let path: Arc<Path> = Arc::from(self.path.as_path());
+        if let Ok(Some(text)) = read(&path, true) {
+            let text = crate::format::without_bom(&text).unwrap_or(&text);
+            let (entries, _) = syntax::parse(text, |_| None);
+            let dir = path.parent().unwrap_or(Path::new(""));
+            paths.extend(
+                entries
+                    .iter()
+                    .filter(|e| e.name.ends_with("_FILE") && !e.value.is_empty())
+                    .map(|e| dir.join(&e.value)),
+            );
+        }
+        paths
     }
 }
 

@@ -210,6 +210,18 @@ impl Env {
         }
     }
 
+    /// This layer as a load plan runs it: reading `vars` unless it has
+    /// variables of its own, and spelled for `schema` (its prefix the app's
+    /// name unless it has one), so that it knows, without a schema, the
+    /// files its `_FILE` variables name ([`watch_paths`](Source::watch_paths)).
+    pub(crate) fn planned(mut self, vars: &Arc<Vars>, schema: &Schema) -> Env {
+        self.vars.get_or_insert_with(|| vars.clone());
+        if self.prefix.is_none() {
+            self.prefix = schema.name.map(str::to_owned);
+        }
+        self
+    }
+
     /// How this layer names variables for `schema`.
     pub(crate) fn naming(&self, schema: &Schema) -> EnvNaming {
         EnvNaming::new(
@@ -248,6 +260,20 @@ struct Found<'e> {
 impl Source for Env {
     fn describe(&self) -> String {
         "environment".to_owned()
+    }
+
+    /// The files its `<PREFIX>*_FILE` variables name, so that a rotated
+    /// secret file (a Kubernetes secret mounted as files) reloads. Known
+    /// once the layer is planned, with its variables.
+    fn watch_paths(&self) -> Vec<PathBuf> {
+        let Some(vars) = &self.vars else {
+            return Vec::new();
+        };
+        let prefix = EnvNaming::new(self.prefix.as_deref(), self.separator.unwrap_or("_")).prefix;
+        vars.with_prefix(&prefix)
+            .filter(|(name, value)| name.ends_with("_FILE") && !value.is_empty())
+            .map(|(_, value)| self.file_path(value))
+            .collect()
     }
 
     fn load(&self, ctx: &mut LoadCtx<'_>) -> Result<Option<Value>, Vec<Problem>> {
