@@ -389,3 +389,30 @@ fn credentials_set_fields_of_map_entries_by_key_path_or_variable() {
          environment variable GW_UPSTREAMS_EU_URL"
     );
 }
+
+/// Under a secret map, an entry's name may be secret too: the warning for
+/// a credential that names no field, and its origin, show the mask in its
+/// place.
+#[test]
+fn entry_names_under_a_secret_map_are_masked_in_credential_warnings() {
+    #[derive(Config, Debug)]
+    #[config(name = "myapp")]
+    struct Keys {
+        #[config(secret, default = {})]
+        keys: std::collections::BTreeMap<String, String>,
+    }
+    let tmp = Tmp::new();
+    tmp.write("keys.alicecorp", "k-1\n");
+    let loaded = Keys::builder()
+        .credentials()
+        .env_from(tmp.env(&[]))
+        .load_full()
+        .unwrap();
+    let shown = format!("{:?}\n{}", loaded.warnings(), loaded.explain());
+    assert!(!shown.contains("alicecorp"), "{shown}");
+    let warnings: Vec<String> = loaded.warnings().iter().map(|w| w.to_string()).collect();
+    assert_eq!(
+        warnings,
+        ["credential keys.<secret> names no field\n  --> credential keys.<secret>"]
+    );
+}

@@ -197,9 +197,24 @@ pub(crate) fn mask_entries(value: &Value, origin: &mut Origin) {
 /// is ignored, as variable-style keys upper-case the entry's name; masking
 /// a part of a longer word that happens to match hides more, never less.
 fn mask_names<S: AsRef<str>>(origin: &mut Origin, names: &[S]) {
-    let Origin::Remote { key, .. } = origin else {
-        return;
-    };
+    // The names an origin shows: a store's key, a credential's name (a
+    // key path) and file, a variable's (`APP_TOKENS_ALICE`).
+    match origin {
+        Origin::Remote { key, .. } => mask_in(key, names),
+        Origin::Env { var } | Origin::EnvFile { var, .. } => mask_in(var, names),
+        Origin::Credential { name, path } => {
+            mask_in(name, names);
+            if let Some(mut file) = path.file_name().and_then(|f| f.to_str()).map(str::to_owned) {
+                mask_in(&mut file, names);
+                path.set_file_name(file);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Masks each of `names` where it stands between separators in `key`.
+fn mask_in<S: AsRef<str>>(key: &mut String, names: &[S]) {
     for name in names.iter().map(AsRef::as_ref).filter(|n| !n.is_empty()) {
         let name = name.to_ascii_lowercase();
         let mut from = 0;

@@ -147,12 +147,17 @@ impl Source for Credentials {
                 // `..data` bookkeeping.
                 0 if name.starts_with('.') => continue,
                 0 => {
+                    // Under a secret map, an entry's name may be secret too.
+                    let shown = ctx.schema().shown_path(name);
                     ctx.warning(
                         Problem::new(
                             ProblemKind::Unknown,
-                            format!("credential {name} names no field"),
+                            format!("credential {shown} names no field"),
                         )
-                        .with_origin(origin),
+                        .with_origin(Origin::Credential {
+                            name: shown,
+                            path: dir.clone(),
+                        }),
                     );
                     continue;
                 }
