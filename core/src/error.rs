@@ -349,8 +349,10 @@ impl Error {
     }
 
     /// `Some` when the command line asked for `--help`, `--version`,
-    /// `--print-config` or `--check-config`. Under `--print-config` an
-    /// invalid configuration has both: the listing here and the problems in
+    /// `--print-config`, or `--check-config` of a configuration that loads
+    /// ([`Exit::Check`]); a check that fails is the load's error itself,
+    /// with its problems. Under `--print-config` an invalid configuration
+    /// has both: the listing here and the problems in
     /// [`problems`](Error::problems).
     pub fn as_exit(&self) -> Option<&Exit> {
         self.inner.exit.as_ref()

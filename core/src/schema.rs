@@ -150,9 +150,11 @@ pub enum Shape {
     /// `std::time::Duration`, written like `"1m30s"`.
     Duration,
     /// `Vec`, `VecDeque`, `HashSet` or `BTreeSet`: a flag may be repeated,
-    /// and no value means empty.
+    /// and an empty value (`--tags=`, `MYAPP_TAGS=` with
+    /// `env_empty_is_unset(false)`) is an empty list.
     List,
-    /// `HashMap` or `BTreeMap`: no value means empty.
+    /// `HashMap` or `BTreeMap`: an empty value is an empty map, as for a
+    /// list.
     Map,
     /// Any other type: staid cannot see its shape.
     Other,

@@ -161,10 +161,14 @@ impl Value {
         Some(node)
     }
 
-    /// The node at a dotted key path, mutably.
+    /// The node at a dotted key path, mutably, found as [`get`](Value::get)
+    /// finds it.
     pub fn get_mut(&mut self, path: &str) -> Option<&mut Value> {
+        if path.is_empty() {
+            return Some(self);
+        }
         let mut node = self;
-        for part in path.split('.').filter(|p| !p.is_empty()) {
+        for part in path.split('.') {
             node = match &mut node.kind {
                 Kind::Table(t) => t.get_mut(part)?,
                 Kind::Array(items) => items.get_mut(part.parse::<usize>().ok()?)?,
@@ -491,6 +495,22 @@ mod tests {
 
     fn int(i: i128, o: Origin) -> Value {
         Value::new(Kind::Integer(i), o)
+    }
+
+    #[test]
+    fn get_and_get_mut_find_the_same_nodes() {
+        let mut tree = Value::table(Origin::Default);
+        tree.insert_at("a.b", int(1, Origin::Default));
+        tree.insert_at(
+            "list",
+            Value::new(Kind::Array(vec![int(2, Origin::Code)]), Origin::Code),
+        );
+        for path in [
+            "", "a", "a.b", "list.0", "a..b", "a.", ".a", "list.1", "a.b.c",
+        ] {
+            let found = tree.get(path).cloned();
+            assert_eq!(tree.get_mut(path).map(|v| v.clone()), found, "{path:?}");
+        }
     }
 
     #[test]
