@@ -40,11 +40,32 @@ const TRAILING: &str = "invalid dotenv syntax: text after the value (quote a val
                         holds spaces)";
 const OPEN_BRACE: &str = "invalid dotenv syntax: `${` is not closed by `}` on its line, \
                           or holds no variable name";
+const LONE_CR: &str = "invalid dotenv syntax: a carriage return not followed by a newline \
+                       (lines end with `\\n` or `\\r\\n`)";
 
 /// The variables of a dotenv text in order, and the faults of the lines
 /// that are not valid (each such line is left out). `env` is looked up for
 /// substitutions before the file's earlier variables, as dotenv loaders do.
 pub(super) fn parse(text: &str, env: impl Fn(&str) -> Option<String>) -> (Vec<Entry>, Vec<Fault>) {
+    // A file with old Mac line ends would read as one line, its variables
+    // run together into the first one's value: refused, at the first.
+    let bytes = text.as_bytes();
+    if let Some(at) =
+        (0..bytes.len()).find(|&i| bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n'))
+    {
+        let before = &text[..at];
+        let line = before.matches('\n').count() + 1;
+        let column = before[before.rfind('\n').map_or(0, |n| n + 1)..]
+            .chars()
+            .count()
+            + 1;
+        let fault = Fault {
+            message: LONE_CR,
+            line,
+            column,
+        };
+        return (Vec::new(), vec![fault]);
+    }
     let mut reader = Reader {
         rest: text,
         line: 1,
@@ -463,5 +484,26 @@ mod tests {
         let (entries, _) = parse("A=1\nB=a b\nC=\"\\q\nD=2\"\nE=3\n", |_| None);
         let names: Vec<_> = entries.iter().map(|e| e.name.as_str()).collect();
         assert_eq!(names, ["A", "E"]);
+    }
+
+    /// Old Mac line ends would run every variable into the first one's
+    /// value: the file is refused at the first lone `\r`, a `\r\n` kept.
+    #[test]
+    fn a_lone_carriage_return_is_refused_where_it_stands() {
+        for (text, line, column) in [("A=x\rB=8080\r", 1, 4), ("A=1\r\nB=\"é\r\"\n", 2, 5)] {
+            let (entries, faults) = parse(text, |_| None);
+            assert!(entries.is_empty(), "{text:?}");
+            assert_eq!(
+                faults,
+                [Fault {
+                    message: LONE_CR,
+                    line,
+                    column
+                }],
+                "{text:?}"
+            );
+        }
+        let (entries, faults) = parse("A=1\r\nB=2\r\n", |_| None);
+        assert_eq!((entries.len(), faults.len()), (2, 0));
     }
 }
