@@ -212,6 +212,48 @@ fn a_secrets_bad_value_is_not_shown() {
     assert!(text.contains("--> $DIR/.env:1:11"), "{text}");
 }
 
+/// A substitution that copies a secret's variable into one that is not a
+/// secret's would show the secret wherever that value is shown: an error
+/// naming the two variables, never the value, whether the secret comes
+/// from the file or from the environment. A secret's own variable, and the
+/// path of a `_FILE` variable, may be taken.
+#[test]
+fn a_secret_copied_into_a_variable_that_is_not_secret_is_an_error() {
+    let tmp = Tmp::new();
+    let err = tmp.dotenv_error(
+        "MYAPP_DB_PASSWORD=hunter2secret\nMYAPP_PORT=${MYAPP_DB_PASSWORD}\nMYAPP_NAME=x$MYAPP_DB_PASSWORD\n",
+    );
+    assert!(!err.contains("hunter2secret"), "{err}");
+    assert_eq!(
+        err,
+        "2 problems in the configuration:
+
+error: MYAPP_PORT takes the value of MYAPP_DB_PASSWORD, a secret field's variable, and is not secret itself (value hidden)
+  --> $DIR/.env:2:12
+  = help: set MYAPP_PORT to its own value
+
+error: MYAPP_NAME takes the value of MYAPP_DB_PASSWORD, a secret field's variable, and is not secret itself (value hidden)
+  --> $DIR/.env:3:12
+  = help: set MYAPP_NAME to its own value"
+    );
+    let err = App::builder()
+        .env_from([("MYAPP_DB_PASSWORD", "from-env-secret")])
+        .dotenv(tmp.env("MYAPP_NAME=${MYAPP_DB_PASSWORD}\n"))
+        .load()
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("error: MYAPP_NAME takes the value of MYAPP_DB_PASSWORD"),
+        "{err}"
+    );
+    tmp.write("db.secret", "file-secret\n");
+    let loaded = tmp.dotenv_loaded(
+        "SECRET_PATH=db.secret\nMYAPP_DB_PASSWORD_FILE=${SECRET_PATH}\nMYAPP_NAME=$SECRET_PATH\n",
+    );
+    assert_eq!(loaded.config().name, "db.secret");
+    assert_eq!(loaded.config().db.password.as_deref(), Some("file-secret"));
+}
+
 #[test]
 fn a_variable_outside_the_prefix_is_ignored_as_the_environments_would_be() {
     let tmp = Tmp::new();

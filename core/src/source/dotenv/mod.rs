@@ -159,8 +159,36 @@ impl Source for Dotenv {
                 )),
             );
         }
+        // A secret's value substituted into a variable that is not a
+        // secret's would be shown wherever that one's value is: refused,
+        // naming the two variables only.
+        let schema = ctx.schema;
+        let secret = |var: &str| {
+            super::field_of(schema, &naming, var).is_some_and(|key| schema.is_secret(&key))
+        };
+        // A secret's own variable, or its `_FILE` form, may take anything.
+        let own = |var: &str| secret(var) || var.strip_suffix("_FILE").is_some_and(secret);
+        let mut copied = Vec::new();
+        for entry in entries.iter().filter(|e| !own(&e.name)) {
+            if let Some(read) = entry.reads.iter().find(|r| secret(r)) {
+                copied.push(entry.name.clone());
+                ctx.problem(
+                    Problem::new(
+                        ProblemKind::Source,
+                        format!(
+                            "{} takes the value of {read}, a secret field's variable, and is \
+                             not secret itself (value hidden)",
+                            entry.name
+                        ),
+                    )
+                    .with_origin(file_origin(&path, entry.line, entry.column))
+                    .with_help(format!("set {} to its own value", entry.name)),
+                );
+            }
+        }
         let vars = entries
             .iter()
+            .filter(|e| !copied.contains(&e.name))
             .map(|e| (e.name.clone(), e.value.clone()))
             .collect::<Vec<_>>();
         let mut env = Env::prefixed(naming.prefix)

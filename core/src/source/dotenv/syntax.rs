@@ -20,6 +20,8 @@ pub(super) struct Entry {
     /// Where each `$NAME` or `${NAME}` of the value stands that names a
     /// variable set neither in the environment nor earlier in the file.
     pub(super) unset: Vec<(usize, usize)>,
+    /// The variables whose values a substitution put into the value.
+    pub(super) reads: Vec<String>,
 }
 
 /// What is wrong with a line, and where.
@@ -216,6 +218,7 @@ impl Reader<'_> {
                 line,
                 column,
                 unset: value.unset,
+                reads: value.reads,
             }),
         }
     }
@@ -292,7 +295,7 @@ impl Reader<'_> {
         if !braced {
             match name.is_empty() {
                 true => value.text.push('$'),
-                false => value.substituted(lookup(&name), at),
+                false => value.substituted(&name, lookup(&name), at),
             }
             return;
         }
@@ -323,11 +326,11 @@ impl Reader<'_> {
         }
         self.bump();
         match default {
-            Some((default, if_empty)) => {
-                let keep = found.filter(|v| !(if_empty && v.is_empty()));
-                value.text.push_str(&keep.unwrap_or(default));
-            }
-            None => value.substituted(found, at),
+            Some((default, if_empty)) => match found.filter(|v| !(if_empty && v.is_empty())) {
+                Some(found) => value.substituted(&name, Some(found), at),
+                None => value.text.push_str(&default),
+            },
+            None => value.substituted(&name, found, at),
         }
     }
 
@@ -344,6 +347,7 @@ impl Reader<'_> {
 struct Value {
     text: String,
     unset: Vec<(usize, usize)>,
+    reads: Vec<String>,
     /// The first fault: the variable is left out.
     fault: Option<Fault>,
 }
@@ -355,9 +359,12 @@ impl Value {
 
     /// The value of a substitution at `at`; a variable that is not set
     /// reads as empty, and is noted.
-    fn substituted(&mut self, found: Option<String>, at: (usize, usize)) {
+    fn substituted(&mut self, name: &str, found: Option<String>, at: (usize, usize)) {
         match found {
-            Some(v) => self.text.push_str(&v),
+            Some(v) => {
+                self.text.push_str(&v);
+                self.reads.push(name.to_owned());
+            }
             None => self.unset.push(at),
         }
     }
