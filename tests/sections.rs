@@ -252,6 +252,29 @@ fn env_map_entries_field_by_field() {
     assert_eq!(app.upstreams["eu_west"].weight, 4);
 }
 
+/// An entry's name is read in any case, so two variables that differ
+/// only in its case set one field: an error naming both, and neither read.
+#[test]
+fn two_variables_for_one_entrys_field_are_an_error_naming_both() {
+    let err = App::builder()
+        .env_from([
+            ("MYAPP_UPSTREAMS_EU_URL", "http://a"),
+            ("MYAPP_UPSTREAMS_eu_URL", "http://b"),
+        ])
+        .load()
+        .unwrap_err();
+    let problems: Vec<String> = err.problems().iter().map(|p| p.to_string()).collect();
+    assert_eq!(
+        problems,
+        [
+            "`upstreams.eu.url`: both MYAPP_UPSTREAMS_EU_URL and MYAPP_UPSTREAMS_eu_URL set this \
+          entry's field\n  --> env MYAPP_UPSTREAMS_eu_URL\n  = help: unset one of them: an \
+          entry's name is read in any case"
+        ],
+        "{err}"
+    );
+}
+
 /// An entry's field has a `_FILE` form too, as every field does: the
 /// value is read from the file it names, and the two set together are an
 /// error naming both.

@@ -7,7 +7,7 @@
 //! plan); a load then reads only the variables under the prefix, plus the
 //! few exact names outside it.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -488,7 +488,37 @@ impl Source for Env {
                 false => plain.insert(entry.path.as_str()),
             };
         }
+        // Two variables for one entry's field (`MYAPP_UPS_EU_URL` and
+        // `MYAPP_UPS_eu_URL`, an entry's name being read in any case): which
+        // was meant cannot be guessed, so neither is read.
+        let mut first: HashMap<(&str, bool), &str> = HashMap::new();
+        let mut twice: HashSet<(&str, bool)> = HashSet::new();
         for entry in entries.iter().filter(|e| set(e)) {
+            let field = (entry.path.as_str(), entry.file);
+            match first.get(&field) {
+                Some(other) => {
+                    problems.push(
+                        Problem::new(
+                            ProblemKind::Source,
+                            format!("both {other} and {} set this entry's field", entry.var),
+                        )
+                        .with_key(&entry.path)
+                        .with_origin(Origin::Env {
+                            var: entry.var.to_owned(),
+                        })
+                        .with_help("unset one of them: an entry's name is read in any case"),
+                    );
+                    twice.insert(field);
+                }
+                None => {
+                    first.insert(field, entry.var);
+                }
+            }
+        }
+        for entry in entries.iter().filter(|e| set(e)) {
+            if twice.contains(&(entry.path.as_str(), entry.file)) {
+                continue;
+            }
             let value = match entry.file {
                 false => Value::text(
                     entry.value,
