@@ -26,10 +26,18 @@ Options:
       --once                     Serve one request, then exit
   -p, --port <PORT>              Port to listen on [env: TOOL_PORT] [default: 8080]
       --db-host <DB_HOST>        Database host [env: TOOL_DB_HOST] [default: localhost]
-      --config <FILE>            Read this configuration file after the discovered ones
+      --config <FILE>            Read this configuration file too
       --print-config[=<FORMAT>]  Print the effective configuration and exit: text with origins, json or toml
       --check-config             Check the configuration, print every problem, and exit
   -h, --help                     Print help
+
+Configuration, lowest first (later wins):
+  defaults
+  environment variables TOOL_<KEY> (nested keys joined by _), or TOOL_<KEY>_FILE naming a file that holds the value
+  the file named by --config
+  flags
+
+In variables and flags, lists are written a,b,c (\\, for a comma inside an item), maps k:v,k:v, durations 1m30s or 250ms.
 "
     );
     let short = main_with(hermetic(), &["tool", "serve", "-h"]).unwrap_err();

@@ -416,7 +416,7 @@ pub(crate) fn augment(
             .value_name("FILE")
             .value_parser(clap::value_parser!(PathBuf))
             .action(ArgAction::Set)
-            .help("Read this configuration file after the discovered ones"),
+            .help("Read this configuration file too"),
         Arg::new(PRINT_CONFIG_FLAG)
             .long(PRINT_CONFIG_FLAG)
             .value_name("FORMAT")
@@ -526,23 +526,39 @@ pub(crate) fn augment(
     });
     cmd = cmd.args(args).args(kept).arg(top_mount.marker());
     cmd = mark_below(cmd, &sub_mount);
-    // An application's own text after the help stays as it is.
-    if cmd.get_after_help().is_none() {
-        let mut after = crate::usage::sources(naming);
-        if !sections.is_empty() {
-            let list = sections
-                .iter()
-                .map(|s| format!("`{s}`"))
-                .collect::<Vec<_>>()
-                .join(", ");
-            after.push_str(&format!(
-                "\n\n{list}: lists and maps of sections have no flags; set them in a \
-                 configuration file or the environment."
-            ));
-        }
-        cmd = cmd.after_help(after);
+    let mut after = crate::usage::sources(naming);
+    if !sections.is_empty() {
+        let list = sections
+            .iter()
+            .map(|s| format!("`{s}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        after.push_str(&format!(
+            "\n\n{list}: lists and maps of sections have no flags; set them in a \
+             configuration file or the environment."
+        ));
+    }
+    // Wherever staid's flags are shown: with global flags, each
+    // subcommand's help too.
+    cmd = footer(cmd, &after);
+    if global {
+        cmd = footer_below(cmd, &after);
     }
     (cmd, problems)
+}
+
+/// Where configuration comes from, after `cmd`'s help, unless the
+/// application has a text of its own there, which stays as it is.
+fn footer(cmd: Command, after: &str) -> Command {
+    match cmd.get_after_help() {
+        Some(_) => cmd,
+        None => cmd.after_help(after.to_owned()),
+    }
+}
+
+/// The footer after the help of every subcommand, at any depth.
+fn footer_below(cmd: Command, after: &str) -> Command {
+    cmd.mut_subcommands(|sub| footer_below(footer(sub, after), after))
 }
 
 /// `problem`, about staid's flag `arg`, keyed by the field the flag sets
