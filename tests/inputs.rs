@@ -328,6 +328,43 @@ fn snippets_do_not_write_bidi_controls() {
     }
 }
 
+/// The caret stands under its value as a terminal lays the line out: a
+/// wide character (CJK, an emoji) takes two columns, a combining mark none.
+#[test]
+fn the_caret_stands_under_the_value_after_wide_and_combining_characters() {
+    #[derive(staid::Config, Debug)]
+    struct Named {
+        name: String,
+        port: u16,
+    }
+    for (name, columns) in [
+        ("日本語", 6),
+        ("🦀🦀", 4),
+        ("e\u{301}e\u{301}", 2),
+        ("ab", 2),
+    ] {
+        let err = load::json_error::<Named>(format!("{{\"name\": \"{name}\", \"port\": 70000}}"));
+        let shown = err.to_string();
+        let lines: Vec<&str> = shown.lines().collect();
+        let caret = lines.iter().rev().find(|l| l.contains('^')).unwrap();
+        // ` 1 | {"name": "`, the name, `", "port": ` then the value.
+        let before = " 1 | {\"name\": \"".len() + columns + "\", \"port\": ".len();
+        assert_eq!(caret.find('^'), Some(before), "{name}:\n{shown}");
+        assert_eq!(
+            caret.trim_start_matches([' ', '|']).trim(),
+            "^^^^^",
+            "{name}"
+        );
+    }
+    // Under a wide value, the caret is as wide as the value.
+    #[derive(staid::Config, Debug)]
+    struct Port {
+        port: u16,
+    }
+    let err = load::toml_error::<Port>("port = \"日本\"\n");
+    assert!(err.to_string().ends_with("|        ^^^^^^"), "{err}");
+}
+
 /// A file is read up to 16 MiB: a link to an endless device is an error,
 /// not all the memory there is.
 #[cfg(unix)]

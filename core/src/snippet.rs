@@ -64,16 +64,26 @@ impl Snippet {
         let gutter = self.line.to_string().len();
         let pad = " ".repeat(gutter);
         let (text, column, width) = (&self.text, self.caret, self.width);
-        let indent: String = text
+        // As the terminal lays the line out: a tab stays a tab, a wide
+        // character takes two columns, a combining mark none.
+        let mut indent = String::new();
+        for c in text.chars().take(column.saturating_sub(1)) {
+            match c {
+                '\t' => indent.push('\t'),
+                c => indent.extend(std::iter::repeat_n(' ', crate::text::columns(c))),
+            }
+        }
+        let under: usize = text
             .chars()
-            .take(column.saturating_sub(1))
-            .map(|c| if c == '\t' { '\t' } else { ' ' })
-            .collect();
+            .skip(column.saturating_sub(1))
+            .take(width)
+            .map(crate::text::columns)
+            .sum();
         write!(
             f,
             "\n {pad} |\n {} | {text}\n {pad} | {indent}{}",
             self.line,
-            "^".repeat(width.max(1))
+            "^".repeat(under.max(1))
         )
     }
 }
