@@ -3,5 +3,6 @@
 
 mod ctx;
 mod sections;
+mod unknown;
 
 pub use ctx::{leaf_item, Build, Ctx, Leaf};
