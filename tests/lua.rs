@@ -279,6 +279,12 @@ fn rawset_cannot_write_into_the_configuration_either() {
     for (script, line) in [
         ("rawset(config, 'count', 2)\n", 1),
         ("local x = 1\nrawset(config.labels, 'k', 'w')\n", 2),
+        // Nor through what `pairs` gives: its state is the view itself.
+        ("local f, d = pairs(config)\nd.count = 2\n", 2),
+        (
+            "local f, d = pairs(config.labels)\nrawset(d, 'k', 'w')\n",
+            2,
+        ),
     ] {
         let err = Mixed::builder()
             .toml_str("labels = { k = 'v' }")

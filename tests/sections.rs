@@ -304,6 +304,17 @@ fn env_map_entries_read_from_files() {
          --> env MYAPP_UPSTREAMS_EU_URL\n  \
          = help: unset one of them: MYAPP_UPSTREAMS_EU_URL_FILE names a file holding the value"
     );
+    // The two in two cases: the message names the variables set.
+    let err = load::env_error::<App>([
+        ("MYAPP_UPSTREAMS_eu_URL_FILE", file),
+        ("MYAPP_UPSTREAMS_EU_URL", "http://direct"),
+    ]);
+    assert!(
+        err.to_string().starts_with(
+            "error: `upstreams.eu.url`: both MYAPP_UPSTREAMS_EU_URL and MYAPP_UPSTREAMS_eu_URL_FILE are set"
+        ),
+        "{err}"
+    );
     let err = load::env_error::<App>([("MYAPP_UPSTREAMS_EU_URL_FILE", "/nonexistent/url")]);
     assert!(
         err.to_string()

@@ -1113,16 +1113,23 @@ struct Rotated {
 /// reloads when the file is rotated, as a file layer does.
 #[test]
 fn a_file_named_by_a_file_variable_is_watched() {
-    for from in ["environment", ".env"] {
+    for from in ["environment", ".env", ".env, substituted"] {
         let dir = Tmp::new();
         let secret = dir.write("secret/password", "first-pass\n");
         let builder = match from {
             "environment" => {
                 Rotated::builder().env_from([("ROT_PASSWORD_FILE", secret.display().to_string())])
             }
-            _ => {
+            ".env" => {
                 let dotenv = dir.write(".env", "ROT_PASSWORD_FILE=secret/password\n");
                 Rotated::builder().env_from([("X", "1")]).dotenv(dotenv)
+            }
+            _ => {
+                let dotenv = dir.write(".env", "ROT_PASSWORD_FILE=${SECRETS}/password\n");
+                let secrets = dir.path().join("secret").display().to_string();
+                Rotated::builder()
+                    .env_from([("SECRETS", secrets)])
+                    .dotenv(dotenv)
             }
         };
         let watch = builder

@@ -7,7 +7,7 @@
 /// acts on the terminal), or one that reorders text (Trojan Source).
 pub(crate) fn unprintable(c: char) -> bool {
     c.is_control()
-        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}')
+        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{61c}')
 }
 
 /// How many terminal columns `c` takes, for a caret under a line: 0 for

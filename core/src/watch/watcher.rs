@@ -417,8 +417,26 @@ impl<T: Config + Send + Sync> Builder<T> {
             ),
             false => None,
         };
-        let stamps = stamps(&files);
+        let mut stamps = stamps(&files);
         let loaded = self.load_full()?;
+        // A source may name more files once it has loaded (those a `.env`
+        // file's `_FILE` variables name after its substitutions): watch
+        // them too, each keeping the stamp it had before the load, and read
+        // again if a directory is new, as a change in it could be missed.
+        let after = self.plan().files();
+        if after != files {
+            stamps = after
+                .iter()
+                .map(|f| match files.iter().position(|g| g == f) {
+                    Some(i) => stamps[i].clone(),
+                    None => Stamp::of(f),
+                })
+                .collect();
+            let (_, added) = dirs.sync(&after, notifier);
+            if added {
+                let _ = causes.send(Cause::Rescan);
+            }
+        }
         Ok((sighup, First { loaded, stamps }))
     }
 }

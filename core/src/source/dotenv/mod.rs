@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use super::{read, Env, LoadCtx, Sink, Source, Vars};
 use crate::error::{Problem, ProblemKind};
@@ -43,6 +43,9 @@ pub struct Dotenv {
     path: PathBuf,
     optional: bool,
     unknown: Unknown,
+    /// The files its `_FILE` variables named at the last load, their
+    /// substitutions made, for a watch to follow.
+    named: Arc<Mutex<Vec<PathBuf>>>,
 }
 
 impl Dotenv {
@@ -52,6 +55,7 @@ impl Dotenv {
             path: path.into(),
             optional: false,
             unknown: Unknown::Error,
+            named: Arc::default(),
         }
     }
 
@@ -62,6 +66,7 @@ impl Dotenv {
             path: path.into(),
             optional: true,
             unknown: Unknown::Error,
+            named: Arc::default(),
         }
     }
 
@@ -88,6 +93,9 @@ impl Source for Dotenv {
         // A byte-order mark, as an editor on Windows writes, is not a name.
         let text = crate::format::without_bom(&text).unwrap_or(&text);
         let (entries, faults) = syntax::parse(text, |name| ctx.env().get(name).map(str::to_owned));
+        if let Ok(mut named) = self.named.lock() {
+            *named = file_values(&path, &entries);
+        }
         for fault in faults {
             ctx.problem(
                 Problem::new(ProblemKind::Syntax, fault.message).with_origin(file_origin(
@@ -235,20 +243,22 @@ impl Source for Dotenv {
     /// rotated secret file reloads as the `.env` file itself does.
     fn watch_paths(&self) -> Vec<PathBuf> {
         let mut paths = vec![self.path.clone()];
-        let path: Arc<Path> = Arc::from(self.path.as_path());
-        if let Ok(Some(text)) = read(&path, true) {
-            let text = crate::format::without_bom(&text).unwrap_or(&text);
-            let (entries, _) = syntax::parse(text, |_| None);
-            let dir = path.parent().unwrap_or(Path::new(""));
-            paths.extend(
-                entries
-                    .iter()
-                    .filter(|e| e.name.ends_with("_FILE") && !e.value.is_empty())
-                    .map(|e| dir.join(&e.value)),
-            );
+        if let Ok(named) = self.named.lock() {
+            paths.extend(named.iter().cloned());
         }
         paths
     }
+}
+
+/// The files the `_FILE` variables of a `.env` file name, relative ones
+/// against its directory.
+fn file_values(path: &Path, entries: &[Entry]) -> Vec<PathBuf> {
+    let dir = path.parent().unwrap_or(Path::new(""));
+    entries
+        .iter()
+        .filter(|e| e.name.ends_with("_FILE") && !e.value.is_empty())
+        .map(|e| dir.join(&e.value))
+        .collect()
 }
 
 fn file_origin(path: &Arc<Path>, line: usize, column: usize) -> Origin {

@@ -480,13 +480,18 @@ impl Source for Env {
         }
         let set = |e: &MapEntry| !(e.value.is_empty() && self.empty_unset());
         // The fields set both plainly and by `_FILE`, found in one pass.
-        let mut plain: HashSet<&str> = HashSet::new();
+        // Each field set plainly, with the variable that sets it.
+        let mut plain: HashMap<&str, &str> = HashMap::new();
         let mut from_file: HashSet<&str> = HashSet::new();
         for entry in entries.iter().filter(|e| set(e)) {
             match entry.file {
-                true => from_file.insert(entry.path.as_str()),
-                false => plain.insert(entry.path.as_str()),
-            };
+                true => {
+                    from_file.insert(entry.path.as_str());
+                }
+                false => {
+                    plain.insert(entry.path.as_str(), entry.var);
+                }
+            }
         }
         // Two variables for one entry's field (`MYAPP_UPS_EU_URL` and
         // `MYAPP_UPS_eu_URL`, an entry's name being read in any case): which
@@ -528,8 +533,8 @@ impl Source for Env {
                 ),
                 // Another variable sets the same field: as for a field, which
                 // of the two was meant cannot be guessed.
-                true if plain.contains(entry.path.as_str()) => {
-                    let var = entry.var.strip_suffix("_FILE").unwrap_or(entry.var);
+                true if plain.contains_key(entry.path.as_str()) => {
+                    let var = plain[entry.path.as_str()];
                     problems.push(
                         Problem::new(
                             ProblemKind::Source,

@@ -107,7 +107,13 @@ _G.setmetatable = function(t, mt)
   return setmetatable(t, mt)
 end
 local data_of = {}
-local function view_pairs(t) return next, data_of[t], nil end
+-- The data itself never reaches the script (as `pairs`' second value it
+-- could be written to): the iterator closes over it, and the state is the
+-- read-only view.
+local function view_pairs(t)
+  local data = data_of[t]
+  return function(_, k) return next(data, k) end, t, nil
+end
 local function view_len(t) return #data_of[t] end
 local readonly = "the configuration is read-only: return a table with the values to set"
 local function deny() error(readonly, 2) end
