@@ -223,6 +223,27 @@ fn floats_from_text_and_files_never_become_infinite() {
     );
 }
 
+/// An integer past 64 bits (TOML refuses one, staid keeps it for `u128`
+/// fields) is not rounded into a float field; up to 64 bits it is read.
+#[test]
+fn an_integer_past_64_bits_is_not_rounded_into_a_float() {
+    for text in [
+        "99999999999999999999999",
+        "0xffffffffffffffffff",
+        "18446744073709551616",
+    ] {
+        let err = toml_err(&format!("ratio = {text}\n"));
+        assert!(
+            err.problems()[0]
+                .message()
+                .contains("is past 64 bits, which a float does not hold exactly"),
+            "{text}: {err}"
+        );
+    }
+    let app = load::toml::<App>("ratio = 18446744073709551615\n");
+    assert_eq!(app.ratio, 18446744073709551615u64 as f32);
+}
+
 /// Inline JSON in an env value nests no deeper than a file may (it was
 /// bounded only by the parser's own limit of 512).
 #[test]

@@ -75,7 +75,16 @@ impl<'a> ValueDe<'a> {
     fn float(&self) -> Result<f64, DeError> {
         match (&self.value.kind, self.text()) {
             (Kind::Float(x), _) => Ok(*x),
-            (Kind::Integer(i), _) => Ok(*i as f64),
+            (Kind::Integer(i), _) if i64::try_from(*i).is_ok() || u64::try_from(*i).is_ok() => {
+                Ok(*i as f64)
+            }
+            // TOML reads such an integer as an error, being past 64 bits;
+            // staid keeps it for `u128` fields, but a float would round it.
+            (Kind::Integer(i), _) => self.fail(de::Error::custom(format_args!(
+                "the integer {i} is past 64 bits, which a float does not hold exactly; \
+                 write it as a float ({:e}) if that is meant",
+                *i as f64
+            ))),
             (_, Some(s)) => match text::parse_float(s) {
                 Some(x) => Ok(x),
                 None => self.fail(mismatch(self.value, "a number")),
