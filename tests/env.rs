@@ -316,15 +316,45 @@ fn suggestions_are_only_offered_when_close() {
         let loaded = load::env_loaded::<App>([(var, "x")]);
         loaded.warnings()[0].hint().map(str::to_owned)
     };
+    // Discovery's MYAPP_CONFIG is offered only by a stack that discovers.
+    assert_eq!(hints("MYAPP_CONFIGS"), None);
+    let dir = Tmp::new();
+    let discovering = App::builder()
+        .source(staid::source::Discover::in_dirs([dir.path()]))
+        .env_from([("MYAPP_CONFIGS", "x")])
+        .load_full()
+        .unwrap();
     assert_eq!(
-        hints("MYAPP_CONFIGS"),
-        Some("did you mean MYAPP_CONFIG?".into())
+        discovering.warnings()[0].hint(),
+        Some("did you mean MYAPP_CONFIG?")
     );
     assert_eq!(
         hints("MYAPP_LISTNE"),
         Some("did you mean MYAPP_LISTEN?".into())
     );
     assert_eq!(hints("MYAPP_LOG_LEVEL"), None);
+}
+
+/// `MYAPP_CONFIG` names a file for discovery to read: in a stack that
+/// discovers nothing, no one reads it, and a warning says so.
+#[test]
+fn the_config_variable_without_discovery_is_a_warning() {
+    #[derive(Config, Debug)]
+    #[config(name = "myapp")]
+    struct App {
+        #[config(default = 80)]
+        port: u16,
+    }
+    let loaded = load::env_loaded::<App>([("MYAPP_CONFIG", "/etc/myapp/prod.toml")]);
+    let warnings: Vec<String> = loaded.warnings().iter().map(|w| w.to_string()).collect();
+    assert_eq!(
+        warnings,
+        [
+            "MYAPP_CONFIG names a configuration file, which only discovery reads, and this stack \
+          discovers no files; it is ignored\n  --> env MYAPP_CONFIG\n  = help: give the file \
+          with --config, or add discover()"
+        ]
+    );
 }
 
 /// An app named like its Kubernetes Service, with a `port` field: the

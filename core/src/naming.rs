@@ -77,6 +77,8 @@ pub(crate) struct Naming {
     pub(crate) flags: bool,
     /// Whether the stack reads systemd credentials.
     pub(crate) credentials: bool,
+    /// Whether the stack discovers files, and so reads `<PREFIX>CONFIG`.
+    pub(crate) discovers: bool,
     /// Where configuration comes from after the defaults, lowest first, a
     /// line for each layer of the stack as `--help` lists it: discovery's
     /// files and drop-in directories, the `--config` file in its place,

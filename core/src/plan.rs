@@ -81,6 +81,7 @@ impl Stack<'_> {
             other_env: Vec::new(),
             flags: false,
             credentials: self.has(|l| matches!(l, Layer::Credentials(_))),
+            discovers: self.has(|l| matches!(l, Layer::Discover(_))),
         }
     }
 

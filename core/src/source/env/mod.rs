@@ -314,7 +314,26 @@ impl Source for Env {
                 match plan.by_var.get(var) {
                     Some(&(i, false)) => found[i].value = Some(value),
                     Some(&(i, true)) => found[i].file = Some(value),
-                    None if var == plan.config_var => {}
+                    // Discovery's variable: read there, or, in a stack that
+                    // discovers nothing, by no one, which is said.
+                    None if var == plan.config_var => {
+                        if !ctx.naming.discovers && self.unknown_policy() != Unknown::Ignore {
+                            warnings.push(
+                                Problem::new(
+                                    ProblemKind::Unknown,
+                                    format!(
+                                        "{var} names a configuration file, which only \
+                                         discovery reads, and this stack discovers no files; \
+                                         it is ignored"
+                                    ),
+                                )
+                                .with_origin(Origin::Env {
+                                    var: var.to_owned(),
+                                })
+                                .with_help("give the file with --config, or add discover()"),
+                            );
+                        }
+                    }
                     None => {
                         // Kubernetes' links fall under maps of sections too
                         // (a Service `myapp-upstreams`); a name of their
@@ -331,7 +350,8 @@ impl Source for Env {
                                 && map_entry(var, value, &plan, &mut entries, &mut problems) => {}
                             _ if self.unknown_policy() == Unknown::Ignore => {}
                             _ => {
-                                let problem = unknown(var, &plan, &naming.prefix);
+                                let problem =
+                                    unknown(var, &plan, &naming.prefix, ctx.naming.discovers);
                                 match self.unknown_policy() {
                                     Unknown::Error => problems.push(problem),
                                     _ => warnings.push(problem),
@@ -373,7 +393,7 @@ impl Source for Env {
                     && *var != plan.config_var
                     && self.unknown_policy() != Unknown::Ignore =>
                 {
-                    let problem = unknown(var, &plan, &naming.prefix);
+                    let problem = unknown(var, &plan, &naming.prefix, ctx.naming.discovers);
                     match self.unknown_policy() {
                         Unknown::Error => problems.push(problem),
                         _ => warnings.push(problem),

@@ -183,7 +183,7 @@ pub(super) fn map_entry<'e>(
 
 /// An unknown `<PREFIX>*` variable, with the closest known name when it is
 /// close enough to be a typo of it.
-pub(super) fn unknown(var: &str, plan: &Plan, prefix: &str) -> Problem {
+pub(super) fn unknown(var: &str, plan: &Plan, prefix: &str, discovers: bool) -> Problem {
     let mut problem = Problem::new(
         ProblemKind::Unknown,
         format!("unknown environment variable {var}"),
@@ -195,7 +195,8 @@ pub(super) fn unknown(var: &str, plan: &Plan, prefix: &str) -> Problem {
         .fields
         .iter()
         .map(|(_, var)| var.as_str())
-        .chain([plan.config_var.as_str()]);
+        // Discovery's variable, where the stack reads it.
+        .chain(discovers.then_some(plan.config_var.as_str()));
     if let Some(best) = crate::naming::suggest_var(var, prefix, known) {
         problem = problem.with_help(format!("did you mean {best}?"));
     }
