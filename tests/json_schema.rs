@@ -125,6 +125,25 @@ fn a_nested_section_with_required_keys_is_required() {
     assert!(App::builder().json_str(db.to_string()).load().is_ok());
 }
 
+/// An `f32` has its range in the schema, as a sized integer has: a value
+/// past it is refused by the schema and by the load alike.
+#[test]
+fn an_f32_has_its_range() {
+    #[derive(Config)]
+    #[allow(dead_code)]
+    struct App {
+        #[config(default = 1.0)]
+        ratio: f32,
+    }
+    let (schemas, index) = validator(&App::builder().json_schema());
+    let past = serde_json::json!({"ratio": 1e39});
+    assert!(schemas.validate(&past, index).is_err());
+    assert!(App::builder().json_str(past.to_string()).load().is_err());
+    let within = serde_json::json!({"ratio": 3.4e38});
+    assert!(schemas.validate(&within, index).is_ok());
+    assert!(App::builder().json_str(within.to_string()).load().is_ok());
+}
+
 #[test]
 fn unknown_keys_allowed_when_the_builder_allows_them() {
     let schema = Gateway::builder()

@@ -285,7 +285,12 @@ fn type_members(ty: &str, shape: Shape) -> (Vec<String>, Option<String>) {
     }
     let members = match name {
         "bool" => one("\"type\": \"boolean\""),
-        "f32" | "f64" => one("\"type\": \"number\""),
+        "f32" => one(&format!(
+            "\"type\": \"number\", \"minimum\": {min:e}, \"maximum\": {max:e}",
+            min = f32::MIN,
+            max = f32::MAX
+        )),
+        "f64" => one("\"type\": \"number\""),
         "String" | "PathBuf" | "str" | "IpAddr" | "Ipv4Addr" | "Ipv6Addr" | "SocketAddr" => {
             one("\"type\": \"string\"")
         }
