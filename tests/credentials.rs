@@ -403,6 +403,7 @@ fn entry_names_under_a_secret_map_are_masked_in_credential_warnings() {
     }
     let tmp = Tmp::new();
     tmp.write("keys.alicecorp", "k-1\n");
+    tmp.write("MYAPP_KEYS_BOBCORP", "k-2\n");
     let loaded = Keys::builder()
         .credentials()
         .env_from(tmp.env(&[]))
@@ -412,9 +413,24 @@ fn entry_names_under_a_secret_map_are_masked_in_credential_warnings() {
     assert!(loaded.config().keys.is_empty());
     let shown = format!("{:?}\n{}", loaded.warnings(), loaded.explain());
     assert!(!shown.contains("alicecorp"), "{shown}");
+    assert!(!shown.to_lowercase().contains("bobcorp"), "{shown}");
     let warnings: Vec<String> = loaded.warnings().iter().map(|w| w.to_string()).collect();
     assert_eq!(
         warnings,
-        ["credential keys.<secret> names no field\n  --> credential keys.<secret>"]
+        [
+            "credential MYAPP_KEYS_<secret> names no field\n  --> credential MYAPP_KEYS_<secret>",
+            "credential keys.<secret> names no field\n  --> credential keys.<secret>"
+        ]
+    );
+    // So is an unknown variable below the map's own.
+    let loaded = Keys::builder()
+        .env_from([("MYAPP_KEYS_CAROLCORP", "k-3")])
+        .load_full()
+        .unwrap();
+    let shown = format!("{:?}", loaded.warnings());
+    assert!(!shown.contains("CAROLCORP"), "{shown}");
+    assert_eq!(
+        loaded.warnings()[0].to_string(),
+        "unknown environment variable MYAPP_KEYS_<secret>\n  --> env MYAPP_KEYS_<secret>"
     );
 }

@@ -6,8 +6,9 @@
 use std::collections::HashMap;
 
 use crate::error::Problem;
+use crate::naming::EnvNaming;
 use crate::origin::Origin;
-use crate::schema::{Field, Literal, Schema};
+use crate::schema::{Field, FieldKind, Literal, Schema, Shape};
 use crate::snippet::Indexed;
 use crate::source::Texts;
 use crate::value::{Inline, Kind, Value};
@@ -71,6 +72,42 @@ pub(crate) fn type_message(field: &Field, message: String) -> String {
 /// Whether the value at `path` is secret or lies inside a secret field.
 pub(crate) fn is_secret(schema: &Schema, path: &str) -> bool {
     secret_parts(schema, crate::value::path_segments(path)).is_some()
+}
+
+/// A variable's name as staid shows it: what follows the variable of a
+/// secret map (`MYAPP_TOKENS_ALICE` for `tokens`) is an entry's name, which
+/// may be secret too, so it is masked (`MYAPP_TOKENS_<secret>`). `None` for
+/// a name below no secret map.
+pub(crate) fn shown_var(schema: &Schema, naming: &EnvNaming, var: &str) -> Option<String> {
+    let upper = var.to_ascii_uppercase();
+    let mut shown = None;
+    schema.walk_named(&mut |_, names, field| {
+        let map = matches!(field.kind, FieldKind::Map(_)) || field.shape() == Some(Shape::Map);
+        if shown.is_some() || !field.secret || !map {
+            return;
+        }
+        let base = naming.var(names, field);
+        let below = upper
+            .strip_prefix(&base.to_ascii_uppercase())
+            .and_then(|rest| rest.strip_prefix(naming.sep));
+        if below.is_some_and(|rest| !rest.is_empty()) {
+            shown = Some(format!("{base}{}{MASKED_KEY}", naming.sep));
+        }
+    });
+    shown
+}
+
+/// A problem about the variable `var` with its name as staid shows it.
+pub(crate) fn mask_var(problem: &mut Problem, schema: &Schema, naming: &EnvNaming, var: &str) {
+    if let Some(shown) = shown_var(schema, naming, var) {
+        problem.message = problem.message.replace(var, &shown);
+        problem.help = None;
+        if let Some(Origin::Env { var } | Origin::Credential { name: var, .. }) =
+            &mut problem.origin
+        {
+            *var = shown;
+        }
+    }
 }
 
 /// Whether a field, here, nested, in elements or in variants, is secret.

@@ -147,8 +147,10 @@ impl Source for Credentials {
                 // `..data` bookkeeping.
                 0 if name.starts_with('.') => continue,
                 0 => {
-                    // Under a secret map, an entry's name may be secret too.
-                    let shown = ctx.schema().shown_path(name);
+                    // Under a secret map, an entry's name may be secret too,
+                    // in a key path or a variable's name.
+                    let shown = crate::redact::shown_var(ctx.schema(), &naming, name)
+                        .unwrap_or_else(|| ctx.schema().shown_path(name));
                     ctx.warning(
                         Problem::new(
                             ProblemKind::Unknown,

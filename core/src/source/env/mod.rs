@@ -350,8 +350,9 @@ impl Source for Env {
                                 && map_entry(var, value, &plan, &mut entries, &mut problems) => {}
                             _ if self.unknown_policy() == Unknown::Ignore => {}
                             _ => {
-                                let problem =
+                                let mut problem =
                                     unknown(var, &plan, &naming.prefix, ctx.naming.discovers);
+                                crate::redact::mask_var(&mut problem, ctx.schema, &naming, var);
                                 match self.unknown_policy() {
                                     Unknown::Error => problems.push(problem),
                                     _ => warnings.push(problem),
@@ -393,7 +394,8 @@ impl Source for Env {
                     && *var != plan.config_var
                     && self.unknown_policy() != Unknown::Ignore =>
                 {
-                    let problem = unknown(var, &plan, &naming.prefix, ctx.naming.discovers);
+                    let mut problem = unknown(var, &plan, &naming.prefix, ctx.naming.discovers);
+                    crate::redact::mask_var(&mut problem, ctx.schema, &naming, var);
                     match self.unknown_policy() {
                         Unknown::Error => problems.push(problem),
                         _ => warnings.push(problem),
