@@ -62,7 +62,7 @@ impl<T: Config> Builder<T> {
     /// name that the application already uses (an argument's name, alias or
     /// id, a group, a flag subcommand) is left out, never handed to clap
     /// (which would panic); each such clash is a warning in
-    /// [`Loaded::warnings`] naming both. [`try_augment`](Builder::try_augment)
+    /// [`Loaded::warnings`](crate::Loaded::warnings) naming both. [`try_augment`](Builder::try_augment)
     /// makes them an error instead.
     ///
     /// What was mounted travels in the matches (a hidden argument), so any
