@@ -78,7 +78,11 @@ pub(crate) fn is_secret(schema: &Schema, path: &str) -> bool {
 /// secret map (`MYAPP_TOKENS_ALICE` for `tokens`) is an entry's name, which
 /// may be secret too, so it is masked (`MYAPP_TOKENS_<secret>`). `None` for
 /// a name below no secret map.
-pub(crate) fn shown_var(schema: &Schema, naming: &EnvNaming, var: &str) -> Option<String> {
+pub(crate) fn shown_var(schema: &'static Schema, naming: &EnvNaming, var: &str) -> Option<String> {
+    // Most schemas hold no secret: no walk for each unknown name.
+    if !schema.facts().secrets {
+        return None;
+    }
     let upper = var.to_ascii_uppercase();
     let mut shown = None;
     schema.walk_named(&mut |_, names, field| {
@@ -98,7 +102,12 @@ pub(crate) fn shown_var(schema: &Schema, naming: &EnvNaming, var: &str) -> Optio
 }
 
 /// A problem about the variable `var` with its name as staid shows it.
-pub(crate) fn mask_var(problem: &mut Problem, schema: &Schema, naming: &EnvNaming, var: &str) {
+pub(crate) fn mask_var(
+    problem: &mut Problem,
+    schema: &'static Schema,
+    naming: &EnvNaming,
+    var: &str,
+) {
     if let Some(shown) = shown_var(schema, naming, var) {
         problem.message = problem.message.replace(var, &shown);
         problem.help = None;
