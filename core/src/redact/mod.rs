@@ -111,9 +111,7 @@ pub(crate) fn mask_var(
     if let Some(shown) = shown_var(schema, naming, var) {
         problem.message = problem.message.replace(var, &shown);
         problem.help = None;
-        if let Some(Origin::Env { var } | Origin::Credential { name: var, .. }) =
-            &mut problem.origin
-        {
+        if let Some(Origin::Env { var }) = &mut problem.origin {
             *var = shown;
         }
     }

@@ -157,8 +157,8 @@ impl Source for Credentials {
                             format!("credential {shown} names no field"),
                         )
                         .with_origin(Origin::Credential {
+                            path: dir.join(&shown),
                             name: shown,
-                            path: dir.clone(),
                         }),
                     );
                     continue;

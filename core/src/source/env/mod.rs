@@ -501,23 +501,10 @@ impl Source for Env {
             }
         }
         let set = |e: &MapEntry| !(e.value.is_empty() && self.empty_unset());
-        // The fields set both plainly and by `_FILE`, found in one pass.
-        // Each field set plainly, with the variable that sets it.
-        let mut plain: HashMap<&str, &str> = HashMap::new();
-        let mut from_file: HashSet<&str> = HashSet::new();
-        for entry in entries.iter().filter(|e| set(e)) {
-            match entry.file {
-                true => {
-                    from_file.insert(entry.path.as_str());
-                }
-                false => {
-                    plain.insert(entry.path.as_str(), entry.var);
-                }
-            }
-        }
-        // Two variables for one entry's field (`MYAPP_UPS_EU_URL` and
-        // `MYAPP_UPS_eu_URL`, an entry's name being read in any case): which
-        // was meant cannot be guessed, so neither is read.
+        // The variable that sets each entry's field, plainly and by `_FILE`,
+        // found in one pass. Two variables for one of them (`MYAPP_UPS_EU_URL`
+        // and `MYAPP_UPS_eu_URL`, an entry's name being read in any case):
+        // which was meant cannot be guessed, so neither is read.
         let mut first: HashMap<(&str, bool), &str> = HashMap::new();
         let mut twice: HashSet<(&str, bool)> = HashSet::new();
         for entry in entries.iter().filter(|e| set(e)) {
@@ -555,8 +542,8 @@ impl Source for Env {
                 ),
                 // Another variable sets the same field: as for a field, which
                 // of the two was meant cannot be guessed.
-                true if plain.contains_key(entry.path.as_str()) => {
-                    let var = plain[entry.path.as_str()];
+                true if first.contains_key(&(entry.path.as_str(), false)) => {
+                    let var = first[&(entry.path.as_str(), false)];
                     problems.push(
                         Problem::new(
                             ProblemKind::Source,
@@ -587,7 +574,7 @@ impl Source for Env {
                     }
                 },
             };
-            if entry.file || !from_file.contains(entry.path.as_str()) {
+            if entry.file || !first.contains_key(&(entry.path.as_str(), true)) {
                 layer.insert_at_quoted(&entry.path, value);
                 any = true;
             }
