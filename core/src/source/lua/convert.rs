@@ -307,8 +307,7 @@ impl Returned<'_> {
             );
             return None;
         };
-        let joined: Vec<_> = path.iter().map(|k| crate::value::path_segment(k)).collect();
-        if self.cx.readable.found_in(text) && !self.cx.schema.is_secret(&joined.join(".")) {
+        if self.cx.readable.found_in(text) && !self.cx.schema.is_secret(&joined(path)) {
             self.fail(
                 ProblemKind::Validation,
                 path,
@@ -524,8 +523,9 @@ impl Returned<'_> {
             return None;
         }
         // Lua's own order is a hash order: sort, so problems come out the
-        // same on every run.
-        named.sort_by(|a, b| a.0.cmp(&b.0));
+        // same on every run. Lua's keys are distinct, so an unstable sort
+        // gives the one order.
+        named.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         if !items.is_empty() && !named.is_empty() {
             self.fail(
                 ProblemKind::Type,
@@ -572,19 +572,28 @@ impl Returned<'_> {
             }
             return Some(Kind::Array(out));
         }
-        let mut out = Table::new();
+        // The keys are sorted and distinct: the map is built in one pass,
+        // not searched for each of them.
+        let mut out = Vec::with_capacity(named.len());
         for (key, item) in named {
             path.push(key);
             let v = self.value(item, path, line);
             let key = path.pop().expect("pushed above");
             if let Some(v) = v {
-                out.insert(key, v);
+                out.push((key, v));
             }
         }
+        let out: Table = out.into_iter().collect();
         // An empty table is kept as a table: the build reads it as an empty
         // list or an empty map, whichever the field is.
         Some(Kind::Table(out))
     }
+}
+
+/// The dotted key path of `path`'s segments.
+fn joined(path: &[String]) -> String {
+    let segments: Vec<_> = path.iter().map(|k| crate::value::path_segment(k)).collect();
+    segments.join(".")
 }
 
 fn describe(value: &LuaValue) -> String {
