@@ -150,7 +150,7 @@ fn section(schema: &Schema, tree: Option<&Table>, prefix: &str, lines: &mut Line
                 // The value is the application's own: the code is shown,
                 // unless what it makes is a secret.
                 Some(code) => {
-                    let shown = if field.secret { MASK } else { code };
+                    let shown = if crate::redact::hides_whole(field) { MASK } else { code };
                     let line = format!("# {path} = {shown}  (default from code)");
                     lines.push((line, None, path.clone()))
                 }
@@ -170,7 +170,7 @@ fn section(schema: &Schema, tree: Option<&Table>, prefix: &str, lines: &mut Line
 
 fn leaf(path: &str, value: &Value, field: &Field, lines: &mut Lines) {
     let origin = Some(value.origin.to_string());
-    if field.secret {
+    if crate::redact::hides_whole(field) {
         lines.push((
             format!("{path} = {MASK}"),
             secret_origin(value),

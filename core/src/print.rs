@@ -227,7 +227,7 @@ fn section(schema: &Schema, tree: Option<&Table>) -> Vec<(String, Doc)> {
 }
 
 fn leaf(value: &Value, field: &Field) -> Doc {
-    if field.secret {
+    if crate::redact::hides_whole(field) {
         return Doc::Value(Value::new(
             Kind::String(MASKED_KEY.to_owned()),
             value.origin.clone(),

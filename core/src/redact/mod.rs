@@ -74,6 +74,34 @@ pub(crate) fn is_secret(schema: &Schema, path: &str) -> bool {
     secret_parts(schema, crate::value::path_segments(path)).is_some()
 }
 
+/// Whether the value at `path` is secret, or holds a secret field below it:
+/// a section, a list or map of sections, or one of their elements, with a
+/// secret field somewhere inside (what inline JSON in one variable sets).
+pub(crate) fn reaches_secret(schema: &Schema, path: &str) -> bool {
+    let mut schema = schema;
+    let mut parts = crate::value::path_segments(path).peekable();
+    while let Some(part) = parts.next() {
+        let Some(field) = schema.field(&crate::value::unquote_segment(part)) else {
+            return false;
+        };
+        if field.secret {
+            return true;
+        }
+        let Some(below) = field.nested().or(field.elements()) else {
+            return false;
+        };
+        // A list's index or a map's entry name, then the element's fields.
+        if field.elements().is_some() {
+            parts.next();
+        }
+        if parts.peek().is_none() {
+            return holds(below, 0);
+        }
+        schema = below;
+    }
+    false
+}
+
 /// A variable's name as staid shows it: what follows the variable of a
 /// secret map (`MYAPP_TOKENS_ALICE` for `tokens`) is an entry's name, which
 /// may be secret too, so it is masked (`MYAPP_TOKENS_<secret>`). `None` for
@@ -115,6 +143,15 @@ pub(crate) fn mask_var(
             *var = shown;
         }
     }
+}
+
+/// Whether a value of `field` shown whole is masked: the field is secret,
+/// or it is a section (a struct, a list or map of them) with a secret
+/// field inside, whose value is shown whole only when it did not read as
+/// the section (inline JSON that does not parse, an element that is not a
+/// table) and may still hold the secret's text.
+pub(crate) fn hides_whole(field: &Field) -> bool {
+    field.secret || field.nested().or(field.elements()).is_some_and(|s| holds(s, 0))
 }
 
 /// Whether a field, here, nested, in elements or in variants, is secret.

@@ -171,9 +171,7 @@ impl Source for Dotenv {
         // secret's would be shown wherever that one's value is: refused,
         // naming the two variables only.
         let schema = ctx.schema;
-        let secret = |var: &str| {
-            super::field_of(schema, &naming, var).is_some_and(|key| schema.is_secret(&key))
-        };
+        let secret = |var: &str| !super::secret_keys(schema, &naming, var).is_empty();
         // A secret's own variable, or its `_FILE` form, may take anything.
         let own = |var: &str| secret(var) || var.strip_suffix("_FILE").is_some_and(secret);
         let mut copied = Vec::new();

@@ -250,6 +250,22 @@ pub(crate) fn field_of(schema: &'static Schema, naming: &EnvNaming, var: &str) -
     }
 }
 
+/// The key paths that `var` sets under `naming` and that are secret or hold
+/// a secret: a field's own variable (`MYAPP_DB_PASSWORD`, or inline JSON for
+/// a list of sections with a secret field, `MYAPP_ROUTES`), or a field of a
+/// map entry (`MYAPP_UPSTREAMS_EU_PASSWORD`). Its `_FILE` form, which names
+/// a file, is not one.
+pub(crate) fn secret_keys(schema: &'static Schema, naming: &EnvNaming, var: &str) -> Vec<String> {
+    if !schema.facts().secrets {
+        return Vec::new();
+    }
+    field_of(schema, naming, var)
+        .into_iter()
+        .chain(entry_keys(schema, naming, var))
+        .filter(|key| crate::redact::reaches_secret(schema, key))
+        .collect()
+}
+
 /// What the environment holds for one field.
 #[derive(Default, Clone, Copy)]
 struct Found<'e> {

@@ -9,6 +9,7 @@ use super::report::Secrets;
 use super::sandbox::Policy;
 use super::worker::{self, Job};
 use crate::error::{Problem, ProblemKind};
+use crate::naming::EnvNaming;
 use crate::origin::Origin;
 use crate::source::file::read;
 use crate::source::{LoadCtx, Source};
@@ -414,6 +415,27 @@ fn policy(
             list.push(name);
         }
     });
+    // Variables that reach a secret through a section, which the walk of
+    // leaf fields does not spell: inline JSON for a list or map of sections
+    // (`MYAPP_ROUTES`), a field of a map's entry (`MYAPP_UPSTREAMS_EU_DSN`).
+    // Found among the variables `os.getenv` reads. A secret inside a list
+    // or map cannot be revealed, so these are always hidden.
+    let namings: Vec<EnvNaming> = prefixes
+        .iter()
+        .flat_map(|p| ["_", "__"].map(|sep| EnvNaming::new(Some(p), sep)))
+        .collect();
+    for (name, value) in env.iter() {
+        if env_hidden.iter().chain(&env_revealed).any(|h| h == name) {
+            continue;
+        }
+        if namings
+            .iter()
+            .any(|n| !crate::source::secret_keys(schema, n, name).is_empty())
+        {
+            secrets.add(value);
+            env_hidden.push(name.to_owned());
+        }
+    }
     secrets.sort();
     readable.sort();
     Ok(Policy {
