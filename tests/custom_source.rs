@@ -234,3 +234,144 @@ fn a_fetched_document_that_does_not_parse_shows_no_line_of_a_secret() {
         assert!(!shown.contains("hunter2"), "{shown}");
     }
 }
+
+/// An application with secrets, for the example's source and sources of
+/// the tests' own.
+#[derive(Config, Debug)]
+#[allow(dead_code)]
+struct Guarded {
+    #[config(nested)]
+    db: Guard,
+    #[config(secret, default = {})]
+    tokens: std::collections::BTreeMap<String, String>,
+}
+
+#[derive(Config, Debug)]
+#[allow(dead_code)]
+struct Guard {
+    host: Option<String>,
+    #[config(secret)]
+    password: Option<String>,
+}
+
+/// A line the example cannot read (its separator missing, or a dotted key
+/// of a secret map) shows no secret: a custom syntax is covered too.
+#[test]
+fn a_bad_line_of_the_examples_source_shows_no_secret() {
+    for text in [
+        "db.password hunter2\n",
+        "tokens.alice hunter2\n",
+        "db.host = h\ndb.password hunter2\n",
+    ] {
+        let dir = Tmp::new();
+        let path = dir.write("app.properties", text);
+        let err = Guarded::builder()
+            .source(Properties::file(&path))
+            .load()
+            .unwrap_err();
+        let shown = err.to_string();
+        assert!(shown.contains("expected `key = value`"), "{shown}");
+        assert!(!shown.contains("hunter2"), "{text:?}: {shown}");
+    }
+}
+
+/// A problem with a span in text the load does not hold is judged by its
+/// own line, and that line hides a dotted key of a secret map as it hides
+/// a secret field's.
+#[test]
+fn a_spanned_line_of_a_secret_maps_entry_is_hidden_without_the_text() {
+    use staid::source::LoadCtx;
+    use staid::{Problem, Value};
+    struct Bad(&'static str);
+    impl Source for Bad {
+        fn describe(&self) -> String {
+            "mem".to_owned()
+        }
+        fn load(&self, _: &mut LoadCtx<'_>) -> Result<Option<Value>, Vec<Problem>> {
+            let problem = Problem::new(ProblemKind::Syntax, "odd line").with_span(
+                "mem://cfg",
+                self.0,
+                0..self.0.len() - 1,
+            );
+            Err(vec![problem])
+        }
+    }
+    for text in ["tokens.alice:hunter2\n", "db.password:hunter2\n"] {
+        let shown = Guarded::builder()
+            .source(Bad(text))
+            .load()
+            .unwrap_err()
+            .to_string();
+        assert!(shown.contains("--> mem://cfg:1:1"), "{shown}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+    }
+    // A line of no secret keeps its snippet.
+    let shown = Guarded::builder()
+        .source(Bad("db.host:h!\n"))
+        .load()
+        .unwrap_err()
+        .to_string();
+    assert!(shown.contains("1 | db.host:h!"), "{shown}");
+}
+
+/// `format::parse` keeps where each key stands: an unknown key is placed at
+/// the key whether or not the source also gives the load its text.
+#[test]
+fn an_unknown_key_from_format_parse_is_placed_at_the_key() {
+    use std::sync::Arc;
+
+    use staid::format::{parse, Format};
+    use staid::source::LoadCtx;
+    use staid::{Problem, Value};
+    const URL: &str = "https://cfg.example/app.json";
+    const TEXT: &str = "{\n  \"db\": {\"host\": \"h\", \"hots\": 1}\n}";
+    struct Fetched(bool);
+    impl Source for Fetched {
+        fn describe(&self) -> String {
+            URL.to_owned()
+        }
+        fn load(&self, ctx: &mut LoadCtx<'_>) -> Result<Option<Value>, Vec<Problem>> {
+            if self.0 {
+                ctx.add_text(Path::new(URL), Arc::from(TEXT));
+            }
+            Ok(parse(Format::Json, URL, TEXT).0)
+        }
+    }
+    for keep in [false, true] {
+        let err = Guarded::builder().source(Fetched(keep)).load().unwrap_err();
+        let origin = err.problems()[0].origin().unwrap().to_string();
+        assert_eq!(origin, format!("{URL}:2:24"), "keep: {keep}");
+    }
+}
+
+/// A store key of any length is shown cut in an origin, as a key path is.
+#[test]
+fn a_long_store_key_is_shown_cut() {
+    use staid::source::LoadCtx;
+    use staid::{Origin, Problem, Value};
+    struct Long;
+    impl Source for Long {
+        fn describe(&self) -> String {
+            "kv".to_owned()
+        }
+        fn load(&self, _: &mut LoadCtx<'_>) -> Result<Option<Value>, Vec<Problem>> {
+            let key = format!("k{}", "x".repeat(5000));
+            let mut layer = Value::table(Origin::Code);
+            let origin = Origin::Remote {
+                source: "kv".to_owned(),
+                key: format!("app/{key}"),
+                version: None,
+            };
+            layer.insert_at(&key, Value::text("1", origin));
+            Ok(Some(layer))
+        }
+    }
+    let shown = Guarded::builder()
+        .source(Long)
+        .load()
+        .unwrap_err()
+        .to_string();
+    assert!(shown.contains("`: unknown key"), "{shown}");
+    assert!(shown.len() < 2000, "{} bytes: {shown}", shown.len());
+    assert!(shown.contains("(cut at 512 characters) at kv"), "{shown}");
+}

@@ -87,6 +87,28 @@ fn a_syntax_error_inside_a_multi_line_secret_shows_no_line_of_it() {
 }
 
 #[test]
+fn a_secret_key_without_its_separator_shows_no_line_of_the_value() {
+    // The syntax error is the missing `=` or `:` itself, on the secret's
+    // line (or, in JSON, with the value on the line below).
+    let cases = [
+        toml(&format!("token \"{MARK}\"\n")),
+        toml(&format!("token {MARK}\n")),
+        toml(&format!("map.alice \"{MARK}\"\n")),
+        toml(&format!("[map]\nalice = 1\nbob = \"{MARK}\"\n")),
+        json(&format!("{{\"token\" \"{MARK}\"}}")),
+        json(&format!("{{\"token\"\n \"{MARK}\"}}")),
+    ];
+    for err in &cases {
+        assert_hidden(err);
+    }
+    // A secret's name inside another key's value is not a key: that line is
+    // shown.
+    let err = toml("port = \"token x\"\n");
+    let shown = assert_hidden(&err);
+    assert!(shown.contains(" 1 | port = \"token x\""), "{shown}");
+}
+
+#[test]
 fn other_lines_keep_their_snippets() {
     let err = toml(&format!("token = \"{MARK}\"\nport = \"x\"\n"));
     let shown = assert_hidden(&err);

@@ -75,7 +75,10 @@ struct App {
 /// and a map of enum sections.
 fn broken_inline_json() -> [(&'static str, String); 3] {
     [
-        ("SX_ROUTES", format!(r#"[{{"path": "/a", "token": "{MARK}"}}"#)),
+        (
+            "SX_ROUTES",
+            format!(r#"[{{"path": "/a", "token": "{MARK}"}}"#),
+        ),
         (
             "SX_UPSTREAMS",
             format!(r#"{{"eu": {{"url": "u", "password": "{MARK}"}}"#),
@@ -91,8 +94,14 @@ fn broken_inline_json() -> [(&'static str, String); 3] {
 #[test]
 fn print_config_masks_inline_json_that_did_not_parse() {
     for (var, text) in broken_inline_json() {
-        for form in ["--print-config", "--print-config=json", "--print-config=toml"] {
-            let builder = App::builder().env_from([(var, text.clone())]).args(["sx", form]);
+        for form in [
+            "--print-config",
+            "--print-config=json",
+            "--print-config=toml",
+        ] {
+            let builder = App::builder()
+                .env_from([(var, text.clone())])
+                .args(["sx", form]);
             let printed = load::printed_config(builder);
             assert!(!printed.contains(MARK), "{var} {form}:\n{printed}");
             assert!(printed.contains("<secret>"), "{var} {form}:\n{printed}");
@@ -139,7 +148,10 @@ fn a_dotenv_copy_of_a_sections_secret_is_refused() {
 #[test]
 fn a_dotenv_copy_of_a_plain_entry_field_loads() {
     let tmp = tmp::Tmp::new();
-    let path = tmp.write(".env", "SX_UPSTREAMS_EU_URL=u\nSX_NAME=${SX_UPSTREAMS_EU_URL}\n");
+    let path = tmp.write(
+        ".env",
+        "SX_UPSTREAMS_EU_URL=u\nSX_NAME=${SX_UPSTREAMS_EU_URL}\n",
+    );
     let app = App::builder().dotenv(path).load().unwrap();
     assert_eq!(app.name.as_deref(), Some("u"));
     assert_eq!(app.upstreams["eu"].url.as_deref(), Some("u"));

@@ -150,7 +150,11 @@ fn section(schema: &Schema, tree: Option<&Table>, prefix: &str, lines: &mut Line
                 // The value is the application's own: the code is shown,
                 // unless what it makes is a secret.
                 Some(code) => {
-                    let shown = if crate::redact::hides_whole(field) { MASK } else { code };
+                    let shown = if crate::redact::hides_whole(field) {
+                        MASK
+                    } else {
+                        code
+                    };
                     let line = format!("# {path} = {shown}  (default from code)");
                     lines.push((line, None, path.clone()))
                 }

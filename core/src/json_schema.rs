@@ -234,7 +234,10 @@ fn leaf(field: &Field) -> String {
         doc.push(field.doc.to_owned());
     }
     doc.extend(note);
-    if let Some(code) = field.default_code.filter(|_| !crate::redact::hides_whole(field)) {
+    if let Some(code) = field
+        .default_code
+        .filter(|_| !crate::redact::hides_whole(field))
+    {
         doc.push(format!("Default from code: {code}."));
     }
     if !doc.is_empty() {

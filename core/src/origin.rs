@@ -90,8 +90,12 @@ impl Origin {
 /// newline, must not act on the terminal or forge a line of a report.
 impl fmt::Display for Origin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        use crate::text::printable;
-        let path = |p: &Path| printable(&p.to_string_lossy()).into_owned();
+        // A name that a source or the environment chose may be of any
+        // length: shown cut, as keys are.
+        let printable = |s: &str| crate::text::bounded(crate::text::printable(s).into_owned());
+        // A path is the OS's, at most a few KiB, and shown whole: it is
+        // where to fix the value.
+        let path = |p: &Path| crate::text::printable(&p.to_string_lossy()).into_owned();
         match self {
             Origin::Default => f.write_str("default"),
             Origin::File {

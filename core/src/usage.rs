@@ -216,7 +216,10 @@ fn template_table(schema: &'static Schema, prefix: &str, out: &mut String) {
                 if field.secret {
                     notes.push("secret".to_owned());
                 }
-                if let Some(code) = field.default_code.filter(|_| !crate::redact::hides_whole(field)) {
+                if let Some(code) = field
+                    .default_code
+                    .filter(|_| !crate::redact::hides_whole(field))
+                {
                     notes.push(format!("default {code}"));
                 }
                 out.push_str(&format!("# {key} =   ({})\n", notes.join(", ")));

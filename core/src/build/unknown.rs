@@ -202,6 +202,16 @@ fn at_key(
 ) -> (Origin, Option<Snippet>) {
     let origin = &value.origin;
     let (Some(text), Origin::File { path, line, column }) = (text, origin) else {
+        // Where the parser saw the key, also in a text the load does not
+        // hold (a source's own, parsed with `format::parse`): no snippet.
+        if let (Origin::File { path, .. }, Some((line, column, _))) = (origin, value.span.key) {
+            let origin = Origin::File {
+                path: path.clone(),
+                line: line as usize,
+                column: column as usize,
+            };
+            return (origin, None);
+        }
         let mut origin = origin.clone();
         if secret {
             // A misspelt secret map's store key names its entries.

@@ -151,7 +151,11 @@ pub(crate) fn mask_var(
 /// the section (inline JSON that does not parse, an element that is not a
 /// table) and may still hold the secret's text.
 pub(crate) fn hides_whole(field: &Field) -> bool {
-    field.secret || field.nested().or(field.elements()).is_some_and(|s| holds(s, 0))
+    field.secret
+        || field
+            .nested()
+            .or(field.elements())
+            .is_some_and(|s| holds(s, 0))
 }
 
 /// Whether a field, here, nested, in elements or in variants, is secret.

@@ -76,7 +76,27 @@ pub(super) fn secret_spans(text: &str, keys: &[&str]) -> Vec<Range<usize>> {
             continue;
         }
         if i >= bytes.len() || !matches!(bytes[i], b'=' | b':') {
-            continue;
+            if !at_key_position(text, start) {
+                continue;
+            }
+            // A key without its `=` or `:` (the syntax error being shown):
+            // what follows it on its line is its value, or, where nothing
+            // does, what stands next (the separator or the value may be on
+            // the line below).
+            let after = text[end..i].trim_matches(|c| matches!(c, '"' | '\'' | ' ' | '\t'));
+            if !after.is_empty() {
+                spans.push(start..i);
+                continue;
+            }
+            let mut j = i;
+            while j < bytes.len() && bytes[j].is_ascii_whitespace() {
+                j += 1;
+            }
+            if j >= bytes.len() || !matches!(bytes[j], b'=' | b':') {
+                spans.push(start..value_end(bytes, j).max(i));
+                continue;
+            }
+            i = j;
         }
         i += 1;
         while i < bytes.len() && bytes[i].is_ascii_whitespace() {
@@ -206,14 +226,27 @@ fn string_end(bytes: &[u8], i: usize) -> usize {
 }
 
 /// Whether `line` assigns `key`: the key at a word boundary, maybe quoted,
-/// then `=` (TOML, also inside inline tables) or `:` (JSON).
+/// then `=` (TOML, also inside inline tables) or `:` (JSON); or the key
+/// where a key stands, with whatever follows (the rest of a dotted key
+/// `tokens.alice:`, a value with its separator missing).
 pub(super) fn sets_key(line: &str, key: &str) -> bool {
     word_starts(line, key).any(|start| {
-        let rest = line[start + key.len()..]
-            .trim_start_matches('"')
-            .trim_start();
-        rest.starts_with('=') || rest.starts_with(':')
+        let after = &line[start + key.len()..];
+        let rest = after.trim_start_matches('"').trim_start();
+        let whole = !after.starts_with(|c: char| c.is_alphanumeric() || c == '_' || c == '-');
+        rest.starts_with('=') || rest.starts_with(':') || (whole && at_key_position(line, start))
     })
+}
+
+/// Whether `at` is where a key of `text` can start: first on its line but
+/// for blanks and an opening quote, or after `{`, `,` or the `.` of a
+/// dotted key.
+fn at_key_position(text: &str, at: usize) -> bool {
+    let line_start = text[..at].rfind('\n').map_or(0, |n| n + 1);
+    let before = text[line_start..at]
+        .trim_end_matches(['"', '\''])
+        .trim_end();
+    before.is_empty() || before.ends_with(['{', ',', '.'])
 }
 
 /// Where `key` starts in `text` with no letter, digit, `_` or `-` before it.

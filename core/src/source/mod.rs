@@ -33,8 +33,8 @@ pub(crate) use dir::Entry;
 pub(crate) use discover::config_var;
 pub use discover::Discover;
 pub use dotenv::Dotenv;
-pub(crate) use env::{field_of, secret_keys};
 pub use env::Env;
+pub(crate) use env::{field_of, secret_keys};
 #[cfg(feature = "etcd")]
 pub use etcd::Etcd;
 #[cfg(feature = "watch")]

@@ -384,7 +384,10 @@ pub(crate) fn augment(
             if !shown.is_empty() {
                 notes.push_str(&format!(" [default: {shown}]"));
             }
-        } else if let Some(code) = field.default_code.filter(|_| !crate::redact::hides_whole(field)) {
+        } else if let Some(code) = field
+            .default_code
+            .filter(|_| !crate::redact::hides_whole(field))
+        {
             notes.push_str(&format!(" [default: {code}]"));
         }
         if !help.is_empty() && !notes.is_empty() {
