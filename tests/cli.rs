@@ -1679,6 +1679,48 @@ fn printed_maps_and_appended_lists_load_back_as_they_were() {
     }
 }
 
+/// A tuple and an array set from env or a flag print as lists of their
+/// items' types, so that the printed file loads again; explain shows them
+/// so too.
+#[test]
+fn printed_tuples_and_arrays_load_back_as_they_were() {
+    #[derive(Config, Debug, PartialEq)]
+    #[config(name = "tp")]
+    struct Seq {
+        pair: Option<(i32, String)>,
+        rgb: Option<[u8; 3]>,
+        nested: Option<(u16, Vec<u16>)>,
+    }
+    let builder = || {
+        Seq::builder()
+            .env_from([("TP_PAIR", "-2,x"), ("TP_NESTED", "[7, [1, 2]]")])
+            .args(["tp", "--rgb", "1,2,255"])
+    };
+    let first = builder().load().unwrap();
+    assert_eq!(first.pair, Some((-2, "x".to_owned())));
+    assert_eq!(first.rgb, Some([1, 2, 255]));
+    assert_eq!(first.nested, Some((7, vec![1, 2])));
+    let explained = builder().load_full().unwrap().explain().to_string();
+    assert!(explained.contains("pair = [-2, \"x\"]"), "{explained}");
+    assert!(explained.contains("rgb = [1, 2, 255]"), "{explained}");
+    for (format, parse) in [
+        ("toml", staid::source::Format::Toml),
+        ("json", staid::source::Format::Json),
+    ] {
+        let printed = load::printed_config(builder().args([
+            "tp",
+            "--rgb",
+            "1,2,255",
+            &format!("--print-config={format}"),
+        ]));
+        let again = Seq::builder()
+            .source(staid::source::Text::new(parse, "printed", printed.clone()))
+            .load()
+            .unwrap_or_else(|e| panic!("{printed}\n{e}"));
+        assert_eq!(again, first, "{printed}");
+    }
+}
+
 /// A list default's own comma is written `\,` in help and usage, as it is
 /// written in the variable; a control character is escaped.
 #[test]

@@ -67,6 +67,11 @@ pub(crate) fn typed(value: &Value, ty: &str) -> Value {
         t.split_once('<')
             .and_then(|(_, rest)| rest.strip_suffix('>'))
     }
+    // A tuple or an array reads text as a list too, each item by its own
+    // type.
+    if let Some(types) = sequence_items(ty) {
+        return typed_sequence(value, &types);
+    }
     // `std::collections::BTreeMap<..>` is a `BTreeMap`.
     let head = ty.split('<').next().unwrap_or(ty);
     let head = head.rsplit("::").next().unwrap_or(head).trim();
@@ -142,6 +147,65 @@ pub(crate) fn typed(value: &Value, ty: &str) -> Value {
         _ => return value.clone(),
     };
     Value::new(kind, origin)
+}
+
+/// The item types of a tuple (`(u16, String)`) or an array (`[u8; 3]`), as
+/// written; `None` for any other type.
+fn sequence_items(ty: &str) -> Option<Vec<&str>> {
+    if let Some(inner) = ty.strip_prefix('[').and_then(|t| t.strip_suffix(']')) {
+        let (item, len) = inner.rsplit_once(';')?;
+        let len: usize = len.trim().parse().ok()?;
+        return Some(vec![item.trim(); len]);
+    }
+    let inner = ty.strip_prefix('(')?.strip_suffix(')')?;
+    let mut items = Vec::new();
+    let (mut depth, mut start) = (0usize, 0);
+    for (i, c) in inner.char_indices() {
+        match c {
+            '<' | '(' | '[' => depth += 1,
+            '>' | ')' | ']' => depth = depth.saturating_sub(1),
+            ',' if depth == 0 => {
+                items.push(inner[start..i].trim());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    let last = inner[start..].trim();
+    if !last.is_empty() {
+        items.push(last);
+    }
+    (!items.is_empty()).then_some(items)
+}
+
+/// A tuple's or an array's value, text read as a list of as many items,
+/// each as its type reads it; as it is when it does not read so.
+fn typed_sequence(value: &Value, types: &[&str]) -> Value {
+    let items = match &value.kind {
+        Kind::String(text) if value.is_text() => {
+            if crate::text::looks_like_json(text) {
+                return match crate::format::inline_json(text.trim(), &value.origin) {
+                    Ok(parsed) => parsed,
+                    Err(_) => value.clone(),
+                };
+            }
+            crate::text::list_values(text, &value.origin)
+        }
+        Kind::Array(items) => items.clone(),
+        _ => return value.clone(),
+    };
+    if items.len() != types.len() {
+        return value.clone();
+    }
+    let items = items
+        .iter()
+        .zip(types)
+        .map(|(v, ty)| typed(v, ty))
+        .collect();
+    match value.is_text() {
+        true => Value::new(Kind::Array(items), value.origin.clone()),
+        false => with_kind(value, Kind::Array(items)),
+    }
 }
 
 /// The type of a map's values or a list's items, from the map's or list's
