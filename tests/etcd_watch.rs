@@ -408,3 +408,103 @@ fn a_change_made_while_the_connection_is_lost_is_not_missed() {
     let (config, _) = until_updated(&watch, &proxy.endpoint());
     assert_eq!(config.port, 9002);
 }
+
+/// The next update whose configuration passes `done`; rejections (etcd
+/// unreachable for a moment), reloads that changed nothing and other
+/// updates may come first.
+fn until_config(watch: &Watch<App>, done: impl Fn(&App) -> bool) -> Arc<App> {
+    loop {
+        match next(watch) {
+            Reload::Updated { config, .. } if done(&config) => return config,
+            _ => {}
+        }
+    }
+}
+
+/// A change in etcd while a watched file is half written waits for the
+/// file: the first update holds the file whole, with etcd's change.
+#[test]
+fn an_etcd_change_while_a_file_is_written_waits_for_the_file() {
+    use std::io::Write;
+    let Some(etcd) = Cluster::start_holding(1, &[("/myapp/db/host", "db1")]) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.toml");
+    std::fs::write(&path, "port = 1\nname = \"old\"\n").unwrap();
+    let watch = App::builder()
+        .file(&path)
+        .source(Etcd::new([etcd.endpoint(0)], "/myapp/"))
+        .watch_with(WatchOptions::new().sighup(false))
+        .unwrap();
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .truncate(true)
+        .open(&path)
+        .unwrap();
+    file.write_all(b"port = 2\n").unwrap();
+    etcd.put("/myapp/db/host", "db2");
+    // The writer holds the file open (less than the settle time of a
+    // second): nothing is made current meanwhile.
+    let early = watch.events().recv_timeout(Duration::from_millis(600));
+    assert!(early.is_err(), "{early:?}");
+    assert_eq!(watch.current().port, 1);
+    file.write_all(b"name = \"api\"\n").unwrap();
+    drop(file);
+    let (config, mut changed) = updated(&watch);
+    changed.sort();
+    assert_eq!(changed, ["db.host", "name", "port"]);
+    assert_eq!((config.port, config.name.as_str()), (2, "api"));
+    assert_eq!(config.db.host, "db2");
+}
+
+/// A change in etcd while an optional file is deleted and written again
+/// (an editor's save) does not take the deletion for a removed file.
+#[test]
+fn an_etcd_change_while_a_file_is_recreated_waits_for_the_file() {
+    let Some(etcd) = Cluster::start_holding(1, &[("/myapp/db/host", "db1")]) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.toml");
+    std::fs::write(&path, "port = 1\n").unwrap();
+    let watch = App::builder()
+        .optional_file(&path)
+        .source(Etcd::new([etcd.endpoint(0)], "/myapp/"))
+        .watch_with(WatchOptions::new().sighup(false))
+        .unwrap();
+    std::fs::remove_file(&path).unwrap();
+    thread::sleep(Duration::from_millis(50));
+    etcd.put("/myapp/db/host", "db2");
+    let early = watch.events().recv_timeout(Duration::from_millis(400));
+    assert!(early.is_err(), "{early:?}");
+    std::fs::write(&path, "port = 2\n").unwrap();
+    let (config, mut changed) = updated(&watch);
+    changed.sort();
+    assert_eq!(changed, ["db.host", "port"]);
+    assert_eq!(config.db.host, "db2");
+}
+
+/// etcd started again without its data (or restored from an older
+/// snapshot) is at a revision below the one the watch had seen: the watch
+/// follows the store from where it now is, and no change is lost.
+#[test]
+fn a_store_that_went_back_is_followed_from_where_it_is() {
+    let Some(mut etcd) = Cluster::start_holding(1, &[("/myapp/port", "100")]) else {
+        return;
+    };
+    for port in 101..130 {
+        etcd.put("/myapp/port", &port.to_string());
+    }
+    let watch = watch(&etcd);
+    assert_eq!(watch.current().port, 129);
+    etcd.wipe(0);
+    etcd.put("/myapp/port", "7");
+    assert_eq!(until_config(&watch, |c| c.port == 7).port, 7);
+    // The watch itself follows the new store: each change comes.
+    for port in [8, 9] {
+        etcd.put("/myapp/port", &port.to_string());
+        let (config, changed) = updated(&watch);
+        assert_eq!((config.port, changed), (port, vec!["port".to_owned()]));
+    }
+}

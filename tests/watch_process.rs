@@ -10,6 +10,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread;
 use std::time::{Duration, Instant};
 
+#[cfg(all(target_os = "linux", feature = "etcd"))]
+#[path = "support/etcd.rs"]
+mod etcd;
 #[cfg(target_os = "linux")]
 #[path = "support/proc.rs"]
 mod proc;
@@ -149,6 +152,30 @@ fn dropping_the_watch_ends_every_thread_it_started_before_drop_returns() {
         }
         drop(watch);
         // Right after, with no wait.
+        assert_eq!(watch_threads(), Vec::<String>::new(), "after drop {cycle}");
+    }
+}
+
+/// The etcd layer's runtime thread too is gone when drop returns.
+#[cfg(all(target_os = "linux", feature = "etcd"))]
+#[test]
+fn dropping_a_watch_with_an_etcd_layer_ends_its_thread_before_drop_returns() {
+    let _alone = alone();
+    let Some(cluster) = etcd::Cluster::start_holding(1, &[("/myapp/port", "1")]) else {
+        return;
+    };
+    for cycle in 0..10 {
+        let source = staid::source::Etcd::new([cluster.endpoint(0)], "/myapp/");
+        let watch = etcd::App::builder()
+            .source(source)
+            .watch_with(WatchOptions::new().sighup(false))
+            .unwrap();
+        let deadline = Instant::now() + WAIT;
+        while !watch_threads().iter().any(|t| t == "staid-etcd") {
+            assert!(Instant::now() < deadline, "{:?}", watch_threads());
+            thread::sleep(Duration::from_millis(1));
+        }
+        drop(watch);
         assert_eq!(watch_threads(), Vec::<String>::new(), "after drop {cycle}");
     }
 }

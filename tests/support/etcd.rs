@@ -386,6 +386,14 @@ impl Cluster {
         self.wait_until_member_answers(i);
     }
 
+    /// Kills member `i`, removes its data and starts it again: a single
+    /// member's store starts over at revision 1, as after a wipe.
+    pub fn wipe(&mut self, i: usize) {
+        self.kill(i);
+        fs::remove_dir_all(self._dir.path().join(format!("m{}", i + 1))).unwrap();
+        self.restart(i);
+    }
+
     /// Starts member `i` again without waiting for it (it cannot answer
     /// alone when the others are down).
     pub fn restart_in_background(&mut self, i: usize) {

@@ -29,10 +29,13 @@ const MAX_RELOADS_PER_TRIGGER: usize = 4;
 enum Asked {
     /// SIGHUP or `Watch::reload`: read what is there now, and always answer.
     Explicit,
-    /// A source's own data, or lost file events: read now.
+    /// A source's own data, or lost file events, while no file is being
+    /// changed: read now.
     Now,
-    /// File events, once the files are settled: a load that sees a file
-    /// change while it reads is not used.
+    /// File events, once the files are settled.
+    ///
+    /// Of these two, a load that sees a file change while it reads is not
+    /// used: the files are read again once settled.
     Files,
 }
 
@@ -137,6 +140,7 @@ impl<T: Config + Send + Sync> Worker<T> {
             };
             let now = Instant::now();
             let mut asked = None;
+            let mut source_changed = false;
             let mut stop = false;
             let mut problems = Vec::new();
             for cause in first.into_iter().chain(self.causes.try_iter()) {
@@ -151,10 +155,10 @@ impl<T: Config + Send + Sync> Worker<T> {
                     }
                     Cause::Rescan => {
                         self.dirs.rewatch_all();
-                        asked = asked.or(Some(Asked::Now));
+                        source_changed = true;
                     }
                     Cause::Signal | Cause::Manual => asked = Some(Asked::Explicit),
-                    Cause::Source => asked = asked.or(Some(Asked::Now)),
+                    Cause::Source => source_changed = true,
                     Cause::Problem(problem) => problems.push(problem),
                     Cause::Stop => stop = true,
                 }
@@ -164,6 +168,12 @@ impl<T: Config + Send + Sync> Worker<T> {
             }
             if !problems.is_empty() {
                 self.reject(Error::from_problems(problems), false);
+            }
+            // A source's change while a file is being changed waits for the
+            // file to settle, and is read with it: reading now could make a
+            // torn or a deleted file current.
+            if source_changed && asked.is_none() && self.settle.next().is_none() {
+                asked = Some(Asked::Now);
             }
             if let Some(asked) = asked {
                 self.reload(asked);
@@ -179,7 +189,7 @@ impl<T: Config + Send + Sync> Worker<T> {
             let before = stamps(&files);
             let result = catch_unwind(AssertUnwindSafe(|| self.builder.load_full()));
             let result = result.unwrap_or_else(|panic| Err(panicked(panic.as_ref())));
-            if asked == Asked::Files && stamps(&files) != before {
+            if asked != Asked::Explicit && stamps(&files) != before {
                 // Written while being read: what was read may be torn.
                 self.settle.soon(Instant::now());
                 return;

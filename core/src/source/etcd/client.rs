@@ -190,7 +190,7 @@ impl Client {
         settings: &Settings,
         prefix: &str,
         start: i64,
-    ) -> Result<(Streaming<pb::WatchResponse>, usize), Failures> {
+    ) -> Result<((Streaming<pb::WatchResponse>, i64), usize), Failures> {
         // etcd checks the token of a watch only when creating it, and
         // refuses the watch for an expired one without the "invalid auth
         // token" that renews it: log in afresh instead. A watch is opened
@@ -217,8 +217,12 @@ impl Client {
                     .streaming(metadata(requests, token), path, ProstCodec::default())
                     .await?
                     .into_inner();
+                // With the store's revision as the watch began.
                 match stream.message().await? {
-                    Some(response) if response.created => Ok(stream),
+                    Some(response) if response.created => {
+                        let revision = response.header.map_or(0, |h| h.revision);
+                        Ok((stream, revision))
+                    }
                     Some(response) => Err(Status::failed_precondition(format!(
                         "etcd did not create the watch: {}",
                         response.cancel_reason

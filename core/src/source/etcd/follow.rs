@@ -63,7 +63,20 @@ pub(super) async fn follow(settings: Arc<Settings>, progress: Arc<Progress>, tri
         // Watching starts after `from`; from now when nothing was seen.
         let start = if from > 0 { from + 1 } else { 0 };
         match client.watch(&settings, &settings.prefix, start).await {
-            Ok((mut stream, member)) => {
+            Ok(((_, now), _)) if now < from => {
+                // The store is behind the revision seen: its data was wiped,
+                // or restored from an older snapshot. A watch from `from`
+                // would wait, silent, until the store caught up with it:
+                // read the whole prefix again, and follow the store from
+                // where it is.
+                progress.loaded.store(now, Ordering::SeqCst);
+                seen = now;
+                lost = false;
+                trigger.reload();
+                wait = FIRST_RETRY;
+                continue;
+            }
+            Ok(((mut stream, _), member)) => {
                 let opened = Instant::now();
                 seen = from;
                 // Without a revision to start from, a change may have come

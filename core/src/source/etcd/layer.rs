@@ -61,7 +61,14 @@ pub(super) fn build<'a>(
             key: shown.clone(),
             version: Some(format!("revision {}", entry.mod_revision)),
         };
-        let (parts, json) = match key_parts(rest) {
+        // A key's bytes are its name: one that is not UTF-8 cannot name a
+        // field, nor an entry (two keys differing in such a byte would be
+        // one entry if it were replaced).
+        let parsed = match std::str::from_utf8(entry.key) {
+            Ok(_) => key_parts(rest),
+            Err(_) => Err("it is not valid UTF-8"),
+        };
+        let (parts, json) = match parsed {
             Ok(found) => found,
             Err(why) => {
                 built.problems.push(
@@ -275,6 +282,28 @@ mod tests {
         // Nothing is secret.
         let built = super::build(&Schema::EMPTY, "/app/", EP, entries);
         (built.layer, built.problems)
+    }
+
+    #[test]
+    fn a_key_that_is_not_utf8_is_reported_not_replaced() {
+        let bad = Entry {
+            key: b"/app/labels/\xffx",
+            value: b"3",
+            mod_revision: 4,
+        };
+        let (layer, problems) = build([bad, entry("/app/port", "1", 5)]);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(
+            problems[0].to_string(),
+            "cannot map the etcd key /app/labels/\u{fffd}x: it is not valid UTF-8\n  \
+             --> /app/labels/\u{fffd}x at etcd http://127.0.0.1:2379 (revision 4)\n  \
+             = help: name keys `<prefix><key>/<nested key>`, each part a field name, optionally \
+             ending in `.json` for a JSON value"
+        );
+        // The rest is kept.
+        let layer = layer.unwrap();
+        assert!(layer.get("labels").is_none());
+        assert!(layer.get("port").is_some());
     }
 
     #[test]

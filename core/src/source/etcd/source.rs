@@ -142,10 +142,15 @@ pub(super) struct Shared {
 
 impl Drop for Shared {
     fn drop(&mut self) {
-        // Dropping a runtime blocks until its thread ends, which panics in
-        // async code; letting it end in the background does neither.
+        // The runtime's thread is gone when this returns (a stopped watch
+        // leaves no thread behind), waiting at most a second for a task
+        // stuck in a socket call. Waiting panics in async code: there, the
+        // thread ends in the background, soon after.
         if let Some(Ok(runtime)) = self.runtime.take() {
-            runtime.shutdown_background();
+            match tokio::runtime::Handle::try_current() {
+                Ok(_) => runtime.shutdown_background(),
+                Err(_) => runtime.shutdown_timeout(std::time::Duration::from_secs(1)),
+            }
         }
     }
 }
@@ -371,7 +376,10 @@ impl Source for Etcd {
         let (response, member) = self.fetch().map_err(|p| vec![*p])?;
         let progress = &self.shared.progress;
         if let Some(header) = &response.header {
-            progress.loaded.fetch_max(header.revision, Ordering::SeqCst);
+            // A read is linearizable: a revision lower than the last load's
+            // is a store that went back (wiped, or restored from a
+            // snapshot), which the watch must follow from where it now is.
+            progress.loaded.store(header.revision, Ordering::SeqCst);
         }
         if let Some((after, compacted)) = lock(&progress.compacted).take() {
             ctx.warning(Problem::new(
