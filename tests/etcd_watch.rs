@@ -437,16 +437,17 @@ fn an_etcd_change_while_a_file_is_written_waits_for_the_file() {
         .source(Etcd::new([etcd.endpoint(0)], "/myapp/"))
         .watch_with(WatchOptions::new().sighup(false))
         .unwrap();
+    let mut put = etcd.put_after(Duration::from_millis(100), "/myapp/db/host", "db2");
     let mut file = std::fs::OpenOptions::new()
         .write(true)
         .truncate(true)
         .open(&path)
         .unwrap();
     file.write_all(b"port = 2\n").unwrap();
-    etcd.put("/myapp/db/host", "db2");
+    assert!(put.wait().unwrap().success());
     // The writer holds the file open (less than the settle time of a
     // second): nothing is made current meanwhile.
-    let early = watch.events().recv_timeout(Duration::from_millis(600));
+    let early = watch.events().recv_timeout(Duration::from_millis(400));
     assert!(early.is_err(), "{early:?}");
     assert_eq!(watch.current().port, 1);
     file.write_all(b"name = \"api\"\n").unwrap();

@@ -513,6 +513,18 @@ fn searches_and_sorts_that_would_run_for_minutes_end_on_the_limit() {
     );
 }
 
+/// A time limit shorter than setting up the sandbox (a short limit on a
+/// busy machine) is broken like any other, not a failure to set it up.
+#[test]
+fn a_time_limit_broken_while_the_sandbox_is_set_up_is_the_time_limit() {
+    let err =
+        hostile(Lua::text("evil.lua", "return { port = 2 }").time_limit(Duration::from_nanos(1)));
+    assert_eq!(
+        err,
+        "error: the script exceeded its time limit of 1ns\n  --> evil.lua"
+    );
+}
+
 /// A last library call that runs past the time limit, with no instruction
 /// after it for the hook to see the clock: the run still broke the limit.
 #[test]

@@ -101,11 +101,17 @@ fn a_secret_key_without_its_separator_shows_no_line_of_the_value() {
     for err in &cases {
         assert_hidden(err);
     }
-    // A secret's name inside another key's value is not a key: that line is
-    // shown.
+    // A secret's name inside another key's value, or as an array's item
+    // (an OAuth grant type), is not a key: those lines are shown.
     let err = toml("port = \"token x\"\n");
     let shown = assert_hidden(&err);
     assert!(shown.contains(" 1 | port = \"token x\""), "{shown}");
+    let err = toml("port = [\n  \"token\", 5 6,\n]\n");
+    let shown = assert_hidden(&err);
+    assert!(shown.contains(" 2 |   \"token\", 5 6,"), "{shown}");
+    let err = json("{\"port\": [\n \"token\"\n , 7 8\n]}");
+    let shown = assert_hidden(&err);
+    assert!(shown.contains(" 3 |  , 7 8"), "{shown}");
 }
 
 #[test]

@@ -477,6 +477,25 @@ impl Cluster {
         self.put_via(&self.up(), key, value)
     }
 
+    /// Puts a key after `delay`, from a child process started now: a file
+    /// the test opens for writing meanwhile stays out of the child, whose
+    /// start would close its copy of the file, which inotify reports as
+    /// the writer closing it. Wait for the returned child.
+    pub fn put_after(&self, delay: Duration, key: &str, value: &str) -> Child {
+        assert!(self.tls.is_none() && self.user.lock().unwrap().is_none());
+        Command::new("sh")
+            .arg("-c")
+            .arg(format!("sleep {}; exec \"$0\" \"$@\"", delay.as_secs_f64()))
+            .arg(&self.etcdctl)
+            .arg(format!("--endpoints={}", self.endpoint(0)))
+            .args(["put", "--", key, value])
+            .env("ETCDCTL_API", "3")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("sh runs")
+    }
+
     /// Puts a key through these members only.
     pub fn put_via(&self, members: &[usize], key: &str, value: &str) -> i64 {
         let out = self.etcdctl_ok(members, &["put", "-w", "json", "--", key, value]);

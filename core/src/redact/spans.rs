@@ -92,6 +92,11 @@ pub(super) fn secret_spans(text: &str, keys: &[&str]) -> Vec<Range<usize>> {
             while j < bytes.len() && bytes[j].is_ascii_whitespace() {
                 j += 1;
             }
+            // An item of an array that happens to be a secret's name
+            // (`grant_types = ["password", ..]`) is not a key.
+            if j < bytes.len() && matches!(bytes[j], b',' | b']' | b'}') {
+                continue;
+            }
             if j >= bytes.len() || !matches!(bytes[j], b'=' | b':') {
                 spans.push(start..value_end(bytes, j).max(i));
                 continue;
@@ -234,7 +239,11 @@ pub(super) fn sets_key(line: &str, key: &str) -> bool {
         let after = &line[start + key.len()..];
         let rest = after.trim_start_matches('"').trim_start();
         let whole = !after.starts_with(|c: char| c.is_alphanumeric() || c == '_' || c == '-');
-        rest.starts_with('=') || rest.starts_with(':') || (whole && at_key_position(line, start))
+        // An array's item (`"password",`) is not a key.
+        let item = rest.starts_with([',', ']', '}']);
+        rest.starts_with('=')
+            || rest.starts_with(':')
+            || (whole && !item && at_key_position(line, start))
     })
 }
 

@@ -117,6 +117,13 @@ impl Settle {
         self.next
     }
 
+    /// `since` plus the settle time: how long a source's change waits for
+    /// files that keep changing. `None` for a settle time too long for the
+    /// clock, which never ends.
+    pub(super) fn after_settle(&self, since: Instant) -> Option<Instant> {
+        since.checked_add(self.settle)
+    }
+
     /// A file event about paths that concern the watched files.
     pub(super) fn event(&mut self, event: &FileEvent, now: Instant) {
         for path in &event.paths {
@@ -191,6 +198,18 @@ impl Settle {
             }
             false => Verdict::Read,
         }
+    }
+
+    /// Whether a file is being written, or looks as the settle time is
+    /// there for (gone, or newly empty, since the last read) before its
+    /// event has come: a source's change is not read with it then.
+    pub(super) fn unsettled_now(&self, files: &[PathBuf]) -> bool {
+        !self.writing.is_empty()
+            || files.iter().any(|file| {
+                let state = Stamp::of(file).state;
+                let before = self.last.get(file).copied().unwrap_or(State::Missing);
+                state != State::Present && state != before
+            })
     }
 
     /// A load read `files`, which looked like `stamps` as it began.

@@ -55,6 +55,9 @@ pub(super) struct Worker<T> {
     /// Why the watch stopped, once it has: shared with the `Watch`.
     stopped: Arc<OnceLock<Problem>>,
     settle: Settle,
+    /// Since when a source's change has waited for files to settle, until a
+    /// load reads it.
+    source_owed: Option<Instant>,
     dirs: Dirs,
     /// Declared after everything the callbacks feed, and dropped when the
     /// worker ends: dropping waits for notify's thread.
@@ -88,6 +91,7 @@ impl<T: Config + Send + Sync> Worker<T> {
             causes,
             stopped: Arc::default(),
             settle,
+            source_owed: None,
             dirs,
             notifier,
             _subscriptions: subscriptions,
@@ -127,7 +131,15 @@ impl<T: Config + Send + Sync> Worker<T> {
 
     fn serve(&mut self) {
         loop {
-            let first = match self.settle.next() {
+            // A source's change waits for files at most the settle time.
+            let owed_until = self
+                .source_owed
+                .and_then(|since| self.settle.after_settle(since));
+            let wake = match (self.settle.next(), owed_until) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            let first = match wake {
                 Some(at) => match self.causes.recv_deadline(at) {
                     Ok(cause) => Some(cause),
                     Err(flume::RecvTimeoutError::Timeout) => None,
@@ -171,9 +183,27 @@ impl<T: Config + Send + Sync> Worker<T> {
             }
             // A source's change while a file is being changed waits for the
             // file to settle, and is read with it: reading now could make a
-            // torn or a deleted file current.
-            if source_changed && asked.is_none() && self.settle.next().is_none() {
-                asked = Some(Asked::Now);
+            // torn or a deleted file current. So does one that comes before
+            // the file's events, where a file looks changed already. Files
+            // that keep changing hold it for the settle time at most.
+            if source_changed && self.source_owed.is_none() {
+                self.source_owed = Some(now);
+            }
+            if let (Some(since), None) = (self.source_owed, asked) {
+                let waited = self
+                    .settle
+                    .after_settle(since)
+                    .is_some_and(|end| end <= now);
+                if waited {
+                    // Read now; a read that a write tears waits once more.
+                    self.source_owed = Some(now);
+                    asked = Some(Asked::Now);
+                } else if self.settle.next().is_none() {
+                    match self.settle.unsettled_now(&self.files()) {
+                        true => self.settle.soon(now),
+                        false => asked = Some(Asked::Now),
+                    }
+                }
             }
             if let Some(asked) = asked {
                 self.reload(asked);
@@ -205,6 +235,8 @@ impl<T: Config + Send + Sync> Worker<T> {
             // their files are still read each time.
             let (_, added) = self.dirs.sync(&files, &mut self.notifier);
             if !added || round == MAX_RELOADS_PER_TRIGGER {
+                // What a source changed is read.
+                self.source_owed = None;
                 self.publish(result, asked, &removed);
                 return;
             }

@@ -182,6 +182,28 @@ impl Client {
         .await
     }
 
+    /// The cluster's revision now, read linearizably (by counting the keys
+    /// under `prefix`, nothing more).
+    pub(super) async fn revision(
+        &mut self,
+        settings: &Settings,
+        prefix: &str,
+    ) -> Result<i64, Failures> {
+        let (key, range_end) = range_of(prefix);
+        let (response, _) = self
+            .on_members(settings, |channel, token| {
+                let request = pb::RangeRequest {
+                    key: key.clone(),
+                    range_end: range_end.clone(),
+                    count_only: true,
+                    ..Default::default()
+                };
+                unary::<_, pb::RangeResponse>(channel, metadata(request, token), RANGE)
+            })
+            .await?;
+        Ok(response.header.map_or(0, |h| h.revision))
+    }
+
     /// Starts a watch of every key under `prefix` from revision `start`
     /// (from now when 0), and returns it once etcd confirmed it, with the
     /// member that holds it.

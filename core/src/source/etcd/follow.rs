@@ -63,20 +63,20 @@ pub(super) async fn follow(settings: Arc<Settings>, progress: Arc<Progress>, tri
         // Watching starts after `from`; from now when nothing was seen.
         let start = if from > 0 { from + 1 } else { 0 };
         match client.watch(&settings, &settings.prefix, start).await {
-            Ok(((_, now), _)) if now < from => {
-                // The store is behind the revision seen: its data was wiped,
-                // or restored from an older snapshot. A watch from `from`
-                // would wait, silent, until the store caught up with it:
-                // read the whole prefix again, and follow the store from
-                // where it is.
-                progress.loaded.store(now, Ordering::SeqCst);
-                seen = now;
-                lost = false;
-                trigger.reload();
-                wait = FIRST_RETRY;
-                continue;
-            }
-            Ok(((mut stream, _), member)) => {
+            Ok(((mut stream, now), member)) => {
+                if now < from {
+                    if let Some(now) = went_back(&mut client, &settings, from).await {
+                        // A watch from `from` would wait, silent, until the
+                        // store caught up with it: read the whole prefix
+                        // again, and follow the store from where it is.
+                        progress.loaded.store(now, Ordering::SeqCst);
+                        seen = now;
+                        lost = false;
+                        trigger.reload();
+                        wait = FIRST_RETRY;
+                        continue;
+                    }
+                }
                 let opened = Instant::now();
                 seen = from;
                 // Without a revision to start from, a change may have come
@@ -118,6 +118,18 @@ pub(super) async fn follow(settings: Arc<Settings>, progress: Arc<Progress>, tri
         }
         tokio::time::sleep(wait).await;
         wait = (wait * 2).min(settings.retry);
+    }
+}
+
+/// The cluster's revision, when it is behind `from`, the revision the watch
+/// had seen: the store's data was wiped, or restored from an older
+/// snapshot. A member that answers a watch from behind `from` may only be
+/// catching up with the others; the cluster's revision, read linearizably,
+/// tells the two apart. `None` when it cannot be read: the watch goes on.
+async fn went_back(client: &mut Client, settings: &Settings, from: i64) -> Option<i64> {
+    match client.revision(settings, &settings.prefix).await {
+        Ok(now) if now < from => Some(now),
+        _ => None,
     }
 }
 

@@ -195,15 +195,18 @@ pub(super) fn run(job: Job) -> Outcome {
                 schema,
                 env,
                 policy,
-                thread_noticed,
+                thread_noticed.clone(),
             ) {
                 Ok(sandbox) => sandbox,
                 Err(e) => {
-                    let problem = Problem::new(
-                        ProblemKind::Source,
-                        format!("cannot create the Lua sandbox: {e}"),
-                    )
-                    .with_origin(origin(&script));
+                    // A limit broken while the sandbox was set up (a short
+                    // time limit on a busy machine) is that limit's error.
+                    let message = match thread_noticed.get() {
+                        Some(breach) => breach.message(&limits),
+                        None => format!("cannot create the Lua sandbox: {e}"),
+                    };
+                    let problem =
+                        Problem::new(ProblemKind::Source, message).with_origin(origin(&script));
                     let _ = ran_tx.send(Ran {
                         layer: None,
                         problems: vec![problem],
