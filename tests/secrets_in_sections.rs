@@ -194,3 +194,49 @@ fn lua_cannot_read_the_variables_of_a_sections_secret() {
         .unwrap();
     assert_eq!(app.name.as_deref(), Some("plain"));
 }
+
+#[cfg(feature = "lua")]
+#[test]
+fn keyed_hooks_see_no_secret_through_sections() {
+    use staid::source::Lua;
+    let toml = format!(
+        "routes = [{{ path = \"/a\", token = \"{MARK}\" }}]\n\
+         [upstreams.eu]\nurl = \"u\"\npassword = \"{MARK}\"\n\
+         [stores.a]\nkind = \"s3\"\nsecret_key = \"{MARK}\"\n"
+    );
+    // Each hook fails, saying what it saw, if a secret reaches it; the
+    // text is reversed so that the scrubbing of verbatim secrets cannot
+    // hide a leak.
+    let hooks = [
+        ("", "v.routes[1].token"),
+        ("", "v.upstreams.eu.password"),
+        ("routes", "v[1].token"),
+        ("routes.0", "v.token"),
+        ("routes.0.token", "v"),
+        ("upstreams", "v.eu.password"),
+        ("upstreams.eu", "v.password"),
+        ("upstreams.eu.password", "v"),
+        ("stores.a", "v.secret_key"),
+        ("stores.a.secret_key", "v"),
+    ];
+    for (key, seen) in hooks {
+        let script = format!(
+            "validate('{key}', function(v) local s = {seen} \
+             return s == nil, 'saw ' .. tostring(s):reverse() end)"
+        );
+        let loaded = App::builder()
+            .toml_str(toml.clone())
+            .source(Lua::text("hook.lua", script))
+            .load();
+        let app = loaded.unwrap_or_else(|e| panic!("{key} {seen}: {e}"));
+        assert_eq!(app.routes[0].path.as_deref(), Some("/a"));
+    }
+    // A plain field through the same keys is seen.
+    let script = "validate('routes.0', function(v) return v.path == '/a', 'no path' end)\n\
+                  validate('upstreams.eu', function(v) return v.url == 'u', 'no url' end)";
+    let app = App::builder()
+        .toml_str(toml)
+        .source(Lua::text("hook.lua", script))
+        .load();
+    assert!(app.is_ok(), "{:?}", app.err().map(|e| e.to_string()));
+}

@@ -390,10 +390,14 @@ impl Sandbox {
             let result = match &hook.key {
                 None => hook.func.call::<MultiValue>(config.clone()),
                 Some(key) => {
-                    let field = key_field(self.schema, key);
-                    let value = match tree.get(key) {
-                        Some(v) if !self.hides(key) => {
-                            convert::view(&self.state, &self.views, v, field.0, field.1)
+                    let at = self.key_at(key);
+                    let value = match key.is_empty() {
+                        true => Some(tree),
+                        false => tree.get(key),
+                    };
+                    let value = match value {
+                        Some(v) if !at.hidden => {
+                            convert::view(&self.state, &self.views, v, at.schema, at.field)
                         }
                         _ => Ok(LuaValue::Nil),
                     };
@@ -428,20 +432,45 @@ impl Sandbox {
         problems
     }
 
-    /// Whether the value at a dotted key is, or is inside, a secret field the
-    /// script may not read.
-    fn hides(&self, key: &str) -> bool {
-        let mut schema = Some(self.schema);
-        for part in key.split('.') {
-            let Some(field) = schema.and_then(|s| s.field(part)) else {
-                return false;
+    /// Where a hook's dotted key leads: the schema and field its value is
+    /// viewed by, through sections, list indices and map entries (the
+    /// empty key is the whole configuration), and whether it is, or is
+    /// inside, a secret field the script may not read.
+    fn key_at(&self, key: &str) -> KeyAt {
+        let mut at = KeyAt {
+            schema: Some(self.schema),
+            field: None,
+            hidden: false,
+        };
+        if key.is_empty() {
+            return at;
+        }
+        let mut parts = key.split('.');
+        while let Some(part) = parts.next() {
+            let Some(field) = at.schema.and_then(|s| s.field(part)) else {
+                // Below a leaf, or a key the schema does not have: viewed
+                // as it is, its secrets (if any) found above it.
+                return KeyAt {
+                    schema: None,
+                    field: None,
+                    hidden: false,
+                };
             };
             if self.views.hides(field) {
-                return true;
+                at.hidden = true;
+                return at;
             }
-            schema = field.nested();
+            at.field = Some(field);
+            at.schema = field.nested();
+            // A list's index or a map's entry name, then an element.
+            if let Some(element) = field.elements() {
+                if parts.next().is_some() {
+                    at.schema = Some(element);
+                    at.field = None;
+                }
+            }
         }
-        false
+        at
     }
 
     /// A staid problem for a Lua error: a broken limit first, then the
@@ -528,18 +557,11 @@ fn hide_literal(message: &str) -> String {
     }
 }
 
-/// The schema and field of a dotted key, for the typed view of its value.
-fn key_field(
-    schema: &'static Schema,
-    key: &str,
-) -> (Option<&'static Schema>, Option<&'static crate::Field>) {
-    let mut schema = Some(schema);
-    let mut field = None;
-    for part in key.split('.') {
-        field = schema.and_then(|s| s.field(part));
-        schema = field.and_then(|f| f.nested());
-    }
-    (schema, field)
+/// What [`Sandbox::key_at`] finds.
+struct KeyAt {
+    schema: Option<&'static Schema>,
+    field: Option<&'static crate::Field>,
+    hidden: bool,
 }
 
 /// A hook's result: `Some(message)` when it failed by returning `false`.
