@@ -418,6 +418,29 @@ fn library_calls_that_would_loop_past_every_limit_are_refused_up_front() {
             "load:",
             "take 100000000 steps to parse, more than a configuration script may take",
         ),
+        // A chain of `__index` tables walked for each item, in C.
+        (
+            "local t = {} local cur = t\n\
+             for i = 1, 1990 do local nx = {} setmetatable(cur, { __index = nx }) cur = nx end\n\
+             local n = select('#', table.unpack(t, 1, 2000))\nreturn {}",
+            "table.unpack:",
+            STEPS,
+        ),
+        (
+            "local t = {} local cur = t\n\
+             for i = 1, 1990 do local nx = {} setmetatable(cur, { __index = nx }) cur = nx end\n\
+             for i = 1, 2000 do rawset(cur, i, '') end\n\
+             local s = table.concat(t, '', 1, 2000)\nreturn {}",
+            "table.concat:",
+            STEPS,
+        ),
+        (
+            "local t = {} local cur = t\n\
+             for i = 1, 1990 do local nx = {} setmetatable(cur, { __newindex = nx }) cur = nx end\n\
+             table.move({}, 1, 2000000, 1, t)\nreturn {}",
+            "table.move:",
+            STEPS,
+        ),
         // A `__len` that answers a guard one length and the call another,
         // behind a `__metatable` that hides it from `getmetatable`.
         (
@@ -457,6 +480,19 @@ fn library_calls_that_would_loop_past_every_limit_are_refused_up_front() {
     );
     assert_eq!(app.name.as_deref(), Some("ab-ab-ab4"));
     assert_eq!(app.list, Some(vec![0, 0, 2, 3]));
+    // Lists read through the configuration's read-only views, and a short
+    // chain, are read whole.
+    let app = App::builder()
+        .toml_str("list = [1, 2, 3]\nname = \"x\"")
+        .source(timed(
+            "local t = setmetatable({}, { __index = setmetatable({}, { __index = config.list }) })\n\
+             return { name = table.concat(config.list, ',') .. ';' .. table.concat(t, ',', 1, 3), \
+             list = { table.unpack(config.list) } }",
+        ))
+        .load()
+        .unwrap();
+    assert_eq!(app.name.as_deref(), Some("1,2,3;1,2,3"));
+    assert_eq!(app.list, Some(vec![1, 2, 3]));
 }
 
 /// Library calls whose work grows faster than their input, with nothing
@@ -556,6 +592,34 @@ fn a_script_past_its_time_limit_in_its_last_call_fails() {
          steps to parse, more than a configuration script may take (at most 2097152)\n  --> \
          evil.lua"
     );
+}
+
+/// Lua's parser takes the square of a chain of `and`, `or` or `elseif`:
+/// a long one is refused before it is parsed, in the script's text and in
+/// `load`; a script with many short chains loads.
+#[test]
+fn a_long_chain_of_and_or_elseif_is_refused_before_it_is_parsed() {
+    let chain = format!(
+        "local a = 1\nlocal b = {}a\nreturn {{}}",
+        "a and ".repeat(30_000)
+    );
+    let (result, took) = load(timed(&chain));
+    assert!(took < TIME, "took {took:?}");
+    assert_eq!(
+        result.unwrap_err().to_string(),
+        "error: the script cannot be parsed: its 30000 `and`, `or` and `elseif` take up to \
+         900000000 steps to parse, more than a configuration script may take (at most \
+         134217728)\n  --> evil.lua"
+    );
+    let loaded = "local f = load('return ' .. string.rep('1 or ', 300000) .. '1')\n\
+                  return { port = f and f() or 0 }";
+    let err = hostile_timed(loaded);
+    assert!(err.contains("take up to 90000000000 steps"), "{err}");
+    let short: String = (0..2000)
+        .map(|i| format!("x{i} = {i} > 0 and {i} or 0\n"))
+        .collect();
+    let (result, _) = load(timed(&format!("{short}return {{ port = 2 }}")));
+    assert_eq!(result.unwrap().port, 2);
 }
 
 #[test]

@@ -143,7 +143,7 @@ return data_of, view_pairs, view_len, deny, disarm
 /// The chunk gets the real functions as locals, out of the script's reach.
 pub(super) const LIBRARY: &str = r##"
 local string, table, bound, rep, move, insert, remove, tointeger, select, error, rawlen,
-  has_len, sort, type = ...
+  has_len, sort, type, concat, unpack, chain = ...
 local function refuse(name, steps)
   error(name .. ": " .. steps .. " steps are more than one library call may take in a "
     .. "configuration script (at most " .. bound .. ")", 3)
@@ -161,12 +161,36 @@ string.rep = function(s, n, ...)
   end
   return rep(s, n, ...)
 end
+-- Each item of a table with an `__index` (or `__newindex`) chain of tables
+-- is looked up through the whole chain, in C: a call over a range is
+-- refused when the range times the chain passes the bound.
+local function walked(name, t, first, last, field)
+  if type(t) ~= "table" or not first or not last or last < first then return end
+  local depth = chain(t, field)
+  if depth > 1 and (last - first + 1) * depth > bound then
+    refuse(name, (last - first + 1) * depth)
+  end
+end
 table.move = function(a1, f, e, t, ...)
   local first, last = tointeger(f), tointeger(e)
   if first and last and last >= first and last - first >= bound then
     refuse("table.move", last - first + 1)
   end
+  walked("table.move", a1, first, last, "__index")
+  walked("table.move", select("#", ...) > 0 and (...) or a1, first, last, "__newindex")
   return move(a1, f, e, t, ...)
+end
+table.concat = function(t, sep, i, j, ...)
+  local first = i == nil and 1 or tointeger(i)
+  local last = j == nil and type(t) == "table" and #t or tointeger(j)
+  walked("table.concat", t, first, last, "__index")
+  return concat(t, sep, i, j, ...)
+end
+table.unpack = function(t, i, j, ...)
+  local first = i == nil and 1 or tointeger(i)
+  local last = j == nil and type(t) == "table" and #t or tointeger(j)
+  walked("table.unpack", t, first, last, "__index")
+  return unpack(t, i, j, ...)
 end
 -- The length the real call shifts over. A `__len` could answer a guard
 -- one length and the call another, so a table with one is refused; any
@@ -178,6 +202,8 @@ local function shifted(name, t)
   end
   local n = rawlen(t)
   if n > bound then refuse(name, n) end
+  walked(name, t, 1, n, "__index")
+  walked(name, t, 1, n, "__newindex")
 end
 table.insert = function(t, ...)
   if select("#", ...) >= 2 then shifted("table.insert", t) end
@@ -203,24 +229,52 @@ end
 /// with the labels of its function, so their product is its work. Both are
 /// counted wherever the words stand (comments and strings too), which only
 /// errs high, in one pass.
+///
+/// Likewise a chain of `and`, `or` or `elseif`: the parser walks the list of
+/// the chain's jumps to its end for each link, so a chain of `n` takes `n²`
+/// steps. Those are counted in the whole text, chained or not, and allowed
+/// a few dozen times `steps` (ten thousand words or so at the default
+/// memory limit, a few tenths of a second of parsing at the most), since
+/// these steps are cheap and a long script holds many short chains.
 pub(super) fn unparsable(text: &[u8], steps: u64) -> Option<String> {
-    let (mut colons, mut gotos) = (0u64, 0u64);
+    let (mut colons, mut gotos, mut links) = (0u64, 0u64, 0u64);
+    let word = |i: usize, w: &[u8]| {
+        let name = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_');
+        text[i..].starts_with(w)
+            && !name(i.checked_sub(1).and_then(|j| text.get(j)))
+            && !name(text.get(i + w.len()))
+    };
     for (i, &c) in text.iter().enumerate() {
         match c {
             b':' if text.get(i + 1) == Some(&b':') => colons += 1,
             b'g' if text[i..].starts_with(b"goto") => gotos += 1,
+            b'a' if word(i, b"and") => links += 1,
+            b'o' if word(i, b"or") => links += 1,
+            b'e' if word(i, b"elseif") => links += 1,
             _ => {}
         }
     }
     let labels = colons / 2;
     let work = labels.saturating_mul(gotos);
-    (work > steps).then(|| {
-        format!(
+    if work > steps {
+        return Some(format!(
             "its {labels} labels and {gotos} gotos take {work} steps to parse, more than a \
              configuration script may take (at most {steps})"
+        ));
+    }
+    let chained = links.saturating_mul(links);
+    let allowed = steps.saturating_mul(CHAIN_STEPS);
+    (chained > allowed).then(|| {
+        format!(
+            "its {links} `and`, `or` and `elseif` take up to {chained} steps to parse, more than \
+             a configuration script may take (at most {allowed})"
         )
     })
 }
+
+/// How many times [`Limits::steps`](super::meter::Limits::steps) the
+/// parser may spend on chains of `and`, `or` and `elseif`.
+const CHAIN_STEPS: u64 = 64;
 
 /// Base-library globals that reach the file system, the process or the
 /// collector, or that write to the application's output.

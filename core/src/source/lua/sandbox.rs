@@ -215,6 +215,26 @@ impl Sandbox {
                 _ => false,
             })
         })?;
+        // How many tables one access may walk through in C: the chain of
+        // `field` (`__index`, `__newindex`) metatables, raw as `has_len`.
+        let chain = state.create_function(|_, (t, field): (LuaValue, mlua::LuaString)| {
+            let mut depth = 0i64;
+            let mut at = t;
+            while let LuaValue::Table(t) = at {
+                let Some(mt) = t.metatable() else { break };
+                match mt.raw_get::<LuaValue>(&field)? {
+                    LuaValue::Nil => break,
+                    next => {
+                        depth += 1;
+                        at = next;
+                    }
+                }
+                if depth > 1 << 20 {
+                    break;
+                }
+            }
+            Ok(depth)
+        })?;
         state
             .load(LIBRARY)
             .set_name("=staid")
@@ -234,6 +254,9 @@ impl Sandbox {
                 LuaValue::Function(has_len),
                 table.raw_get::<LuaValue>("sort")?,
                 base("type")?,
+                table.raw_get::<LuaValue>("concat")?,
+                table.raw_get::<LuaValue>("unpack")?,
+                LuaValue::Function(chain),
             ]))?;
 
         let chunk_name = chunk_name(&script);
