@@ -622,6 +622,38 @@ fn a_long_chain_of_and_or_elseif_is_refused_before_it_is_parsed() {
     assert_eq!(result.unwrap().port, 2);
 }
 
+/// No heap address reaches a script: `tostring` and `string.format` give a
+/// table, function or coroutine by its type's name (so no message can show
+/// an address however the script cuts it), `%p` is refused, and a table's
+/// own `__tostring` is what it says.
+#[test]
+fn a_script_sees_no_heap_address() {
+    let app = good(
+        "local co = coroutine.create(function() end)\n\
+         local me = setmetatable({}, { __tostring = function() return 'me' end })\n\
+         local named = setmetatable({}, { __name = 'Thing' })\n\
+         return { name = table.concat({ tostring({}), tostring(print or tostring), \
+         tostring(co), string.format('%s/%s', {}, me), ('%s'):format(named), \
+         tostring(me), tostring(1.5), tostring(nil) }, '|') }",
+    );
+    assert_eq!(
+        app.name.as_deref(),
+        Some("table|function|thread|table/me|table|me|1.5|nil")
+    );
+    for script in [
+        "error('at ' .. tostring({}):sub(8))",
+        "error(tostring({}):reverse())",
+    ] {
+        let err = hostile(Lua::text("evil.lua", script));
+        assert!(!err.contains("0x"), "{script}: {err}");
+    }
+    let err = hostile(Lua::text("evil.lua", "error(string.format('%p', {}))"));
+    assert_eq!(
+        err,
+        "error: string.format: %p is not available in a configuration script\n  --> evil.lua:1"
+    );
+}
+
 #[test]
 fn an_error_object_whose_tostring_loops_is_stopped() {
     all_time_out(&[

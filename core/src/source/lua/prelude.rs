@@ -143,7 +143,21 @@ return data_of, view_pairs, view_len, deny, disarm
 /// The chunk gets the real functions as locals, out of the script's reach.
 pub(super) const LIBRARY: &str = r##"
 local string, table, bound, rep, move, insert, remove, tointeger, select, error, rawlen,
-  has_len, sort, type, concat, unpack, chain = ...
+  has_len, sort, type, concat, unpack, chain, tostring, format = ...
+-- `%p` and `%s` of a table would print its address, which `tostring` no
+-- longer gives: `%s` takes what `tostring` says, `%p` is refused.
+string.format = function(fmt, ...)
+  if type(fmt) == "string" and fmt:find("%%[-+ #0]*%d*%.?%d*p") then
+    error("string.format: %p is not available in a configuration script", 2)
+  end
+  local n = select("#", ...)
+  local args = { ... }
+  for i = 1, n do
+    local t = type(args[i])
+    if t == "table" or t == "function" or t == "thread" then args[i] = tostring(args[i]) end
+  end
+  return format(fmt, unpack(args, 1, n))
+end
 local function refuse(name, steps)
   error(name .. ": " .. steps .. " steps are more than one library call may take in a "
     .. "configuration script (at most " .. bound .. ")", 3)

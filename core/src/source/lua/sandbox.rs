@@ -215,6 +215,31 @@ impl Sandbox {
                 _ => false,
             })
         })?;
+        // `tostring` without addresses: a table, function or coroutine is
+        // its type's name (a script could otherwise print, cut or turn
+        // around `table: 0x55d0…`); a table with `__tostring` is what that
+        // says.
+        let raw_tostring: Function = globals.raw_get("tostring")?;
+        let tostring = state.create_function(move |lua, v: LuaValue| {
+            let named = |t: &Table| {
+                t.metatable().is_some_and(|mt| {
+                    !mt.raw_get::<LuaValue>("__tostring")
+                        .is_ok_and(|v| v.is_nil())
+                })
+            };
+            let bare = match &v {
+                LuaValue::Table(t) if !named(t) => Some("table"),
+                LuaValue::Function(_) => Some("function"),
+                LuaValue::Thread(_) => Some("thread"),
+                LuaValue::LightUserData(_) => Some("userdata"),
+                _ => None,
+            };
+            match bare {
+                Some(name) => Ok(LuaValue::String(lua.create_string(name)?)),
+                None => raw_tostring.call::<LuaValue>(v),
+            }
+        })?;
+        globals.raw_set("tostring", tostring.clone())?;
         // How many tables one access may walk through in C: the chain of
         // `field` (`__index`, `__newindex`) metatables, raw as `has_len`.
         let chain = state.create_function(|_, (t, field): (LuaValue, mlua::LuaString)| {
@@ -257,6 +282,8 @@ impl Sandbox {
                 table.raw_get::<LuaValue>("concat")?,
                 table.raw_get::<LuaValue>("unpack")?,
                 LuaValue::Function(chain),
+                LuaValue::Function(tostring),
+                string.raw_get::<LuaValue>("format")?,
             ]))?;
 
         let chunk_name = chunk_name(&script);
