@@ -313,6 +313,17 @@ fn unknown_keys_of_a_script_are_capped_and_cheap() {
          listed)\n  --> evil.lua",
     );
     host.after();
+    // 99,000 values of the wrong type: as many problems are not kept.
+    let err = host.roomy_failure(
+        "local l = {} for i = 1, 99000 do l['k' .. i] = true end\nreturn { labels = l }",
+        Duration::from_secs(5),
+    );
+    assert_capped(
+        &err,
+        "error: and 98951 more problems with the values this script set (only the first 49 are \
+         listed)\n  --> evil.lua",
+    );
+    host.after();
     // One key of 4 MiB is shown cut.
     let err = host.roomy_failure(
         "return { [string.rep('k', 4 << 20)] = 1 }",

@@ -81,6 +81,10 @@ pub fn leaf_item<T: Leaf>() {}
 /// the field's type.
 pub type Build<T> = fn(Option<&Value>, &mut Ctx<'_>) -> Option<T>;
 
+/// The most problems a script's values get listed (see [`Ctx::report`]),
+/// as many as a source's unknown keys.
+pub(super) const MAX_SCRIPT_PROBLEMS: usize = crate::naming::MAX_UNKNOWN - 1;
+
 /// The state of one build. Used by code that `#[derive(Config)]` generates;
 /// not part of the stable API.
 pub struct Ctx<'a> {
@@ -103,6 +107,8 @@ pub struct Ctx<'a> {
     pub(super) unknown: Unknown,
     /// The unknown keys found so far, by source.
     pub(super) unknowns: Vec<Unknowns>,
+    /// How many problems each script's values had, listed or not.
+    pub(super) by_script: Vec<(std::sync::Arc<std::path::Path>, usize)>,
     pub(super) texts: &'a Texts,
     pub(super) naming: &'a Naming,
 }
@@ -119,6 +125,7 @@ impl<'a> Ctx<'a> {
             variant: None,
             unknown,
             unknowns: Vec::new(),
+            by_script: Vec::new(),
             texts,
             naming,
         }
@@ -185,7 +192,7 @@ impl<'a> Ctx<'a> {
         .with_key(self.path.clone())
         .with_snippet(self.snippet_of(node, false))
         .with_origin(node.origin.clone());
-        self.problems.push(problem);
+        self.report(problem);
     }
 
     /// The table a struct is built from: empty when nothing set it, `None`
@@ -281,6 +288,27 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// Adds a problem of the build. A script's values (a Lua layer's) get
+    /// at most [`MAX_SCRIPT_PROBLEMS`] listed, and one more that counts the
+    /// rest: a script can return a hundred thousand values of the wrong
+    /// type, and each problem costs the host memory.
+    pub(super) fn report(&mut self, problem: Problem) {
+        if let Some(Origin::Lua { script, .. }) = &problem.origin {
+            let at = match self.by_script.iter().position(|(s, _)| s == script) {
+                Some(at) => at,
+                None => {
+                    self.by_script.push((script.clone(), 0));
+                    self.by_script.len() - 1
+                }
+            };
+            self.by_script[at].1 += 1;
+            if self.by_script[at].1 > MAX_SCRIPT_PROBLEMS {
+                return;
+            }
+        }
+        self.problems.push(problem);
+    }
+
     /// Records a field validator's verdict.
     pub fn validated<E: Display>(
         &mut self,
@@ -297,7 +325,7 @@ impl<'a> Ctx<'a> {
                 .with_key(self.path.clone())
                 .with_snippet(snippet);
             problem.origin = origin;
-            self.problems.push(problem);
+            self.report(problem);
             self.pop(len);
         }
     }
@@ -333,7 +361,7 @@ impl<'a> Ctx<'a> {
                 problem.snippet = self.snippet(&value.origin, false);
                 problem.origin = Some(value.origin.clone());
             }
-            self.problems.push(problem);
+            self.report(problem);
         }
     }
 
@@ -348,7 +376,7 @@ impl<'a> Ctx<'a> {
         let problem = Problem::new(ProblemKind::Missing, "missing required value")
             .with_key(self.path.clone())
             .with_help(format!("set it with {ways}"));
-        self.problems.push(problem);
+        self.report(problem);
     }
 
     pub(super) fn type_problem(
@@ -379,7 +407,7 @@ impl<'a> Ctx<'a> {
             .with_key(key)
             .with_snippet(snippet);
         problem.origin = origin;
-        self.problems.push(problem);
+        self.report(problem);
     }
 }
 

@@ -167,7 +167,7 @@ impl Ctx<'_> {
                 let problem = Problem::new(ProblemKind::Missing, "missing the variant's tag")
                     .with_key(self.path.clone())
                     .with_help(format!("set `{}` to one of {}", self.path, names()));
-                self.problems.push(problem);
+                self.report(problem);
                 None
             }
             Some(value) => match value.as_str() {
@@ -181,7 +181,7 @@ impl Ctx<'_> {
                         .with_key(self.path.clone())
                         .with_snippet(self.snippet_of(value, false))
                         .with_origin(value.origin.clone());
-                    self.problems.push(problem);
+                    self.report(problem);
                     None
                 }
                 Some(name) => match variants.iter().position(|v| v.name == name) {
@@ -203,7 +203,7 @@ impl Ctx<'_> {
                         {
                             problem = problem.with_help(format!("did you mean \"{best}\"?"));
                         }
-                        self.problems.push(problem);
+                        self.report(problem);
                         None
                     }
                 },

@@ -2,7 +2,7 @@
 //! text has them, each source's first 49 listed, then one problem that
 //! counts the rest from the first of them.
 
-use super::ctx::Ctx;
+use super::ctx::{Ctx, MAX_SCRIPT_PROBLEMS};
 use super::sections::other_variant;
 use crate::error::{Problem, ProblemKind};
 use crate::naming::{self, MAX_UNKNOWN};
@@ -164,6 +164,21 @@ impl Ctx<'_> {
             let more = count - (MAX_UNKNOWN - 1);
             let problem = naming::unlisted(more, "keys", Some(origin));
             self.unknown_list().insert(at, problem);
+        }
+        for (script, count) in std::mem::take(&mut self.by_script) {
+            if let Some(more) = count.checked_sub(MAX_SCRIPT_PROBLEMS).filter(|&n| n > 0) {
+                let s = if more == 1 { "" } else { "s" };
+                self.problems.push(
+                    Problem::new(
+                        ProblemKind::Type,
+                        format!(
+                            "and {more} more problem{s} with the values this script set (only \
+                             the first {MAX_SCRIPT_PROBLEMS} are listed)"
+                        ),
+                    )
+                    .with_origin(Origin::Lua { script, line: None }),
+                );
+            }
         }
         (self.problems, self.warnings)
     }
