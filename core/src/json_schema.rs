@@ -366,23 +366,7 @@ fn split_type(ty: &str) -> (&str, Vec<&str>) {
         _ => (ty, ""),
     };
     let name = path.rsplit("::").next().unwrap_or(path).trim();
-    let mut parts = Vec::new();
-    let (mut depth, mut start) = (0usize, 0usize);
-    for (i, c) in args.char_indices() {
-        match c {
-            '<' | '(' | '[' => depth += 1,
-            '>' | ')' | ']' => depth = depth.saturating_sub(1),
-            ',' if depth == 0 => {
-                parts.push(args[start..i].trim());
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    if !args.trim().is_empty() {
-        parts.push(args[start..].trim());
-    }
-    (name, parts)
+    (name, crate::text::type_list(args))
 }
 
 fn literal(lit: &Literal) -> String {

@@ -158,23 +158,7 @@ fn sequence_items(ty: &str) -> Option<Vec<&str>> {
         return Some(vec![item.trim(); len]);
     }
     let inner = ty.strip_prefix('(')?.strip_suffix(')')?;
-    let mut items = Vec::new();
-    let (mut depth, mut start) = (0usize, 0);
-    for (i, c) in inner.char_indices() {
-        match c {
-            '<' | '(' | '[' => depth += 1,
-            '>' | ')' | ']' => depth = depth.saturating_sub(1),
-            ',' if depth == 0 => {
-                items.push(inner[start..i].trim());
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    let last = inner[start..].trim();
-    if !last.is_empty() {
-        items.push(last);
-    }
+    let items = crate::text::type_list(inner);
     (!items.is_empty()).then_some(items)
 }
 
