@@ -418,29 +418,6 @@ fn library_calls_that_would_loop_past_every_limit_are_refused_up_front() {
             "load:",
             "take 100000000 steps to parse, more than a configuration script may take",
         ),
-        // A chain of `__index` tables walked for each item, in C.
-        (
-            "local t = {} local cur = t\n\
-             for i = 1, 1990 do local nx = {} setmetatable(cur, { __index = nx }) cur = nx end\n\
-             local n = select('#', table.unpack(t, 1, 2000))\nreturn {}",
-            "table.unpack:",
-            STEPS,
-        ),
-        (
-            "local t = {} local cur = t\n\
-             for i = 1, 1990 do local nx = {} setmetatable(cur, { __index = nx }) cur = nx end\n\
-             for i = 1, 2000 do rawset(cur, i, '') end\n\
-             local s = table.concat(t, '', 1, 2000)\nreturn {}",
-            "table.concat:",
-            STEPS,
-        ),
-        (
-            "local t = {} local cur = t\n\
-             for i = 1, 1990 do local nx = {} setmetatable(cur, { __newindex = nx }) cur = nx end\n\
-             table.move({}, 1, 2000000, 1, t)\nreturn {}",
-            "table.move:",
-            STEPS,
-        ),
         // A `__len` that answers a guard one length and the call another,
         // behind a `__metatable` that hides it from `getmetatable`.
         (
@@ -480,6 +457,14 @@ fn library_calls_that_would_loop_past_every_limit_are_refused_up_front() {
     );
     assert_eq!(app.name.as_deref(), Some("ab-ab-ab4"));
     assert_eq!(app.list, Some(vec![0, 0, 2, 3]));
+    // Shifting a table with an `__index` walks it for every item in C.
+    let (result, _) = load(timed(
+        "local t = setmetatable({1, 2}, { __index = {} })\ntable.insert(t, 1, 0)\nreturn {}",
+    ));
+    assert!(result
+        .unwrap_err()
+        .to_string()
+        .contains("table.insert at a position cannot be used on a table with __index"),);
     // Lists read through the configuration's read-only views, and a short
     // chain, are read whole.
     let app = App::builder()
@@ -493,6 +478,71 @@ fn library_calls_that_would_loop_past_every_limit_are_refused_up_front() {
         .unwrap();
     assert_eq!(app.name.as_deref(), Some("1,2,3;1,2,3"));
     assert_eq!(app.list, Some(vec![1, 2, 3]));
+}
+
+/// A table whose `__index` or `__newindex` is a chain of tables, walked for
+/// every item: `table.concat`, `unpack` and `move` read it item by item in
+/// Lua, so each ends on the limits and leaves no core spinning, also when
+/// the chain is built as the call goes or a `__len` answers twice.
+#[test]
+fn library_calls_over_an_index_chain_end_on_the_limits() {
+    const NAME: &str = "library_calls_over_an_index_chain_end_on_the_limits";
+    if !alone(NAME) {
+        return;
+    }
+    let chain = "local t = {} local cur = t\n\
+                 for i = 1, 1990 do local nx = {} setmetatable(cur, { __index = nx, __newindex = nx }) \
+                 cur = nx end\n";
+    for call in [
+        "local n = select('#', table.unpack(t, 1, 500000))",
+        "for i = 1, 500000 do rawset(cur, i, '') end local s = table.concat(t, '', 1, 500000)",
+        "table.move({}, 1, 2000000, 1, t)",
+    ] {
+        let text = format!("{chain}{call}\nreturn {{}}");
+        let (result, took) = load(timed(&text));
+        let err = result.expect_err(&text).to_string();
+        assert!(took < TIME + SLACK, "{call}: took {took:?}");
+        assert!(
+            err.starts_with("error: the script exceeded its"),
+            "{call}: {err}"
+        );
+        let before = cpu_time();
+        std::thread::sleep(Duration::from_secs(1));
+        let spent = cpu_time() - before;
+        assert!(
+            spent < Duration::from_millis(300),
+            "{call}: {spent:?} of CPU after"
+        );
+    }
+    for text in [
+        // A chain swapped in by the first lookup.
+        "local deep = {} local cur = deep\n\
+         for i = 1, 1990 do local nx = {} setmetatable(cur, { __index = nx }) cur = nx end\n\
+         for i = 1, 900000 do rawset(cur, i, 1) end\n\
+         local mt = {} local t = setmetatable({}, mt)\n\
+         mt.__index = function(self, k) mt.__index = deep return deep[k] end\n\
+         local n = select('#', table.unpack(t, 1, 900000))\nreturn {}",
+        // A `__len` that answers 0, then 900000.
+        "local deep = {} local cur = deep\n\
+         for i = 1, 1990 do local nx = {} setmetatable(cur, { __index = nx }) cur = nx end\n\
+         for i = 1, 900000 do rawset(cur, i, 'x') end\n\
+         local c = 0\n\
+         local t = setmetatable({}, { __index = deep, __len = function() c = c + 1 \
+         if c == 1 then return 0 end return 900000 end })\n\
+         local s = table.concat(t)\nreturn {}",
+    ] {
+        let (result, took) = load(timed(text));
+        assert!(took < TIME + SLACK, "{text}: took {took:?}");
+        assert!(result.is_err(), "{text}");
+        let before = cpu_time();
+        std::thread::sleep(Duration::from_secs(1));
+        let spent = cpu_time() - before;
+        assert!(
+            spent < Duration::from_millis(300),
+            "{text}: {spent:?} of CPU after"
+        );
+    }
+    still_works();
 }
 
 /// Library calls whose work grows faster than their input, with nothing
@@ -607,16 +657,24 @@ fn a_long_chain_of_and_or_elseif_is_refused_before_it_is_parsed() {
     assert!(took < TIME, "took {took:?}");
     assert_eq!(
         result.unwrap_err().to_string(),
-        "error: the script cannot be parsed: its 30000 `and`, `or` and `elseif` take up to \
-         900000000 steps to parse, more than a configuration script may take (at most \
+        "error: the script cannot be parsed: a chain of 30000 `and`, `or` or `elseif` takes up \
+         to 900000000 steps to parse, more than a configuration script may take (at most \
          134217728)\n  --> evil.lua"
     );
+    // Across lines, with the operator where a line ends.
+    let lines = format!(
+        "local a = 1\nlocal b = {}a\nreturn {{}}",
+        "a or\n".repeat(30_000)
+    );
+    let (result, _) = load(timed(&lines));
+    assert!(result.unwrap_err().to_string().contains("a chain of 30000"));
     let loaded = "local f = load('return ' .. string.rep('1 or ', 300000) .. '1')\n\
                   return { port = f and f() or 0 }";
     let err = hostile_timed(loaded);
-    assert!(err.contains("take up to 90000000000 steps"), "{err}");
-    let short: String = (0..2000)
-        .map(|i| format!("x{i} = {i} > 0 and {i} or 0\n"))
+    assert!(err.contains("takes up to 90000000000 steps"), "{err}");
+    // Many short chains, and chains of words in a comment, are cheap.
+    let short: String = (0..12000)
+        .map(|i| format!("x{i} = h == nil and {i} or h -- this or that and so on\n"))
         .collect();
     let (result, _) = load(timed(&format!("{short}return {{ port = 2 }}")));
     assert_eq!(result.unwrap().port, 2);
@@ -647,11 +705,23 @@ fn a_script_sees_no_heap_address() {
         let err = hostile(Lua::text("evil.lua", script));
         assert!(!err.contains("0x"), "{script}: {err}");
     }
-    let err = hostile(Lua::text("evil.lua", "error(string.format('%p', {}))"));
-    assert_eq!(
-        err,
-        "error: string.format: %p is not available in a configuration script\n  --> evil.lua:1"
+    for script in [
+        "error(string.format('%p', {}))",
+        // The guard does not go through what the script can replace.
+        "string.find = function() return nil end\nerror(string.format('%-10p', {}))",
+    ] {
+        let err = hostile(Lua::text("evil.lua", script));
+        assert!(
+            err.starts_with("error: string.format: %p is not available in a configuration script"),
+            "{script}: {err}"
+        );
+    }
+    // Formats without `%p` or a table are Lua's own.
+    let app = good(
+        "local ok, e = pcall(tostring, setmetatable({}, { __tostring = function() error('boom', 0) end }))\n\
+         return { name = string.format('%d%% lost, %5.1f%%p, %q, %s', 5, 2.5, 'a', e) }",
     );
+    assert_eq!(app.name.as_deref(), Some("5% lost,   2.5%p, \"a\", boom"));
 }
 
 #[test]

@@ -388,11 +388,20 @@ fn no_flags_for_lists_and_maps_of_sections() {
         err.to_string().contains("unexpected argument '--routes'"),
         "{err}"
     );
-    let help = App::builder().command().render_help().to_string();
+    let help = App::builder().env().command().render_help().to_string();
     assert!(
         help.ends_with(
             "`routes`, `upstreams`: lists and maps of sections have no flags; set them in a \
              configuration file or the environment.\n"
+        ),
+        "{help}"
+    );
+    // A stack that reads no environment does not send the reader there.
+    let help = App::builder().command().render_help().to_string();
+    assert!(
+        help.ends_with(
+            "`routes`, `upstreams`: lists and maps of sections have no flags; set them in a \
+             configuration file.\n"
         ),
         "{help}"
     );

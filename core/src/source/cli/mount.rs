@@ -536,9 +536,15 @@ pub(crate) fn augment(
             .map(|s| format!("`{s}`"))
             .collect::<Vec<_>>()
             .join(", ");
+        // Only where the stack reads the environment is it named.
+        let env = naming.env.is_some() || !naming.other_env.is_empty();
+        let elsewhere = if env {
+            "a configuration file or the environment"
+        } else {
+            "a configuration file"
+        };
         after.push_str(&format!(
-            "\n\n{list}: lists and maps of sections have no flags; set them in a \
-             configuration file or the environment."
+            "\n\n{list}: lists and maps of sections have no flags; set them in {elsewhere}."
         ));
     }
     // Wherever staid's flags are shown: with global flags, each

@@ -143,18 +143,38 @@ return data_of, view_pairs, view_len, deny, disarm
 /// The chunk gets the real functions as locals, out of the script's reach.
 pub(super) const LIBRARY: &str = r##"
 local string, table, bound, rep, move, insert, remove, tointeger, select, error, rawlen,
-  has_len, sort, type, concat, unpack, chain, tostring, format = ...
--- `%p` and `%s` of a table would print its address, which `tostring` no
--- longer gives: `%s` takes what `tostring` says, `%p` is refused.
+  has_len, sort, type, concat, unpack, chain, raw_tostring, format, has_meta, has_tostring,
+  conversions, tonumber = ...
+-- No heap address reaches a script: a table (without `__tostring`), a
+-- function or a coroutine is its type's name, which nothing can cut an
+-- address out of.
+local function tostring(...)
+  if select("#", ...) > 0 then
+    local v = ...
+    local t = type(v)
+    if t == "function" or t == "thread" or (t == "table" and not has_tostring(v)) then
+      return t
+    end
+  end
+  return raw_tostring(...)
+end
+_G.tostring = tostring
+-- `%s` of a table would print its address: it takes what `tostring` says,
+-- and `%p` is refused.
 string.format = function(fmt, ...)
-  if type(fmt) == "string" and fmt:find("%%[-+ #0]*%d*%.?%d*p") then
+  if type(fmt) ~= "string" then return format(fmt, ...) end
+  local convs = conversions(fmt)
+  if convs.p then
     error("string.format: %p is not available in a configuration script", 2)
   end
+  if not convs.s then return format(fmt, ...) end
   local n = select("#", ...)
   local args = { ... }
   for i = 1, n do
     local t = type(args[i])
-    if t == "table" or t == "function" or t == "thread" then args[i] = tostring(args[i]) end
+    if convs[i] == "s" and (t == "table" or t == "function" or t == "thread") then
+      args[i] = tostring(args[i])
+    end
   end
   return format(fmt, unpack(args, 1, n))
 end
@@ -175,35 +195,50 @@ string.rep = function(s, n, ...)
   end
   return rep(s, n, ...)
 end
--- Each item of a table with an `__index` (or `__newindex`) chain of tables
--- is looked up through the whole chain, in C: a call over a range is
--- refused when the range times the chain passes the bound.
-local function walked(name, t, first, last, field)
-  if type(t) ~= "table" or not first or not last or last < first then return end
-  local depth = chain(t, field)
-  if depth > 1 and (last - first + 1) * depth > bound then
-    refuse(name, (last - first + 1) * depth)
-  end
+-- A table with a metatable is copied item by item in Lua, where each lookup
+-- is an instruction the hook counts: in C, one call could walk an
+-- `__index` chain (built as the call goes, or behind a `__len` that
+-- answers twice) for every item, past every limit.
+local function int(v) return tointeger(tonumber(v)) end
+local function plain(t, first, last)
+  local p = {}
+  for k = first, last do p[k] = t[k] end
+  return p
 end
 table.move = function(a1, f, e, t, ...)
   local first, last = tointeger(f), tointeger(e)
   if first and last and last >= first and last - first >= bound then
     refuse("table.move", last - first + 1)
   end
-  walked("table.move", a1, first, last, "__index")
-  walked("table.move", select("#", ...) > 0 and (...) or a1, first, last, "__newindex")
+  local a2 = a1
+  if select("#", ...) > 0 then a2 = ... end
+  local from, to, at = int(f), int(e), int(t)
+  if (has_meta(a1) or has_meta(a2)) and from and to and at then
+    if to >= from then
+      if at > to or at <= from or a2 ~= a1 then
+        for k = 0, to - from do a2[at + k] = a1[from + k] end
+      else
+        for k = to - from, 0, -1 do a2[at + k] = a1[from + k] end
+      end
+    end
+    return a2
+  end
   return move(a1, f, e, t, ...)
 end
 table.concat = function(t, sep, i, j, ...)
-  local first = i == nil and 1 or tointeger(i)
-  local last = j == nil and type(t) == "table" and #t or tointeger(j)
-  walked("table.concat", t, first, last, "__index")
+  if has_meta(t) then
+    local first = i == nil and 1 or int(i)
+    local last = j == nil and #t or int(j)
+    if first and last then return concat(plain(t, first, last), sep, first, last) end
+  end
   return concat(t, sep, i, j, ...)
 end
 table.unpack = function(t, i, j, ...)
-  local first = i == nil and 1 or tointeger(i)
-  local last = j == nil and type(t) == "table" and #t or tointeger(j)
-  walked("table.unpack", t, first, last, "__index")
+  if has_meta(t) then
+    local first = i == nil and 1 or int(i)
+    local last = j == nil and #t or int(j)
+    if first and last then return unpack(plain(t, first, last), first, last) end
+  end
   return unpack(t, i, j, ...)
 end
 -- The length the real call shifts over. A `__len` could answer a guard
@@ -214,10 +249,13 @@ local function shifted(name, t)
     error(name .. " at a position cannot be used on a table with a __len metamethod "
       .. "in a configuration script", 3)
   end
+  -- Shifting walks an `__index` or `__newindex` for every item, in C.
+  if chain(t, "__index") > 0 or chain(t, "__newindex") > 0 then
+    error(name .. " at a position cannot be used on a table with __index or __newindex "
+      .. "in a configuration script", 3)
+  end
   local n = rawlen(t)
   if n > bound then refuse(name, n) end
-  walked(name, t, 1, n, "__index")
-  walked(name, t, 1, n, "__newindex")
 end
 table.insert = function(t, ...)
   if select("#", ...) >= 2 then shifted("table.insert", t) end
@@ -246,25 +284,19 @@ end
 ///
 /// Likewise a chain of `and`, `or` or `elseif`: the parser walks the list of
 /// the chain's jumps to its end for each link, so a chain of `n` takes `n²`
-/// steps. Those are counted in the whole text, chained or not, and allowed
-/// a few dozen times `steps` (ten thousand words or so at the default
-/// memory limit, a few tenths of a second of parsing at the most), since
-/// these steps are cheap and a long script holds many short chains.
+/// steps. A chain of `and` and `or` is taken to run on across lines only
+/// where a line ends with one or the next begins with one (a long chain is
+/// written so, or on one line); `elseif`s are counted in the whole text.
+/// Their squares are allowed a few dozen times `steps` (a chain of ten
+/// thousand or so at the default memory limit, a few tenths of a second of
+/// parsing at the most). Words in comments and strings count too, which
+/// only errs high.
 pub(super) fn unparsable(text: &[u8], steps: u64) -> Option<String> {
-    let (mut colons, mut gotos, mut links) = (0u64, 0u64, 0u64);
-    let word = |i: usize, w: &[u8]| {
-        let name = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_');
-        text[i..].starts_with(w)
-            && !name(i.checked_sub(1).and_then(|j| text.get(j)))
-            && !name(text.get(i + w.len()))
-    };
+    let (mut colons, mut gotos) = (0u64, 0u64);
     for (i, &c) in text.iter().enumerate() {
         match c {
             b':' if text.get(i + 1) == Some(&b':') => colons += 1,
             b'g' if text[i..].starts_with(b"goto") => gotos += 1,
-            b'a' if word(i, b"and") => links += 1,
-            b'o' if word(i, b"or") => links += 1,
-            b'e' if word(i, b"elseif") => links += 1,
             _ => {}
         }
     }
@@ -276,14 +308,41 @@ pub(super) fn unparsable(text: &[u8], steps: u64) -> Option<String> {
              configuration script may take (at most {steps})"
         ));
     }
-    let chained = links.saturating_mul(links);
+    let (chained, longest) = chains(text);
     let allowed = steps.saturating_mul(CHAIN_STEPS);
     (chained > allowed).then(|| {
         format!(
-            "its {links} `and`, `or` and `elseif` take up to {chained} steps to parse, more than \
-             a configuration script may take (at most {allowed})"
+            "a chain of {longest} `and`, `or` or `elseif` takes up to {chained} steps to parse, \
+             more than a configuration script may take (at most {allowed})"
         )
     })
+}
+
+/// The parser's steps for the chains of `and`, `or` and `elseif` in `text`
+/// (the sum of their squares), and the longest chain.
+fn chains(text: &[u8]) -> (u64, u64) {
+    let is_link = |w: &[u8]| w == b"and" || w == b"or";
+    let (mut sum, mut longest, mut run, mut elseifs) = (0u64, 0u64, 0u64, 0u64);
+    let mut open = false;
+    for line in text.split(|&b| b == b'\n') {
+        let words: Vec<&[u8]> = line
+            .split(|b| !(b.is_ascii_alphanumeric() || *b == b'_'))
+            .filter(|w| !w.is_empty())
+            .collect();
+        let links = words.iter().filter(|w| is_link(w)).count() as u64;
+        elseifs += words.iter().filter(|w| **w == b"elseif").count() as u64;
+        let starts = words.first().is_some_and(|w| is_link(w));
+        if !(open || starts) {
+            sum = sum.saturating_add(run.saturating_mul(run));
+            longest = longest.max(run);
+            run = 0;
+        }
+        run += links;
+        open = words.last().is_some_and(|w| is_link(w));
+    }
+    sum = sum.saturating_add(run.saturating_mul(run));
+    longest = longest.max(run).max(elseifs);
+    (sum.saturating_add(elseifs.saturating_mul(elseifs)), longest)
 }
 
 /// How many times [`Limits::steps`](super::meter::Limits::steps) the

@@ -215,31 +215,51 @@ impl Sandbox {
                 _ => false,
             })
         })?;
-        // `tostring` without addresses: a table, function or coroutine is
-        // its type's name (a script could otherwise print, cut or turn
-        // around `table: 0x55d0…`); a table with `__tostring` is what that
-        // says.
-        let raw_tostring: Function = globals.raw_get("tostring")?;
-        let tostring = state.create_function(move |lua, v: LuaValue| {
-            let named = |t: &Table| {
-                t.metatable().is_some_and(|mt| {
+        // Whether a table has a metatable, and one with `__tostring`: read
+        // raw, past a `__metatable` field, and running no code.
+        let has_meta = state.create_function(|_, t: LuaValue| {
+            Ok(matches!(t, LuaValue::Table(t) if t.metatable().is_some()))
+        })?;
+        let has_tostring = state.create_function(|_, t: LuaValue| {
+            Ok(match t {
+                LuaValue::Table(t) => t.metatable().is_some_and(|mt| {
                     !mt.raw_get::<LuaValue>("__tostring")
                         .is_ok_and(|v| v.is_nil())
-                })
-            };
-            let bare = match &v {
-                LuaValue::Table(t) if !named(t) => Some("table"),
-                LuaValue::Function(_) => Some("function"),
-                LuaValue::Thread(_) => Some("thread"),
-                LuaValue::LightUserData(_) => Some("userdata"),
-                _ => None,
-            };
-            match bare {
-                Some(name) => Ok(LuaValue::String(lua.create_string(name)?)),
-                None => raw_tostring.call::<LuaValue>(v),
-            }
+                }),
+                _ => false,
+            })
         })?;
-        globals.raw_set("tostring", tostring.clone())?;
+        // The conversions of a `string.format` text, in order (`%%` is
+        // none), with `s` and `p` set where one of those stands.
+        let conversions = state.create_function(|lua, fmt: mlua::LuaString| {
+            let out = lua.create_table()?;
+            let bytes = fmt.as_bytes();
+            let mut i = 0;
+            let mut n = 0;
+            while i < bytes.len() {
+                if bytes[i] != b'%' {
+                    i += 1;
+                    continue;
+                }
+                i += 1;
+                if bytes.get(i) == Some(&b'%') {
+                    i += 1;
+                    continue;
+                }
+                while i < bytes.len() && b"-+ #0123456789.".contains(&bytes[i]) {
+                    i += 1;
+                }
+                let Some(&c) = bytes.get(i) else { break };
+                n += 1;
+                let c = (c as char).to_string();
+                out.raw_set(n, c.as_str())?;
+                if c == "s" || c == "p" {
+                    out.raw_set(c, true)?;
+                }
+                i += 1;
+            }
+            Ok(out)
+        })?;
         // How many tables one access may walk through in C: the chain of
         // `field` (`__index`, `__newindex`) metatables, raw as `has_len`.
         let chain = state.create_function(|_, (t, field): (LuaValue, mlua::LuaString)| {
@@ -282,8 +302,12 @@ impl Sandbox {
                 table.raw_get::<LuaValue>("concat")?,
                 table.raw_get::<LuaValue>("unpack")?,
                 LuaValue::Function(chain),
-                LuaValue::Function(tostring),
+                base("tostring")?,
                 string.raw_get::<LuaValue>("format")?,
+                LuaValue::Function(has_meta),
+                LuaValue::Function(has_tostring),
+                LuaValue::Function(conversions),
+                base("tonumber")?,
             ]))?;
 
         let chunk_name = chunk_name(&script);
