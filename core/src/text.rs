@@ -293,6 +293,29 @@ pub(crate) fn float(x: f64) -> String {
     }
 }
 
+/// The types of a comma-separated list of them, split at the top level
+/// only (`u16, Vec<(u8, u8)>` is two), trimmed; a trailing comma adds none.
+pub(crate) fn type_list(types: &str) -> Vec<&str> {
+    let mut items = Vec::new();
+    let (mut depth, mut start) = (0usize, 0);
+    for (i, c) in types.char_indices() {
+        match c {
+            '<' | '(' | '[' => depth += 1,
+            '>' | ')' | ']' => depth = depth.saturating_sub(1),
+            ',' if depth == 0 => {
+                items.push(types[start..i].trim());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    let last = types[start..].trim();
+    if !last.is_empty() {
+        items.push(last);
+    }
+    items
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -388,27 +411,4 @@ mod tests {
         assert_eq!(split_escaped(r"a\,b,c", ','), ["a,b", "c"]);
         assert_eq!(split_escaped("", ','), Vec::<String>::new());
     }
-}
-
-/// The types of a comma-separated list of them, split at the top level
-/// only (`u16, Vec<(u8, u8)>` is two), trimmed; a trailing comma adds none.
-pub(crate) fn type_list(types: &str) -> Vec<&str> {
-    let mut items = Vec::new();
-    let (mut depth, mut start) = (0usize, 0);
-    for (i, c) in types.char_indices() {
-        match c {
-            '<' | '(' | '[' => depth += 1,
-            '>' | ')' | ']' => depth = depth.saturating_sub(1),
-            ',' if depth == 0 => {
-                items.push(types[start..i].trim());
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    let last = types[start..].trim();
-    if !last.is_empty() {
-        items.push(last);
-    }
-    items
 }
