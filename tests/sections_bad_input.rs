@@ -136,3 +136,25 @@ fn unknown_keys_in_an_option_section_and_a_map_entry() {
          = help: did you mean `cert`?"
     );
 }
+
+/// An entry name with a newline and one with a backslash and an `n` are two
+/// entries, and their key paths in errors say so (as explain writes them,
+/// and `Loaded::origin` reads them).
+#[test]
+fn key_paths_of_entries_with_escapes_are_quoted() {
+    let err = load::json_error::<App>(r#"{"upstreams": {"x\ny": {}, "x\\ny": {}}}"#);
+    let keys: Vec<&str> = err.problems().iter().filter_map(|p| p.key()).collect();
+    assert_eq!(
+        keys,
+        [r#"upstreams."x\ny".url"#, r#"upstreams."x\\ny".url"#]
+    );
+    let shown = err.to_string();
+    assert!(
+        shown.contains(r#"`upstreams."x\ny".url`: missing required value"#),
+        "{shown}"
+    );
+    assert!(
+        shown.contains(r#"`upstreams."x\\ny".url`: missing required value"#),
+        "{shown}"
+    );
+}

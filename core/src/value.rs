@@ -358,11 +358,15 @@ pub(crate) fn inline_table<'k, T: fmt::Display>(
     f.write_str(if empty { "}" } else { " }" })
 }
 
-/// A key as one segment of a dotted key path: quoted when it holds a `.`
-/// or a quote (`labels."a.b"`), or is empty (`""`), so that the path names
-/// the key it means; as it is otherwise.
+/// A key as one segment of a dotted key path: quoted when it holds a `.`,
+/// a quote, a backslash or a control character (`labels."a.b"`), or is
+/// empty (`""`), so that the path names the key it means; as it is
+/// otherwise.
 pub(crate) fn path_segment(key: &str) -> std::borrow::Cow<'_, str> {
-    match key.is_empty() || key.contains(['.', '"']) {
+    // A backslash or a control character is quoted too: escaped in a
+    // message, `x\ny` (a newline) and `x\\ny` would read the same.
+    let odd = |c: char| matches!(c, '.' | '"' | '\\') || c.is_control();
+    match key.is_empty() || key.contains(odd) {
         true => Key(key).to_string().into(),
         false => key.into(),
     }
