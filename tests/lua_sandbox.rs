@@ -342,6 +342,18 @@ fn a_memory_error_cannot_be_caught() {
     );
 }
 
+/// Over `wait` after a hostile load, the process spent little CPU: no core
+/// is left spinning on what `what` started.
+fn no_core_spinning(what: &str, wait: Duration) {
+    let before = cpu_time();
+    std::thread::sleep(wait);
+    let spent = cpu_time() - before;
+    assert!(
+        spent < Duration::from_millis(300),
+        "{what}: {spent:?} of CPU after the load"
+    );
+}
+
 /// The CPU time this process has used, read from `/proc/self/stat` (in
 /// clock ticks of 10 ms, as on every Linux the suite runs on).
 fn cpu_time() -> Duration {
@@ -440,13 +452,7 @@ fn library_calls_that_would_loop_past_every_limit_are_refused_up_front() {
             "{text}: {err}"
         );
         assert!(err.contains(why), "{text}: {err}");
-        let before = cpu_time();
-        std::thread::sleep(Duration::from_secs(2));
-        let spent = cpu_time() - before;
-        assert!(
-            spent < Duration::from_millis(300),
-            "{text}: {spent:?} of CPU after the load"
-        );
+        no_core_spinning(text, Duration::from_secs(2));
         still_works();
     }
     // What the guards leave alone still works.
@@ -506,13 +512,7 @@ fn library_calls_over_an_index_chain_end_on_the_limits() {
             err.starts_with("error: the script exceeded its"),
             "{call}: {err}"
         );
-        let before = cpu_time();
-        std::thread::sleep(Duration::from_secs(1));
-        let spent = cpu_time() - before;
-        assert!(
-            spent < Duration::from_millis(300),
-            "{call}: {spent:?} of CPU after"
-        );
+        no_core_spinning(call, Duration::from_secs(1));
     }
     for text in [
         // A chain swapped in by the first lookup.
@@ -534,13 +534,7 @@ fn library_calls_over_an_index_chain_end_on_the_limits() {
         let (result, took) = load(timed(text));
         assert!(took < TIME + SLACK, "{text}: took {took:?}");
         assert!(result.is_err(), "{text}");
-        let before = cpu_time();
-        std::thread::sleep(Duration::from_secs(1));
-        let spent = cpu_time() - before;
-        assert!(
-            spent < Duration::from_millis(300),
-            "{text}: {spent:?} of CPU after"
-        );
+        no_core_spinning(text, Duration::from_secs(1));
     }
     still_works();
 }
@@ -576,13 +570,7 @@ fn searches_and_sorts_that_would_run_for_minutes_end_on_the_limit() {
             .to_owned(),
     ] {
         assert_eq!(hostile_timed(&text), TIME_OUT, "{text}");
-        let before = cpu_time();
-        std::thread::sleep(Duration::from_secs(1));
-        let spent = cpu_time() - before;
-        assert!(
-            spent < Duration::from_millis(300),
-            "{text}: {spent:?} of CPU after the load"
-        );
+        no_core_spinning(&text, Duration::from_secs(1));
     }
     // Searches and sorts that end are as Lua's.
     let app = good(
