@@ -135,3 +135,50 @@ fn a_change_does_not_apply_a_removal_that_waits_for_an_operator() {
         other => panic!("{other:?}"),
     }
 }
+
+/// A change held back by files that keep changing is read when the hold
+/// ends; if a file has just been truncated then, before its data came, that
+/// empty file is not made current: it waits like any newly empty file.
+#[test]
+fn a_change_read_when_its_hold_ends_does_not_take_a_file_caught_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.toml");
+    std::fs::write(&path, "port = 7\n").unwrap();
+    let store = Store::default();
+    let watch = App::builder()
+        .file(&path)
+        .source(store.clone())
+        .watch_with(WatchOptions::new().sighup(false).settle(Duration::from_secs(1)))
+        .unwrap();
+    // The file is being written when the change comes, so that the change
+    // is held; then truncated, and left empty past the end of the hold (a
+    // settle time after the change) but for less than a settle time.
+    let started = Instant::now();
+    let mut set = false;
+    while started.elapsed() < Duration::from_millis(600) {
+        std::fs::write(&path, "port = 7\n").unwrap();
+        thread::sleep(Duration::from_millis(20));
+        if !set && started.elapsed() > Duration::from_millis(100) {
+            store.set("b");
+            set = true;
+        }
+    }
+    std::fs::write(&path, "").unwrap();
+    thread::sleep(Duration::from_millis(800));
+    std::fs::write(&path, "port = 7\n").unwrap();
+    let mut seen = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        match watch.events().recv_timeout(Duration::from_millis(100)) {
+            Ok(Reload::Updated { config, .. }) => {
+                seen.push((config.port, config.name.clone()));
+                if config.name.is_some() && config.port == 7 {
+                    break;
+                }
+            }
+            Ok(other) => panic!("{other:?}"),
+            Err(_) => {}
+        }
+    }
+    assert_eq!(seen, [(7, Some("b".to_owned()))]);
+}

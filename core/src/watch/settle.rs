@@ -176,20 +176,9 @@ impl Settle {
         // to be done: the fallback where no close event comes.
         self.writing.retain(|_, wrote| unsettled(*wrote));
         for file in files {
-            let state = Stamp::of(file).state;
-            let before = self.last.get(file).copied().unwrap_or(State::Missing);
-            if state == State::Present || state == before {
-                self.odd.remove(file);
-                continue;
+            if let Some(since) = self.odd_since(file, Stamp::of(file).state, now) {
+                unsettled(since);
             }
-            let since = match self.odd.get(file) {
-                Some(&(seen, since)) if seen == state => since,
-                _ => {
-                    self.odd.insert(file.clone(), (state, now));
-                    now
-                }
-            };
-            unsettled(since);
         }
         match wait {
             true => {
@@ -198,6 +187,38 @@ impl Settle {
             }
             false => Verdict::Read,
         }
+    }
+
+    /// Since when `file`, found in `state`, has looked as it does, if that
+    /// is news since the last load (newly empty, or gone). The first
+    /// sighting is kept, so that the settle time counts from it.
+    fn odd_since(&mut self, file: &Path, state: State, now: Instant) -> Option<Instant> {
+        let before = self.last.get(file).copied().unwrap_or(State::Missing);
+        if state == State::Present || state == before {
+            self.odd.remove(file);
+            return None;
+        }
+        match self.odd.get(file) {
+            Some(&(seen, since)) if seen == state => Some(since),
+            _ => {
+                self.odd.insert(file.to_path_buf(), (state, now));
+                Some(now)
+            }
+        }
+    }
+
+    /// Whether a load that began with `stamps` found a file newly empty or
+    /// gone that has not stayed so for the settle time. Its read is not made
+    /// current: an empty file may be a write's first step (the truncation),
+    /// seen when no event had yet said so.
+    pub(super) fn in_flux(&mut self, files: &[PathBuf], stamps: &[Stamp], now: Instant) -> bool {
+        let mut flux = false;
+        for (file, stamp) in files.iter().zip(stamps) {
+            if let Some(since) = self.odd_since(file, stamp.state, now) {
+                flux |= since.checked_add(self.settle).is_none_or(|end| end > now);
+            }
+        }
+        flux
     }
 
     /// Whether a file is being written, or looks as the settle time is
@@ -332,6 +353,26 @@ mod tests {
             assert_eq!(settle.look(&files, t1 + DEBOUNCE), Verdict::Read);
             fs::write(&file, "port = 1\n").unwrap();
             settle.loaded(&files, &stamps(&files));
+        }
+    }
+
+    /// A load that finds a file truncated, before any event has said so,
+    /// read what may be the first step of a write.
+    #[test]
+    fn a_load_that_finds_a_file_newly_empty_or_gone_read_it_in_flux() {
+        let (_dir, file, mut settle) = started("app.toml");
+        let files = [file.clone()];
+        assert!(!settle.in_flux(&files, &stamps(&files), Instant::now()));
+        for change in [|f: &Path| fs::write(f, ""), |f: &Path| fs::remove_file(f)] {
+            change(&file).unwrap();
+            let seen = stamps(&files);
+            let t0 = Instant::now();
+            assert!(settle.in_flux(&files, &seen, t0));
+            // The wait counts from the first sighting.
+            assert!(settle.in_flux(&files, &seen, t0 + SETTLE / 2));
+            assert!(!settle.in_flux(&files, &seen, t0 + SETTLE));
+            fs::write(&file, "port = 1\n").unwrap();
+            assert!(!settle.in_flux(&files, &stamps(&files), t0 + SETTLE));
         }
     }
 

@@ -219,9 +219,13 @@ impl<T: Config + Send + Sync> Worker<T> {
             let before = stamps(&files);
             let result = catch_unwind(AssertUnwindSafe(|| self.builder.load_full()));
             let result = result.unwrap_or_else(|panic| Err(panicked(panic.as_ref())));
-            if asked != Asked::Explicit && stamps(&files) != before {
-                // Written while being read: what was read may be torn.
-                self.settle.soon(Instant::now());
+            let now = Instant::now();
+            if asked != Asked::Explicit
+                && (stamps(&files) != before || self.settle.in_flux(&files, &before, now))
+            {
+                // Written while being read, or caught between a write's
+                // truncation and its data: what was read may be torn.
+                self.settle.soon(now);
                 return;
             }
             let removed: Vec<PathBuf> = self
