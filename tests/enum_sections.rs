@@ -292,3 +292,27 @@ fn a_higher_layer_can_switch_the_variant() {
         })
     );
 }
+
+/// A tag below that names no variant, fixed by a higher layer: nothing
+/// switched, so the keys set below stay and are built as the variant the
+/// higher layer names (or reported as its unknown keys).
+#[test]
+fn a_misspelt_tag_fixed_above_keeps_the_keys_set_with_it() {
+    let app = App::builder()
+        .toml_str("[storage]\nkind = \"s4\"\nbucket = \"b\"\n")
+        .env_from([("MYAPP_STORAGE_KIND", "s3")])
+        .load()
+        .unwrap();
+    assert_eq!(app.storage, s3("b"));
+    let err = App::builder()
+        .toml_str("[storage]\nkind = \"f\"\npath = \"/data\"\n")
+        .toml_str("[storage]\nkind = \"s3\"\n")
+        .load()
+        .unwrap_err();
+    let shown = err.to_string();
+    assert!(shown.contains("`storage.path`: unknown key"), "{shown}");
+    assert!(
+        shown.contains("`storage.bucket`: missing required value"),
+        "{shown}"
+    );
+}

@@ -148,7 +148,11 @@ fn a_change_read_when_its_hold_ends_does_not_take_a_file_caught_empty() {
     let watch = App::builder()
         .file(&path)
         .source(store.clone())
-        .watch_with(WatchOptions::new().sighup(false).settle(Duration::from_secs(1)))
+        .watch_with(
+            WatchOptions::new()
+                .sighup(false)
+                .settle(Duration::from_secs(1)),
+        )
         .unwrap();
     // The file is being written when the change comes, so that the change
     // is held; then truncated, and left empty past the end of the hold (a

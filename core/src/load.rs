@@ -97,7 +97,7 @@ impl<T: Config> Loaded<T> {
                     .iter()
                     .try_fold(&self.tree, |node, part| match &node.kind {
                         Kind::Table(t) => t.get(part.as_str()),
-                        Kind::Array(items) => items.get(part.parse::<usize>().ok()?),
+                        Kind::Array(items) => items.get(crate::value::list_index(part)?),
                         _ => None,
                     })
             }),

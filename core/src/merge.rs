@@ -2,7 +2,7 @@
 //! merge of tables, with what a map's text, an enum section's variant and
 //! an append list change about it.
 
-use crate::schema::{FieldKind, Schema, Shape};
+use crate::schema::{FieldKind, Schema, Shape, Variant};
 use crate::value::{Kind, Table, Value};
 
 /// Merges a layer on top of `merged`: later wins, tables merge deeply,
@@ -33,13 +33,13 @@ pub(crate) fn layer(schema: &'static Schema, merged: &mut Value, mut layer: Valu
         // layers below set was the other variant's, and goes. At a fixed
         // path (the walk meets its tag) and in each entry of a map.
         schema.walk(&mut |path, field| {
-            let (section, tag) = match field.kind {
-                FieldKind::Tag(_) => match path.rsplit_once('.') {
-                    Some((section, _)) => (section, field.key),
+            let (section, tag, variants) = match field.kind {
+                FieldKind::Tag(variants) => match path.rsplit_once('.') {
+                    Some((section, _)) => (section, field.key, variants),
                     None => return,
                 },
                 FieldKind::Map(element) => match element.tag() {
-                    Some((tag, _)) => (path, tag.key),
+                    Some((tag, variants)) => (path, tag.key, variants),
                     None => return,
                 },
                 _ => return,
@@ -48,13 +48,13 @@ pub(crate) fn layer(schema: &'static Schema, merged: &mut Value, mut layer: Valu
                 return;
             };
             match field.kind {
-                FieldKind::Tag(_) => drop_switched(below, above, tag),
+                FieldKind::Tag(_) => drop_switched(below, above, tag, variants),
                 _ => {
                     if let (Kind::Table(below), Kind::Table(above)) = (&mut below.kind, &above.kind)
                     {
                         for (name, entry) in above {
                             if let Some(old) = below.get_mut(name) {
-                                drop_switched(old, entry, tag);
+                                drop_switched(old, entry, tag, variants);
                             }
                         }
                     }
@@ -99,11 +99,13 @@ pub(crate) fn layer(schema: &'static Schema, merged: &mut Value, mut layer: Valu
 }
 
 /// Empties `below`, an enum section's table, when `above` selects another
-/// variant with its `tag`.
-fn drop_switched(below: &mut Value, above: &Value, tag: &str) {
+/// variant with its `tag`. A tag below that names no variant (a typo that
+/// a higher layer fixes) switches nothing: its keys stay, to be built as
+/// the variant above says, or reported as that variant's unknown keys.
+fn drop_switched(below: &mut Value, above: &Value, tag: &str, variants: &[Variant]) {
     let tag_of = |v: &Value| v.get(tag).and_then(Value::as_str).map(str::to_owned);
     if let (Some(was), Some(is)) = (tag_of(below), tag_of(above)) {
-        if was != is {
+        if was != is && variants.iter().any(|v| v.name == was) {
             below.kind = Kind::Table(Table::new());
         }
     }

@@ -154,7 +154,7 @@ impl Value {
         for part in path.split('.') {
             node = match &node.kind {
                 Kind::Table(t) => t.get(part)?,
-                Kind::Array(items) => items.get(part.parse::<usize>().ok()?)?,
+                Kind::Array(items) => items.get(list_index(part)?)?,
                 _ => return None,
             };
         }
@@ -171,7 +171,7 @@ impl Value {
         for part in path.split('.') {
             node = match &mut node.kind {
                 Kind::Table(t) => t.get_mut(part)?,
-                Kind::Array(items) => items.get_mut(part.parse::<usize>().ok()?)?,
+                Kind::Array(items) => items.get_mut(list_index(part)?)?,
                 _ => return None,
             };
         }
@@ -369,6 +369,17 @@ pub(crate) fn path_segment(key: &str) -> std::borrow::Cow<'_, str> {
     match key.is_empty() || key.contains(odd) {
         true => Key(key).to_string().into(),
         false => key.into(),
+    }
+}
+
+/// A list index as key paths write it: decimal digits, without a leading
+/// zero (`0`, `12`). `routes.01` and `routes.+1` name no item: each item
+/// has one key path, the one problems and explain print.
+pub(crate) fn list_index(segment: &str) -> Option<usize> {
+    let digits = !segment.is_empty() && segment.bytes().all(|b| b.is_ascii_digit());
+    match digits && (segment == "0" || !segment.starts_with('0')) {
+        true => segment.parse().ok(),
+        false => None,
     }
 }
 

@@ -24,7 +24,7 @@ use crate::error::{Problem, ProblemKind};
 use crate::naming::EnvNaming;
 use crate::origin::Origin;
 use crate::schema::Schema;
-use crate::value::Value;
+use crate::value::{path_segments, unquote_segment, Kind, Value};
 use crate::Unknown;
 
 /// The environment as a layer: `<PREFIX><KEY_PATH>` variables, converted by
@@ -516,6 +516,10 @@ impl Source for Env {
                 }
             }
         }
+        // An inner map's own inline JSON (`MYAPP_SITES_A_PEERS`) before the
+        // variables of its entries (`MYAPP_SITES_A_PEERS_B_URL`), which go
+        // into the table it stands for.
+        entries.sort_by_key(|e| path_segments(&e.path).count());
         let set = |e: &MapEntry| !(e.value.is_empty() && self.empty_unset());
         // The variable that sets each entry's field, plainly and by `_FILE`,
         // found in one pass. Two variables for one of them (`MYAPP_UPS_EU_URL`
@@ -591,6 +595,9 @@ impl Source for Env {
                 },
             };
             if entry.file || !first.contains_key(&(entry.path.as_str(), true)) {
+                if let Err(problem) = tables_along(&mut layer, &entry.path) {
+                    problems.push(*problem);
+                }
                 layer.insert_at_quoted(&entry.path, value);
                 any = true;
             }
@@ -610,6 +617,35 @@ impl Source for Env {
         ctx.sink.warnings.extend(warnings);
         Ok(any.then_some(layer))
     }
+}
+
+/// Reads as tables the inline JSON met on the way to `path` (an inner map's
+/// own variable), so that an entry's field set below it merges with it.
+fn tables_along(layer: &mut Value, path: &str) -> Result<(), Box<Problem>> {
+    let mut node = layer;
+    let mut walked = String::new();
+    let segments: Vec<&str> = path_segments(path).collect();
+    for segment in &segments[..segments.len().saturating_sub(1)] {
+        let Kind::Table(table) = &mut node.kind else {
+            return Ok(());
+        };
+        let Some(next) = table.get_mut(unquote_segment(segment).as_ref()) else {
+            return Ok(());
+        };
+        node = next;
+        if !walked.is_empty() {
+            walked.push('.');
+        }
+        walked.push_str(segment);
+        if let Err(message) = crate::sections::text_to_table(node, false) {
+            return Err(Box::new(
+                Problem::new(ProblemKind::Syntax, message)
+                    .with_key(&walked)
+                    .with_origin(node.origin.clone()),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Reads a `_FILE` secret, its problems placed at the variable that named

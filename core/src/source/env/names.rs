@@ -73,8 +73,8 @@ fn entry_in(var: &str, singles: &Plan, plan: &Plan) -> Option<(String, String)> 
         (readings.len() == 1).then(|| (m, readings.remove(0)))
     })?;
     let double = plan.maps.iter().find(|d| d.path == map.path)?;
-    let (suffix, _) = double.suffixes.iter().find(|(_, k)| k == key)?;
-    let path = map.entry_path(&entry, key);
+    let (suffix, _) = double.suffixes.iter().find(|(_, k)| *k == key)?;
+    let path = map.entry_path(&entry, &key);
     let name = format!(
         "{}{}{suffix}{file}",
         double.prefix,
@@ -135,14 +135,14 @@ pub(super) fn map_entry<'e>(
         1 => {
             let (entry, key) = readings.remove(0);
             entries.push(MapEntry {
-                path: map.entry_path(&entry, key),
+                path: map.entry_path(&entry, &key),
                 value,
                 var,
                 file,
             });
         }
         0 => {
-            let endings: Vec<&str> = map.suffixes.iter().map(|(s, _)| s.as_str()).collect();
+            let endings = map.endings();
             let problem = Problem::new(
                 ProblemKind::Unknown,
                 format!(
@@ -162,7 +162,7 @@ pub(super) fn map_entry<'e>(
         _ => {
             let both: Vec<String> = readings
                 .iter()
-                .map(|(entry, key)| format!("`{}.{entry}.{key}`", map.path))
+                .map(|(entry, key)| format!("`{}`", map.entry_path(entry, key)))
                 .collect();
             problems.push(
                 Problem::new(

@@ -44,12 +44,27 @@ pub(super) struct MapPlan {
     /// Each field of an entry: the variable's ending (`_URL`) and the key
     /// path inside the entry.
     pub(super) suffixes: Vec<(String, String)>,
+    /// The entry's own maps of sections, their paths and prefixes relative
+    /// to the entry (`_PEERS_` in `MYAPP_SITES_A_PEERS_B_URL`).
+    inner: Vec<MapPlan>,
 }
 
+/// How deep maps of sections inside entries of maps are read one variable
+/// per field; deeper ones take inline JSON. A limit, because a schema may
+/// hold itself through a map.
+const MAX_MAP_DEPTH: usize = 4;
+
 impl MapPlan {
-    fn new(path: &str, var: &str, element: &'static Schema, naming: &EnvNaming) -> MapPlan {
+    fn new(
+        path: &str,
+        var: &str,
+        element: &'static Schema,
+        naming: &EnvNaming,
+        depth: usize,
+    ) -> MapPlan {
         let mut suffixes = Vec::new();
-        let inner = EnvNaming {
+        let mut inner = Vec::new();
+        let within = EnvNaming {
             prefix: String::new(),
             sep: naming.sep,
         };
@@ -60,13 +75,19 @@ impl MapPlan {
                 env: None,
                 ..*field
             };
-            let spelled = inner.var(names, &bare);
-            suffixes.push((format!("{}{spelled}", naming.sep), keys.to_owned()));
+            let spelled = format!("{}{}", naming.sep, within.var(names, &bare));
+            if let crate::schema::FieldKind::Map(element) = field.kind {
+                if depth < MAX_MAP_DEPTH {
+                    inner.push(MapPlan::new(keys, &spelled, element, naming, depth + 1));
+                }
+            }
+            suffixes.push((spelled, keys.to_owned()));
         });
         MapPlan {
             path: path.to_owned(),
             prefix: format!("{var}{}", naming.sep),
             suffixes,
+            inner,
         }
     }
 
@@ -86,28 +107,79 @@ impl MapPlan {
             .and_then(|rest| {
                 let entry = path_segments(rest).next()?;
                 let key = rest[entry.len()..].strip_prefix('.')?;
-                let known = !entry.is_empty() && self.suffixes.iter().any(|(_, k)| k == key);
+                let known = !entry.is_empty() && self.knows(key);
                 known.then(|| self.entry_path(&unquote_segment(entry), key))
             });
         let by_var = self
             .readings(name)
             .into_iter()
-            .map(|(entry, key)| self.entry_path(&entry, key));
+            .map(|(entry, key)| self.entry_path(&entry, &key));
         by_path.into_iter().chain(by_var).collect()
     }
 
+    /// What may follow `<ENTRY>` in an entry's variable: each field's
+    /// ending, and those of the entry's own maps (`_PEERS_<ENTRY>_URL`).
+    pub(super) fn endings(&self) -> Vec<String> {
+        let mut endings: Vec<String> = self.suffixes.iter().map(|(s, _)| s.clone()).collect();
+        for map in &self.inner {
+            endings.extend(
+                map.endings()
+                    .into_iter()
+                    .map(|e| format!("{}<ENTRY>{e}", map.prefix)),
+            );
+        }
+        endings
+    }
+
+    /// Whether `key` is a field's key path inside an entry, an entry of
+    /// the entry's own maps included (`peers.b.url`).
+    fn knows(&self, key: &str) -> bool {
+        self.suffixes.iter().any(|(_, k)| k == key)
+            || self.inner.iter().any(|map| {
+                key.strip_prefix(map.path.as_str())
+                    .and_then(|rest| rest.strip_prefix('.'))
+                    .and_then(|rest| {
+                        let entry = path_segments(rest).next()?;
+                        let key = rest[entry.len()..].strip_prefix('.')?;
+                        Some(!entry.is_empty() && map.knows(key))
+                    })
+                    .unwrap_or(false)
+            })
+    }
+
     /// The ways `var` reads as an entry's field: (entry, key path inside).
-    pub(super) fn readings<'p>(&'p self, var: &str) -> Vec<(String, &'p str)> {
-        let Some(rest) = var.strip_prefix(&self.prefix) else {
-            return Vec::new();
-        };
-        self.suffixes
+    pub(super) fn readings(&self, var: &str) -> Vec<(String, String)> {
+        match var.strip_prefix(&self.prefix) {
+            Some(rest) => self.readings_of(rest),
+            None => Vec::new(),
+        }
+    }
+
+    /// The ways `rest`, a variable after the map's prefix, reads as
+    /// `<ENTRY><SUFFIX>`, or as `<ENTRY><INNER MAP><sep>` followed by what
+    /// reads as a field of an entry of that inner map.
+    fn readings_of(&self, rest: &str) -> Vec<(String, String)> {
+        let mut found: Vec<(String, String)> = self
+            .suffixes
             .iter()
             .filter_map(|(suffix, key)| {
                 let entry = rest.strip_suffix(suffix.as_str())?;
-                (!entry.is_empty()).then(|| (entry.to_ascii_lowercase(), key.as_str()))
+                (!entry.is_empty()).then(|| (entry.to_ascii_lowercase(), key.clone()))
             })
-            .collect()
+            .collect();
+        for map in &self.inner {
+            for (at, _) in rest
+                .match_indices(map.prefix.as_str())
+                .filter(|(at, _)| *at > 0)
+            {
+                let entry = rest[..at].to_ascii_lowercase();
+                for (inner, key) in map.readings_of(&rest[at + map.prefix.len()..]) {
+                    let key = format!("{}.{}.{key}", map.path, path_segment(&inner));
+                    found.push((entry.clone(), key));
+                }
+            }
+        }
+        found
     }
 }
 
@@ -147,7 +219,7 @@ impl Plan {
         schema.walk_named(&mut |path, names, field| {
             let var = naming.var(names, field);
             if let crate::schema::FieldKind::Map(element) = field.kind {
-                plan.maps.push(MapPlan::new(path, &var, element, naming));
+                plan.maps.push(MapPlan::new(path, &var, element, naming, 1));
             }
             // The field's `_FILE` form counts too: a field named `key_file`
             // declared before `key` owns `<PREFIX>KEY_FILE` already.

@@ -1,0 +1,155 @@
+//! Sections inside sections: a map of sections inside an entry of a map of
+//! sections, set one variable per field (`MYAPP_SITES_A_PEERS_B_URL`) as
+//! the outer map is; and key paths into lists, which name each item one
+//! way.
+
+use std::collections::{BTreeMap, HashMap};
+
+#[path = "support/load.rs"]
+mod load;
+#[path = "support/tmp.rs"]
+mod tmp;
+
+use staid::{Config, Origin};
+
+const MARK: &str = "abc123secret";
+
+#[derive(Config, Debug)]
+struct Peer {
+    url: String,
+    #[config(default = 1)]
+    weight: u32,
+    #[config(secret)]
+    token: Option<String>,
+}
+
+#[derive(Config, Debug)]
+struct Site {
+    #[config(default = "site")]
+    name: String,
+    #[config(nested)]
+    peers: HashMap<String, Peer>,
+}
+
+#[derive(Config, Debug)]
+struct Route {
+    path: String,
+}
+
+#[derive(Config, Debug)]
+#[config(name = "myapp")]
+struct App {
+    #[config(nested)]
+    sites: BTreeMap<String, Site>,
+    #[config(nested)]
+    routes: Vec<Route>,
+    label: Option<String>,
+}
+
+fn env(name: &str) -> Origin {
+    Origin::Env { var: name.into() }
+}
+
+#[test]
+fn a_map_inside_a_map_entry_is_set_one_variable_per_field() {
+    let loaded = App::builder()
+        .toml_str("[sites.a.peers.c]\nurl = \"http://c\"\n")
+        .env_from([
+            ("MYAPP_SITES_A_NAME", "first"),
+            ("MYAPP_SITES_A_PEERS_B_URL", "http://b"),
+            ("MYAPP_SITES_A_PEERS_B_WEIGHT", "3"),
+        ])
+        .load_full()
+        .unwrap();
+    let site = &loaded.config().sites["a"];
+    assert_eq!(site.name, "first");
+    assert_eq!(site.peers["b"].url, "http://b");
+    assert_eq!(site.peers["b"].weight, 3);
+    assert_eq!(site.peers["c"].url, "http://c");
+    assert_eq!(
+        loaded.origin("sites.a.peers.b.url"),
+        Some(&env("MYAPP_SITES_A_PEERS_B_URL"))
+    );
+}
+
+/// The inner map's own variable (inline JSON) and its entries' variables
+/// together: the entries go into the table the JSON stands for.
+#[test]
+fn an_inner_maps_inline_json_and_its_entries_variables_merge() {
+    let app = load::env::<App>([
+        ("MYAPP_SITES_A_PEERS", r#"{"c": {"url": "http://c"}}"#),
+        ("MYAPP_SITES_A_PEERS_B_URL", "http://b"),
+    ]);
+    let peers = &app.sites["a"].peers;
+    assert_eq!(peers["b"].url, "http://b");
+    assert_eq!(peers["c"].url, "http://c");
+}
+
+#[test]
+fn a_variable_that_names_no_field_of_an_inner_entry_says_what_would() {
+    let err = App::builder()
+        .env_from([("MYAPP_SITES_A_PEERS_B_URI", "http://b")])
+        .load()
+        .unwrap_err();
+    let shown = err.to_string();
+    assert!(
+        shown.contains(
+            "environment variable MYAPP_SITES_A_PEERS_B_URI names no field of an entry of `sites`"
+        ),
+        "{shown}"
+    );
+    assert!(shown.contains("_PEERS_<ENTRY>_URL"), "{shown}");
+}
+
+/// A secret field two maps deep is a secret's variable: a `.env` copy of
+/// it into a plain variable is refused, and no output shows it.
+#[test]
+fn a_secret_two_maps_deep_is_kept_secret() {
+    let tmp = tmp::Tmp::new();
+    let text = format!(
+        "MYAPP_SITES_A_PEERS_B_URL=http://b\nMYAPP_SITES_A_PEERS_B_TOKEN={MARK}\n\
+         MYAPP_LABEL=${{MYAPP_SITES_A_PEERS_B_TOKEN}}\n"
+    );
+    let err = App::builder()
+        .dotenv(tmp.write(".env", text))
+        .load_full()
+        .unwrap_err();
+    let shown = err.to_string();
+    assert!(!shown.contains(MARK), "{shown}");
+    assert!(
+        shown.contains("MYAPP_LABEL takes the value of MYAPP_SITES_A_PEERS_B_TOKEN"),
+        "{shown}"
+    );
+
+    let loaded = load::env_loaded::<App>([
+        ("MYAPP_SITES_A_PEERS_B_URL", "http://b"),
+        ("MYAPP_SITES_A_PEERS_B_TOKEN", MARK),
+    ]);
+    assert_eq!(
+        loaded.config().sites["a"].peers["b"].token.as_deref(),
+        Some(MARK)
+    );
+    for shown in [loaded.explain().to_string(), format!("{loaded:?}")] {
+        assert!(!shown.contains(MARK), "{shown}");
+    }
+}
+
+/// `routes.1` is the second route; `routes.01` and `routes.+1` name no
+/// item, as no problem or explain line spells them.
+#[test]
+fn a_list_item_has_one_key_path() {
+    let loaded = App::builder()
+        .toml_str("[[routes]]\npath = \"/a\"\n[[routes]]\npath = \"/b\"\n")
+        .load_full()
+        .unwrap();
+    assert!(loaded.origin("routes.1.path").is_some());
+    for odd in [
+        "routes.01.path",
+        "routes.+1.path",
+        "routes. 1.path",
+        "routes.1 .path",
+    ] {
+        assert_eq!(loaded.origin(odd), None, "{odd}");
+        assert_eq!(loaded.tree().get(odd), None, "{odd}");
+    }
+}
