@@ -97,6 +97,11 @@ fn a_secret_key_without_its_separator_shows_no_line_of_the_value() {
         toml(&format!("[map]\nalice = 1\nbob = \"{MARK}\"\n")),
         json(&format!("{{\"token\" \"{MARK}\"}}")),
         json(&format!("{{\"token\"\n \"{MARK}\"}}")),
+        // Behind a value whose comma is missing as well.
+        json(&format!("{{\"port\": 1 \"token\" \"{MARK}\"}}")),
+        json(&format!("{{\"port\": \"a\" \"token\" \"{MARK}\"}}")),
+        toml(&format!("x = {{ port = 1 token = \"{MARK}\" }}\n")),
+        toml(&format!("port = 1 token {MARK}\n")),
     ];
     for err in &cases {
         assert_hidden(err);

@@ -76,14 +76,17 @@ pub(super) fn secret_spans(text: &str, keys: &[&str]) -> Vec<Range<usize>> {
             continue;
         }
         if i >= bytes.len() || !matches!(bytes[i], b'=' | b':') {
-            if !at_key_position(text, start) {
-                continue;
-            }
             // A key without its `=` or `:` (the syntax error being shown):
             // what follows it on its line is its value, or, where nothing
             // does, what stands next (the separator or the value may be on
             // the line below).
             let after = text[end..i].trim_matches(|c| matches!(c, '"' | '\'' | ' ' | '\t'));
+            let at_key = at_key_position(text, start);
+            // Behind a value whose comma is missing too (`port = 1 token
+            // x`, `{"port": 1 "token" "x"}`), with a value after it.
+            if !at_key && !(after_a_value(text, start) && !after.is_empty()) {
+                continue;
+            }
             if !after.is_empty() {
                 spans.push(start..i);
                 continue;
@@ -241,10 +244,29 @@ pub(super) fn sets_key(line: &str, key: &str) -> bool {
         let whole = !after.starts_with(|c: char| c.is_alphanumeric() || c == '_' || c == '-');
         // An array's item (`"password",`) is not a key.
         let item = rest.starts_with([',', ']', '}']);
+        let valued = !rest.is_empty() && !item;
         rest.starts_with('=')
             || rest.starts_with(':')
             || (whole && !item && at_key_position(line, start))
+            || (whole && valued && after_a_value(line, start))
     })
+}
+
+/// Whether `at` follows a value on its line, outside any string, with no
+/// comma between (`port = 1 token`, `{"port": 1 "token"`): a key whose
+/// comma is missing before it.
+fn after_a_value(text: &str, at: usize) -> bool {
+    let line_start = text[..at].rfind('\n').map_or(0, |n| n + 1);
+    let before = text[line_start..at]
+        .trim_end_matches(['"', '\''])
+        .trim_end();
+    let outside_strings =
+        before.matches('"').count() % 2 == 0 && before.matches('\'').count() % 2 == 0;
+    outside_strings
+        && before
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_alphanumeric() || matches!(c, '"' | '\'' | ']' | '}'))
 }
 
 /// Whether `at` is where a key of `text` can start: first on its line but
