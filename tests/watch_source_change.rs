@@ -60,23 +60,26 @@ impl Store {
     }
 }
 
+/// A watch of `app.toml` (holding `port = 7`) in a new directory, with the
+/// store as a layer above it.
+fn watched(settle: Duration) -> (tempfile::TempDir, Store, staid::Watch<App>) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("app.toml"), "port = 7\n").unwrap();
+    let store = Store::default();
+    let watch = App::builder()
+        .file(dir.path().join("app.toml"))
+        .source(store.clone())
+        .watch_with(WatchOptions::new().sighup(false).settle(settle))
+        .unwrap();
+    (dir, store, watch)
+}
+
 /// A file rewritten more often than the debounce, for as long as the test
 /// runs: the store's change is read within about the settle time.
 #[test]
 fn files_that_keep_changing_hold_a_change_for_the_settle_time_at_most() {
-    let dir = tempfile::tempdir().unwrap();
+    let (dir, store, watch) = watched(Duration::from_millis(300));
     let path = dir.path().join("app.toml");
-    std::fs::write(&path, "port = 7\n").unwrap();
-    let store = Store::default();
-    let watch = App::builder()
-        .file(&path)
-        .source(store.clone())
-        .watch_with(
-            WatchOptions::new()
-                .sighup(false)
-                .settle(Duration::from_millis(300)),
-        )
-        .unwrap();
     let stop = Arc::new(AtomicBool::new(false));
     let writer = {
         let (stop, path) = (stop.clone(), path.clone());
@@ -141,19 +144,8 @@ fn a_change_does_not_apply_a_removal_that_waits_for_an_operator() {
 /// empty file is not made current: it waits like any newly empty file.
 #[test]
 fn a_change_read_when_its_hold_ends_does_not_take_a_file_caught_empty() {
-    let dir = tempfile::tempdir().unwrap();
+    let (dir, store, watch) = watched(Duration::from_secs(1));
     let path = dir.path().join("app.toml");
-    std::fs::write(&path, "port = 7\n").unwrap();
-    let store = Store::default();
-    let watch = App::builder()
-        .file(&path)
-        .source(store.clone())
-        .watch_with(
-            WatchOptions::new()
-                .sighup(false)
-                .settle(Duration::from_secs(1)),
-        )
-        .unwrap();
     // The file is being written when the change comes, so that the change
     // is held; then truncated, and left empty past the end of the hold (a
     // settle time after the change) but for less than a settle time.
