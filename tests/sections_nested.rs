@@ -153,3 +153,22 @@ fn a_list_item_has_one_key_path() {
         assert_eq!(loaded.tree().get(odd), None, "{odd}");
     }
 }
+
+/// The table of variables lists an inner map as inline JSON and the
+/// variables of its entries' fields.
+#[test]
+fn the_usage_table_lists_the_variables_of_inner_entries() {
+    let usage = App::builder().env_usage();
+    for row in [
+        "MYAPP_SITES_<NAME>_PEERS ",
+        "MYAPP_SITES_<NAME>_PEERS_<NAME>_URL ",
+        "MYAPP_SITES_<NAME>_PEERS_<NAME>_TOKEN ",
+    ] {
+        assert!(usage.contains(row), "{row}: {usage}");
+    }
+    let inline = usage
+        .lines()
+        .find(|l| l.starts_with("MYAPP_SITES_<NAME>_PEERS "))
+        .unwrap();
+    assert!(inline.contains("(JSON)"), "{inline}");
+}

@@ -33,25 +33,7 @@ pub(crate) fn env_table(schema: &'static Schema, naming: &EnvNaming) -> String {
                 if field.required { "yes" } else { "" }.to_owned(),
                 field.doc.lines().next().unwrap_or("").to_owned(),
             ]);
-            let inner = EnvNaming {
-                prefix: format!("{var}{}<NAME>{}", naming.sep, naming.sep),
-                sep: naming.sep,
-            };
-            element.walk_named(&mut |_, names, field| {
-                let bare = crate::schema::Field {
-                    env: None,
-                    ..*field
-                };
-                rows.push([
-                    inner.var(names, &bare),
-                    field.ty.to_owned(),
-                    crate::redact::default_of(field)
-                        .map(ToString::to_string)
-                        .unwrap_or_default(),
-                    String::new(),
-                    field.doc.lines().next().unwrap_or("").to_owned(),
-                ]);
-            });
+            entry_rows(&mut rows, &var, element, naming.sep, 1);
             return;
         }
         let ty = match field.kind {
@@ -93,6 +75,48 @@ pub(crate) fn env_table(schema: &'static Schema, naming: &EnvNaming) -> String {
         out.push('\n');
     }
     out
+}
+
+/// The rows of each field of an entry of the map whose variable is `var`
+/// (`MYAPP_UPSTREAMS_<NAME>_URL`); a map of sections inside the entry as
+/// its inline JSON and then, as far as the env layer reads them, its own
+/// entries' fields.
+fn entry_rows(
+    rows: &mut Vec<[String; 5]>,
+    var: &str,
+    element: &'static Schema,
+    sep: &'static str,
+    depth: usize,
+) {
+    let inner = EnvNaming {
+        prefix: format!("{var}{sep}<NAME>{sep}"),
+        sep,
+    };
+    element.walk_named(&mut |_, names, field| {
+        let bare = crate::schema::Field {
+            env: None,
+            ..*field
+        };
+        let var = inner.var(names, &bare);
+        let ty = match field.kind {
+            FieldKind::List(_) | FieldKind::Map(_) => format!("{} (JSON)", field.ty),
+            _ => field.ty.to_owned(),
+        };
+        rows.push([
+            var.clone(),
+            ty,
+            crate::redact::default_of(field)
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            String::new(),
+            field.doc.lines().next().unwrap_or("").to_owned(),
+        ]);
+        if let FieldKind::Map(element) = field.kind {
+            if depth < crate::source::MAX_MAP_DEPTH {
+                entry_rows(rows, &var, element, sep, depth + 1);
+            }
+        }
+    });
 }
 
 /// How variables and flags write values that are not plain text.

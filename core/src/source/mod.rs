@@ -34,7 +34,7 @@ pub(crate) use discover::config_var;
 pub use discover::Discover;
 pub use dotenv::Dotenv;
 pub use env::Env;
-pub(crate) use env::{field_of, secret_keys};
+pub(crate) use env::{field_of, secret_keys, MAX_MAP_DEPTH};
 #[cfg(feature = "etcd")]
 pub use etcd::Etcd;
 #[cfg(feature = "watch")]

@@ -231,6 +231,11 @@ impl Env {
     }
 }
 
+/// How deep maps of sections inside entries of maps are read one variable
+/// per field (`MYAPP_SITES_A_PEERS_B_URL` is two); deeper ones take inline
+/// JSON. Each level is one more place a variable's name can split.
+pub(crate) const MAX_MAP_DEPTH: usize = 4;
+
 /// The key paths `name` could set as a field of an entry of a map of
 /// sections of `schema`, spelled as that key path (`upstreams.eu.url`) or
 /// as the field's variable under `naming` (`MYAPP_UPSTREAMS_EU_URL`): the

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
+use super::MAX_MAP_DEPTH;
 use crate::error::{Problem, ProblemKind};
 use crate::naming::EnvNaming;
 use crate::schema::Schema;
@@ -48,11 +49,6 @@ pub(super) struct MapPlan {
     /// to the entry (`_PEERS_` in `MYAPP_SITES_A_PEERS_B_URL`).
     inner: Vec<MapPlan>,
 }
-
-/// How deep maps of sections inside entries of maps are read one variable
-/// per field; deeper ones take inline JSON. A limit, because a schema may
-/// hold itself through a map.
-const MAX_MAP_DEPTH: usize = 4;
 
 impl MapPlan {
     fn new(
