@@ -31,11 +31,14 @@ struct Site {
     peers: HashMap<String, Peer>,
 }
 
+// Built to be loaded; its key paths are what the tests read.
+#[allow(dead_code)]
 #[derive(Config, Debug)]
 struct Route {
     path: String,
 }
 
+#[allow(dead_code)]
 #[derive(Config, Debug)]
 #[config(name = "myapp")]
 struct App {

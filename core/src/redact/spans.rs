@@ -81,10 +81,12 @@ pub(super) fn secret_spans(text: &str, keys: &[&str]) -> Vec<Range<usize>> {
             // does, what stands next (the separator or the value may be on
             // the line below).
             let after = text[end..i].trim_matches(|c| matches!(c, '"' | '\'' | ' ' | '\t'));
-            let at_key = at_key_position(text, start);
-            // Behind a value whose comma is missing too (`port = 1 token
-            // x`, `{"port": 1 "token" "x"}`), with a value after it.
-            if !at_key && !(after_a_value(text, start) && !after.is_empty()) {
+            // Where a key stands, or behind a value whose comma is missing
+            // too (`port = 1 token x`, `{"port": 1 "token" "x"}`) with a
+            // value after it.
+            let keyed = at_key_position(text, start)
+                || (!after.is_empty() && after_a_value(text, start));
+            if !keyed {
                 continue;
             }
             if !after.is_empty() {
