@@ -84,8 +84,8 @@ pub(super) fn secret_spans(text: &str, keys: &[&str]) -> Vec<Range<usize>> {
             // Where a key stands, or behind a value whose comma is missing
             // too (`port = 1 token x`, `{"port": 1 "token" "x"}`) with a
             // value after it.
-            let keyed = at_key_position(text, start)
-                || (!after.is_empty() && after_a_value(text, start));
+            let keyed =
+                at_key_position(text, start) || (!after.is_empty() && after_a_value(text, start));
             if !keyed {
                 continue;
             }
