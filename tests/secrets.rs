@@ -102,12 +102,19 @@ fn a_secret_key_without_its_separator_shows_no_line_of_the_value() {
         json(&format!("{{\"port\": \"a\" \"token\" \"{MARK}\"}}")),
         toml(&format!("x = {{ port = 1 token = \"{MARK}\" }}\n")),
         toml(&format!("port = 1 token {MARK}\n")),
+        // A quote of the other kind inside the value before opens nothing.
+        toml(&format!("name = \"it's\" token {MARK}\n")),
+        json(&format!("{{\"name\": \"it's\" \"token\" \"{MARK}\"}}")),
     ];
     for err in &cases {
         assert_hidden(err);
     }
     // A secret's name inside another key's value, or as an array's item
     // (an OAuth grant type), is not a key: those lines are shown.
+    // Nor in a comment.
+    let err = toml("port = \"x\" # the token is set elsewhere\n");
+    let shown = assert_hidden(&err);
+    assert!(shown.contains(" 1 | port = \"x\" # the token"), "{shown}");
     let err = toml("port = \"token x\"\n");
     let shown = assert_hidden(&err);
     assert!(shown.contains(" 1 | port = \"token x\""), "{shown}");

@@ -45,6 +45,8 @@ struct App {
     #[config(nested)]
     sites: BTreeMap<String, Site>,
     #[config(nested)]
+    sites_backup: BTreeMap<String, Site>,
+    #[config(nested)]
     routes: Vec<Route>,
     label: Option<String>,
 }
@@ -174,4 +176,54 @@ fn the_usage_table_lists_the_variables_of_inner_entries() {
         .find(|l| l.starts_with("MYAPP_SITES_<NAME>_PEERS "))
         .unwrap();
     assert!(inline.contains("(JSON)"), "{inline}");
+}
+
+/// A variable that reads two ways is an error naming both, also where the
+/// inner map's name overlaps itself (`A_PEERS_PEERS_B`) and where one map's
+/// name begins another's (`SITES_` and `SITES_BACKUP_`).
+#[test]
+fn a_variable_that_reads_two_ways_is_an_error_naming_both() {
+    let cases = [
+        (
+            "MYAPP_SITES_A_PEERS_PEERS_B_URL",
+            "`sites.a.peers.peers_b.url`",
+            "`sites.a_peers.peers.b.url`",
+        ),
+        (
+            "MYAPP_SITES_BACKUP_X_NAME",
+            "`sites.backup_x.name`",
+            "`sites_backup.x.name`",
+        ),
+    ];
+    for (var, one, other) in cases {
+        let err = App::builder().env_from([(var, "v")]).load().unwrap_err();
+        let shown = err.to_string();
+        assert!(
+            shown.contains(&format!("environment variable {var} could set")),
+            "{shown}"
+        );
+        assert!(shown.contains(one) && shown.contains(other), "{shown}");
+    }
+}
+
+/// An entry's variable beside its map's own variable that is not a table's
+/// JSON: an error at the map, not the map's value replaced without a word.
+#[test]
+fn an_entry_beside_a_maps_value_that_is_no_table_is_an_error() {
+    let cases = [
+        ("MYAPP_SITES_A_PEERS", "[1]", "sites.a.peers"),
+        ("MYAPP_SITES", "[1]", "sites"),
+        ("MYAPP_SITES", r#"{"a": 3}"#, "sites.a"),
+    ];
+    for (var, value, at) in cases {
+        let err = App::builder()
+            .env_from([(var, value), ("MYAPP_SITES_A_PEERS_B_URL", "u")])
+            .load()
+            .unwrap_err();
+        let shown = err.to_string();
+        assert!(
+            shown.contains(&format!("`{at}`: expected a table")),
+            "{var}={value}: {shown}"
+        );
+    }
 }

@@ -254,17 +254,34 @@ pub(super) fn sets_key(line: &str, key: &str) -> bool {
     })
 }
 
-/// Whether `at` follows a value on its line, outside any string, with no
-/// comma between (`port = 1 token`, `{"port": 1 "token"`): a key whose
-/// comma is missing before it.
+/// Whether `at` follows a value on its line, outside any string and
+/// comment, with no comma between (`port = 1 token`, `{"port": 1
+/// "token"`): a key whose comma is missing before it.
 fn after_a_value(text: &str, at: usize) -> bool {
     let line_start = text[..at].rfind('\n').map_or(0, |n| n + 1);
-    let before = text[line_start..at]
-        .trim_end_matches(['"', '\''])
-        .trim_end();
-    let outside_strings =
-        before.matches('"').count() % 2 == 0 && before.matches('\'').count() % 2 == 0;
-    outside_strings
+    let line = &text[line_start..at];
+    // Where the line's strings and comment stand, read from its start: a
+    // quote inside the other kind of string (`"it's"`) opens nothing.
+    let mut open: Option<char> = None;
+    let mut escaped = false;
+    for c in line.chars() {
+        match open {
+            Some('"') if escaped => escaped = false,
+            Some('"') if c == '\\' => escaped = true,
+            Some(quote) if c == quote => open = None,
+            Some(_) => {}
+            None if c == '#' => return false,
+            None if matches!(c, '"' | '\'') => open = Some(c),
+            None => {}
+        }
+    }
+    // The key's own opening quote is the one left open.
+    let before = line.trim_end_matches(['"', '\'']).trim_end();
+    let inside = match open {
+        None => false,
+        Some(quote) => !line.trim_end().ends_with(quote),
+    };
+    !inside
         && before
             .chars()
             .next_back()

@@ -501,26 +501,6 @@ impl Source for Env {
             layer.insert_at(path, value);
             any = true;
         }
-        // The map's own variable (inline JSON) and variables of its entries
-        // together: the entries go into the table the JSON stands for.
-        for map in &plan.maps {
-            let below = |path: &str| {
-                path.strip_prefix(map.path.as_str())
-                    .is_some_and(|rest| rest.starts_with('.'))
-            };
-            if !entries.iter().any(|e| below(&e.path)) {
-                continue;
-            }
-            if let Some(whole) = layer.get_mut(&map.path) {
-                if let Err(message) = crate::sections::text_to_table(whole, false) {
-                    problems.push(
-                        Problem::new(ProblemKind::Syntax, message)
-                            .with_key(&map.path)
-                            .with_origin(whole.origin.clone()),
-                    );
-                }
-            }
-        }
         // An inner map's own inline JSON (`MYAPP_SITES_A_PEERS`) before the
         // variables of its entries (`MYAPP_SITES_A_PEERS_B_URL`), which go
         // into the table it stands for.
@@ -554,6 +534,7 @@ impl Source for Env {
                 }
             }
         }
+        let mut broken: HashSet<String> = HashSet::new();
         for entry in entries.iter().filter(|e| set(e)) {
             if twice.contains(&(entry.path.as_str(), entry.file)) {
                 continue;
@@ -600,8 +581,14 @@ impl Source for Env {
                 },
             };
             if entry.file || !first.contains_key(&(entry.path.as_str(), true)) {
-                if let Err(problem) = tables_along(&mut layer, &entry.path) {
-                    problems.push(*problem);
+                // A map's own variable (inline JSON) and variables of its
+                // entries together: the entries go into the table the JSON
+                // stands for, and beside what is not a table, nowhere.
+                if let Err((at, problem)) = tables_along(&mut layer, &entry.path) {
+                    if broken.insert(at) {
+                        problems.push(*problem);
+                    }
+                    continue;
                 }
                 layer.insert_at_quoted(&entry.path, value);
                 any = true;
@@ -624,9 +611,12 @@ impl Source for Env {
     }
 }
 
-/// Reads as tables the inline JSON met on the way to `path` (an inner map's
-/// own variable), so that an entry's field set below it merges with it.
-fn tables_along(layer: &mut Value, path: &str) -> Result<(), Box<Problem>> {
+/// Reads as tables the inline JSON met on the way to `path` (a map's own
+/// variable), so that an entry's field set below it merges with it. A value
+/// on the way that is not a table, or text that does not read as one, is a
+/// problem at its key path (returned with it), and the field is not set:
+/// setting it would replace that value without a word.
+fn tables_along(layer: &mut Value, path: &str) -> Result<(), (String, Box<Problem>)> {
     let mut node = layer;
     let mut walked = String::new();
     let segments: Vec<&str> = path_segments(path).collect();
@@ -642,13 +632,18 @@ fn tables_along(layer: &mut Value, path: &str) -> Result<(), Box<Problem>> {
             walked.push('.');
         }
         walked.push_str(segment);
-        if let Err(message) = crate::sections::text_to_table(node, false) {
-            return Err(Box::new(
-                Problem::new(ProblemKind::Syntax, message)
-                    .with_key(&walked)
-                    .with_origin(node.origin.clone()),
-            ));
-        }
+        let message = match crate::sections::text_to_table(node, false) {
+            Err(message) => message,
+            Ok(_) if matches!(node.kind, Kind::Table(_)) => continue,
+            Ok(_) => format!(
+                "expected a table of tables (inline JSON `{{..}}`), found {}",
+                node.type_name()
+            ),
+        };
+        let problem = Problem::new(ProblemKind::Type, message)
+            .with_key(&walked)
+            .with_origin(node.origin.clone());
+        return Err((walked, Box::new(problem)));
     }
     Ok(())
 }

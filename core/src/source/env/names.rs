@@ -2,7 +2,7 @@
 //! of sections, old spellings under `__`, and unknown names with the
 //! closest known one.
 
-use super::plan::Plan;
+use super::plan::{MapPlan, Plan};
 use crate::error::{Problem, ProblemKind};
 use crate::naming::EnvNaming;
 use crate::origin::Origin;
@@ -116,24 +116,37 @@ pub(super) fn map_entry<'e>(
     entries: &mut Vec<MapEntry<'e>>,
     problems: &mut Vec<Problem>,
 ) -> bool {
-    let Some(map) = plan.maps.iter().find(|m| var.starts_with(&m.prefix)) else {
+    // Every map the variable could be under: `SITES_` and `SITES_BACKUP_`
+    // both begin `MYAPP_SITES_BACKUP_X_NAME`.
+    let maps: Vec<&MapPlan> = plan
+        .maps
+        .iter()
+        .filter(|m| var.starts_with(&m.prefix))
+        .collect();
+    // The one named furthest: what a variable that names no field meant.
+    let Some(&map) = maps.iter().max_by_key(|m| m.prefix.len()) else {
         return false;
     };
     let origin = Origin::Env {
         var: var.to_owned(),
     };
-    let mut readings = map.readings(var);
+    let read = |name: &str| -> Vec<(&MapPlan, String, String)> {
+        maps.iter()
+            .flat_map(|&m| m.readings(name).into_iter().map(move |(e, k)| (m, e, k)))
+            .collect()
+    };
+    let mut readings = read(var);
     // `<ENTRY>_<FIELD>_FILE`, when no field of an entry ends in `_FILE`.
     let mut file = false;
     if readings.is_empty() {
         if let Some(named) = var.strip_suffix("_FILE") {
-            readings = map.readings(named);
+            readings = read(named);
             file = true;
         }
     }
     match readings.len() {
         1 => {
-            let (entry, key) = readings.remove(0);
+            let (map, entry, key) = readings.remove(0);
             entries.push(MapEntry {
                 path: map.entry_path(&entry, &key),
                 value,
@@ -162,8 +175,9 @@ pub(super) fn map_entry<'e>(
         _ => {
             let both: Vec<String> = readings
                 .iter()
-                .map(|(entry, key)| format!("`{}`", map.entry_path(entry, key)))
+                .map(|(map, entry, key)| format!("`{}`", map.entry_path(entry, key)))
                 .collect();
+            let map = readings[0].0;
             problems.push(
                 Problem::new(
                     ProblemKind::Source,

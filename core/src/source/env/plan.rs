@@ -164,10 +164,11 @@ impl MapPlan {
             })
             .collect();
         for map in &self.inner {
-            for (at, _) in rest
-                .match_indices(map.prefix.as_str())
-                .filter(|(at, _)| *at > 0)
-            {
+            // Every place the inner map's name stands, overlapping ones too
+            // (`A_PEERS_PEERS_B_URL` reads at both `_PEERS_`).
+            let places = (1..rest.len())
+                .filter(|&at| rest.is_char_boundary(at) && rest[at..].starts_with(&map.prefix));
+            for at in places {
                 let entry = rest[..at].to_ascii_lowercase();
                 for (inner, key) in map.readings_of(&rest[at + map.prefix.len()..]) {
                     let key = format!("{}.{}.{key}", map.path, path_segment(&inner));
