@@ -636,7 +636,7 @@ fn tables_along(layer: &mut Value, path: &str) -> Result<(), (String, Box<Proble
             Err(message) => message,
             Ok(_) if matches!(node.kind, Kind::Table(_)) => continue,
             Ok(_) => format!(
-                "expected a table of tables (inline JSON `{{..}}`), found {}",
+                "expected a table (inline JSON `{{..}}`), found {}",
                 node.type_name()
             ),
         };
