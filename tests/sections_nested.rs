@@ -29,6 +29,21 @@ struct Site {
     name: String,
     #[config(nested)]
     peers: HashMap<String, Peer>,
+    #[config(nested)]
+    storage: Option<Store>,
+    #[config(nested)]
+    stores: BTreeMap<String, Store>,
+}
+
+#[derive(Config, Debug, PartialEq)]
+enum Store {
+    Memory,
+    S3(S3),
+}
+
+#[derive(Config, Debug, PartialEq)]
+struct S3 {
+    bucket: String,
 }
 
 // Built to be loaded; its key paths are what the tests read.
@@ -226,4 +241,34 @@ fn an_entry_beside_a_maps_value_that_is_no_table_is_an_error() {
             "{var}={value}: {shown}"
         );
     }
+}
+
+/// A higher layer that changes the tag of an enum section inside a map
+/// entry replaces the section, as it does at a fixed path: the keys set
+/// below for the other variant go.
+#[test]
+fn a_variant_switched_inside_a_map_entry_drops_the_old_variants_keys() {
+    let file = "[sites.a.storage]\nkind = \"s3\"\nbucket = \"b\"\n\
+                [sites.a.stores.x]\nkind = \"s3\"\nbucket = \"c\"\n";
+    let app = App::builder()
+        .toml_str(file)
+        .env_from([
+            ("MYAPP_SITES_A_STORAGE_KIND", "memory"),
+            ("MYAPP_SITES_A_STORES_X_KIND", "memory"),
+        ])
+        .load()
+        .unwrap();
+    let site = &app.sites["a"];
+    assert_eq!(site.storage, Some(Store::Memory));
+    assert_eq!(site.stores["x"], Store::Memory);
+    // The same variant above: the keys below stay.
+    let app = App::builder()
+        .toml_str(file)
+        .toml_str("[sites.a.stores.x]\nkind = \"s3\"\n")
+        .load()
+        .unwrap();
+    assert_eq!(
+        app.sites["a"].stores["x"],
+        Store::S3(S3 { bucket: "c".into() })
+    );
 }

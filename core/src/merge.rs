@@ -29,38 +29,7 @@ pub(crate) fn layer(schema: &'static Schema, merged: &mut Value, mut layer: Valu
         });
     }
     if facts.tags {
-        // An enum section whose variant this layer changes: what the
-        // layers below set was the other variant's, and goes. At a fixed
-        // path (the walk meets its tag) and in each entry of a map.
-        schema.walk(&mut |path, field| {
-            let (section, tag, variants) = match field.kind {
-                FieldKind::Tag(variants) => match path.rsplit_once('.') {
-                    Some((section, _)) => (section, field.key, variants),
-                    None => return,
-                },
-                FieldKind::Map(element) => match element.tag() {
-                    Some((tag, variants)) => (path, tag.key, variants),
-                    None => return,
-                },
-                _ => return,
-            };
-            let (Some(below), Some(above)) = (merged.get_mut(section), layer.get(section)) else {
-                return;
-            };
-            match field.kind {
-                FieldKind::Tag(_) => drop_switched(below, above, tag, variants),
-                _ => {
-                    if let (Kind::Table(below), Kind::Table(above)) = (&mut below.kind, &above.kind)
-                    {
-                        for (name, entry) in above {
-                            if let Some(old) = below.get_mut(name) {
-                                drop_switched(old, entry, tag, variants);
-                            }
-                        }
-                    }
-                }
-            }
-        });
+        switch_variants(schema, merged, &layer, 0);
     }
     if !facts.append {
         merged.merge(layer);
@@ -96,6 +65,46 @@ pub(crate) fn layer(schema: &'static Schema, merged: &mut Value, mut layer: Valu
         }
     });
     merged.merge(layer);
+}
+
+/// Where `above` changes an enum section's variant, what the layers below
+/// set was the other variant's, and goes: at any depth, in nested sections,
+/// in each entry of a map and in a variant's own sections (a list is
+/// replaced whole, so it needs nothing).
+fn switch_variants(schema: &'static Schema, below: &mut Value, above: &Value, depth: usize) {
+    if depth > crate::format::MAX_DEPTH {
+        return;
+    }
+    if let Some((tag, variants)) = schema.tag() {
+        drop_switched(below, above, tag.key, variants);
+    }
+    let (Kind::Table(below), Kind::Table(above)) = (&mut below.kind, &above.kind) else {
+        return;
+    };
+    let in_variants = schema
+        .variants()
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.schema)
+        .flat_map(|s| s.fields.iter());
+    for field in schema.fields.iter().chain(in_variants) {
+        let (Some(was), Some(is)) = (below.get_mut(field.key), above.get(field.key)) else {
+            continue;
+        };
+        match field.kind {
+            FieldKind::Nested(s) | FieldKind::Optional(s) => switch_variants(s, was, is, depth + 1),
+            FieldKind::Map(element) => {
+                if let (Kind::Table(was), Kind::Table(is)) = (&mut was.kind, &is.kind) {
+                    for (name, entry) in is {
+                        if let Some(old) = was.get_mut(name) {
+                            switch_variants(element, old, entry, depth + 1);
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 /// Empties `below`, an enum section's table, when `above` selects another

@@ -497,13 +497,25 @@ impl Schema {
         })
     }
 
-    /// Whether any enum section sits at a fixed path, here or nested.
+    /// Whether any enum section sits here or in a section that merges key
+    /// by key with the layers below: nested, in an entry of a map, or in a
+    /// variant (a list is replaced whole).
     fn has_tags(&self) -> bool {
-        self.fields.iter().any(|f| {
-            f.variants().is_some()
-                || f.nested().is_some_and(Schema::has_tags)
-                || matches!(f.kind, FieldKind::Map(element) if element.tag().is_some())
-        })
+        fn go(schema: &Schema, depth: usize) -> bool {
+            let inner = |s: &'static Schema| go(s, depth + 1);
+            depth <= crate::format::MAX_DEPTH
+                && (schema.tag().is_some()
+                    || schema.fields.iter().any(|f| match f.kind {
+                        FieldKind::Nested(s) | FieldKind::Optional(s) | FieldKind::Map(s) => {
+                            inner(s)
+                        }
+                        FieldKind::Tag(variants) => {
+                            variants.iter().filter_map(|v| v.schema).any(inner)
+                        }
+                        _ => false,
+                    }))
+        }
+        go(self, 0)
     }
 
     /// Whether any field, here or nested, is `merge = "append"`.
