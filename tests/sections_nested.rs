@@ -272,3 +272,29 @@ fn a_variant_switched_inside_a_map_entry_drops_the_old_variants_keys() {
         Store::S3(S3 { bucket: "c".into() })
     );
 }
+
+/// Under `__`, the old single-underscore spelling of a nested entry's
+/// variable sets nothing and says so, with its new name.
+#[test]
+fn an_old_single_underscore_name_of_a_nested_entry_is_a_warning() {
+    let loaded = App::builder()
+        .env_double_underscore()
+        .env_from([
+            ("MYAPP__SITES__A__PEERS__C__URL", "http://c"),
+            ("MYAPP_SITES_A_PEERS_B_URL", "http://b"),
+        ])
+        .load_full()
+        .unwrap();
+    let peers = &loaded.config().sites["a"].peers;
+    assert_eq!(peers["c"].url, "http://c");
+    assert!(!peers.contains_key("b"));
+    let warnings: Vec<String> = loaded.warnings().iter().map(ToString::to_string).collect();
+    assert_eq!(
+        warnings,
+        [
+            "`sites.a.peers.b.url`: environment variable MYAPP_SITES_A_PEERS_B_URL sets nothing: \
+          this application separates levels with `__`\n  --> env MYAPP_SITES_A_PEERS_B_URL\n  \
+          = help: did you mean MYAPP__SITES__A__PEERS__B__URL?"
+        ],
+    );
+}

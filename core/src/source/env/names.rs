@@ -73,7 +73,7 @@ fn entry_in(var: &str, singles: &Plan, plan: &Plan) -> Option<(String, String)> 
         (readings.len() == 1).then(|| (m, readings.remove(0)))
     })?;
     let double = plan.maps.iter().find(|d| d.path == map.path)?;
-    let (suffix, _) = double.suffixes.iter().find(|(_, k)| *k == key)?;
+    let suffix = double.spelled(&key)?;
     let path = map.entry_path(&entry, &key);
     let name = format!(
         "{}{}{suffix}{file}",

@@ -127,6 +127,21 @@ impl MapPlan {
         endings
     }
 
+    /// How the field `key` of an entry is spelled after `<ENTRY>` in its
+    /// variable (`_URL`; `_PEERS_B_URL` for `peers.b.url`).
+    pub(super) fn spelled(&self, key: &str) -> Option<String> {
+        if let Some((suffix, _)) = self.suffixes.iter().find(|(_, k)| k == key) {
+            return Some(suffix.clone());
+        }
+        self.inner.iter().find_map(|map| {
+            let rest = key.strip_prefix(map.path.as_str())?.strip_prefix('.')?;
+            let entry = path_segments(rest).next()?;
+            let tail = map.spelled(rest[entry.len()..].strip_prefix('.')?)?;
+            let entry = unquote_segment(entry).to_ascii_uppercase();
+            Some(format!("{}{entry}{tail}", map.prefix))
+        })
+    }
+
     /// Whether `key` is a field's key path inside an entry, an entry of
     /// the entry's own maps included (`peers.b.url`).
     fn knows(&self, key: &str) -> bool {
