@@ -211,3 +211,25 @@ fn path_fields_found_only_deep_in_sections_resolve_too() {
     };
     assert_eq!(disk.dir, etc.join("data"));
 }
+
+/// A `.env` file is a file: its relative paths resolve against its
+/// directory, a list's text item by item, split as the build splits it
+/// (commas, or inline JSON).
+#[test]
+fn a_dotenv_list_of_paths_resolves_item_by_item() {
+    let tmp = Tmp::new();
+    let sub = tmp.path().join("sub");
+    for (text, expected) in [
+        ("MYAPP_INCLUDE=a.pem,b.pem\n", ["a.pem", "b.pem"]),
+        (
+            "MYAPP_INCLUDE='[\"a.pem\", \"b.pem\"]'\n",
+            ["a.pem", "b.pem"],
+        ),
+        ("MYAPP_INCLUDE=a.pem,/abs/b.pem\n", ["a.pem", "/abs/b.pem"]),
+    ] {
+        let env = tmp.write("sub/.env", text);
+        let app = App::builder().dotenv(&env).load().unwrap();
+        let expected: Vec<PathBuf> = expected.iter().map(|p| sub.join(p)).collect();
+        assert_eq!(app.include, expected, "{text}");
+    }
+}

@@ -44,16 +44,7 @@ pub(crate) fn layer(schema: &'static Schema, merged: &mut Value, mut layer: Valu
         };
         // Text from env or flags is a list once split (or parsed, for
         // inline JSON), as the build would read it.
-        if let (Kind::String(text), true) = (&above.kind, above.is_text()) {
-            let trimmed = text.trim_start();
-            if crate::text::looks_like_json(trimmed) {
-                if let Ok(parsed) = crate::format::inline_json(trimmed, &above.origin) {
-                    *above = parsed;
-                }
-            } else if field.elements().is_none() {
-                above.kind = Kind::Array(crate::text::list_values(text, &above.origin));
-            }
-        }
+        crate::text::text_to_list(above, field.elements().is_none());
         // Lua's `{}` is an empty list here: it adds nothing.
         if matches!(&above.kind, Kind::Table(t) if t.is_empty()) {
             above.kind = Kind::Array(Vec::new());

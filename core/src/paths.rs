@@ -10,7 +10,7 @@
 use std::path::Path;
 
 use crate::origin::Origin;
-use crate::schema::{FieldKind, Schema};
+use crate::schema::{FieldKind, Schema, Shape};
 use crate::value::{Kind, Value};
 
 /// Resolves every path field of `schema` in `tree`, in sections, lists and
@@ -39,8 +39,13 @@ fn resolve_in(schema: &Schema, tree: &mut Value) {
     };
     for field in schema.fields {
         match field.kind {
-            FieldKind::Leaf { .. } if field.path => {
+            FieldKind::Leaf { shape, .. } if field.path => {
                 if let Some(value) = table.get_mut(field.key) {
+                    // A list's text (from a `.env` file) is resolved item by
+                    // item, once split as the build splits it.
+                    if shape == Shape::List && value.as_str().is_some_and(|t| !t.is_empty()) {
+                        crate::text::text_to_list(value, true);
+                    }
                     match &mut value.kind {
                         Kind::Array(items) => items.iter_mut().for_each(resolve_value),
                         _ => resolve_value(value),

@@ -282,6 +282,25 @@ pub(crate) fn list_values(s: &str, origin: &crate::Origin) -> Vec<crate::Value> 
         .collect()
 }
 
+/// Text from env, a flag or a `.env` file for a list, made the list that
+/// the build reads from it: inline JSON (`["a", "b"]`) parsed, other text
+/// split at commas where `split` (not for a list of sections, which only
+/// JSON gives). Left as it is when typed, or when its JSON does not parse,
+/// which the build reports.
+pub(crate) fn text_to_list(value: &mut crate::Value, split: bool) {
+    let (crate::Kind::String(text), true) = (&value.kind, value.is_text()) else {
+        return;
+    };
+    let trimmed = text.trim_start();
+    if looks_like_json(trimmed) {
+        if let Ok(parsed) = crate::format::inline_json(trimmed, &value.origin) {
+            *value = parsed;
+        }
+    } else if split {
+        value.kind = crate::Kind::Array(list_values(text, &value.origin));
+    }
+}
+
 /// A float as messages show it: in full where that is short (`1.5`, `7`),
 /// in exponent form where the full form would run to hundreds of digits
 /// (`5e-324`, `1e300`).
