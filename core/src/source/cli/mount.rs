@@ -368,6 +368,12 @@ pub(crate) fn augment(
             // `--offset -5` is a value, not an unknown flag `-5`.
             arg.action(ArgAction::Set).allow_negative_numbers(true)
         };
+        // A secret's value is taken whatever it starts with (`--token
+        // -Xs3cret`): clap would quote it back as an unknown flag, in its
+        // own error, which an application's parser prints.
+        if field.shape() != Some(Shape::Bool) && schema.is_secret(path) {
+            arg = arg.allow_hyphen_values(true);
+        }
         let mut help = field
             .doc
             .lines()
