@@ -60,9 +60,21 @@ impl Entry {
 
     /// Sorts a file name in a drop-in directory.
     pub(crate) fn of(name: &OsStr) -> Entry {
-        let Some(name) = name.to_str().filter(|name| !Entry::left_over(name)) else {
-            return Entry::Skip;
+        let Some(name) = name.to_str() else {
+            // A name that is not UTF-8 but otherwise a drop-in's is not read
+            // (origins and key paths are text), and says so.
+            let lossy = name.to_string_lossy();
+            return match Entry::of(OsStr::new(lossy.as_ref())) {
+                Entry::DropIn => Entry::Suspect(
+                    "the name is not valid UTF-8, so it is skipped; rename it to read it"
+                        .to_owned(),
+                ),
+                _ => Entry::Skip,
+            };
         };
+        if Entry::left_over(name) {
+            return Entry::Skip;
+        }
         let Some((_, ext)) = name.rsplit_once('.') else {
             return Entry::Skip;
         };
@@ -276,5 +288,17 @@ mod tests {
         );
         assert!(matches!(of("a.TOML"), Entry::Suspect(_)));
         assert!(matches!(of("a.jsno"), Entry::Suspect(_)));
+    }
+
+    /// A drop-in whose name is not UTF-8 is not read, with a warning;
+    /// a leftover or another kind of file of such a name says nothing.
+    #[cfg(unix)]
+    #[test]
+    fn a_drop_in_named_in_another_encoding_is_a_suspect() {
+        use std::os::unix::ffi::OsStrExt;
+        let name = |bytes: &[u8]| Entry::of(OsStr::from_bytes(bytes));
+        assert!(matches!(name(b"50-tun\xe9.toml"), Entry::Suspect(m) if m.contains("UTF-8")));
+        assert_eq!(name(b".50-tun\xe9.toml"), Entry::Skip);
+        assert_eq!(name(b"notes-\xe9.txt"), Entry::Skip);
     }
 }
