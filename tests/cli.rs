@@ -760,6 +760,31 @@ fn an_apps_own_config_check_and_print_flags_are_not_staids() {
     );
 }
 
+/// Where staid's `--config` is left out, `--help` does not send the
+/// operator to it: the file is listed as the variable names it, where one
+/// does, and not at all where none does.
+#[test]
+fn help_names_no_config_flag_that_staid_left_out() {
+    use clap::{Arg, Command};
+    let own = || Command::new("tool").arg(Arg::new("config").long("config"));
+    let help = Svc::builder()
+        .discover()
+        .env_from([("SVC_PORT", "7")])
+        .augment(own())
+        .render_help()
+        .to_string();
+    assert!(!help.contains("named by --config"), "{help}");
+    assert!(help.contains("  the file named by SVC_CONFIG\n"), "{help}");
+    let help = Svc::builder().augment(own()).render_help().to_string();
+    assert!(!help.contains("named by"), "{help}");
+    // Kept where the application has no `--config`.
+    let help = Svc::builder()
+        .augment(Command::new("tool"))
+        .render_help()
+        .to_string();
+    assert!(help.contains("  the file named by --config\n"), "{help}");
+}
+
 /// Mounting into an application's parser with subcommands, as
 /// `examples/clap_app.rs` does: help on every subcommand, global flags, and
 /// each kind of clash reported.

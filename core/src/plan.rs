@@ -90,7 +90,7 @@ impl Stack<'_> {
     /// or else just below the flags. A stack given its command line later
     /// (`augment`, then `matches`) has the flags on top.
     fn sources(&self, env: &EnvNaming, vars: &dyn Fn() -> Arc<Vars>) -> Vec<String> {
-        let config = "the file named by --config";
+        let config = crate::usage::CONFIG_SOURCE;
         let mut out = Vec::new();
         // Where the flags go: the command-line layer's place, or the top.
         #[cfg_attr(not(feature = "cli"), allow(unused_mut))]

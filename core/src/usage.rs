@@ -141,12 +141,26 @@ pub(crate) fn env_notes(naming: &EnvNaming, discovers: bool) -> String {
     out
 }
 
+/// How `--help` lists the file `--config` names (`.. or MYAPP_CONFIG`
+/// where discovery reads the variable too).
+pub(crate) const CONFIG_SOURCE: &str = "the file named by --config";
+
 /// The end of `--help`: where configuration comes from, lowest first, and
-/// how values are written on the command line and in variables.
+/// how values are written on the command line and in variables. Without
+/// `config_flag` (an application that has a `--config` of its own keeps
+/// it), the file is listed only as the variable names it.
 #[cfg_attr(not(feature = "cli"), allow(dead_code))]
-pub(crate) fn sources(naming: &crate::naming::Naming) -> String {
+pub(crate) fn sources(naming: &crate::naming::Naming, config_flag: bool) -> String {
     let mut out = String::from("Configuration, lowest first (later wins):\n  defaults\n");
     for source in &naming.sources {
+        let source = match source.strip_prefix(CONFIG_SOURCE) {
+            Some(_) if config_flag => source.clone(),
+            Some(var) => match var.strip_prefix(" or ") {
+                Some(var) => format!("the file named by {var}"),
+                None => continue,
+            },
+            None => source.clone(),
+        };
         out.push_str(&format!("  {source}\n"));
     }
     out.push('\n');

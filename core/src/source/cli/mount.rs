@@ -443,8 +443,13 @@ pub(crate) fn augment(
     ];
     // An application that has its own `--config` (or help, version) keeps
     // it; staid's is left out rather than handed to clap as a duplicate.
+    let mut config_flag = true;
     for arg in extra {
         let name = arg.get_id().to_string();
+        let taken = app.has(&name) || below.global_ids.contains_key(&name);
+        if taken && name == CONFIG_FLAG {
+            config_flag = false;
+        }
         if app.has(&name) {
             problems.push(Problem::new(
                 ProblemKind::Source,
@@ -535,7 +540,7 @@ pub(crate) fn augment(
     });
     cmd = cmd.args(args).args(kept).arg(top_mount.marker());
     cmd = mark_below(cmd, &sub_mount);
-    let mut after = crate::usage::sources(naming);
+    let mut after = crate::usage::sources(naming, config_flag);
     if !sections.is_empty() {
         let list = sections
             .iter()
