@@ -241,6 +241,16 @@ fn an_entry_beside_a_maps_value_that_is_no_table_is_an_error() {
             "{var}={value}: {shown}"
         );
     }
+    // An empty value is an empty map, where empty values count.
+    let app = App::builder()
+        .env_empty_is_unset(false)
+        .env_from([
+            ("MYAPP_SITES_A_PEERS", ""),
+            ("MYAPP_SITES_A_PEERS_B_URL", "u"),
+        ])
+        .load()
+        .unwrap();
+    assert_eq!(app.sites["a"].peers["b"].url, "u");
 }
 
 /// A higher layer that changes the tag of an enum section inside a map

@@ -632,15 +632,22 @@ fn tables_along(layer: &mut Value, path: &str) -> Result<(), (String, Box<Proble
             walked.push('.');
         }
         walked.push_str(segment);
-        let message = match crate::sections::text_to_table(node, false) {
-            Err(message) => message,
+        // An empty value is an empty map (`env_empty_is_unset(false)`).
+        if node.is_text() && node.as_str().is_some_and(|t| t.trim().is_empty()) {
+            *node = Value::table(node.origin.clone());
+        }
+        let (kind, message) = match crate::sections::text_to_table(node, false) {
+            Err(message) => (ProblemKind::Syntax, message),
             Ok(_) if matches!(node.kind, Kind::Table(_)) => continue,
-            Ok(_) => format!(
-                "expected a table (inline JSON `{{..}}`), found {}",
-                node.type_name()
+            Ok(_) => (
+                ProblemKind::Type,
+                format!(
+                    "expected a table (inline JSON `{{..}}`), found {}",
+                    node.type_name()
+                ),
             ),
         };
-        let problem = Problem::new(ProblemKind::Type, message)
+        let problem = Problem::new(kind, message)
             .with_key(&walked)
             .with_origin(node.origin.clone());
         return Err((walked, Box::new(problem)));
