@@ -1068,6 +1068,50 @@ fn a_named_pipe_is_read_once_and_a_reload_is_answered_without_waiting_for_it() {
     tmp::within_10s(move || drop(watch));
 }
 
+/// A watched path that a symlink swap turns into a FIFO between the look
+/// at it and its open (a link switched by rename, over and over): every
+/// `reload()` is answered, none waits for a writer.
+#[cfg(unix)]
+#[test]
+fn a_path_swapped_for_a_pipe_while_a_reload_opens_it_never_holds_the_reload() {
+    use std::os::unix::fs::symlink;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let dir = Tmp::new();
+    dir.write("real.toml", "port = 2\n");
+    let fifo = dir.fifo("pipe");
+    let path = dir.path().join("app.toml");
+    symlink("real.toml", &path).unwrap();
+    let watch = App::builder().file(&path).watch().unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let swapper = {
+        let (stop, dir) = (stop.clone(), dir.path().to_path_buf());
+        thread::spawn(move || {
+            let mut to_pipe = true;
+            while !stop.load(Ordering::Relaxed) {
+                let link = dir.join("next.lnk");
+                let _ = fs::remove_file(&link);
+                symlink(if to_pipe { "pipe" } else { "real.toml" }, &link).unwrap();
+                fs::rename(&link, dir.join("app.toml")).unwrap();
+                to_pipe = !to_pipe;
+            }
+        })
+    };
+    let started = Instant::now();
+    let mut stuck = false;
+    while started.elapsed() < Duration::from_secs(3) && !stuck {
+        watch.reload().unwrap();
+        stuck = watch.events().recv_timeout(Duration::from_secs(2)).is_err();
+    }
+    stop.store(true, Ordering::Relaxed);
+    swapper.join().unwrap();
+    if stuck {
+        // Let the held reload go, so that the test ends.
+        let _ = fs::OpenOptions::new().write(true).open(&fifo);
+    }
+    assert!(!stuck, "a reload waited for a writer of the pipe");
+    tmp::within_10s(move || drop(watch));
+}
+
 /// A change of a value that came as text (a `.env` file, like the
 /// environment) is shown as the field's type reads it: `port: 10 -> 21`,
 /// not `"10" -> "21"`.

@@ -213,16 +213,7 @@ pub(crate) fn read_value(path: &Path) -> Result<String, Box<Problem>> {
     let arc: Arc<Path> = Arc::from(path);
     // A value's file is a regular file, as a credential is: a FIFO named
     // by `X_FILE` would hold the load until something wrote to it.
-    if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
-        return Err(Box::new(Problem::new(
-            ProblemKind::Io,
-            format!(
-                "cannot read {}: it is not a regular file (a FIFO, a socket or a device)",
-                path.display()
-            ),
-        )));
-    }
-    match read(&arc, false) {
+    match read_text(&arc, false, Some(NOT_REGULAR)) {
         Ok(Some(text)) => {
             let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
             let text = text.strip_suffix('\n').unwrap_or(text);
@@ -239,6 +230,51 @@ pub(crate) fn read_value(path: &Path) -> Result<String, Box<Problem>> {
         }
     }
 }
+
+/// Opens `path` only if it is a regular file (`None` if it is not),
+/// without waiting: on Unix it is opened with `O_NONBLOCK`, so that a FIFO
+/// found there opens at once, and the open file is looked at.
+fn open_regular(path: &Path) -> io::Result<Option<std::fs::File>> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(O_NONBLOCK);
+    }
+    let file = options.open(path)?;
+    Ok(file.metadata()?.is_file().then_some(file))
+}
+
+/// `O_NONBLOCK` of `open(2)`, which std does not name: one constant, not
+/// the `libc` crate for it (see README, design notes). Linux's on the
+/// common architectures; the BSDs' and Apple's. Elsewhere 0: the open may
+/// then wait where the path was swapped for a FIFO after the check.
+#[cfg(unix)]
+const O_NONBLOCK: i32 = if cfg!(all(
+    any(target_os = "linux", target_os = "android"),
+    not(any(
+        target_arch = "mips",
+        target_arch = "mips64",
+        target_arch = "sparc",
+        target_arch = "sparc64",
+        target_arch = "powerpc",
+        target_arch = "powerpc64"
+    ))
+)) {
+    0o4000
+} else if cfg!(any(
+    target_os = "macos",
+    target_os = "ios",
+    target_os = "freebsd",
+    target_os = "netbsd",
+    target_os = "openbsd",
+    target_os = "dragonfly"
+)) {
+    0x0004
+} else {
+    0
+};
 
 /// The largest file a layer reads: far above any configuration, and far
 /// below what a link to `/dev/zero` would make a load allocate.
@@ -266,6 +302,26 @@ pub(crate) fn refuse_pipes_on_this_thread() {
 /// writer forever. One named outright may be a named pipe, except in a
 /// watch's reload.
 pub(crate) fn read(path: &Arc<Path>, optional: bool) -> Result<Option<Arc<str>>, Vec<Problem>> {
+    let regular_only = match optional {
+        true => Some(NOT_REGULAR),
+        false => NO_PIPES.with(std::cell::Cell::get).then_some(
+            "it is not a regular file (a FIFO, a socket or a device), which a reload does \
+             not read: a named pipe is read once, by the first load",
+        ),
+    };
+    read_text(path, optional, regular_only)
+}
+
+/// Why a file that must be a regular one is not read.
+const NOT_REGULAR: &str = "it is not a regular file (a FIFO, a socket or a device)";
+
+/// [`read`], refusing with `regular_only`'s reason what is not a regular
+/// file where it is given.
+fn read_text(
+    path: &Arc<Path>,
+    optional: bool,
+    regular_only: Option<&str>,
+) -> Result<Option<Arc<str>>, Vec<Problem>> {
     use std::io::Read;
     let io_problem = |reason: String| {
         vec![Problem::new(
@@ -273,21 +329,17 @@ pub(crate) fn read(path: &Arc<Path>, optional: bool) -> Result<Option<Arc<str>>,
             format!("cannot read {}: {reason}", path.display()),
         )]
     };
-    let opened = match std::fs::metadata(path) {
-        Ok(meta) if meta.is_dir() => Err(io::Error::from(io::ErrorKind::IsADirectory)),
-        Ok(meta) if optional && !meta.is_file() => {
-            return Err(io_problem(
-                "it is not a regular file (a FIFO, a socket or a device)".to_owned(),
-            ))
-        }
-        Ok(meta) if !meta.is_file() && NO_PIPES.with(std::cell::Cell::get) => {
-            return Err(io_problem(
-                "it is not a regular file (a FIFO, a socket or a device), which a reload \
-                 does not read: a named pipe is read once, by the first load"
-                    .to_owned(),
-            ))
-        }
-        _ => std::fs::File::open(path),
+    let opened = match (std::fs::metadata(path), regular_only) {
+        (Ok(meta), _) if meta.is_dir() => Err(io::Error::from(io::ErrorKind::IsADirectory)),
+        (Ok(meta), Some(why)) if !meta.is_file() => return Err(io_problem(why.to_owned())),
+        // What is opened is checked again: the path may have been swapped
+        // for a FIFO since (a symlink switched), and opening one waits.
+        (_, Some(why)) => match open_regular(path) {
+            Ok(Some(file)) => Ok(file),
+            Ok(None) => return Err(io_problem(why.to_owned())),
+            Err(e) => Err(e),
+        },
+        (_, None) => std::fs::File::open(path),
     };
     let mut bytes = Vec::new();
     let read = opened.and_then(|file| file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes));
