@@ -242,6 +242,29 @@ fn a_close_handler_cannot_run_past_the_instruction_limit() {
 
 // 2. Host memory spent on a script's behalf is bounded.
 
+/// `gsub` builds its result outside the Lua heap; a replacement function
+/// that calls `gsub` again builds another at each level. Together they are
+/// held to the memory limit, not each to the whole of it.
+#[test]
+fn nested_gsub_results_share_the_memory_limit() {
+    let host = turn();
+    let err = host.roomy_failure(
+        "local big = string.rep('x', 1 << 20)\n\
+         local depth = 0\n\
+         local function f(c)\n\
+           if c == 'a' then return big end\n\
+           depth = depth + 1\n\
+           if depth > 200 then return '' end\n\
+           return (string.gsub(string.rep('a', 28) .. 'b', '.', f))\n\
+         end\n\
+         f('b')\n\
+         return {}",
+        Duration::from_secs(5),
+    );
+    assert!(err.contains("memory limit"), "{err}");
+    host.after();
+}
+
 #[test]
 fn one_string_referenced_everywhere_is_not_copied_everywhere() {
     let host = turn();

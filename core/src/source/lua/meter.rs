@@ -128,6 +128,10 @@ pub(super) struct Meter {
     /// Set while `disarm` runs, so that the hook lets it finish.
     pub(super) disarming: Cell<bool>,
     pub(super) noticed: Noticed,
+    /// Bytes the library holds outside the Lua heap for calls under way
+    /// (`gsub`'s results as they are built, one per call a replacement
+    /// function has entered): they count against the memory limit too.
+    pub(super) held: Cell<usize>,
 }
 
 impl Meter {

@@ -101,6 +101,7 @@ impl Sandbox {
             disarm: OnceCell::new(),
             disarming: Cell::new(false),
             noticed,
+            held: Cell::new(0),
         });
         let hook_meter = meter.clone();
         // A global hook, not a per-thread one: coroutines created by the

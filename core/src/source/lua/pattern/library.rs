@@ -193,9 +193,11 @@ fn gmatch(args: &Args<'_>) -> Result<MultiValue> {
 }
 
 /// Lua's `str_gsub`. The result is built outside the Lua heap, in at most
-/// what the heap has left of `memory`: the result must fit there in the
-/// end, and past that the call is out of memory as Lua's own buffer,
-/// which lives in the heap, would be.
+/// what the heap has left of `memory`, less what the calls under way hold
+/// (a replacement function may call `gsub` again, each level building its
+/// own result): the result must fit there in the end, and past that the
+/// call is out of memory as Lua's own buffer, which lives in the heap,
+/// would be.
 fn gsub(args: &Args<'_>, memory: usize) -> Result<MultiValue> {
     let (lua, meter) = (args.lua, args.meter);
     let subject = args.string(1)?;
@@ -217,7 +219,8 @@ fn gsub(args: &Args<'_>, memory: usize) -> Result<MultiValue> {
     let mut m = Matcher::new(&src, &pat[anchor as usize..], meter);
     let mut out = Out {
         bytes: Vec::new(),
-        room: memory.saturating_sub(lua.used_memory()),
+        room: memory.saturating_sub(lua.used_memory().saturating_add(meter.held.get())),
+        held: &meter.held,
     };
     let mut s = 0;
     let mut last = None;
@@ -258,13 +261,15 @@ enum Repl {
     Function(mlua::Function),
 }
 
-/// The result of `gsub` as it is built.
-struct Out {
+/// The result of `gsub` as it is built, counted in the sandbox's `held`
+/// bytes while it lives.
+struct Out<'m> {
     bytes: Vec<u8>,
     room: usize,
+    held: &'m Cell<usize>,
 }
 
-impl Out {
+impl Out<'_> {
     /// Appends `bytes`, charged as a bulk copy.
     fn push(&mut self, m: &mut Matcher<'_>, bytes: &[u8]) -> Result<()> {
         m.step(1 + bytes.len() / BULK)?;
@@ -272,7 +277,15 @@ impl Out {
             return Err(mlua::Error::MemoryError("not enough memory".to_owned()));
         }
         self.bytes.extend_from_slice(bytes);
+        self.held.set(self.held.get() + bytes.len());
         Ok(())
+    }
+}
+
+impl Drop for Out<'_> {
+    fn drop(&mut self) {
+        self.held
+            .set(self.held.get().saturating_sub(self.bytes.len()));
     }
 }
 
