@@ -434,6 +434,46 @@ fn os_getenv_hides_variables_named_as_credentials() {
     assert_eq!(getenv(&seen), vec!["s3cr3t-value"; seen.len()]);
 }
 
+/// A secret field's variable is hidden from `os.getenv` however the stack
+/// spells it: by a second env layer's prefix, a separator of its own, or
+/// a field's name under `rename_all`.
+#[test]
+fn os_getenv_hides_a_secrets_variable_in_every_env_layers_spelling() {
+    #[derive(Config, Debug)]
+    #[config(name = "myapp", rename_all = "camelCase")]
+    struct Held {
+        #[config(secret)]
+        dsn: Option<String>,
+        #[config(secret)]
+        db_dsn: Option<String>,
+        seen: Option<String>,
+    }
+    let script = |var: &str| {
+        staid::source::Lua::text(
+            "peek.lua",
+            format!("return {{ seen = string.reverse(tostring(os.getenv('{var}'))) }}"),
+        )
+    };
+    let value = "postgres://u:hunter2@db/x";
+    let cases = [
+        ("OTHER_DSN", staid::source::Env::prefixed("OTHER_")),
+        (
+            "SVC--DSN",
+            staid::source::Env::prefixed("SVC--").separator("--"),
+        ),
+        ("MYAPP_DB_DSN", staid::source::Env::prefixed("MYAPP_")),
+    ];
+    for (var, layer) in cases {
+        let app = Held::builder()
+            .env_from([(var, value)])
+            .source(layer)
+            .source(script(var))
+            .load()
+            .unwrap();
+        assert_eq!(app.seen.as_deref(), Some("lin"), "{var}");
+    }
+}
+
 #[test]
 fn syntax_and_runtime_errors_name_the_script_and_line() {
     let err = Mixed::builder()

@@ -363,32 +363,38 @@ fn policy(
     secrets.add_tree(schema, ctx.below());
     // What the script can read, which alone it can copy into a result.
     let mut readable = Secrets::default();
-    // The builder's prefix, and the app's own name as one: a builder without
-    // an env layer has no prefix, but its process still has `MYAPP_TOKEN`.
+    // Every way the stack spells variables: its env layers' own (the
+    // builder's, and each other `Env` with its prefix and separator), the
+    // builder's spelling for `.env` files, and the app's name as a prefix
+    // with either separator: a builder without an env layer has no prefix,
+    // but its process still has `MYAPP_TOKEN`.
+    let naming = ctx.naming;
+    let mut namings: Vec<EnvNaming> = naming
+        .env
+        .iter()
+        .chain(&naming.builder_env)
+        .chain(&naming.other_env)
+        .cloned()
+        .collect();
     let mut prefixes = vec![ctx.env_prefix().to_owned()];
     if let Some(name) = ctx.app_name() {
-        let name = name.to_ascii_uppercase().replace('-', "_");
-        prefixes.push(format!("{name}_"));
-        prefixes.push(format!("{name}__"));
+        prefixes.push(format!("{}_", name.to_ascii_uppercase().replace('-', "_")));
+    }
+    for prefix in &prefixes {
+        namings.extend(["_", "__"].map(|sep| EnvNaming::new(Some(prefix), sep)));
     }
     let env = ctx.env();
     let mut env_hidden = Vec::new();
     let mut env_revealed = Vec::new();
-    schema.walk(&mut |key, field| {
+    schema.walk_named(&mut |key, spelled, field| {
         if !schema.is_secret(key) {
             return;
         }
         let mut names: Vec<String> = field.env.map(str::to_owned).into_iter().collect();
-        let spelled: Vec<String> = key
-            .split('.')
-            .map(|s| s.to_ascii_uppercase().replace('-', "_"))
-            .collect();
-        for prefix in &prefixes {
-            for sep in ["_", "__"] {
-                let name = format!("{prefix}{}", spelled.join(sep));
-                if !names.contains(&name) {
-                    names.push(name);
-                }
+        for naming in &namings {
+            let name = naming.var(spelled, field);
+            if !names.contains(&name) {
+                names.push(name);
             }
         }
         let revealed = revealed_at(schema, key, &fields);
@@ -420,10 +426,6 @@ fn policy(
     // (`MYAPP_ROUTES`), a field of a map's entry (`MYAPP_UPSTREAMS_EU_DSN`).
     // Found among the variables `os.getenv` reads. A secret inside a list
     // or map cannot be revealed, so these are always hidden.
-    let namings: Vec<EnvNaming> = prefixes
-        .iter()
-        .flat_map(|p| ["_", "__"].map(|sep| EnvNaming::new(Some(p), sep)))
-        .collect();
     for (name, value) in env.iter() {
         if env_hidden.iter().chain(&env_revealed).any(|h| h == name) {
             continue;
