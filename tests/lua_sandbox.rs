@@ -630,6 +630,29 @@ fn a_script_past_its_time_limit_in_its_last_call_fails() {
          steps to parse, more than a configuration script may take (at most 2097152)\n  --> \
          evil.lua"
     );
+    // A `break` is a goto to its loop's end; and labels alone are checked
+    // against each other.
+    let breaks = format!(
+        "local x = false\nwhile true do\n{}{}end\nreturn {{}}",
+        "if x then break end\n".repeat(5000),
+        (0..5000)
+            .map(|i| format!("::b{i}:: x = 1\n"))
+            .collect::<String>(),
+    );
+    let labels: String = (0..30_000).map(|i| format!("::l{i}::\n")).collect();
+    for (text, why) in [
+        (
+            breaks,
+            "its 5000 labels and 5000 gotos and breaks take 25000000 steps",
+        ),
+        (labels, "its 30000 labels take 900000000 steps"),
+    ] {
+        let (result, took) = load(timed(&text));
+        assert!(took < TIME, "took {took:?}");
+        let err = result.unwrap_err().to_string();
+        assert!(err.contains(why), "{err}");
+    }
+    still_works();
 }
 
 /// Lua's parser takes the square of a chain of `and`, `or` or `elseif`:

@@ -278,9 +278,12 @@ end
 
 /// Why a chunk's text is not parsed, if it would keep Lua's parser in C,
 /// past every hook, for more than `steps`: the parser matches each `goto`
-/// with the labels of its function, so their product is its work. Both are
-/// counted wherever the words stand (comments and strings too), which only
-/// errs high, in one pass.
+/// with the labels of its function, so their product is its work, and a
+/// `break` is a `goto` to the loop's end, matched the same way. Each label
+/// is also checked against the labels before it, so labels alone take their
+/// square, allowed as chains are (below). All are counted wherever the
+/// words stand (comments and strings too), which only errs high, in one
+/// pass.
 ///
 /// Likewise a chain of `and`, `or` or `elseif`: the parser walks the list of
 /// the chain's jumps to its end for each link, so a chain of `n` takes `n²`
@@ -292,24 +295,36 @@ end
 /// parsing at the most). Words in comments and strings count too, which
 /// only errs high.
 pub(super) fn unparsable(text: &[u8], steps: u64) -> Option<String> {
-    let (mut colons, mut gotos) = (0u64, 0u64);
+    let (mut colons, mut gotos, mut breaks) = (0u64, 0u64, 0u64);
     for (i, &c) in text.iter().enumerate() {
         match c {
             b':' if text.get(i + 1) == Some(&b':') => colons += 1,
             b'g' if text[i..].starts_with(b"goto") => gotos += 1,
+            b'b' if text[i..].starts_with(b"break") => breaks += 1,
             _ => {}
         }
     }
     let labels = colons / 2;
-    let work = labels.saturating_mul(gotos);
+    let work = labels.saturating_mul(gotos + breaks);
     if work > steps {
+        let jumps = match breaks {
+            0 => format!("{gotos} gotos"),
+            _ => format!("{} gotos and breaks", gotos + breaks),
+        };
         return Some(format!(
-            "its {labels} labels and {gotos} gotos take {work} steps to parse, more than a \
+            "its {labels} labels and {jumps} take {work} steps to parse, more than a \
              configuration script may take (at most {steps})"
         ));
     }
-    let (chained, longest) = chains(text);
     let allowed = steps.saturating_mul(CHAIN_STEPS);
+    let labelled = labels.saturating_mul(labels);
+    if labelled > allowed {
+        return Some(format!(
+            "its {labels} labels take {labelled} steps to parse, more than a configuration \
+             script may take (at most {allowed})"
+        ));
+    }
+    let (chained, longest) = chains(text);
     (chained > allowed).then(|| {
         format!(
             "a chain of {longest} `and`, `or` or `elseif` takes up to {chained} steps to parse, \
