@@ -439,6 +439,8 @@ fn os_getenv_hides_variables_named_as_credentials() {
 /// a field's name under `rename_all`.
 #[test]
 fn os_getenv_hides_a_secrets_variable_in_every_env_layers_spelling() {
+    // The secrets are set to be hidden, not read back.
+    #[allow(dead_code)]
     #[derive(Config, Debug)]
     #[config(name = "myapp", rename_all = "camelCase")]
     struct Held {

@@ -18,6 +18,7 @@ fn meter() -> Rc<Meter> {
         disarm: OnceCell::new(),
         disarming: Cell::new(false),
         noticed: Noticed::default(),
+        held: Cell::new(0),
     })
 }
 
