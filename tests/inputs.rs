@@ -363,6 +363,9 @@ fn the_caret_stands_under_the_value_after_wide_and_combining_characters() {
         ("🦀🦀", 4),
         ("e\u{301}e\u{301}", 2),
         ("ab", 2),
+        // A skin tone modifies the emoji before it, in the same two columns.
+        ("👍🏽", 2),
+        ("👍\u{1f3fb}👍", 4),
     ] {
         let err = load::json_error::<Named>(format!("{{\"name\": \"{name}\", \"port\": 70000}}"));
         let shown = err.to_string();

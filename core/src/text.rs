@@ -30,6 +30,8 @@ pub(crate) fn columns(c: char) -> usize {
         | 0x20D0..=0x20FF
         | 0xFE00..=0xFE0F
         | 0xFE20..=0xFE2F
+        // Emoji skin tones, drawn within the emoji they follow.
+        | 0x1F3FB..=0x1F3FF
         | 0xE0100..=0xE01EF => 0,
         0x1100..=0x115F
         | 0x2E80..=0x303E
