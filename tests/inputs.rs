@@ -242,6 +242,19 @@ fn an_integer_past_64_bits_is_not_rounded_into_a_float() {
     }
     let app = load::toml::<App>("ratio = 18446744073709551615\n");
     assert_eq!(app.ratio, 18446744073709551615u64 as f32);
+    // The same integer given as text, in the environment: refused alike.
+    for text in ["99999999999999999999999", "-18446744073709551617"] {
+        let err = env_err("APP_RATIO", text);
+        assert!(
+            err.to_string()
+                .contains(&format!("the integer {text} is past 64 bits")),
+            "{text}: {err}"
+        );
+    }
+    let app = load::env::<App>([("APP_RATIO", "18446744073709551615")]);
+    assert_eq!(app.ratio, 18446744073709551615u64 as f32);
+    let app = load::env::<App>([("APP_RATIO", "1e23")]);
+    assert_eq!(app.ratio, 1e23);
 }
 
 /// Inline JSON in an env value nests no deeper than a file may (it was

@@ -35,6 +35,26 @@ pub(super) fn found(value: &Value) -> String {
     }
 }
 
+/// An integer for a float field that a float would round, said with the
+/// float it would become.
+fn past_64_bits(integer: &str, x: f64) -> DeError {
+    de::Error::custom(format_args!(
+        "the integer {integer} is past 64 bits, which a float does not hold exactly; \
+         write it as a float ({x:e}) if that is meant"
+    ))
+}
+
+/// Whether text is a whole number in plain digits (`123`, `-123`) past
+/// what 64 bits hold, as a file's integer past 64 bits is.
+fn whole_past_64_bits(s: &str) -> bool {
+    let t = s.trim();
+    let digits = t.strip_prefix(['+', '-']).unwrap_or(t);
+    !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && t.parse::<i64>().is_err()
+        && t.trim_start_matches('+').parse::<u64>().is_err()
+}
+
 pub(super) fn mismatch(value: &Value, expected: &str) -> DeError {
     de::Error::custom(format_args!("expected {expected}, found {}", found(value)))
 }
@@ -80,12 +100,10 @@ impl<'a> ValueDe<'a> {
             }
             // TOML reads such an integer as an error, being past 64 bits;
             // staid keeps it for `u128` fields, but a float would round it.
-            (Kind::Integer(i), _) => self.fail(de::Error::custom(format_args!(
-                "the integer {i} is past 64 bits, which a float does not hold exactly; \
-                 write it as a float ({:e}) if that is meant",
-                *i as f64
-            ))),
+            (Kind::Integer(i), _) => self.fail(past_64_bits(&i.to_string(), *i as f64)),
+            // The same integer as text (env, a flag), in plain digits.
             (_, Some(s)) => match text::parse_float(s) {
+                Some(x) if whole_past_64_bits(s) => self.fail(past_64_bits(s.trim(), x)),
                 Some(x) => Ok(x),
                 None => self.fail(mismatch(self.value, "a number")),
             },
