@@ -477,3 +477,29 @@ fn substitution_reads_the_builders_environment_and_the_files_earlier_lines() {
     );
     assert!(!warnings.concat().contains("word"), "{warnings:?}");
 }
+
+/// Inline JSON written without quotes around it keeps its own quotes, as
+/// other readers of `.env` files keep them: a list of items with commas in
+/// them, a map of sections.
+#[test]
+fn inline_json_without_quotes_around_it_is_read_as_json() {
+    use std::collections::BTreeMap;
+    #[derive(Config, Debug)]
+    struct Up {
+        port: u16,
+    }
+    #[derive(Config, Debug)]
+    #[config(name = "myapp")]
+    struct Json {
+        #[config(default = [])]
+        tags: Vec<String>,
+        #[config(nested)]
+        ups: BTreeMap<String, Up>,
+    }
+    let tmp = Tmp::new();
+    let path =
+        tmp.env("MYAPP_TAGS=[\"a,b\", \"c\"]   # two tags\nMYAPP_UPS={\"eu\": {\"port\": 2}}\n");
+    let app = Json::builder().dotenv(path).load().unwrap();
+    assert_eq!(app.tags, ["a,b", "c"]);
+    assert_eq!(app.ups["eu"].port, 2);
+}

@@ -227,6 +227,9 @@ impl Reader<'_> {
     /// the end even after a fault, so that a quoted value's later lines
     /// are not taken for variables.
     fn value(&mut self, value: &mut Value, lookup: &dyn Fn(&str) -> Option<String>) {
+        if matches!(self.peek(), Some('[' | '{')) {
+            return self.json(value);
+        }
         while !self.at_line_end() {
             match self.peek() {
                 Some(' ' | '\t') => {
@@ -246,6 +249,27 @@ impl Reader<'_> {
                 None => return,
             }
         }
+    }
+
+    /// An unquoted value that opens like JSON (`[` or `{`) is taken as it
+    /// is written, its quotes, blanks and backslashes kept, as dotenv files
+    /// are read elsewhere ("think JSON"): a shell's reading would drop the
+    /// quotes and leave `[a,b]`. It ends at the line's end, or at a `#`
+    /// after a blank outside its strings (a comment); trailing blanks go.
+    fn json(&mut self, value: &mut Value) {
+        let (mut in_string, mut escaped, mut blank) = (false, false, false);
+        while let Some(c) = self.peek().filter(|_| !self.at_line_end()) {
+            match c {
+                '#' if !in_string && blank => break,
+                '"' if !escaped => in_string = !in_string,
+                _ => {}
+            }
+            escaped = in_string && c == '\\' && !escaped;
+            blank = matches!(c, ' ' | '\t');
+            value.text.push(c);
+            self.bump();
+        }
+        value.text.truncate(value.text.trim_end().len());
     }
 
     /// A part of a value in quotes: single quotes keep every character as
@@ -392,6 +416,23 @@ mod tests {
             .into_iter()
             .map(|f| (f.message, f.line, f.column))
             .collect()
+    }
+
+    /// An unquoted value that opens like JSON keeps its quotes, blanks and
+    /// backslashes, up to a comment outside its strings.
+    #[test]
+    fn an_unquoted_json_value_is_kept_as_written() {
+        let text = "A={\"eu\": {\"port\": 2}}\nB=[\"a\",\"b\"]   # two\n\
+                    C={\"k\": \"x # y\", \"q\": \"\\\"\"}\nD=[1, 2]#3\n";
+        assert_eq!(
+            values_only(text),
+            [
+                "{\"eu\": {\"port\": 2}}",
+                "[\"a\",\"b\"]",
+                "{\"k\": \"x # y\", \"q\": \"\\\"\"}",
+                "[1, 2]#3",
+            ]
+        );
     }
 
     #[test]
