@@ -634,8 +634,8 @@ fn a_script_past_its_time_limit_in_its_last_call_fails() {
     // against each other.
     let breaks = format!(
         "local x = false\nwhile true do\n{}{}end\nreturn {{}}",
-        "if x then break end\n".repeat(5000),
-        (0..5000)
+        "if x then break end\n".repeat(20_000),
+        (0..8000)
             .map(|i| format!("::b{i}:: x = 1\n"))
             .collect::<String>(),
     );
@@ -643,7 +643,7 @@ fn a_script_past_its_time_limit_in_its_last_call_fails() {
     for (text, why) in [
         (
             breaks,
-            "its 5000 labels and 5000 gotos and breaks take 25000000 steps",
+            "its 8000 labels and 20000 breaks take 160000000 steps",
         ),
         (labels, "its 30000 labels take 900000000 steps"),
     ] {
@@ -652,6 +652,14 @@ fn a_script_past_its_time_limit_in_its_last_call_fails() {
         let err = result.unwrap_err().to_string();
         assert!(err.contains(why), "{err}");
     }
+    // Loops with a break and a `continue` label each, a thousand of them,
+    // and the word in other words (`breakfast`), load.
+    let loops = "for i = 1, 2 do if i == 2 then break end if i then goto continue end \
+                 ::continue:: end -- breakfast\n"
+        .repeat(1100)
+        + "return {}";
+    let (result, _) = load(timed(&loops));
+    assert!(result.is_ok(), "{result:?}");
     still_works();
 }
 

@@ -279,9 +279,10 @@ end
 /// Why a chunk's text is not parsed, if it would keep Lua's parser in C,
 /// past every hook, for more than `steps`: the parser matches each `goto`
 /// with the labels of its function, so their product is its work, and a
-/// `break` is a `goto` to the loop's end, matched the same way. Each label
-/// is also checked against the labels before it, so labels alone take their
-/// square, allowed as chains are (below). All are counted wherever the
+/// `break` is a `goto` to the loop's end, matched the same way (allowed as
+/// chains are, below: breaks are common and mostly in small loops apart
+/// from any label). Each label is also checked against the labels before
+/// it, so labels alone take their square, allowed as chains are too. All are counted wherever the
 /// words stand (comments and strings too), which only errs high, in one
 /// pass.
 ///
@@ -296,27 +297,38 @@ end
 /// only errs high.
 pub(super) fn unparsable(text: &[u8], steps: u64) -> Option<String> {
     let (mut colons, mut gotos, mut breaks) = (0u64, 0u64, 0u64);
+    let word_at = |i: usize, word: &[u8]| {
+        let edge = |b: Option<&u8>| !b.is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_');
+        text[i..].starts_with(word)
+            && edge(i.checked_sub(1).and_then(|j| text.get(j)))
+            && edge(text.get(i + word.len()))
+    };
     for (i, &c) in text.iter().enumerate() {
         match c {
             b':' if text.get(i + 1) == Some(&b':') => colons += 1,
             b'g' if text[i..].starts_with(b"goto") => gotos += 1,
-            b'b' if text[i..].starts_with(b"break") => breaks += 1,
+            b'b' if word_at(i, b"break") => breaks += 1,
             _ => {}
         }
     }
     let labels = colons / 2;
-    let work = labels.saturating_mul(gotos + breaks);
+    let work = labels.saturating_mul(gotos);
     if work > steps {
-        let jumps = match breaks {
-            0 => format!("{gotos} gotos"),
-            _ => format!("{} gotos and breaks", gotos + breaks),
-        };
         return Some(format!(
-            "its {labels} labels and {jumps} take {work} steps to parse, more than a \
+            "its {labels} labels and {gotos} gotos take {work} steps to parse, more than a \
              configuration script may take (at most {steps})"
         ));
     }
+    // Breaks are common and mostly sit in small loops of their own, apart
+    // from the labels: allowed as chains are.
     let allowed = steps.saturating_mul(CHAIN_STEPS);
+    let broken = labels.saturating_mul(breaks);
+    if broken > allowed {
+        return Some(format!(
+            "its {labels} labels and {breaks} breaks take {broken} steps to parse, more than a \
+             configuration script may take (at most {allowed})"
+        ));
+    }
     let labelled = labels.saturating_mul(labels);
     if labelled > allowed {
         return Some(format!(
