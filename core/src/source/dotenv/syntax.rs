@@ -228,7 +228,7 @@ impl Reader<'_> {
     /// are not taken for variables.
     fn value(&mut self, value: &mut Value, lookup: &dyn Fn(&str) -> Option<String>) {
         if matches!(self.peek(), Some('[' | '{')) {
-            return self.json(value);
+            return self.json(value, lookup);
         }
         while !self.at_line_end() {
             match self.peek() {
@@ -254,13 +254,19 @@ impl Reader<'_> {
     /// An unquoted value that opens like JSON (`[` or `{`) is taken as it
     /// is written, its quotes, blanks and backslashes kept, as dotenv files
     /// are read elsewhere ("think JSON"): a shell's reading would drop the
-    /// quotes and leave `[a,b]`. It ends at the line's end, or at a `#`
-    /// after a blank outside its strings (a comment); trailing blanks go.
-    fn json(&mut self, value: &mut Value) {
+    /// quotes and leave `[a,b]`. Substitutions (`$NAME`, `${NAME}`) are
+    /// made, as in any unquoted value. It ends at the line's end, or at a
+    /// `#` after a blank outside its strings (a comment); trailing blanks go.
+    fn json(&mut self, value: &mut Value, lookup: &dyn Fn(&str) -> Option<String>) {
         let (mut in_string, mut escaped, mut blank) = (false, false, false);
         while let Some(c) = self.peek().filter(|_| !self.at_line_end()) {
             match c {
                 '#' if !in_string && blank => break,
+                '$' if !escaped => {
+                    self.substitute(value, lookup);
+                    blank = false;
+                    continue;
+                }
                 '"' if !escaped => in_string = !in_string,
                 _ => {}
             }
@@ -433,6 +439,11 @@ mod tests {
                 "[1, 2]#3",
             ]
         );
+        // Substitutions are made, in its strings too.
+        let env = |name: &str| (name == "FROM_ENV").then(|| "env".to_owned());
+        let (entries, faults) = parse("A=[$FROM_ENV, \"${FROM_ENV}-a\"]\n", env);
+        assert_eq!(faults, []);
+        assert_eq!(entries[0].value, "[env, \"env-a\"]");
     }
 
     #[test]
