@@ -257,9 +257,7 @@ const O_NONBLOCK: i32 = if cfg!(all(
         target_arch = "mips",
         target_arch = "mips64",
         target_arch = "sparc",
-        target_arch = "sparc64",
-        target_arch = "powerpc",
-        target_arch = "powerpc64"
+        target_arch = "sparc64"
     ))
 )) {
     0o4000
