@@ -127,6 +127,9 @@ impl Settle {
     /// A file event about paths that concern the watched files.
     pub(super) fn event(&mut self, event: &FileEvent, now: Instant) {
         for path in &event.paths {
+            // A file that changed since it was seen empty or gone is looked
+            // at afresh: the settle time counts from what it is after this.
+            self.odd.remove(path);
             match event.what {
                 // Only regular files are written through; a directory or
                 // symlink created (a ConfigMap's `..data` swap) is whole.
@@ -354,6 +357,24 @@ mod tests {
             fs::write(&file, "port = 1\n").unwrap();
             settle.loaded(&files, &stamps(&files));
         }
+    }
+
+    /// A sighting of a file empty, then a write and a truncation again: the
+    /// settle time counts from the second sighting, not the first.
+    #[test]
+    fn a_file_seen_empty_then_written_is_looked_at_afresh() {
+        let (_dir, file, mut settle) = started("app.toml");
+        let files = [file.clone()];
+        fs::write(&file, "").unwrap();
+        let t0 = Instant::now();
+        assert!(settle.in_flux(&files, &stamps(&files), t0));
+        fs::write(&file, "port = 2\n").unwrap();
+        settle.event(&event(What::Closed, &file), t0 + SETTLE / 2);
+        fs::write(&file, "").unwrap();
+        let t1 = t0 + SETTLE / 2;
+        assert!(settle.in_flux(&files, &stamps(&files), t1));
+        assert!(settle.in_flux(&files, &stamps(&files), t0 + SETTLE));
+        assert!(!settle.in_flux(&files, &stamps(&files), t1 + SETTLE));
     }
 
     /// A load that finds a file truncated, before any event has said so,
