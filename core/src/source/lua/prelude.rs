@@ -312,37 +312,41 @@ pub(super) fn unparsable(text: &[u8], steps: u64) -> Option<String> {
         }
     }
     let labels = colons / 2;
-    let work = labels.saturating_mul(gotos);
-    if work > steps {
-        return Some(format!(
-            "its {labels} labels and {gotos} gotos take {work} steps to parse, more than a \
-             configuration script may take (at most {steps})"
-        ));
-    }
     // Breaks are common and mostly sit in small loops of their own, apart
     // from the labels: allowed as chains are.
     let allowed = steps.saturating_mul(CHAIN_STEPS);
-    let broken = labels.saturating_mul(breaks);
-    if broken > allowed {
-        return Some(format!(
-            "its {labels} labels and {breaks} breaks take {broken} steps to parse, more than a \
-             configuration script may take (at most {allowed})"
-        ));
-    }
-    let labelled = labels.saturating_mul(labels);
-    if labelled > allowed {
-        return Some(format!(
-            "its {labels} labels take {labelled} steps to parse, more than a configuration \
-             script may take (at most {allowed})"
-        ));
-    }
     let (chained, longest) = chains(text);
-    (chained > allowed).then(|| {
-        format!(
-            "a chain of {longest} `and`, `or` or `elseif` takes up to {chained} steps to parse, \
-             more than a configuration script may take (at most {allowed})"
-        )
-    })
+    let checks = [
+        (
+            labels.saturating_mul(gotos),
+            steps,
+            format!("its {labels} labels and {gotos} gotos take"),
+        ),
+        (
+            labels.saturating_mul(breaks),
+            allowed,
+            format!("its {labels} labels and {breaks} breaks take"),
+        ),
+        (
+            labels.saturating_mul(labels),
+            allowed,
+            format!("its {labels} labels take"),
+        ),
+        (
+            chained,
+            allowed,
+            format!("a chain of {longest} `and`, `or` or `elseif` takes up to"),
+        ),
+    ];
+    checks
+        .into_iter()
+        .find(|(work, most, _)| work > most)
+        .map(|(work, most, what)| {
+            format!(
+                "{what} {work} steps to parse, more than a configuration script may take (at most \
+             {most})"
+            )
+        })
 }
 
 /// The parser's steps for the chains of `and`, `or` and `elseif` in `text`
