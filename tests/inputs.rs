@@ -525,3 +525,38 @@ fn an_empty_key_is_named_in_quotes() {
         Some("error: `\"\"`: unknown key")
     );
 }
+
+/// A name of thousands of characters (an unknown variable, an unknown
+/// flag) is cut in the message that names it, as in its origin, whether
+/// the report is an error or a warning.
+#[test]
+fn long_names_are_cut_in_messages_and_warnings() {
+    let name = format!("APP_{}", "Z".repeat(5000));
+    let error = App::builder()
+        .unknown_env(staid::Unknown::Error)
+        .env_from([(name.as_str(), "1")])
+        .load()
+        .unwrap_err();
+    let message = error.problems()[0].message();
+    assert!(message.len() < 600, "{} bytes", message.len());
+    assert!(
+        message.ends_with("... (cut at 512 characters)"),
+        "{message}"
+    );
+    assert!(error.to_string().len() < 1_500, "{error}");
+    let loaded = App::builder()
+        .unknown_env(staid::Unknown::Warn)
+        .env_from([(name.as_str(), "1")])
+        .load_full()
+        .unwrap();
+    let warning = loaded.warnings()[0].to_string();
+    assert!(warning.len() < 1_500, "{} bytes", warning.len());
+    let flag = format!("--{}", "z".repeat(5000));
+    let error = App::builder()
+        .args(["app", flag.as_str()])
+        .load()
+        .unwrap_err();
+    let shown = error.to_string();
+    assert!(shown.len() < 1_500, "{} bytes", shown.len());
+    assert!(shown.contains("(cut at 512 characters)"), "{shown}");
+}

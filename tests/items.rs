@@ -349,3 +349,30 @@ fn a_key_set_in_a_broken_file_under_a_dotted_entry_is_not_missing() {
     assert_eq!(error.problems().len(), 1, "{error}");
     assert!(error.to_string().contains("invalid TOML"), "{error}");
 }
+
+/// Map text from the environment: a malformed pair does not hide the other
+/// malformed pairs, nor the bad values of the well-formed ones.
+#[test]
+fn every_bad_pair_and_entry_of_map_text_is_reported() {
+    let error = load::env_error::<App>([("APP_LIMITS", "a:x,b:1,c:300,d,e:2,f")]);
+    assert_eq!(
+        problems(&error),
+        [
+            "limits: expected `key:value` pairs separated by commas, found \"d\"",
+            "limits: expected `key:value` pairs separated by commas, found \"f\"",
+            "limits.a: expected an integer (u8), found \"x\"",
+            "limits.c: 300 is out of range for u8 (0 to 255)",
+        ],
+        "{error}"
+    );
+    // Without a malformed pair, every bad entry is still reported.
+    let error = load::env_error::<App>([("APP_LIMITS", "a:x,b:1,c:300")]);
+    assert_eq!(
+        problems(&error),
+        [
+            "limits.a: expected an integer (u8), found \"x\"",
+            "limits.c: 300 is out of range for u8 (0 to 255)",
+        ],
+        "{error}"
+    );
+}

@@ -99,11 +99,38 @@ pub(crate) fn quoted(s: &str) -> String {
 /// field's own type (serde's `invalid value: string "..."`) may quote the
 /// whole value.
 pub(crate) fn bounded(message: String) -> String {
-    const MAX: usize = 512;
-    match message.char_indices().nth(MAX) {
+    match message.char_indices().nth(MAX_SHOWN) {
         None => message,
-        Some((cut, _)) => format!("{}... (cut at {MAX} characters)", &message[..cut]),
+        Some((cut, _)) => format!("{}... (cut at {MAX_SHOWN} characters)", &message[..cut]),
     }
+}
+
+/// The most characters of one message, or of one name in it, a report shows.
+const MAX_SHOWN: usize = 512;
+
+/// `message` with every word (a run without whitespace) longer than
+/// [`MAX_SHOWN`] characters cut, or `None` if none is: a variable, flag or
+/// key name of thousands of characters would otherwise swamp the report
+/// that names it.
+pub(crate) fn cut_long_words(message: &str) -> Option<String> {
+    if message.len() <= MAX_SHOWN {
+        return None;
+    }
+    let mut out = String::with_capacity(MAX_SHOWN * 2);
+    let mut cut = false;
+    for piece in message.split_inclusive(char::is_whitespace) {
+        let word = piece.trim_end_matches(char::is_whitespace);
+        match word.char_indices().nth(MAX_SHOWN) {
+            Some((at, _)) => {
+                cut = true;
+                out.push_str(&word[..at]);
+                out.push_str(&format!("... (cut at {MAX_SHOWN} characters)"));
+                out.push_str(&piece[word.len()..]);
+            }
+            None => out.push_str(piece),
+        }
+    }
+    cut.then_some(out)
 }
 
 /// Go's `strconv.ParseBool` forms.
@@ -340,6 +367,21 @@ pub(crate) fn type_list(types: &str) -> Vec<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_words_past_the_bound_are_cut() {
+        assert_eq!(cut_long_words("unknown key"), None);
+        let long = "é".repeat(600);
+        assert_eq!(cut_long_words(&format!("a {} b", "x".repeat(512))), None);
+        let cut = cut_long_words(&format!("unknown {long}\n  tail")).unwrap();
+        assert_eq!(
+            cut,
+            format!(
+                "unknown {}... (cut at 512 characters)\n  tail",
+                "é".repeat(512)
+            )
+        );
+    }
 
     #[test]
     fn inline_json_is_told_from_lists_of_addresses_and_words() {

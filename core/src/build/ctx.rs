@@ -229,11 +229,11 @@ impl<'a> Ctx<'a> {
                 // Only where every item has one type (lists, maps, arrays):
                 // a tuple's items do not.
                 let read = |v: &Value| de::from_value::<T>(v).err();
-                let uniform =
-                    matches!(field.shape(), Some(Shape::List | Shape::Map)) || is_array(field.ty);
+                let map = field.shape() == Some(Shape::Map);
+                let uniform = map || field.shape() == Some(Shape::List) || is_array(field.ty);
                 let later = value
                     .filter(|_| uniform)
-                    .map(|v| de::later_errors(v, &e, &read));
+                    .map(|v| de::later_errors(v, &e, &read, map));
                 let len = self.push(field.key, field.name);
                 self.type_problem(e, value, field);
                 for e in later.into_iter().flatten() {

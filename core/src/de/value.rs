@@ -406,26 +406,41 @@ impl<'de> de::Deserializer<'de> for ValueDe<'_> {
     }
 }
 
-/// `key:value,key:value` text as a table of text values.
+/// `key:value,key:value` text as a table of text values, or the error of
+/// its first malformed pair.
 pub(crate) fn text_map(s: &str, origin: &Origin) -> Result<Table, DeError> {
+    let (table, mut bad) = text_pairs(s, origin);
+    match bad.is_empty() {
+        true => Ok(table),
+        false => Err(bad.swap_remove(0)),
+    }
+}
+
+/// `key:value,key:value` text as a table of its well-formed pairs, and an
+/// error for each pair that is not one (no `:`, a key given twice), in
+/// the text's order.
+pub(super) fn text_pairs(s: &str, origin: &Origin) -> (Table, Vec<DeError>) {
     let mut table = Table::new();
+    let mut bad = Vec::new();
     for pair in text::split_escaped(s, ',') {
         let Some((k, v)) = pair.split_once(':') else {
-            return Err(de::Error::custom(format_args!(
+            bad.push(de::Error::custom(format_args!(
                 "expected `key:value` pairs separated by commas, found {}",
                 text::quoted(&pair)
             )));
+            continue;
         };
         let key = k.trim();
         if table.contains_key(key) {
-            return Err(de::Error::custom(format_args!(
+            bad.push(de::Error::custom(format_args!(
                 "duplicate key {} in `key:value` pairs",
                 text::quoted(key)
             )));
+            continue;
         }
         table.insert(key.to_owned(), Value::text(v.trim(), origin.clone()));
     }
-    Ok(table)
+    (table, bad)
 }
 
 pub(super) struct Enum<'a> {

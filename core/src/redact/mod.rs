@@ -369,6 +369,23 @@ pub(crate) fn shown_parts<'p>(schema: &Schema, parts: &[&'p str]) -> Vec<&'p str
 /// has no tree to take spans from, so the extent of each secret value is
 /// found in the text itself, from its key to the end of its value.
 pub(crate) fn problems(schema: &'static Schema, problems: &mut [Problem], texts: &Texts) {
+    mask_problems(schema, problems, texts);
+    // Cut once masked: a cut name would no longer be found to mask.
+    for problem in problems.iter_mut() {
+        if let Some(cut) = crate::text::cut_long_words(&problem.message) {
+            problem.message = cut;
+        }
+        if let Some(cut) = problem
+            .help
+            .as_deref()
+            .and_then(crate::text::cut_long_words)
+        {
+            problem.help = Some(cut);
+        }
+    }
+}
+
+fn mask_problems(schema: &'static Schema, problems: &mut [Problem], texts: &Texts) {
     if problems.is_empty() {
         return;
     }
