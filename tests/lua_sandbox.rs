@@ -699,6 +699,54 @@ fn a_long_chain_of_and_or_elseif_is_refused_before_it_is_parsed() {
     assert_eq!(result.unwrap().port, 2);
 }
 
+/// Lua's parser compares each name with the locals and upvalues of every
+/// function around it, in C: nested functions full of locals, and a name
+/// written many times inside them, are refused before they are parsed, in
+/// the script's text and in `load`. A text of 1.5 MB kept the parser busy
+/// for 15 s of CPU, past the time limit.
+#[test]
+fn names_among_many_nested_locals_are_refused_before_they_are_parsed() {
+    let nest = |names: &str, body: &str| {
+        let mut text = String::new();
+        for depth in 0..163 {
+            let locals: Vec<String> = (0..199).map(|i| format!("v{depth}_{i}")).collect();
+            text.push_str(&format!("local {}\nlocal function f()\n", locals.join(",")));
+        }
+        text.push_str(&format!("local t = {{{names}}}\n{body}"));
+        text + &"end\n".repeat(163) + "return { port = 2 }\n"
+    };
+    let uses: Vec<String> = (0..199).map(|i| format!("v0_{i}")).collect();
+    let bomb = nest(&uses.join(","), &format!("x{{{}}}\n", "x,".repeat(400_000)));
+    let (result, took) = load(timed(&bomb));
+    assert!(took < TIME, "took {took:?}");
+    let err = result.unwrap_err().to_string();
+    assert!(
+        err.starts_with("error: the script cannot be parsed: looking up its 400"),
+        "{err}"
+    );
+    // The same chunk made by the script and given to `load`.
+    let made = r#"
+local parts = {}
+for d = 0, 162 do
+  local names = {}
+  for i = 0, 198 do names[#names + 1] = "v" .. d .. "_" .. i end
+  parts[#parts + 1] = "local " .. table.concat(names, ",") .. "\nlocal function f()\n"
+end
+parts[#parts + 1] = "x{" .. string.rep("x,", 700000) .. "}\n" .. string.rep("end\n", 163)
+local f, e = load(table.concat(parts))
+error(e)
+"#;
+    let err = hostile_timed(made);
+    assert!(
+        err.contains("load: the chunk cannot be parsed: looking up its 700"),
+        "{err}"
+    );
+    still_works();
+    // As deep, with a few names inside: loads.
+    let (result, _) = load(timed(&nest(&uses.join(","), "local y = t[1]\n")));
+    assert_eq!(result.unwrap().port, 2);
+}
+
 /// No heap address reaches a script: `tostring` and `string.format` give a
 /// table, function or coroutine by its type's name (so no message can show
 /// an address however the script cuts it), `%p` is refused, and a table's

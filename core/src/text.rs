@@ -108,12 +108,17 @@ pub(crate) fn bounded(message: String) -> String {
 /// The most characters of one message, or of one name in it, a report shows.
 const MAX_SHOWN: usize = 512;
 
-/// `message` with every word (a run without whitespace) longer than
-/// [`MAX_SHOWN`] characters cut, or `None` if none is: a variable, flag or
-/// key name of thousands of characters would otherwise swamp the report
-/// that names it.
+/// A message longer than this many characters has its long words cut.
+/// Above any message staid writes itself, and above a script's own
+/// messages, which are cut at 1 KiB as a whole.
+const MAX_MESSAGE: usize = 2048;
+
+/// `message`, if longer than [`MAX_MESSAGE`] characters, with every word
+/// (a run without whitespace) longer than [`MAX_SHOWN`] characters cut, or
+/// `None` if nothing is: a variable, flag or key name of thousands of
+/// characters would otherwise swamp the report that names it.
 pub(crate) fn cut_long_words(message: &str) -> Option<String> {
-    if message.len() <= MAX_SHOWN {
+    if message.len() <= MAX_MESSAGE || message.chars().nth(MAX_MESSAGE).is_none() {
         return None;
     }
     let mut out = String::with_capacity(MAX_SHOWN * 2);
@@ -371,8 +376,12 @@ mod tests {
     #[test]
     fn only_words_past_the_bound_are_cut() {
         assert_eq!(cut_long_words("unknown key"), None);
-        let long = "é".repeat(600);
-        assert_eq!(cut_long_words(&format!("a {} b", "x".repeat(512))), None);
+        // Short messages stay whole, even with a long word.
+        assert_eq!(cut_long_words(&"x".repeat(2048)), None);
+        assert_eq!(cut_long_words(&"é".repeat(1500)), None);
+        let words = format!("a {}", "x ".repeat(3000));
+        assert_eq!(cut_long_words(&words), None);
+        let long = "é".repeat(3000);
         let cut = cut_long_words(&format!("unknown {long}\n  tail")).unwrap();
         assert_eq!(
             cut,

@@ -4,6 +4,7 @@ mod convert;
 mod layer;
 mod lines;
 mod meter;
+mod parse_guard;
 mod pattern;
 mod prelude;
 mod report;

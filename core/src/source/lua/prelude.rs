@@ -13,7 +13,7 @@ use crate::source::Vars;
 /// to the meter; `coroutine.wrap` is rebuilt on them, so that the dead
 /// coroutine of a breach is never closed (its `__close` handlers would run
 /// with hooks off); `load` takes text only, and none that would take the
-/// parser too long ([`unparsable`]); `setmetatable` refuses `__gc`,
+/// parser too long ([`unparsable`](super::parse_guard::unparsable)); `setmetatable` refuses `__gc`,
 /// whose finalizers would run when the state is closed, outside the
 /// script's run, and records each metatable for the meter; `rawset`
 /// refuses the read-only views, past whose metatables it would write. The
@@ -275,110 +275,6 @@ table.sort = function(t, comp)
   return sort(t, function(a, b) return comp(a, b) end)
 end
 "##;
-
-/// Why a chunk's text is not parsed, if it would keep Lua's parser in C,
-/// past every hook, for more than `steps`: the parser matches each `goto`
-/// with the labels of its function, so their product is its work, and a
-/// `break` is a `goto` to the loop's end, matched the same way (allowed as
-/// chains are, below: breaks are common and mostly in small loops apart
-/// from any label). Each label is also checked against the labels before
-/// it, so labels alone take their square, allowed as chains are too. All are counted wherever the
-/// words stand (comments and strings too), which only errs high, in one
-/// pass.
-///
-/// Likewise a chain of `and`, `or` or `elseif`: the parser walks the list of
-/// the chain's jumps to its end for each link, so a chain of `n` takes `n²`
-/// steps. A chain of `and` and `or` is taken to run on across lines only
-/// where a line ends with one or the next begins with one (a long chain is
-/// written so, or on one line); `elseif`s are counted in the whole text.
-/// Their squares are allowed a few dozen times `steps` (a chain of ten
-/// thousand or so at the default memory limit, a few tenths of a second of
-/// parsing at the most). Words in comments and strings count too, which
-/// only errs high.
-pub(super) fn unparsable(text: &[u8], steps: u64) -> Option<String> {
-    let (mut colons, mut gotos, mut breaks) = (0u64, 0u64, 0u64);
-    let word_at = |i: usize, word: &[u8]| {
-        let edge = |b: Option<&u8>| !b.is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_');
-        text[i..].starts_with(word)
-            && edge(i.checked_sub(1).and_then(|j| text.get(j)))
-            && edge(text.get(i + word.len()))
-    };
-    for (i, &c) in text.iter().enumerate() {
-        match c {
-            b':' if text.get(i + 1) == Some(&b':') => colons += 1,
-            b'g' if text[i..].starts_with(b"goto") => gotos += 1,
-            b'b' if word_at(i, b"break") => breaks += 1,
-            _ => {}
-        }
-    }
-    let labels = colons / 2;
-    // Breaks are common and mostly sit in small loops of their own, apart
-    // from the labels: allowed as chains are.
-    let allowed = steps.saturating_mul(CHAIN_STEPS);
-    let (chained, longest) = chains(text);
-    let checks = [
-        (
-            labels.saturating_mul(gotos),
-            steps,
-            format!("its {labels} labels and {gotos} gotos take"),
-        ),
-        (
-            labels.saturating_mul(breaks),
-            allowed,
-            format!("its {labels} labels and {breaks} breaks take"),
-        ),
-        (
-            labels.saturating_mul(labels),
-            allowed,
-            format!("its {labels} labels take"),
-        ),
-        (
-            chained,
-            allowed,
-            format!("a chain of {longest} `and`, `or` or `elseif` takes up to"),
-        ),
-    ];
-    checks
-        .into_iter()
-        .find(|(work, most, _)| work > most)
-        .map(|(work, most, what)| {
-            format!(
-                "{what} {work} steps to parse, more than a configuration script may take (at most \
-             {most})"
-            )
-        })
-}
-
-/// The parser's steps for the chains of `and`, `or` and `elseif` in `text`
-/// (the sum of their squares), and the longest chain.
-fn chains(text: &[u8]) -> (u64, u64) {
-    let is_link = |w: &[u8]| w == b"and" || w == b"or";
-    let (mut sum, mut longest, mut run, mut elseifs) = (0u64, 0u64, 0u64, 0u64);
-    let mut open = false;
-    for line in text.split(|&b| b == b'\n') {
-        let words: Vec<&[u8]> = line
-            .split(|b| !(b.is_ascii_alphanumeric() || *b == b'_'))
-            .filter(|w| !w.is_empty())
-            .collect();
-        let links = words.iter().filter(|w| is_link(w)).count() as u64;
-        elseifs += words.iter().filter(|w| **w == b"elseif").count() as u64;
-        let starts = words.first().is_some_and(|w| is_link(w));
-        if !(open || starts) {
-            sum = sum.saturating_add(run.saturating_mul(run));
-            longest = longest.max(run);
-            run = 0;
-        }
-        run += links;
-        open = words.last().is_some_and(|w| is_link(w));
-    }
-    sum = sum.saturating_add(run.saturating_mul(run));
-    longest = longest.max(run).max(elseifs);
-    (sum.saturating_add(elseifs.saturating_mul(elseifs)), longest)
-}
-
-/// How many times [`Limits::steps`](super::meter::Limits::steps) the
-/// parser may spend on chains of `and`, `or` and `elseif`.
-const CHAIN_STEPS: u64 = 64;
 
 /// Base-library globals that reach the file system, the process or the
 /// collector, or that write to the application's output.

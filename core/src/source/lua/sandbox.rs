@@ -16,8 +16,9 @@ use mlua::{
 use super::convert::{self, Convert, Views};
 use super::lines::Assignments;
 use super::meter::{Breach, Limits, Meter, Noticed, MAX_HOOKS, MAX_HOOK_KEY, STEP};
+use super::parse_guard::unparsable;
 use super::pattern;
-use super::prelude::{restrict_os, unparsable, LIBRARY, PRELUDE, REMOVED};
+use super::prelude::{restrict_os, LIBRARY, PRELUDE, REMOVED};
 use super::report::{self, Secrets};
 use crate::error::{Problem, ProblemKind};
 use crate::origin::Origin;
