@@ -851,6 +851,16 @@ fn script_text_cannot_forge_errors_or_reach_the_terminal() {
             "error: \\u{1b}[2J\\u{1b}]0;pwned\\u{7}\n  --> evil.lua:1".to_owned(),
         ),
         (
+            "error('a' .. utf8.char(0x2028) .. 'error: forged' .. utf8.char(0x2029))".to_owned(),
+            "error: a\\u{2028}error: forged\\u{2029}\n  --> evil.lua:1".to_owned(),
+        ),
+        // A chunk's name is not the script's to choose: it would name
+        // another file and line.
+        (
+            "local f = load('\\n\\nerror(\"boom\")', '=/etc/app/real.toml') f()".to_owned(),
+            "error: (load):3: boom\n  --> evil.lua:1".to_owned(),
+        ),
+        (
             "error({})".to_owned(),
             "error: table\n  --> evil.lua:1".to_owned(),
         ),

@@ -8,6 +8,8 @@
 pub(crate) fn unprintable(c: char) -> bool {
     c.is_control()
         || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{61c}')
+        // Line and paragraph separators end a line where Unicode is read.
+        || matches!(c, '\u{2028}' | '\u{2029}')
 }
 
 /// How many terminal columns `c` takes, for a caret under a line: 0 for

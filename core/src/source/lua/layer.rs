@@ -179,7 +179,9 @@ impl Lua {
     /// what is inside it), in `config` and in its hooks, and the variable
     /// that sets it through `os.getenv`. Its value still never appears in
     /// errors, and the script cannot copy it into a field that is not
-    /// secret.
+    /// secret. Only the value as it is can be searched for: a script that
+    /// changes it (`token:upper()`, a piece of it) can put what it made
+    /// anywhere, so reveal a secret only to a script trusted with it.
     pub fn reveal_secret(mut self, key: impl Into<String>) -> Lua {
         self.revealed.push(key.into());
         self

@@ -83,7 +83,7 @@ local function read_all(reader)
     parts[#parts + 1] = piece
   end
 end
-_G.load = function(chunk, name, mode, ...)
+_G.load = function(chunk, _name, mode, ...)
   -- A reader's pieces are read first, so that the whole text is checked
   -- as a string is; `load` answers a reader's error with nil and it.
   if type(chunk) == "function" then
@@ -92,10 +92,12 @@ _G.load = function(chunk, name, mode, ...)
     chunk = text
   end
   if type(chunk) == "string" then parsable(chunk) end
+  -- One name for every chunk: a name of the script's choosing would put
+  -- another file and line in the messages of its errors.
   if select("#", ...) > 0 then
-    return pass(load(chunk, name, "t", (...)))
+    return pass(load(chunk, "=(load)", "t", (...)))
   end
-  return pass(load(chunk, name, "t"))
+  return pass(load(chunk, "=(load)", "t"))
 end
 _G.setmetatable = function(t, mt)
   if type(mt) == "table" then
