@@ -1205,3 +1205,48 @@ fn a_credential_added_later_is_seen() {
     assert_eq!(changed, ["port"]);
     assert_eq!(config.port, 9);
 }
+
+/// An application that never reads `events()` keeps no more than the last
+/// 64 reloads: older configurations are dropped, not kept alive forever.
+#[test]
+fn unread_reloads_are_bounded_and_the_oldest_go() {
+    let (_dir, path, watch) = watched("app.toml", "port = 1\n");
+    let first = Arc::downgrade(&watch.current());
+    let until = |port: u16| {
+        let start = Instant::now();
+        while watch.current().port != port {
+            assert!(start.elapsed() < WAIT, "port {port} was never loaded");
+            thread::sleep(Duration::from_millis(5));
+        }
+    };
+    save_by_rename(&path, "port = 2\n");
+    watch.reload().unwrap();
+    until(2);
+    let second = Arc::downgrade(&watch.current());
+    for port in 3..=80 {
+        save_by_rename(&path, &format!("port = {port}\n"));
+        watch.reload().unwrap();
+        until(port);
+    }
+    // The explicit reloads of ports already current send `Unchanged`, so
+    // the channel may have filled with those: wait until it is full.
+    let start = Instant::now();
+    while watch.events().len() < 64 {
+        assert!(start.elapsed() < WAIT, "{} events", watch.events().len());
+        thread::sleep(Duration::from_millis(5));
+    }
+    thread::sleep(Duration::from_millis(200));
+    assert_eq!(watch.events().len(), 64);
+    assert!(first.upgrade().is_none());
+    assert!(
+        second.upgrade().is_none(),
+        "the second configuration is kept"
+    );
+    // What is left is the newest: the last event is of port 80.
+    let last = watch.events().drain().last().unwrap();
+    match last {
+        Reload::Updated { config, .. } => assert_eq!(config.port, 80),
+        Reload::Unchanged { .. } => assert_eq!(watch.current().port, 80),
+        other => panic!("{other:?}"),
+    }
+}

@@ -269,7 +269,10 @@ impl<T> Watch<T> {
 
     /// The receiver of reloads: `Updated` with the new configuration and
     /// what changed, `Rejected` with every problem while
-    /// [`current`](Watch::current) stays as it was, or `Unchanged`.
+    /// [`current`](Watch::current) stays as it was, or `Unchanged`. It
+    /// holds the last 64 reloads unread; past that the oldest is dropped,
+    /// so an application that reads only `current()` keeps no old
+    /// configurations alive.
     pub fn events(&self) -> &Events<T> {
         &self.events
     }

@@ -15,6 +15,9 @@ use crate::value::Value;
 use crate::{Builder, Config};
 
 use super::diff;
+
+/// The most reloads `events()` holds unread; past it the oldest goes.
+pub(super) const EVENTS_KEPT: usize = 64;
 use super::dirs::Dirs;
 use super::notifier::Notifier;
 use super::settle::{stamps, Settle, Verdict};
@@ -51,6 +54,9 @@ pub(super) struct Worker<T> {
     /// so that the same error is not sent again and again.
     last_error: Option<String>,
     events: flume::Sender<Reload<T>>,
+    /// The worker's own end of `events`, to drop the oldest reload when
+    /// [`EVENTS_KEPT`] wait unread.
+    oldest: flume::Receiver<Reload<T>>,
     causes: flume::Receiver<Cause>,
     /// Why the watch stopped, once it has: shared with the `Watch`.
     stopped: Arc<OnceLock<Problem>>,
@@ -80,7 +86,7 @@ impl<T: Config + Send + Sync> Worker<T> {
         settle.loaded(&builder.plan().files(), &first.stamps);
         let warned = texts(first.loaded.warnings());
         let (config, tree) = split(first.loaded);
-        let (events, receiver) = flume::unbounded();
+        let (events, receiver) = flume::bounded(EVENTS_KEPT);
         let worker = Worker {
             builder,
             current: Arc::new(ArcSwap::new(config)),
@@ -88,6 +94,7 @@ impl<T: Config + Send + Sync> Worker<T> {
             warned,
             last_error: None,
             events,
+            oldest: receiver.clone(),
             causes,
             stopped: Arc::default(),
             settle,
@@ -107,6 +114,21 @@ impl<T: Config + Send + Sync> Worker<T> {
         self.stopped.clone()
     }
 
+    /// Sends a reload, dropping the oldest unread one if [`EVENTS_KEPT`]
+    /// wait: an application that never reads `events()` must not keep
+    /// every configuration it ever had.
+    fn send(&self, mut event: Reload<T>) {
+        loop {
+            match self.events.try_send(event) {
+                Err(flume::TrySendError::Full(back)) => {
+                    let _ = self.oldest.try_recv();
+                    event = back;
+                }
+                Ok(()) | Err(flume::TrySendError::Disconnected(_)) => return,
+            }
+        }
+    }
+
     /// Serves causes until the `Watch` is dropped. A panic here, outside a
     /// load (a source's `watch_paths`, or a bug of staid's), ends the watch,
     /// since going on could spin on the same fault: it is said by a last
@@ -123,7 +145,7 @@ impl<T: Config + Send + Sync> Worker<T> {
             )
             .with_help("the current configuration stays; restart the program to reload again");
             let _ = self.stopped.set(problem.clone());
-            let _ = self.events.send(Reload::Rejected {
+            self.send(Reload::Rejected {
                 error: Error::from_problems(vec![problem]),
             });
         }
@@ -278,7 +300,7 @@ impl<T: Config + Send + Sync> Worker<T> {
         self.warned = texts(&warnings);
         if changes.is_empty() {
             if asked == Asked::Explicit || news || fixed {
-                let _ = self.events.send(Reload::Unchanged { warnings });
+                self.send(Reload::Unchanged { warnings });
             }
             return;
         }
@@ -291,7 +313,7 @@ impl<T: Config + Send + Sync> Worker<T> {
             .filter(|c| c.restart)
             .map(|c| c.key.clone())
             .collect();
-        let _ = self.events.send(Reload::Updated {
+        self.send(Reload::Updated {
             config,
             changed,
             changes,
@@ -308,7 +330,7 @@ impl<T: Config + Send + Sync> Worker<T> {
             return;
         }
         self.last_error = Some(text);
-        let _ = self.events.send(Reload::Rejected { error });
+        self.send(Reload::Rejected { error });
     }
 }
 
