@@ -1016,6 +1016,41 @@ In variables and flags, lists are written a,b,c (\\, for a comma inside an item)
         assert_eq!(Tool::builder().matches(&matches).load().unwrap().port, 1);
     }
 
+    /// Commands clap would panic on once staid's arguments were in are
+    /// left as they are, with the reason: a multicall command (it takes
+    /// no arguments of its own) and one using the short NUL (staid's
+    /// marker).
+    #[test]
+    fn commands_clap_would_panic_on_are_left_as_they_are() {
+        let multicall = Command::new("tool")
+            .multicall(true)
+            .subcommand(Command::new("serve"));
+        let nul = app().arg(Arg::new("weird").short('\0').action(ArgAction::SetTrue));
+        let nul_below = Command::new("tool").subcommand(
+            Command::new("serve").arg(Arg::new("weird").short('\0').action(ArgAction::SetTrue)),
+        );
+        for (cmd, args, why) in [
+            (
+                multicall,
+                vec!["serve"],
+                "a multicall command takes no arguments",
+            ),
+            (nul, vec!["tool", "serve"], "the short option NUL (`-\\0`)"),
+            (
+                nul_below,
+                vec!["tool", "serve"],
+                "the short option NUL (`-\\0`)",
+            ),
+        ] {
+            let err = Tool::builder().try_augment(cmd.clone()).unwrap_err();
+            assert!(err.to_string().contains(why), "{err}");
+            // `augment` hands it back as it was, and clap runs it.
+            let mut mounted = Tool::builder().augment(cmd);
+            mounted.build();
+            assert!(mounted.try_get_matches_from(args).is_ok());
+        }
+    }
+
     #[test]
     fn version_stays_at_the_top() {
         let builder = Tool::builder();

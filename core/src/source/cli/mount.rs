@@ -182,6 +182,16 @@ impl Mount {
     }
 }
 
+/// Whether an argument of `cmd` or of a subcommand below it has the short
+/// option NUL (or an alias of it), which staid's hidden marker takes.
+fn uses_nul_short(cmd: &Command) -> bool {
+    cmd.get_arguments().any(|a| {
+        a.get_short() == Some('\0')
+            || a.get_all_short_aliases()
+                .is_some_and(|aliases| aliases.contains(&'\0'))
+    }) || cmd.get_subcommands().any(uses_nul_short)
+}
+
 /// Whether staid mounted its flags in `cmd` already.
 fn mounted(cmd: &Command) -> bool {
     cmd.get_arguments().any(|a| a.get_id() == MOUNT)
@@ -270,6 +280,22 @@ pub(crate) fn augment(
             "staid's flags are already mounted in this command; it is left as it is",
         );
         return (cmd, vec![problem]);
+    }
+    // What clap would panic on once staid's arguments were in: left as it
+    // is, with the reason.
+    let refused = if cmd.is_multicall_set() {
+        Some(
+            "a multicall command takes no arguments of its own, so staid's flags cannot be              mounted in it: mount them in each of its subcommands instead",
+        )
+    } else if uses_nul_short(&cmd) {
+        Some(
+            "the command has an argument with the short option NUL (`-\\0`), which staid keeps              for itself: staid's flags are not mounted",
+        )
+    } else {
+        None
+    };
+    if let Some(why) = refused {
+        return (cmd, vec![Problem::new(ProblemKind::Source, why)]);
     }
     let mut problems = Vec::new();
     let app = Names::top(&cmd);
