@@ -285,11 +285,13 @@ pub(crate) fn augment(
     // is, with the reason.
     let refused = if cmd.is_multicall_set() {
         Some(
-            "a multicall command takes no arguments of its own, so staid's flags cannot be              mounted in it: mount them in each of its subcommands instead",
+            "a multicall command takes no arguments of its own, so staid's flags cannot be \
+             mounted in it: mount them in each of its subcommands instead",
         )
     } else if uses_nul_short(&cmd) {
         Some(
-            "the command has an argument with the short option NUL (`-\\0`), which staid keeps              for itself: staid's flags are not mounted",
+            "the command has an argument with the short option NUL (`-\\0`), which staid keeps \
+             for itself: staid's flags are not mounted",
         )
     } else {
         None
