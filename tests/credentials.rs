@@ -141,6 +141,24 @@ fn a_credential_for_no_field_is_a_warning() {
     );
 }
 
+/// A name that is not UTF-8 names no field either, and is said so.
+#[cfg(unix)]
+#[test]
+fn a_credential_whose_name_is_not_utf8_is_a_warning() {
+    use std::os::unix::ffi::OsStrExt;
+    let tmp = Tmp::new();
+    tmp.write("port", "9000");
+    let name = std::ffi::OsStr::from_bytes(b"p\xffrt");
+    std::fs::write(tmp.path().join(name), "1").unwrap();
+    let loaded = tmp.builder().load_full().unwrap();
+    assert_eq!(loaded.config().port, 9000);
+    let warnings: Vec<String> = loaded.warnings().iter().map(|w| w.to_string()).collect();
+    assert_eq!(
+        warnings,
+        ["credential p\u{fffd}rt names no field (its name is not UTF-8)\n  --> credential p\u{fffd}rt"]
+    );
+}
+
 #[test]
 fn two_credentials_for_one_field_are_an_error_naming_both() {
     let tmp = Tmp::new();

@@ -130,7 +130,22 @@ impl Source for Credentials {
         // silent choice of one file.
         let mut by_key: Vec<(String, Vec<&str>)> = Vec::new();
         for file in &files {
-            let Some(name) = file.to_str() else { continue };
+            let Some(name) = file.to_str() else {
+                // A name that is not UTF-8 can name no field: said, as a
+                // credential for no field is.
+                let shown = file.to_string_lossy();
+                ctx.warning(
+                    Problem::new(
+                        ProblemKind::Unknown,
+                        format!("credential {shown} names no field (its name is not UTF-8)"),
+                    )
+                    .with_origin(Origin::Credential {
+                        path: dir.join(file),
+                        name: shown.into_owned(),
+                    }),
+                );
+                continue;
+            };
             let origin = Origin::Credential {
                 name: name.to_owned(),
                 path: dir.join(name),
