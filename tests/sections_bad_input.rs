@@ -158,3 +158,19 @@ fn key_paths_of_entries_with_escapes_are_quoted() {
         "{shown}"
     );
 }
+
+/// A map given as an array of inline JSON, beside a variable of one of its
+/// entries, is said to be an array, not a string.
+#[test]
+fn a_map_given_as_a_json_array_beside_an_entry_is_called_an_array() {
+    let err = load::env_error::<App>([
+        ("MYAPP_UPSTREAMS", "[1]"),
+        ("MYAPP_UPSTREAMS_EU_URL", "http://eu"),
+    ]);
+    let shown = err.to_string();
+    assert!(
+        shown
+            .contains("expected a table (inline JSON `{..}`), found an array (inline JSON `[..]`)"),
+        "{shown}"
+    );
+}

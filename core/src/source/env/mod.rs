@@ -639,13 +639,21 @@ fn tables_along(layer: &mut Value, path: &str) -> Result<(), (String, Box<Proble
         let (kind, message) = match crate::sections::text_to_table(node, false) {
             Err(message) => (ProblemKind::Syntax, message),
             Ok(_) if matches!(node.kind, Kind::Table(_)) => continue,
-            Ok(_) => (
-                ProblemKind::Type,
-                format!(
-                    "expected a table (inline JSON `{{..}}`), found {}",
-                    node.type_name()
-                ),
-            ),
+            Ok(_) => {
+                // Text that holds a JSON array is one, not a string.
+                let array = node.is_text()
+                    && node
+                        .as_str()
+                        .is_some_and(|t| t.trim_start().starts_with('['));
+                let found = match array {
+                    true => "an array (inline JSON `[..]`)",
+                    false => node.type_name(),
+                };
+                (
+                    ProblemKind::Type,
+                    format!("expected a table (inline JSON `{{..}}`), found {found}"),
+                )
+            }
         };
         let problem = Problem::new(kind, message)
             .with_key(&walked)
